@@ -1,0 +1,59 @@
+# The two commands: `make run` and `make test`. Everything else is what they need.
+SHELL := /bin/bash
+.DEFAULT_GOAL := run
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+BUN_VERSION := 1.4.5
+TOOLS := .tools
+BUN := $(TOOLS)/node_modules/.bin/bun
+PORT ?= 3000
+
+# Reflex: bun from the npm registry (its own download needs the open internet),
+# no telemetry, no version check (both wait on hosts this machine cannot reach).
+export PATH := $(CURDIR)/$(TOOLS)/node_modules/.bin:$(PATH)
+export REFLEX_USE_SYSTEM_BUN := 1
+export REFLEX_TELEMETRY_ENABLED := false
+export REFLEX_CHECK_LATEST_VERSION := false
+
+.PHONY: run test migrate check lint bench prerequisites clean
+
+prerequisites:
+	@command -v $(PYTHON) >/dev/null || { echo "make: Python 3.11+ is needed (as '$(PYTHON)'); install it first."; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "make: Python 3.11+ is needed; '$(PYTHON)' is $$($(PYTHON) -V 2>&1)."; exit 1; }
+	@command -v npm >/dev/null || { echo "make: Node.js with npm is needed to build the web front end; install it first."; exit 1; }
+
+$(PY): | prerequisites
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+# Reinstall only when the pinned requirements change.
+$(VENV)/.installed: requirements.txt requirements-dev.txt | $(PY)
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@touch $@
+
+$(BUN): | prerequisites
+	npm install --silent --no-audit --no-fund --prefix $(TOOLS) bun@$(BUN_VERSION)
+
+.env: | $(VENV)/.installed
+	$(PY) -m crm_app.core.envfile .env
+
+migrate: $(VENV)/.installed .env
+	$(PY) -m crm_app migrate
+
+check: $(VENV)/.installed .env
+	$(PY) -m crm_app check
+
+run: migrate $(BUN)
+	$(VENV)/bin/reflex run --env prod --frontend-port $(PORT) --backend-port $(PORT)
+
+test: $(VENV)/.installed $(BUN)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check crm_app tests alembic bench
+	$(VENV)/bin/ruff format --check crm_app tests alembic bench
+
+clean:
+	rm -rf .web .states $(TOOLS)

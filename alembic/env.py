@@ -1,0 +1,60 @@
+"""Alembic environment: the URL comes from crm_app's settings (MIGRATION_DATABASE_URL)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import context
+from sqlmodel import SQLModel
+from sqlmodel.sql.sqltypes import AutoString
+
+import crm_app.models  # noqa: F401  (registers every table)
+from crm_app.core.config import get_settings
+from crm_app.core.db import create_db_engine
+from crm_app.models.base import UTCDateTime
+
+target_metadata = SQLModel.metadata
+
+
+def render_item(type_: str, obj: object, autogen_context: object) -> str | bool:
+    """Write our column types as plain SQLAlchemy ones, so migrations import nothing of ours."""
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    if type_ == "type" and isinstance(obj, AutoString):
+        return f"sa.String(length={obj.length})" if obj.length else "sa.String()"
+    return False
+
+
+def compare_type(context, inspected_column, metadata_column, inspected_type, metadata_type):  # type: ignore[no-untyped-def]
+    """Treat our decorated types as the types they store."""
+    if isinstance(metadata_type, UTCDateTime):
+        return not isinstance(inspected_type, sa.DateTime)
+    return None
+
+
+def run_migrations() -> None:
+    url = context.config.attributes.get("url") or get_settings().migration_url
+    connection = context.config.attributes.get("connection")
+    options = dict(
+        target_metadata=target_metadata,
+        render_item=render_item,
+        compare_type=compare_type,
+        render_as_batch=True,  # SQLite alters tables by copying them
+    )
+    if connection is not None:
+        context.configure(connection=connection, **options)
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+    engine = create_db_engine(url)
+    try:
+        with engine.connect() as connection:
+            context.configure(connection=connection, **options)
+            with context.begin_transaction():
+                context.run_migrations()
+    finally:
+        engine.dispose()
+
+
+if context.is_offline_mode():
+    raise SystemExit("offline migrations are not supported: run `make migrate`")
+run_migrations()

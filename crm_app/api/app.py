@@ -1,0 +1,19 @@
+"""The HTTP API mounted in front of the Reflex app (health, auth, webhooks)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from crm_app.api import health
+
+
+def build_api() -> FastAPI:
+    """A FastAPI app with every router; Reflex mounts its own app behind it."""
+    api = FastAPI(
+        title="crm_app",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    api.include_router(health.router)
+    return api

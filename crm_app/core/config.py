@@ -1,0 +1,173 @@
+"""One settings object for the whole app, read from the environment and `.env`."""
+
+from __future__ import annotations
+
+import functools
+import re
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+# How to make a good value, quoted in every error about a secret.
+MAKE_HEX_KEY = "python -c 'import secrets; print(secrets.token_hex(32))'"
+MAKE_URLSAFE_SECRET = "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+
+_HEX_KEY = re.compile(r"^[0-9a-fA-F]{64}$")
+# Values a tutorial or template would ship with; never acceptable as a secret.
+_PLACEHOLDERS = {"changethis", "changeme", "secret", "please-change-me"}
+
+
+class SettingsError(RuntimeError):
+    """A setting is missing or malformed; the message names it and says how to fix it."""
+
+
+class Settings(BaseSettings):
+    """Configuration of crm_app; every field can be set as an environment variable."""
+
+    model_config = SettingsConfigDict(
+        env_file=PROJECT_ROOT / ".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        case_sensitive=False,
+    )
+
+    environment: Literal["local", "test", "production"] = "local"
+    # The database the running app uses. On Postgres: a role that owns nothing
+    # and cannot bypass row-level security.
+    database_url: str = f"sqlite:///{PROJECT_ROOT / 'data' / 'crm_app.db'}"
+    # The role migrations run as (owner of the tables). Defaults to database_url.
+    migration_database_url: str | None = None
+    jwt_secret: str = Field(default="", repr=False)
+    encryption_key: str = Field(default="", repr=False)
+    # Earlier master keys, comma-separated, newest first, kept only while
+    # `python -m crm_app rotate-keys` moves rows to the current key.
+    encryption_keys_previous: str = Field(default="", repr=False)
+    redis_url: str | None = Field(default=None, repr=False)
+    # The URL the outside world (Twilio, Vapi, Make) calls us on.
+    public_base_url: str = "http://localhost:3000"
+    # Origins allowed to open the websocket and post to the auth endpoints;
+    # comma-separated. Defaults to the origin of public_base_url.
+    allowed_origins: str = ""
+    default_phone_region: str = "US"
+    session_lifetime_hours: int = Field(default=12, ge=1, le=24 * 30)
+    login_max_failures: int = Field(default=5, ge=1)
+    login_failure_window_seconds: int = Field(default=900, ge=1)
+
+    @field_validator("jwt_secret")
+    @classmethod
+    def _check_jwt_secret(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise ValueError(f"JWT_SECRET is missing: make one with {MAKE_URLSAFE_SECRET}")
+        if value.lower() in _PLACEHOLDERS or len(value) < 32:
+            raise ValueError(
+                "JWT_SECRET is too short or a placeholder (at least 32 characters): "
+                f"make one with {MAKE_URLSAFE_SECRET}"
+            )
+        return value
+
+    @field_validator("encryption_key")
+    @classmethod
+    def _check_encryption_key(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise ValueError(f"ENCRYPTION_KEY is missing: make one with {MAKE_HEX_KEY}")
+        if not _HEX_KEY.match(value):
+            raise ValueError(
+                "ENCRYPTION_KEY must be 64 hex characters (256 bits): "
+                f"make one with {MAKE_HEX_KEY}"
+            )
+        return value.lower()
+
+    @field_validator("encryption_keys_previous")
+    @classmethod
+    def _check_previous_keys(cls, value: str) -> str:
+        keys = [k.strip().lower() for k in value.split(",") if k.strip()]
+        for position, key in enumerate(keys, start=1):
+            if not _HEX_KEY.match(key):
+                raise ValueError(
+                    f"ENCRYPTION_KEYS_PREVIOUS entry {position} must be 64 hex characters"
+                )
+        return ",".join(keys)
+
+    @field_validator("database_url", "migration_database_url")
+    @classmethod
+    def _check_database_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            url = make_url(value)
+        except Exception:
+            raise ValueError(
+                "DATABASE_URL is not a database URL: use sqlite:///path/to/file.db "
+                "or postgresql+psycopg://user@host:5432/dbname"
+            ) from None
+        if url.drivername == "postgresql":
+            # psycopg 3 is the driver we ship; the bare scheme would ask for psycopg2.
+            value = url.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+        return value
+
+    @model_validator(mode="after")
+    def _check_production(self) -> Settings:
+        if self.environment == "production" and "*" in self.allowed_origin_list:
+            raise ValueError("ALLOWED_ORIGINS may not be '*' in production: name the site's origin")
+        return self
+
+    @property
+    def migration_url(self) -> str:
+        return self.migration_database_url or self.database_url
+
+    @property
+    def is_postgres(self) -> bool:
+        return make_url(self.database_url).get_backend_name() == "postgresql"
+
+    @property
+    def allowed_origin_list(self) -> list[str]:
+        if self.allowed_origins.strip():
+            return [o.strip().rstrip("/") for o in self.allowed_origins.split(",") if o.strip()]
+        return [origin_of(self.public_base_url)]
+
+    @property
+    def previous_encryption_keys(self) -> list[str]:
+        return [k for k in self.encryption_keys_previous.split(",") if k]
+
+
+def origin_of(url: str) -> str:
+    """The scheme://host[:port] part of a URL."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def redact_url(url: str) -> str:
+    """A database or Redis URL fit for a log line: no password, no user."""
+    try:
+        parsed = make_url(url)
+    except Exception:
+        return "<unparseable url>"
+    return parsed.set(username=None, password=None).render_as_string(hide_password=True)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings, turning validation errors into one readable line per problem."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        problems = []
+        for item in error.errors():
+            message = str(item.get("msg", "")).removeprefix("Value error, ")
+            field = ".".join(str(part) for part in item.get("loc", ())).upper()
+            # Our own messages already name the variable; pydantic's do not.
+            problems.append(message if field and field in message else f"{field}: {message}")
+        raise SettingsError("; ".join(problems)) from None
+
+
+@functools.cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return load_settings()

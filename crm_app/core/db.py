@@ -1,0 +1,146 @@
+"""The database engine and units of work: one per tenant, one for the few global lookups."""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlmodel import Session
+
+from crm_app.core.config import get_settings
+
+# The transaction-local setting every row-level security policy reads.
+TENANT_SETTING = "app.current_user_id"
+
+
+class UnsafeDatabaseRole(RuntimeError):
+    """The app's Postgres role could bypass row-level security; refusing to run."""
+
+
+def create_db_engine(url: str) -> sa.Engine:
+    """An engine with the settings this app relies on for each backend."""
+    backend = sa.engine.make_url(url).get_backend_name()
+    if backend == "sqlite":
+        engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+            cursor = dbapi_connection.cursor()
+            # Composite foreign keys only hold if SQLite is told to check them;
+            # WAL lets the app read while a webhook writes.
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        return engine
+    # Custom plans: a generic plan chosen for a small tenant is slow for a big one.
+    return sa.create_engine(
+        url,
+        pool_pre_ping=True,
+        connect_args={"prepare_threshold": None, "connect_timeout": 5},
+    )
+
+
+@functools.cache
+def get_engine() -> sa.Engine:
+    """The app's engine, created on first use from DATABASE_URL."""
+    return create_db_engine(get_settings().database_url)
+
+
+def set_tenant(session: Session, user_id: uuid.UUID) -> None:
+    """Scope every transaction of this session to one tenant (Postgres RLS).
+
+    `set_config(..., true)` is transaction-local, so it is re-applied at the
+    start of every transaction the session begins, and a pooled connection
+    never carries a tenant over to its next user.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    tenant = str(uuid.UUID(str(user_id)))
+
+    @event.listens_for(session, "after_begin")
+    def _apply(_session, _transaction, connection) -> None:  # type: ignore[no-untyped-def]
+        connection.execute(
+            sa.text("SELECT set_config(:name, :value, true)"),
+            {"name": TENANT_SETTING, "value": tenant},
+        )
+
+
+@contextmanager
+def tenant_session(user_id: uuid.UUID, engine: sa.Engine | None = None) -> Iterator[Session]:
+    """A unit of work for one user: commits on success, rolls back on error, always closes."""
+    if user_id is None:
+        raise ValueError("tenant_session needs a user_id")
+    with Session(engine or get_engine(), expire_on_commit=False) as session:
+        set_tenant(session, user_id)
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+@contextmanager
+def global_session(engine: sa.Engine | None = None) -> Iterator[Session]:
+    """A unit of work with no tenant: only for users and webhook endpoint lookups by exact key."""
+    with Session(engine or get_engine(), expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+def database_is_reachable(engine: sa.Engine | None = None) -> bool:
+    """True when a trivial query succeeds."""
+    try:
+        with (engine or get_engine()).connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
+        return True
+    except sa.exc.SQLAlchemyError:
+        return False
+
+
+def role_problems(engine: sa.Engine) -> list[str]:
+    """Why the engine's Postgres role could bypass row-level security (empty when safe)."""
+    if engine.dialect.name != "postgresql":
+        return []
+    with engine.connect() as connection:
+        role = connection.execute(
+            sa.text(
+                "SELECT rolname, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user"
+            )
+        ).one()
+        owned = connection.execute(
+            sa.text(
+                "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') "
+                "AND pg_get_userbyid(c.relowner) = current_user ORDER BY 1"
+            )
+        ).scalars().all()
+    problems = []
+    if role.rolsuper:
+        problems.append(f"role {role.rolname} is a superuser")
+    if role.rolbypassrls:
+        problems.append(f"role {role.rolname} has BYPASSRLS")
+    if owned:
+        problems.append(f"role {role.rolname} owns tables ({', '.join(owned)})")
+    return problems
+
+
+def ensure_safe_role(engine: sa.Engine | None = None) -> None:
+    """Refuse to run on a Postgres role that row-level security would not hold back."""
+    problems = role_problems(engine or get_engine())
+    if problems:
+        raise UnsafeDatabaseRole(
+            "DATABASE_URL must use a role that owns no tables and cannot bypass row-level "
+            "security (" + "; ".join(problems) + "). Run migrations as the owner "
+            "(MIGRATION_DATABASE_URL) and the app as a plain role: see README, Production."
+        )

@@ -1,0 +1,71 @@
+"""Applying migrations as the owner role, and granting the app role what it needs."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlmodel import SQLModel
+
+from crm_app.core.config import PROJECT_ROOT, Settings
+from crm_app.core.db import create_db_engine
+
+
+def alembic_config(url: str) -> Config:
+    """An Alembic config for this project, pointed at one database."""
+    config = Config(str(PROJECT_ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(PROJECT_ROOT / "alembic"))
+    config.attributes["url"] = url
+    return config
+
+
+def head_revision() -> str:
+    """The newest migration in alembic/versions."""
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    return script.get_current_head() or ""
+
+
+def current_revision(engine: sa.Engine) -> str | None:
+    """The migration a database is at (None when never migrated)."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def app_role_name(settings: Settings) -> str | None:
+    """The Postgres role the app connects as, when it differs from the owner role."""
+    if not settings.is_postgres:
+        return None
+    app_user = sa.engine.make_url(settings.database_url).username
+    owner = sa.engine.make_url(settings.migration_url).username
+    return app_user if app_user and app_user != owner else None
+
+
+def grant_app_role(engine: sa.Engine, role: str) -> None:
+    """Let the app role read and write the tables, and read (not change) the migration head."""
+    quoted = engine.dialect.identifier_preparer.quote(role)
+    tables = ", ".join(SQLModel.metadata.tables)
+    with engine.begin() as connection:
+        connection.execute(sa.text(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {tables} TO {quoted}"))
+        connection.execute(sa.text(f"GRANT SELECT ON alembic_version TO {quoted}"))
+
+
+def migrate(settings: Settings) -> str:
+    """Bring the database to the head migration and grant the app role; returns the head."""
+    import crm_app.models  # noqa: F401  (registers every table)
+
+    url = settings.migration_url
+    if settings.database_url.startswith("sqlite:///"):
+        path = sa.engine.make_url(url).database
+        if path:
+            (PROJECT_ROOT / path).parent.mkdir(parents=True, exist_ok=True)
+    command.upgrade(alembic_config(url), "head")
+    role = app_role_name(settings)
+    if role:
+        engine = create_db_engine(url)
+        try:
+            grant_app_role(engine, role)
+        finally:
+            engine.dispose()
+    return head_revision()

@@ -1,0 +1,90 @@
+"""The app shell: a sidebar (a top bar on phones) around every signed-in page."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import reflex as rx
+
+from crm_app import styles
+
+NAV_ITEMS = (
+    ("Dashboard", "/dashboard", "layout-dashboard"),
+    ("Leads", "/leads", "users"),
+    ("Contacts", "/contacts", "contact"),
+    ("Calls", "/calls", "phone"),
+    ("Automations", "/automations", "workflow"),
+    ("Webhooks", "/webhooks", "webhook"),
+    ("Integrations", "/integrations", "plug"),
+)
+
+
+def nav_link(label: str, href: str, icon: str) -> rx.Component:
+    """One sidebar entry, highlighted on its own page."""
+    active = rx.State.router.page.path == href
+    return rx.link(
+        rx.hstack(rx.icon(icon, size=18), rx.text(label, size="3"), align="center"),
+        href=href,
+        underline="none",
+        padding="0.5em 0.75em",
+        border_radius="0.5em",
+        width="100%",
+        color=rx.cond(active, rx.color(styles.ACCENT, 11), rx.color("gray", 12)),
+        background=rx.cond(active, rx.color(styles.ACCENT, 3), "transparent"),
+        _hover={"background": rx.color("gray", 3)},
+        aria_current=rx.cond(active, "page", "false"),
+    )
+
+
+def sidebar(user_menu: rx.Component) -> rx.Component:
+    """The navigation column, with the user menu at its foot."""
+    return rx.vstack(
+        rx.heading("crm_app", size="5", padding_x="0.75em"),
+        rx.vstack(*(nav_link(*item) for item in NAV_ITEMS), spacing="1", width="100%"),
+        rx.spacer(),
+        user_menu,
+        as_="nav",
+        aria_label="Main",
+        width=styles.SIDEBAR_WIDTH,
+        min_height="100vh",
+        padding="1em",
+        border_right=f"1px solid {rx.color('gray', 5)}",
+        display={"base": "none", "md": "flex"},
+    )
+
+
+def mobile_bar(user_menu: rx.Component) -> rx.Component:
+    """The phone-width navigation: a menu button and the user menu."""
+    return rx.hstack(
+        rx.menu.root(
+            rx.menu.trigger(rx.icon_button(rx.icon("menu"), aria_label="Open navigation")),
+            rx.menu.content(
+                *(rx.menu.item(label, on_click=rx.redirect(href)) for label, href, _ in NAV_ITEMS)
+            ),
+        ),
+        rx.heading("crm_app", size="4"),
+        rx.spacer(),
+        user_menu,
+        padding="0.75em",
+        width="100%",
+        border_bottom=f"1px solid {rx.color('gray', 5)}",
+        display={"base": "flex", "md": "none"},
+    )
+
+
+def shell(content: rx.Component, user_menu: rx.Component) -> rx.Component:
+    """A signed-in page: navigation plus the page's own content."""
+    return rx.box(
+        mobile_bar(user_menu),
+        rx.hstack(
+            sidebar(user_menu),
+            rx.box(content, as_="main", padding=styles.page_padding, width="100%"),
+            align="start",
+            spacing="0",
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+PageBody = Callable[[], rx.Component]

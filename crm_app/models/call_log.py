@@ -1,0 +1,55 @@
+"""Calls placed or answered by a voice agent (Vapi) or a phone line (Twilio)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlmodel import Field
+
+from crm_app.models.base import (
+    TenantMixin,
+    TimestampMixin,
+    UTCDateTime,
+    tenant_fk,
+    tenant_index,
+)
+
+
+class CallLog(TenantMixin, TimestampMixin, table=True):
+    """One call, unique per provider and the provider's call id."""
+
+    __tablename__ = "call_logs"
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "provider", "external_call_id"),
+        tenant_fk("lead_id", "leads"),
+        tenant_fk("contact_id", "contacts"),
+        tenant_index("call_logs", "created_at"),
+        tenant_index("call_logs", "started_at"),
+        tenant_index("call_logs", "lead_id"),
+        tenant_index("call_logs", "contact_id"),
+    )
+
+    provider: str = Field(max_length=20)  # vapi | twilio
+    external_call_id: str = Field(max_length=100)
+    direction: str = Field(default="inbound", max_length=20)  # inbound | outbound
+    from_number: str | None = Field(default=None, max_length=20)
+    to_number: str | None = Field(default=None, max_length=20)
+    customer_number: str | None = Field(default=None, max_length=20)
+    customer_name: str = Field(default="", max_length=200)
+    status: str = Field(default="queued", max_length=30)
+    started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    duration_seconds: int | None = Field(default=None, ge=0)
+    cost: Decimal | None = Field(default=None, sa_type=sa.Numeric(12, 4))
+    ended_reason: str | None = Field(default=None, max_length=100)
+    summary: str = Field(default="", sa_type=sa.Text)
+    success_evaluation: str | None = Field(default=None, max_length=200)
+    transcript: str = Field(default="", sa_type=sa.Text)
+    recording_url: str | None = Field(default=None, max_length=2000)
+    # Twilio may deliver status callbacks out of order; the highest wins.
+    last_sequence_number: int | None = Field(default=None)
+    lead_id: uuid.UUID | None = Field(default=None)
+    contact_id: uuid.UUID | None = Field(default=None)

@@ -1,0 +1,61 @@
+"""Health checks for `python -m crm_app check` and `/api/health`."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from crm_app.core.config import Settings
+from crm_app.core.db import create_db_engine, database_is_reachable, role_problems
+from crm_app.core.migrations import current_revision, head_revision
+from crm_app.models import RLS_TABLES
+
+Check = tuple[str, bool, str]
+
+
+def rls_problems(engine: sa.Engine) -> list[str]:
+    """Tenant tables without row-level security enabled, forced and with a policy (Postgres)."""
+    if engine.dialect.name != "postgresql":
+        return []
+    with engine.connect() as connection:
+        rows = connection.execute(
+            sa.text(
+                "SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity, "
+                "(SELECT count(*) FROM pg_policies p WHERE p.tablename = c.relname "
+                " AND p.schemaname = n.nspname) AS policies "
+                "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = current_schema() AND c.relname = ANY(:tables)"
+            ),
+            {"tables": list(RLS_TABLES)},
+        ).all()
+    found = {row.relname: row for row in rows}
+    problems = []
+    for table in RLS_TABLES:
+        row = found.get(table)
+        if row is None:
+            problems.append(f"{table}: missing")
+        elif not (row.relrowsecurity and row.relforcerowsecurity and row.policies):
+            problems.append(f"{table}: row-level security not enabled, forced and with a policy")
+    return problems
+
+
+def run_checks(settings: Settings) -> list[Check]:
+    """Every check in order; later ones are skipped once the database is unreachable."""
+    results: list[Check] = [("settings", True, f"environment {settings.environment}")]
+    engine = create_db_engine(settings.database_url)
+    try:
+        if not database_is_reachable(engine):
+            results.append(("database", False, "not reachable with DATABASE_URL"))
+            return results
+        results.append(("database", True, f"reachable ({engine.dialect.name})"))
+        head, current = head_revision(), current_revision(engine)
+        results.append(
+            ("migrations", current == head, f"at {current or 'nothing'}, head is {head}")
+        )
+        if engine.dialect.name == "postgresql":
+            problems = role_problems(engine)
+            results.append(("app role", not problems, "; ".join(problems) or "cannot bypass RLS"))
+            problems = rls_problems(engine)
+            results.append(("row-level security", not problems, "; ".join(problems) or "on"))
+    finally:
+        engine.dispose()
+    return results

@@ -1,0 +1,16 @@
+"""Style tokens shared by every page."""
+
+import reflex as rx
+
+ACCENT = "indigo"
+SIDEBAR_WIDTH = "15em"
+
+page_padding = {"base": "1em", "md": "2em"}
+card = {
+    "padding": "1.25em",
+    "border": f"1px solid {rx.color('gray', 5)}",
+    "border_radius": "0.75em",
+    "background": rx.color("gray", 1),
+    "width": "100%",
+}
+muted_text = {"color": rx.color("gray", 11), "size": "2"}
