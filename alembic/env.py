@@ -2,33 +2,15 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from alembic import context
 from sqlmodel import SQLModel
-from sqlmodel.sql.sqltypes import AutoString
 
 import crm_app.models  # noqa: F401  (registers every table)
 from crm_app.core.config import get_settings
 from crm_app.core.db import create_db_engine
-from crm_app.models.base import UTCDateTime
+from crm_app.services.schema import compare_type, render_item
 
 target_metadata = SQLModel.metadata
-
-
-def render_item(type_: str, obj: object, autogen_context: object) -> str | bool:
-    """Write our column types as plain SQLAlchemy ones, so migrations import nothing of ours."""
-    if type_ == "type" and isinstance(obj, UTCDateTime):
-        return "sa.DateTime(timezone=True)"
-    if type_ == "type" and isinstance(obj, AutoString):
-        return f"sa.String(length={obj.length})" if obj.length else "sa.String()"
-    return False
-
-
-def compare_type(context, inspected_column, metadata_column, inspected_type, metadata_type):  # type: ignore[no-untyped-def]
-    """Treat our decorated types as the types they store."""
-    if isinstance(metadata_type, UTCDateTime):
-        return not isinstance(inspected_type, sa.DateTime)
-    return None
 
 
 def run_migrations() -> None:

@@ -4,8 +4,11 @@ import reflex as rx
 
 from crm_app.api.app import build_api
 from crm_app.core.db import ensure_safe_role
-from crm_app.pages import dashboard, index  # noqa: F401  (registers the pages)
+from crm_app.pages import dashboard, index, login  # noqa: F401  (registers the pages)
+from crm_app.state.auth import SessionMiddleware
 
 app = rx.App(api_transformer=build_api())
+# Identity comes from this socket's cookie on every event, never from cached state.
+app.add_middleware(SessionMiddleware())
 # A plain function: if it raises, the server does not start.
 app.register_lifespan_task(ensure_safe_role)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from crm_app.api import health
+from crm_app.api import auth, health
 
 
 def build_api() -> FastAPI:
@@ -16,4 +16,5 @@ def build_api() -> FastAPI:
         openapi_url="/api/openapi.json",
     )
     api.include_router(health.router)
+    api.include_router(auth.router)
     return api

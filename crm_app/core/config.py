@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -150,7 +150,15 @@ def redact_url(url: str) -> str:
         parsed = make_url(url)
     except Exception:
         return "<unparseable url>"
-    return parsed.set(username=None, password=None).render_as_string(hide_password=True)
+    # Rebuilt without credentials: URL.set() treats None as "leave unchanged".
+    bare = URL.create(
+        parsed.drivername,
+        host=parsed.host,
+        port=parsed.port,
+        database=parsed.database,
+        query=parsed.query,
+    )
+    return bare.render_as_string(hide_password=True)
 
 
 def load_settings(**overrides: object) -> Settings:
@@ -162,8 +170,9 @@ def load_settings(**overrides: object) -> Settings:
         for item in error.errors():
             message = str(item.get("msg", "")).removeprefix("Value error, ")
             field = ".".join(str(part) for part in item.get("loc", ())).upper()
-            # Our own messages already name the variable; pydantic's do not.
-            problems.append(message if field and field in message else f"{field}: {message}")
+            # Our own messages already name the variable; pydantic's do not. A
+            # whole-model check has no field to name.
+            problems.append(message if not field or field in message else f"{field}: {message}")
         raise SettingsError("; ".join(problems)) from None
 
 

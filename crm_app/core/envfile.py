@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 import sys
 from pathlib import Path
@@ -17,8 +18,10 @@ ENCRYPTION_KEY={encryption_key}
 def write_env_file(path: Path) -> bool:
     """Create the file with generated secrets unless it exists; True when written."""
     try:
-        # "x": fail rather than overwrite, even if another process raced us here.
-        with path.open("x", encoding="utf-8") as handle:
+        # O_EXCL: fail rather than overwrite, even if another process raced us here;
+        # mode 0600 from the start, so the secrets are never readable by others.
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with open(descriptor, "w", encoding="utf-8") as handle:
             handle.write(
                 TEMPLATE.format(
                     jwt_secret=secrets.token_urlsafe(48),

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from crm_app.core.config import Settings
 from crm_app.core.db import create_db_engine, database_is_reachable, role_problems
-from crm_app.core.migrations import current_revision, head_revision
+from crm_app.services.schema import current_revision, head_revision
 from crm_app.models import RLS_TABLES
 
 Check = tuple[str, bool, str]

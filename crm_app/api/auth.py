@@ -1,0 +1,213 @@
+"""POST /api/auth/signup, /login and /logout: the only places a session cookie is set or cleared.
+
+Each takes a native HTML form post from the pages (answered with a 303
+redirect) or a JSON body from API clients (answered with JSON).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+
+from crm_app.core.config import get_settings
+from crm_app.core.db import global_session, tenant_session
+from crm_app.services import sessions, users
+from crm_app.services.login_throttle import get_login_throttle
+
+router = APIRouter(prefix="/api/auth", tags=["auth"])
+
+MAX_BODY_BYTES = 16 * 1024
+LOCALHOSTS = {"localhost", "127.0.0.1", "::1", "[::1]"}
+LOGIN_FAILED = "Email or password is incorrect."
+
+
+@dataclass
+class AuthInput:
+    """What a form or JSON body carried."""
+
+    fields: dict[str, str]
+    is_form: bool
+
+    def get(self, name: str) -> str:
+        return self.fields.get(name, "")
+
+
+class BadRequest(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        self.status, self.message = status, message
+
+
+async def read_input(request: Request) -> AuthInput:
+    """The submitted fields, from a form or a JSON object of strings."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    body = await request.body()
+    if len(body) > MAX_BODY_BYTES:
+        raise BadRequest(413, "Request body too large.")
+    if content_type == "application/json":
+        try:
+            data = json.loads(body or b"{}")
+        except (ValueError, UnicodeDecodeError):
+            raise BadRequest(422, "Body is not valid JSON.") from None
+        if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+            raise BadRequest(422, "Send a JSON object of strings.")
+        return AuthInput(fields=data, is_form=False)
+    if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        form = await request.form()
+        return AuthInput(fields={k: v for k, v in form.items() if isinstance(v, str)}, is_form=True)
+    raise BadRequest(415, "Send a form or application/json.")
+
+
+def origin_allowed(request: Request) -> bool:
+    """Browsers send Origin on every POST; it must be one of ours. API clients send none."""
+    origin = request.headers.get("origin")
+    return origin is None or origin.rstrip("/") in get_settings().allowed_origin_list
+
+
+def safe_next(target: str | None) -> str:
+    """A local path to go to after login; anything else (other hosts, //evil) is refused."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/dashboard"
+
+
+def cookie_is_secure(request: Request) -> bool:
+    """Secure over HTTPS, and on localhost, where browsers accept it over plain HTTP."""
+    return (
+        request.url.scheme == "https"
+        or get_settings().public_base_url.startswith("https://")
+        or (request.url.hostname or "") in LOCALHOSTS
+    )
+
+
+def set_session_cookie(response: Response, request: Request, token: str) -> None:
+    response.set_cookie(
+        sessions.COOKIE_NAME,
+        token,
+        max_age=get_settings().session_lifetime_hours * 3600,
+        path="/",
+        httponly=True,
+        secure=cookie_is_secure(request),
+        samesite="lax",
+    )
+
+
+def clear_session_cookie(response: Response, request: Request) -> None:
+    response.delete_cookie(
+        sessions.COOKIE_NAME, path="/", httponly=True, secure=cookie_is_secure(request), samesite="lax"
+    )
+
+
+def back_to_form(page: str, error: str, **params: str) -> RedirectResponse:
+    query = urlencode({"error": error, **{k: v for k, v in params.items() if v}})
+    return RedirectResponse(f"/{page}?{query}", status_code=303)
+
+
+def refusal(data: AuthInput | None, page: str, status: int, message: str, code: str, **params: str) -> Response:
+    """The same refusal as JSON for API clients or as a redirect back to the form."""
+    if data is not None and data.is_form:
+        return back_to_form(page, code, **params)
+    return JSONResponse({"detail": message}, status_code=status)
+
+
+def _signup(email: str, password: str, name: str, user_agent: str) -> tuple[str, str, str]:
+    with global_session() as session:
+        user = users.create_user(session=session, email=email, password=password, name=name)
+        user_id, user_email = user.id, user.email
+    with tenant_session(user_id) as session:
+        token = sessions.start_session(session=session, user_id=user_id, user_agent=user_agent)
+    return str(user_id), user_email, token
+
+
+def _login(email: str, password: str, user_agent: str) -> tuple[str, str, str] | None:
+    with global_session() as session:
+        user = users.authenticate(session=session, email=email, password=password)
+        if user is None:
+            return None
+        user_id, user_email = user.id, user.email
+    with tenant_session(user_id) as session:
+        token = sessions.start_session(session=session, user_id=user_id, user_agent=user_agent)
+    return str(user_id), user_email, token
+
+
+@router.post("/signup", summary="Create an account and start a session")
+async def signup(request: Request) -> Response:
+    if not origin_allowed(request):
+        return JSONResponse({"detail": "Origin not allowed."}, status_code=403)
+    try:
+        data = await read_input(request)
+    except BadRequest as error:
+        return JSONResponse({"detail": error.message}, status_code=error.status)
+    next_path = safe_next(data.get("next"))
+    try:
+        user_id, email, token = await run_in_threadpool(
+            _signup, data.get("email"), data.get("password"), data.get("name"),
+            request.headers.get("user-agent", ""),
+        )
+    except users.EmailTaken as error:
+        return refusal(data, "signup", 409, str(error), "taken", email=data.get("email"))
+    except users.InvalidSignup as error:
+        return refusal(data, "signup", 422, str(error), f"invalid-{error.field}", email=data.get("email"))
+    response: Response = (
+        RedirectResponse(next_path, status_code=303)
+        if data.is_form
+        else JSONResponse({"id": user_id, "email": email}, status_code=201)
+    )
+    set_session_cookie(response, request, token)
+    return response
+
+
+@router.post("/login", summary="Start a session")
+async def login(request: Request) -> Response:
+    if not origin_allowed(request):
+        return JSONResponse({"detail": "Origin not allowed."}, status_code=403)
+    try:
+        data = await read_input(request)
+    except BadRequest as error:
+        return JSONResponse({"detail": error.message}, status_code=error.status)
+    email, address = users.normalize_email(data.get("email")), request.client.host if request.client else "-"
+    next_path = data.get("next")
+    throttle = get_login_throttle()
+    if (wait := await run_in_threadpool(throttle.retry_after, email=email, address=address)) is not None:
+        if data.is_form:
+            return back_to_form("login", "throttled", next=next_path or "", retry=str(wait))
+        return JSONResponse(
+            {"detail": "Too many failed attempts. Try again later."},
+            status_code=429,
+            headers={"Retry-After": str(wait)},
+        )
+    result = await run_in_threadpool(
+        _login, email, data.get("password"), request.headers.get("user-agent", "")
+    )
+    if result is None:
+        await run_in_threadpool(throttle.record_failure, email=email, address=address)
+        return refusal(data, "login", 401, LOGIN_FAILED, "invalid", next=next_path or "")
+    await run_in_threadpool(throttle.record_success, email=email)
+    user_id, user_email, token = result
+    response: Response = (
+        RedirectResponse(safe_next(next_path), status_code=303)
+        if data.is_form
+        else JSONResponse({"id": user_id, "email": user_email})
+    )
+    set_session_cookie(response, request, token)
+    return response
+
+
+@router.post("/logout", summary="End the current session")
+async def logout(request: Request) -> Response:
+    if not origin_allowed(request):
+        return JSONResponse({"detail": "Origin not allowed."}, status_code=403)
+    token = request.cookies.get(sessions.COOKIE_NAME)
+    await run_in_threadpool(sessions.end_session_for_token, token)
+    wants_json = "application/json" in request.headers.get("accept", "") or (
+        request.headers.get("content-type", "").startswith("application/json")
+    )
+    response: Response = (
+        JSONResponse({"detail": "Logged out."}) if wants_json else RedirectResponse("/login", status_code=303)
+    )
+    clear_session_cookie(response, request)
+    return response

@@ -1,0 +1,56 @@
+"""The log-in and sign-up forms: native posts to the auth endpoints, labelled inputs."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from crm_app import styles
+from crm_app.state.login import LoginFormState
+
+
+def labelled_input(label: str, name: str, **props) -> rx.Component:  # type: ignore[no-untyped-def]
+    """An input with a visible label tied to it by id."""
+    field_id = f"field-{name}"
+    return rx.vstack(
+        rx.el.label(label, html_for=field_id, font_weight="500", font_size="0.9em"),
+        rx.input(id=field_id, name=name, width="100%", size="3", **props),
+        spacing="1",
+        width="100%",
+    )
+
+
+def error_callout() -> rx.Component:
+    return rx.cond(
+        LoginFormState.error != "",
+        rx.callout(LoginFormState.error, icon="triangle_alert", color_scheme="red", role="alert", width="100%"),
+    )
+
+
+def auth_card(title: str, action: str, fields: list[rx.Component], submit: str, footer: rx.Component) -> rx.Component:
+    """A centred card with a form that posts natively (the endpoint sets the HttpOnly cookie)."""
+    return rx.center(
+        rx.vstack(
+            rx.heading(title, size="7", as_="h1"),
+            error_callout(),
+            rx.el.form(
+                rx.vstack(
+                    *fields,
+                    rx.el.input(type="hidden", name="next", value=LoginFormState.next_path),
+                    rx.button(submit, type="submit", size="3", width="100%"),
+                    spacing="4",
+                    width="100%",
+                ),
+                action=action,
+                method="post",
+                on_submit=None,  # let the browser post; Reflex would otherwise prevent it
+                width="100%",
+            ),
+            footer,
+            spacing="5",
+            width="100%",
+            max_width="24em",
+            style=styles.card,
+        ),
+        min_height="100vh",
+        padding="1em",
+    )

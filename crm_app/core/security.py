@@ -1,0 +1,68 @@
+"""Password hashing (argon2id) and session tokens (HS256 JWTs with a derived key)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+import jwt
+from passlib.context import CryptContext
+
+from crm_app.core.config import get_settings
+from crm_app.core.crypto import session_signing_key
+
+# OWASP's argon2id floor: 19 MiB of memory, 2 passes. No length cap: argon2
+# hashes the whole password, so long and non-ASCII ones work untruncated.
+password_context = CryptContext(
+    schemes=["argon2"],
+    argon2__type="ID",
+    argon2__memory_cost=19 * 1024,
+    argon2__time_cost=2,
+    argon2__parallelism=1,
+)
+# Checked when an email is unknown, so that answer takes as long as a wrong password.
+_DUMMY_HASH = password_context.hash("not a real password: equalises login timing")
+
+ALGORITHM = "HS256"
+REQUIRED_CLAIMS = ["exp", "iat", "sub", "jti"]
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of the password."""
+    return password_context.hash(password)
+
+
+def verify_password(password: str, password_hash: str | None) -> bool:
+    """Whether the password matches; spends the same effort when there is no hash."""
+    if not password_hash:
+        password_context.verify(password, _DUMMY_HASH)
+        return False
+    try:
+        return password_context.verify(password, password_hash)
+    except (ValueError, TypeError):
+        return False
+
+
+def _signing_key() -> bytes:
+    return session_signing_key(get_settings().jwt_secret)
+
+
+def create_session_token(*, user_id: uuid.UUID, session_id: uuid.UUID, issued_at: datetime, expires_at: datetime) -> str:
+    """A signed token naming the user (sub) and the server-side session (jti)."""
+    claims = {"sub": str(user_id), "jti": str(session_id), "iat": issued_at, "exp": expires_at}
+    return jwt.encode(claims, _signing_key(), algorithm=ALGORITHM)
+
+
+def decode_session_token(token: str) -> tuple[uuid.UUID, uuid.UUID] | None:
+    """(user_id, session_id) from a valid token; None for anything forged, expired or malformed."""
+    try:
+        claims = jwt.decode(
+            token,
+            _signing_key(),
+            algorithms=[ALGORITHM],  # pinned: never trust the token's own "alg"
+            options={"require": REQUIRED_CLAIMS},
+            leeway=timedelta(seconds=5),
+        )
+        return uuid.UUID(str(claims["sub"])), uuid.UUID(str(claims["jti"]))
+    except (jwt.PyJWTError, ValueError, TypeError):
+        return None

@@ -1,0 +1,48 @@
+"""`guarded_page`: registers a signed-in page with the shell and the login guard."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import reflex as rx
+
+from crm_app.layouts.shell import shell
+from crm_app.state.auth import AuthState
+
+
+def user_menu() -> rx.Component:
+    """Who is logged in, and a log-out button (a native form post: the cookie is HttpOnly)."""
+    return rx.vstack(
+        rx.text(AuthState.user_name, weight="bold", size="2", data_testid="user-name"),
+        rx.text(AuthState.user_email, size="1", color=rx.color("gray", 11), data_testid="user-email"),
+        rx.el.form(
+            rx.button("Log out", type="submit", variant="soft", size="1"),
+            action="/api/auth/logout",
+            method="post",
+            on_submit=None,
+        ),
+        spacing="1",
+        align="start",
+        padding_x="0.75em",
+    )
+
+
+def guarded_page(route: str, title: str, on_load: list | None = None) -> Callable:
+    """Like @rx.page, for pages that need a session: nothing of them renders without one."""
+
+    def decorator(body: Callable[[], rx.Component]) -> Callable[[], rx.Component]:
+        def page() -> rx.Component:
+            return rx.cond(
+                AuthState.is_authenticated,
+                shell(body(), user_menu=user_menu()),
+                rx.center(rx.spinner(size="3"), height="100vh", aria_label="Loading"),
+            )
+
+        page.__name__ = body.__name__
+        return rx.page(
+            route=route,
+            title=f"{title} · crm_app",
+            on_load=[AuthState.require_login, *(on_load or [])],
+        )(page)
+
+    return decorator

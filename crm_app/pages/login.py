@@ -1,0 +1,43 @@
+"""/login and /signup."""
+
+import reflex as rx
+
+from crm_app.components.auth_form import auth_card, labelled_input
+from crm_app.state.login import LoginFormState
+
+
+@rx.page(route="/login", title="Log in · crm_app", on_load=LoginFormState.load_form)
+def login() -> rx.Component:
+    """The log-in page."""
+    return auth_card(
+        "Log in",
+        "/api/auth/login",
+        [
+            labelled_input("Email", "email", type="email", required=True, auto_complete="username",
+                           default_value=LoginFormState.email),
+            labelled_input("Password", "password", type="password", required=True,
+                           auto_complete="current-password"),
+        ],
+        "Log in",
+        rx.text("No account yet? ", rx.link("Sign up", href="/signup"), size="2"),
+    )
+
+
+@rx.page(route="/signup", title="Sign up · crm_app", on_load=LoginFormState.load_form)
+def signup() -> rx.Component:
+    """The sign-up page."""
+    return auth_card(
+        "Create your account",
+        "/api/auth/signup",
+        [
+            labelled_input("Name", "name", auto_complete="name", max_length=200),
+            labelled_input("Email", "email", type="email", required=True, auto_complete="username",
+                           default_value=LoginFormState.email),
+            labelled_input("Password", "password", type="password", required=True, min_length=8,
+                           auto_complete="new-password"),
+            rx.text("At least 8 characters; any language, any length you like.", size="1",
+                    color=rx.color("gray", 11)),
+        ],
+        "Sign up",
+        rx.text("Already have an account? ", rx.link("Log in", href="/login"), size="2"),
+    )

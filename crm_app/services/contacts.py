@@ -1,0 +1,153 @@
+"""A user's contacts: one per phone number and per email; always filtered by user_id in SQL."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, SQLModel, delete, func, select, update
+
+from crm_app.core.config import get_settings
+from crm_app.models import Activity, AutomationLog, CallLog, Contact, ContactCreate
+from crm_app.models.base import utcnow
+from crm_app.services.errors import DuplicateContact, clean_fields, normalize_email, text_field
+from crm_app.services.pagination import Page, date_filters, paginate, search_filter, sort_order
+from crm_app.services.phones import normalize_phone
+
+# Sortable columns; text case-insensitively, so both databases agree.
+SORTABLE = {
+    "created_at": Contact.created_at,
+    "updated_at": Contact.updated_at,
+    "name": func.lower(Contact.name),
+    "company": func.lower(Contact.company),
+    "email": Contact.email,
+    "phone": Contact.phone,
+}
+# Rows that may point at a contact; the composite foreign keys have no ON DELETE action.
+LINKED_TO_CONTACT = (CallLog, AutomationLog, Activity)
+# The unique constraints behind DuplicateContact, in the order they are checked.
+UNIQUE_FIELDS = ("phone", "email")
+
+
+class ContactUpdate(SQLModel):
+    """What updating a contact may change; None leaves a field as it is."""
+
+    name: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    company: str | None = None
+    notes: str | None = None
+
+
+def _cleaners() -> dict[str, Any]:
+    region = get_settings().default_phone_region
+    return {
+        "name": text_field(200),
+        "phone": lambda value: normalize_phone(value, region),
+        "email": normalize_email,
+        "company": text_field(200),
+        "notes": text_field(10_000),
+    }
+
+
+def _check_duplicates(
+    session: Session, user_id: uuid.UUID, values: dict[str, Any], exclude_id: uuid.UUID | None
+) -> None:
+    """Raise DuplicateContact when another of the user's contacts has this phone or email."""
+    for field in UNIQUE_FIELDS:
+        if values.get(field) is None:
+            continue
+        statement = select(Contact.id).where(
+            Contact.user_id == user_id, getattr(Contact, field) == values[field]
+        )
+        if exclude_id is not None:
+            statement = statement.where(Contact.id != exclude_id)
+        if session.exec(statement).first() is not None:
+            raise DuplicateContact(field)
+
+
+def _flush_unique(session: Session, contact: Contact) -> None:
+    """Flush; a unique violation that raced the check becomes DuplicateContact.
+
+    No savepoint: on SQLite (pysqlite) a savepoint opened before any write
+    commits on release. After this error the unit of work must roll back.
+    """
+    session.add(contact)
+    try:
+        session.flush()
+    except sa.exc.IntegrityError as error:
+        message = str(error.orig).lower()
+        for field in UNIQUE_FIELDS:
+            if f"contacts_user_id_{field}" in message or f"contacts.{field}" in message:
+                raise DuplicateContact(field) from None
+        raise
+
+
+def list_contacts(
+    *,
+    session: Session,
+    user_id: uuid.UUID,
+    search: str | None = None,
+    created_from: datetime | None = None,
+    created_to: datetime | None = None,
+    sort: str = "created_at",
+    descending: bool = True,
+    offset: int = 0,
+    limit: int = 50,
+) -> Page[Contact]:
+    """One page of a user's contacts matching a search and dates, sorted and counted in SQL."""
+    statement = select(Contact).where(Contact.user_id == user_id)
+    columns = [Contact.name, Contact.email, Contact.company]
+    matches = search_filter(search, columns, phone_columns=[Contact.phone])
+    if matches is not None:
+        statement = statement.where(matches)
+    statement = statement.where(*date_filters(Contact.created_at, created_from, created_to))
+    statement = statement.order_by(*sort_order(SORTABLE, sort, descending, Contact.id))
+    return paginate(session, statement, offset=offset, limit=limit)
+
+
+def get_contact(*, session: Session, user_id: uuid.UUID, contact_id: uuid.UUID) -> Contact | None:
+    """The user's contact with this id, or None."""
+    statement = select(Contact).where(Contact.user_id == user_id, Contact.id == contact_id)
+    return session.exec(statement).first()
+
+
+def create_contact(*, session: Session, user_id: uuid.UUID, contact_in: ContactCreate) -> Contact:
+    """Validate and store a new contact; DuplicateContact when its phone or email is taken."""
+    values = clean_fields(contact_in.model_dump(), _cleaners())
+    _check_duplicates(session, user_id, values, exclude_id=None)
+    contact = Contact(user_id=user_id, **values)
+    _flush_unique(session, contact)
+    return contact
+
+
+def update_contact(
+    *, session: Session, user_id: uuid.UUID, contact_id: uuid.UUID, contact_in: ContactUpdate
+) -> Contact | None:
+    """Change the given fields of the user's contact (checked as on create); None if not found."""
+    contact = get_contact(session=session, user_id=user_id, contact_id=contact_id)
+    if contact is None:
+        return None
+    values = clean_fields(contact_in.model_dump(exclude_none=True), _cleaners())
+    _check_duplicates(session, user_id, values, exclude_id=contact_id)
+    for field, value in values.items():
+        setattr(contact, field, value)
+    contact.updated_at = utcnow()
+    _flush_unique(session, contact)
+    return contact
+
+
+def delete_contact(*, session: Session, user_id: uuid.UUID, contact_id: uuid.UUID) -> bool:
+    """Unlink the user's contact from calls, runs and activities, then delete it."""
+    if get_contact(session=session, user_id=user_id, contact_id=contact_id) is None:
+        return False
+    for model in LINKED_TO_CONTACT:
+        session.exec(
+            update(model)
+            .where(model.user_id == user_id, model.contact_id == contact_id)
+            .values(contact_id=None)
+        )
+    session.exec(delete(Contact).where(Contact.user_id == user_id, Contact.id == contact_id))
+    return True

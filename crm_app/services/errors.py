@@ -1,0 +1,67 @@
+"""Input a user can correct: the errors services raise, and the field checks they share."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+# Loose on purpose: one @, something on both sides, a dot in the domain, no spaces.
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_EMAIL_MAX_LENGTH = 320
+
+
+class InvalidInput(ValueError):
+    """Input a user can correct; `errors` maps each bad field to what is wrong with it."""
+
+    def __init__(self, errors: Mapping[str, str]) -> None:
+        self.errors = dict(errors)
+        super().__init__("; ".join(f"{field}: {message}" for field, message in self.errors.items()))
+
+
+class DuplicateContact(InvalidInput):
+    """The user already has a contact with this phone number or email; `field` says which."""
+
+    def __init__(self, field: str) -> None:
+        self.field = field
+        super().__init__({field: f"a contact with this {field} already exists"})
+
+
+def clean_fields(
+    values: Mapping[str, Any], cleaners: Mapping[str, Callable[[Any], Any]]
+) -> dict[str, Any]:
+    """Run each given field through its cleaner; one InvalidInput names every bad field."""
+    cleaned: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for field, value in values.items():
+        try:
+            cleaned[field] = cleaners[field](value)
+        except InvalidInput as error:
+            errors[field] = "; ".join(error.errors.values())
+        except ValueError as error:
+            errors[field] = str(error)
+    if errors:
+        raise InvalidInput(errors)
+    return cleaned
+
+
+def text_field(max_length: int, *, default: str = "") -> Callable[[str | None], str]:
+    """A cleaner for free text: stripped, at most max_length characters, blank -> default."""
+
+    def clean(value: str | None) -> str:
+        value = (value or "").strip()
+        if len(value) > max_length:
+            raise ValueError(f"at most {max_length} characters")
+        return value or default
+
+    return clean
+
+
+def normalize_email(raw: str | None) -> str | None:
+    """An email address stripped and lower-cased (None when blank); loosely validated."""
+    value = (raw or "").strip().lower()
+    if not value:
+        return None
+    if len(value) > _EMAIL_MAX_LENGTH or not _EMAIL.match(value):
+        raise ValueError("not a valid email address")
+    return value

@@ -1,0 +1,131 @@
+"""A user's leads: list, read, create, update and delete, always filtered by user_id in SQL."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, delete, func, select, update
+
+from crm_app.core.config import get_settings
+from crm_app.models import (
+    LEAD_STATUSES,
+    Activity,
+    AutomationLog,
+    CallLog,
+    Contact,
+    Lead,
+    LeadCreate,
+    LeadUpdate,
+)
+from crm_app.models.base import utcnow
+from crm_app.services.errors import clean_fields, normalize_email, text_field
+from crm_app.services.pagination import Page, date_filters, paginate, search_filter, sort_order
+from crm_app.services.phones import normalize_phone
+
+# Sortable columns; text case-insensitively, so both databases agree.
+SORTABLE = {
+    "created_at": Lead.created_at,
+    "updated_at": Lead.updated_at,
+    "name": func.lower(Lead.name),
+    "status": Lead.status,
+    "source": func.lower(Lead.source),
+    "email": Lead.email,
+    "phone": Lead.phone,
+}
+# Rows that may point at a lead; the composite foreign keys have no ON DELETE action.
+LINKED_TO_LEAD = (CallLog, AutomationLog, Contact, Activity)
+
+
+def check_status(value: str | None) -> str:
+    """A lead status from LEAD_STATUSES (case and spaces forgiven)."""
+    status = (value or "").strip().lower()
+    if status not in LEAD_STATUSES:
+        raise ValueError(f"one of: {', '.join(LEAD_STATUSES)}")
+    return status
+
+
+def _cleaners() -> dict[str, Any]:
+    region = get_settings().default_phone_region
+    return {
+        "name": text_field(200),
+        "phone": lambda value: normalize_phone(value, region),
+        "email": normalize_email,
+        "status": check_status,
+        "source": text_field(50, default="manual"),
+        "notes": text_field(10_000),
+    }
+
+
+def list_leads(
+    *,
+    session: Session,
+    user_id: uuid.UUID,
+    search: str | None = None,
+    status: str | None = None,
+    source: str | None = None,
+    created_from: datetime | None = None,
+    created_to: datetime | None = None,
+    sort: str = "created_at",
+    descending: bool = True,
+    offset: int = 0,
+    limit: int = 50,
+) -> Page[Lead]:
+    """One page of a user's leads matching search and filters, sorted and counted in SQL."""
+    statement = select(Lead).where(Lead.user_id == user_id)
+    if status:
+        status = clean_fields({"status": status}, {"status": check_status})["status"]
+        statement = statement.where(Lead.status == status)
+    if source:
+        statement = statement.where(Lead.source == source.strip())
+    matches = search_filter(search, [Lead.name, Lead.email], phone_columns=[Lead.phone])
+    if matches is not None:
+        statement = statement.where(matches)
+    statement = statement.where(*date_filters(Lead.created_at, created_from, created_to))
+    statement = statement.order_by(*sort_order(SORTABLE, sort, descending, Lead.id))
+    return paginate(session, statement, offset=offset, limit=limit)
+
+
+def get_lead(*, session: Session, user_id: uuid.UUID, lead_id: uuid.UUID) -> Lead | None:
+    """The user's lead with this id, or None."""
+    return session.exec(select(Lead).where(Lead.user_id == user_id, Lead.id == lead_id)).first()
+
+
+def create_lead(*, session: Session, user_id: uuid.UUID, lead_in: LeadCreate) -> Lead:
+    """Validate and store a new lead for the user (phone in E.164, email lower-cased)."""
+    values = clean_fields(lead_in.model_dump(), _cleaners())
+    lead = Lead(user_id=user_id, **values)
+    session.add(lead)
+    session.flush()
+    return lead
+
+
+def update_lead(
+    *, session: Session, user_id: uuid.UUID, lead_id: uuid.UUID, lead_in: LeadUpdate
+) -> Lead | None:
+    """Change the given fields of the user's lead (validated as on create); None when not found."""
+    lead = get_lead(session=session, user_id=user_id, lead_id=lead_id)
+    if lead is None:
+        return None
+    values = clean_fields(lead_in.model_dump(exclude_none=True), _cleaners())
+    for field, value in values.items():
+        setattr(lead, field, value)
+    lead.updated_at = utcnow()
+    session.add(lead)
+    session.flush()
+    return lead
+
+
+def delete_lead(*, session: Session, user_id: uuid.UUID, lead_id: uuid.UUID) -> bool:
+    """Unlink the user's lead from calls, runs, contacts and activities, then delete it."""
+    if get_lead(session=session, user_id=user_id, lead_id=lead_id) is None:
+        return False
+    for model in LINKED_TO_LEAD:
+        session.exec(
+            update(model)
+            .where(model.user_id == user_id, model.lead_id == lead_id)
+            .values(lead_id=None)
+        )
+    session.exec(delete(Lead).where(Lead.user_id == user_id, Lead.id == lead_id))
+    return True

@@ -1,0 +1,91 @@
+"""One page of a list, and the search, sort and date filters every list query shares."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+import sqlalchemy as sa
+from sqlmodel import Session, func, select
+from sqlmodel.sql.expression import SelectOfScalar
+
+from crm_app.services.errors import InvalidInput
+
+T = TypeVar("T")
+
+MAX_PAGE_SIZE = 200
+_MAX_SEARCH_LENGTH = 200
+# A search made only of these characters may be a phone number typed any which way.
+_PHONE_LIKE = re.compile(r"^[\d\s+().\-]+$")
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """The rows of one page, and how many rows match in all."""
+
+    items: list[T]
+    total: int
+    offset: int
+    limit: int
+
+    @property
+    def has_more(self) -> bool:
+        return self.offset + len(self.items) < self.total
+
+
+def paginate(session: Session, statement: SelectOfScalar[T], *, offset: int, limit: int) -> Page[T]:
+    """One page of a statement's rows and their total, both in SQL; limit clamped to 1..200."""
+    offset, limit = max(0, int(offset)), max(1, min(int(limit), MAX_PAGE_SIZE))
+    items = list(session.exec(statement.offset(offset).limit(limit)).all())
+    if offset == 0 and len(items) < limit:
+        return Page(items=items, total=len(items), offset=offset, limit=limit)
+    counted = select(func.count()).select_from(statement.order_by(None).subquery())
+    return Page(items=items, total=session.exec(counted).one(), offset=offset, limit=limit)
+
+
+def search_filter(
+    search: str | None, columns: Sequence[Any], phone_columns: Sequence[Any] = ()
+) -> sa.ColumnElement[bool] | None:
+    """Case-insensitive substring match on any of the columns (None for a blank search).
+
+    A search that looks like a phone number also matches its digits inside the
+    stored E.164 numbers, so "(415) 555-2671" finds "+14155552671".
+    """
+    term = (search or "").strip()[:_MAX_SEARCH_LENGTH]
+    if not term:
+        return None
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    matches = [column.ilike(f"%{escaped}%", escape="\\") for column in (*columns, *phone_columns)]
+    digits = re.sub(r"\D", "", term)
+    if phone_columns and len(digits) >= 3 and _PHONE_LIKE.match(term):
+        matches += [column.like(f"%{digits}%") for column in phone_columns]
+    return sa.or_(*matches)
+
+
+def date_filters(
+    column: Any, start: datetime | None, end: datetime | None
+) -> list[sa.ColumnElement[bool]]:
+    """start <= column < end, for whichever bounds are given (timezone-aware only)."""
+    conditions = []
+    for name, bound in (("created_from", start), ("created_to", end)):
+        if bound is not None and bound.tzinfo is None:
+            raise InvalidInput({name: "needs a timezone (use UTC)"})
+    if start is not None:
+        conditions.append(column >= start)
+    if end is not None:
+        conditions.append(column < end)
+    return conditions
+
+
+def sort_order(
+    sortable: Mapping[str, Any], sort: str, descending: bool, tiebreaker: Any
+) -> list[sa.ColumnElement[Any]]:
+    """ORDER BY one whitelisted column (NULLs last), then a unique column for stable pages."""
+    column = sortable.get(sort)
+    if column is None:
+        raise InvalidInput({"sort": f"sort by one of: {', '.join(sortable)}"})
+    ordered = column.desc() if descending else column.asc()
+    return [ordered.nulls_last(), tiebreaker.desc() if descending else tiebreaker.asc()]

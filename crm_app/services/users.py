@@ -1,0 +1,101 @@
+"""Accounts: sign-up, authentication and password changes."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from crm_app.core.security import hash_password, verify_password
+from crm_app.models import User, UserSession
+from crm_app.models.base import utcnow
+
+MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 1024  # generous, but bounded: hashing is deliberately costly
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class InvalidSignup(ValueError):
+    """Sign-up input that cannot be accepted; the message says which field and why."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class EmailTaken(InvalidSignup):
+    """An account with this email exists already."""
+
+    def __init__(self) -> None:
+        super().__init__("email", "An account with this email already exists.")
+
+
+def normalize_email(email: str) -> str:
+    """The canonical form of an email: trimmed and lower-cased."""
+    return email.strip().lower()
+
+
+def validate_password(password: str) -> None:
+    """Raise InvalidSignup when a password is too short or too long."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidSignup("password", f"Use at least {MIN_PASSWORD_LENGTH} characters.")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise InvalidSignup("password", f"Use at most {MAX_PASSWORD_LENGTH} characters.")
+
+
+def create_user(*, session: Session, email: str, password: str, name: str = "") -> User:
+    """A new account; raises InvalidSignup (or EmailTaken) for unacceptable input."""
+    email = normalize_email(email)
+    if len(email) > 320 or not _EMAIL.match(email):
+        raise InvalidSignup("email", "Enter a valid email address.")
+    validate_password(password)
+    name = name.strip()
+    if len(name) > 200:
+        raise InvalidSignup("name", "Use at most 200 characters for the name.")
+    if get_user_by_email(session=session, email=email) is not None:
+        raise EmailTaken()
+    user = User(email=email, name=name, password_hash=hash_password(password))
+    session.add(user)
+    try:
+        session.flush()
+    except sa.exc.IntegrityError:
+        # Two sign-ups raced for the same email; the unique constraint decided.
+        raise EmailTaken() from None
+    return user
+
+
+def get_user_by_email(*, session: Session, email: str) -> User | None:
+    """The account with this exact (normalised) email."""
+    return session.exec(select(User).where(User.email == normalize_email(email))).first()
+
+
+def get_user(*, session: Session, user_id: uuid.UUID) -> User | None:
+    """The account with this id."""
+    return session.get(User, user_id)
+
+
+def authenticate(*, session: Session, email: str, password: str) -> User | None:
+    """The account when email and password match; None otherwise, in the same time either way."""
+    user = get_user_by_email(session=session, email=email)
+    if not verify_password(password, user.password_hash if user else None):
+        return None
+    return user
+
+
+def change_password(*, session: Session, user_id: uuid.UUID, current_password: str, new_password: str) -> bool:
+    """Replace the password and end every session of the user; False if current is wrong."""
+    user = session.get(User, user_id)
+    if user is None or not verify_password(current_password, user.password_hash):
+        return False
+    validate_password(new_password)
+    user.password_hash = hash_password(new_password)
+    user.updated_at = utcnow()
+    session.add(user)
+    session.exec(
+        sa.update(UserSession)
+        .where(UserSession.user_id == user_id, UserSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    return True

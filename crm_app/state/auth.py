@@ -1,0 +1,91 @@
+"""The session as Reflex state: who is logged in, derived from the cookie of this socket."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from dataclasses import dataclass
+from urllib.parse import quote
+
+import reflex as rx
+from reflex.middleware import Middleware
+
+from crm_app.core.db import global_session
+from crm_app.services import sessions, users
+
+
+def user_id_from_cookie_header(cookie_header: str) -> str:
+    """The logged-in user's id for a raw Cookie header, or "" when there is no valid session."""
+    user_id = sessions.user_id_from_token(sessions.token_from_cookie_header(cookie_header))
+    return str(user_id) if user_id else ""
+
+
+class AuthState(rx.State):
+    """The base of every signed-in page's state. Holds an id, never a token."""
+
+    # Backend-only: never sent to the browser.
+    _user_id: str = ""
+    user_email: str = ""
+    user_name: str = ""
+    is_authenticated: bool = False
+
+    @property
+    def user_uuid(self) -> uuid.UUID:
+        """The logged-in user's id; handlers call this only behind require_login."""
+        if not self._user_id:
+            raise PermissionError("not logged in")
+        return uuid.UUID(self._user_id)
+
+    @rx.event
+    def require_login(self):
+        """on_load of guarded pages: show the page to a session, send others to /login."""
+        if not self._user_id:
+            self.is_authenticated = False
+            path = self.router.url.path or "/dashboard"
+            return rx.redirect(f"/login?next={quote(path)}", replace=True)
+        with global_session() as session:
+            user = users.get_user(session=session, user_id=uuid.UUID(self._user_id))
+        if user is None:
+            self._user_id = ""
+            return rx.redirect("/login", replace=True)
+        self.user_email, self.user_name = user.email, user.name
+        self.is_authenticated = True
+        return None
+
+    @rx.event
+    def redirect_if_logged_in(self):
+        """on_load of /login and /signup: a logged-in visitor goes straight to the dashboard."""
+        if self._user_id:
+            return rx.redirect("/dashboard", replace=True)
+        return None
+
+
+async def _reset_tree(state: rx.State) -> None:
+    """Forget everything a state tree held for a previous user, substates included."""
+    pending = [type(state)]
+    while pending:
+        cls = pending.pop()
+        substate = await state.get_state(cls)
+        substate.reset()
+        pending.extend(cls.class_subclasses)
+
+
+@dataclass
+class SessionMiddleware(Middleware):
+    """Re-derive the user from this socket's cookie before every event.
+
+    Reflex keeps state per tab token, and that token travels in the socket
+    URL: whoever presents it gets the tab's state. So the identity in state is
+    never trusted on its own; when it differs from what the cookie says
+    (logged out, revoked, another user), the whole tree is reset first.
+    """
+
+    async def preprocess(self, app, state, event):  # type: ignore[no-untyped-def]
+        cookie_header = state.router.headers.cookie if state.router else ""
+        user_id = await asyncio.to_thread(user_id_from_cookie_header, cookie_header)
+        auth = await state.get_state(AuthState)
+        if auth._user_id != user_id:
+            if auth._user_id:
+                await _reset_tree(state)
+            auth._user_id = user_id
+        return None

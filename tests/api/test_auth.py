@@ -1,0 +1,181 @@
+"""Sign-up, log-in and log-out over HTTP, as JSON clients and as native form posts."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from crm_app.services.sessions import COOKIE_NAME
+from tests.api.conftest import SITE_ORIGIN
+
+PASSWORD = "a perfectly fine password"
+
+
+def _email() -> str:
+    return f"user-{uuid.uuid4().hex[:10]}@example.com"
+
+
+def _signup(client, email=None, password=PASSWORD, name="Ada"):
+    return client.post("/api/auth/signup", json={"email": email or _email(), "password": password, "name": name})
+
+
+def _cookie_header(response) -> str:
+    return next(v for k, v in response.headers.multi_items() if k == "set-cookie" and v.startswith(COOKIE_NAME))
+
+
+def test_signup_creates_the_account_and_sets_a_session_cookie(client):
+    email = _email()
+    response = _signup(client, email=f"  {email.upper()} ")
+    assert response.status_code == 201
+    assert response.json()["email"] == email  # normalised: trimmed, lower-cased
+    cookie = _cookie_header(response)
+    assert "HttpOnly" in cookie
+    assert "SameSite=lax" in cookie
+    assert "Secure" in cookie  # localhost counts as a secure context
+    assert "Path=/" in cookie
+    assert "Domain" not in cookie
+    assert "Max-Age=" in cookie
+
+
+def test_signup_with_a_taken_email_answers_409_in_any_case(client):
+    email = _email()
+    assert _signup(client, email=email).status_code == 201
+    assert _signup(client, email=email.upper()).status_code == 409
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"email": "not-an-email", "password": PASSWORD},
+        {"email": "a@example.com", "password": "short"},
+        {"email": "a@example.com"},
+        {"email": "a@example.com", "password": "x" * 5000},
+    ],
+)
+def test_signup_with_invalid_input_answers_422_and_creates_nothing(client, body):
+    response = client.post("/api/auth/signup", json=body)
+    assert response.status_code in (413, 422)
+    assert COOKIE_NAME not in response.headers.get("set-cookie", "")
+
+
+@pytest.mark.parametrize(
+    ("content", "content_type", "status"),
+    [
+        (b"{not json", "application/json", 422),
+        (b"[1, 2]", "application/json", 422),
+        (b'{"email": 5, "password": []}', "application/json", 422),
+        (b"email=a", "text/plain", 415),
+    ],
+)
+def test_malformed_bodies_get_a_clear_4xx(client, content, content_type, status):
+    response = client.post("/api/auth/login", content=content, headers={"content-type": content_type})
+    assert response.status_code == status
+    assert "detail" in response.json()
+
+
+def test_login_with_the_right_password_starts_a_session(client):
+    email = _email()
+    _signup(client, email=email)
+    client.cookies.clear()
+    response = client.post("/api/auth/login", json={"email": email, "password": PASSWORD})
+    assert response.status_code == 200
+    assert response.json()["email"] == email
+    assert "HttpOnly" in _cookie_header(response)
+
+
+def test_a_long_non_ascii_password_works_for_signup_and_login(client):
+    email, password = _email(), ("пароль-密码-🔐" * 8)[:80]
+    assert _signup(client, email=email, password=password).status_code == 201
+    assert client.post("/api/auth/login", json={"email": email, "password": password}).status_code == 200
+    assert client.post("/api/auth/login", json={"email": email, "password": password[:-1]}).status_code == 401
+
+
+def test_unknown_email_and_wrong_password_get_the_same_answer(client):
+    email = _email()
+    _signup(client, email=email)
+    wrong_password = client.post("/api/auth/login", json={"email": email, "password": "wrong password!"})
+    unknown_email = client.post("/api/auth/login", json={"email": _email(), "password": "wrong password!"})
+    assert wrong_password.status_code == unknown_email.status_code == 401
+    assert wrong_password.json() == unknown_email.json()
+
+
+def test_failed_logins_are_throttled_per_account_with_retry_after(client):
+    email = _email()
+    _signup(client, email=email)
+    for _ in range(5):
+        assert client.post("/api/auth/login", json={"email": email, "password": "wrong password!"}).status_code == 401
+    throttled = client.post("/api/auth/login", json={"email": email, "password": PASSWORD})
+    assert throttled.status_code == 429
+    assert int(throttled.headers["retry-after"]) > 0
+
+
+def test_failed_logins_are_throttled_per_address_across_accounts(client):
+    for _ in range(5):
+        client.post("/api/auth/login", json={"email": _email(), "password": "wrong password!"})
+    assert client.post("/api/auth/login", json={"email": _email(), "password": "x" * 10}).status_code == 429
+
+
+def test_logout_revokes_the_session_so_the_old_cookie_fails(client):
+    from crm_app.services.sessions import user_id_from_token
+
+    response = _signup(client)
+    token = response.cookies[COOKIE_NAME]
+    assert user_id_from_token(token) is not None
+    logout = client.post(
+        "/api/auth/logout", headers={"accept": "application/json", "cookie": f"{COOKIE_NAME}={token}"}
+    )
+    assert logout.status_code == 200
+    assert f'{COOKIE_NAME}=""' in logout.headers["set-cookie"] or "Max-Age=0" in logout.headers["set-cookie"]
+    # Replaying the old cookie: the server-side session is gone.
+    assert user_id_from_token(token) is None
+
+
+def test_form_login_redirects_to_a_local_next_path(client):
+    email = _email()
+    _signup(client, email=email)
+    response = client.post(
+        "/api/auth/login",
+        data={"email": email, "password": PASSWORD, "next": "/leads?status=new"},
+        headers={"origin": SITE_ORIGIN},
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == "/leads?status=new"
+
+
+@pytest.mark.parametrize("next_path", ["https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:alert(1)"])
+def test_form_login_never_redirects_off_site(client, next_path):
+    email = _email()
+    _signup(client, email=email)
+    response = client.post("/api/auth/login", data={"email": email, "password": PASSWORD, "next": next_path})
+    assert response.headers["location"] == "/dashboard"
+
+
+def test_a_failed_form_login_goes_back_to_the_form_with_a_message(client):
+    response = client.post("/api/auth/login", data={"email": _email(), "password": "wrong password!", "next": "/calls"})
+    assert response.status_code == 303
+    assert response.headers["location"].startswith("/login?error=invalid")
+    assert "next=%2Fcalls" in response.headers["location"]
+    assert "set-cookie" not in response.headers
+
+
+def test_form_signup_with_taken_email_returns_to_signup(client):
+    email = _email()
+    _signup(client, email=email)
+    response = client.post("/api/auth/signup", data={"email": email, "password": PASSWORD})
+    assert response.status_code == 303
+    assert response.headers["location"].startswith("/signup?error=taken")
+
+
+@pytest.mark.parametrize("path", ["/api/auth/signup", "/api/auth/login", "/api/auth/logout"])
+def test_a_forged_origin_is_refused(client, path):
+    response = client.post(path, json={"email": _email(), "password": PASSWORD}, headers={"origin": "http://evil.example"})
+    assert response.status_code == 403
+    assert "set-cookie" not in response.headers
+
+
+def test_the_site_origin_is_accepted(client):
+    response = client.post(
+        "/api/auth/signup", json={"email": _email(), "password": PASSWORD}, headers={"origin": SITE_ORIGIN}
+    )
+    assert response.status_code == 201

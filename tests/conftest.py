@@ -1,0 +1,178 @@
+"""Shared fixtures: settings for tests, a migrated SQLite database, a throwaway Postgres database.
+
+Postgres tests run whenever a server answers on PG_ADMIN_URL (default: the local
+server with trust auth); with CRM_REQUIRE_POSTGRES=1 (set by .ci/run) a missing
+server fails them instead of skipping them.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tempfile
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+# Settings for the whole test session, set before anything reads them.
+_TMP = Path(tempfile.mkdtemp(prefix="crm_app_tests_"))
+os.environ.update(
+    ENVIRONMENT="test",
+    JWT_SECRET=secrets.token_urlsafe(48),
+    ENCRYPTION_KEY=secrets.token_hex(32),
+    DATABASE_URL=f"sqlite:///{_TMP / 'default.db'}",
+)
+os.environ.pop("MIGRATION_DATABASE_URL", None)
+os.environ.pop("REDIS_URL", None)
+
+from crm_app.core.config import Settings, load_settings  # noqa: E402
+from crm_app.core.db import create_db_engine  # noqa: E402
+from crm_app.services.schema import migrate  # noqa: E402
+
+PG_ADMIN_URL = os.environ.get("PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+REQUIRE_POSTGRES = os.environ.get("CRM_REQUIRE_POSTGRES") == "1"
+# Cluster-wide roles the test databases use: an owner that runs migrations and
+# an app role that owns nothing and cannot bypass row-level security.
+OWNER_ROLE = "crm_test_owner"
+APP_ROLE = "crm_test_app"
+
+
+@dataclass(frozen=True)
+class PostgresDatabase:
+    """A throwaway database, migrated, with URLs for the owner and the app role."""
+
+    name: str
+    admin_url: str
+    owner_url: str
+    app_url: str
+
+    def settings(self) -> Settings:
+        return load_settings(database_url=self.app_url, migration_database_url=self.owner_url)
+
+
+def _url_for(database: str, role: str) -> str:
+    return sa.engine.make_url(PG_ADMIN_URL).set(database=database, username=role, password=None).render_as_string(hide_password=False)
+
+
+def _postgres_or_skip() -> sa.Engine:
+    engine = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
+    try:
+        with engine.connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
+    except sa.exc.OperationalError as error:
+        engine.dispose()
+        reason = f"PostgreSQL is not reachable at PG_ADMIN_URL ({type(error.orig).__name__})"
+        if REQUIRE_POSTGRES:
+            pytest.fail(reason + " and CRM_REQUIRE_POSTGRES=1", pytrace=False)
+        pytest.skip(reason)
+    return engine
+
+
+def create_postgres_database(admin: sa.Engine, prefix: str = "crm_test") -> PostgresDatabase:
+    """Create roles (once per cluster) and a fresh database owned by the owner role, migrated."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as connection:
+        for role, options in ((OWNER_ROLE, "LOGIN NOSUPERUSER NOBYPASSRLS"), (APP_ROLE, "LOGIN NOSUPERUSER NOBYPASSRLS")):
+            exists = connection.execute(sa.text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).first()
+            if not exists:
+                try:
+                    connection.execute(sa.text(f"CREATE ROLE {role} {options}"))
+                except sa.exc.ProgrammingError:
+                    pass  # another test session created it a moment ago
+        connection.execute(sa.text(f"CREATE DATABASE {name} OWNER {OWNER_ROLE}"))
+        # Postgres 15 no longer lets every role create in public; the owner migrates there.
+    database = PostgresDatabase(
+        name=name,
+        admin_url=_url_for(name, sa.engine.make_url(PG_ADMIN_URL).username or "postgres"),
+        owner_url=_url_for(name, OWNER_ROLE),
+        app_url=_url_for(name, APP_ROLE),
+    )
+    db_admin = sa.create_engine(database.admin_url, isolation_level="AUTOCOMMIT")
+    with db_admin.connect() as connection:
+        connection.execute(sa.text(f"ALTER SCHEMA public OWNER TO {OWNER_ROLE}"))
+    db_admin.dispose()
+    migrate(database.settings())
+    return database
+
+
+def drop_postgres_database(admin: sa.Engine, database: PostgresDatabase) -> None:
+    with admin.connect() as connection:
+        connection.execute(sa.text(f"DROP DATABASE IF EXISTS {database.name} WITH (FORCE)"))
+
+
+@pytest.fixture(scope="session")
+def pg_admin() -> Iterator[sa.Engine]:
+    """A superuser connection to the server, for creating and dropping test databases."""
+    engine = _postgres_or_skip()
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_database(pg_admin: sa.Engine) -> Iterator[PostgresDatabase]:
+    """One migrated throwaway database for the test session."""
+    database = create_postgres_database(pg_admin)
+    yield database
+    drop_postgres_database(pg_admin, database)
+
+
+@pytest.fixture(scope="session")
+def pg_app_engine(pg_database: PostgresDatabase) -> Iterator[sa.Engine]:
+    """The app role's engine: row-level security applies to everything it does."""
+    engine = create_db_engine(pg_database.app_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_owner_engine(pg_database: PostgresDatabase) -> Iterator[sa.Engine]:
+    """The owner role's engine (RLS is forced on it too)."""
+    engine = create_db_engine(pg_database.owner_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A migrated SQLite database file for the test session."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'crm.db'}"
+    migrate(load_settings(database_url=url))
+    return url
+
+
+@pytest.fixture(scope="session")
+def sqlite_engine(sqlite_url: str) -> Iterator[sa.Engine]:
+    engine = create_db_engine(sqlite_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def engine(request: pytest.FixtureRequest) -> sa.Engine:
+    """The app's engine on each database: tests using it run on SQLite and on Postgres."""
+    if request.param == "sqlite":
+        return request.getfixturevalue("sqlite_engine")
+    return request.getfixturevalue("pg_app_engine")
+
+
+@pytest.fixture
+def make_user(engine: sa.Engine):
+    """A factory for users in the engine's database (a cheap password hash: tests only)."""
+    from crm_app.core.db import global_session
+    from crm_app.models import User
+
+    def _make(email: str | None = None, name: str = "Test User") -> User:
+        user = User(
+            email=email or f"user-{uuid.uuid4().hex[:12]}@example.com",
+            name=name,
+            password_hash="!test-only-not-a-hash",
+        )
+        with global_session(engine) as session:
+            session.add(user)
+        return user
+
+    return _make

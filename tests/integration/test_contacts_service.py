@@ -1,0 +1,179 @@
+"""Contacts on both databases: one per phone number and per email for a user, search, delete."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+
+import pytest
+
+import crm_app.services.contacts as contacts_service
+from crm_app.core.db import tenant_session
+from crm_app.models import Activity, AutomationLog, CallLog, ContactCreate, User
+from crm_app.services.contacts import (
+    ContactUpdate,
+    create_contact,
+    delete_contact,
+    get_contact,
+    list_contacts,
+    update_contact,
+)
+from crm_app.services.errors import DuplicateContact, InvalidInput
+from tests.factories import add_activity, add_automation_log, add_call_log
+
+
+@pytest.fixture
+def user(make_user: Callable[..., User]) -> User:
+    return make_user()
+
+
+def _create(engine, user: User, **fields: object):
+    with tenant_session(user.id, engine) as session:
+        return create_contact(session=session, user_id=user.id, contact_in=ContactCreate(**fields))
+
+
+def _update(engine, user: User, contact_id: uuid.UUID, **fields: object):
+    with tenant_session(user.id, engine) as session:
+        return update_contact(
+            session=session,
+            user_id=user.id,
+            contact_id=contact_id,
+            contact_in=ContactUpdate(**fields),
+        )
+
+
+def _all(engine, user: User, **filters: object):
+    with tenant_session(user.id, engine) as session:
+        return list_contacts(session=session, user_id=user.id, **filters)
+
+
+def test_create_contact_normalises_phone_and_email(engine, user) -> None:
+    contact = _create(engine, user, name=" Ana ", phone="(415) 555-2671", email=" ANA@Acme.com")
+    assert (contact.name, contact.phone, contact.email) == ("Ana", "+14155552671", "ana@acme.com")
+
+
+def test_create_contact_with_bad_phone_and_email_names_both(engine, user) -> None:
+    with pytest.raises(InvalidInput) as raised:
+        _create(engine, user, phone="call me maybe", email="ana(at)acme")
+    assert set(raised.value.errors) == {"phone", "email"}
+
+
+@pytest.mark.parametrize("same_number", ["+14155552671", "415-555-2671", "(415) 555 2671"])
+def test_a_second_contact_with_the_same_phone_is_a_duplicate(engine, user, same_number) -> None:
+    _create(engine, user, name="Ana", phone="4155552671")
+    with pytest.raises(DuplicateContact) as raised:
+        _create(engine, user, name="Ana again", phone=same_number)
+    assert raised.value.field == "phone"
+    assert set(raised.value.errors) == {"phone"}
+    assert isinstance(raised.value, InvalidInput)
+    assert _all(engine, user).total == 1
+
+
+def test_a_second_contact_with_the_same_email_in_other_case_is_a_duplicate(engine, user) -> None:
+    _create(engine, user, email="ana@acme.com")
+    with pytest.raises(DuplicateContact) as raised:
+        _create(engine, user, email="  Ana@ACME.com ")
+    assert raised.value.field == "email"
+
+
+def test_contacts_without_phone_or_email_are_not_duplicates_of_each_other(engine, user) -> None:
+    _create(engine, user, name="First")
+    _create(engine, user, name="Second")
+    assert _all(engine, user).total == 2
+
+
+def test_the_same_phone_and_email_are_fine_for_another_user(engine, make_user) -> None:
+    ana, bob = make_user(), make_user()
+    _create(engine, ana, phone="4155552671", email="x@acme.com")
+    assert _create(engine, bob, phone="4155552671", email="x@acme.com").user_id == bob.id
+
+
+@pytest.mark.parametrize(
+    ("field", "first", "second"),
+    [("phone", "4155552671", "+1 415 555 2671"), ("email", "ana@acme.com", "ANA@acme.com")],
+)
+def test_the_unique_constraint_catches_a_duplicate_that_raced_the_check(
+    engine, user, monkeypatch, field, first, second
+) -> None:
+    # As if another request inserted the same contact between our check and our insert.
+    _create(engine, user, **{field: first})
+    monkeypatch.setattr(contacts_service, "_check_duplicates", lambda *args, **kwargs: None)
+    with pytest.raises(DuplicateContact) as raised:
+        _create(engine, user, **{field: second})
+    assert raised.value.field == field
+    assert _all(engine, user).total == 1
+
+
+def test_update_contact_to_another_contacts_phone_is_a_duplicate(engine, user) -> None:
+    _create(engine, user, phone="4155552671")
+    other = _create(engine, user, phone="4155550123")
+    with pytest.raises(DuplicateContact) as raised:
+        _update(engine, user, other.id, phone="+14155552671")
+    assert raised.value.field == "phone"
+
+
+def test_update_contact_keeping_its_own_phone_and_email_is_fine(engine, user) -> None:
+    contact = _create(engine, user, phone="4155552671", email="ana@acme.com")
+    updated = _update(
+        engine, user, contact.id, phone="415 555 2671", email="ANA@acme.com", company="Acme"
+    )
+    assert (updated.phone, updated.email, updated.company) == (
+        "+14155552671",
+        "ana@acme.com",
+        "Acme",
+    )
+    assert updated.updated_at > contact.updated_at
+
+
+def test_update_of_a_missing_contact_returns_none(engine, user) -> None:
+    assert _update(engine, user, uuid.uuid4(), name="x") is None
+
+
+def test_list_contacts_searches_name_company_email_and_phone(engine, user) -> None:
+    _create(engine, user, name="Ana Lima", company="Acme", phone="4155552671")
+    _create(engine, user, name="Bob", company="Globex", email="bob@globex.com")
+    for search, expected in [
+        ("lima", ["Ana Lima"]),
+        ("ACME", ["Ana Lima"]),
+        ("GLOBEX.com", ["Bob"]),
+        ("555-2671", ["Ana Lima"]),
+        ("", ["Bob", "Ana Lima"]),
+    ]:
+        assert [c.name for c in _all(engine, user, search=search).items] == expected, search
+
+
+def test_list_contacts_sorts_by_name_and_pages(engine, user) -> None:
+    for name in ["Carla", "ana", "Bob"]:
+        _create(engine, user, name=name)
+    ascending = _all(engine, user, sort="name", descending=False)
+    assert [c.name for c in ascending.items] == ["ana", "Bob", "Carla"]  # case-insensitive
+    page = _all(engine, user, sort="name", descending=True, offset=1, limit=1)
+    assert ([c.name for c in page.items], page.total) == (["Bob"], 3)
+    with pytest.raises(InvalidInput):
+        _all(engine, user, sort="lead_id")
+
+
+def test_delete_contact_unlinks_calls_runs_and_activities_first(engine, user) -> None:
+    contact = _create(engine, user, phone="4155552671")
+    with tenant_session(user.id, engine) as session:
+        links = {"user_id": user.id, "contact_id": contact.id}
+        call = add_call_log(session, **links)
+        run = add_automation_log(session, **links)
+        note = add_activity(session, **links)
+    with tenant_session(user.id, engine) as session:
+        assert delete_contact(session=session, user_id=user.id, contact_id=contact.id) is True
+    with tenant_session(user.id, engine) as session:
+        assert get_contact(session=session, user_id=user.id, contact_id=contact.id) is None
+        rows = [
+            session.get(CallLog, (user.id, call.id)),
+            session.get(AutomationLog, (user.id, run.id)),
+            session.get(Activity, (user.id, note.id)),
+        ]
+    assert [row.contact_id for row in rows] == [None, None, None]
+    # The phone number is free again.
+    assert _create(engine, user, phone="4155552671").phone == "+14155552671"
+
+
+def test_delete_of_a_missing_contact_returns_false(engine, user) -> None:
+    with tenant_session(user.id, engine) as session:
+        assert delete_contact(session=session, user_id=user.id, contact_id=uuid.uuid4()) is False

@@ -1,0 +1,217 @@
+"""Settings: bad secrets stop startup with one line saying how to fix them; good ones load.
+
+Every Settings here is built with `_env_file=None` so the project's own `.env`
+never leaks in; values under test are passed as init kwargs, which win over the
+environment the conftest sets.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+
+import pytest
+
+from crm_app.core.config import PROJECT_ROOT, Settings, SettingsError, load_settings, redact_url
+
+GOOD_KEY = secrets.token_hex(32)
+GOOD_JWT = secrets.token_urlsafe(48)
+
+
+def _load(**overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "encryption_key": GOOD_KEY,
+        "jwt_secret": GOOD_JWT,
+        "environment": "test",
+    }
+    values.update(overrides)
+    return load_settings(_env_file=None, **values)
+
+
+def _refusal(**overrides: object) -> str:
+    with pytest.raises(SettingsError) as raised:
+        _load(**overrides)
+    message = str(raised.value)
+    assert "\n" not in message, "the error should be one line"
+    return message
+
+
+def test_good_settings_load() -> None:
+    settings = _load()
+    assert settings.encryption_key == GOOD_KEY
+    assert settings.jwt_secret == GOOD_JWT
+
+
+def test_uppercase_encryption_key_is_accepted_and_normalised() -> None:
+    assert _load(encryption_key=GOOD_KEY.upper()).encryption_key == GOOD_KEY
+
+
+def test_secrets_are_not_in_the_settings_repr() -> None:
+    settings = _load()
+    assert GOOD_KEY not in repr(settings)
+    assert GOOD_JWT not in repr(settings)
+
+
+def test_missing_encryption_key_names_it_and_how_to_make_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("ENCRYPTION_KEY")
+    with pytest.raises(SettingsError) as raised:
+        load_settings(_env_file=None, jwt_secret=GOOD_JWT)
+    message = str(raised.value)
+    assert "\n" not in message
+    assert "ENCRYPTION_KEY" in message
+    assert "missing" in message
+    assert "secrets.token_hex(32)" in message
+
+
+@pytest.mark.parametrize(
+    "bad_key",
+    [
+        pytest.param(GOOD_KEY[:63], id="63-chars"),
+        pytest.param("g" * 64, id="non-hex"),
+        pytest.param(GOOD_KEY[:62] + "zz", id="non-hex-tail"),
+        pytest.param("changethis", id="placeholder"),
+        pytest.param(GOOD_KEY + "00", id="66-chars"),
+    ],
+)
+def test_malformed_encryption_key_names_it_and_how_to_make_one(bad_key: str) -> None:
+    message = _refusal(encryption_key=bad_key)
+    assert "ENCRYPTION_KEY" in message
+    assert "64 hex characters" in message
+    assert "secrets.token_hex(32)" in message
+    assert bad_key not in message
+
+
+def test_missing_jwt_secret_names_it_and_how_to_make_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("JWT_SECRET")
+    with pytest.raises(SettingsError) as raised:
+        load_settings(_env_file=None, encryption_key=GOOD_KEY)
+    message = str(raised.value)
+    assert "\n" not in message
+    assert "JWT_SECRET" in message
+    assert "missing" in message
+    assert "secrets.token_urlsafe" in message
+
+
+@pytest.mark.parametrize("bad_secret", ["short-secret-31-characters-long", "changethis", "   "])
+def test_short_or_placeholder_jwt_secret_names_it_and_how_to_make_one(bad_secret: str) -> None:
+    message = _refusal(jwt_secret=bad_secret)
+    assert "JWT_SECRET" in message
+    assert "secrets.token_urlsafe" in message
+    if bad_secret.strip():
+        assert bad_secret not in message
+
+
+def test_several_problems_are_reported_on_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ENCRYPTION_KEY")
+    monkeypatch.delenv("JWT_SECRET")
+    with pytest.raises(SettingsError) as raised:
+        load_settings(_env_file=None)
+    message = str(raised.value)
+    assert "\n" not in message
+    assert "ENCRYPTION_KEY" in message and "JWT_SECRET" in message
+
+
+def test_malformed_previous_encryption_key_is_refused_without_echoing_it() -> None:
+    message = _refusal(encryption_keys_previous=f"{GOOD_KEY},not-a-key-at-all")
+    assert "ENCRYPTION_KEYS_PREVIOUS entry 2" in message
+    assert "not-a-key-at-all" not in message
+    assert GOOD_KEY not in message
+
+
+def test_bare_postgresql_url_is_normalised_to_psycopg3() -> None:
+    settings = _load(database_url="postgresql://app:pw@db.example:5432/crm")
+    assert settings.database_url == "postgresql+psycopg://app:pw@db.example:5432/crm"
+    assert settings.is_postgres
+
+
+def test_migration_url_defaults_to_database_url() -> None:
+    settings = _load(database_url="postgresql://app@db.example/crm")
+    assert settings.migration_url == settings.database_url
+    owner = _load(
+        database_url="postgresql://app@db/crm", migration_database_url="postgresql://owner@db/crm"
+    )
+    assert owner.migration_url == "postgresql+psycopg://owner@db/crm"
+
+
+def test_sqlite_url_is_kept_as_it_is() -> None:
+    settings = _load(database_url="sqlite:///tmp/crm.db")
+    assert settings.database_url == "sqlite:///tmp/crm.db"
+    assert not settings.is_postgres
+
+
+def test_unparseable_database_url_is_refused_without_echoing_it() -> None:
+    message = _refusal(database_url="not a url at all, pw=hunter2")
+    assert "DATABASE_URL" in message
+    assert "hunter2" not in message
+
+
+def test_wildcard_origin_is_refused_in_production() -> None:
+    message = _refusal(environment="production", allowed_origins="*")
+    assert message.startswith("ALLOWED_ORIGINS")
+    assert "production" in message
+
+
+def test_wildcard_origin_is_allowed_outside_production() -> None:
+    assert _load(environment="local", allowed_origins="*").allowed_origin_list == ["*"]
+
+
+def test_allowed_origins_default_to_the_origin_of_the_public_base_url() -> None:
+    settings = _load(public_base_url="https://crm.example.com:8443/app/?x=1")
+    assert settings.allowed_origin_list == ["https://crm.example.com:8443"]
+
+
+def test_allowed_origins_are_split_and_trimmed() -> None:
+    settings = _load(allowed_origins=" https://a.example/ , https://b.example ,")
+    assert settings.allowed_origin_list == ["https://a.example", "https://b.example"]
+
+
+def test_redact_url_drops_user_and_password() -> None:
+    redacted = redact_url("postgresql+psycopg://crm_app:s3cr3t-pw@db.internal:5432/crm")
+    assert "crm_app" not in redacted
+    assert "s3cr3t-pw" not in redacted
+    assert "db.internal:5432/crm" in redacted
+
+
+def test_redact_url_keeps_the_query_and_works_for_redis() -> None:
+    assert (
+        redact_url("postgresql://u:p@db/crm?sslmode=require")
+        == "postgresql://db/crm?sslmode=require"
+    )
+    assert redact_url("redis://:r3d1s-pw@cache:6379/0") == "redis://cache:6379/0"
+
+
+def test_redact_url_of_garbage_reveals_nothing() -> None:
+    assert redact_url("::not a url:: password=hunter2") == "<unparseable url>"
+
+
+def test_check_command_with_malformed_encryption_key_prints_one_line_and_exits_2(tmp_path) -> None:
+    bad_key = "0123456789abcdef" * 3 + "not-hex-at-all!!"
+    # Variables set in the environment win over the project's .env file.
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(PROJECT_ROOT),
+        "ENVIRONMENT": "test",
+        "ENCRYPTION_KEY": bad_key,
+        "JWT_SECRET": GOOD_JWT,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'never-created.db'}",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "crm_app", "check"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "ENCRYPTION_KEY" in lines[0]
+    assert "secrets.token_hex(32)" in lines[0]
+    assert bad_key not in result.stderr + result.stdout
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "never-created.db").exists()

@@ -1,0 +1,100 @@
+"""Session tokens refuse every forgery; passwords hash with argon2id and are never truncated."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import jwt
+import pytest
+
+from crm_app.core.config import get_settings
+from crm_app.core.crypto import session_signing_key
+from crm_app.core.security import (
+    create_session_token,
+    decode_session_token,
+    hash_password,
+    password_context,
+    verify_password,
+)
+from crm_app.models.base import utcnow
+
+USER, SESSION = uuid.uuid4(), uuid.uuid4()
+
+
+def _claims(**changes):
+    now = utcnow()
+    claims = {"sub": str(USER), "jti": str(SESSION), "iat": now, "exp": now + timedelta(hours=1)}
+    claims.update(changes)
+    return {k: v for k, v in claims.items() if v is not None}
+
+
+def _key() -> bytes:
+    return session_signing_key(get_settings().jwt_secret)
+
+
+def test_a_genuine_token_decodes_to_user_and_session():
+    now = utcnow()
+    token = create_session_token(user_id=USER, session_id=SESSION, issued_at=now, expires_at=now + timedelta(hours=1))
+    assert decode_session_token(token) == (USER, SESSION)
+
+
+def test_token_signed_with_the_raw_jwt_secret_is_refused():
+    # The signing key is derived with HKDF; the raw secret is not the key.
+    token = jwt.encode(_claims(), get_settings().jwt_secret, algorithm="HS256")
+    assert decode_session_token(token) is None
+
+
+def test_alg_none_is_refused():
+    token = jwt.encode(_claims(), None, algorithm="none")
+    assert decode_session_token(token) is None
+
+
+def test_another_algorithm_is_refused():
+    token = jwt.encode(_claims(), _key(), algorithm="HS512")
+    assert decode_session_token(token) is None
+
+
+def test_a_wrong_key_is_refused():
+    token = jwt.encode(_claims(), b"x" * 32, algorithm="HS256")
+    assert decode_session_token(token) is None
+
+
+def test_an_expired_token_is_refused():
+    token = jwt.encode(_claims(exp=utcnow() - timedelta(minutes=1)), _key(), algorithm="HS256")
+    assert decode_session_token(token) is None
+
+
+@pytest.mark.parametrize("missing", ["exp", "jti", "sub", "iat"])
+def test_a_token_missing_a_required_claim_is_refused(missing):
+    token = jwt.encode(_claims(**{missing: None}), _key(), algorithm="HS256")
+    assert decode_session_token(token) is None
+
+
+def test_garbage_is_refused():
+    assert decode_session_token("not.a.token") is None
+    assert decode_session_token("") is None
+
+
+def test_passwords_use_argon2id_with_owasp_minimums():
+    hashed = hash_password("correct horse battery staple")
+    assert hashed.startswith("$argon2id$")
+    params = dict(part.split("=") for part in hashed.split("$")[3].split(","))
+    assert int(params["m"]) >= 19 * 1024
+    assert int(params["t"]) >= 2
+    assert password_context.identify(hashed) == "argon2"
+
+
+def test_an_80_character_non_ascii_password_round_trips_without_truncation():
+    password = ("пароль-密码-🔐" * 8)[:80]
+    assert len(password) == 80
+    hashed = hash_password(password)
+    assert verify_password(password, hashed)
+    # A change in the last character must matter: nothing was cut off.
+    assert not verify_password(password[:-1] + "x", hashed)
+
+
+def test_a_wrong_password_and_a_missing_hash_both_fail():
+    hashed = hash_password("right password")
+    assert not verify_password("wrong password", hashed)
+    assert not verify_password("right password", None)
