@@ -29,6 +29,9 @@ def create_db_engine(url: str) -> sa.Engine:
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+            # pysqlite's own transaction handling delays BEGIN until the first
+            # write and breaks savepoints; SQLAlchemy then emits BEGIN itself.
+            dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
             # Composite foreign keys only hold if SQLite is told to check them;
             # WAL lets the app read while a webhook writes.
@@ -36,6 +39,10 @@ def create_db_engine(url: str) -> sa.Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(connection) -> None:  # type: ignore[no-untyped-def]
+            connection.exec_driver_sql("BEGIN")
 
         return engine
     # Custom plans: a generic plan chosen for a small tenant is slow for a big one.

@@ -40,11 +40,13 @@ def sidebar(user_menu: rx.Component) -> rx.Component:
     """The navigation column, with the user menu at its foot."""
     return rx.vstack(
         rx.heading("crm_app", size="5", padding_x="0.75em"),
-        rx.vstack(*(nav_link(*item) for item in NAV_ITEMS), spacing="1", width="100%"),
+        rx.el.nav(
+            rx.vstack(*(nav_link(*item) for item in NAV_ITEMS), spacing="1", width="100%"),
+            aria_label="Main",
+            width="100%",
+        ),
         rx.spacer(),
         user_menu,
-        as_="nav",
-        aria_label="Main",
         width=styles.SIDEBAR_WIDTH,
         min_height="100vh",
         padding="1em",

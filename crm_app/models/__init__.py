@@ -4,7 +4,7 @@ from crm_app.models.activity import Activity
 from crm_app.models.api_key import ApiKey
 from crm_app.models.automation_log import AutomationLog
 from crm_app.models.call_log import CallLog
-from crm_app.models.contact import Contact, ContactCreate, ContactPublic
+from crm_app.models.contact import Contact, ContactCreate, ContactPublic, ContactUpdate
 from crm_app.models.lead import LEAD_STATUSES, Lead, LeadCreate, LeadPublic, LeadStatus, LeadUpdate
 from crm_app.models.user import User, UserPublic, UserSession
 from crm_app.models.webhook import WebhookEndpoint, WebhookEvent
@@ -34,6 +34,7 @@ __all__ = [
     "Contact",
     "ContactCreate",
     "ContactPublic",
+    "ContactUpdate",
     "Lead",
     "LeadCreate",
     "LeadPublic",

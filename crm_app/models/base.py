@@ -61,7 +61,12 @@ class TimestampMixin(SQLModel):
     """When a row was created and last changed, in UTC."""
 
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    updated_at: datetime = Field(
+        default_factory=utcnow,
+        sa_type=UTCDateTime,
+        nullable=False,
+        sa_column_kwargs={"onupdate": utcnow},
+    )
 
 
 def tenant_fk(column: str, table: str) -> sa.ForeignKeyConstraint:

@@ -24,6 +24,16 @@ class ContactCreate(ContactBase):
     """What creating a contact takes."""
 
 
+class ContactUpdate(SQLModel):
+    """What updating a contact may change; None leaves a field as it is."""
+
+    name: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    company: str | None = None
+    notes: str | None = None
+
+
 class Contact(ContactBase, TenantMixin, TimestampMixin, table=True):
     """A contact row; lead_id remembers the lead it was converted from."""
 

@@ -7,10 +7,10 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, SQLModel, delete, func, select, update
+from sqlmodel import Session, delete, func, select, update
 
 from crm_app.core.config import get_settings
-from crm_app.models import Activity, AutomationLog, CallLog, Contact, ContactCreate
+from crm_app.models import Activity, AutomationLog, CallLog, Contact, ContactCreate, ContactUpdate
 from crm_app.models.base import utcnow
 from crm_app.services.errors import DuplicateContact, clean_fields, normalize_email, text_field
 from crm_app.services.pagination import Page, date_filters, paginate, search_filter, sort_order
@@ -29,16 +29,6 @@ SORTABLE = {
 LINKED_TO_CONTACT = (CallLog, AutomationLog, Activity)
 # The unique constraints behind DuplicateContact, in the order they are checked.
 UNIQUE_FIELDS = ("phone", "email")
-
-
-class ContactUpdate(SQLModel):
-    """What updating a contact may change; None leaves a field as it is."""
-
-    name: str | None = None
-    phone: str | None = None
-    email: str | None = None
-    company: str | None = None
-    notes: str | None = None
 
 
 def _cleaners() -> dict[str, Any]:
@@ -143,6 +133,14 @@ def delete_contact(*, session: Session, user_id: uuid.UUID, contact_id: uuid.UUI
     """Unlink the user's contact from calls, runs and activities, then delete it."""
     if get_contact(session=session, user_id=user_id, contact_id=contact_id) is None:
         return False
+    # Timeline entries that belonged to this contact alone would be unreachable: they go too.
+    session.exec(
+        delete(Activity).where(
+            Activity.user_id == user_id,
+            Activity.contact_id == contact_id,
+            Activity.lead_id.is_(None),
+        )
+    )
     for model in LINKED_TO_CONTACT:
         session.exec(
             update(model)

@@ -121,6 +121,14 @@ def delete_lead(*, session: Session, user_id: uuid.UUID, lead_id: uuid.UUID) -> 
     """Unlink the user's lead from calls, runs, contacts and activities, then delete it."""
     if get_lead(session=session, user_id=user_id, lead_id=lead_id) is None:
         return False
+    # Timeline entries that belonged to this lead alone would be unreachable: they go too.
+    session.exec(
+        delete(Activity).where(
+            Activity.user_id == user_id,
+            Activity.lead_id == lead_id,
+            Activity.contact_id.is_(None),
+        )
+    )
     for model in LINKED_TO_LEAD:
         session.exec(
             update(model)

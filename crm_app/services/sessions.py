@@ -73,6 +73,11 @@ def user_id_from_token(token: str | None) -> uuid.UUID | None:
     return None
 
 
+def get_current_user_id(*, cookie_header: str | None) -> uuid.UUID | None:
+    """The logged-in user behind a request's raw Cookie header (HTTP or websocket handshake)."""
+    return user_id_from_token(token_from_cookie_header(cookie_header))
+
+
 def end_session_for_token(token: str | None) -> None:
     """Revoke the session behind a token, if the token is genuine."""
     decoded = decode_session_token(token) if token else None

@@ -14,12 +14,6 @@ from crm_app.core.db import global_session
 from crm_app.services import sessions, users
 
 
-def user_id_from_cookie_header(cookie_header: str) -> str:
-    """The logged-in user's id for a raw Cookie header, or "" when there is no valid session."""
-    user_id = sessions.user_id_from_token(sessions.token_from_cookie_header(cookie_header))
-    return str(user_id) if user_id else ""
-
-
 class AuthState(rx.State):
     """The base of every signed-in page's state. Holds an id, never a token."""
 
@@ -41,8 +35,11 @@ class AuthState(rx.State):
         """on_load of guarded pages: show the page to a session, send others to /login."""
         if not self._user_id:
             self.is_authenticated = False
-            path = self.router.url.path or "/dashboard"
-            return rx.redirect(f"/login?next={quote(path)}", replace=True)
+            # Production serves /dashboard as /dashboard/; next names the page, not the file.
+            path = self.router.url.path.rstrip("/") or "/dashboard"
+            query = self.router.url.query
+            target = f"{path}?{query}" if query else path
+            return rx.redirect(f"/login?next={quote(target, safe='')}", replace=True)
         with global_session() as session:
             user = users.get_user(session=session, user_id=uuid.UUID(self._user_id))
         if user is None:
@@ -60,14 +57,13 @@ class AuthState(rx.State):
         return None
 
 
-async def _reset_tree(state: rx.State) -> None:
-    """Forget everything a state tree held for a previous user, substates included."""
-    pending = [type(state)]
+async def _forget_user(state: rx.State) -> None:
+    """Forget everything the session's states held for a previous user, page states included."""
+    pending: list[type[rx.State]] = [AuthState]
     while pending:
         cls = pending.pop()
-        substate = await state.get_state(cls)
-        substate.reset()
-        pending.extend(cls.class_subclasses)
+        (await state.get_state(cls)).reset()
+        pending.extend(cls.get_substates())
 
 
 @dataclass
@@ -82,10 +78,11 @@ class SessionMiddleware(Middleware):
 
     async def preprocess(self, app, state, event):  # type: ignore[no-untyped-def]
         cookie_header = state.router.headers.cookie if state.router else ""
-        user_id = await asyncio.to_thread(user_id_from_cookie_header, cookie_header)
+        current = await asyncio.to_thread(sessions.get_current_user_id, cookie_header=cookie_header)
+        user_id = str(current) if current else ""
         auth = await state.get_state(AuthState)
         if auth._user_id != user_id:
             if auth._user_id:
-                await _reset_tree(state)
+                await _forget_user(state)
             auth._user_id = user_id
         return None

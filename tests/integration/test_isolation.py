@@ -30,6 +30,7 @@ from crm_app.models import (
     TENANT_TABLES_OUTSIDE_RLS,
     CallLog,
     ContactCreate,
+    ContactUpdate,
     Lead,
     LeadCreate,
     LeadUpdate,
@@ -273,7 +274,7 @@ def _update_contact(world: World) -> None:
             session=session,
             user_id=world.b.id,
             contact_id=world.a_rows.contact_id,
-            contact_in=contacts.ContactUpdate(name="taken over"),
+            contact_in=ContactUpdate(name="taken over"),
         )
     assert updated is None
 

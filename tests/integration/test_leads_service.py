@@ -14,7 +14,7 @@ from crm_app.core.db import tenant_session
 from crm_app.models import Activity, AutomationLog, CallLog, Contact, LeadCreate, LeadUpdate, User
 from crm_app.services.errors import InvalidInput
 from crm_app.services.leads import create_lead, delete_lead, get_lead, list_leads, update_lead
-from tests.factories import add_lead, seed_tenant
+from tests.factories import add_activity, add_lead, seed_tenant
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -145,6 +145,16 @@ def test_delete_lead_unlinks_calls_runs_contacts_and_activities_first(engine, us
     assert [row.contact_id for row in linked if not isinstance(row, Contact)] == [
         rows.contact_id
     ] * 3
+
+
+def test_delete_lead_drops_notes_that_belonged_to_it_alone(engine, user) -> None:
+    lead = _create(engine, user, name="Soon gone")
+    with tenant_session(user.id, engine) as session:
+        note = add_activity(session, user_id=user.id, lead_id=lead.id)
+    with tenant_session(user.id, engine) as session:
+        assert delete_lead(session=session, user_id=user.id, lead_id=lead.id) is True
+    with tenant_session(user.id, engine) as session:
+        assert session.get(Activity, (user.id, note.id)) is None
 
 
 def test_delete_of_a_missing_lead_returns_false(engine, user) -> None:

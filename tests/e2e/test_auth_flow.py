@@ -1,0 +1,192 @@
+"""Sign-up, log-in and log-out through the real pages, and what the browser never receives."""
+
+from __future__ import annotations
+
+import re
+import socket
+import uuid
+from urllib.parse import urlsplit
+
+from playwright.sync_api import expect
+
+PASSWORD = "correct horse battery staple"
+SESSION_COOKIE = "crm_session"
+
+
+def _email(label: str) -> str:
+    return f"{label}-{uuid.uuid4().hex[:8]}@example.com"
+
+
+def sign_up(page, base_url: str, *, email: str, name: str, password: str = PASSWORD) -> None:
+    """Fill in /signup like a person and wait for the dashboard."""
+    page.goto(f"{base_url}/signup")
+    page.get_by_label("Name").fill(name)
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign up").click()
+    expect(page).to_have_url(re.compile(r"/dashboard/?$"))
+    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+
+
+def log_in(page, base_url: str, *, email: str, password: str = PASSWORD) -> None:
+    page.goto(f"{base_url}/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+
+
+def session_cookie(context) -> dict:
+    return next(c for c in context.cookies() if c["name"] == SESSION_COOKIE)
+
+
+def test_sign_up_lands_on_a_dashboard_with_the_users_name_and_counts(page, app_server):
+    sign_up(page, app_server.base_url, email=_email("ada"), name="Ada Lovelace")
+    expect(page.get_by_text("Ada Lovelace").first).to_be_visible()
+    expect(page.get_by_test_id("stat-total-leads")).to_have_text("0")
+    expect(page.get_by_text("Nothing here yet")).to_be_visible()
+
+
+def test_the_session_cookie_is_http_only_and_invisible_to_scripts(page, app_server):
+    frames: list[str] = []
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: frames.append(str(payload))))
+    sign_up(page, app_server.base_url, email=_email("grace"), name="Grace Hopper")
+    page.reload()
+    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+    cookie = session_cookie(page.context)
+    assert cookie["httpOnly"] is True
+    assert cookie["secure"] is True
+    assert cookie["sameSite"] in ("Lax", "Strict")
+    assert cookie["path"] == "/"
+    token = cookie["value"]
+    assert SESSION_COOKIE not in page.evaluate("document.cookie")
+    storage = page.evaluate("JSON.stringify({...localStorage}) + JSON.stringify({...sessionStorage})")
+    assert token not in storage
+    assert frames, "the page should have talked to the server over its websocket"
+    assert not [frame for frame in frames if token in frame]
+    assert token not in page.content()
+
+
+def test_a_guarded_page_without_a_session_ends_at_login(page, app_server):
+    page.goto(f"{app_server.base_url}/dashboard")
+    expect(page).to_have_url(re.compile(r"/login/?\?next=%2Fdashboard"))
+    expect(page.get_by_role("heading", name="Log in")).to_be_visible()
+    expect(page.get_by_role("heading", name="Dashboard")).to_have_count(0)
+
+
+def test_a_wrong_password_shows_the_same_message_as_an_unknown_email(page, app_server):
+    email = _email("wrong")
+    sign_up(page, app_server.base_url, email=email, name="Wrong Pass")
+    page.context.clear_cookies()
+    log_in(page, app_server.base_url, email=email, password="not the password")
+    expect(page.get_by_role("alert")).to_have_text("Email or password is incorrect.")
+    wrong_password_message = page.get_by_role("alert").inner_text()
+    log_in(page, app_server.base_url, email=_email("nobody"), password="not the password")
+    expect(page.get_by_role("alert")).to_have_text(wrong_password_message)
+
+
+def test_logout_returns_to_login_and_the_old_cookie_is_refused(new_context, app_server):
+    context = new_context()
+    page = context.new_page()
+    email = _email("linus")
+    sign_up(page, app_server.base_url, email=email, name="Linus")
+    old_cookie = session_cookie(context)
+    page.get_by_role("button", name="Log out").first.click()
+    expect(page).to_have_url(re.compile(r"/login/?$"))
+    # Replay the old cookie in a fresh browser: the session was revoked server-side.
+    replay = new_context()
+    replay.add_cookies([old_cookie])
+    replay_page = replay.new_page()
+    replay_page.goto(f"{app_server.base_url}/dashboard")
+    expect(replay_page).to_have_url(re.compile(r"/login/?\?next="))
+    response = replay.request.post(f"{app_server.base_url}/api/auth/logout", headers={"accept": "application/json"})
+    assert response.status == 200
+
+
+def test_log_in_through_the_page_goes_to_next(new_context, app_server):
+    context = new_context()
+    page = context.new_page()
+    email = _email("next")
+    sign_up(page, app_server.base_url, email=email, name="Next User")
+    context.clear_cookies()
+    page.goto(f"{app_server.base_url}/dashboard")
+    expect(page).to_have_url(re.compile(r"/login/?\?next=%2Fdashboard"))
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(re.compile(r"/dashboard/?$"))
+    expect(page.get_by_text("Next User").first).to_be_visible()
+
+
+def test_two_users_in_two_browsers_never_see_each_others_data(new_context, app_server):
+    from crm_app.core.db import create_db_engine, global_session, tenant_session
+    from crm_app.models import LeadCreate
+    from crm_app.services.leads import create_lead
+    from crm_app.services.users import get_user_by_email
+
+    first, second = new_context().new_page(), new_context().new_page()
+    first_email, second_email = _email("first"), _email("second")
+    sign_up(first, app_server.base_url, email=first_email, name="First Owner")
+    sign_up(second, app_server.base_url, email=second_email, name="Second Owner")
+    engine = create_db_engine(app_server.database_url)
+    try:
+        with global_session(engine) as session:
+            owner = get_user_by_email(session=session, email=first_email)
+        with tenant_session(owner.id, engine) as session:
+            for n in range(3):
+                create_lead(session=session, user_id=owner.id, lead_in=LeadCreate(name=f"Secret Lead {n}"))
+    finally:
+        engine.dispose()
+    first.reload()
+    second.reload()
+    expect(first.get_by_test_id("stat-total-leads")).to_have_text("3")
+    expect(second.get_by_test_id("stat-total-leads")).to_have_text("0")
+    assert first_email not in second.content()
+    assert "First Owner" not in second.content()
+
+
+def test_a_logged_out_tabs_client_token_yields_no_ones_state(new_context, app_server):
+    context = new_context()
+    page = context.new_page()
+    sign_up(page, app_server.base_url, email=_email("tab"), name="Tab Owner")
+    expect(page.get_by_text("Tab Owner").first).to_be_visible()
+    tab_token = page.evaluate("sessionStorage.getItem('token')")
+    assert tab_token
+    # Someone else presents that tab's token, without the cookie.
+    thief = new_context()
+    thief_page = thief.new_page()
+    frames: list[str] = []
+    thief_page.on("websocket", lambda ws: ws.on("framereceived", lambda p: frames.append(str(p))))
+    thief_page.add_init_script(f"sessionStorage.setItem('token', {tab_token!r})")
+    thief_page.goto(f"{app_server.base_url}/dashboard")
+    expect(thief_page).to_have_url(re.compile(r"/login/?\?next="))
+    thief_page.wait_for_timeout(500)
+    assert not [frame for frame in frames if "Tab Owner" in frame]
+
+
+def _websocket_handshake_status(base_url: str, origin: str) -> int:
+    """The HTTP status a websocket upgrade to /_event gets when sent from `origin`."""
+    parts = urlsplit(base_url)
+    request = (
+        f"GET /_event/?EIO=4&transport=websocket HTTP/1.1\r\n"
+        f"Host: {parts.netloc}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        f"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+        f"Origin: {origin}\r\n\r\n"
+    )
+    with socket.create_connection((parts.hostname, parts.port), timeout=10) as connection:
+        connection.sendall(request.encode())
+        status_line = connection.recv(4096).split(b"\r\n", 1)[0].decode()
+    return int(status_line.split()[1])
+
+
+def test_the_websocket_refuses_a_forged_origin(app_server):
+    assert _websocket_handshake_status(app_server.base_url, app_server.base_url) == 101
+    assert _websocket_handshake_status(app_server.base_url, "http://evil.example") in (400, 403)
+
+
+def test_the_auth_endpoints_refuse_a_forged_origin(page, app_server):
+    response = page.request.post(
+        f"{app_server.base_url}/api/auth/login",
+        data={"email": "a@example.com", "password": PASSWORD},
+        headers={"origin": "http://evil.example"},
+    )
+    assert response.status == 403

@@ -1,0 +1,46 @@
+"""Smoke: the built app serves its shell to a signed-in browser, and its health endpoint answers."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from playwright.sync_api import expect
+
+NAV_LINKS = ("Leads", "Contacts", "Calls", "Automations", "Webhooks", "Integrations")
+
+
+def start_session(page: Any, *, name: str = "Smoke Test") -> None:
+    """Sign a new user up through the API; the page's browser context keeps the cookie."""
+    response = page.request.post(
+        "/api/auth/signup",
+        data={
+            "name": name,
+            "email": f"smoke-{uuid.uuid4().hex[:12]}@example.com",
+            "password": f"smoke {uuid.uuid4().hex}",
+        },
+    )
+    assert response.status == 201, response.text()
+
+
+def expect_app_shell(page: Any, heading: str) -> None:
+    """What a person sees on any signed-in page: its heading and the main navigation."""
+    expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
+    navigation = page.get_by_role("navigation", name="Main")
+    for label in NAV_LINKS:
+        expect(navigation.get_by_role("link", name=label, exact=True)).to_be_visible()
+
+
+def test_dashboard_shows_the_app_shell(page: Any) -> None:
+    start_session(page)
+
+    page.goto("/dashboard")
+
+    expect_app_shell(page, "Dashboard")
+
+
+def test_health_endpoint_reports_ok(page: Any) -> None:
+    response = page.request.get("/api/health")
+
+    assert response.status == 200
+    assert response.json() == {"status": "ok"}
