@@ -1,0 +1,73 @@
+"""Isolation cases for accounts and login sessions."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from crm_app.models import User
+from tests.isolation import World, isolation_case
+
+
+@cache
+def _password_hash(password: str) -> str:
+    from crm_app.core.security import hash_password
+
+    return hash_password(password)
+
+
+@isolation_case("users.get_user")
+def _get_user(world: World) -> None:
+    from crm_app.services import users
+
+    with world.as_b() as session:
+        assert users.get_user(session=session, user_id=world.b.id).id == world.b.id
+
+
+@isolation_case("users.change_password")
+def _change_password(world: World) -> None:
+    # B changing B's password ends B's sessions only, never A's.
+    from crm_app.services import users
+
+    with world.as_b() as session:
+        b = session.get(User, world.b.id)
+        b.password_hash = _password_hash("bob's old password")
+        session.add(b)
+        changed = users.change_password(
+            session=session,
+            user_id=world.b.id,
+            current_password="bob's old password",
+            new_password="bob's new password",
+        )
+    assert changed is True
+
+
+@isolation_case("sessions.start_session")
+def _start_session(world: World) -> None:
+    from crm_app.services import sessions
+
+    with world.as_b() as session:
+        assert sessions.start_session(session=session, user_id=world.b.id)
+
+
+@isolation_case("sessions.is_session_active")
+def _is_session_active(world: World) -> None:
+    from crm_app.services import sessions
+
+    with world.as_b() as session:
+        active = sessions.is_session_active(
+            session=session, user_id=world.b.id, session_id=world.a_rows.user_session_id
+        )
+    assert active is False
+
+
+@isolation_case("sessions.revoke_session")
+def _revoke_session(world: World) -> None:
+    from crm_app.services import sessions
+
+    with world.as_b() as session:
+        revoked = sessions.revoke_session(
+            session=session, user_id=world.b.id, session_id=world.a_rows.user_session_id
+        )
+    assert revoked is False
+
+

@@ -1,0 +1,178 @@
+"""Isolation cases for the CRM services: leads, contacts, calls, automations, webhooks."""
+
+from __future__ import annotations
+
+from crm_app.models import ContactCreate, ContactUpdate, LeadCreate, LeadUpdate
+from crm_app.services import automation_logs, call_logs, contacts, dashboard, leads, webhook_events
+from tests.factories import SHARED_LEAD_PHONE
+from tests.isolation import World, isolation_case
+
+# --- Leads
+
+
+@isolation_case("leads.list_leads")
+def _list_leads(world: World) -> None:
+    with world.as_b() as session:
+        everything = leads.list_leads(session=session, user_id=world.b.id)
+        by_name = leads.list_leads(
+            session=session, user_id=world.b.id, search=world.a_rows.lead_name
+        )
+        by_phone = leads.list_leads(session=session, user_id=world.b.id, search=SHARED_LEAD_PHONE)
+    assert [lead.id for lead in everything.items] == [world.b_rows.lead_id]
+    assert (by_name.total, by_name.items) == (0, [])
+    assert [lead.id for lead in by_phone.items] == [world.b_rows.lead_id]
+
+
+@isolation_case("leads.get_lead")
+def _get_lead(world: World) -> None:
+    with world.as_b() as session:
+        assert (
+            leads.get_lead(session=session, user_id=world.b.id, lead_id=world.a_rows.lead_id)
+            is None
+        )
+
+
+@isolation_case("leads.create_lead")
+def _create_lead(world: World) -> None:
+    with world.as_b() as session:
+        lead_in = LeadCreate(name=world.a_rows.lead_name, phone=SHARED_LEAD_PHONE)
+        lead = leads.create_lead(session=session, user_id=world.b.id, lead_in=lead_in)
+    assert lead.user_id == world.b.id
+
+
+@isolation_case("leads.update_lead")
+def _update_lead(world: World) -> None:
+    with world.as_b() as session:
+        updated = leads.update_lead(
+            session=session,
+            user_id=world.b.id,
+            lead_id=world.a_rows.lead_id,
+            lead_in=LeadUpdate(name="taken over", status="lost"),
+        )
+    assert updated is None
+
+
+@isolation_case("leads.delete_lead")
+def _delete_lead(world: World) -> None:
+    with world.as_b() as session:
+        deleted = leads.delete_lead(
+            session=session, user_id=world.b.id, lead_id=world.a_rows.lead_id
+        )
+    assert deleted is False
+
+
+# --- Contacts
+
+
+@isolation_case("contacts.list_contacts")
+def _list_contacts(world: World) -> None:
+    with world.as_b() as session:
+        everything = contacts.list_contacts(session=session, user_id=world.b.id)
+        by_phone = contacts.list_contacts(
+            session=session, user_id=world.b.id, search=world.a_rows.contact_phone
+        )
+        by_email = contacts.list_contacts(
+            session=session, user_id=world.b.id, search=world.a_rows.contact_email
+        )
+    assert [contact.id for contact in everything.items] == [world.b_rows.contact_id]
+    assert (by_phone.total, by_email.total) == (0, 0)
+
+
+@isolation_case("contacts.get_contact")
+def _get_contact(world: World) -> None:
+    with world.as_b() as session:
+        found = contacts.get_contact(
+            session=session, user_id=world.b.id, contact_id=world.a_rows.contact_id
+        )
+    assert found is None
+
+
+@isolation_case("contacts.create_contact")
+def _create_contact(world: World) -> None:
+    # A's phone and email are not duplicates for B: uniqueness is per user, and
+    # a DuplicateContact here would tell B that A has this contact.
+    with world.as_b() as session:
+        contact_in = ContactCreate(
+            phone=world.a_rows.contact_phone, email=world.a_rows.contact_email
+        )
+        contact = contacts.create_contact(
+            session=session, user_id=world.b.id, contact_in=contact_in
+        )
+    assert contact.user_id == world.b.id
+
+
+@isolation_case("contacts.update_contact")
+def _update_contact(world: World) -> None:
+    with world.as_b() as session:
+        updated = contacts.update_contact(
+            session=session,
+            user_id=world.b.id,
+            contact_id=world.a_rows.contact_id,
+            contact_in=ContactUpdate(name="taken over"),
+        )
+    assert updated is None
+
+
+@isolation_case("contacts.delete_contact")
+def _delete_contact(world: World) -> None:
+    with world.as_b() as session:
+        deleted = contacts.delete_contact(
+            session=session, user_id=world.b.id, contact_id=world.a_rows.contact_id
+        )
+    assert deleted is False
+
+
+# --- Calls, automation runs, webhook events, dashboard
+
+
+@isolation_case("call_logs.list_call_logs")
+def _list_call_logs(world: World) -> None:
+    with world.as_b() as session:
+        everything = call_logs.list_call_logs(session=session, user_id=world.b.id)
+        by_name = call_logs.list_call_logs(
+            session=session, user_id=world.b.id, search=world.a_rows.call_customer_name
+        )
+    assert [call.id for call in everything.items] == [world.b_rows.call_id]
+    assert by_name.total == 0
+
+
+@isolation_case("call_logs.get_call_log")
+def _get_call_log(world: World) -> None:
+    with world.as_b() as session:
+        found = call_logs.get_call_log(
+            session=session, user_id=world.b.id, call_id=world.a_rows.call_id
+        )
+    assert found is None
+
+
+@isolation_case("automation_logs.list_automation_logs")
+def _list_automation_logs(world: World) -> None:
+    with world.as_b() as session:
+        page = automation_logs.list_automation_logs(session=session, user_id=world.b.id)
+    assert [run.id for run in page.items] == [world.b_rows.automation_log_id]
+
+
+@isolation_case("webhook_events.list_webhook_events")
+def _list_webhook_events(world: World) -> None:
+    with world.as_b() as session:
+        page = webhook_events.list_webhook_events(session=session, user_id=world.b.id)
+    assert [event.id for event in page.items] == [world.b_rows.webhook_event_id]
+
+
+@isolation_case("webhook_events.get_webhook_event")
+def _get_webhook_event(world: World) -> None:
+    with world.as_b() as session:
+        found = webhook_events.get_webhook_event(
+            session=session, user_id=world.b.id, event_id=world.a_rows.webhook_event_id
+        )
+    assert found is None
+
+
+@isolation_case("dashboard.dashboard_stats")
+def _dashboard_stats(world: World) -> None:
+    with world.as_b() as session:
+        stats = dashboard.dashboard_stats(session=session, user_id=world.b.id)
+    assert (stats.total_leads, stats.calls, stats.automation_runs) == (1, 1, 1)
+    assert stats.leads_by_source == {"website": 1}
+
+
