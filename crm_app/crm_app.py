@@ -2,10 +2,12 @@
 
 import reflex as rx
 
+from crm_app import pages
 from crm_app.api.app import build_api
 from crm_app.core.db import ensure_safe_role
-from crm_app.pages import dashboard, index, login  # noqa: F401  (registers the pages)
 from crm_app.state.auth import SessionMiddleware
+
+pages.register_all()
 
 app = rx.App(api_transformer=build_api())
 # Identity comes from this socket's cookie on every event, never from cached state.

@@ -4,43 +4,22 @@ from __future__ import annotations
 
 import re
 import socket
-import uuid
 from urllib.parse import urlsplit
 
 from playwright.sync_api import expect
 
-PASSWORD = "correct horse battery staple"
-SESSION_COOKIE = "crm_session"
-
-
-def _email(label: str) -> str:
-    return f"{label}-{uuid.uuid4().hex[:8]}@example.com"
-
-
-def sign_up(page, base_url: str, *, email: str, name: str, password: str = PASSWORD) -> None:
-    """Fill in /signup like a person and wait for the dashboard."""
-    page.goto(f"{base_url}/signup")
-    page.get_by_label("Name").fill(name)
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign up").click()
-    expect(page).to_have_url(re.compile(r"/dashboard/?$"))
-    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
-
-
-def log_in(page, base_url: str, *, email: str, password: str = PASSWORD) -> None:
-    page.goto(f"{base_url}/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-
-
-def session_cookie(context) -> dict:
-    return next(c for c in context.cookies() if c["name"] == SESSION_COOKIE)
+from tests.e2e.helpers import (
+    PASSWORD,
+    SESSION_COOKIE,
+    log_in,
+    session_cookie,
+    sign_up,
+    unique_email,
+)
 
 
 def test_sign_up_lands_on_a_dashboard_with_the_users_name_and_counts(page, app_server):
-    sign_up(page, app_server.base_url, email=_email("ada"), name="Ada Lovelace")
+    sign_up(page, app_server.base_url, email=unique_email("ada"), name="Ada Lovelace")
     expect(page.get_by_text("Ada Lovelace").first).to_be_visible()
     expect(page.get_by_test_id("stat-total-leads")).to_have_text("0")
     expect(page.get_by_text("Nothing here yet")).to_be_visible()
@@ -48,8 +27,10 @@ def test_sign_up_lands_on_a_dashboard_with_the_users_name_and_counts(page, app_s
 
 def test_the_session_cookie_is_http_only_and_invisible_to_scripts(page, app_server):
     frames: list[str] = []
-    page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: frames.append(str(payload))))
-    sign_up(page, app_server.base_url, email=_email("grace"), name="Grace Hopper")
+    page.on(
+        "websocket", lambda ws: ws.on("framereceived", lambda payload: frames.append(str(payload)))
+    )
+    sign_up(page, app_server.base_url, email=unique_email("grace"), name="Grace Hopper")
     page.reload()
     expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
     cookie = session_cookie(page.context)
@@ -59,7 +40,9 @@ def test_the_session_cookie_is_http_only_and_invisible_to_scripts(page, app_serv
     assert cookie["path"] == "/"
     token = cookie["value"]
     assert SESSION_COOKIE not in page.evaluate("document.cookie")
-    storage = page.evaluate("JSON.stringify({...localStorage}) + JSON.stringify({...sessionStorage})")
+    storage = page.evaluate(
+        "JSON.stringify({...localStorage}) + JSON.stringify({...sessionStorage})"
+    )
     assert token not in storage
     assert frames, "the page should have talked to the server over its websocket"
     assert not [frame for frame in frames if token in frame]
@@ -73,21 +56,21 @@ def test_a_guarded_page_without_a_session_ends_at_login(page, app_server):
     expect(page.get_by_role("heading", name="Dashboard")).to_have_count(0)
 
 
-def test_a_wrong_password_shows_the_same_message_as_an_unknown_email(page, app_server):
-    email = _email("wrong")
+def test_a_wrong_password_shows_the_same_message_as_an_unknownunique_email(page, app_server):
+    email = unique_email("wrong")
     sign_up(page, app_server.base_url, email=email, name="Wrong Pass")
     page.context.clear_cookies()
     log_in(page, app_server.base_url, email=email, password="not the password")
     expect(page.get_by_role("alert")).to_have_text("Email or password is incorrect.")
     wrong_password_message = page.get_by_role("alert").inner_text()
-    log_in(page, app_server.base_url, email=_email("nobody"), password="not the password")
+    log_in(page, app_server.base_url, email=unique_email("nobody"), password="not the password")
     expect(page.get_by_role("alert")).to_have_text(wrong_password_message)
 
 
 def test_logout_returns_to_login_and_the_old_cookie_is_refused(new_context, app_server):
     context = new_context()
     page = context.new_page()
-    email = _email("linus")
+    email = unique_email("linus")
     sign_up(page, app_server.base_url, email=email, name="Linus")
     old_cookie = session_cookie(context)
     page.get_by_role("button", name="Log out").first.click()
@@ -98,14 +81,16 @@ def test_logout_returns_to_login_and_the_old_cookie_is_refused(new_context, app_
     replay_page = replay.new_page()
     replay_page.goto(f"{app_server.base_url}/dashboard")
     expect(replay_page).to_have_url(re.compile(r"/login/?\?next="))
-    response = replay.request.post(f"{app_server.base_url}/api/auth/logout", headers={"accept": "application/json"})
+    response = replay.request.post(
+        f"{app_server.base_url}/api/auth/logout", headers={"accept": "application/json"}
+    )
     assert response.status == 200
 
 
 def test_log_in_through_the_page_goes_to_next(new_context, app_server):
     context = new_context()
     page = context.new_page()
-    email = _email("next")
+    email = unique_email("next")
     sign_up(page, app_server.base_url, email=email, name="Next User")
     context.clear_cookies()
     page.goto(f"{app_server.base_url}/dashboard")
@@ -124,7 +109,7 @@ def test_two_users_in_two_browsers_never_see_each_others_data(new_context, app_s
     from crm_app.services.users import get_user_by_email
 
     first, second = new_context().new_page(), new_context().new_page()
-    first_email, second_email = _email("first"), _email("second")
+    first_email, second_email = unique_email("first"), unique_email("second")
     sign_up(first, app_server.base_url, email=first_email, name="First Owner")
     sign_up(second, app_server.base_url, email=second_email, name="Second Owner")
     engine = create_db_engine(app_server.database_url)
@@ -133,7 +118,9 @@ def test_two_users_in_two_browsers_never_see_each_others_data(new_context, app_s
             owner = get_user_by_email(session=session, email=first_email)
         with tenant_session(owner.id, engine) as session:
             for n in range(3):
-                create_lead(session=session, user_id=owner.id, lead_in=LeadCreate(name=f"Secret Lead {n}"))
+                create_lead(
+                    session=session, user_id=owner.id, lead_in=LeadCreate(name=f"Secret Lead {n}")
+                )
     finally:
         engine.dispose()
     first.reload()
@@ -147,7 +134,7 @@ def test_two_users_in_two_browsers_never_see_each_others_data(new_context, app_s
 def test_a_logged_out_tabs_client_token_yields_no_ones_state(new_context, app_server):
     context = new_context()
     page = context.new_page()
-    sign_up(page, app_server.base_url, email=_email("tab"), name="Tab Owner")
+    sign_up(page, app_server.base_url, email=unique_email("tab"), name="Tab Owner")
     expect(page.get_by_text("Tab Owner").first).to_be_visible()
     tab_token = page.evaluate("sessionStorage.getItem('token')")
     assert tab_token

@@ -1,0 +1,38 @@
+"""What browser tests do again and again: sign up, log in, find the session cookie."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from playwright.sync_api import expect
+
+PASSWORD = "correct horse battery staple"
+SESSION_COOKIE = "crm_session"
+
+
+def unique_email(label: str) -> str:
+    """A fresh address, so tests never collide."""
+    return f"{label}-{uuid.uuid4().hex[:8]}@example.com"
+
+
+def sign_up(page, base_url: str, *, email: str, name: str, password: str = PASSWORD) -> None:
+    """Fill in /signup like a person and wait for the dashboard."""
+    page.goto(f"{base_url}/signup")
+    page.get_by_label("Name").fill(name)
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign up").click()
+    expect(page).to_have_url(re.compile(r"/dashboard/?$"))
+    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+
+
+def log_in(page, base_url: str, *, email: str, password: str = PASSWORD) -> None:
+    page.goto(f"{base_url}/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+
+
+def session_cookie(context) -> dict:
+    return next(c for c in context.cookies() if c["name"] == SESSION_COOKIE)
