@@ -17,7 +17,7 @@ export REFLEX_USE_SYSTEM_BUN := 1
 export REFLEX_TELEMETRY_ENABLED := false
 export REFLEX_CHECK_LATEST_VERSION := false
 
-.PHONY: run test migrate check lint bench prerequisites clean
+.PHONY: run test migrate check lint bench prerequisites clean FORCE
 
 prerequisites:
 	@command -v $(PYTHON) >/dev/null || { echo "make: Python 3.11+ is needed (as '$(PYTHON)'); install it first."; exit 1; }
@@ -28,10 +28,14 @@ $(PY): | prerequisites
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
-# Reinstall only when the pinned requirements change.
-$(VENV)/.installed: requirements.txt requirements-dev.txt | $(PY)
-	$(PY) -m pip install --quiet -r requirements-dev.txt
-	@touch $@
+# Reinstall only when the pinned requirements change, by content: `reflex run`
+# touches requirements.txt without changing it, so timestamps would lie.
+$(VENV)/.installed: $(PY) FORCE
+	@cd $(CURDIR) && sha256sum --status -c $@ 2>/dev/null || { \
+	  $(PY) -m pip install --quiet -r requirements-dev.txt && \
+	  sha256sum requirements.txt requirements-dev.txt > $@; }
+
+FORCE:
 
 $(BUN): | prerequisites
 	npm install --silent --no-audit --no-fund --prefix $(TOOLS) bun@$(BUN_VERSION)

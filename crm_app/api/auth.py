@@ -197,6 +197,51 @@ async def login(request: Request) -> Response:
     return response
 
 
+def _change_password(token: str | None, current: str, new: str, user_agent: str) -> str | None:
+    """A fresh token after the change (every older session ended); None if refused."""
+    user_id = sessions.user_id_from_token(token)
+    if user_id is None:
+        return None
+    # One tenant unit of work: the new hash, every old session ended, a new one started.
+    with tenant_session(user_id) as session:
+        if not users.change_password(
+            session=session, user_id=user_id, current_password=current, new_password=new
+        ):
+            return None
+        sessions.revoke_all_sessions(session=session, user_id=user_id)
+        return sessions.start_session(session=session, user_id=user_id, user_agent=user_agent)
+
+
+@router.post("/password", summary="Change the password; every other session ends at once")
+async def change_password(request: Request) -> Response:
+    if not origin_allowed(request):
+        return JSONResponse({"detail": "Origin not allowed."}, status_code=403)
+    try:
+        data = await read_input(request)
+    except BadRequest as error:
+        return JSONResponse({"detail": error.message}, status_code=error.status)
+    token = request.cookies.get(sessions.COOKIE_NAME)
+    try:
+        new_token = await run_in_threadpool(
+            _change_password,
+            token,
+            data.get("current_password"),
+            data.get("new_password"),
+            request.headers.get("user-agent", ""),
+        )
+    except users.InvalidSignup as error:
+        return refusal(data, "account", 422, str(error), "invalid-password")
+    if new_token is None:
+        return refusal(data, "account", 401, "Current password is incorrect.", "wrong-password")
+    response: Response = (
+        RedirectResponse("/account?changed=1", status_code=303)
+        if data.is_form
+        else JSONResponse({"detail": "Password changed."})
+    )
+    set_session_cookie(response, request, new_token)
+    return response
+
+
 @router.post("/logout", summary="End the current session")
 async def logout(request: Request) -> Response:
     if not origin_allowed(request):

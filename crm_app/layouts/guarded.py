@@ -15,6 +15,7 @@ def user_menu() -> rx.Component:
     return rx.vstack(
         rx.text(AuthState.user_name, weight="bold", size="2", data_testid="user-name"),
         rx.text(AuthState.user_email, size="1", color=rx.color("gray", 11), data_testid="user-email"),
+        rx.link("Account", href="/account", size="1"),
         rx.el.form(
             rx.button("Log out", type="submit", variant="soft", size="1"),
             action="/api/auth/logout",

@@ -59,6 +59,16 @@ def revoke_session(*, session: Session, user_id: uuid.UUID, session_id: uuid.UUI
     return result.rowcount > 0
 
 
+def revoke_all_sessions(*, session: Session, user_id: uuid.UUID) -> int:
+    """End every open session of the user (after a password change); returns how many."""
+    result = session.exec(
+        sa.update(UserSession)
+        .where(UserSession.user_id == user_id, UserSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    return result.rowcount
+
+
 def user_id_from_token(token: str | None) -> uuid.UUID | None:
     """The user a session token belongs to, if it is valid and its session still active."""
     if not token:

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from crm_app.core.security import hash_password, verify_password
-from crm_app.models import User, UserSession
+from crm_app.models import User
 from crm_app.models.base import utcnow
 
 MIN_PASSWORD_LENGTH = 8
@@ -84,8 +84,14 @@ def authenticate(*, session: Session, email: str, password: str) -> User | None:
     return user
 
 
-def change_password(*, session: Session, user_id: uuid.UUID, current_password: str, new_password: str) -> bool:
-    """Replace the password and end every session of the user; False if current is wrong."""
+def change_password(
+    *, session: Session, user_id: uuid.UUID, current_password: str, new_password: str
+) -> bool:
+    """Replace the password; False if the current one is wrong.
+
+    Callers end the user's other sessions in the same tenant unit of work
+    (sessions.revoke_all_sessions): on Postgres only the tenant may touch them.
+    """
     user = session.get(User, user_id)
     if user is None or not verify_password(current_password, user.password_hash):
         return False
@@ -93,9 +99,4 @@ def change_password(*, session: Session, user_id: uuid.UUID, current_password: s
     user.password_hash = hash_password(new_password)
     user.updated_at = utcnow()
     session.add(user)
-    session.exec(
-        sa.update(UserSession)
-        .where(UserSession.user_id == user_id, UserSession.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
-    )
     return True

@@ -179,3 +179,41 @@ def test_the_site_origin_is_accepted(client):
         "/api/auth/signup", json={"email": _email(), "password": PASSWORD}, headers={"origin": SITE_ORIGIN}
     )
     assert response.status_code == 201
+
+
+def _change_password(client, token, current, new, **headers):
+    return client.post(
+        "/api/auth/password",
+        json={"current_password": current, "new_password": new},
+        headers={"cookie": f"{COOKIE_NAME}={token}", **headers},
+    )
+
+
+def test_password_change_revokes_every_old_session_at_once(client):
+    from crm_app.services.sessions import user_id_from_token
+
+    email = _email()
+    first_token = _signup(client, email=email).cookies[COOKIE_NAME]
+    second_token = client.post(
+        "/api/auth/login", json={"email": email, "password": PASSWORD}
+    ).cookies[COOKIE_NAME]
+    response = _change_password(client, first_token, PASSWORD, "a brand new password")
+    assert response.status_code == 200
+    new_token = response.cookies[COOKIE_NAME]
+    assert user_id_from_token(first_token) is None
+    assert user_id_from_token(second_token) is None
+    assert user_id_from_token(new_token) is not None
+    assert client.post("/api/auth/login", json={"email": email, "password": PASSWORD}).status_code == 401
+    new_login = client.post("/api/auth/login", json={"email": email, "password": "a brand new password"})
+    assert new_login.status_code == 200
+
+
+def test_password_change_needs_the_current_password_and_a_session(client):
+    token = _signup(client).cookies[COOKIE_NAME]
+    assert _change_password(client, token, "not the password", "a brand new password").status_code == 401
+    assert _change_password(client, "forged.token.value", PASSWORD, "a brand new password").status_code == 401
+    assert _change_password(client, token, PASSWORD, "short").status_code == 422
+    # Nothing changed: the old password still works and the session is still live.
+    from crm_app.services.sessions import user_id_from_token
+
+    assert user_id_from_token(token) is not None

@@ -177,3 +177,19 @@ def test_the_auth_endpoints_refuse_a_forged_origin(page, app_server):
         headers={"origin": "http://evil.example"},
     )
     assert response.status == 403
+
+
+def test_changing_the_password_ends_other_sessions_at_once(new_context, app_server):
+    email = unique_email("change")
+    here, elsewhere = new_context().new_page(), new_context().new_page()
+    sign_up(here, app_server.base_url, email=email, name="Changer")
+    log_in(elsewhere, app_server.base_url, email=email)
+    expect(elsewhere).to_have_url(re.compile(r"/dashboard/?$"))
+    here.goto(f"{app_server.base_url}/account")
+    here.get_by_label("Current password").fill(PASSWORD)
+    here.get_by_label("New password").fill("an entirely new password")
+    here.get_by_role("button", name="Change password").click()
+    expect(here.get_by_role("status")).to_have_text("Password changed.")
+    # The other browser's next page load finds its session gone.
+    elsewhere.goto(f"{app_server.base_url}/dashboard")
+    expect(elsewhere).to_have_url(re.compile(r"/login/?\?next="))

@@ -25,7 +25,7 @@ def _get_user(world: World) -> None:
 
 @isolation_case("users.change_password")
 def _change_password(world: World) -> None:
-    # B changing B's password ends B's sessions only, never A's.
+    # B changing B's password changes nothing of A's.
     from crm_app.services import users
 
     with world.as_b() as session:
@@ -47,6 +47,15 @@ def _start_session(world: World) -> None:
 
     with world.as_b() as session:
         assert sessions.start_session(session=session, user_id=world.b.id)
+
+
+@isolation_case("sessions.revoke_all_sessions")
+def _revoke_all_sessions(world: World) -> None:
+    # B ending all of B's sessions ends none of A's (the snapshot of A is compared after).
+    from crm_app.services import sessions
+
+    with world.as_b() as session:
+        assert sessions.revoke_all_sessions(session=session, user_id=world.b.id) == 1
 
 
 @isolation_case("sessions.is_session_active")

@@ -1,0 +1,55 @@
+"""/account: who you are, and changing your password (which ends every other session)."""
+
+import reflex as rx
+
+from crm_app import styles
+from crm_app.components.auth_form import labelled_input
+from crm_app.layouts.guarded import guarded_page
+from crm_app.state.account import AccountState
+
+
+@guarded_page(route="/account", title="Account", on_load=[AccountState.load])
+def account() -> rx.Component:
+    """The account page."""
+    return rx.vstack(
+        rx.heading("Account", size="7", as_="h1"),
+        rx.text("Signed in as ", rx.text.strong(AccountState.user_email)),
+        rx.vstack(
+            rx.heading("Change password", size="4", as_="h2"),
+            rx.text(
+                "Changing it logs you out everywhere else.", size="2", color=rx.color("gray", 11)
+            ),
+            rx.cond(
+                AccountState.error != "",
+                rx.callout(AccountState.error, icon="triangle_alert", color_scheme="red", role="alert"),
+            ),
+            rx.cond(
+                AccountState.changed,
+                rx.callout("Password changed.", icon="check", color_scheme="green", role="status"),
+            ),
+            rx.el.form(
+                rx.vstack(
+                    labelled_input(
+                        "Current password", "current_password", type="password", required=True,
+                        auto_complete="current-password",
+                    ),
+                    labelled_input(
+                        "New password", "new_password", type="password", required=True,
+                        min_length=8, auto_complete="new-password",
+                    ),
+                    rx.button("Change password", type="submit"),
+                    spacing="3",
+                    width="100%",
+                ),
+                action="/api/auth/password",
+                method="post",
+                on_submit=None,
+                width="100%",
+            ),
+            style=styles.card,
+            max_width="28em",
+            spacing="3",
+        ),
+        spacing="5",
+        width="100%",
+    )
