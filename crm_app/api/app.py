@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from fastapi import FastAPI
 
 from crm_app.api import auth, health
+from crm_app.api.errors import database_unavailable
 
 
 def build_api() -> FastAPI:
@@ -15,6 +17,8 @@ def build_api() -> FastAPI:
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )
+    api.add_exception_handler(sa.exc.OperationalError, database_unavailable)
+    api.add_exception_handler(sa.exc.InterfaceError, database_unavailable)
     api.include_router(health.router)
     api.include_router(auth.router)
     return api

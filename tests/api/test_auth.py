@@ -217,3 +217,18 @@ def test_password_change_needs_the_current_password_and_a_session(client):
     from crm_app.services.sessions import user_id_from_token
 
     assert user_id_from_token(token) is not None
+
+
+def test_database_down_answers_503_without_details(monkeypatch):
+    from fastapi.testclient import TestClient
+
+    import crm_app.core.db as db
+    from crm_app.api.app import build_api
+
+    unreachable = db.create_db_engine("postgresql+psycopg://nobody:hunter2@127.0.0.1:1/crm")
+    monkeypatch.setattr(db, "get_engine", lambda: unreachable)
+    with TestClient(build_api(), base_url="http://localhost:3000", raise_server_exceptions=False) as c:
+        response = c.post("/api/auth/login", json={"email": _email(), "password": PASSWORD})
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "5"
+    assert "hunter2" not in response.text and "127.0.0.1" not in response.text
