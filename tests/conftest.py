@@ -12,7 +12,6 @@ import secrets
 import tempfile
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -29,37 +28,21 @@ os.environ.update(
 os.environ.pop("MIGRATION_DATABASE_URL", None)
 os.environ.pop("REDIS_URL", None)
 
-from crm_app.core.config import Settings, load_settings  # noqa: E402
+from crm_app.core.config import load_settings  # noqa: E402
 from crm_app.core.db import create_db_engine  # noqa: E402
 from crm_app.services.schema import migrate  # noqa: E402
+from tests.pg import (  # noqa: E402
+    PostgresDatabase,
+    admin_engine,
+    create_postgres_database,
+    drop_postgres_database,
+)
 
-PG_ADMIN_URL = os.environ.get("PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 REQUIRE_POSTGRES = os.environ.get("CRM_REQUIRE_POSTGRES") == "1"
-# Cluster-wide roles the test databases use: an owner that runs migrations and
-# an app role that owns nothing and cannot bypass row-level security.
-OWNER_ROLE = "crm_test_owner"
-APP_ROLE = "crm_test_app"
-
-
-@dataclass(frozen=True)
-class PostgresDatabase:
-    """A throwaway database, migrated, with URLs for the owner and the app role."""
-
-    name: str
-    admin_url: str
-    owner_url: str
-    app_url: str
-
-    def settings(self) -> Settings:
-        return load_settings(database_url=self.app_url, migration_database_url=self.owner_url)
-
-
-def _url_for(database: str, role: str) -> str:
-    return sa.engine.make_url(PG_ADMIN_URL).set(database=database, username=role, password=None).render_as_string(hide_password=False)
 
 
 def _postgres_or_skip() -> sa.Engine:
-    engine = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
+    engine = admin_engine()
     try:
         with engine.connect() as connection:
             connection.execute(sa.text("SELECT 1"))
@@ -70,38 +53,6 @@ def _postgres_or_skip() -> sa.Engine:
             pytest.fail(reason + " and CRM_REQUIRE_POSTGRES=1", pytrace=False)
         pytest.skip(reason)
     return engine
-
-
-def create_postgres_database(admin: sa.Engine, prefix: str = "crm_test") -> PostgresDatabase:
-    """Create roles (once per cluster) and a fresh database owned by the owner role, migrated."""
-    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as connection:
-        for role, options in ((OWNER_ROLE, "LOGIN NOSUPERUSER NOBYPASSRLS"), (APP_ROLE, "LOGIN NOSUPERUSER NOBYPASSRLS")):
-            exists = connection.execute(sa.text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).first()
-            if not exists:
-                try:
-                    connection.execute(sa.text(f"CREATE ROLE {role} {options}"))
-                except sa.exc.ProgrammingError:
-                    pass  # another test session created it a moment ago
-        connection.execute(sa.text(f"CREATE DATABASE {name} OWNER {OWNER_ROLE}"))
-        # Postgres 15 no longer lets every role create in public; the owner migrates there.
-    database = PostgresDatabase(
-        name=name,
-        admin_url=_url_for(name, sa.engine.make_url(PG_ADMIN_URL).username or "postgres"),
-        owner_url=_url_for(name, OWNER_ROLE),
-        app_url=_url_for(name, APP_ROLE),
-    )
-    db_admin = sa.create_engine(database.admin_url, isolation_level="AUTOCOMMIT")
-    with db_admin.connect() as connection:
-        connection.execute(sa.text(f"ALTER SCHEMA public OWNER TO {OWNER_ROLE}"))
-    db_admin.dispose()
-    migrate(database.settings())
-    return database
-
-
-def drop_postgres_database(admin: sa.Engine, database: PostgresDatabase) -> None:
-    with admin.connect() as connection:
-        connection.execute(sa.text(f"DROP DATABASE IF EXISTS {database.name} WITH (FORCE)"))
 
 
 @pytest.fixture(scope="session")
