@@ -55,6 +55,10 @@ run: migrate $(BUN)
 test: $(VENV)/.installed $(BUN)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# Benchmarks beside their baselines; writes docs/performance.md (needs PostgreSQL).
+bench: $(VENV)/.installed $(BUN)
+	$(PY) -m bench.run $(BENCH_ARGS)
+
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check crm_app tests alembic bench
 	$(VENV)/bin/ruff format --check crm_app tests alembic bench

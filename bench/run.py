@@ -1,0 +1,160 @@
+"""`make bench`: every benchmark beside its baseline, printed and written to docs/performance.md.
+
+    python -m bench.run [--quick] [--only dashboard,lists,vault,...]
+
+--quick seeds a tenth of the data: for trying the harness, not for the report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import secrets
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+# Settings for a throwaway run, before anything of crm_app reads them.
+os.environ.setdefault("JWT_SECRET", secrets.token_urlsafe(48))
+os.environ.setdefault("ENCRYPTION_KEY", secrets.token_hex(32))
+os.environ.setdefault("ENVIRONMENT", "test")
+
+from bench.timing import Row  # noqa: E402
+from crm_app.core.db import create_db_engine  # noqa: E402
+from tests.pg import admin_engine, create_postgres_database, drop_postgres_database  # noqa: E402
+
+REPORT = Path(__file__).resolve().parents[1] / "docs" / "performance.md"
+
+
+def machine() -> list[str]:
+    """What the figures were measured on."""
+
+    def version(command: list[str]) -> str:
+        try:
+            return subprocess.run(
+                command, capture_output=True, text=True, timeout=10
+            ).stdout.strip()
+        except OSError:
+            return "unknown"
+
+    import reflex
+    import sqlalchemy
+
+    return [
+        f"- Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+        f"- Machine: {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}",
+        f"- Python {platform.python_version()}, Reflex {reflex.__version__}, "
+        f"SQLAlchemy {sqlalchemy.__version__}",
+        f"- {version(['psql', '--version'])}",
+    ]
+
+
+def table(rows: list[Row]) -> list[str]:
+    lines = [
+        "| figure | ours | baseline | ratio | target | met | note |",
+        "| --- | ---: | ---: | ---: | --- | --- | --- |",
+    ]
+    for row in rows:
+        baseline = f"{row.baseline:.2f} {row.unit}" if row.baseline is not None else ""
+        ratio = f"{row.ratio:.2f}x" if row.ratio is not None else ""
+        met = {True: "yes", False: "NO", None: ""}[row.met]
+        lines.append(
+            f"| {row.name} | {row.value:.2f} {row.unit} | {baseline} | {ratio} | {row.target} "
+            f"| {met} | {row.note} |"
+        )
+    return lines
+
+
+def write_report(sections: dict[str, list[Row]], notes: list[str], elapsed: float) -> None:
+    lines = [
+        "# Performance",
+        "",
+        "Written by `make bench` (`python -m bench.run`). Every figure is measured beside its",
+        "baseline in the same run, interleaved where it can be, so the ratio holds on a noisy",
+        "machine; the absolute numbers are this machine's.",
+        "",
+        *machine(),
+        f"- Whole run: {elapsed:.0f} s",
+        "",
+    ]
+    for section, rows in sections.items():
+        lines += [f"## {section}", "", *table(rows), ""]
+    if notes:
+        lines += ["## Notes", "", *notes, ""]
+    REPORT.parent.mkdir(exist_ok=True)
+    REPORT.write_text("\n".join(lines))
+
+
+def postgres_benchmarks(quick: bool, only: set[str]) -> dict[str, list[Row]]:
+    """Dashboard and list figures on a seeded throwaway Postgres database."""
+    from bench import dashboard, lists
+    from bench.seed import seed
+
+    admin = admin_engine()
+    database = create_postgres_database(admin, prefix="crm_bench")
+    sections: dict[str, list[Row]] = {}
+    try:
+        started = time.perf_counter()
+        scale = 10 if quick else 1
+        tenants = seed(
+            database.admin_url,
+            users=1000 // scale,
+            largest_rows=100_000 // scale,
+            total_rows=1_000_000 // scale,
+        )
+        print(
+            f"seeded {tenants.leads:,} leads and {tenants.calls:,} calls for "
+            f"{tenants.users:,} users in {time.perf_counter() - started:.0f} s",
+            flush=True,
+        )
+        app_engine = create_db_engine(database.app_url)
+        try:
+            if "dashboard" in only:
+                sections["Dashboard"] = dashboard.measure(
+                    app_engine,
+                    database.admin_url,
+                    {"small": tenants.small, "largest": tenants.largest},
+                )
+            if "lists" in only:
+                sections["Lists"] = lists.measure(app_engine, database.admin_url, tenants.largest)
+        finally:
+            app_engine.dispose()
+    finally:
+        drop_postgres_database(admin, database)
+        admin.dispose()
+    return sections
+
+
+BENCHMARKS: dict[str, Callable[[bool, set[str]], dict[str, list[Row]]]] = {}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--only", default="dashboard,lists,vault")
+    args = parser.parse_args(argv)
+    only = {name.strip() for name in args.only.split(",") if name.strip()}
+    started = time.perf_counter()
+    sections: dict[str, list[Row]] = {}
+    if only & {"dashboard", "lists"}:
+        sections.update(postgres_benchmarks(args.quick, only))
+    if "vault" in only:
+        from bench import vault
+
+        sections["Vault"] = vault.measure()
+    elapsed = time.perf_counter() - started
+    for section, rows in sections.items():
+        print(f"\n{section}")
+        print("\n".join(table(rows)))
+    if not args.quick:
+        write_report(sections, [], elapsed)
+        print(f"\nwrote {REPORT}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
