@@ -54,7 +54,8 @@ def seed(
                     "SELECT u, gen_random_uuid(), 'Lead ' || g, "
                     "'+1415' || lpad((g % 10000000)::text, 7, '0'), 'lead' || g || '@example.com', "
                     f"({STATUSES})[1 + g % 5], ({SOURCES})[1 + (g / 5) % 5], '', "
-                    "now() - (g % 365) * interval '1 day' - (g % 86400) * interval '1 second', now() "
+                    "now() - (g % 365) * interval '1 day' - (g % 86400) * interval '1 second', "
+                    "now() "
                     "FROM unnest(CAST(:ids AS uuid[])) AS u, generate_series(1, :count) AS g"
                 ),
                 params,
