@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     default_phone_region: str = "US"
     session_lifetime_hours: int = Field(default=12, ge=1, le=24 * 30)
     login_max_failures: int = Field(default=5, ge=1)
+    # Higher: one office behind one address should not lock everyone out.
+    login_max_failures_per_address: int = Field(default=20, ge=1)
     login_failure_window_seconds: int = Field(default=900, ge=1)
 
     @field_validator("jwt_secret")

@@ -70,18 +70,28 @@ class RedisCounter:
 class LoginThrottle:
     """Refuses further attempts after too many failures in a window."""
 
-    def __init__(self, counter: MemoryCounter | RedisCounter, max_failures: int, window: int) -> None:
+    def __init__(
+        self,
+        counter: MemoryCounter | RedisCounter,
+        max_failures: int,
+        window: int,
+        max_failures_per_address: int | None = None,
+    ) -> None:
         self.counter, self.max_failures, self.window = counter, max_failures, window
+        self.max_failures_per_address = max_failures_per_address or max_failures
 
     def retry_after(self, *, email: str, address: str) -> int | None:
         """Seconds to wait when this account or address is throttled; None when free."""
         waits = [
             wait
-            for count, wait in (
-                self.counter.count(_key("account", email), self.window),
-                self.counter.count(_key("address", address), self.window),
+            for (count, wait), limit in (
+                (self.counter.count(_key("account", email), self.window), self.max_failures),
+                (
+                    self.counter.count(_key("address", address), self.window),
+                    self.max_failures_per_address,
+                ),
             )
-            if count >= self.max_failures
+            if count >= limit
         ]
         return max(max(waits), 1) if waits else None
 
@@ -105,6 +115,9 @@ def get_login_throttle() -> LoginThrottle:
         settings = get_settings()
         counter = RedisCounter(settings.redis_url) if settings.redis_url else MemoryCounter()
         _throttle = LoginThrottle(
-            counter, settings.login_max_failures, settings.login_failure_window_seconds
+            counter,
+            settings.login_max_failures,
+            settings.login_failure_window_seconds,
+            settings.login_max_failures_per_address,
         )
     return _throttle

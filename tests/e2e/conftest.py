@@ -217,6 +217,8 @@ def _server_env(tmp: Path, port: int) -> dict[str, str]:
         JWT_SECRET=secrets.token_urlsafe(48),
         ENCRYPTION_KEY=secrets.token_hex(32),
         PUBLIC_BASE_URL=base_url,
+        # Every browser test logs in from 127.0.0.1: only the per-account limit may bite.
+        LOGIN_MAX_FAILURES_PER_ADDRESS="100000",
         ALLOWED_ORIGINS=base_url,
         PATH=f"{BUN.parent}{os.pathsep}{env.get('PATH', '')}",
         REFLEX_USE_SYSTEM_BUN="1",
@@ -230,6 +232,10 @@ def _server_env(tmp: Path, port: int) -> dict[str, str]:
         REFLEX_UPLOADED_FILES_DIR=str(tmp / "uploaded_files"),
         PYTHONUNBUFFERED="1",
     )
+    # CRM_E2E_REDIS_URL: run the same suite with Reflex's Redis state manager and
+    # several backend workers, as production does (see .ci/run).
+    if redis_url := os.environ.get("CRM_E2E_REDIS_URL"):
+        env.update(REDIS_URL=redis_url, GRANIAN_WORKERS=os.environ.get("CRM_E2E_WORKERS", "2"))
     return env
 
 
