@@ -41,14 +41,13 @@ def machine() -> list[str]:
         except OSError:
             return "unknown"
 
-    import reflex
-    import sqlalchemy
+    from importlib.metadata import version as package_version
 
     return [
         f"- Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         f"- Machine: {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}",
-        f"- Python {platform.python_version()}, Reflex {reflex.__version__}, "
-        f"SQLAlchemy {sqlalchemy.__version__}",
+        f"- Python {platform.python_version()}, Reflex {package_version('reflex')}, "
+        f"SQLAlchemy {package_version('sqlalchemy')}, psycopg {package_version('psycopg')}",
         f"- {version(['psql', '--version'])}",
     ]
 
