@@ -51,11 +51,65 @@ def _create_user(args: argparse.Namespace) -> int:
     return 0
 
 
+def _rotate_keys(args: argparse.Namespace) -> int:
+    from crm_app.services.vault import RotationProgress, rotate_keys
+
+    verb = "to re-encrypt" if args.dry_run else "re-encrypted"
+
+    def report(progress: RotationProgress) -> None:
+        # Counts and key ids only: never a secret.
+        print(
+            f"batch {progress.batches}: {progress.rewrapped} {verb}, {progress.failed} unreadable "
+            f"(user {progress.users_done + 1} of {progress.users_total})",
+            flush=True,
+        )
+
+    done = rotate_keys(batch_size=args.batch_size, dry_run=args.dry_run, on_progress=report)
+    print(
+        f"{'dry run: ' if args.dry_run else ''}{done.rewrapped} {verb}, {done.failed} unreadable, "
+        f"{done.up_to_date} already on key {done.current_version}, {done.users_total} users"
+    )
+    if done.failed:
+        print("crm_app: some keys cannot be opened (see log); keep the old keys", file=sys.stderr)
+        return 1
+    if not args.dry_run:
+        print("every stored secret is on the current key: ENCRYPTION_KEYS_PREVIOUS may go")
+    return 0
+
+
+def _seed_demo(args: argparse.Namespace) -> int:
+    from crm_app.services.demo import create_demo_account
+
+    get_settings()  # a clear line about a bad setting first
+    try:
+        email, password, counts = create_demo_account(
+            email=args.email, password=args.password, name=args.name, seed=args.seed
+        )
+    except ValueError as error:
+        print(f"crm_app: {error}", file=sys.stderr)
+        return 1
+    print(
+        f"demo data: {counts.leads} leads, {counts.contacts} contacts, {counts.calls} calls, "
+        f"{counts.automation_runs} automation runs, {counts.activities} timeline entries"
+    )
+    print(f"log in at {get_settings().public_base_url}/login as {email} with password {password}")
+    return 0
+
+
 COMMANDS = {
     "migrate": (_migrate, "apply migrations (as MIGRATION_DATABASE_URL) and grant the app role"),
     "create-user": (_create_user, "create an account; the password is asked for, or read from stdin"),
     "check": (_check, "check settings, database, migration head and, on Postgres, roles and RLS"),
+    "seed-demo": (_seed_demo, "create a demo account with 90 days of leads, calls and runs"),
+    "rotate-keys": (_rotate_keys, "re-encrypt every stored secret with the current ENCRYPTION_KEY"),
 }
+
+
+def _positive_int(text: str) -> int:
+    value = int(text) if text.strip().isdigit() else 0
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be a whole number of at least 1")
+    return value
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -67,6 +121,14 @@ def main(argv: list[str] | None = None) -> int:
         if name == "create-user":
             sub.add_argument("email")
             sub.add_argument("--name", default="")
+        if name == "seed-demo":
+            sub.add_argument("--email", default="demo@example.com", help="the demo account's email")
+            sub.add_argument("--password", default=None, help="default: a random one, printed")
+            sub.add_argument("--name", default="Demo User")
+            sub.add_argument("--seed", type=int, default=None, help="repeatable random data")
+        if name == "rotate-keys":
+            sub.add_argument("--dry-run", action="store_true", help="count, change nothing")
+            sub.add_argument("--batch-size", type=_positive_int, default=100, help="rows a commit")
     args = parser.parse_args(argv)
     try:
         return args.handler(args)

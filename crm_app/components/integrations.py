@@ -1,0 +1,187 @@
+"""Pieces of the integrations page: key forms, status lines, confirmations, webhook URLs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+from crm_app import styles
+from crm_app.state.integrations import IntegrationsState
+
+
+def status_badge(service: str, test_id: str) -> rx.Component:
+    """Connected / Not connected for one service's key."""
+    return rx.cond(
+        IntegrationsState.connections[service].connected,
+        rx.badge("Connected", color_scheme="green", data_testid=test_id),
+        rx.badge("Not connected", color_scheme="gray", data_testid=test_id),
+    )
+
+
+def key_details(service: str) -> rx.Component:
+    """What identifies the stored key: its last characters, fingerprint and when it was saved."""
+    connection = IntegrationsState.connections[service]
+    return rx.cond(
+        connection.connected,
+        rx.vstack(
+            rx.cond(
+                connection.public_value != "",
+                rx.text("Account SID: ", rx.code(connection.public_value), size="2"),
+            ),
+            rx.cond(
+                connection.hint != "", rx.text("Key ends in ", rx.code(connection.hint), size="2")
+            ),
+            rx.text(
+                "Fingerprint: ",
+                rx.code(connection.fingerprint, data_testid=f"{service}-fingerprint"),
+                size="2",
+            ),
+            rx.text("Saved ", connection.saved_at, size="2", color=rx.color("gray", 11)),
+            spacing="1",
+            align="start",
+        ),
+    )
+
+
+def labelled_field(
+    label: str | rx.Component, field_id: str, name: str, **props: Any
+) -> rx.Component:
+    """A label and its input; nothing binds the input's value to state."""
+    return rx.vstack(
+        rx.el.label(label, html_for=field_id, font_weight="500", font_size="0.9em"),
+        rx.input(id=field_id, name=name, width="100%", auto_complete="off", **props),
+        spacing="1",
+        width="100%",
+    )
+
+
+def key_form(service: str, label: str, *extra_fields: rx.Component) -> rx.Component:
+    """A form whose submit sends the key to the server once, then clears itself."""
+    connected = IntegrationsState.connections[service].connected
+    return rx.el.form(
+        rx.vstack(
+            *extra_fields,
+            labelled_field(
+                rx.cond(connected, f"New {label}", label),
+                f"{service}-api-key",
+                "api_key",
+                type="password",
+                spellcheck=False,
+            ),
+            rx.el.input(type="hidden", name="service", value=service),
+            rx.button(
+                rx.cond(connected, f"Replace {label}", f"Save {label}"),
+                type="submit",
+                data_testid=f"{service}-save",
+            ),
+            spacing="2",
+            width="100%",
+            align="start",
+        ),
+        on_submit=IntegrationsState.save_key,
+        reset_on_submit=True,
+        width="100%",
+    )
+
+
+def confirm_button(
+    label: str,
+    *,
+    title: str,
+    description: str,
+    confirm: str,
+    on_confirm: rx.EventHandler,
+    test_id: str,
+) -> rx.Component:
+    """A button that asks before doing something that cannot be undone."""
+    return rx.alert_dialog.root(
+        rx.alert_dialog.trigger(
+            rx.button(label, variant="soft", color_scheme="red", data_testid=test_id, type="button")
+        ),
+        rx.alert_dialog.content(
+            rx.alert_dialog.title(title),
+            rx.alert_dialog.description(description),
+            rx.hstack(
+                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
+                rx.alert_dialog.action(rx.button(confirm, color_scheme="red", on_click=on_confirm)),
+                spacing="3",
+                justify="end",
+                margin_top="1em",
+                wrap="wrap",
+            ),
+            max_width="28em",
+        ),
+    )
+
+
+def disconnect_button(service: str, label: str) -> rx.Component:
+    """Disconnect, with a confirmation; shown only while a key is stored."""
+    return rx.cond(
+        IntegrationsState.connections[service].connected,
+        confirm_button(
+            f"Remove {label}",
+            title=f"Remove the {label}?",
+            description="The key is deleted from the vault. Webhooks that need it will be "
+            "refused until you save a new one.",
+            confirm="Remove",
+            on_confirm=IntegrationsState.disconnect(service),
+            test_id=f"{service}-disconnect",
+        ),
+    )
+
+
+def webhook_url_field(provider: str, name: str) -> rx.Component:
+    """This user's webhook URL for the provider, with Copy and Regenerate."""
+    url = IntegrationsState.webhook_urls[provider]
+    return rx.vstack(
+        rx.text("Webhook URL", weight="medium", size="2", as_="div"),
+        rx.code(url, data_testid=f"{provider}-webhook-url", word_break="break_all", width="100%"),
+        rx.hstack(
+            rx.button(
+                rx.icon("copy", size=16),
+                "Copy",
+                variant="soft",
+                type="button",
+                aria_label=f"Copy the {name} webhook URL",
+                on_click=[rx.set_clipboard(url), rx.toast.info("Webhook URL copied.")],
+            ),
+            confirm_button(
+                "Regenerate",
+                title=f"Regenerate the {name} webhook URL?",
+                description=f"The current URL stops working at once. {name} must be given "
+                "the new one.",
+                confirm="Regenerate",
+                on_confirm=IntegrationsState.regenerate_webhook(provider),
+                test_id=f"{provider}-regenerate",
+            ),
+            spacing="2",
+            wrap="wrap",
+        ),
+        spacing="2",
+        width="100%",
+        align="start",
+    )
+
+
+def provider_card(
+    name: str, provider: str, *sections: rx.Component, description: str
+) -> rx.Component:
+    """One provider: heading and status, its key sections, its webhook URL."""
+    return rx.vstack(
+        rx.hstack(
+            rx.heading(name, size="5", as_="h2"),
+            status_badge(provider, f"{provider}-status"),
+            align="center",
+            spacing="3",
+            wrap="wrap",
+        ),
+        rx.text(description, **styles.muted_text),
+        *sections,
+        rx.divider(),
+        webhook_url_field(provider, name),
+        spacing="4",
+        style=styles.card,
+        min_width="0",
+        data_testid=f"{provider}-card",
+    )

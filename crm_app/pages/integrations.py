@@ -1,0 +1,156 @@
+"""/integrations: connect Vapi, Twilio and Make.com; keys go in once and are never shown back."""
+
+import reflex as rx
+
+from crm_app.components.integrations import (
+    confirm_button,
+    disconnect_button,
+    key_details,
+    key_form,
+    labelled_field,
+    provider_card,
+)
+from crm_app.layouts.guarded import guarded_page
+from crm_app.state.integrations import IntegrationsState
+
+
+def key_section(service: str, label: str, *extra_fields: rx.Component) -> rx.Component:
+    """A stored key's details, its form and its Remove button."""
+    return rx.vstack(
+        key_details(service),
+        key_form(service, label, *extra_fields),
+        disconnect_button(service, label),
+        spacing="3",
+        width="100%",
+        align="start",
+    )
+
+
+def vapi_card() -> rx.Component:
+    return provider_card(
+        "Vapi",
+        "vapi",
+        key_section("vapi", "Vapi server secret"),
+        rx.divider(),
+        rx.heading("HMAC credential (optional)", size="3", as_="h3"),
+        key_section("vapi_hmac", "Vapi HMAC secret"),
+        description="The server secret Vapi sends with each server message "
+        "(or an HMAC credential secret, if you signed requests instead).",
+    )
+
+
+def twilio_card() -> rx.Component:
+    return provider_card(
+        "Twilio",
+        "twilio",
+        key_section(
+            "twilio",
+            "Twilio auth token",
+            labelled_field(
+                "Twilio Account SID", "twilio-account-sid", "account_sid", placeholder="AC…"
+            ),
+        ),
+        description="Your Account SID and auth token: the token checks Twilio's signatures.",
+    )
+
+
+def make_secret_dialog() -> rx.Component:
+    """The freshly generated Make.com secret, shown this once."""
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title("Your Make.com endpoint secret"),
+            rx.dialog.description(
+                "Copy it now into your Make scenario's x-make-apikey header. "
+                "It will not be shown again."
+            ),
+            rx.code(
+                IntegrationsState.new_make_secret,
+                word_break="break_all",
+                data_testid="make-secret-once",
+            ),
+            rx.hstack(
+                rx.button(
+                    rx.icon("copy", size=16),
+                    "Copy",
+                    variant="soft",
+                    on_click=[
+                        rx.set_clipboard(IntegrationsState.new_make_secret),
+                        rx.toast.info("Secret copied."),
+                    ],
+                ),
+                rx.dialog.close(rx.button("Done")),
+                spacing="3",
+                justify="end",
+                margin_top="1em",
+            ),
+            max_width="30em",
+        ),
+        open=IntegrationsState.new_make_secret != "",
+        on_open_change=IntegrationsState.dismiss_make_secret,
+    )
+
+
+def make_card() -> rx.Component:
+    connected = IntegrationsState.connections["make"].connected
+    return provider_card(
+        "Make.com",
+        "make",
+        key_details("make"),
+        rx.hstack(
+            rx.cond(
+                connected,
+                confirm_button(
+                    "Regenerate secret",
+                    title="Regenerate the Make.com secret?",
+                    description="The current secret stops working at once; "
+                    "paste the new one into Make.",
+                    confirm="Regenerate",
+                    on_confirm=IntegrationsState.generate_make_secret,
+                    test_id="make-regenerate-secret",
+                ),
+                rx.button(
+                    "Generate secret",
+                    on_click=IntegrationsState.generate_make_secret,
+                    data_testid="make-generate-secret",
+                ),
+            ),
+            disconnect_button("make", "Make.com endpoint secret"),
+            spacing="2",
+            wrap="wrap",
+        ),
+        make_secret_dialog(),
+        description="The app makes the secret Make sends in its x-make-apikey header; "
+        "you see it once, when it is made.",
+    )
+
+
+@guarded_page(route="/integrations", title="Integrations", on_load=[IntegrationsState.load])
+def integrations() -> rx.Component:
+    """The integrations page."""
+    return rx.vstack(
+        rx.heading("Integrations", size=rx.breakpoints(initial="6", md="7"), as_="h1"),
+        rx.text(
+            "Keys are stored encrypted and never shown again; the fingerprint tells them apart.",
+            color=rx.color("gray", 11),
+        ),
+        rx.cond(
+            IntegrationsState.error != "",
+            rx.callout(
+                IntegrationsState.error,
+                icon="triangle_alert",
+                color_scheme="red",
+                role="alert",
+                width="100%",
+            ),
+        ),
+        rx.grid(
+            vapi_card(),
+            twilio_card(),
+            make_card(),
+            columns={"base": "1", "lg": "2", "xl": "3"},
+            spacing="4",
+            width="100%",
+        ),
+        spacing="5",
+        width="100%",
+    )

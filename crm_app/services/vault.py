@@ -1,0 +1,332 @@
+"""The API-key vault: a user's third-party secrets, sealed with AES-256-GCM, one active per service.
+
+Each secret is sealed under the current master key with associated data that
+binds it to its user, service and row (crypto.associated_data), so a
+ciphertext copied anywhere else fails to open. Rows record the key version
+that sealed them; `rotate_keys` moves every row to the current key.
+
+`get_api_key` is for server code only (webhook verification, provider calls):
+pages get `list_connections`, which never holds a key.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import secrets
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from hmac import compare_digest
+
+import sqlalchemy as sa
+from sqlmodel import Session, func, select, update
+
+from crm_app.core.config import get_settings
+from crm_app.core.crypto import (
+    DecryptionError,
+    Keyring,
+    Secret,
+    associated_data,
+    fingerprint,
+    hint,
+    open_sealed,
+    seal,
+)
+from crm_app.core.db import get_engine, global_session, tenant_session
+from crm_app.models import ApiKey, User
+from crm_app.models.base import utcnow
+from crm_app.services.api_key_formats import (
+    CONNECTION_SERVICES,
+    check_public_value,
+    check_secret,
+    check_service_name,
+)
+
+MAKE_SECRET_BYTES = 32
+_USER_PAGE = 1000
+
+
+@dataclasses.dataclass(frozen=True)
+class Connection:
+    """What a page may know about one service's key: never the key itself."""
+
+    service: str
+    connected: bool
+    fingerprint: str = ""
+    hint: str = ""
+    public_value: str = ""
+    saved_at: datetime | None = None
+
+
+def current_keyring() -> Keyring:
+    """The keyring of the configured ENCRYPTION_KEY and ENCRYPTION_KEYS_PREVIOUS."""
+    # Not cached: it costs a few HKDFs (~40 us), next to a database round trip.
+    return Keyring.from_settings(get_settings())
+
+
+def _active_row(session: Session, user_id: uuid.UUID, service: str) -> ApiKey | None:
+    statement = select(ApiKey).where(
+        ApiKey.user_id == user_id, ApiKey.service == service, ApiKey.is_active
+    )
+    return session.exec(statement).first()
+
+
+def _open(keyring: Keyring, row: ApiKey) -> str:
+    """The row's plaintext; DecryptionError naming the service and row, never the secret."""
+    return open_sealed(
+        keyring,
+        row.ciphertext,  # type: ignore[arg-type]  (open_sealed reports a missing one)
+        row.key_version,
+        associated_data(row.user_id, row.service, row.id),
+        context=f"{row.service} key, row {row.id}",
+    )
+
+
+def _deactivate(session: Session, user_id: uuid.UUID, service: str) -> bool:
+    """Deactivate the active key of a service and wipe its ciphertext; False if there was none."""
+    result = session.exec(
+        update(ApiKey)
+        .where(ApiKey.user_id == user_id, ApiKey.service == service, ApiKey.is_active)
+        .values(is_active=False, deactivated_at=utcnow(), ciphertext=None)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount > 0
+
+
+def save_api_key(
+    *,
+    session: Session,
+    user_id: uuid.UUID,
+    service: str,
+    raw_key: str | Secret,
+    public_value: str = "",
+    keyring: Keyring | None = None,
+) -> Connection:
+    """Check, seal and store a key, replacing the service's active one in the same unit of work."""
+    value = check_secret(service, raw_key.reveal() if isinstance(raw_key, Secret) else raw_key)
+    public_value = check_public_value(service, public_value)
+    keyring = keyring or current_keyring()
+    # The row id is part of the associated data, so it exists before sealing.
+    row_id = uuid.uuid4()
+    blob, version = seal(keyring, value, associated_data(user_id, service, row_id))
+    # Before the insert: the partial unique index allows one active row per service.
+    _deactivate(session, user_id, service)
+    row = ApiKey(
+        id=row_id,
+        user_id=user_id,
+        service=service,
+        ciphertext=blob,
+        key_version=version,
+        fingerprint=fingerprint(keyring, value),
+        hint=hint(value),
+        public_value=public_value,
+    )
+    session.add(row)
+    session.flush()
+    return _connection(row)
+
+
+def get_api_key(
+    *, session: Session, user_id: uuid.UUID, service: str, keyring: Keyring | None = None
+) -> Secret | None:
+    """The user's active key for a service, or None; server-side callers only.
+
+    Raises crypto.DecryptionError naming the service and row (never the key)
+    when the stored ciphertext cannot be opened.
+    """
+    row = _active_row(session, user_id, check_service_name(service))
+    if row is None or row.ciphertext is None:
+        return None
+    return Secret(_open(keyring or current_keyring(), row))
+
+
+def delete_api_key(*, session: Session, user_id: uuid.UUID, service: str) -> bool:
+    """Disconnect a service: its active key is deactivated and its ciphertext wiped.
+
+    The row stays (service, fingerprint, hint, timestamps) as history of what
+    was connected and when; the secret itself is gone, so nothing can ever
+    decrypt it again, not even with the master key. False when nothing was active.
+    """
+    return _deactivate(session, user_id, check_service_name(service))
+
+
+def list_connections(*, session: Session, user_id: uuid.UUID) -> list[Connection]:
+    """One entry per connectable service, connected or not; fingerprints and times, no keys."""
+    statement = select(ApiKey).where(
+        ApiKey.user_id == user_id, ApiKey.is_active, ApiKey.service.in_(CONNECTION_SERVICES)
+    )
+    active = {row.service: row for row in session.exec(statement)}
+    return [
+        _connection(active[service]) if service in active else Connection(service, False)
+        for service in CONNECTION_SERVICES
+    ]
+
+
+def check_api_key(
+    *,
+    session: Session,
+    user_id: uuid.UUID,
+    service: str,
+    candidate: str | Secret,
+    keyring: Keyring | None = None,
+) -> bool:
+    """Whether a key the user holds is the one stored for the service (nothing is revealed)."""
+    row = _active_row(session, user_id, check_service_name(service))
+    if row is None or row.ciphertext is None:
+        return False
+    keyring = keyring or current_keyring()
+    held = candidate.reveal() if isinstance(candidate, Secret) else str(candidate)
+    held = held.strip()
+    if row.key_version == keyring.current_version:
+        return compare_digest(fingerprint(keyring, held), row.fingerprint)
+    # Fingerprints are keyed by the current master key; a row not yet rotated
+    # has one made under an older key, so compare with the plaintext instead.
+    return compare_digest(_open(keyring, row).encode(), held.encode())
+
+
+def generate_make_secret(
+    *, session: Session, user_id: uuid.UUID, keyring: Keyring | None = None
+) -> Secret:
+    """A new random Make.com endpoint secret, stored; the caller shows it to the user once."""
+    value = secrets.token_urlsafe(MAKE_SECRET_BYTES)
+    save_api_key(session=session, user_id=user_id, service="make", raw_key=value, keyring=keyring)
+    return Secret(value)
+
+
+def _connection(row: ApiKey) -> Connection:
+    return Connection(
+        service=row.service,
+        connected=True,
+        fingerprint=row.fingerprint,
+        hint=row.hint,
+        public_value=row.public_value,
+        saved_at=row.created_at,
+    )
+
+
+# --- Master-key rotation
+
+
+@dataclasses.dataclass
+class RotationProgress:
+    """Counts of a rotation run so far (a dry run counts what it would re-encrypt)."""
+
+    current_version: int
+    dry_run: bool
+    users_total: int = 0
+    users_done: int = 0
+    batches: int = 0
+    rewrapped: int = 0
+    failed: int = 0
+    up_to_date: int = 0
+
+
+def rotate_keys(
+    *,
+    engine: sa.Engine | None = None,
+    keyring: Keyring | None = None,
+    batch_size: int = 100,
+    dry_run: bool = False,
+    on_progress: Callable[[RotationProgress], None] | None = None,
+) -> RotationProgress:
+    """Re-encrypt every stored secret still under an older master key with the current one.
+
+    Works tenant by tenant (each user's rows in their own units of work, so
+    row-level security holds), one committed batch at a time: an interrupted
+    run loses nothing and a second run carries on where it stopped. Each row
+    keeps its associated data (user, service, row) and gets a fingerprint
+    under the current key. A row that cannot be opened (its key was removed
+    too early, or it was altered) is counted as failed and left as it is.
+    `on_progress` is called after each committed batch; if it raises, the run stops.
+    """
+    if batch_size < 1:
+        raise ValueError("batch_size must be at least 1")
+    engine = engine or get_engine()
+    keyring = keyring or current_keyring()
+    progress = RotationProgress(current_version=keyring.current_version, dry_run=dry_run)
+    with global_session(engine) as session:
+        progress.users_total = session.exec(select(func.count()).select_from(User)).one()
+    for user_id in _all_user_ids(engine):
+        _rotate_user(engine, keyring, user_id, batch_size, progress, on_progress)
+        progress.users_done += 1
+    return progress
+
+
+def _all_user_ids(engine: sa.Engine) -> Iterator[uuid.UUID]:
+    """Every user id, a page at a time (the users table is read without a tenant)."""
+    after: uuid.UUID | None = None
+    while True:
+        statement = select(User.id).order_by(User.id).limit(_USER_PAGE)
+        if after is not None:
+            statement = statement.where(User.id > after)
+        with global_session(engine) as session:
+            page = list(session.exec(statement))
+        yield from page
+        if len(page) < _USER_PAGE:
+            return
+        after = page[-1]
+
+
+def _rotate_user(
+    engine: sa.Engine,
+    keyring: Keyring,
+    user_id: uuid.UUID,
+    batch_size: int,
+    progress: RotationProgress,
+    on_progress: Callable[[RotationProgress], None] | None,
+) -> None:
+    sealed = (ApiKey.user_id == user_id, ApiKey.ciphertext.is_not(None))
+    with tenant_session(user_id, engine) as session:
+        progress.up_to_date += session.exec(
+            select(func.count())
+            .select_from(ApiKey)
+            .where(*sealed, ApiKey.key_version == keyring.current_version)
+        ).one()
+    # Keyset paging by id: failed rows stay behind and are not read again.
+    after: uuid.UUID | None = None
+    while True:
+        statement = (
+            select(ApiKey)
+            .where(*sealed, ApiKey.key_version != keyring.current_version)
+            .order_by(ApiKey.id)
+            .limit(batch_size)
+        )
+        if after is not None:
+            statement = statement.where(ApiKey.id > after)
+        with tenant_session(user_id, engine) as session:
+            rows = list(session.exec(statement))
+            for row in rows:
+                _rewrap(session, keyring, row, progress)
+        if not rows:
+            return
+        progress.batches += 1
+        if on_progress is not None:
+            on_progress(dataclasses.replace(progress))
+        if len(rows) < batch_size:
+            return
+        after = rows[-1].id
+
+
+def _rewrap(session: Session, keyring: Keyring, row: ApiKey, progress: RotationProgress) -> None:
+    try:
+        plaintext = _open(keyring, row)  # logs the failure, without the secret
+    except DecryptionError:
+        progress.failed += 1
+        return
+    if progress.dry_run:
+        progress.rewrapped += 1
+        return
+    blob, version = seal(keyring, plaintext, associated_data(row.user_id, row.service, row.id))
+    # Only if the row is still as read: a key replaced or deleted meanwhile stays wiped.
+    result = session.exec(
+        update(ApiKey)
+        .where(
+            ApiKey.user_id == row.user_id,
+            ApiKey.id == row.id,
+            ApiKey.key_version == row.key_version,
+            ApiKey.ciphertext.is_not(None),
+        )
+        .values(ciphertext=blob, key_version=version, fingerprint=fingerprint(keyring, plaintext))
+        .execution_options(synchronize_session=False)
+    )
+    progress.rewrapped += result.rowcount

@@ -1,0 +1,219 @@
+"""The integrations page: connection status and webhook URLs, and the handlers that change them.
+
+No var here ever holds a user's API key, not even a backend `_` var: a key
+arrives once, in the form-submit event, lives in the handler's local variable
+while it is sealed, and the form clears itself. What the page shows of a key
+is its fingerprint, its last four characters and when it was saved.
+
+One deliberate exception, documented on `new_make_secret`: the Make.com
+secret the app generates has to be shown to the user once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import reflex as rx
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
+
+from crm_app.core.crypto import DecryptionError
+from crm_app.core.db import tenant_session
+from crm_app.services import vault, webhook_endpoints
+from crm_app.services.api_key_formats import (
+    CONNECTION_FORMATS,
+    CONNECTION_SERVICES,
+    WEBHOOK_PROVIDERS,
+)
+from crm_app.services.errors import InvalidInput
+from crm_app.state.auth import AuthState
+
+logger = logging.getLogger(__name__)
+
+VAULT_UNAVAILABLE = "The key vault is unavailable right now; please try again shortly."
+# Keys a user types in; the Make.com secret is generated instead.
+TYPED_SERVICES = ("vapi", "vapi_hmac", "twilio")
+PROVIDER_NAMES = {"vapi": "Vapi", "twilio": "Twilio", "make": "Make.com"}
+
+
+@dataclasses.dataclass
+class ConnectionView:
+    """One service's key as the page shows it."""
+
+    connected: bool = False
+    fingerprint: str = ""
+    hint: str = ""
+    public_value: str = ""
+    saved_at: str = ""
+
+
+def _view(connection: vault.Connection) -> ConnectionView:
+    saved_at = connection.saved_at.strftime("%Y-%m-%d %H:%M UTC") if connection.saved_at else ""
+    return ConnectionView(
+        connected=connection.connected,
+        fingerprint=connection.fingerprint,
+        hint=connection.hint,
+        public_value=connection.public_value,
+        saved_at=saved_at,
+    )
+
+
+def _problem(error: InvalidInput) -> str:
+    """A user-facing sentence from an InvalidInput (whose messages never quote the value)."""
+    message = "; ".join(error.errors.values())
+    return message[:1].upper() + message[1:] + "."
+
+
+class IntegrationsState(AuthState):
+    """What /integrations shows: status per service, a webhook URL per provider."""
+
+    connections: dict[str, ConnectionView] = {
+        service: ConnectionView() for service in CONNECTION_SERVICES
+    }
+    webhook_urls: dict[str, str] = dict.fromkeys(WEBHOOK_PROVIDERS, "")
+    error: str = ""
+    loaded: bool = False
+    # The Make.com endpoint secret right after the app generated it: the user
+    # must see it once to paste it into Make. Cleared when the dialog closes
+    # and on every visit; only its fingerprint and hint are shown afterwards.
+    new_make_secret: str = ""
+
+    def _run(self, action: Callable[[Session], Any]) -> Any:
+        """Run a service call in the user's unit of work; VAULT_UNAVAILABLE on a database error."""
+        try:
+            with tenant_session(self.user_uuid) as session:
+                return action(session)
+        except SQLAlchemyError as error:
+            # The type only: a driver message may quote the statement's parameters.
+            logger.warning("integrations: database error (%s)", type(error).__name__)
+            raise _Unavailable from None
+
+    def _refresh(self) -> None:
+        """Reload statuses and webhook URLs (creating a provider's URL on first visit)."""
+        user_id = self.user_uuid
+        urls: dict[str, str] = {}
+        unreadable: list[str] = []
+
+        def load(session: Session) -> list[vault.Connection]:
+            for provider in WEBHOOK_PROVIDERS:
+                try:
+                    token = webhook_endpoints.ensure_endpoint(
+                        session=session, user_id=user_id, provider=provider
+                    )
+                    urls[provider] = webhook_endpoints.webhook_url(provider, token)
+                except DecryptionError:  # logged by the vault, with the row
+                    urls[provider] = ""
+                    unreadable.append(PROVIDER_NAMES[provider])
+            return vault.list_connections(session=session, user_id=user_id)
+
+        connections = self._run(load)
+        self.connections = {c.service: _view(c) for c in connections}
+        self.webhook_urls = urls
+        self.error = (
+            f"The webhook URL for {', '.join(unreadable)} cannot be shown (its encryption key "
+            "is missing). Regenerate it to get a new one."
+            if unreadable
+            else ""
+        )
+        self.loaded = True
+
+    @rx.event
+    def load(self):
+        """on_load: statuses and URLs for this user."""
+        self.new_make_secret = ""
+        if not self._user_id:
+            return None
+        try:
+            self._refresh()
+        except _Unavailable:
+            self.error = VAULT_UNAVAILABLE
+        return None
+
+    @rx.event
+    def save_key(self, form_data: dict[str, Any]):
+        """A key form was submitted: seal and store the key it carries; the form clears itself."""
+        if not self._user_id:
+            return None
+        service = str(form_data.get("service", ""))
+        if service not in TYPED_SERVICES:
+            return rx.toast.error("Unknown service.")
+        label = CONNECTION_FORMATS[service].label
+        raw_key = form_data.get("api_key", "")  # the only place the key is held
+        account_sid = str(form_data.get("account_sid", ""))
+        try:
+            self._run(
+                lambda session: vault.save_api_key(
+                    session=session,
+                    user_id=self.user_uuid,
+                    service=service,
+                    raw_key=raw_key,
+                    public_value=account_sid,
+                )
+            )
+            self._refresh()
+        except InvalidInput as error:
+            return rx.toast.error(_problem(error))
+        except _Unavailable:
+            return rx.toast.error(VAULT_UNAVAILABLE)
+        return rx.toast.success(f"{label} saved. It is stored encrypted and never shown again.")
+
+    @rx.event
+    def disconnect(self, service: str):
+        """Disconnect a service: its key is deactivated and wiped."""
+        if not self._user_id or service not in CONNECTION_SERVICES:
+            return None
+        try:
+            self._run(
+                lambda session: vault.delete_api_key(
+                    session=session, user_id=self.user_uuid, service=service
+                )
+            )
+            self._refresh()
+        except _Unavailable:
+            return rx.toast.error(VAULT_UNAVAILABLE)
+        return rx.toast.info(f"{CONNECTION_FORMATS[service].label} removed.")
+
+    @rx.event
+    def generate_make_secret(self):
+        """Generate (or replace) the Make.com endpoint secret and show it once."""
+        if not self._user_id:
+            return None
+        try:
+            secret = self._run(
+                lambda session: vault.generate_make_secret(session=session, user_id=self.user_uuid)
+            )
+            self._refresh()
+        except _Unavailable:
+            return rx.toast.error(VAULT_UNAVAILABLE)
+        self.new_make_secret = secret.reveal()
+        return None
+
+    @rx.event
+    def dismiss_make_secret(self, _open: bool = False):
+        """The one-time dialog closed: forget the secret."""
+        self.new_make_secret = ""
+
+    @rx.event
+    def regenerate_webhook(self, provider: str):
+        """A new webhook URL for a provider; the old one stops working at once."""
+        if not self._user_id or provider not in WEBHOOK_PROVIDERS:
+            return None
+        try:
+            self._run(
+                lambda session: webhook_endpoints.regenerate_endpoint(
+                    session=session, user_id=self.user_uuid, provider=provider
+                )
+            )
+            self._refresh()
+        except _Unavailable:
+            return rx.toast.error(VAULT_UNAVAILABLE)
+        return rx.toast.success(
+            f"New {PROVIDER_NAMES[provider]} webhook URL. Update it in {PROVIDER_NAMES[provider]}."
+        )
+
+
+class _Unavailable(Exception):
+    """The database failed under a handler; the user sees VAULT_UNAVAILABLE."""
