@@ -5,7 +5,7 @@ import reflex as rx
 ACCENT = "indigo"
 SIDEBAR_WIDTH = "15em"
 
-page_padding = {"base": "1em", "md": "2em"}
+page_padding = rx.breakpoints(initial="1em", md="2em")
 card = {
     "padding": "1.25em",
     "border": f"1px solid {rx.color('gray', 5)}",

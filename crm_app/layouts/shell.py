@@ -51,7 +51,7 @@ def sidebar(user_menu: rx.Component) -> rx.Component:
         min_height="100vh",
         padding="1em",
         border_right=f"1px solid {rx.color('gray', 5)}",
-        display={"base": "none", "md": "flex"},
+        display=rx.breakpoints(initial="none", md="flex"),
     )
 
 
@@ -70,7 +70,7 @@ def mobile_bar(user_menu: rx.Component) -> rx.Component:
         padding="0.75em",
         width="100%",
         border_bottom=f"1px solid {rx.color('gray', 5)}",
-        display={"base": "flex", "md": "none"},
+        display=rx.breakpoints(initial="flex", md="none"),
     )
 
 
@@ -80,7 +80,7 @@ def shell(content: rx.Component, user_menu: rx.Component) -> rx.Component:
         mobile_bar(user_menu),
         rx.hstack(
             sidebar(user_menu),
-            rx.box(content, as_="main", padding=styles.page_padding, width="100%"),
+            rx.el.main(content, padding=styles.page_padding, width="100%", min_width="0"),
             align="start",
             spacing="0",
             width="100%",

@@ -44,3 +44,24 @@ def test_health_endpoint_reports_ok(page: Any) -> None:
 
     assert response.status == 200
     assert response.json() == {"status": "ok"}
+
+
+def test_phones_get_a_menu_button_instead_of_the_sidebar(new_context: Any) -> None:
+    context = new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    start_session(page)
+    page.goto("/dashboard")
+    expect(page.get_by_role("heading", name="Dashboard", exact=True)).to_be_visible()
+    expect(page.get_by_role("navigation", name="Main")).to_be_hidden()
+    menu = page.get_by_role("button", name="Open navigation")
+    expect(menu).to_be_visible()
+    menu.click()
+    expect(page.get_by_role("menuitem", name="Leads")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_laptops_get_the_sidebar_and_no_menu_button(page: Any) -> None:
+    start_session(page)
+    page.goto("/dashboard")
+    expect(page.get_by_role("navigation", name="Main")).to_be_visible()
+    expect(page.get_by_role("button", name="Open navigation")).to_be_hidden()
