@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from fastapi import FastAPI
 
-from crm_app.api import auth, health
+from crm_app.api import auth, health, webhooks
 from crm_app.api.errors import database_unavailable
 
 
@@ -21,4 +21,5 @@ def build_api() -> FastAPI:
     api.add_exception_handler(sa.exc.InterfaceError, database_unavailable)
     api.include_router(health.router)
     api.include_router(auth.router)
+    api.include_router(webhooks.router)
     return api

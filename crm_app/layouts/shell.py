@@ -20,8 +20,9 @@ NAV_ITEMS = (
 
 
 def nav_link(label: str, href: str, icon: str) -> rx.Component:
-    """One sidebar entry, highlighted on its own page."""
-    active = rx.State.router.page.path == href
+    """One sidebar entry, highlighted on its own page and the pages under it (/leads/<id>)."""
+    path = rx.State.router.page.path
+    active = (path == href) | path.startswith(href + "/")
     return rx.link(
         rx.hstack(rx.icon(icon, size=18), rx.text(label, size="3"), align="center"),
         href=href,
@@ -32,7 +33,7 @@ def nav_link(label: str, href: str, icon: str) -> rx.Component:
         color=rx.cond(active, rx.color(styles.ACCENT, 11), rx.color("gray", 12)),
         background=rx.cond(active, rx.color(styles.ACCENT, 3), "transparent"),
         _hover={"background": rx.color("gray", 3)},
-        aria_current=rx.cond(active, "page", "false"),
+        aria_current=rx.cond(path == href, "page", "false"),
     )
 
 

@@ -7,7 +7,13 @@ import uuid
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from crm_app.models.base import TenantMixin, TimestampMixin, tenant_fk, tenant_index
+from crm_app.models.base import (
+    TenantMixin,
+    TimestampMixin,
+    search_text_field,
+    tenant_fk,
+    tenant_index,
+)
 
 
 class ContactBase(SQLModel):
@@ -46,6 +52,7 @@ class Contact(ContactBase, TenantMixin, TimestampMixin, table=True):
     )
 
     lead_id: uuid.UUID | None = Field(default=None)
+    search_text: str | None = search_text_field("name", "email", "phone", "company")
 
 
 class ContactPublic(ContactBase):

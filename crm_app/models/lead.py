@@ -8,7 +8,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from crm_app.models.base import TenantMixin, TimestampMixin, tenant_index
+from crm_app.models.base import TenantMixin, TimestampMixin, search_text_field, tenant_index
 
 
 class LeadStatus(StrEnum):
@@ -63,6 +63,8 @@ class Lead(LeadBase, TenantMixin, TimestampMixin, table=True):
         tenant_index("leads", "phone"),
         tenant_index("leads", "email"),
     )
+
+    search_text: str | None = search_text_field("name", "email", "phone")
 
 
 class LeadPublic(LeadBase):

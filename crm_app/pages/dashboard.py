@@ -1,45 +1,280 @@
-"""/dashboard: the signed-in user's numbers."""
+"""/dashboard: the signed-in user's numbers over a chosen period, a chart and latest activity."""
+
+from __future__ import annotations
+
+from typing import Any
 
 import reflex as rx
 
 from crm_app import styles
+from crm_app.components.controls import page_header, when
+from crm_app.components.feedback import error_callout, loading_line
 from crm_app.layouts.guarded import guarded_page
-from crm_app.state.dashboard import DashboardState
+from crm_app.state.dashboard import Bar, DashboardState, FeedItem
+
+# The period picker must fit a phone's width: short labels.
+SHORT_PERIODS = {"7": "7 days", "30": "30 days", "90": "90 days", "all": "All time"}
 
 
-def stat_card(label: str, value: rx.Var, test_id: str) -> rx.Component:
-    """One figure with its label."""
+def stat_card(label: str, value: Any, test_id: str, note: Any = "") -> rx.Component:
+    """One figure with its label and a line of context."""
     return rx.vstack(
         rx.text(label, size="2", color=rx.color("gray", 11)),
-        rx.heading(value, size="8", data_testid=test_id),
+        rx.text(value, size="8", weight="bold", data_testid=test_id),
+        rx.text(note, size="1", color=rx.color("gray", 11), data_testid=f"{test_id}-note"),
         style=styles.card,
         spacing="1",
     )
 
 
-@guarded_page(route="/dashboard", title="Dashboard", on_load=[DashboardState.load])
+def period_picker() -> rx.Component:
+    return rx.segmented_control.root(
+        *(rx.segmented_control.item(label, value=value) for value, label in SHORT_PERIODS.items()),
+        value=DashboardState.period,
+        on_change=DashboardState.set_period,
+        aria_label="Period",
+        size="2",
+    )
+
+
+def _step(number: str, title: str, text: str, action: rx.Component) -> rx.Component:
+    return rx.hstack(
+        rx.badge(number, variant="solid", radius="full", size="2"),
+        rx.vstack(
+            rx.text(title, weight="bold"),
+            rx.text(text, size="2", color=rx.color("gray", 11)),
+            action,
+            spacing="1",
+            align="start",
+        ),
+        align="start",
+        spacing="3",
+    )
+
+
+def empty_dashboard() -> rx.Component:
+    """A new user's first view: how to get data in, not zeros that look broken."""
+    return rx.vstack(
+        rx.heading("Nothing here yet", size="5", as_="h2"),
+        rx.text(
+            "Your numbers appear here as soon as there are leads, calls or automation runs. "
+            "Two ways to start:",
+            size="2",
+        ),
+        rx.grid(
+            _step(
+                "1",
+                "Connect a provider",
+                "Add your Vapi, Twilio or Make.com keys and webhook URL: calls, SMS and "
+                "automation runs then arrive by themselves.",
+                rx.link(rx.button("Connect a provider", size="2"), href="/integrations"),
+            ),
+            _step(
+                "2",
+                "Bring your leads",
+                "Import a CSV file from your spreadsheet or old CRM, or add a lead by hand.",
+                rx.flex(
+                    rx.link(rx.button("Import leads", size="2"), href="/leads?import=1"),
+                    rx.link(rx.button("Add a lead", size="2", variant="soft"), href="/leads?new=1"),
+                    spacing="2",
+                    wrap="wrap",
+                ),
+            ),
+            columns=rx.breakpoints(initial="1", md="2"),
+            spacing="5",
+            width="100%",
+        ),
+        style=styles.card,
+        spacing="4",
+        data_testid="dashboard-empty",
+    )
+
+
+def bar_row(bar: Bar) -> rx.Component:
+    return rx.link(
+        rx.hstack(
+            rx.text(bar.label, size="2", width="7em", truncate=True),
+            rx.progress(value=bar.percent, aria_label=bar.label, flex="1"),
+            rx.text(bar.count, size="2", weight="bold", min_width="3em", text_align="right"),
+            align="center",
+            width="100%",
+        ),
+        href=bar.href,
+        underline="none",
+        color=rx.color("gray", 12),
+        width="100%",
+    )
+
+
+def bar_panel(title: str, bars: Any, test_id: str, empty: str) -> rx.Component:
+    return rx.vstack(
+        rx.heading(title, size="4", as_="h2"),
+        rx.cond(
+            bars.length() > 0,
+            rx.vstack(rx.foreach(bars, bar_row), width="100%", spacing="2"),
+            rx.text(empty, size="2", color=rx.color("gray", 11)),
+        ),
+        style=styles.card,
+        data_testid=test_id,
+        spacing="3",
+    )
+
+
+def calls_chart() -> rx.Component:
+    return rx.vstack(
+        rx.heading("Calls per day", size="4", as_="h2"),
+        rx.text(
+            DashboardState.calls,
+            rx.cond(DashboardState.calls == 1, " call: ", " calls: "),
+            DashboardState.answered_calls,
+            " answered, ",
+            DashboardState.unanswered_calls,
+            " not answered · average ",
+            DashboardState.average_call,
+            " · cost ",
+            DashboardState.total_cost,
+            size="2",
+            color=rx.color("gray", 11),
+        ),
+        rx.box(
+            rx.recharts.bar_chart(
+                rx.recharts.cartesian_grid(stroke_dasharray="3 3", vertical=False),
+                rx.recharts.x_axis(data_key="day", min_tick_gap=16),
+                rx.recharts.y_axis(allow_decimals=False, width=32),
+                rx.recharts.tooltip(),
+                rx.recharts.legend(),
+                rx.recharts.bar(data_key="answered", stack_id="calls", fill=rx.color("indigo", 9)),
+                rx.recharts.bar(
+                    data_key="not answered", stack_id="calls", fill=rx.color("gray", 8)
+                ),
+                data=DashboardState.chart,
+                width="100%",
+                height=260,
+            ),
+            width="100%",
+            role="img",
+            aria_label="Bar chart of calls per day, answered and not answered",
+        ),
+        style=styles.card,
+        spacing="2",
+        data_testid="calls-chart",
+    )
+
+
+def feed_row(item: FeedItem) -> rx.Component:
+    return rx.link(
+        rx.hstack(
+            rx.icon(item.icon, size=16, flex_shrink="0"),
+            rx.vstack(
+                rx.text(item.title, size="2", weight="medium", truncate=True, max_width="100%"),
+                rx.hstack(
+                    when(item.occurred_at, font_size="0.8em"),
+                    rx.text(item.detail, size="1", color=rx.color("gray", 11)),
+                    spacing="2",
+                ),
+                spacing="0",
+                min_width="0",
+            ),
+            align="center",
+            width="100%",
+        ),
+        href=item.href,
+        underline="none",
+        color=rx.color("gray", 12),
+        padding_y="0.4em",
+        width="100%",
+        border_bottom=f"1px solid {rx.color('gray', 4)}",
+    )
+
+
+def activity_feed() -> rx.Component:
+    return rx.vstack(
+        rx.heading("Latest activity", size="4", as_="h2"),
+        rx.cond(
+            DashboardState.feed.length() > 0,
+            rx.vstack(rx.foreach(DashboardState.feed, feed_row), spacing="0", width="100%"),
+            rx.text("Calls, SMS, new leads and automation runs appear here.", size="2"),
+        ),
+        style=styles.card,
+        spacing="2",
+        data_testid="latest-activity",
+    )
+
+
+def numbers() -> rx.Component:
+    """The statistics, chart, feed and breakdowns of an account with data."""
+    return rx.vstack(
+        rx.grid(
+            stat_card(
+                "Leads",
+                DashboardState.total_leads,
+                "stat-total-leads",
+                rx.text.span(DashboardState.new_leads, " new in the period"),
+            ),
+            stat_card(
+                "New leads",
+                DashboardState.new_leads,
+                "stat-new-leads",
+                rx.text.span(DashboardState.new_leads_change, " vs the period before"),
+            ),
+            stat_card(
+                "Conversion (won / closed)", DashboardState.conversion_rate, "stat-conversion"
+            ),
+            stat_card(
+                "Calls",
+                DashboardState.calls,
+                "stat-calls",
+                rx.text.span(
+                    DashboardState.answered_calls, " answered · ", DashboardState.calls_change
+                ),
+            ),
+            stat_card(
+                "Average call", DashboardState.average_call, "stat-average-call", "answered calls"
+            ),
+            stat_card("Call cost", DashboardState.total_cost, "stat-call-cost"),
+            stat_card(
+                "Automation runs",
+                DashboardState.automation_runs,
+                "stat-automation-runs",
+                rx.text.span(DashboardState.automation_success, " succeeded"),
+            ),
+            columns=rx.breakpoints(initial="1", xs="2", lg="4"),
+            spacing="4",
+            width="100%",
+        ),
+        rx.grid(
+            calls_chart(),
+            activity_feed(),
+            columns=rx.breakpoints(initial="1", lg="2"),
+            spacing="4",
+            width="100%",
+        ),
+        rx.grid(
+            bar_panel("Pipeline", DashboardState.pipeline, "pipeline-by-status", "No leads yet."),
+            bar_panel("Lead sources", DashboardState.sources, "leads-by-source", "No leads yet."),
+            columns=rx.breakpoints(initial="1", md="2"),
+            spacing="4",
+            width="100%",
+        ),
+        spacing="5",
+        width="100%",
+    )
+
+
+@guarded_page(route="/dashboard", title="Dashboard", on_load=[DashboardState.start])
 def dashboard() -> rx.Component:
     """The dashboard page."""
     return rx.vstack(
-        rx.heading("Dashboard", size="7", as_="h1"),
-        rx.text("Welcome, ", rx.text.strong(DashboardState.user_name), "."),
-        rx.cond(
-            DashboardState.loaded & DashboardState.is_empty,
-            rx.callout(
-                "Nothing here yet. Connect Vapi, Twilio or Make.com on the Integrations page, "
-                "or add your first leads, and your numbers will appear here.",
-                icon="info",
-                width="100%",
-            ),
+        page_header(
+            "Dashboard",
+            period_picker(),
+            subtitle=rx.text("Welcome, ", rx.text.strong(DashboardState.user_name), "."),
         ),
-        rx.grid(
-            stat_card("Leads", DashboardState.total_leads, "stat-total-leads"),
-            stat_card("New leads (30 days)", DashboardState.new_leads, "stat-new-leads"),
-            stat_card("Calls (30 days)", DashboardState.calls, "stat-calls"),
-            stat_card("Automation runs (30 days)", DashboardState.automation_runs, "stat-automation-runs"),
-            columns={"base": "1", "sm": "2", "lg": "4"},
-            spacing="4",
-            width="100%",
+        error_callout(DashboardState.error),
+        rx.cond(~DashboardState.loaded, loading_line(DashboardState.loading)),
+        rx.cond(
+            DashboardState.loaded,
+            rx.cond(DashboardState.is_empty, empty_dashboard(), numbers()),
         ),
         spacing="5",
         width="100%",

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from sqlmodel import Session, select
 
 from crm_app.models import AutomationLog
-from crm_app.services.pagination import Page, paginate
+from crm_app.services.pagination import Page, date_filters, paginate, search_filter
 
 
 def list_automation_logs(
@@ -15,12 +16,25 @@ def list_automation_logs(
     session: Session,
     user_id: uuid.UUID,
     status: str | None = None,
+    search: str | None = None,
+    created_from: datetime | None = None,
+    created_to: datetime | None = None,
     offset: int = 0,
     limit: int = 50,
 ) -> Page[AutomationLog]:
-    """One page of a user's automation runs, newest first, optionally of one status."""
+    """One page of a user's automation runs, newest first, by status, scenario or error text."""
     statement = select(AutomationLog).where(AutomationLog.user_id == user_id)
     if status:
         statement = statement.where(AutomationLog.status == status.strip().lower())
+    columns = [
+        AutomationLog.scenario_name,
+        AutomationLog.scenario_id,
+        AutomationLog.execution_id,
+        AutomationLog.error,
+    ]
+    matches = search_filter(search, columns)
+    if matches is not None:
+        statement = statement.where(matches)
+    statement = statement.where(*date_filters(AutomationLog.created_at, created_from, created_to))
     statement = statement.order_by(AutomationLog.created_at.desc(), AutomationLog.id.desc())
     return paginate(session, statement, offset=offset, limit=limit)

@@ -3,11 +3,25 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
+from datetime import datetime
 
 from sqlmodel import Session, select
 
 from crm_app.models import CallLog
-from crm_app.services.pagination import Page, paginate, search_filter
+from crm_app.services.pagination import Page, date_filters, paginate, search_filter
+
+# Enough distinct values for a filter menu; more would be noise, not choices.
+MAX_FILTER_OPTIONS = 50
+
+
+@dataclass(frozen=True)
+class CallFilterOptions:
+    """The distinct values the user's calls have, for the filter menus."""
+
+    providers: list[str]
+    statuses: list[str]
+    ended_reasons: list[str]
 
 
 def list_call_logs(
@@ -17,6 +31,9 @@ def list_call_logs(
     search: str | None = None,
     provider: str | None = None,
     status: str | None = None,
+    ended_reason: str | None = None,
+    created_from: datetime | None = None,
+    created_to: datetime | None = None,
     offset: int = 0,
     limit: int = 50,
 ) -> Page[CallLog]:
@@ -26,10 +43,13 @@ def list_call_logs(
         statement = statement.where(CallLog.provider == provider.strip().lower())
     if status:
         statement = statement.where(CallLog.status == status.strip().lower())
+    if ended_reason:
+        statement = statement.where(CallLog.ended_reason == ended_reason.strip())
     numbers = [CallLog.customer_number, CallLog.from_number, CallLog.to_number]
     matches = search_filter(search, [CallLog.customer_name, CallLog.external_call_id], numbers)
     if matches is not None:
         statement = statement.where(matches)
+    statement = statement.where(*date_filters(CallLog.created_at, created_from, created_to))
     statement = statement.order_by(CallLog.created_at.desc(), CallLog.id.desc())
     return paginate(session, statement, offset=offset, limit=limit)
 
@@ -38,3 +58,23 @@ def get_call_log(*, session: Session, user_id: uuid.UUID, call_id: uuid.UUID) ->
     """The user's call with this id, or None."""
     statement = select(CallLog).where(CallLog.user_id == user_id, CallLog.id == call_id)
     return session.exec(statement).first()
+
+
+def call_filter_options(*, session: Session, user_id: uuid.UUID) -> CallFilterOptions:
+    """The providers, statuses and ended reasons among the user's calls, alphabetically."""
+
+    def distinct(column) -> list[str]:  # type: ignore[no-untyped-def]
+        statement = (
+            select(column)
+            .where(CallLog.user_id == user_id, column.is_not(None), column != "")
+            .distinct()
+            .order_by(column)
+            .limit(MAX_FILTER_OPTIONS)
+        )
+        return list(session.exec(statement).all())
+
+    return CallFilterOptions(
+        providers=distinct(CallLog.provider),
+        statuses=distinct(CallLog.status),
+        ended_reasons=distinct(CallLog.ended_reason),
+    )

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, delete, func, select, update
+from sqlmodel.sql.expression import SelectOfScalar
 
 from crm_app.core.config import get_settings
 from crm_app.models import Activity, AutomationLog, CallLog, Contact, ContactCreate, ContactUpdate
 from crm_app.models.base import utcnow
 from crm_app.services.errors import DuplicateContact, clean_fields, normalize_email, text_field
-from crm_app.services.pagination import Page, date_filters, paginate, search_filter, sort_order
+from crm_app.services.pagination import Page, date_filters, paginate, search_text_filter, sort_order
 from crm_app.services.phones import normalize_phone
 
 # Sortable columns; text case-insensitively, so both databases agree.
@@ -88,14 +90,38 @@ def list_contacts(
     limit: int = 50,
 ) -> Page[Contact]:
     """One page of a user's contacts matching a search and dates, sorted and counted in SQL."""
+    statement = select_contacts(
+        user_id=user_id,
+        search=search,
+        created_from=created_from,
+        created_to=created_to,
+        sort=sort,
+        descending=descending,
+    )
+    return paginate(session, statement, offset=offset, limit=limit)
+
+
+def select_contacts(
+    *,
+    user_id: uuid.UUID,
+    search: str | None = None,
+    created_from: datetime | None = None,
+    created_to: datetime | None = None,
+    sort: str = "created_at",
+    descending: bool = True,
+) -> SelectOfScalar[Contact]:
+    """The sorted query behind list_contacts, unpaged (the CSV export streams it)."""
     statement = select(Contact).where(Contact.user_id == user_id)
-    columns = [Contact.name, Contact.email, Contact.company]
-    matches = search_filter(search, columns, phone_columns=[Contact.phone])
+    matches = search_text_filter(search, Contact.search_text)
     if matches is not None:
         statement = statement.where(matches)
     statement = statement.where(*date_filters(Contact.created_at, created_from, created_to))
-    statement = statement.order_by(*sort_order(SORTABLE, sort, descending, Contact.id))
-    return paginate(session, statement, offset=offset, limit=limit)
+    return statement.order_by(*sort_order(SORTABLE, sort, descending, Contact.id))
+
+
+def clean_contact_fields(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate and normalise contact fields as create_contact does (no duplicate check)."""
+    return clean_fields(values, _cleaners())
 
 
 def get_contact(*, session: Session, user_id: uuid.UUID, contact_id: uuid.UUID) -> Contact | None:

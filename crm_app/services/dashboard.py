@@ -4,20 +4,26 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, func, select
 
-from crm_app.models import LEAD_STATUSES, AutomationLog, CallLog, Lead, LeadStatus
-from crm_app.models.base import utcnow
+from crm_app.models import LEAD_STATUSES, Activity, AutomationLog, CallLog, Lead, LeadStatus
+from crm_app.models.base import UTCDateTime, utcnow
 from crm_app.services.errors import InvalidInput
+from crm_app.services.timeline import newest_first
 
 # A call counts as answered when it ended normally after some talking.
 ANSWERED_STATUSES = ("ended", "completed")
 _COST_PLACES = Decimal("0.0001")
+# The chart of calls per day covers the period, or this many days for "all time".
+ALL_TIME_CHART_DAYS = 90
+MAX_OFFSET_MINUTES = 14 * 60  # UTC-12 .. UTC+14
+MAX_LATEST = 50
+SMS_KINDS = ("sms_in", "sms_out")
 
 
 @dataclass(frozen=True)
@@ -34,6 +40,7 @@ class DashboardStats:
     leads_by_source: dict[str, int]
     conversion_rate: float | None  # won / (won + lost); None when no lead is closed
     calls: int
+    calls_previous: int | None  # the period of the same length before; None for all time
     answered_calls: int
     average_call_seconds: float | None  # over answered calls
     total_call_cost: Decimal
@@ -98,13 +105,18 @@ def dashboard_stats(
     won, lost = by_status[LeadStatus.WON.value], by_status[LeadStatus.LOST.value]
 
     answered = sa.and_(CallLog.status.in_(ANSWERED_STATUSES), CallLog.duration_seconds > 0)
-    calls, answered_calls, average_seconds, cost = session.exec(
+    in_period = _within(CallLog.created_at, start, end)
+    answered_in_period = sa.and_(in_period, answered)
+    # One scan from the previous period's start: both periods in one query.
+    scanned = _within(CallLog.created_at, start - (end - start) if start else None, end)
+    calls, calls_before, answered_calls, average_seconds, cost = session.exec(
         select(
-            func.count(),
-            _count_where(answered),
-            func.avg(sa.case((answered, CallLog.duration_seconds))),
-            func.coalesce(func.sum(CallLog.cost), 0),
-        ).where(CallLog.user_id == user_id, _within(CallLog.created_at, start, end))
+            _count_where(in_period),
+            _count_where(CallLog.created_at < start if start is not None else None),
+            _count_where(answered_in_period),
+            func.avg(sa.case((answered_in_period, CallLog.duration_seconds))),
+            func.coalesce(func.sum(sa.case((in_period, CallLog.cost))), 0),
+        ).where(CallLog.user_id == user_id, scanned)
     ).one()
 
     runs, successful_runs = session.exec(
@@ -130,6 +142,7 @@ def dashboard_stats(
         leads_by_source=dict(sorted(by_source.items(), key=lambda item: (-item[1], item[0]))),
         conversion_rate=_ratio(won, won + lost),
         calls=int(calls),
+        calls_previous=int(calls_before) if start is not None else None,
         answered_calls=int(answered_calls),
         average_call_seconds=float(average_seconds) if average_seconds is not None else None,
         total_call_cost=Decimal(str(cost)).quantize(_COST_PLACES),
@@ -137,3 +150,167 @@ def dashboard_stats(
         automation_success_rate=_ratio(int(successful_runs), int(runs)),
         is_empty=is_empty,
     )
+
+
+@dataclass(frozen=True)
+class DayCount:
+    """Calls on one calendar day (in the viewer's UTC offset)."""
+
+    day: date
+    calls: int
+    answered: int
+
+
+def _local_day(column: Any, dialect: str, offset_minutes: int) -> Any:
+    """The calendar day of a UTC timestamp column, shifted by a fixed offset, in SQL."""
+    # Literals, not parameters, so GROUP BY repeats the very same expression;
+    # offset_minutes is an int checked by the caller.
+    minutes = int(offset_minutes)
+    if dialect == "postgresql":
+        shifted = column + sa.literal_column(f"INTERVAL '{minutes} minutes'")
+        return sa.cast(func.timezone("UTC", shifted), sa.Date)
+    # SQLite keeps UTC text; date() takes a modifier such as '+120 minutes'.
+    return func.date(column, sa.literal_column(f"'{minutes:+d} minutes'"))
+
+
+def calls_per_day(
+    *,
+    session: Session,
+    user_id: uuid.UUID,
+    period_days: int | None = 30,
+    now: datetime | None = None,
+    utc_offset_minutes: int = 0,
+) -> list[DayCount]:
+    """Calls and answered calls for every day of the period (zeros included), oldest first.
+
+    Days are calendar days at the viewer's UTC offset (minutes east of UTC);
+    "all time" charts the last ALL_TIME_CHART_DAYS days.
+    """
+    end = now or utcnow()
+    if end.tzinfo is None:
+        raise ValueError("now must be timezone-aware (UTC)")
+    if period_days is not None and period_days < 1:
+        raise InvalidInput({"period_days": "at least 1 day"})
+    if abs(int(utc_offset_minutes)) > MAX_OFFSET_MINUTES:
+        raise InvalidInput({"utc_offset_minutes": "between -840 and 840"})
+    offset = timedelta(minutes=int(utc_offset_minutes))
+    start = end - timedelta(days=period_days or ALL_TIME_CHART_DAYS)
+    day = _local_day(CallLog.created_at, session.get_bind().dialect.name, int(utc_offset_minutes))
+    answered = sa.and_(CallLog.status.in_(ANSWERED_STATUSES), CallLog.duration_seconds > 0)
+    rows = session.exec(
+        select(day.label("day"), func.count(), _count_where(answered))
+        .where(CallLog.user_id == user_id, _within(CallLog.created_at, start, end))
+        .group_by(day)
+    ).all()
+    counted = {str(row[0])[:10]: (int(row[1]), int(row[2])) for row in rows}
+    first, last = (start + offset).date(), (end + offset).date()
+    series = []
+    for number in range((last - first).days + 1):
+        current = first + timedelta(days=number)
+        calls, answered_calls = counted.get(current.isoformat(), (0, 0))
+        series.append(DayCount(day=current, calls=calls, answered=answered_calls))
+    return series
+
+
+@dataclass(frozen=True)
+class ActivityItem:
+    """One line of the dashboard's latest activity.
+
+    kind: call | sms_in | sms_out | lead | automation. label is who or what
+    (caller, lead name, SMS text, scenario); detail is a status or source.
+    """
+
+    kind: str
+    id: uuid.UUID
+    occurred_at: datetime
+    label: str
+    detail: str
+    lead_id: uuid.UUID | None
+    contact_id: uuid.UUID | None
+
+
+def _feed_branch(
+    user_id: uuid.UUID,
+    model: Any,
+    kind: Any,
+    at: Any,
+    label: Any,
+    detail: Any,
+    lead_id: Any,
+    contact_id: Any,
+) -> Any:
+    columns = [
+        sa.cast(kind, sa.String).label("kind"),
+        model.id.label("id"),
+        sa.type_coerce(at, UTCDateTime).label("occurred_at"),
+        sa.cast(label, sa.String).label("label"),
+        sa.cast(detail, sa.String).label("detail"),
+        sa.cast(lead_id, sa.Uuid).label("lead_id"),
+        sa.cast(contact_id, sa.Uuid).label("contact_id"),
+    ]
+    return select(*columns).where(model.user_id == user_id).order_by(at.desc())
+
+
+def latest_activity(*, session: Session, user_id: uuid.UUID, limit: int = 10) -> list[ActivityItem]:
+    """The user's newest calls, SMS, new leads and automation runs, merged newest first."""
+    limit = max(1, min(int(limit), MAX_LATEST))
+    caller = func.coalesce(
+        func.nullif(CallLog.customer_name, ""), CallLog.customer_number, CallLog.provider
+    )
+    branches = [
+        _feed_branch(
+            user_id,
+            CallLog,
+            sa.literal("call"),
+            CallLog.created_at,
+            caller,
+            CallLog.status,
+            CallLog.lead_id,
+            CallLog.contact_id,
+        ).limit(limit),
+        _feed_branch(
+            user_id,
+            Activity,
+            Activity.kind,
+            Activity.occurred_at,
+            func.substr(Activity.body, 1, 200),
+            Activity.kind,
+            Activity.lead_id,
+            Activity.contact_id,
+        )
+        .where(Activity.kind.in_(SMS_KINDS))
+        .limit(limit),
+        _feed_branch(
+            user_id,
+            Lead,
+            sa.literal("lead"),
+            Lead.created_at,
+            Lead.name,
+            Lead.source,
+            Lead.id,
+            sa.null(),
+        ).limit(limit),
+        _feed_branch(
+            user_id,
+            AutomationLog,
+            sa.literal("automation"),
+            AutomationLog.created_at,
+            AutomationLog.scenario_name,
+            AutomationLog.status,
+            AutomationLog.lead_id,
+            AutomationLog.contact_id,
+        ).limit(limit),
+    ]
+    rows = session.exec(newest_first(branches, limit)).all()
+    return [
+        ActivityItem(
+            kind=row.kind,
+            id=uuid.UUID(str(row.id)),
+            occurred_at=row.occurred_at,
+            label=row.label or "",
+            detail=row.detail or "",
+            lead_id=row.lead_id,
+            contact_id=row.contact_id,
+        )
+        for row in rows
+    ]

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, delete, func, select, update
+from sqlmodel.sql.expression import SelectOfScalar
 
 from crm_app.core.config import get_settings
 from crm_app.models import (
@@ -21,8 +23,9 @@ from crm_app.models import (
 )
 from crm_app.models.base import utcnow
 from crm_app.services.errors import clean_fields, normalize_email, text_field
-from crm_app.services.pagination import Page, date_filters, paginate, search_filter, sort_order
+from crm_app.services.pagination import Page, date_filters, paginate, search_text_filter, sort_order
 from crm_app.services.phones import normalize_phone
+from crm_app.services.timeline import STATUS_CHANGE, record_activity
 
 # Sortable columns; text case-insensitively, so both databases agree.
 SORTABLE = {
@@ -58,6 +61,11 @@ def _cleaners() -> dict[str, Any]:
     }
 
 
+def clean_lead_fields(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate and normalise lead fields as create_lead does; InvalidInput names each bad one."""
+    return clean_fields(values, _cleaners())
+
+
 def list_leads(
     *,
     session: Session,
@@ -73,18 +81,42 @@ def list_leads(
     limit: int = 50,
 ) -> Page[Lead]:
     """One page of a user's leads matching search and filters, sorted and counted in SQL."""
+    statement = select_leads(
+        user_id=user_id,
+        search=search,
+        status=status,
+        source=source,
+        created_from=created_from,
+        created_to=created_to,
+        sort=sort,
+        descending=descending,
+    )
+    return paginate(session, statement, offset=offset, limit=limit)
+
+
+def select_leads(
+    *,
+    user_id: uuid.UUID,
+    search: str | None = None,
+    status: str | None = None,
+    source: str | None = None,
+    created_from: datetime | None = None,
+    created_to: datetime | None = None,
+    sort: str = "created_at",
+    descending: bool = True,
+) -> SelectOfScalar[Lead]:
+    """The sorted query behind list_leads, unpaged (the CSV export streams it)."""
     statement = select(Lead).where(Lead.user_id == user_id)
     if status:
         status = clean_fields({"status": status}, {"status": check_status})["status"]
         statement = statement.where(Lead.status == status)
     if source:
         statement = statement.where(Lead.source == source.strip())
-    matches = search_filter(search, [Lead.name, Lead.email], phone_columns=[Lead.phone])
+    matches = search_text_filter(search, Lead.search_text)
     if matches is not None:
         statement = statement.where(matches)
     statement = statement.where(*date_filters(Lead.created_at, created_from, created_to))
-    statement = statement.order_by(*sort_order(SORTABLE, sort, descending, Lead.id))
-    return paginate(session, statement, offset=offset, limit=limit)
+    return statement.order_by(*sort_order(SORTABLE, sort, descending, Lead.id))
 
 
 def get_lead(*, session: Session, user_id: uuid.UUID, lead_id: uuid.UUID) -> Lead | None:
@@ -109,11 +141,20 @@ def update_lead(
     if lead is None:
         return None
     values = clean_fields(lead_in.model_dump(exclude_none=True), _cleaners())
+    previous_status = lead.status
     for field, value in values.items():
         setattr(lead, field, value)
     lead.updated_at = utcnow()
     session.add(lead)
     session.flush()
+    if lead.status != previous_status:  # the timeline keeps the pipeline's history
+        record_activity(
+            session=session,
+            user_id=user_id,
+            kind=STATUS_CHANGE,
+            body=f"{previous_status} → {lead.status}",
+            lead_id=lead_id,
+        )
     return lead
 
 

@@ -27,6 +27,7 @@ import uuid
 from datetime import datetime
 from hmac import compare_digest
 
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from crm_app.core.config import get_settings
@@ -39,6 +40,15 @@ from crm_app.services.vault import get_api_key, save_api_key
 
 TOKEN_BYTES = 32  # secrets.token_urlsafe(32): 43 characters
 _TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{32,128}")
+_ENDPOINTS = WebhookEndpoint.__table__  # type: ignore[attr-defined]
+_OWNERS = (
+    sa.select(_ENDPOINTS.c.user_id)
+    .where(
+        _ENDPOINTS.c.token_hash == sa.bindparam("token_hash"),
+        _ENDPOINTS.c.provider == sa.bindparam("provider"),
+    )
+    .limit(2)
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -166,9 +176,8 @@ def find_endpoint_owner(*, session: Session, provider: str, token: str) -> uuid.
         return None
     if not _TOKEN_SHAPE.fullmatch(token):
         return None
-    statement = select(WebhookEndpoint.user_id).where(
-        WebhookEndpoint.token_hash == hash_token(token), WebhookEndpoint.provider == provider
-    )
-    owners = session.exec(statement.limit(2)).all()
+    # Prebuilt and run as Core: every webhook request starts here.
+    parameters = {"token_hash": hash_token(token), "provider": provider}
+    owners = session.connection().execute(_OWNERS, parameters).scalars().all()
     # Two owners of one hash cannot happen with random tokens; if it ever did, route to no one.
     return owners[0] if len(owners) == 1 else None

@@ -1,34 +1,193 @@
-"""The dashboard's numbers for the logged-in user."""
+"""The dashboard's numbers, chart and latest activity for the logged-in user."""
 
 from __future__ import annotations
 
+import dataclasses
+from typing import Any
+
 import reflex as rx
+import sqlalchemy as sa
 
 from crm_app.core.db import tenant_session
-from crm_app.services.dashboard import dashboard_stats
+from crm_app.services.dashboard import (
+    ActivityItem,
+    DashboardStats,
+    calls_per_day,
+    dashboard_stats,
+    latest_activity,
+)
+from crm_app.state import display
 from crm_app.state.auth import AuthState
+
+FEED_LENGTH = 12
+# Minutes east of UTC, as the browser reports them (getTimezoneOffset is west-positive).
+OFFSET_SCRIPT = "-new Date().getTimezoneOffset()"
+
+
+@dataclasses.dataclass
+class Bar:
+    """One bar of the pipeline or sources: what, how many, and its width against the largest."""
+
+    label: str = ""
+    count: int = 0
+    percent: int = 0
+    href: str = ""
+
+
+@dataclasses.dataclass
+class FeedItem:
+    """One line of latest activity, with where to read more."""
+
+    kind: str = ""
+    icon: str = ""
+    title: str = ""
+    detail: str = ""
+    occurred_at: str = ""
+    href: str = ""
+
+
+_FEED_KINDS = {
+    "call": ("phone", "Call"),
+    "sms_in": ("message-square", "SMS received"),
+    "sms_out": ("message-square", "SMS sent"),
+    "lead": ("user-plus", "New lead"),
+    "automation": ("workflow", "Automation run"),
+}
+
+
+def _feed_item(item: ActivityItem) -> FeedItem:
+    icon, title = _FEED_KINDS.get(item.kind, ("circle", item.kind))
+    if item.kind == "call":
+        href = f"/calls/{item.id}"
+    elif item.kind == "lead":
+        href = f"/leads/{item.id}"
+    elif item.lead_id:
+        href = f"/leads/{item.lead_id}"
+    elif item.contact_id:
+        href = f"/contacts/{item.contact_id}"
+    else:
+        href = "/automations"
+    label = item.label if item.kind != "lead" else (item.label or "(no name)")
+    return FeedItem(
+        kind=item.kind,
+        icon=icon,
+        title=f"{title}: {label}" if label else title,
+        detail=item.detail if not item.kind.startswith("sms") else "",
+        occurred_at=display.iso(item.occurred_at),
+        href=href,
+    )
+
+
+def _bars(counts: dict[str, int], href: str) -> list[Bar]:
+    largest = max(counts.values(), default=0) or 1
+    return [
+        Bar(label=label, count=count, percent=round(count / largest * 100), href=href + label)
+        for label, count in counts.items()
+    ]
 
 
 class DashboardState(AuthState):
-    """Counts shown on /dashboard, loaded from SQL aggregates on each visit."""
+    """What /dashboard shows, from a few aggregate queries per visit or period change."""
 
+    period: str = "30"
+    loaded: bool = False
+    loading: bool = False
+    error: str = ""
+    is_empty: bool = True
     total_leads: int = 0
     new_leads: int = 0
+    new_leads_change: str = ""
+    conversion_rate: str = "–"
     calls: int = 0
+    calls_change: str = ""
+    answered_calls: int = 0
+    unanswered_calls: int = 0
+    average_call: str = "–"
+    total_cost: str = "$0.00"
     automation_runs: int = 0
-    is_empty: bool = True
-    loaded: bool = False
+    automation_success: str = "–"
+    pipeline: list[Bar] = []
+    sources: list[Bar] = []
+    chart: list[dict[str, Any]] = []
+    feed: list[FeedItem] = []
+    _utc_offset_minutes: int = 0
+
+    @rx.var
+    def period_label(self) -> str:
+        return display.PERIODS.get(self.period, "")
+
+    @rx.event
+    def start(self):
+        """on_load: learn the browser's UTC offset (for calendar days), then load."""
+        if not self._user_id:
+            return None
+        self.loading = True
+        return rx.call_script(OFFSET_SCRIPT, callback=DashboardState.load_with_offset)
+
+    @rx.event
+    def load_with_offset(self, minutes: Any):
+        try:
+            self._utc_offset_minutes = max(-840, min(840, int(minutes)))
+        except (TypeError, ValueError):
+            self._utc_offset_minutes = 0
+        self._refresh()
+
+    @rx.event
+    def set_period(self, period: str | list[str]):
+        chosen = period if isinstance(period, str) else (period or [""])[0]
+        self.period = chosen if chosen in display.PERIODS else "30"
+        self._refresh()
 
     @rx.event
     def load(self):
-        """on_load: compute this user's statistics."""
+        """Compute the numbers for the chosen period (again)."""
+        self._refresh()
+
+    def _refresh(self) -> None:
         if not self._user_id:
             return
-        with tenant_session(self.user_uuid) as session:
-            stats = dashboard_stats(session=session, user_id=self.user_uuid, period_days=30)
+        self.loading = True
+        days = display.period_days(self.period)
+        try:
+            with tenant_session(self.user_uuid) as session:
+                stats = dashboard_stats(session=session, user_id=self.user_uuid, period_days=days)
+                series = calls_per_day(
+                    session=session,
+                    user_id=self.user_uuid,
+                    period_days=days,
+                    now=stats.period_end,
+                    utc_offset_minutes=self._utc_offset_minutes,
+                )
+                feed = latest_activity(session=session, user_id=self.user_uuid, limit=FEED_LENGTH)
+        except sa.exc.SQLAlchemyError:
+            display.log.exception("dashboard: loading the statistics failed")
+            self.error, self.loading = display.LOAD_FAILED, False
+            return
+        self._show(stats)
+        self.chart = [
+            {
+                "day": f"{day.day:%b} {day.day.day}",
+                "answered": day.answered,
+                "not answered": day.calls - day.answered,
+            }
+            for day in series
+        ]
+        self.feed = [_feed_item(item) for item in feed]
+        self.error, self.loading, self.loaded = "", False, True
+
+    def _show(self, stats: DashboardStats) -> None:
+        self.is_empty = stats.is_empty
         self.total_leads = stats.total_leads
         self.new_leads = stats.new_leads
+        self.new_leads_change = display.change(stats.new_leads, stats.new_leads_previous)
+        self.conversion_rate = display.percent(stats.conversion_rate)
         self.calls = stats.calls
+        self.calls_change = display.change(stats.calls, stats.calls_previous)
+        self.answered_calls = stats.answered_calls
+        self.unanswered_calls = stats.calls - stats.answered_calls
+        self.average_call = display.duration(stats.average_call_seconds)
+        self.total_cost = display.money(stats.total_call_cost)
         self.automation_runs = stats.automation_runs
-        self.is_empty = stats.is_empty
-        self.loaded = True
+        self.automation_success = display.percent(stats.automation_success_rate)
+        self.pipeline = _bars(stats.leads_by_status, "/leads?status=")
+        self.sources = _bars(stats.leads_by_source, "/leads?source=")

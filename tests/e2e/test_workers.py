@@ -19,7 +19,7 @@ def test_a_session_survives_any_worker_serving_the_next_page(page, app_server):
     for _ in range(6):
         page.reload()
         expect(page).to_have_url(re.compile(r"/dashboard/?$"))
-        expect(page.get_by_text("Worker Hopper").first).to_be_visible()
+        expect(page.get_by_role("main").get_by_text("Worker Hopper")).to_be_visible()
 
 
 def test_login_throttling_counts_across_requests_and_workers(page, app_server):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from crm_app.core.db import tenant_session
 from crm_app.models import ContactCreate, ContactUpdate, LeadCreate, LeadUpdate
 from crm_app.services import automation_logs, call_logs, contacts, dashboard, leads, webhook_events
 from tests.factories import SHARED_LEAD_PHONE
@@ -154,9 +155,21 @@ def _list_automation_logs(world: World) -> None:
 
 @isolation_case("webhook_events.list_webhook_events")
 def _list_webhook_events(world: World) -> None:
+    with tenant_session(world.a.id, world.engine) as session:
+        a_event = webhook_events.get_webhook_event(
+            session=session, user_id=world.a.id, event_id=world.a_rows.webhook_event_id
+        )
     with world.as_b() as session:
         page = webhook_events.list_webhook_events(session=session, user_id=world.b.id)
+        by_id = webhook_events.list_webhook_events(
+            session=session, user_id=world.b.id, search=a_event.event_id
+        )
+        by_type = webhook_events.list_webhook_events(
+            session=session, user_id=world.b.id, event_type=a_event.event_type
+        )
     assert [event.id for event in page.items] == [world.b_rows.webhook_event_id]
+    assert by_id.total == 0
+    assert [event.id for event in by_type.items] == [world.b_rows.webhook_event_id]
 
 
 @isolation_case("webhook_events.get_webhook_event")
@@ -176,3 +189,23 @@ def _dashboard_stats(world: World) -> None:
     assert stats.leads_by_source == {"website": 1}
 
 
+@isolation_case("dashboard.calls_per_day")
+def _calls_per_day(world: World) -> None:
+    with world.as_b() as session:
+        series = dashboard.calls_per_day(session=session, user_id=world.b.id, period_days=7)
+    assert sum(day.calls for day in series) == 1
+
+
+@isolation_case("dashboard.latest_activity")
+def _latest_activity(world: World) -> None:
+    with world.as_b() as session:
+        items = dashboard.latest_activity(session=session, user_id=world.b.id)
+    ids = {item.id for item in items}
+    assert ids == {world.b_rows.lead_id, world.b_rows.call_id, world.b_rows.automation_log_id}
+
+
+@isolation_case("call_logs.call_filter_options")
+def _call_filter_options(world: World) -> None:
+    with world.as_b() as session:
+        options = call_logs.call_filter_options(session=session, user_id=world.b.id)
+    assert (options.providers, options.statuses) == (["vapi"], ["ended"])

@@ -1,0 +1,187 @@
+"""One webhook request from token to answer: which unit of work does what, in which order.
+
+One unit of work carries a delivery from its token to its commit:
+
+1. the token finds the user (an exact lookup by its hash in a table outside
+   row-level security; unknown: 404, logged without the token);
+2. the unit of work becomes that user's (`set_config`, as tenant_session does)
+   and reads their secrets;
+3. signature, timestamp and shape are checked (no database): a refusal is
+   audited, without the payload, and committed;
+4. the audit row and the records the event produces are written; the answer
+   is built only after the commit;
+5. if applying fails, that unit of work is rolled back whole and the failure
+   is audited, payload included, in a fresh one (a Replay can apply it later).
+
+One transaction rather than three (lookup, secrets, writes): each costs a
+pool checkout with its liveness ping, a BEGIN and a COMMIT, about half of
+the database round trips of a delivery (docs/performance.md).
+
+Runs in a worker thread (the database calls block).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from crm_app.core.crypto import DecryptionError
+from crm_app.core.db import TENANT_SETTING, global_session, set_tenant, tenant_session
+from crm_app.services.errors import InvalidInput
+from crm_app.services.webhook_endpoints import find_endpoint_owner
+from crm_app.services.webhook_ingest import (
+    ingest_webhook_event,
+    load_webhook_credentials,
+    record_failed_webhook,
+    record_rejected_webhook,
+)
+from crm_app.services.webhook_parse import verify_and_parse
+from crm_app.services.webhook_types import (
+    Delivery,
+    IncomingEvent,
+    IngestOutcome,
+    WebhookRejected,
+)
+
+logger = logging.getLogger(__name__)
+
+UNKNOWN_URL = "unknown webhook URL"
+TOO_LARGE = "body too large"
+_SET_TENANT = sa.text("SELECT set_config(:name, :value, true)")
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What to answer: a status code, and the outcome of an event that was stored."""
+
+    status_code: int
+    reason: str = ""
+    outcome: IngestOutcome | None = None
+
+
+def _find_owner(session: Session, provider: str, token: str) -> uuid.UUID | None:
+    """The user this provider's URL token belongs to, or None."""
+    owner = find_endpoint_owner(session=session, provider=provider, token=token)
+    if owner is None:
+        # Never the token: it is the URL's only secret part.
+        logger.info("webhook for %s with an unknown token refused", provider)
+    return owner
+
+
+def _enter_tenant(session: Session, owner: uuid.UUID) -> None:
+    """From here on the unit of work is the owner's, as if opened by tenant_session(owner)."""
+    set_tenant(session, owner)  # any later transaction of this session
+    if session.get_bind().dialect.name == "postgresql":  # and the one already begun
+        session.connection().execute(_SET_TENANT, {"name": TENANT_SETTING, "value": str(owner)})
+
+
+@contextmanager
+def _owners_unit_of_work(provider: str, token: str) -> Iterator[tuple[Session, uuid.UUID | None]]:
+    """One unit of work that looks the token up and then belongs to its owner (None: unknown)."""
+    with global_session() as session:
+        owner = _find_owner(session, provider, token)
+        if owner is not None:
+            _enter_tenant(session, owner)
+        yield session, owner
+
+
+class _NotApplied(Exception):
+    """A verified event whose records could not be written: its unit of work must roll back."""
+
+    def __init__(self, owner: uuid.UUID, event: IncomingEvent, status_code: int, reason: str):
+        self.owner, self.event, self.status_code, self.reason = owner, event, status_code, reason
+
+
+def _reject(
+    session: Session, owner: uuid.UUID, delivery: Delivery, status_code: int, reason: str
+) -> Answer:
+    record_rejected_webhook(
+        session=session,
+        user_id=owner,
+        provider=delivery.provider,
+        reason=reason,
+        size=delivery.size,
+        sha256=delivery.sha256,
+        received_at=delivery.received_at,
+    )
+    return Answer(status_code, reason)
+
+
+def reject_oversized(*, provider: str, token: str, size: int, received_at: datetime) -> Answer:
+    """413 for a body over the limit, audited for its owner (size only: it was never read)."""
+    with _owners_unit_of_work(provider, token) as (session, owner):
+        if owner is not None:
+            record_rejected_webhook(
+                session=session,
+                user_id=owner,
+                provider=provider,
+                reason=TOO_LARGE,
+                size=size,
+                sha256="",
+                received_at=received_at,
+            )
+    return Answer(413, TOO_LARGE)
+
+
+def handle_delivery(*, token: str, delivery: Delivery) -> Answer:
+    """Verify, audit and apply one delivery; the answer the provider should get."""
+    try:
+        with _owners_unit_of_work(delivery.provider, token) as (session, owner):
+            if owner is None:
+                return Answer(404, UNKNOWN_URL)
+            return _verify_and_apply(session, owner, delivery)
+    except _NotApplied as failure:
+        return _failed(failure, delivery)
+
+
+def _verify_and_apply(session: Session, owner: uuid.UUID, delivery: Delivery) -> Answer:
+    try:
+        credentials = load_webhook_credentials(
+            session=session, user_id=owner, provider=delivery.provider
+        )
+    except DecryptionError:  # logged by the vault, without the secret
+        return _reject(session, owner, delivery, 503, "the stored secret could not be decrypted")
+    try:
+        event = verify_and_parse(delivery, credentials)
+    except WebhookRejected as rejection:
+        return _reject(session, owner, delivery, rejection.status_code, rejection.reason)
+    try:
+        outcome = ingest_webhook_event(
+            session=session, user_id=owner, event=event, received_at=delivery.received_at
+        )
+        # Here, not on leaving the block: a failing commit is a failure of this event.
+        session.commit()
+    except InvalidInput as error:
+        raise _NotApplied(owner, event, 422, f"could not apply: {error}") from None
+    except Exception as error:
+        if is_database_unavailable(error):
+            raise
+        logger.exception("applying a %s %s event failed", event.provider, event.event_type)
+        raise _NotApplied(owner, event, 500, f"internal error ({type(error).__name__})") from None
+    return Answer(200, outcome=outcome)
+
+
+def _failed(failure: _NotApplied, delivery: Delivery) -> Answer:
+    with tenant_session(failure.owner) as session:
+        record_failed_webhook(
+            session=session,
+            user_id=failure.owner,
+            event=failure.event,
+            reason=failure.reason,
+            received_at=delivery.received_at,
+        )
+    return Answer(failure.status_code, failure.reason)
+
+
+def is_database_unavailable(error: BaseException) -> bool:
+    """Whether an error means the database cannot be reached (the provider should retry)."""
+    if isinstance(error, sa.exc.OperationalError | sa.exc.InterfaceError | sa.exc.TimeoutError):
+        return True
+    return isinstance(error, sa.exc.DBAPIError) and bool(error.connection_invalidated)

@@ -1,0 +1,148 @@
+"""POST /api/webhooks/{vapi,twilio,make}/{token}: provider events in, verified, audited, applied.
+
+In order: size (over 256 KiB: 413, from Content-Length or while streaming,
+before anything else is read), token (404), signature (401/403), timestamp
+(401), shape (400/415/422), then one committed unit of work, then 2xx. A
+database that cannot be reached answers 503, so the provider retries.
+The pipeline itself is in webhook_pipeline; this module speaks HTTP.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, Response
+
+from crm_app.api import webhook_openapi as spec
+from crm_app.api.webhook_pipeline import (
+    Answer,
+    handle_delivery,
+    is_database_unavailable,
+    reject_oversized,
+)
+from crm_app.core.config import get_settings
+from crm_app.models.base import utcnow
+from crm_app.services.webhook_types import MAX_BODY_BYTES, Delivery
+
+logger = logging.getLogger(__name__)
+router = APIRouter(prefix="/api/webhooks", tags=["webhooks"])
+
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+RETRY_AFTER_SECONDS = "30"
+
+
+class BodyTooLarge(Exception):
+    def __init__(self, size: int) -> None:
+        self.size = size
+
+
+async def read_limited_body(request: Request) -> bytes:
+    """The raw body, refused (BodyTooLarge) as soon as it is known to exceed the limit."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise BodyTooLarge(int(declared))
+    chunks, size = [], 0
+    # Counted while streaming too: a chunked body has no Content-Length, and one can lie.
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise BodyTooLarge(size)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def public_url(request: Request) -> str:
+    """The URL the provider called, as it saw it: the public base URL, path and query."""
+    base = get_settings().public_base_url.rstrip("/")
+    query = request.url.query
+    return f"{base}{request.url.path}" + (f"?{query}" if query else "")
+
+
+async def receive(request: Request, provider: str, token: str) -> Response:
+    """Run one request through the pipeline and turn its answer into an HTTP response."""
+    received_at = utcnow()
+    try:
+        try:
+            body = await read_limited_body(request)
+        except BodyTooLarge as too_large:
+            answer = await run_in_threadpool(
+                reject_oversized,
+                provider=provider,
+                token=token,
+                size=too_large.size,
+                received_at=received_at,
+            )
+            return _error(answer)
+        delivery = Delivery(
+            provider=provider,
+            headers={name.lower(): value for name, value in request.headers.items()},
+            body=body,
+            public_url=public_url(request),
+            received_at=received_at,
+        )
+        answer = await run_in_threadpool(handle_delivery, token=token, delivery=delivery)
+    except Exception as error:
+        if not is_database_unavailable(error):
+            raise
+        # One line, no traceback: the provider retries, the operator sees why.
+        logger.warning("webhook answered 503: database unavailable (%s)", type(error).__name__)
+        return JSONResponse(
+            {"detail": "database unavailable, retry later"},
+            status_code=503,
+            headers={"Retry-After": RETRY_AFTER_SECONDS},
+        )
+    if answer.outcome is None:
+        return _error(answer)
+    return _success(provider, answer)
+
+
+def _error(answer: Answer) -> Response:
+    headers = {"Retry-After": RETRY_AFTER_SECONDS} if answer.status_code == 503 else None
+    return JSONResponse({"detail": answer.reason}, status_code=answer.status_code, headers=headers)
+
+
+def _success(provider: str, answer: Answer) -> Response:
+    outcome = answer.outcome
+    assert outcome is not None
+    if provider == "twilio":
+        return Response(EMPTY_TWIML, media_type="text/xml")
+    if provider == "vapi" and outcome.event_type == "tool-calls":
+        return JSONResponse({"results": outcome.result.get("results", [])})
+    content: dict[str, Any] = {"status": outcome.status, "event_id": outcome.event_id}
+    return JSONResponse(content)
+
+
+@router.post(
+    "/vapi/{token}",
+    summary="Vapi server messages",
+    openapi_extra=spec.body("application/json", spec.VAPI_MESSAGE),
+    responses=spec.VAPI_RESPONSES,
+)
+async def vapi_webhook(token: str, request: Request) -> Response:
+    """End-of-call reports, status updates and tool calls from a Vapi assistant."""
+    return await receive(request, "vapi", token)
+
+
+@router.post(
+    "/twilio/{token}",
+    summary="Twilio voice status callbacks and inbound SMS",
+    openapi_extra=spec.body("application/x-www-form-urlencoded", spec.TWILIO_FORM),
+    responses=spec.TWILIO_RESPONSES,
+)
+async def twilio_webhook(token: str, request: Request) -> Response:
+    """Form-encoded callbacks signed with X-Twilio-Signature; answered with empty TwiML."""
+    return await receive(request, "twilio", token)
+
+
+@router.post(
+    "/make/{token}",
+    summary="Make.com scenario events",
+    openapi_extra=spec.body("application/json", spec.MAKE_EVENT),
+    responses=spec.MAKE_RESPONSES,
+)
+async def make_webhook(token: str, request: Request) -> Response:
+    """lead.upsert, contact.upsert and automation.run events from a Make.com scenario."""
+    return await receive(request, "make", token)

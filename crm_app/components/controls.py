@@ -1,0 +1,155 @@
+"""Labelled form and list controls shared by the list pages: selects, search, pager, header."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+
+def page_header(title: str, *actions: rx.Component, subtitle: Any = None) -> rx.Component:
+    """The page's h1 and its main actions, wrapping under the title on phones."""
+    return rx.flex(
+        rx.vstack(
+            rx.heading(title, size="7", as_="h1"),
+            rx.box(subtitle, color=rx.color("gray", 11)) if subtitle is not None else rx.fragment(),
+            spacing="1",
+        ),
+        rx.spacer(),
+        rx.flex(*actions, spacing="2", wrap="wrap"),
+        direction=rx.breakpoints(initial="column", sm="row"),
+        align=rx.breakpoints(initial="start", sm="end"),
+        spacing="3",
+        width="100%",
+    )
+
+
+def field_label(text: str, html_for: str) -> rx.Component:
+    return rx.el.label(text, html_for=html_for, font_size="0.85em", font_weight="500")
+
+
+def labelled_select(
+    label: str,
+    options: list[tuple[str, str]] | Any,
+    *,
+    value: Any,
+    on_change: Any,
+    field_id: str,
+    show_label: bool = True,
+    all_label: str = "All",
+    **props: Any,
+) -> rx.Component:
+    """A select with a visible label tied to it (or an aria-label when the label is hidden).
+
+    options: (value, text) pairs, or a Var of strings shown as they are, except
+    "all", which reads all_label.
+    """
+    if isinstance(options, list):
+        items = [rx.select.item(text, value=option) for option, text in options]
+    else:
+        items = [
+            rx.foreach(
+                options,
+                lambda option: rx.select.item(
+                    rx.cond(option == "all", all_label, option), value=option
+                ),
+            )
+        ]
+    select = rx.select.root(
+        rx.select.trigger(id=field_id, aria_label=label, width="100%"),
+        rx.select.content(*items),
+        value=value,
+        on_change=on_change,
+        **props,
+    )
+    if not show_label:
+        return select
+    return rx.vstack(field_label(label, field_id), select, spacing="1", min_width="9em")
+
+
+def search_box(
+    label: str,
+    *,
+    value: Any,
+    on_change: Any,
+    field_id: str,
+    placeholder: str = "Name, phone or email",
+) -> rx.Component:
+    """A search input, labelled, that asks the server once the typing pauses."""
+    return rx.vstack(
+        field_label(label, field_id),
+        rx.debounce_input(
+            rx.input(
+                rx.input.slot(rx.icon("search", size=16)),
+                id=field_id,
+                value=value,
+                on_change=on_change,
+                type="search",
+                placeholder=placeholder,
+                width="100%",
+                max_length=200,
+            ),
+            debounce_timeout=350,
+        ),
+        spacing="1",
+        flex="1",
+        min_width="14em",
+    )
+
+
+def filter_bar(*controls: rx.Component) -> rx.Component:
+    """The row of filters above a list; it wraps on narrow screens."""
+    return rx.flex(*controls, spacing="3", wrap="wrap", align="end", width="100%")
+
+
+def pager(
+    label: Any, *, has_previous: Any, has_next: Any, on_previous: Any, on_next: Any
+) -> rx.Component:
+    """ "1–50 of 1,234" with previous and next buttons."""
+    return rx.hstack(
+        rx.text(label, size="2", color=rx.color("gray", 11), data_testid="pager-label"),
+        rx.spacer(),
+        rx.button(
+            rx.icon("chevron-left", size=16),
+            "Previous",
+            variant="soft",
+            disabled=~has_previous,
+            on_click=on_previous,
+        ),
+        rx.button(
+            "Next",
+            rx.icon("chevron-right", size=16),
+            variant="soft",
+            disabled=~has_next,
+            on_click=on_next,
+        ),
+        width="100%",
+        align="center",
+    )
+
+
+def when(value: Any, **props: Any) -> rx.Component:
+    """An ISO timestamp shown in the viewer's own time zone ("" shows nothing)."""
+    return rx.cond(
+        value != "",
+        rx.moment(value, format="YYYY-MM-DD HH:mm", **props),
+        rx.text("–", as_="span"),
+    )
+
+
+def responsive_table(header: list[str], body: rx.Component, **props: Any) -> rx.Component:
+    """A table that scrolls sideways on phones instead of squeezing its columns."""
+    return rx.box(
+        rx.table.root(
+            rx.table.header(
+                rx.table.row(*(rx.table.column_header_cell(title) for title in header))
+            ),
+            rx.table.body(body),
+            variant="surface",
+            size="2",
+            width="100%",
+            **props,
+        ),
+        overflow_x="auto",
+        width="100%",
+    )

@@ -1,0 +1,142 @@
+"""Dialogs: a form in a dialog with errors by its fields, and a confirmation before deleting."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+from crm_app.components.controls import field_label
+from crm_app.components.feedback import error_callout
+
+
+def field_error(errors: Any, name: str, field_id: str) -> rx.Component:
+    """What is wrong with one field, tied to it for screen readers."""
+    return rx.cond(
+        errors.contains(name),
+        rx.text(errors[name], id=f"{field_id}-error", size="1", color=rx.color("red", 11)),
+    )
+
+
+def text_field(
+    label: str,
+    name: str,
+    *,
+    values: Any,
+    errors: Any,
+    prefix: str,
+    hint: Any = None,
+    multiline: bool = False,
+    **props: Any,
+) -> rx.Component:
+    """A labelled, uncontrolled input (its default comes from `values`) with its error."""
+    field_id = f"{prefix}-{name}"
+    control = rx.text_area if multiline else rx.input
+    return rx.vstack(
+        field_label(label, field_id),
+        control(
+            id=field_id,
+            name=name,
+            default_value=values[name],
+            aria_invalid=errors.contains(name),
+            aria_describedby=f"{field_id}-error",
+            width="100%",
+            **props,
+        ),
+        rx.text(hint, size="1", color=rx.color("gray", 11)) if hint is not None else rx.fragment(),
+        field_error(errors, name, field_id),
+        spacing="1",
+        width="100%",
+    )
+
+
+def select_field(
+    label: str, name: str, options: list[str], *, values: Any, errors: Any, prefix: str
+) -> rx.Component:
+    """A labelled select that submits with the form under `name`."""
+    field_id = f"{prefix}-{name}"
+    return rx.vstack(
+        field_label(label, field_id),
+        rx.select.root(
+            rx.select.trigger(id=field_id, aria_label=label, width="100%"),
+            rx.select.content(*(rx.select.item(option, value=option) for option in options)),
+            name=name,
+            default_value=values[name],
+        ),
+        field_error(errors, name, field_id),
+        spacing="1",
+        width="100%",
+    )
+
+
+def form_dialog(
+    title: Any,
+    *fields: rx.Component,
+    open: Any,
+    on_open_change: Any,
+    on_submit: Any,
+    form_error: Any,
+    saving: Any,
+    key: Any,
+    test_id: str,
+    description: str = "",
+) -> rx.Component:
+    """A dialog around a form: fields, a general error, Cancel and Save."""
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title(title),
+            rx.dialog.description(description, size="2", color=rx.color("gray", 11)),
+            rx.el.form(
+                rx.vstack(
+                    *fields,
+                    error_callout(form_error),
+                    rx.hstack(
+                        rx.dialog.close(
+                            rx.button("Cancel", variant="soft", color_scheme="gray", type="button")
+                        ),
+                        rx.button("Save", type="submit", loading=saving),
+                        justify="end",
+                        width="100%",
+                    ),
+                    spacing="3",
+                    width="100%",
+                ),
+                on_submit=on_submit,
+                key=key,
+                width="100%",
+            ),
+            max_width="32em",
+            data_testid=test_id,
+        ),
+        open=open,
+        on_open_change=on_open_change,
+    )
+
+
+def confirm_delete(
+    *, open: Any, name: Any, on_confirm: Any, on_cancel: Any, what: str
+) -> rx.Component:
+    """ "Delete X?" with Cancel and a red Delete; nothing happens without the second click."""
+    return rx.alert_dialog.root(
+        rx.alert_dialog.content(
+            rx.alert_dialog.title(rx.text.span("Delete ", name, "?")),
+            rx.alert_dialog.description(
+                f"The {what} and its notes are deleted. Calls and automation runs stay, "
+                f"unlinked. This cannot be undone.",
+                size="2",
+            ),
+            rx.hstack(
+                rx.alert_dialog.cancel(
+                    rx.button("Cancel", variant="soft", color_scheme="gray", on_click=on_cancel)
+                ),
+                rx.alert_dialog.action(
+                    rx.button("Delete", color_scheme="red", on_click=on_confirm)
+                ),
+                justify="end",
+                spacing="3",
+                margin_top="1em",
+            ),
+            max_width="28em",
+        ),
+        open=open,
+    )

@@ -1,0 +1,68 @@
+"""How pages say they are loading, failed, or have nothing to show yet."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+from crm_app import styles
+
+
+def error_callout(message: Any) -> rx.Component:
+    """A red callout with the message, announced to screen readers; nothing when it is ""."""
+    return rx.cond(
+        message != "",
+        rx.callout(message, icon="triangle_alert", color_scheme="red", role="alert", width="100%"),
+    )
+
+
+def loading_line(loading: Any) -> rx.Component:
+    """A small spinner with text while a page waits for the server."""
+    return rx.cond(
+        loading,
+        rx.hstack(
+            rx.spinner(size="2"),
+            rx.text("Loading…", size="2", color=rx.color("gray", 11)),
+            role="status",
+            aria_live="polite",
+            align="center",
+        ),
+    )
+
+
+def empty_state(title: str, text: str, *actions: rx.Component, test_id: str = "") -> rx.Component:
+    """What a list shows before it has rows: what it is for and how to fill it."""
+    return rx.vstack(
+        rx.icon("inbox", size=32, color=rx.color("gray", 9)),
+        rx.heading(title, size="4", as_="h2"),
+        rx.text(text, **styles.muted_text, text_align="center", max_width="32em"),
+        rx.flex(*actions, spacing="2", wrap="wrap", justify="center"),
+        align="center",
+        spacing="3",
+        padding="2em",
+        style=styles.card,
+        data_testid=test_id or None,
+    )
+
+
+def status_badge(status: Any) -> rx.Component:
+    """A lead's status or a call's or run's outcome, coloured by meaning."""
+    return rx.badge(
+        status,
+        color_scheme=rx.match(
+            status,
+            ("won", "green"),
+            ("success", "green"),
+            ("ended", "green"),
+            ("completed", "green"),
+            ("lost", "red"),
+            ("error", "red"),
+            ("failed", "red"),
+            ("qualified", "indigo"),
+            ("contacted", "amber"),
+            ("warning", "amber"),
+            "gray",
+        ),
+        variant="soft",
+    )

@@ -1,0 +1,123 @@
+"""/automations: Make.com runs with scenario, status, error and links to the lead or contact."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from crm_app.components.controls import (
+    filter_bar,
+    labelled_select,
+    page_header,
+    pager,
+    responsive_table,
+    search_box,
+    when,
+)
+from crm_app.components.feedback import empty_state, error_callout, loading_line, status_badge
+from crm_app.layouts.guarded import guarded_page
+from crm_app.state.automations import ALL, RUN_STATUSES, AutomationsState, RunRow
+from crm_app.state.display import PERIODS
+
+
+def run_table_row(run: RunRow) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(when(run.occurred_at), white_space="nowrap"),
+        rx.table.cell(
+            rx.vstack(
+                rx.text(run.scenario, size="2", weight="medium"),
+                rx.text(run.execution_id, size="1", color=rx.color("gray", 11)),
+                spacing="0",
+            )
+        ),
+        rx.table.cell(status_badge(run.status)),
+        rx.table.cell(
+            rx.text(run.error, size="1", color=rx.color("red", 11), word_break="break-word"),
+            max_width="24em",
+        ),
+        rx.table.cell(run.duration, white_space="nowrap"),
+        rx.table.cell(
+            rx.hstack(
+                rx.cond(run.lead_id != "", rx.link("Lead", href="/leads/" + run.lead_id)),
+                rx.cond(
+                    run.contact_id != "", rx.link("Contact", href="/contacts/" + run.contact_id)
+                ),
+                rx.cond((run.lead_id == "") & (run.contact_id == ""), rx.text("–")),
+                spacing="2",
+            )
+        ),
+        data_testid="run-row",
+    )
+
+
+def no_runs() -> rx.Component:
+    return rx.cond(
+        AutomationsState.is_filtered,
+        empty_state(
+            "No runs match",
+            "Try another search or fewer filters.",
+            rx.button("Clear filters", variant="soft", on_click=AutomationsState.clear_filters),
+        ),
+        empty_state(
+            "No automation runs yet",
+            "Connect Make.com on the Integrations page and point your scenarios at your "
+            "webhook URL: each run then appears here.",
+            rx.link(rx.button("Connect Make.com"), href="/integrations"),
+            test_id="automations-empty",
+        ),
+    )
+
+
+@guarded_page(route="/automations", title="Automations", on_load=[AutomationsState.load])
+def automations_page() -> rx.Component:
+    """The automations page."""
+    return rx.vstack(
+        page_header("Automations"),
+        filter_bar(
+            search_box(
+                "Search scenario or error",
+                value=AutomationsState.search,
+                on_change=AutomationsState.set_search,
+                field_id="automations-search",
+                placeholder="Scenario, execution id or error",
+            ),
+            labelled_select(
+                "Status",
+                [(ALL, "All"), *((status, status.capitalize()) for status in RUN_STATUSES)],
+                value=AutomationsState.status,
+                on_change=AutomationsState.set_status,
+                field_id="automations-status",
+            ),
+            labelled_select(
+                "Period",
+                [(ALL, "All time"), *list(PERIODS.items())[:3]],
+                value=AutomationsState.period,
+                on_change=AutomationsState.set_period,
+                field_id="automations-period",
+            ),
+        ),
+        error_callout(AutomationsState.error),
+        loading_line(AutomationsState.loading & ~AutomationsState.loaded),
+        rx.cond(
+            AutomationsState.loaded & (AutomationsState.total == 0),
+            no_runs(),
+            rx.vstack(
+                responsive_table(
+                    ["When", "Scenario", "Status", "Error", "Duration", "Links"],
+                    rx.foreach(AutomationsState.rows, run_table_row),
+                    data_testid="runs-table",
+                ),
+                pager(
+                    AutomationsState.count_label,
+                    has_previous=AutomationsState.has_previous,
+                    has_next=AutomationsState.has_next,
+                    on_previous=AutomationsState.previous_page,
+                    on_next=AutomationsState.next_page,
+                ),
+                spacing="3",
+                width="100%",
+            ),
+        ),
+        spacing="4",
+        width="100%",
+        min_width="0",
+    )

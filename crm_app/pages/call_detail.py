@@ -1,0 +1,157 @@
+"""/calls/[call_id]: summary, transcript by speaker, recording, cost, duration, lead/contact."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+from crm_app import styles
+from crm_app.components.controls import when
+from crm_app.components.feedback import empty_state, error_callout, loading_line, status_badge
+from crm_app.layouts.guarded import guarded_page
+from crm_app.state.call_detail import CallDetailState
+from crm_app.state.transcript import Turn
+
+State = CallDetailState
+
+
+def fact(label: str, value: Any, test_id: str = "") -> rx.Component:
+    return rx.vstack(
+        rx.text(label, size="1", color=rx.color("gray", 11)),
+        rx.box(value, data_testid=test_id or None),
+        spacing="0",
+    )
+
+
+def facts() -> rx.Component:
+    call = State.call
+    return rx.grid(
+        fact("Started", when(call.occurred_at)),
+        fact("Ended", when(State.ended_at)),
+        fact("Duration", rx.text(call.duration), "call-duration"),
+        fact("Cost", rx.text(call.cost), "call-cost"),
+        fact("Status", status_badge(call.status)),
+        fact("Ended because", rx.text(rx.cond(call.ended_reason != "", call.ended_reason, "–"))),
+        fact("Line", rx.text(call.provider, " · ", call.direction)),
+        fact("From → to", rx.text(State.from_number, " → ", State.to_number)),
+        fact(
+            "Lead",
+            rx.cond(
+                call.lead_id != "", rx.link(State.lead_name, href="/leads/" + call.lead_id), "–"
+            ),
+            "call-lead",
+        ),
+        fact(
+            "Contact",
+            rx.cond(
+                call.contact_id != "",
+                rx.link(State.contact_name, href="/contacts/" + call.contact_id),
+                "–",
+            ),
+        ),
+        fact(
+            "Recording",
+            rx.cond(
+                State.recording_url != "",
+                rx.vstack(
+                    rx.el.audio(
+                        src=State.recording_url, controls=True, preload="none", width="100%"
+                    ),
+                    rx.link("Open the recording", href=State.recording_url, is_external=True),
+                    spacing="1",
+                ),
+                "–",
+            ),
+        ),
+        fact(
+            "Evaluation",
+            rx.text(rx.cond(State.success_evaluation != "", State.success_evaluation, "–")),
+        ),
+        columns=rx.breakpoints(initial="1", sm="2"),
+        spacing="4",
+        style=styles.card,
+    )
+
+
+def turn(item: Turn) -> rx.Component:
+    return rx.box(
+        rx.text(item.speaker, size="1", weight="bold", color=rx.color("gray", 11)),
+        rx.text(item.text, size="2", white_space="pre-wrap", word_break="break-word"),
+        align_self=rx.cond(item.is_agent, "flex-start", "flex-end"),
+        background=rx.cond(item.is_agent, rx.color("gray", 3), rx.color("indigo", 3)),
+        padding="0.5em 0.75em",
+        border_radius="0.75em",
+        max_width="85%",
+        data_testid="transcript-turn",
+    )
+
+
+def call_view() -> rx.Component:
+    return rx.vstack(
+        rx.hstack(
+            rx.heading(State.call.caller, size="7", as_="h1"),
+            rx.text(State.call.number, color=rx.color("gray", 11)),
+            align="baseline",
+            wrap="wrap",
+        ),
+        rx.grid(
+            rx.vstack(
+                rx.vstack(
+                    rx.heading("Summary", size="4", as_="h2"),
+                    rx.text(
+                        rx.cond(State.summary != "", State.summary, "No summary for this call."),
+                        white_space="pre-wrap",
+                        data_testid="call-summary",
+                    ),
+                    style=styles.card,
+                ),
+                facts(),
+                spacing="4",
+            ),
+            rx.vstack(
+                rx.heading("Transcript", size="4", as_="h2"),
+                rx.cond(
+                    State.transcript.length() > 0,
+                    rx.flex(
+                        rx.foreach(State.transcript, turn),
+                        direction="column",
+                        spacing="2",
+                        width="100%",
+                    ),
+                    rx.text("No transcript for this call.", size="2"),
+                ),
+                style=styles.card,
+                data_testid="call-transcript",
+            ),
+            columns=rx.breakpoints(initial="1", lg="2"),
+            spacing="4",
+            width="100%",
+        ),
+        spacing="4",
+        width="100%",
+    )
+
+
+@guarded_page(route="/calls/[call_id]", title="Call", on_load=[CallDetailState.load_call])
+def call_detail() -> rx.Component:
+    """One call's page."""
+    return rx.vstack(
+        rx.link(rx.hstack(rx.icon("arrow-left", size=16), "Calls", align="center"), href="/calls"),
+        error_callout(State.error),
+        loading_line(State.loading & ~State.loaded),
+        rx.cond(
+            State.loaded,
+            rx.cond(
+                State.not_found,
+                empty_state(
+                    "Call not found",
+                    "The link is wrong, or the call belongs to no one you can see.",
+                    rx.link(rx.button("Back to calls"), href="/calls"),
+                ),
+                call_view(),
+            ),
+        ),
+        spacing="4",
+        width="100%",
+    )

@@ -1,0 +1,155 @@
+"""/calls: every call with provider, status, ended reason and period filters, search by number."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from crm_app.components.controls import (
+    filter_bar,
+    labelled_select,
+    page_header,
+    pager,
+    responsive_table,
+    search_box,
+    when,
+)
+from crm_app.components.feedback import empty_state, error_callout, loading_line, status_badge
+from crm_app.layouts.guarded import guarded_page
+from crm_app.state.calls import ALL, CallRow, CallsState
+from crm_app.state.display import PERIODS
+
+
+def person_link(call: CallRow) -> rx.Component:
+    return rx.cond(
+        call.lead_id != "",
+        rx.link("Lead", href="/leads/" + call.lead_id),
+        rx.cond(
+            call.contact_id != "", rx.link("Contact", href="/contacts/" + call.contact_id), "–"
+        ),
+    )
+
+
+def call_table_row(call: CallRow) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(
+            rx.link(when(call.occurred_at), href="/calls/" + call.id), white_space="nowrap"
+        ),
+        rx.table.cell(
+            rx.vstack(
+                rx.link(call.caller, href="/calls/" + call.id),
+                rx.text(call.number, size="1", color=rx.color("gray", 11)),
+                spacing="0",
+            )
+        ),
+        rx.table.cell(rx.text(call.provider, " · ", call.direction, size="2")),
+        rx.table.cell(status_badge(call.status)),
+        rx.table.cell(rx.text(call.ended_reason, size="1")),
+        rx.table.cell(call.duration),
+        rx.table.cell(call.cost),
+        rx.table.cell(person_link(call)),
+        data_testid="call-row",
+    )
+
+
+def filters() -> rx.Component:
+    return filter_bar(
+        search_box(
+            "Search by number or name",
+            value=CallsState.search,
+            on_change=CallsState.set_search,
+            field_id="calls-search",
+            placeholder="Phone number or name",
+        ),
+        labelled_select(
+            "Provider",
+            CallsState.providers,
+            value=CallsState.provider,
+            on_change=CallsState.set_provider,
+            field_id="calls-provider",
+            all_label="All providers",
+        ),
+        labelled_select(
+            "Status",
+            CallsState.statuses,
+            value=CallsState.status,
+            on_change=CallsState.set_status,
+            field_id="calls-status",
+            all_label="All statuses",
+        ),
+        labelled_select(
+            "Ended reason",
+            CallsState.ended_reasons,
+            value=CallsState.ended_reason,
+            on_change=CallsState.set_ended_reason,
+            field_id="calls-ended-reason",
+            all_label="Any reason",
+        ),
+        labelled_select(
+            "Period",
+            [(ALL, "All time"), *list(PERIODS.items())[:3]],
+            value=CallsState.period,
+            on_change=CallsState.set_period,
+            field_id="calls-period",
+        ),
+    )
+
+
+def no_calls() -> rx.Component:
+    return rx.cond(
+        CallsState.is_filtered,
+        empty_state(
+            "No calls match",
+            "Try another number or fewer filters.",
+            rx.button("Clear filters", variant="soft", on_click=CallsState.clear_filters),
+        ),
+        empty_state(
+            "No calls yet",
+            "Connect Vapi or Twilio on the Integrations page: every call then appears here "
+            "with its summary, transcript and recording.",
+            rx.link(rx.button("Connect a provider"), href="/integrations"),
+            test_id="calls-empty",
+        ),
+    )
+
+
+@guarded_page(route="/calls", title="Calls", on_load=[CallsState.load])
+def calls_page() -> rx.Component:
+    """The calls page."""
+    return rx.vstack(
+        page_header("Calls"),
+        filters(),
+        error_callout(CallsState.error),
+        loading_line(CallsState.loading & ~CallsState.loaded),
+        rx.cond(
+            CallsState.loaded & (CallsState.total == 0),
+            no_calls(),
+            rx.vstack(
+                responsive_table(
+                    [
+                        "When",
+                        "Caller",
+                        "Line",
+                        "Status",
+                        "Ended because",
+                        "Duration",
+                        "Cost",
+                        "Who",
+                    ],
+                    rx.foreach(CallsState.rows, call_table_row),
+                    data_testid="calls-table",
+                ),
+                pager(
+                    CallsState.count_label,
+                    has_previous=CallsState.has_previous,
+                    has_next=CallsState.has_next,
+                    on_previous=CallsState.previous_page,
+                    on_next=CallsState.next_page,
+                ),
+                spacing="3",
+                width="100%",
+            ),
+        ),
+        spacing="4",
+        width="100%",
+        min_width="0",
+    )

@@ -1,0 +1,272 @@
+"""/webhooks: every webhook request the user received, newest first, with details and Replay."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+from crm_app import styles
+from crm_app.components.controls import (
+    field_label,
+    filter_bar,
+    labelled_select,
+    page_header,
+    pager,
+    responsive_table,
+    when,
+)
+from crm_app.components.feedback import empty_state, error_callout, loading_line, status_badge
+from crm_app.layouts.guarded import guarded_page
+from crm_app.state.webhooks import CreatedRecord, WebhookRow, WebhooksState
+
+State = WebhooksState
+
+
+def webhook_table_row(event: WebhookRow) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(when(event.received_at), white_space="nowrap"),
+        rx.table.cell(event.provider),
+        rx.table.cell(rx.text(event.event_type, size="2")),
+        rx.table.cell(status_badge(event.status)),
+        rx.table.cell(
+            rx.cond(
+                event.event_id != "",
+                rx.code(event.event_id, size="1", word_break="break-all"),
+                rx.text("–", as_="span"),
+            ),
+            min_width="12em",
+        ),
+        rx.table.cell(rx.text(event.reason, size="1", word_break="break-word"), min_width="12em"),
+        rx.table.cell(
+            rx.button(
+                "Details",
+                size="1",
+                variant="soft",
+                on_click=State.open_detail(event.id),
+                aria_label="Details of the event received at " + event.received_at,
+            )
+        ),
+        data_testid="webhook-row",
+    )
+
+
+def event_search() -> rx.Component:
+    """Search by the provider's event id (or words of the reason)."""
+    return rx.vstack(
+        field_label("Search by event id", "webhooks-search"),
+        rx.debounce_input(
+            rx.input(
+                rx.input.slot(rx.icon("search", size=16)),
+                id="webhooks-search",
+                value=State.search,
+                on_change=State.set_search,
+                type="search",
+                placeholder="Event id or reason",
+                width="100%",
+                max_length=200,
+            ),
+            debounce_timeout=350,
+        ),
+        spacing="1",
+        flex="1",
+        min_width="14em",
+    )
+
+
+def filters() -> rx.Component:
+    return filter_bar(
+        event_search(),
+        labelled_select(
+            "Provider",
+            State.providers,
+            value=State.provider,
+            on_change=State.set_provider,
+            field_id="webhooks-provider",
+            all_label="All providers",
+        ),
+        labelled_select(
+            "Status",
+            State.statuses,
+            value=State.status,
+            on_change=State.set_status,
+            field_id="webhooks-status",
+            all_label="All statuses",
+        ),
+        labelled_select(
+            "Type",
+            State.event_types,
+            value=State.event_type,
+            on_change=State.set_event_type,
+            field_id="webhooks-type",
+            all_label="All types",
+        ),
+    )
+
+
+def fact(label: str, value: Any) -> rx.Component:
+    return rx.vstack(
+        rx.text(label, size="1", color=rx.color("gray", 11)),
+        rx.box(value, word_break="break-all"),
+        spacing="0",
+    )
+
+
+def record_link(record: CreatedRecord) -> rx.Component:
+    return rx.cond(
+        record.href != "",
+        rx.link(record.label, href=record.href),
+        rx.text(record.label, size="2"),
+    )
+
+
+def json_block(text: Any, test_id: str) -> rx.Component:
+    """JSON as text: escaped by React, so a <script> in a payload is shown, never run."""
+    return rx.el.pre(
+        text,
+        data_testid=test_id,
+        style={
+            "white_space": "pre-wrap",
+            "word_break": "break-word",
+            "font_size": "0.8em",
+            "max_height": "24em",
+            "overflow": "auto",
+            "padding": "0.75em",
+            "border_radius": "0.5em",
+            "background": rx.color("gray", 2),
+            "border": f"1px solid {rx.color('gray', 5)}",
+            "width": "100%",
+            "margin": "0",
+        },
+    )
+
+
+def detail_dialog() -> rx.Component:
+    event = State.detail
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title("Webhook event"),
+            rx.dialog.description(
+                "What came in (secrets removed) and what it did.",
+                size="2",
+                color=rx.color("gray", 11),
+            ),
+            rx.vstack(
+                rx.grid(
+                    fact("Received", when(event.received_at)),
+                    fact("Processed", when(event.processed_at)),
+                    fact("Provider", rx.text(event.provider)),
+                    fact("Type", rx.text(event.event_type)),
+                    fact("Status", status_badge(event.status)),
+                    fact("Event id", rx.code(event.event_id, size="1")),
+                    fact("Size", rx.text(event.payload_size)),
+                    fact("SHA-256", rx.code(event.payload_sha256, size="1")),
+                    columns={"base": "1", "sm": "2"},
+                    spacing="3",
+                    width="100%",
+                ),
+                rx.cond(
+                    event.reason != "",
+                    rx.callout(
+                        event.reason, icon="info", width="100%", data_testid="detail-reason"
+                    ),
+                ),
+                error_callout(State.detail_error),
+                rx.cond(
+                    event.can_replay,
+                    rx.button(
+                        rx.icon("rotate-ccw", size=16),
+                        "Replay",
+                        on_click=State.replay(event.id),
+                        loading=State.replaying,
+                        color_scheme="amber",
+                    ),
+                ),
+                rx.heading("What it created", size="3", as_="h3"),
+                rx.cond(
+                    State.detail_records.length() > 0,
+                    rx.flex(
+                        rx.foreach(State.detail_records, record_link), spacing="3", wrap="wrap"
+                    ),
+                    rx.text("Nothing.", **styles.muted_text),
+                ),
+                rx.cond(event.result != "", json_block(event.result, "detail-result")),
+                rx.heading("Payload", size="3", as_="h3"),
+                rx.cond(
+                    event.payload != "",
+                    json_block(event.payload, "detail-payload"),
+                    rx.text(
+                        "Not stored: a refused or repeated request keeps only its size and hash.",
+                        **styles.muted_text,
+                    ),
+                ),
+                rx.hstack(
+                    rx.dialog.close(rx.button("Close", variant="soft", color_scheme="gray")),
+                    justify="end",
+                    width="100%",
+                ),
+                spacing="3",
+                width="100%",
+            ),
+            max_width="48em",
+            data_testid="webhook-detail",
+        ),
+        open=State.detail_open,
+        on_open_change=State.set_detail_open,
+    )
+
+
+def no_events() -> rx.Component:
+    return rx.cond(
+        State.is_filtered,
+        empty_state(
+            "No events match",
+            "Try another event id or fewer filters.",
+            rx.button("Clear filters", variant="soft", on_click=State.clear_filters),
+        ),
+        empty_state(
+            "No webhooks received yet",
+            "Paste your webhook URLs from the Integrations page into Vapi, Twilio or Make.com: "
+            "every request they send is listed here, accepted or not.",
+            rx.link(rx.button("Open Integrations"), href="/integrations"),
+            test_id="webhooks-empty",
+        ),
+    )
+
+
+@guarded_page(route="/webhooks", title="Webhooks", on_load=[State.load])
+def webhooks_page() -> rx.Component:
+    """The webhook audit trail."""
+    return rx.vstack(
+        page_header(
+            "Webhooks",
+            subtitle="Every request Vapi, Twilio and Make.com sent you, newest first.",
+        ),
+        filters(),
+        error_callout(State.error),
+        loading_line(State.loading & ~State.loaded),
+        rx.cond(
+            State.loaded & (State.total == 0),
+            no_events(),
+            rx.vstack(
+                responsive_table(
+                    ["Received", "Provider", "Type", "Status", "Event id", "Reason", ""],
+                    rx.foreach(State.rows, webhook_table_row),
+                    data_testid="webhooks-table",
+                ),
+                pager(
+                    State.count_label,
+                    has_previous=State.has_previous,
+                    has_next=State.has_next,
+                    on_previous=State.previous_page,
+                    on_next=State.next_page,
+                ),
+                spacing="3",
+                width="100%",
+            ),
+        ),
+        detail_dialog(),
+        spacing="4",
+        width="100%",
+        min_width="0",
+    )

@@ -1,0 +1,252 @@
+"""Importing CSV rows as leads or contacts, one batch per unit of work.
+
+Each batch: validate every row, find the user's existing rows with the same
+phone or email in one query, then insert the new ones with one multi-row
+INSERT (Postgres refuses COPY under row-level security). A row whose phone
+or email is already taken, by a stored row or an earlier row of the file, is
+a duplicate: skipped, or with on_duplicate="update" used to fill in the
+stored row. Bad rows are rejected with their row number and reason.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, select
+
+from crm_app.models import Contact, ContactUpdate, Lead, LeadUpdate
+from crm_app.models.base import utcnow
+from crm_app.services.contacts import clean_contact_fields, update_contact
+from crm_app.services.csv_io import CONTACT_FIELDS, LEAD_FIELDS, CsvRecord, record_values
+from crm_app.services.errors import InvalidInput
+from crm_app.services.leads import clean_lead_fields, update_lead
+
+BATCH_SIZE = 500
+OnDuplicate = Literal["skip", "update"]
+# Defaults of the columns a CSV may leave out; the database has no defaults of its own.
+_LEAD_DEFAULTS = {"name": "", "phone": None, "email": None, "status": "new", "source": "import"}
+_CONTACT_DEFAULTS = {"name": "", "phone": None, "email": None, "company": ""}
+
+
+@dataclass(frozen=True)
+class RejectedRow:
+    """A row that was not imported, and why."""
+
+    number: int
+    reason: str
+
+
+@dataclass
+class ImportResult:
+    """What an import did, added up batch by batch."""
+
+    created: int = 0
+    updated: int = 0
+    duplicates: int = 0
+    rejected: list[RejectedRow] = field(default_factory=list)
+
+    @property
+    def processed(self) -> int:
+        return self.created + self.updated + self.duplicates + len(self.rejected)
+
+    def add(self, other: ImportResult) -> None:
+        self.created += other.created
+        self.updated += other.updated
+        self.duplicates += other.duplicates
+        self.rejected.extend(other.rejected)
+
+
+@dataclass
+class _Row:
+    number: int
+    values: dict[str, Any]
+
+
+def _reason(error: InvalidInput) -> str:
+    return "; ".join(f"{name}: {message}" for name, message in error.errors.items())
+
+
+def _cleaned_rows(
+    records: Sequence[CsvRecord],
+    headers: Sequence[str],
+    mapping: dict[int, str],
+    clean: Any,
+    result: ImportResult,
+) -> list[_Row]:
+    rows = []
+    for record in records:
+        try:
+            raw = record_values(record, headers, mapping)
+            # A blank cell means "not given": the defaults (or, on update, the stored value) hold.
+            values = clean({name: value for name, value in raw.items() if value != ""})
+        except InvalidInput as error:
+            result.rejected.append(RejectedRow(record.number, _reason(error)))
+            continue
+        if not any(values.get(name) for name in ("name", "phone", "email")):
+            result.rejected.append(RejectedRow(record.number, "needs a name, phone or email"))
+            continue
+        rows.append(_Row(record.number, values))
+    return rows
+
+
+def _stored_matches(
+    session: Session, model: Any, user_id: uuid.UUID, rows: list[_Row]
+) -> dict[tuple[str, str], uuid.UUID]:
+    """The user's stored rows sharing a phone or email with the batch, keyed by (field, value)."""
+    phones = {row.values["phone"] for row in rows if row.values.get("phone")}
+    emails = {row.values["email"] for row in rows if row.values.get("email")}
+    conditions = []
+    if phones:
+        conditions.append(model.phone.in_(phones))
+    if emails:
+        conditions.append(model.email.in_(emails))
+    if not conditions:
+        return {}
+    found: dict[tuple[str, str], uuid.UUID] = {}
+    statement = select(model.id, model.phone, model.email).where(
+        model.user_id == user_id, sa.or_(*conditions)
+    )
+    for row_id, phone, email in session.exec(statement.order_by(model.created_at)).all():
+        if phone:
+            found.setdefault(("phone", phone), row_id)
+        if email:
+            found.setdefault(("email", email), row_id)
+    return found
+
+
+def _split(
+    rows: list[_Row], stored: dict[tuple[str, str], uuid.UUID], result: ImportResult
+) -> tuple[list[_Row], list[tuple[uuid.UUID, _Row]]]:
+    """New rows to insert, and (stored id, row) pairs for rows that match a stored one."""
+    fresh: list[_Row] = []
+    matched: list[tuple[uuid.UUID, _Row]] = []
+    seen: set[tuple[str, str]] = set()
+    for row in rows:
+        keys = [(name, row.values[name]) for name in ("phone", "email") if row.values.get(name)]
+        if any(key in seen for key in keys):
+            result.duplicates += 1  # an earlier row of this file has it
+            continue
+        seen.update(keys)
+        stored_id = next((stored[key] for key in keys if key in stored), None)
+        if stored_id is None:
+            fresh.append(row)
+        else:
+            matched.append((stored_id, row))
+    return fresh, matched
+
+
+def _insert(session: Session, model: Any, rows: list[dict[str, Any]]) -> int:
+    """One multi-row INSERT; rows a concurrent writer took first are skipped, not failed."""
+    if not rows:
+        return 0
+    table = model.__table__
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        statement = postgresql.insert(table).on_conflict_do_nothing()
+    elif dialect == "sqlite":
+        statement = sqlite.insert(table).on_conflict_do_nothing()
+    else:
+        statement = sa.insert(table)
+    inserted = session.connection().execute(statement.returning(table.c.id), rows)
+    return len(inserted.all())
+
+
+def _row_dicts(
+    user_id: uuid.UUID, rows: list[_Row], defaults: dict[str, Any]
+) -> list[dict[str, Any]]:
+    now = utcnow()
+    return [
+        {
+            **defaults,
+            "notes": "",
+            **row.values,
+            "user_id": user_id,
+            "id": uuid.uuid4(),
+            "created_at": now,
+            "updated_at": now,
+        }
+        for row in rows
+    ]
+
+
+def import_leads(
+    *,
+    session: Session,
+    user_id: uuid.UUID,
+    headers: Sequence[str],
+    records: Sequence[CsvRecord],
+    mapping: dict[int, str],
+    on_duplicate: OnDuplicate = "skip",
+) -> ImportResult:
+    """Import one batch of CSV records as the user's leads (matched by phone or email)."""
+    _check_mapping(mapping, LEAD_FIELDS, on_duplicate)
+    result = ImportResult()
+    rows = _cleaned_rows(records, headers, mapping, clean_lead_fields, result)
+    fresh, matched = _split(rows, _stored_matches(session, Lead, user_id, rows), result)
+    result.created = _insert(session, Lead, _row_dicts(user_id, fresh, _LEAD_DEFAULTS))
+    for lead_id, row in matched:
+        if on_duplicate == "skip":
+            result.duplicates += 1
+            continue
+        update_lead(
+            session=session, user_id=user_id, lead_id=lead_id, lead_in=LeadUpdate(**row.values)
+        )
+        result.updated += 1
+    return result
+
+
+def import_contacts(
+    *,
+    session: Session,
+    user_id: uuid.UUID,
+    headers: Sequence[str],
+    records: Sequence[CsvRecord],
+    mapping: dict[int, str],
+    on_duplicate: OnDuplicate = "skip",
+) -> ImportResult:
+    """Import one batch of CSV records as the user's contacts (unique by phone and by email)."""
+    _check_mapping(mapping, CONTACT_FIELDS, on_duplicate)
+    result = ImportResult()
+    rows = _cleaned_rows(records, headers, mapping, clean_contact_fields, result)
+    fresh, matched = _split(rows, _stored_matches(session, Contact, user_id, rows), result)
+    created = _insert(session, Contact, _row_dicts(user_id, fresh, _CONTACT_DEFAULTS))
+    result.created = created
+    result.duplicates += len(fresh) - created  # lost a race with another writer
+    for contact_id, row in matched:
+        if on_duplicate == "skip":
+            result.duplicates += 1
+            continue
+        try:
+            update_contact(
+                session=session,
+                user_id=user_id,
+                contact_id=contact_id,
+                contact_in=ContactUpdate(**row.values),
+            )
+        except InvalidInput as error:  # e.g. its email belongs to another contact
+            result.rejected.append(RejectedRow(row.number, _reason(error)))
+            continue
+        result.updated += 1
+    return result
+
+
+def _check_mapping(mapping: dict[int, str], fields: Sequence[str], on_duplicate: str) -> None:
+    unknown = sorted(set(mapping.values()) - set(fields))
+    if unknown:
+        raise InvalidInput({"mapping": f"unknown fields: {', '.join(unknown)}"})
+    if len(set(mapping.values())) != len(mapping):
+        raise InvalidInput({"mapping": "each field can come from one column only"})
+    if not set(mapping.values()) & {"name", "phone", "email"}:
+        raise InvalidInput({"mapping": "match a column to name, phone or email"})
+    if on_duplicate not in ("skip", "update"):
+        raise InvalidInput({"on_duplicate": "skip or update"})
+
+
+def batches(records: Sequence[CsvRecord], size: int = BATCH_SIZE) -> list[Sequence[CsvRecord]]:
+    """The records in import-sized slices, in file order."""
+    return [records[start : start + size] for start in range(0, len(records), size)]

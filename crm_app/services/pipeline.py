@@ -1,0 +1,185 @@
+"""Moving leads through the pipeline: status changes, the board, conversion to contacts."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Session, func, select, update
+
+from crm_app.models import (
+    LEAD_STATUSES,
+    Activity,
+    AutomationLog,
+    CallLog,
+    Contact,
+    ContactCreate,
+    Lead,
+    LeadUpdate,
+)
+from crm_app.services.contacts import create_contact
+from crm_app.services.leads import get_lead, update_lead
+from crm_app.services.pagination import date_filters, search_text_filter
+from crm_app.services.timeline import CONVERTED, record_activity
+
+MAX_CARDS_PER_STATUS = 100
+MAX_SOURCES = 100
+
+
+@dataclass(frozen=True)
+class PipelineColumn:
+    """One status of the board: how many leads it holds and the newest of them."""
+
+    status: str
+    total: int
+    leads: list[Lead]
+
+
+@dataclass(frozen=True)
+class Conversion:
+    """The contact a lead became; created is False when an existing contact was linked."""
+
+    contact: Contact
+    created: bool
+
+
+def change_lead_status(
+    *, session: Session, user_id: uuid.UUID, lead_id: uuid.UUID, status: str
+) -> Lead | None:
+    """Move the user's lead to another status (recorded on its timeline); None if not found."""
+    return update_lead(
+        session=session, user_id=user_id, lead_id=lead_id, lead_in=LeadUpdate(status=status)
+    )
+
+
+def pipeline_board(
+    *,
+    session: Session,
+    user_id: uuid.UUID,
+    search: str | None = None,
+    source: str | None = None,
+    created_from: datetime | None = None,
+    per_status: int = 20,
+) -> list[PipelineColumn]:
+    """Every status in pipeline order with its count and its newest leads, in two queries."""
+    per_status = max(1, min(int(per_status), MAX_CARDS_PER_STATUS))
+    conditions = [Lead.user_id == user_id, *date_filters(Lead.created_at, created_from, None)]
+    matches = search_text_filter(search, Lead.search_text)
+    if matches is not None:
+        conditions.append(matches)
+    if source:
+        conditions.append(Lead.source == source.strip())
+    counts = dict(
+        session.exec(
+            select(Lead.status, func.count()).where(*conditions).group_by(Lead.status)
+        ).all()
+    )
+    # The newest per status: one small ORDER BY ... LIMIT per status, in one
+    # UNION ALL, so each branch stops early instead of ranking every lead.
+    branches = [
+        select(Lead.id)
+        .where(*conditions, Lead.status == status)
+        .order_by(Lead.created_at.desc(), Lead.id.desc())
+        .limit(per_status)
+        .subquery()
+        for status in LEAD_STATUSES
+        if counts.get(status)
+    ]
+    newest: list[Lead] = []
+    if branches:
+        ids = sa.union_all(*(select(branch.c.id) for branch in branches)).subquery()
+        newest = list(
+            session.exec(
+                select(Lead)
+                .where(Lead.user_id == user_id, Lead.id.in_(select(ids.c.id)))
+                .order_by(Lead.created_at.desc(), Lead.id.desc())
+            ).all()
+        )
+    by_status: dict[str, list[Lead]] = {status: [] for status in LEAD_STATUSES}
+    for lead in newest:
+        by_status[lead.status].append(lead)
+    return [
+        PipelineColumn(status=status, total=int(counts.get(status, 0)), leads=by_status[status])
+        for status in LEAD_STATUSES
+    ]
+
+
+def list_lead_sources(*, session: Session, user_id: uuid.UUID) -> list[str]:
+    """The distinct sources of the user's leads, most used first (for the source filter)."""
+    rows = session.exec(
+        select(Lead.source)
+        .where(Lead.user_id == user_id)
+        .group_by(Lead.source)
+        .order_by(func.count().desc(), Lead.source)
+        .limit(MAX_SOURCES)
+    ).all()
+    return list(rows)
+
+
+def converted_contact_id(
+    *, session: Session, user_id: uuid.UUID, lead_id: uuid.UUID
+) -> uuid.UUID | None:
+    """The id of the user's contact made from this lead, if it has been converted."""
+    statement = select(Contact.id).where(Contact.user_id == user_id, Contact.lead_id == lead_id)
+    return session.exec(statement.limit(1)).first()
+
+
+def _existing_contact(session: Session, user_id: uuid.UUID, lead: Lead) -> Contact | None:
+    """The user's contact with the lead's phone or email (contacts are unique on both)."""
+    same = [Contact.phone == lead.phone] if lead.phone else []
+    same += [Contact.email == lead.email] if lead.email else []
+    if not same:
+        return None
+    statement = select(Contact).where(Contact.user_id == user_id, sa.or_(*same))
+    return session.exec(statement.order_by(Contact.created_at).limit(1)).first()
+
+
+def convert_lead_to_contact(
+    *, session: Session, user_id: uuid.UUID, lead_id: uuid.UUID
+) -> Conversion | None:
+    """Make the user's lead a contact (or link the contact with its phone or email).
+
+    Converting twice gives the same contact. The lead's calls, runs and
+    timeline entries that belong to no contact yet move onto the contact's
+    timeline too. None when the lead is not the user's.
+    """
+    lead = get_lead(session=session, user_id=user_id, lead_id=lead_id)
+    if lead is None:
+        return None
+    already = converted_contact_id(session=session, user_id=user_id, lead_id=lead_id)
+    if already is not None:
+        contact = session.exec(
+            select(Contact).where(Contact.user_id == user_id, Contact.id == already)
+        ).one()
+        return Conversion(contact=contact, created=False)
+    contact = _existing_contact(session, user_id, lead)
+    created = contact is None
+    if contact is None:
+        contact = create_contact(
+            session=session,
+            user_id=user_id,
+            contact_in=ContactCreate(
+                name=lead.name, phone=lead.phone, email=lead.email, notes=lead.notes
+            ),
+        )
+    if contact.lead_id is None:
+        contact.lead_id = lead.id
+        session.add(contact)
+        session.flush()
+    for model in (CallLog, AutomationLog, Activity):
+        session.exec(
+            update(model)
+            .where(model.user_id == user_id, model.lead_id == lead_id, model.contact_id.is_(None))
+            .values(contact_id=contact.id)
+        )
+    record_activity(
+        session=session,
+        user_id=user_id,
+        kind=CONVERTED,
+        body=f"Converted to contact {contact.name or contact.phone or contact.email or ''}".strip(),
+        lead_id=lead.id,
+        contact_id=contact.id,
+    )
+    return Conversion(contact=contact, created=created)

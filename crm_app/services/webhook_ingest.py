@@ -1,0 +1,300 @@
+"""The webhook audit trail as it is written: every request leaves one row, every event applies once.
+
+Rows, by status:
+- accepted: the event, unique per (user, provider, event id), stored with its
+  redacted payload and what it created; written in the same unit of work as
+  the records it produced, so one cannot exist without the other.
+- duplicate: a redelivery of an accepted event; nothing else changes. It keeps
+  no payload and no event id of its own (the unique constraint belongs to the
+  original); its reason names the original's id.
+- rejected: refused before parsing or applying; size and SHA-256 only.
+- failed: a verified event whose records could not be written; it keeps the
+  redacted payload and its event id, so a redelivery or a Replay applies it again.
+
+The insert of the accepted row comes first and uses ON CONFLICT DO NOTHING:
+of two deliveries racing with one id, exactly one inserts and applies.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from crm_app.models import WebhookEvent
+from crm_app.models.base import utcnow
+from crm_app.services.errors import InvalidInput
+from crm_app.services.vault import current_keyring, get_api_key
+from crm_app.services.webhook_make import apply_make_event
+from crm_app.services.webhook_payloads import dump_payload
+from crm_app.services.webhook_records import insert_ignoring_conflict, run_core
+from crm_app.services.webhook_twilio import apply_twilio_event
+from crm_app.services.webhook_types import (
+    ACCEPTED,
+    DUPLICATE,
+    FAILED,
+    PROVIDERS,
+    REJECTED,
+    IncomingEvent,
+    IngestOutcome,
+    WebhookCredentials,
+)
+from crm_app.services.webhook_vapi import apply_vapi_event
+
+MAX_REASON = 500  # webhook_events.reason
+MAX_RESULT = 2000  # webhook_events.result
+_TABLE = WebhookEvent.__table__  # type: ignore[attr-defined]
+_UNIQUE = ["user_id", "provider", "event_id"]
+# The columns to set come with the parameters (status, result, reason, processed_at).
+_FINISH = sa.update(_TABLE).where(
+    _TABLE.c.user_id == sa.bindparam("row_user_id", type_=sa.Uuid),
+    _TABLE.c.id == sa.bindparam("row_id", type_=sa.Uuid),
+)
+APPLIERS: dict[str, Callable[..., dict[str, Any]]] = {
+    "vapi": apply_vapi_event,
+    "twilio": apply_twilio_event,
+    "make": apply_make_event,
+}
+# The vault services holding each provider's secrets: (primary, HMAC).
+CREDENTIAL_SERVICES = {
+    "vapi": ("vapi", "vapi_hmac"),
+    "twilio": ("twilio", None),
+    "make": ("make", None),
+}
+
+
+@dataclass(frozen=True)
+class ReplayOutcome:
+    """What a replay did: applied (the row is now accepted) or not, and why."""
+
+    applied: bool
+    reason: str
+    result: dict[str, Any]
+
+
+def load_webhook_credentials(
+    *, session: Session, user_id: uuid.UUID, provider: str
+) -> WebhookCredentials:
+    """The user's stored secrets for a provider's webhooks (None where none is stored)."""
+    primary, second = CREDENTIAL_SERVICES[provider]
+    keyring = current_keyring()  # once: it derives its sub-keys anew each time
+    return WebhookCredentials(
+        primary=get_api_key(session=session, user_id=user_id, service=primary, keyring=keyring),
+        hmac=(
+            get_api_key(session=session, user_id=user_id, service=second, keyring=keyring)
+            if second
+            else None
+        ),
+    )
+
+
+def _reason(text: str) -> str:
+    return text[:MAX_REASON]
+
+
+def _result_text(result: dict[str, Any]) -> str:
+    """The result as stored: JSON that fits its column (long tool answers are cut, marked so)."""
+    encoded = json.dumps(result, ensure_ascii=False, separators=(",", ":"), default=str)
+    if len(encoded) <= MAX_RESULT:
+        return encoded
+    short = {key: value for key, value in result.items() if key != "results"}
+    return json.dumps({**short, "truncated": True}, default=str)[:MAX_RESULT]
+
+
+def _row(user_id: uuid.UUID, **values: Any) -> dict[str, Any]:
+    """Every column of a new webhook_events row (a Core insert applies no model defaults)."""
+    row = {
+        "id": uuid.uuid4(),
+        "user_id": user_id,
+        "event_id": None,
+        "event_type": "",
+        "reason": "",
+        "payload": None,
+        "payload_size": 0,
+        "payload_sha256": "",
+        "result": "",
+        "received_at": utcnow(),
+        "processed_at": None,
+    }
+    row.update(values)
+    return row
+
+
+def record_rejected_webhook(
+    *,
+    session: Session,
+    user_id: uuid.UUID,
+    provider: str,
+    reason: str,
+    size: int,
+    sha256: str,
+    received_at: datetime,
+) -> uuid.UUID:
+    """Audit a refused request: why, how big, its hash; never its payload."""
+    values = _row(
+        user_id,
+        provider=provider,
+        status=REJECTED,
+        reason=_reason(reason),
+        payload_size=size,
+        payload_sha256=sha256,
+        received_at=received_at,
+        processed_at=utcnow(),
+    )
+    session.exec(_TABLE.insert().values(**values))  # type: ignore[call-overload]
+    return values["id"]
+
+
+def _event_values(user_id: uuid.UUID, event: IncomingEvent, received_at: datetime) -> dict:
+    return _row(
+        user_id,
+        provider=event.provider,
+        event_id=event.event_id,
+        event_type=event.event_type[:100],
+        payload=dump_payload(event.payload),
+        payload_size=event.size,
+        payload_sha256=event.sha256,
+        received_at=received_at,
+    )
+
+
+def _find(session: Session, user_id: uuid.UUID, provider: str, event_id: str) -> WebhookEvent:
+    statement = (
+        select(WebhookEvent)
+        .where(
+            WebhookEvent.user_id == user_id,
+            WebhookEvent.provider == provider,
+            WebhookEvent.event_id == event_id,
+        )
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return session.exec(statement).one()
+
+
+def _apply(session: Session, user_id: uuid.UUID, event: IncomingEvent) -> dict[str, Any]:
+    return APPLIERS[event.provider](session=session, user_id=user_id, event=event)
+
+
+def ingest_webhook_event(
+    *, session: Session, user_id: uuid.UUID, event: IncomingEvent, received_at: datetime
+) -> IngestOutcome:
+    """Audit a verified event and apply it, in the caller's unit of work; a redelivery is a no-op.
+
+    Errors from applying (InvalidInput and anything else) propagate: the caller
+    rolls the unit of work back and records the failure with record_failed_webhook.
+    """
+    values = _event_values(user_id, event, received_at)
+    values["status"] = ACCEPTED
+    if insert_ignoring_conflict(session, _TABLE, values, _UNIQUE):
+        result = _apply(session, user_id, event)
+        _finish(session, user_id, values["id"], result, reason="")
+        return IngestOutcome(ACCEPTED, values["id"], event.event_id, event.event_type, result)
+    original = _find(session, user_id, event.provider, event.event_id)
+    if original.status == FAILED:  # the provider retried an event that failed: try again
+        result = _apply(session, user_id, event)
+        _finish(session, user_id, original.id, result, reason="applied on redelivery")
+        return IngestOutcome(ACCEPTED, original.id, event.event_id, event.event_type, result)
+    duplicate = _row(
+        user_id,
+        provider=event.provider,
+        event_type=event.event_type[:100],
+        status=DUPLICATE,
+        reason=_reason(f"duplicate of {event.event_id}"),
+        payload_size=event.size,
+        payload_sha256=event.sha256,
+        received_at=received_at,
+        processed_at=utcnow(),
+    )
+    session.exec(_TABLE.insert().values(**duplicate))  # type: ignore[call-overload]
+    previous = _stored_result(original.result)
+    return IngestOutcome(DUPLICATE, duplicate["id"], event.event_id, event.event_type, previous)
+
+
+def _stored_result(text: str) -> dict[str, Any]:
+    try:
+        result = json.loads(text) if text else {}
+    except ValueError:
+        return {}
+    return result if isinstance(result, dict) else {}
+
+
+def _finish(
+    session: Session, user_id: uuid.UUID, row_id: uuid.UUID, result: dict[str, Any], reason: str
+) -> None:
+    values = {"status": ACCEPTED, "result": _result_text(result), "reason": reason}
+    run_core(
+        session,
+        _FINISH,
+        {**values, "processed_at": utcnow(), "row_user_id": user_id, "row_id": row_id},
+    )
+
+
+def record_failed_webhook(
+    *,
+    session: Session,
+    user_id: uuid.UUID,
+    event: IncomingEvent,
+    reason: str,
+    received_at: datetime,
+) -> uuid.UUID:
+    """Audit a verified event that could not be applied, with its payload, for a later replay."""
+    values = _event_values(user_id, event, received_at)
+    values.update(status=FAILED, reason=_reason(reason), processed_at=utcnow())
+    if insert_ignoring_conflict(session, _TABLE, values, _UNIQUE):
+        return values["id"]
+    original = _find(session, user_id, event.provider, event.event_id)
+    if original.status == FAILED:  # a redelivery failed again: the newest reason wins
+        original.reason, original.processed_at = values["reason"], values["processed_at"]
+        session.add(original)
+        session.flush()
+        return original.id
+    # Accepted meanwhile by a concurrent delivery: this attempt is kept, without the id.
+    values.update(id=uuid.uuid4(), event_id=None)
+    values["reason"] = _reason(f"{reason} (event {event.event_id})")
+    session.exec(_TABLE.insert().values(**values))  # type: ignore[call-overload]
+    return values["id"]
+
+
+def replay_webhook_event(
+    *, session: Session, user_id: uuid.UUID, event_id: uuid.UUID
+) -> ReplayOutcome | None:
+    """Apply the stored (redacted) payload of the user's failed event again; None if not theirs.
+
+    Applying is idempotent: the records are keyed by the provider's ids. When
+    it fails again, nothing it began is kept (a savepoint) and the row keeps
+    status failed with the new reason.
+    """
+    row = session.exec(
+        select(WebhookEvent)
+        .where(WebhookEvent.user_id == user_id, WebhookEvent.id == event_id)
+        .with_for_update()
+    ).first()
+    if row is None:
+        return None
+    if row.status != FAILED or row.payload is None or row.provider not in PROVIDERS:
+        return ReplayOutcome(False, "only failed events can be replayed", {})
+    event = IncomingEvent(
+        provider=row.provider,
+        event_id=row.event_id or "",
+        event_type=row.event_type,
+        payload=json.loads(row.payload),
+        size=row.payload_size,
+        sha256=row.payload_sha256,
+    )
+    try:
+        with session.begin_nested():
+            result = _apply(session, user_id, event)
+    except InvalidInput as error:
+        row.reason, row.processed_at = _reason(f"replay failed: {error}"), utcnow()
+        session.add(row)
+        session.flush()
+        return ReplayOutcome(False, row.reason, {})
+    _finish(session, user_id, row.id, result, reason="replayed")
+    return ReplayOutcome(True, "replayed", result)

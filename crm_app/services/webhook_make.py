@@ -1,0 +1,192 @@
+"""Make.com events applied to the CRM (the contract: docs/make-events.md).
+
+- `lead.upsert`: the lead named by `data.id`, else the newest with the same
+  phone, else with the same email, is updated; otherwise a lead is created.
+- `contact.upsert`: the same for contacts (phone and email are unique per user).
+- `automation.run`: the run of `execution_id` is recorded (status, error,
+  duration), linked to the lead or contact the data names by id, phone or email.
+
+Fields go through the lead and contact services, which normalise phone
+numbers and emails; what they refuse makes the event fail with their message.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlmodel import Session, select
+
+from crm_app.core.config import get_settings
+from crm_app.models import Contact, ContactCreate, ContactUpdate, Lead, LeadCreate, LeadUpdate
+from crm_app.models.base import utcnow
+from crm_app.services.contacts import create_contact, update_contact
+from crm_app.services.errors import InvalidInput, normalize_email
+from crm_app.services.leads import create_lead, update_lead
+from crm_app.services.phones import normalize_phone
+from crm_app.services.webhook_fields import (
+    bounded_int,
+    identifier,
+    optional_text,
+    phone_number,
+    text,
+    timestamp,
+)
+from crm_app.services.webhook_records import claim_automation_log, input_model
+from crm_app.services.webhook_types import IncomingEvent
+
+LEAD_SOURCE = "make"
+RUN_STATUSES = ("success", "error", "warning")
+LEAD_FIELDS = {"name": 200, "phone": 60, "email": 320, "status": 20, "source": 50, "notes": 10_000}
+CONTACT_FIELDS = {"name": 200, "phone": 60, "email": 320, "company": 200, "notes": 10_000}
+
+
+def apply_make_event(
+    *, session: Session, user_id: uuid.UUID, event: IncomingEvent
+) -> dict[str, Any]:
+    """Apply one Make.com event for the user; returns what it created or changed."""
+    body = event.payload
+    data = body.get("data") if isinstance(body.get("data"), dict) else {}
+    if event.event_type == "lead.upsert":
+        return _upsert_lead(session, user_id, data)
+    if event.event_type == "contact.upsert":
+        return _upsert_contact(session, user_id, data)
+    if event.event_type == "automation.run":
+        return _automation_run(session, user_id, body, data)
+    return {"ignored": True}
+
+
+def _fields(data: dict[str, Any], limits: dict[str, int]) -> dict[str, Any]:
+    """The given fields as text; absent and null ones are left out (and left unchanged).
+
+    A phone number is normalised here (InvalidInput if it is not one), since
+    the input models would refuse a long but valid way of writing it.
+    """
+    fields: dict[str, Any] = {
+        name: text(data[name], limit)
+        for name, limit in limits.items()
+        if data.get(name) is not None
+    }
+    if fields.get("phone"):
+        fields["phone"] = normalize_phone(fields["phone"], get_settings().default_phone_region)
+    return fields
+
+
+def _uuid(value: Any) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value)) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def _email(value: Any) -> str | None:
+    try:
+        return normalize_email(optional_text(value, 320))
+    except ValueError:
+        return None
+
+
+def _find(
+    session: Session, user_id: uuid.UUID, model: Any, data: dict[str, Any], id_key: str = "id"
+) -> Any:
+    """The user's row named by id, else the newest with the data's phone, else its email."""
+    conditions = []
+    row_id = _uuid(data.get(id_key))
+    if row_id is not None:
+        conditions.append(model.id == row_id)
+    phone = phone_number(data.get("phone"))
+    if phone is not None:
+        conditions.append(model.phone == phone)
+    email = _email(data.get("email"))
+    if email is not None:
+        conditions.append(model.email == email)
+    for condition in conditions:
+        row = session.exec(
+            select(model)
+            .where(model.user_id == user_id, condition)
+            .order_by(model.created_at.desc(), model.id.desc())
+            .limit(1)
+        ).first()
+        if row is not None:
+            return row
+    return None
+
+
+def _upsert_lead(session: Session, user_id: uuid.UUID, data: dict[str, Any]) -> dict[str, Any]:
+    fields = _fields(data, LEAD_FIELDS)
+    lead = _find(session, user_id, Lead, data)
+    if lead is not None:
+        update_lead(
+            session=session,
+            user_id=user_id,
+            lead_id=lead.id,
+            lead_in=input_model(LeadUpdate, fields),
+        )
+        return {"lead_id": str(lead.id), "created": []}
+    fields["source"] = fields.get("source") or LEAD_SOURCE
+    lead = create_lead(session=session, user_id=user_id, lead_in=input_model(LeadCreate, fields))
+    return {"lead_id": str(lead.id), "created": ["lead"]}
+
+
+def _upsert_contact(session: Session, user_id: uuid.UUID, data: dict[str, Any]) -> dict[str, Any]:
+    fields = _fields(data, CONTACT_FIELDS)
+    contact = _find(session, user_id, Contact, data)
+    if contact is not None:
+        update_contact(
+            session=session,
+            user_id=user_id,
+            contact_id=contact.id,
+            contact_in=input_model(ContactUpdate, fields),
+        )
+        return {"contact_id": str(contact.id), "created": []}
+    contact = create_contact(
+        session=session, user_id=user_id, contact_in=input_model(ContactCreate, fields)
+    )
+    return {"contact_id": str(contact.id), "created": ["contact"]}
+
+
+def _automation_run(
+    session: Session, user_id: uuid.UUID, body: dict[str, Any], data: dict[str, Any]
+) -> dict[str, Any]:
+    execution_id = identifier(body.get("execution_id"), 100)
+    if execution_id is None:
+        raise InvalidInput({"execution_id": "missing"})
+    status = (text(data.get("status"), 20) or "success").lower()
+    if status not in RUN_STATUSES:
+        raise InvalidInput({"data.status": f"one of {', '.join(RUN_STATUSES)}"})
+    run, created = claim_automation_log(session=session, user_id=user_id, execution_id=execution_id)
+    run.scenario_id = identifier(body.get("scenario_id"), 100) or run.scenario_id
+    run.scenario_name = text(data.get("scenario_name"), 200) or run.scenario_name
+    run.status = status
+    run.error = optional_text(data.get("error"), 10_000)
+    run.started_at = timestamp(data.get("started_at")) or run.started_at
+    run.finished_at = (
+        timestamp(data.get("finished_at")) or timestamp(body.get("occurred_at")) or run.finished_at
+    )
+    run.duration_ms = bounded_int(data.get("duration_ms"))
+    started, finished = run.started_at, run.finished_at
+    if run.duration_ms is None and started and finished and finished >= started:
+        run.duration_ms = bounded_int(int((finished - started).total_seconds() * 1000))
+    _link_run(session, user_id, run, data)
+    run.updated_at = utcnow()
+    session.add(run)
+    session.flush()
+    result: dict[str, Any] = {"automation_log_id": str(run.id)}
+    result["created"] = ["automation_log"] if created else []
+    for key in ("lead_id", "contact_id"):
+        if getattr(run, key):
+            result[key] = str(getattr(run, key))
+    return result
+
+
+def _link_run(session: Session, user_id: uuid.UUID, run: Any, data: dict[str, Any]) -> None:
+    """Link the run to the user's lead or contact the data names (by id, phone or email)."""
+    contact = None
+    if data.get("contact_id") is not None or data.get("lead_id") is None:
+        contact = _find(session, user_id, Contact, data, id_key="contact_id")
+    if contact is not None:
+        run.contact_id, run.lead_id = contact.id, None
+        return
+    lead = _find(session, user_id, Lead, data, id_key="lead_id")
+    if lead is not None:
+        run.lead_id, run.contact_id = lead.id, None

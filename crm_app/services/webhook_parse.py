@@ -1,0 +1,254 @@
+"""From a verified delivery to an event: its id (for idempotency), its type and redacted payload.
+
+Only the shape is checked here (400 for a body that is not JSON or a form,
+415 for another content type, 422 for a missing or unusable field); what the
+fields mean is for the appliers. Event ids, unique per user and provider:
+
+- Vapi: "<call id>:<type>" (+ ":<status>" for status updates, + the tool call
+  ids for tool calls; other types add a hash of the body);
+- Twilio: "<CallSid>:<SequenceNumber>" for call status, the MessageSid for SMS;
+- Make.com: the `webhook-id` header, else "<execution_id>:<event>:<hash of data>".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from crm_app.services.webhook_fields import bounded_int, get_path, identifier, text
+from crm_app.services.webhook_payloads import load_json, redact
+from crm_app.services.webhook_types import (
+    Delivery,
+    IncomingEvent,
+    WebhookCredentials,
+    WebhookRejected,
+)
+from crm_app.services.webhook_verify import (
+    TwilioParams,
+    twilio_params,
+    verify_make,
+    verify_twilio,
+    verify_vapi,
+)
+
+MAX_EVENT_ID_LENGTH = 200  # webhook_events.event_id
+MAX_TYPE_LENGTH = 100  # webhook_events.event_type
+MAX_ID_LENGTH = 100  # call and execution ids (call_logs, automation_logs)
+MAX_TOOL_CALLS = 20
+JSON_TYPES = ("application/json", "text/json")
+FORM_TYPE = "application/x-www-form-urlencoded"
+
+VAPI_END_OF_CALL = "end-of-call-report"
+VAPI_STATUS_UPDATE = "status-update"
+VAPI_TOOL_CALLS = "tool-calls"
+TWILIO_CALL_STATUS = "call.status"
+TWILIO_SMS_RECEIVED = "sms.received"
+TWILIO_SMS_STATUS = "sms.status"
+MAKE_EVENTS = ("lead.upsert", "contact.upsert", "automation.run")
+
+
+def bounded_event_id(raw: str) -> str:
+    """The id as is when it fits the column, else a prefix plus a hash of the whole."""
+    if len(raw) <= MAX_EVENT_ID_LENGTH:
+        return raw
+    return f"{raw[:130]}~{hashlib.sha256(raw.encode()).hexdigest()}"
+
+
+def _json_object(delivery: Delivery) -> dict[str, Any]:
+    content_type = delivery.content_type
+    if content_type and content_type not in JSON_TYPES and not content_type.endswith("+json"):
+        raise WebhookRejected(415, "expected application/json")
+    data = load_json(delivery.body)
+    if not isinstance(data, dict):
+        raise WebhookRejected(422, "expected a JSON object")
+    return data
+
+
+def _event(delivery: Delivery, event_id: str, event_type: str, payload: dict) -> IncomingEvent:
+    return IncomingEvent(
+        provider=delivery.provider,
+        event_id=bounded_event_id(event_id),
+        event_type=event_type,
+        payload=payload,
+        size=delivery.size,
+        sha256=delivery.sha256,
+    )
+
+
+# --- Vapi
+
+
+def parse_vapi(delivery: Delivery, known_secrets: Iterable[str] = ()) -> IncomingEvent:
+    """A Vapi server message: {"message": {"type": ..., "call": {"id": ...}, ...}}."""
+    payload = redact(_json_object(delivery), known_secrets)
+    message = payload.get("message")
+    if not isinstance(message, dict):
+        raise WebhookRejected(422, "missing field: message")
+    event_type = text(message.get("type"), MAX_TYPE_LENGTH)
+    if not event_type:
+        raise WebhookRejected(422, "missing field: message.type")
+    call_id = identifier(get_path(message, "call", "id"), MAX_ID_LENGTH)
+    if event_type == VAPI_END_OF_CALL:
+        event_id = f"{_required(call_id, 'message.call.id')}:{event_type}"
+    elif event_type == VAPI_STATUS_UPDATE:
+        status = text(message.get("status"), 30)
+        if not status:
+            raise WebhookRejected(422, "missing field: message.status")
+        event_id = f"{_required(call_id, 'message.call.id')}:{event_type}:{status}"
+    elif event_type == VAPI_TOOL_CALLS:
+        calls = vapi_tool_calls(message)
+        if not calls:
+            raise WebhookRejected(422, "missing field: message.toolCallList")
+        ids = ",".join(call["id"] for call in calls)
+        event_id = f"{call_id or '-'}:{event_type}:{ids}"
+    else:
+        # Audited and ignored: the body's hash tells one delivery from another.
+        event_id = f"{call_id or '-'}:{event_type}:{delivery.sha256[:32]}"
+    return _event(delivery, event_id, event_type, payload)
+
+
+def _required(value: str | None, name: str) -> str:
+    if not value:
+        raise WebhookRejected(422, f"missing or invalid field: {name}")
+    return value
+
+
+def vapi_tool_calls(message: dict[str, Any]) -> list[dict[str, Any]]:
+    """The tool calls of a tool-calls message: id, name and arguments (an object) of each.
+
+    Vapi sends them as `toolCallList` and again inside `toolWithToolCallList`;
+    either is enough. Raises WebhookRejected(422) for more than MAX_TOOL_CALLS
+    or an id that is missing or too long.
+    """
+    raw = message.get("toolCallList")
+    if not isinstance(raw, list):
+        nested = message.get("toolWithToolCallList")
+        raw = [get_path(item, "toolCall") for item in nested] if isinstance(nested, list) else []
+    if len(raw) > MAX_TOOL_CALLS:
+        raise WebhookRejected(422, f"more than {MAX_TOOL_CALLS} tool calls")
+    calls, seen = [], set()
+    for item in raw:
+        call_id = identifier(get_path(item, "id"), MAX_ID_LENGTH)
+        if call_id is None:
+            raise WebhookRejected(422, "missing or invalid field: toolCallList[].id")
+        if call_id in seen:
+            continue
+        seen.add(call_id)
+        function = get_path(item, "function") or {}
+        calls.append(
+            {
+                "id": call_id,
+                "name": text(get_path(function, "name"), 100),
+                "arguments": _arguments(get_path(function, "arguments")),
+            }
+        )
+    return calls
+
+
+def _arguments(value: Any) -> dict[str, Any]:
+    """Tool arguments arrive as an object or as a JSON string of one."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except (ValueError, RecursionError):
+            return {}
+    return value if isinstance(value, dict) else {}
+
+
+# --- Twilio
+
+
+def parse_twilio(
+    delivery: Delivery, params: dict[str, list[str]], known_secrets: Iterable[str] = ()
+) -> IncomingEvent:
+    """A voice status callback (CallSid, CallStatus, SequenceNumber) or an SMS (MessageSid)."""
+    if delivery.content_type != FORM_TYPE:
+        raise WebhookRejected(415, f"expected {FORM_TYPE}")
+    flat = {name: values[0] if len(values) == 1 else values for name, values in params.items()}
+    payload = redact(flat, known_secrets)
+
+    def first(name: str) -> Any:
+        value = payload.get(name)
+        return value[0] if isinstance(value, list) else value
+
+    message_sid = identifier(first("MessageSid") or first("SmsSid"), MAX_ID_LENGTH)
+    call_sid = identifier(first("CallSid"), MAX_ID_LENGTH)
+    if message_sid:
+        if "Body" in payload:
+            return _event(delivery, message_sid, TWILIO_SMS_RECEIVED, payload)
+        status = text(first("MessageStatus") or first("SmsStatus"), 30) or "-"
+        return _event(delivery, f"{message_sid}:{status}", TWILIO_SMS_STATUS, payload)
+    if call_sid:
+        status = text(first("CallStatus"), 30)
+        if not status:
+            raise WebhookRejected(422, "missing field: CallStatus")
+        sequence = bounded_int(first("SequenceNumber"))
+        suffix = str(sequence) if sequence is not None else status
+        return _event(delivery, f"{call_sid}:{suffix}", TWILIO_CALL_STATUS, payload)
+    raise WebhookRejected(422, "missing field: CallSid or MessageSid")
+
+
+# --- Make.com
+
+
+def parse_make(delivery: Delivery, known_secrets: Iterable[str] = ()) -> IncomingEvent:
+    """The documented contract: {"event", "scenario_id", "execution_id", "occurred_at", "data"}."""
+    payload = redact(_json_object(delivery), known_secrets)
+    event_type = payload.get("event")
+    if not isinstance(event_type, str) or not event_type:
+        raise WebhookRejected(422, "missing field: event")
+    if event_type not in MAKE_EVENTS:
+        raise WebhookRejected(422, f"unknown event type (expected one of {', '.join(MAKE_EVENTS)})")
+    data = payload.get("data")
+    if not isinstance(data, dict):
+        raise WebhookRejected(422, "missing field: data (an object)")
+    execution_id = payload.get("execution_id")
+    if execution_id is not None and identifier(execution_id, MAX_ID_LENGTH) is None:
+        raise WebhookRejected(422, "invalid field: execution_id")
+    execution_id = identifier(execution_id, MAX_ID_LENGTH)
+    if event_type == "automation.run" and execution_id is None:
+        raise WebhookRejected(422, "missing field: execution_id")
+    scenario_id = payload.get("scenario_id")
+    if scenario_id is not None and identifier(scenario_id, MAX_ID_LENGTH) is None:
+        raise WebhookRejected(422, "invalid field: scenario_id")
+    message_id = identifier(delivery.headers.get("webhook-id"), MAX_EVENT_ID_LENGTH)
+    if message_id:
+        event_id = message_id
+    else:
+        canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        digest = hashlib.sha256(canonical.encode()).hexdigest()[:32]
+        event_id = f"{execution_id or '-'}:{event_type}:{digest}"
+    return _event(delivery, event_id, event_type, payload)
+
+
+# --- Verification, then parsing: the order every route follows
+
+
+def verify_and_parse(delivery: Delivery, credentials: WebhookCredentials) -> IncomingEvent:
+    """The event of a delivery signed with the user's secret; WebhookRejected otherwise."""
+    known = credentials.revealed()
+    if delivery.provider == "vapi":
+        verify_vapi(
+            headers=delivery.headers,
+            body=delivery.body,
+            server_secret=credentials.primary,
+            hmac_secret=credentials.hmac,
+        )
+        return parse_vapi(delivery, known)
+    if delivery.provider == "twilio":
+        # Twilio signs form fields; any other body is signed as no fields (then refused: 415).
+        is_form = delivery.content_type == FORM_TYPE
+        params = twilio_params(delivery.body) if is_form else TwilioParams()
+        verify_twilio(
+            headers=delivery.headers,
+            public_url=delivery.public_url,
+            params=params,
+            auth_token=credentials.primary,
+        )
+        return parse_twilio(delivery, params, known)
+    if delivery.provider == "make":
+        verify_make(headers=delivery.headers, body=delivery.body, secret=credentials.primary)
+        return parse_make(delivery, known)
+    raise WebhookRejected(404, "unknown provider")

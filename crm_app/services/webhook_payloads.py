@@ -1,0 +1,112 @@
+"""Webhook bodies: strict JSON, secrets redacted and text made storable before anything is kept.
+
+Providers put credentials inside their payloads (Vapi sends the Twilio
+account's auth token, API key and secret inside `phoneNumber`), so every
+payload is redacted before it is stored or shown: any key named like a token,
+secret, password or API key loses its value, and any secret of the user's
+that turns up elsewhere in a string is cut out too.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from crm_app.services.webhook_types import WebhookRejected
+
+REDACTED = "[redacted]"
+# Deeper than any real provider message; deeper structures are refused, not walked.
+MAX_DEPTH = 32
+# Parts of a key name (lower-cased, punctuation removed) that mark its value as secret.
+_SECRET_KEY_PARTS = (
+    "token",
+    "secret",
+    "password",
+    "passwd",
+    "apikey",
+    "privatekey",
+    "accesskey",
+    "authorization",
+    "credential",
+    "cookie",
+)
+_NOT_ALPHANUMERIC = re.compile(r"[^a-z0-9]")
+# Known secrets shorter than this are not searched for inside strings (too many false hits).
+_MIN_SECRET_LENGTH = 8
+
+
+def load_json(body: bytes) -> Any:
+    """The parsed body; WebhookRejected(400) for anything that is not strict UTF-8 JSON."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise WebhookRejected(400, "body is not UTF-8") from None
+    try:
+        # NaN and Infinity are not JSON; Python would accept them by default.
+        return json.loads(text, parse_constant=_refuse_constant)
+    except (ValueError, RecursionError):
+        # ValueError covers bad syntax and integers too long to convert.
+        raise WebhookRejected(400, "body is not valid JSON") from None
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def is_secret_key(key: str, value: Any) -> bool:
+    """Whether a payload key names a secret (token counts such as promptTokens do not)."""
+    name = _NOT_ALPHANUMERIC.sub("", key.lower())
+    matches = [part for part in _SECRET_KEY_PARTS if part in name]
+    if not matches:
+        return False
+    # "promptTokens": 812 is a count of tokens, not a credential: plural and a number.
+    is_number = isinstance(value, int | float) and not isinstance(value, bool)
+    return not (matches == ["token"] and "tokens" in name and is_number)
+
+
+def redact(value: Any, known_secrets: Iterable[str] = ()) -> Any:
+    """A copy of a parsed payload with secrets replaced by REDACTED and strings made storable.
+
+    Raises WebhookRejected(422) when the structure is nested deeper than MAX_DEPTH.
+    """
+    secrets = sorted({s for s in known_secrets if len(s) >= _MIN_SECRET_LENGTH}, key=len)
+    return _redact(value, secrets[::-1], 0)
+
+
+def _redact(value: Any, secrets: list[str], depth: int) -> Any:
+    if depth > MAX_DEPTH:
+        raise WebhookRejected(422, "payload is nested too deeply")
+    if isinstance(value, dict):
+        return {
+            storable_text(key): REDACTED
+            if is_secret_key(key, item)
+            else _redact(item, secrets, depth + 1)
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [_redact(item, secrets, depth + 1) for item in value]
+    if isinstance(value, str):
+        text = storable_text(value)
+        for secret in secrets:
+            if secret in text:
+                text = text.replace(secret, REDACTED)
+        return text
+    return value
+
+
+def storable_text(value: str) -> str:
+    """The string without NUL characters or lone surrogates, which no database column takes."""
+    if "\x00" in value:
+        value = value.replace("\x00", "")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        value = value.encode("utf-8", "replace").decode("utf-8")
+    return value
+
+
+def dump_payload(payload: Any) -> str:
+    """The redacted payload as stored: compact JSON, non-ASCII kept readable."""
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))

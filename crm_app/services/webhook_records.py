@@ -1,0 +1,216 @@
+"""What webhooks write into the CRM: people found by number, and rows claimed once per key.
+
+Providers deliver concurrently and twice. Rows keyed by a provider's id (a
+call, an automation run) are claimed with INSERT ... ON CONFLICT DO NOTHING
+and then locked, so two deliveries racing for one call both end up updating
+the same row instead of one of them failing on the unique constraint.
+"""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import pydantic
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, SQLModel, select
+
+from crm_app.models import AutomationLog, CallLog, Contact, Lead, LeadCreate
+from crm_app.services.errors import InvalidInput
+from crm_app.services.leads import create_lead
+
+Row = TypeVar("Row", bound=SQLModel)
+Model = TypeVar("Model", bound=SQLModel)
+
+
+def input_model(model: type[Model], fields: dict[str, Any]) -> Model:
+    """LeadCreate, ContactUpdate... from a payload's fields; InvalidInput naming what is wrong.
+
+    The input models check lengths themselves: without this, a too-long field
+    would surface as pydantic's ValidationError instead of the services' error.
+    """
+    try:
+        return model(**fields)
+    except pydantic.ValidationError as error:
+        problems = {
+            ".".join(str(part) for part in item["loc"]) or "data": item["msg"]
+            for item in error.errors()
+        }
+        raise InvalidInput(problems) from None
+
+
+@dataclass(frozen=True)
+class Person:
+    """A lead or a contact, as a webhook links to it."""
+
+    kind: str  # "lead" | "contact"
+    id: uuid.UUID
+    name: str
+    status: str  # the lead's pipeline status; "customer" for a contact
+
+    @property
+    def links(self) -> dict[str, uuid.UUID]:
+        """The foreign-key columns pointing at this person."""
+        return {"lead_id": self.id} if self.kind == "lead" else {"contact_id": self.id}
+
+    def link(self, row: Any) -> None:
+        """Point a call log or automation log at this person (and only at this person)."""
+        row.lead_id = self.id if self.kind == "lead" else None
+        row.contact_id = self.id if self.kind == "contact" else None
+
+
+def run_core(session: Session, statement: sa.Executable, params: dict[str, Any]) -> Any:
+    """Execute a prebuilt Core statement with these parameters in the session's unit of work.
+
+    On the session's connection, not through the ORM, and built once at import
+    with bind parameters, so SQLAlchemy compiles it once: per statement this
+    costs about a third of the CPU of a query built and run through the ORM
+    each time, and webhooks run about ten per request (docs/performance.md).
+    Pending ORM changes are flushed first, as the session would before a query.
+    """
+    session.flush()
+    return session.connection().execute(statement, params)
+
+
+@functools.cache
+def _insert_ignoring(table: sa.Table, conflict_columns: tuple[str, ...], dialect: str) -> Any:
+    module = postgresql if dialect == "postgresql" else sqlite
+    return (
+        module.insert(table)
+        .on_conflict_do_nothing(index_elements=list(conflict_columns))
+        # RETURNING rather than rowcount, which drivers need not report for an INSERT.
+        .returning(table.c.id)
+    )
+
+
+def insert_ignoring_conflict(
+    session: Session, table: sa.Table, values: dict[str, Any], conflict_columns: list[str]
+) -> bool:
+    """INSERT ... ON CONFLICT (columns) DO NOTHING; True when the row was inserted."""
+    dialect = session.get_bind().dialect.name
+    statement = _insert_ignoring(table, tuple(conflict_columns), dialect)
+    return run_core(session, statement, values).first() is not None
+
+
+def _claim(
+    session: Session, model: type[Row], user_id: uuid.UUID, keys: dict[str, Any]
+) -> tuple[Row, bool]:
+    """The user's row with these unique keys, locked for this unit of work; (row, created)."""
+    conditions = [model.user_id == user_id]  # type: ignore[attr-defined]
+    conditions += [getattr(model, name) == value for name, value in keys.items()]
+    statement = select(model).where(*conditions).with_for_update()
+    row = session.exec(statement).first()
+    if row is not None:
+        return row, False
+    # Built as a model first so that every column gets its default.
+    fresh = model(user_id=user_id, **keys)
+    table = model.__table__  # type: ignore[attr-defined]
+    values = {column.name: getattr(fresh, column.key) for column in table.columns}
+    created = insert_ignoring_conflict(session, table, values, ["user_id", *keys])
+    row = session.exec(statement.execution_options(populate_existing=True)).one()
+    return row, created
+
+
+def claim_call_log(
+    *, session: Session, user_id: uuid.UUID, provider: str, external_call_id: str
+) -> tuple[CallLog, bool]:
+    """The user's call log for a provider's call id, created if new; (row, created)."""
+    keys = {"provider": provider, "external_call_id": external_call_id}
+    return _claim(session, CallLog, user_id, keys)
+
+
+def claim_automation_log(
+    *, session: Session, user_id: uuid.UUID, execution_id: str
+) -> tuple[AutomationLog, bool]:
+    """The user's automation log for a Make.com execution id, created if new; (row, created)."""
+    return _claim(session, AutomationLog, user_id, {"execution_id": execution_id})
+
+
+def _person_by_phone_query() -> sa.Select:
+    """The user's contact with a number, else their newest lead with it: one round trip."""
+    user_id, phone = sa.bindparam("user_id", type_=sa.Uuid), sa.bindparam("phone")
+    contact = (
+        sa.select(
+            sa.literal_column("0").label("rank"),
+            sa.literal_column("'contact'").label("kind"),
+            Contact.id,
+            Contact.name,
+            sa.literal_column("'customer'").label("status"),
+        )
+        .where(Contact.user_id == user_id, Contact.phone == phone)
+        .limit(1)
+        .subquery()
+    )
+    lead = (
+        sa.select(
+            sa.literal_column("1").label("rank"),
+            sa.literal_column("'lead'").label("kind"),
+            Lead.id,
+            Lead.name,
+            Lead.status,
+        )
+        .where(Lead.user_id == user_id, Lead.phone == phone)
+        .order_by(Lead.created_at.desc(), Lead.id.desc())
+        .limit(1)
+        .subquery()
+    )
+    either = sa.union_all(sa.select(contact), sa.select(lead)).subquery()
+    return (
+        sa.select(either.c.kind, either.c.id, either.c.name, either.c.status)
+        .order_by(either.c.rank)
+        .limit(1)
+    )
+
+
+_PERSON_BY_PHONE = _person_by_phone_query()
+_LOCK_NUMBER = sa.select(
+    sa.func.pg_advisory_xact_lock(sa.func.hashtextextended(sa.bindparam("key", type_=sa.Text), 0))
+)
+
+
+def find_person_by_phone(*, session: Session, user_id: uuid.UUID, phone: str) -> Person | None:
+    """The user's contact with this E.164 number, else their newest lead with it, else None."""
+    row = run_core(session, _PERSON_BY_PHONE, {"user_id": user_id, "phone": phone}).first()
+    return Person(row.kind, row.id, row.name, row.status) if row is not None else None
+
+
+def person_for_number(
+    *, session: Session, user_id: uuid.UUID, phone: str, name: str, source: str
+) -> tuple[Person, bool]:
+    """The user's contact or lead with this number, else a new lead; (person, created)."""
+    _lock_number(session, user_id, phone)
+    person = find_person_by_phone(session=session, user_id=user_id, phone=phone)
+    if person is not None:
+        return person, False
+    lead = create_lead(
+        session=session,
+        user_id=user_id,
+        lead_in=input_model(LeadCreate, {"name": name or phone, "phone": phone, "source": source}),
+    )
+    return Person("lead", lead.id, lead.name, lead.status), True
+
+
+def _lock_number(session: Session, user_id: uuid.UUID, phone: str) -> None:
+    """On Postgres, serialise lead creation per user and number until the unit of work ends.
+
+    Two calls from a new number arriving at once would otherwise both find no
+    lead and create one each. (SQLite already serialises every writer.)
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    run_core(session, _LOCK_NUMBER, {"key": f"{user_id}:{phone}"})
+
+
+def last_call_summary(*, session: Session, user_id: uuid.UUID, person: Person) -> str:
+    """The summary of the newest call with a summary linked to this person ("" if none)."""
+    link = CallLog.lead_id if person.kind == "lead" else CallLog.contact_id
+    summary = session.exec(
+        select(CallLog.summary)
+        .where(CallLog.user_id == user_id, link == person.id, CallLog.summary != "")
+        .order_by(CallLog.created_at.desc(), CallLog.id.desc())
+        .limit(1)
+    ).first()
+    return summary or ""

@@ -1,0 +1,141 @@
+"""Twilio callbacks applied to the CRM: voice call status, and inbound SMS on a timeline.
+
+Twilio does not promise to deliver status callbacks in order, so a call log
+keeps the status of the highest `SequenceNumber` seen, whatever arrived last;
+details that only some callbacks carry (duration, recording) are kept from
+whichever brings them. An inbound SMS becomes an "sms_in" activity on the
+contact or lead with the sender's number (a new lead with source "sms" if
+there is none).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from sqlmodel import Session
+
+from crm_app.models import Activity
+from crm_app.models.base import utcnow
+from crm_app.services.errors import InvalidInput
+from crm_app.services.webhook_fields import (
+    bounded_int,
+    http_url,
+    phone_number,
+    short_number,
+    text,
+    timestamp,
+)
+from crm_app.services.webhook_parse import TWILIO_CALL_STATUS, TWILIO_SMS_RECEIVED
+from crm_app.services.webhook_records import (
+    claim_call_log,
+    find_person_by_phone,
+    person_for_number,
+)
+from crm_app.services.webhook_types import IncomingEvent
+
+PROVIDER = "twilio"
+SMS_LEAD_SOURCE = "sms"
+SMS_IN = "sms_in"
+ANSWERED = ("in-progress", "answered")
+FINISHED = ("completed", "busy", "failed", "no-answer", "canceled")
+MAX_SMS_BODY = 10_000
+
+
+def apply_twilio_event(
+    *, session: Session, user_id: uuid.UUID, event: IncomingEvent
+) -> dict[str, Any]:
+    """Apply one Twilio callback for the user; returns what it created or changed."""
+    fields = event.payload
+
+    def first(name: str) -> Any:
+        value = fields.get(name)
+        return value[0] if isinstance(value, list) else value
+
+    if event.event_type == TWILIO_CALL_STATUS:
+        return _call_status(session, user_id, first)
+    if event.event_type == TWILIO_SMS_RECEIVED:
+        return _inbound_sms(session, user_id, first)
+    return {"ignored": True}
+
+
+def _call_status(session: Session, user_id: uuid.UUID, first: Any) -> dict[str, Any]:
+    call_sid = text(first("CallSid"), 100)
+    if not call_sid:
+        raise InvalidInput({"CallSid": "missing"})
+    status = text(first("CallStatus"), 30)
+    sequence = bounded_int(first("SequenceNumber"))
+    inbound = text(first("Direction"), 30).startswith("inbound") or not first("Direction")
+    log, created = claim_call_log(
+        session=session, user_id=user_id, provider=PROVIDER, external_call_id=call_sid
+    )
+    if created:
+        log.direction = "inbound" if inbound else "outbound"
+        log.from_number, log.to_number = short_number(first("From")), short_number(first("To"))
+        log.customer_number = phone_number(first("From") if inbound else first("To"))
+        log.customer_name = text(first("CallerName"), 200) if inbound else ""
+    latest = log.last_sequence_number
+    if (
+        created
+        or (sequence is not None and (latest is None or sequence > latest))
+        or (sequence is None and latest is None)
+    ):
+        log.status = status
+        if sequence is not None:
+            log.last_sequence_number = sequence
+    _keep_details(log, first, status)
+    if log.customer_number and log.lead_id is None and log.contact_id is None:
+        person = find_person_by_phone(session=session, user_id=user_id, phone=log.customer_number)
+        if person is not None:
+            person.link(log)
+    log.updated_at = utcnow()
+    session.add(log)
+    session.flush()
+    result: dict[str, Any] = {"call_log_id": str(log.id), "status": log.status}
+    result["created"] = ["call_log"] if created else []
+    return result
+
+
+def _keep_details(log: Any, first: Any, status: str) -> None:
+    """Duration, recording and times, from whichever callback carries them."""
+    duration = bounded_int(first("CallDuration"))
+    if duration is not None:
+        log.duration_seconds = duration
+    recording = http_url(first("RecordingUrl"))
+    if recording:
+        log.recording_url = recording
+    moment = timestamp(first("Timestamp"))
+    if moment is not None and status in ANSWERED and log.started_at is None:
+        log.started_at = moment
+    if moment is not None and status in FINISHED and log.ended_at is None:
+        log.ended_at = moment
+    if log.ended_at and log.duration_seconds and log.started_at is None:
+        log.started_at = log.ended_at - timedelta(seconds=log.duration_seconds)
+
+
+def _inbound_sms(session: Session, user_id: uuid.UUID, first: Any) -> dict[str, Any]:
+    sender = phone_number(first("From"))
+    if sender is None:
+        raise InvalidInput({"From": "the sender is not a phone number"})
+    person, created = person_for_number(
+        session=session, user_id=user_id, phone=sender, name="", source=SMS_LEAD_SOURCE
+    )
+    body = text(first("Body"), MAX_SMS_BODY)
+    media = bounded_int(first("NumMedia"), 0, 100) or 0
+    if media:
+        body = f"{body}\n[{media} media attachment{'s' if media > 1 else ''}]".strip()
+    activity = Activity(
+        user_id=user_id,
+        kind=SMS_IN,
+        body=body,
+        external_id=text(first("MessageSid") or first("SmsSid"), 100) or None,
+        occurred_at=utcnow(),
+        **person.links,
+    )
+    session.add(activity)
+    session.flush()
+    result: dict[str, Any] = {"activity_id": str(activity.id)}
+    result.update({key: str(value) for key, value in person.links.items()})
+    result["created"] = ["activity", "lead"] if created else ["activity"]
+    return result

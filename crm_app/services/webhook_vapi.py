@@ -1,0 +1,351 @@
+"""Vapi server messages applied to the CRM: call reports, status updates and tool calls.
+
+- `end-of-call-report` fills the call log (duration = endedAt - startedAt:
+  the message carries no duration) and links it to the contact or lead with
+  the customer's number, creating a lead with source "voice" if there is none.
+- `status-update` creates or moves the call log's status forward (never back:
+  a late "in-progress" does not reopen an ended call).
+- `tool-calls` answers the two built-in tools, `lookup_contact` and
+  `create_lead` (definitions to paste into Vapi: docs/vapi-tools.md).
+- Any other type is audited and ignored.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from types import SimpleNamespace
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from crm_app.models import CallLog, LeadCreate
+from crm_app.models.base import utcnow
+from crm_app.services.errors import InvalidInput
+from crm_app.services.leads import create_lead
+from crm_app.services.webhook_fields import (
+    INT32_MAX,
+    get_path,
+    http_url,
+    money,
+    optional_text,
+    phone_number,
+    text,
+    timestamp,
+)
+from crm_app.services.webhook_parse import (
+    VAPI_END_OF_CALL,
+    VAPI_STATUS_UPDATE,
+    VAPI_TOOL_CALLS,
+    vapi_tool_calls,
+)
+from crm_app.services.webhook_records import (
+    Person,
+    claim_call_log,
+    find_person_by_phone,
+    input_model,
+    insert_ignoring_conflict,
+    last_call_summary,
+    person_for_number,
+    run_core,
+)
+from crm_app.services.webhook_types import IncomingEvent
+
+PROVIDER = "vapi"
+LEAD_SOURCE = "voice"
+# Vapi's call statuses in the order a call goes through them.
+CALL_STATUSES = ("scheduled", "queued", "ringing", "in-progress", "forwarding", "ended")
+_RANK = {status: rank for rank, status in enumerate(CALL_STATUSES)}
+MAX_TRANSCRIPT = 200_000
+MAX_SUMMARY = 20_000
+MAX_TOOL_RESULT = 1_000
+LOOKUP_CONTACT, CREATE_LEAD = "lookup_contact", "create_lead"
+_CALLS = CallLog.__table__  # type: ignore[attr-defined]
+_CALL_KEY = ["user_id", "provider", "external_call_id"]
+# The model's defaults for every other column, taken once from the model itself.
+_PER_CALL = ("id", "user_id", "provider", "external_call_id", "created_at", "updated_at")
+_TEMPLATE = CallLog(provider=PROVIDER, external_call_id="")
+_CALL_DEFAULTS = {
+    column.key: getattr(_TEMPLATE, column.key)
+    for column in _CALLS.columns
+    if column.key not in _PER_CALL
+}
+_LOCKED_CALL = (
+    sa.select(_CALLS.c.id, _CALLS.c.lead_id, _CALLS.c.contact_id)
+    .where(
+        _CALLS.c.user_id == sa.bindparam("user_id", type_=sa.Uuid),
+        _CALLS.c.provider == PROVIDER,
+        _CALLS.c.external_call_id == sa.bindparam("call_id"),
+    )
+    .with_for_update()
+)
+# What an end-of-call report says about a call, all of which it overwrites.
+_REPORT_COLUMNS = (
+    "direction",
+    "from_number",
+    "to_number",
+    "customer_number",
+    "customer_name",
+    "status",
+    "started_at",
+    "ended_at",
+    "duration_seconds",
+    "cost",
+    "ended_reason",
+    "summary",
+    "success_evaluation",
+    "transcript",
+    "recording_url",
+)
+
+
+def apply_vapi_event(
+    *, session: Session, user_id: uuid.UUID, event: IncomingEvent
+) -> dict[str, Any]:
+    """Apply one Vapi message for the user; returns what it created (and tool results)."""
+    message = event.payload.get("message") or {}
+    if event.event_type == VAPI_END_OF_CALL:
+        return _end_of_call(session, user_id, message)
+    if event.event_type == VAPI_STATUS_UPDATE:
+        return _status_update(session, user_id, message)
+    if event.event_type == VAPI_TOOL_CALLS:
+        return {"results": _tool_results(session, user_id, message)}
+    return {"ignored": True}
+
+
+def _call(session: Session, user_id: uuid.UUID, message: dict[str, Any]) -> tuple[CallLog, bool]:
+    call_id = _call_id(message)
+    log, created = claim_call_log(
+        session=session, user_id=user_id, provider=PROVIDER, external_call_id=call_id
+    )
+    if created:
+        _fill_parties(log, message)
+    return log, created
+
+
+def _customer(message: dict[str, Any]) -> dict[str, Any]:
+    customer = message.get("customer") or get_path(message, "call", "customer")
+    return customer if isinstance(customer, dict) else {}
+
+
+def _fill_parties(log: Any, message: dict[str, Any]) -> None:
+    """Direction and numbers from the call: the customer on one side, our number on the other."""
+    call_type = text(get_path(message, "call", "type"), 50)
+    log.direction = {"outboundPhoneCall": "outbound", "webCall": "web"}.get(call_type, "inbound")
+    customer = phone_number(_customer(message).get("number"))
+    ours = get_path(message, "phoneNumber", "number")
+    ours = phone_number(ours or get_path(message, "call", "phoneNumber", "number"))
+    log.customer_number = customer
+    log.customer_name = text(_customer(message).get("name"), 200)
+    if log.direction == "outbound":
+        log.from_number, log.to_number = ours, customer
+    else:
+        log.from_number, log.to_number = customer, ours
+
+
+def _success_evaluation(value: Any) -> str | None:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return optional_text(value, 200)
+
+
+def _end_of_call(session: Session, user_id: uuid.UUID, message: dict[str, Any]) -> dict[str, Any]:
+    """The call log as the report says (it is the authority on the call), linked to a person.
+
+    Written with Core statements, not the ORM: this is the webhook hot path
+    (a new call costs a lock, a lookup and one INSERT; docs/performance.md).
+    """
+    call_id = _call_id(message)
+    report = _new_call(user_id, call_id)
+    _fill_parties(report, message)
+    _fill_report(report, message)
+    existing = _locked_call(session, user_id, call_id)
+    made = []
+    if not (existing and (existing.lead_id or existing.contact_id)) and report.customer_number:
+        person, new_lead = person_for_number(
+            session=session,
+            user_id=user_id,
+            phone=report.customer_number,
+            name=report.customer_name,
+            source=LEAD_SOURCE,
+        )
+        person.link(report)
+        made += ["lead"] if new_lead else []
+    if existing is None:
+        if insert_ignoring_conflict(session, _CALLS, vars(report), _CALL_KEY):
+            return _made(report, ["call_log", *made])
+        # A status update for this call was written meanwhile (it holds the key the
+        # insert conflicted on): the report completes it.
+        existing = _locked_call(session, user_id, call_id)
+    return _made(_update_call(session, user_id, existing, report), made)
+
+
+def _new_call(user_id: uuid.UUID, call_id: str) -> SimpleNamespace:
+    """Every column of a new call log, as attributes (a model instance costs ~0.3 ms to fill)."""
+    now = utcnow()
+    return SimpleNamespace(
+        **_CALL_DEFAULTS,
+        id=uuid.uuid4(),
+        user_id=user_id,
+        provider=PROVIDER,
+        external_call_id=call_id,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def _call_id(message: dict[str, Any]) -> str:
+    call_id = text(get_path(message, "call", "id"), 100)
+    if not call_id:  # the parser requires it; a replayed payload edited by hand might not
+        raise InvalidInput({"message.call.id": "missing"})
+    return call_id
+
+
+def _fill_report(log: Any, message: dict[str, Any]) -> None:
+    """Times, cost, outcome, summary, transcript and recording from an end-of-call report."""
+    artifact = message.get("artifact") if isinstance(message.get("artifact"), dict) else {}
+    analysis = message.get("analysis") if isinstance(message.get("analysis"), dict) else {}
+    started = timestamp(message.get("startedAt") or get_path(message, "call", "startedAt"))
+    ended = timestamp(message.get("endedAt") or get_path(message, "call", "endedAt"))
+    log.status = "ended"
+    log.started_at, log.ended_at = started, ended
+    if started is not None and ended is not None and ended >= started:
+        log.duration_seconds = min(int((ended - started).total_seconds()), INT32_MAX)
+    cost = message.get("cost") if "cost" in message else get_path(message, "call", "cost")
+    log.cost = money(cost)
+    log.ended_reason = optional_text(
+        message.get("endedReason") or get_path(message, "call", "endedReason"), 100
+    )
+    log.summary = text(analysis.get("summary") or message.get("summary"), MAX_SUMMARY)
+    log.success_evaluation = _success_evaluation(analysis.get("successEvaluation"))
+    log.transcript = text(artifact.get("transcript") or message.get("transcript"), MAX_TRANSCRIPT)
+    log.recording_url = http_url(
+        artifact.get("recordingUrl")
+        or get_path(artifact, "recording", "url")
+        or message.get("recordingUrl")
+    )
+
+
+def _locked_call(session: Session, user_id: uuid.UUID, call_id: str) -> Any:
+    """The user's Vapi call log with this id (id and links only), locked; None if there is none."""
+    return run_core(session, _LOCKED_CALL, {"user_id": user_id, "call_id": call_id}).first()
+
+
+def _update_call(session: Session, user_id: uuid.UUID, existing: Any, report: Any) -> Any:
+    """Overwrite an existing call log with the report; its link is kept if it had one."""
+    values = {name: getattr(report, name) for name in _REPORT_COLUMNS}
+    if report.duration_seconds is None:  # a report without both times keeps a known duration
+        del values["duration_seconds"]
+    if not (existing.lead_id or existing.contact_id):
+        values.update(lead_id=report.lead_id, contact_id=report.contact_id)
+    statement = (
+        sa.update(_CALLS)
+        .where(_CALLS.c.user_id == user_id, _CALLS.c.id == existing.id)
+        .values(**values, updated_at=utcnow())
+        .returning(_CALLS.c.id, _CALLS.c.lead_id, _CALLS.c.contact_id)
+    )
+    return session.exec(statement).one()  # type: ignore[call-overload]
+
+
+def _made(log: Any, made: list[str]) -> dict[str, Any]:
+    """What a call message produced; `log` is a CallLog or a row with its id and links."""
+    result: dict[str, Any] = {"call_log_id": str(log.id), "created": made}
+    if log.lead_id:
+        result["lead_id"] = str(log.lead_id)
+    if log.contact_id:
+        result["contact_id"] = str(log.contact_id)
+    return result
+
+
+def _status_update(session: Session, user_id: uuid.UUID, message: dict[str, Any]) -> dict[str, Any]:
+    status = text(message.get("status"), 30)
+    log, created = _call(session, user_id, message)
+    if created or _RANK.get(status, -1) > _RANK.get(log.status, -1):
+        log.status = status
+    if status == "ended" and not log.ended_reason:
+        log.ended_reason = optional_text(message.get("endedReason"), 100)
+    log.updated_at = utcnow()
+    session.add(log)
+    session.flush()
+    return {**_made(log, ["call_log"] if created else []), "status": log.status}
+
+
+# --- Tool calls, answered while the call is live
+
+
+def _tool_results(
+    session: Session, user_id: uuid.UUID, message: dict[str, Any]
+) -> list[dict[str, str]]:
+    caller = phone_number(_customer(message).get("number"))
+    results = []
+    for call in vapi_tool_calls(message):
+        name, arguments = call["name"], call["arguments"]
+        if name == LOOKUP_CONTACT:
+            answer = _lookup_contact(session, user_id, arguments, caller)
+        elif name == CREATE_LEAD:
+            answer = _create_lead(session, user_id, arguments, caller)
+        else:
+            answer = {"error": f"unknown tool {name!r}"}
+        encoded = json.dumps(answer, ensure_ascii=False)[:MAX_TOOL_RESULT]
+        results.append({"toolCallId": call["id"], "name": name, "result": encoded})
+    return results
+
+
+def _person_answer(session: Session, user_id: uuid.UUID, person: Person) -> dict[str, Any]:
+    summary = last_call_summary(session=session, user_id=user_id, person=person)
+    return {
+        "found": True,
+        "type": person.kind,
+        "id": str(person.id),
+        "name": person.name,
+        "status": person.status,
+        "last_call_summary": summary[:500],
+    }
+
+
+def _lookup_contact(
+    session: Session, user_id: uuid.UUID, arguments: dict[str, Any], caller: str | None
+) -> dict[str, Any]:
+    given = arguments.get("phone") or arguments.get("number")
+    phone = phone_number(given) if given else caller
+    if phone is None:
+        return {"found": False, "error": "a valid phone number is needed"}
+    person = find_person_by_phone(session=session, user_id=user_id, phone=phone)
+    if person is None:
+        return {"found": False, "phone": phone}
+    return _person_answer(session, user_id, person)
+
+
+def _create_lead(
+    session: Session, user_id: uuid.UUID, arguments: dict[str, Any], caller: str | None
+) -> dict[str, Any]:
+    given = arguments.get("phone") or arguments.get("number")
+    phone = phone_number(given) if given else caller
+    if given and phone is None:
+        return {"created": False, "error": "phone: not a valid phone number"}
+    if phone is not None:
+        existing = find_person_by_phone(session=session, user_id=user_id, phone=phone)
+        if existing is not None:
+            return {**_person_answer(session, user_id, existing), "created": False}
+    name = text(arguments.get("name"), 200)
+    if not name and phone is None:
+        return {"created": False, "error": "a name or a phone number is needed"}
+    try:
+        lead = create_lead(
+            session=session,
+            user_id=user_id,
+            lead_in=input_model(
+                LeadCreate,
+                {
+                    "name": name or (phone or ""),
+                    "phone": phone,
+                    "email": optional_text(arguments.get("email"), 320),
+                    "notes": text(arguments.get("notes"), 10_000),
+                    "source": LEAD_SOURCE,
+                },
+            ),
+        )
+    except InvalidInput as error:
+        return {"created": False, "error": str(error)}
+    return {"created": True, "type": "lead", "id": str(lead.id), "name": lead.name}

@@ -1,0 +1,144 @@
+"""/automations: the user's Make.com runs with status, scenario search and period filters."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import reflex as rx
+import sqlalchemy as sa
+
+from crm_app.core.db import tenant_session
+from crm_app.models import AutomationLog
+from crm_app.services.automation_logs import list_automation_logs
+from crm_app.state import display
+from crm_app.state.auth import AuthState
+
+PAGE_SIZE = 25
+ALL = "all"
+RUN_STATUSES = ("success", "warning", "error")
+
+
+@dataclasses.dataclass
+class RunRow:
+    """An automation run as the list shows it."""
+
+    id: str = ""
+    occurred_at: str = ""
+    scenario: str = ""
+    scenario_id: str = ""
+    execution_id: str = ""
+    status: str = ""
+    error: str = ""
+    duration: str = ""
+    lead_id: str = ""
+    contact_id: str = ""
+
+
+def run_row(run: AutomationLog) -> RunRow:
+    seconds = f"{run.duration_ms / 1000:.1f} s" if run.duration_ms is not None else "–"
+    return RunRow(
+        id=str(run.id),
+        occurred_at=display.iso(run.started_at or run.created_at),
+        scenario=run.scenario_name or run.scenario_id or "(unnamed scenario)",
+        scenario_id=run.scenario_id,
+        execution_id=run.execution_id,
+        status=run.status,
+        error=(run.error or "")[:500],
+        duration=seconds,
+        lead_id=str(run.lead_id) if run.lead_id else "",
+        contact_id=str(run.contact_id) if run.contact_id else "",
+    )
+
+
+def _first(value: str | list[str]) -> str:
+    return value if isinstance(value, str) else (value or [""])[0]
+
+
+class AutomationsState(AuthState):
+    """The automation runs list for the logged-in user; filters run in SQL."""
+
+    search: str = ""
+    status: str = ALL
+    period: str = ALL
+    offset: int = 0
+    total: int = 0
+    rows: list[RunRow] = []
+    loading: bool = False
+    loaded: bool = False
+    error: str = ""
+
+    @rx.var
+    def count_label(self) -> str:
+        return display.count_label(self.offset, len(self.rows), self.total)
+
+    @rx.var
+    def has_previous(self) -> bool:
+        return self.offset > 0
+
+    @rx.var
+    def has_next(self) -> bool:
+        return self.offset + len(self.rows) < self.total
+
+    @rx.var
+    def is_filtered(self) -> bool:
+        return bool(self.search) or (self.status, self.period) != (ALL, ALL)
+
+    @rx.event
+    def load(self):
+        self.offset = 0
+        self._refresh()
+
+    def _refresh(self) -> None:
+        if not self._user_id:
+            return
+        self.loading = True
+        try:
+            with tenant_session(self.user_uuid) as session:
+                page = list_automation_logs(
+                    session=session,
+                    user_id=self.user_uuid,
+                    search=self.search,
+                    status=None if self.status == ALL else self.status,
+                    created_from=display.period_start(self.period),
+                    offset=self.offset,
+                    limit=PAGE_SIZE,
+                )
+        except sa.exc.SQLAlchemyError:
+            display.log.exception("automations: loading the list failed")
+            self.error, self.loading = display.LOAD_FAILED, False
+            return
+        self.rows, self.total = [run_row(run) for run in page.items], page.total
+        self.error, self.loading, self.loaded = "", False, True
+
+    @rx.event
+    def set_search(self, value: str):
+        self.search, self.offset = value[:200], 0
+        self._refresh()
+
+    @rx.event
+    def set_status(self, value: str | list[str]):
+        value = _first(value)
+        self.status, self.offset = (value if value in RUN_STATUSES else ALL), 0
+        self._refresh()
+
+    @rx.event
+    def set_period(self, value: str | list[str]):
+        value = _first(value)
+        self.period, self.offset = (value if value in display.PERIODS else ALL), 0
+        self._refresh()
+
+    @rx.event
+    def clear_filters(self):
+        self.search, self.status, self.period, self.offset = "", ALL, ALL, 0
+        self._refresh()
+
+    @rx.event
+    def next_page(self):
+        if self.offset + len(self.rows) < self.total:
+            self.offset += PAGE_SIZE
+            self._refresh()
+
+    @rx.event
+    def previous_page(self):
+        self.offset = max(0, self.offset - PAGE_SIZE)
+        self._refresh()

@@ -1,0 +1,69 @@
+"""/calls/[call_id]: one call's summary, transcript, recording, cost and the person it was."""
+
+from __future__ import annotations
+
+import reflex as rx
+import sqlalchemy as sa
+
+from crm_app.core.db import tenant_session
+from crm_app.services.call_logs import get_call_log
+from crm_app.services.contacts import get_contact
+from crm_app.services.leads import get_lead
+from crm_app.state import display
+from crm_app.state.auth import AuthState
+from crm_app.state.calls import CallRow, call_row
+from crm_app.state.transcript import Turn, safe_link, transcript_turns
+
+
+class CallDetailState(AuthState):
+    """The call whose id is in the URL; not_found for an unknown or someone else's id."""
+
+    call: CallRow = CallRow()
+    summary: str = ""
+    transcript: list[Turn] = []
+    recording_url: str = ""
+    success_evaluation: str = ""
+    from_number: str = ""
+    to_number: str = ""
+    ended_at: str = ""
+    lead_name: str = ""
+    contact_name: str = ""
+    loading: bool = False
+    loaded: bool = False
+    not_found: bool = False
+    error: str = ""
+
+    @rx.event
+    def load_call(self):
+        if not self._user_id:
+            return
+        call_uuid = display.parse_id(self.router.page.params.get("call_id", ""))
+        self.loading = True
+        if call_uuid is None:
+            self.not_found, self.loading, self.loaded = True, False, True
+            return
+        lead = contact = None
+        try:
+            with tenant_session(self.user_uuid) as session:
+                call = get_call_log(session=session, user_id=self.user_uuid, call_id=call_uuid)
+                if call is not None and call.lead_id:
+                    lead = get_lead(session=session, user_id=self.user_uuid, lead_id=call.lead_id)
+                if call is not None and call.contact_id:
+                    contact = get_contact(
+                        session=session, user_id=self.user_uuid, contact_id=call.contact_id
+                    )
+        except sa.exc.SQLAlchemyError:
+            display.log.exception("call page: loading failed")
+            self.error, self.loading = display.LOAD_FAILED, False
+            return
+        self.not_found = call is None
+        if call is not None:
+            self.call, self.summary = call_row(call), call.summary
+            self.transcript = transcript_turns(call.transcript)
+            self.recording_url = safe_link(call.recording_url)
+            self.success_evaluation = call.success_evaluation or ""
+            self.from_number, self.to_number = call.from_number or "", call.to_number or ""
+            self.ended_at = display.iso(call.ended_at)
+        self.lead_name = (lead.name or "(no name)") if lead is not None else ""
+        self.contact_name = (contact.name or "(no name)") if contact is not None else ""
+        self.error, self.loading, self.loaded = "", False, True

@@ -1,0 +1,169 @@
+"""/calls: the user's calls with filters (provider, status, ended reason, period) and search."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import reflex as rx
+import sqlalchemy as sa
+
+from crm_app.core.db import tenant_session
+from crm_app.models import CallLog
+from crm_app.services.call_logs import call_filter_options, list_call_logs
+from crm_app.state import display
+from crm_app.state.auth import AuthState
+
+PAGE_SIZE = 25
+ALL = "all"
+
+
+@dataclasses.dataclass
+class CallRow:
+    """A call as the list shows it."""
+
+    id: str = ""
+    occurred_at: str = ""
+    provider: str = ""
+    direction: str = ""
+    caller: str = ""
+    number: str = ""
+    status: str = ""
+    ended_reason: str = ""
+    duration: str = ""
+    cost: str = ""
+    lead_id: str = ""
+    contact_id: str = ""
+
+
+def call_row(call: CallLog) -> CallRow:
+    return CallRow(
+        id=str(call.id),
+        occurred_at=display.iso(call.started_at or call.created_at),
+        provider=call.provider,
+        direction=call.direction,
+        caller=call.customer_name or call.customer_number or "Unknown caller",
+        number=call.customer_number or call.from_number or "",
+        status=call.status,
+        ended_reason=call.ended_reason or "",
+        duration=display.duration(call.duration_seconds),
+        cost=display.money(call.cost),
+        lead_id=str(call.lead_id) if call.lead_id else "",
+        contact_id=str(call.contact_id) if call.contact_id else "",
+    )
+
+
+def _first(value: str | list[str]) -> str:
+    return value if isinstance(value, str) else (value or [""])[0]
+
+
+class CallsState(AuthState):
+    """The calls list for the logged-in user; filters run in SQL."""
+
+    search: str = ""
+    provider: str = ALL
+    status: str = ALL
+    ended_reason: str = ALL
+    period: str = ALL
+    offset: int = 0
+    total: int = 0
+    rows: list[CallRow] = []
+    providers: list[str] = []
+    statuses: list[str] = []
+    ended_reasons: list[str] = []
+    loading: bool = False
+    loaded: bool = False
+    error: str = ""
+
+    @rx.var
+    def count_label(self) -> str:
+        return display.count_label(self.offset, len(self.rows), self.total)
+
+    @rx.var
+    def has_previous(self) -> bool:
+        return self.offset > 0
+
+    @rx.var
+    def has_next(self) -> bool:
+        return self.offset + len(self.rows) < self.total
+
+    @rx.var
+    def is_filtered(self) -> bool:
+        chosen = (self.provider, self.status, self.ended_reason, self.period)
+        return bool(self.search) or chosen != (ALL, ALL, ALL, ALL)
+
+    @rx.event
+    def load(self):
+        self.offset = 0
+        self._refresh(with_options=True)
+
+    def _refresh(self, with_options: bool = False) -> None:
+        if not self._user_id:
+            return
+        self.loading = True
+        try:
+            with tenant_session(self.user_uuid) as session:
+                if with_options:
+                    options = call_filter_options(session=session, user_id=self.user_uuid)
+                    self.providers = [ALL, *options.providers]
+                    self.statuses = [ALL, *options.statuses]
+                    self.ended_reasons = [ALL, *options.ended_reasons]
+                page = list_call_logs(
+                    session=session,
+                    user_id=self.user_uuid,
+                    search=self.search,
+                    provider=None if self.provider == ALL else self.provider,
+                    status=None if self.status == ALL else self.status,
+                    ended_reason=None if self.ended_reason == ALL else self.ended_reason,
+                    created_from=display.period_start(self.period),
+                    offset=self.offset,
+                    limit=PAGE_SIZE,
+                )
+        except sa.exc.SQLAlchemyError:
+            display.log.exception("calls: loading the list failed")
+            self.error, self.loading = display.LOAD_FAILED, False
+            return
+        self.rows, self.total = [call_row(call) for call in page.items], page.total
+        self.error, self.loading, self.loaded = "", False, True
+
+    @rx.event
+    def set_search(self, value: str):
+        self.search, self.offset = value[:200], 0
+        self._refresh()
+
+    @rx.event
+    def set_provider(self, value: str | list[str]):
+        self.provider, self.offset = _first(value)[:20] or ALL, 0
+        self._refresh()
+
+    @rx.event
+    def set_status(self, value: str | list[str]):
+        self.status, self.offset = _first(value)[:30] or ALL, 0
+        self._refresh()
+
+    @rx.event
+    def set_ended_reason(self, value: str | list[str]):
+        self.ended_reason, self.offset = _first(value)[:100] or ALL, 0
+        self._refresh()
+
+    @rx.event
+    def set_period(self, value: str | list[str]):
+        value = _first(value)
+        self.period, self.offset = (value if value in display.PERIODS else ALL), 0
+        self._refresh()
+
+    @rx.event
+    def clear_filters(self):
+        self.search, self.offset = "", 0
+        self.provider = self.status = self.ended_reason = self.period = ALL
+        self._refresh()
+
+    @rx.event
+    def next_page(self):
+        if self.offset + len(self.rows) < self.total:
+            self.offset += PAGE_SIZE
+            self._refresh()
+
+    @rx.event
+    def previous_page(self):
+        self.offset = max(0, self.offset - PAGE_SIZE)
+        self._refresh()

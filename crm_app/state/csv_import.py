@@ -1,0 +1,215 @@
+"""The CSV import dialog: upload, match columns to fields, import in the background, summary."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import uuid
+from collections.abc import Sequence
+
+import reflex as rx
+import sqlalchemy as sa
+
+from crm_app.core.db import tenant_session
+from crm_app.services.csv_import import (
+    ImportResult,
+    OnDuplicate,
+    batches,
+    import_contacts,
+    import_leads,
+)
+from crm_app.services.csv_io import (
+    CONTACT_FIELDS,
+    LEAD_FIELDS,
+    MAX_FILE_BYTES,
+    CsvFileError,
+    CsvRecord,
+    parse_csv,
+)
+from crm_app.services.errors import InvalidInput
+from crm_app.state import display
+from crm_app.state.auth import AuthState
+from crm_app.state.contacts import ContactsState
+from crm_app.state.leads import LeadsState
+
+IGNORE = "ignore"
+KINDS = {"leads": LEAD_FIELDS, "contacts": CONTACT_FIELDS}
+MAX_SHOWN_REJECTIONS = 200
+
+
+@dataclasses.dataclass
+class Rejection:
+    """A row that was not imported, as the summary lists it."""
+
+    row: int = 0
+    reason: str = ""
+
+
+class CsvImportState(AuthState):
+    """One import at a time per tab; the file's rows stay on the server (backend vars)."""
+
+    open: bool = False
+    kind: str = "leads"
+    step: str = "upload"  # upload | map | importing | done
+    file_name: str = ""
+    headers: list[str] = []
+    preview: list[list[str]] = []
+    mapping: list[str] = []
+    on_duplicate: str = "skip"
+    rows_total: int = 0
+    processed: int = 0
+    progress: int = 0
+    created: int = 0
+    updated: int = 0
+    duplicates: int = 0
+    rejected_total: int = 0
+    rejected: list[Rejection] = []
+    error: str = ""
+    reading: bool = False
+    _records: list[CsvRecord] = []
+
+    @rx.var
+    def field_options(self) -> list[str]:
+        return [IGNORE, *KINDS.get(self.kind, LEAD_FIELDS)]
+
+    @rx.var
+    def title(self) -> str:
+        return f"Import {self.kind} from CSV"
+
+    def _reset(self, kind: str) -> None:
+        self.kind = kind if kind in KINDS else "leads"
+        self.step, self.file_name, self.error, self.reading = "upload", "", "", False
+        self.headers, self.preview, self.mapping, self._records = [], [], [], []
+        self.on_duplicate, self.rows_total, self.processed, self.progress = "skip", 0, 0, 0
+        self.created = self.updated = self.duplicates = self.rejected_total = 0
+        self.rejected = []
+
+    @rx.event
+    def open_for(self, kind: str):
+        if self._user_id and self.step != "importing":
+            self._reset(kind)
+            self.open = True
+
+    @rx.event
+    def open_from_query(self, kind: str):
+        """on_load of a list page: ?import=1 opens the dialog (the dashboard's link)."""
+        if self._user_id and self.router.url.query_parameters.get("import") == "1":
+            self.open_for(kind)
+
+    @rx.event
+    def set_open(self, is_open: bool):
+        # An import in progress keeps its dialog: the progress is the point.
+        self.open = is_open or self.step == "importing"
+
+    @rx.event
+    def choose_another_file(self):
+        self._reset(self.kind)
+
+    @rx.event
+    async def read_file(self, files: list[rx.UploadFile]):
+        """Read the uploaded file, match its columns by header and show the first rows."""
+        if not self._user_id or not files:
+            return
+        upload = files[0]
+        self.reading, self.error = True, ""
+        data = upload.file.read(MAX_FILE_BYTES + 1)
+        fields = KINDS[self.kind]
+        try:
+            parsed = await asyncio.to_thread(parse_csv, data, fields=fields)
+        except CsvFileError as error:
+            self.error, self.reading = error.message, False
+            return
+        self.file_name = (upload.name or "upload.csv")[:200]
+        self.headers = [header[:80] for header in parsed.headers]
+        self.mapping = [parsed.mapping.get(index, IGNORE) for index in range(len(parsed.headers))]
+        self.preview = [
+            (row + [""] * len(parsed.headers))[: len(parsed.headers)] for row in parsed.preview()
+        ]
+        self._records, self.rows_total = parsed.records, len(parsed.records)
+        self.step, self.reading = "map", False
+
+    @rx.event
+    def set_column(self, index: int, field: str):
+        if 0 <= index < len(self.mapping) and field in self.field_options:
+            mapping = list(self.mapping)
+            if field != IGNORE:  # a field comes from one column: take it from any other
+                mapping = [IGNORE if chosen == field else chosen for chosen in mapping]
+            mapping[index] = field
+            self.mapping = mapping
+
+    @rx.event
+    def set_on_duplicate(self, value: str | list[str]):
+        chosen = value if isinstance(value, str) else (value or ["skip"])[0]
+        self.on_duplicate = "update" if chosen == "update" else "skip"
+
+    @rx.event
+    def start(self):
+        """Check the column choices, then hand the rows to the background import."""
+        if not self._user_id or self.step != "map":
+            return None
+        chosen = set(self.mapping) - {IGNORE}
+        if not chosen & {"name", "phone", "email"}:
+            self.error = "Match at least one column to name, phone or email."
+            return None
+        self.error, self.step = "", "importing"
+        return CsvImportState.run_import
+
+    @rx.event(background=True)
+    async def run_import(self):
+        """Import batch by batch (one unit of work each), updating the progress bar."""
+        async with self:
+            if not self._user_id or self.step != "importing":
+                return
+            user_id, kind = self.user_uuid, self.kind
+            policy: OnDuplicate = "update" if self.on_duplicate == "update" else "skip"
+            headers, records = list(self.headers), self._records
+            mapping = {i: field for i, field in enumerate(self.mapping) if field != IGNORE}
+            self.processed, self.progress = 0, 0
+        total, failure = ImportResult(), ""
+        for batch in batches(records):
+            try:
+                result = await asyncio.to_thread(
+                    _import_batch, user_id, kind, headers, batch, mapping, policy
+                )
+            except InvalidInput as error:
+                failure = str(error)
+                break
+            except sa.exc.SQLAlchemyError:
+                display.log.exception("csv import: a batch failed")
+                failure = "The database stopped answering; rows before this point were imported."
+                break
+            total.add(result)
+            async with self:
+                self.processed = total.processed
+                self.progress = round(total.processed / max(1, self.rows_total) * 100)
+        async with self:
+            self.created, self.updated = total.created, total.updated
+            self.duplicates, self.rejected_total = total.duplicates, len(total.rejected)
+            self.rejected = [
+                Rejection(row=r.number, reason=r.reason[:300])
+                for r in total.rejected[:MAX_SHOWN_REJECTIONS]
+            ]
+            self.error, self.step, self._records = failure, "done", []
+            self.progress = 100 if not failure else self.progress
+        yield LeadsState.refresh if kind == "leads" else ContactsState.refresh
+
+
+def _import_batch(
+    user_id: uuid.UUID,
+    kind: str,
+    headers: list[str],
+    batch: Sequence[CsvRecord],
+    mapping: dict[int, str],
+    policy: OnDuplicate,
+) -> ImportResult:
+    """One batch in its own unit of work (run in a worker thread)."""
+    importer = import_leads if kind == "leads" else import_contacts
+    with tenant_session(user_id) as session:
+        return importer(
+            session=session,
+            user_id=user_id,
+            headers=headers,
+            records=batch,
+            mapping=mapping,
+            on_duplicate=policy,
+        )

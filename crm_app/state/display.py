@@ -1,0 +1,86 @@
+"""Turning service results into what pages show: ids, periods, durations, money, timestamps."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from crm_app.models.base import utcnow
+
+log = logging.getLogger("crm_app.pages")
+
+# The period menus of every list and the dashboard: value -> label.
+PERIODS = {"7": "Last 7 days", "30": "Last 30 days", "90": "Last 90 days", "all": "All time"}
+# What a page says when the database does not answer; the detail goes to the log.
+LOAD_FAILED = "Could not load this page's data. Check your connection and try again."
+SAVE_FAILED = "Could not save. Nothing was changed; try again in a moment."
+
+
+def parse_id(value: str | None) -> uuid.UUID | None:
+    """A row id from a URL or a page event; None for anything that is not a UUID."""
+    try:
+        return uuid.UUID(str(value or "").strip())
+    except ValueError:
+        return None
+
+
+def period_days(period: str) -> int | None:
+    """7, 30 or 90 for those menu values; None ("all time") for anything else."""
+    return int(period) if period in ("7", "30", "90") else None
+
+
+def period_start(period: str, now: datetime | None = None) -> datetime | None:
+    """The first instant of a "last N days" period, or None for all time."""
+    days = period_days(period)
+    return (now or utcnow()) - timedelta(days=days) if days else None
+
+
+def iso(value: datetime | None) -> str:
+    """A timestamp for the browser (which shows it in the viewer's time zone), or ""."""
+    return value.isoformat() if value else ""
+
+
+def duration(seconds: int | float | None) -> str:
+    """1:05, 1:02:03, or an en dash when unknown."""
+    if seconds is None:
+        return "–"
+    total = int(round(seconds))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def money(value: Decimal | None) -> str:
+    """$87.32; under a dollar, fractions of a cent show ($0.0140); an en dash when unknown."""
+    if value is None:
+        return "–"
+    cents = value.quantize(Decimal("0.01"))
+    if cents == value or abs(value) >= 1:
+        return f"${cents:,.2f}"
+    return f"${value:,.4f}"
+
+
+def percent(value: float | None) -> str:
+    """67%, or an en dash when there is nothing to divide."""
+    return "–" if value is None else f"{value * 100:.0f}%"
+
+
+def change(current: int, previous: int | None) -> str:
+    """The change against the previous period: "+3 (+50%)", "no change", or ""."""
+    if previous is None:
+        return ""
+    difference = current - previous
+    if difference == 0:
+        return "no change"
+    if previous == 0:
+        return f"{difference:+d}"
+    return f"{difference:+d} ({difference / previous * 100:+.0f}%)"
+
+
+def count_label(offset: int, shown: int, total: int) -> str:
+    """ "26–50 of 1,234" for a page, or "No results"."""
+    if total == 0:
+        return "No results"
+    return f"{offset + 1:,}–{offset + shown:,} of {total:,}"

@@ -1,0 +1,319 @@
+"""/webhooks: the user's webhook audit trail, one event's details, and Replay for failed ones.
+
+Payloads are stored redacted, so showing them is safe; Reflex renders them as
+text (escaped), never as HTML.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import uuid
+
+import reflex as rx
+import sqlalchemy as sa
+
+from crm_app.core.db import tenant_session
+from crm_app.models import WebhookEvent
+from crm_app.services.webhook_events import (
+    get_webhook_event,
+    list_webhook_events,
+    webhook_event_types,
+)
+from crm_app.services.webhook_ingest import replay_webhook_event
+from crm_app.services.webhook_types import PROVIDERS, STATUSES
+from crm_app.state import display
+from crm_app.state.auth import AuthState
+
+PAGE_SIZE = 25
+ALL = "all"
+# The most of a payload the detail view shows; the rest stays in the database.
+MAX_SHOWN_PAYLOAD = 100_000
+# Result keys naming a record, and where each is shown.
+RECORD_LINKS = {
+    "call_log_id": ("Call", "/calls/"),
+    "lead_id": ("Lead", "/leads/"),
+    "contact_id": ("Contact", "/contacts/"),
+    "automation_log_id": ("Automation run", "/automations"),
+    "activity_id": ("Timeline entry", ""),
+}
+REPLAY_FAILED = "Could not replay the event. Nothing was changed; try again in a moment."
+
+
+@dataclasses.dataclass
+class WebhookRow:
+    """An event as the list shows it."""
+
+    id: str = ""
+    received_at: str = ""
+    provider: str = ""
+    event_type: str = ""
+    status: str = ""
+    event_id: str = ""
+    reason: str = ""
+
+
+@dataclasses.dataclass
+class CreatedRecord:
+    """A record an event created or changed, with a link where it has a page."""
+
+    label: str = ""
+    href: str = ""
+
+
+@dataclasses.dataclass
+class WebhookDetail:
+    """One event in full: what came in (redacted) and what it did."""
+
+    id: str = ""
+    received_at: str = ""
+    processed_at: str = ""
+    provider: str = ""
+    event_type: str = ""
+    status: str = ""
+    event_id: str = ""
+    reason: str = ""
+    payload: str = ""
+    payload_size: str = ""
+    payload_sha256: str = ""
+    result: str = ""
+    can_replay: bool = False
+
+
+def webhook_row(event: WebhookEvent) -> WebhookRow:
+    return WebhookRow(
+        id=str(event.id),
+        received_at=display.iso(event.received_at),
+        provider=event.provider,
+        event_type=event.event_type or "–",
+        status=event.status,
+        event_id=event.event_id or "",
+        reason=event.reason,
+    )
+
+
+def _pretty(text: str | None) -> str:
+    """Indented JSON for reading ("" when there is none)."""
+    if not text:
+        return ""
+    try:
+        shown = json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+    except ValueError:
+        shown = text
+    if len(shown) > MAX_SHOWN_PAYLOAD:
+        return shown[:MAX_SHOWN_PAYLOAD] + "\n… (cut short for display)"
+    return shown
+
+
+def created_records(result_text: str) -> list[CreatedRecord]:
+    """The records named in an event's result, with links to their pages."""
+    try:
+        result = json.loads(result_text) if result_text else {}
+    except ValueError:
+        return []
+    records = []
+    for key, (label, page) in RECORD_LINKS.items():
+        value = result.get(key) if isinstance(result, dict) else None
+        if display.parse_id(value) is None:
+            continue
+        href = page + str(value) if page.endswith("/") else page
+        made = key.removesuffix("_id") in (result.get("created") or [])
+        records.append(CreatedRecord(label=f"{label} (new)" if made else label, href=href))
+    return records
+
+
+def webhook_detail(event: WebhookEvent) -> WebhookDetail:
+    return WebhookDetail(
+        id=str(event.id),
+        received_at=display.iso(event.received_at),
+        processed_at=display.iso(event.processed_at),
+        provider=event.provider,
+        event_type=event.event_type or "–",
+        status=event.status,
+        event_id=event.event_id or "",
+        reason=event.reason,
+        payload=_pretty(event.payload),
+        payload_size=f"{event.payload_size:,} bytes",
+        payload_sha256=event.payload_sha256,
+        result=_pretty(event.result),
+        can_replay=event.status == "failed" and event.payload is not None,
+    )
+
+
+def _first(value: str | list[str]) -> str:
+    return value if isinstance(value, str) else (value or [""])[0]
+
+
+class WebhooksState(AuthState):
+    """The webhook audit list for the logged-in user; filters run in SQL."""
+
+    search: str = ""
+    provider: str = ALL
+    status: str = ALL
+    event_type: str = ALL
+    offset: int = 0
+    total: int = 0
+    rows: list[WebhookRow] = []
+    event_types: list[str] = []
+    loading: bool = False
+    loaded: bool = False
+    error: str = ""
+    detail_open: bool = False
+    detail: WebhookDetail = WebhookDetail()
+    detail_records: list[CreatedRecord] = []
+    detail_error: str = ""
+    replaying: bool = False
+
+    @rx.var
+    def providers(self) -> list[str]:
+        return [ALL, *PROVIDERS]
+
+    @rx.var
+    def statuses(self) -> list[str]:
+        return [ALL, *STATUSES]
+
+    @rx.var
+    def count_label(self) -> str:
+        return display.count_label(self.offset, len(self.rows), self.total)
+
+    @rx.var
+    def has_previous(self) -> bool:
+        return self.offset > 0
+
+    @rx.var
+    def has_next(self) -> bool:
+        return self.offset + len(self.rows) < self.total
+
+    @rx.var
+    def is_filtered(self) -> bool:
+        return bool(self.search) or (self.provider, self.status, self.event_type) != (
+            ALL,
+            ALL,
+            ALL,
+        )
+
+    @rx.event
+    def load(self):
+        self.offset, self.detail_open = 0, False
+        self._refresh(with_options=True)
+
+    def _refresh(self, with_options: bool = False) -> None:
+        if not self._user_id:
+            return
+        self.loading = True
+        try:
+            with tenant_session(self.user_uuid) as session:
+                if with_options:
+                    types = webhook_event_types(session=session, user_id=self.user_uuid)
+                    self.event_types = [ALL, *types]
+                page = list_webhook_events(
+                    session=session,
+                    user_id=self.user_uuid,
+                    provider=None if self.provider == ALL else self.provider,
+                    status=None if self.status == ALL else self.status,
+                    event_type=None if self.event_type == ALL else self.event_type,
+                    search=self.search,
+                    offset=self.offset,
+                    limit=PAGE_SIZE,
+                )
+        except sa.exc.SQLAlchemyError:
+            display.log.exception("webhooks: loading the list failed")
+            self.error, self.loading = display.LOAD_FAILED, False
+            return
+        self.rows, self.total = [webhook_row(event) for event in page.items], page.total
+        self.error, self.loading, self.loaded = "", False, True
+
+    @rx.event
+    def set_search(self, value: str):
+        self.search, self.offset = value[:200], 0
+        self._refresh()
+
+    @rx.event
+    def set_provider(self, value: str | list[str]):
+        value = _first(value)
+        self.provider, self.offset = (value if value in PROVIDERS else ALL), 0
+        self._refresh()
+
+    @rx.event
+    def set_status(self, value: str | list[str]):
+        value = _first(value)
+        self.status, self.offset = (value if value in STATUSES else ALL), 0
+        self._refresh()
+
+    @rx.event
+    def set_event_type(self, value: str | list[str]):
+        self.event_type, self.offset = _first(value)[:100] or ALL, 0
+        self._refresh()
+
+    @rx.event
+    def clear_filters(self):
+        self.search, self.offset = "", 0
+        self.provider = self.status = self.event_type = ALL
+        self._refresh()
+
+    @rx.event
+    def next_page(self):
+        if self.offset + len(self.rows) < self.total:
+            self.offset += PAGE_SIZE
+            self._refresh()
+
+    @rx.event
+    def previous_page(self):
+        self.offset = max(0, self.offset - PAGE_SIZE)
+        self._refresh()
+
+    # --- One event in detail
+
+    def _load_detail(self, row_id: uuid.UUID) -> bool:
+        with tenant_session(self.user_uuid) as session:
+            event = get_webhook_event(session=session, user_id=self.user_uuid, event_id=row_id)
+        if event is None:
+            return False
+        self.detail = webhook_detail(event)
+        self.detail_records = created_records(event.result)
+        return True
+
+    @rx.event
+    def open_detail(self, row_id: str):
+        if not self._user_id:
+            return
+        parsed = display.parse_id(row_id)
+        try:
+            found = parsed is not None and self._load_detail(parsed)
+        except sa.exc.SQLAlchemyError:
+            display.log.exception("webhooks: loading an event failed")
+            self.error = display.LOAD_FAILED
+            return
+        self.detail_error, self.detail_open = "", found
+
+    @rx.event
+    def set_detail_open(self, value: bool):
+        self.detail_open = bool(value)
+
+    @rx.event
+    def replay(self, row_id: str):
+        """Apply a failed event's stored payload again, then show what became of it."""
+        parsed = display.parse_id(row_id)
+        if not self._user_id or parsed is None:
+            return None
+        self.replaying = True
+        try:
+            with tenant_session(self.user_uuid) as session:
+                outcome = replay_webhook_event(
+                    session=session, user_id=self.user_uuid, event_id=parsed
+                )
+            self._load_detail(parsed)
+        except sa.exc.SQLAlchemyError:
+            display.log.exception("webhooks: replay failed")
+            self.detail_error, self.replaying = REPLAY_FAILED, False
+            return rx.toast.error(REPLAY_FAILED)
+        self.replaying = False
+        self._refresh()
+        if outcome is None:
+            self.detail_open = False
+            return rx.toast.error("That event no longer exists.")
+        if outcome.applied:
+            self.detail_error = ""
+            return rx.toast.success("Event replayed: its records are saved.")
+        self.detail_error = outcome.reason
+        return rx.toast.error(f"Not replayed: {outcome.reason}")

@@ -1,0 +1,247 @@
+"""POST /api/webhooks/make/{token}: Make.com events (Standard Webhooks or x-make-apikey)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from crm_app.core.db import tenant_session
+from crm_app.models import AutomationLog, Contact, ContactCreate, Lead
+from crm_app.services.contacts import create_contact
+from tests.webhook_senders import connect, encode, make_event, make_headers
+from tests.webhook_state import NOTHING, audit_rows, owned, record_counts
+
+
+@pytest.fixture
+def make(engine, make_user):
+    return connect(engine, make_user().id, "make")
+
+
+def _post(client, make, payload, headers=None, **signing):
+    body = payload if isinstance(payload, bytes) else encode(payload)
+    return client.post(
+        make.path, content=body, headers=headers or make_headers(make.secret, body, **signing)
+    )
+
+
+# --- Valid events
+
+
+def test_lead_upsert_creates_a_lead_then_updates_the_one_with_that_phone(client, engine, make):
+    created = make_event(
+        "lead.upsert", {"name": "Lin", "phone": "(415) 555-0101", "email": "LIN@example.com"}
+    )
+    assert _post(client, make, created).status_code == 200
+    [lead] = owned(engine, make.user_id, Lead)
+    assert (lead.name, lead.phone, lead.email, lead.source) == (
+        "Lin",
+        "+14155550101",
+        "lin@example.com",
+        "make",
+    )
+    updated = make_event("lead.upsert", {"phone": "+1 415 555 0101", "status": "qualified"})
+    assert _post(client, make, updated).status_code == 200
+    [lead] = owned(engine, make.user_id, Lead)
+    assert (lead.name, lead.status) == ("Lin", "qualified")
+
+
+def test_contact_upsert_creates_then_updates_by_email(client, engine, make):
+    first = make_event("contact.upsert", {"name": "Mo", "email": "mo@example.com", "company": "A"})
+    second = make_event("contact.upsert", {"email": "MO@example.com", "company": "B"})
+    assert _post(client, make, first).status_code == 200
+    assert _post(client, make, second).status_code == 200
+    [contact] = owned(engine, make.user_id, Contact)
+    assert (contact.name, contact.company) == ("Mo", "B")
+
+
+def test_automation_run_records_a_log_linked_to_the_contact_it_names(client, engine, make):
+    with tenant_session(make.user_id, engine) as session:
+        contact = create_contact(
+            session=session,
+            user_id=make.user_id,
+            contact_in=ContactCreate(name="Run target", phone="+14155550111"),
+        )
+    run = make_event(
+        "automation.run",
+        {
+            "scenario_name": "Follow-up SMS",
+            "status": "error",
+            "error": "Twilio module: 21211 invalid 'To'",
+            "duration_ms": 1834,
+            "contact_id": str(contact.id),
+        },
+        execution_id="exec-77",
+    )
+    response = _post(client, make, run)
+    assert response.status_code == 200
+    [log] = owned(engine, make.user_id, AutomationLog)
+    assert (log.execution_id, log.scenario_id, log.scenario_name) == (
+        "exec-77",
+        "4242",
+        "Follow-up SMS",
+    )
+    assert (log.status, log.duration_ms, log.contact_id) == ("error", 1834, contact.id)
+    assert log.error.startswith("Twilio module")
+    assert log.finished_at == datetime(2026, 3, 2, 14, 0, 5, tzinfo=UTC)
+
+
+def test_automation_run_links_to_a_lead_by_phone(client, engine, make):
+    assert (
+        _post(client, make, make_event("lead.upsert", {"phone": "+14155550122"})).status_code == 200
+    )
+    [lead] = owned(engine, make.user_id, Lead)
+    run = make_event("automation.run", {"status": "success", "phone": "415-555-0122"})
+    assert _post(client, make, run).status_code == 200
+    [log] = owned(engine, make.user_id, AutomationLog)
+    assert (log.lead_id, log.contact_id, log.status) == (lead.id, None, "success")
+
+
+def test_makes_own_api_key_header_is_accepted(client, engine, make):
+    body = encode(make_event("lead.upsert", {"name": "Key"}))
+    headers = {"content-type": "application/json", "x-make-apikey": make.secret}
+    assert _post(client, make, body, headers).status_code == 200
+    assert len(owned(engine, make.user_id, Lead)) == 1
+
+
+def test_several_signatures_in_one_header_pass_if_any_matches(client, engine, make):
+    body = encode(make_event("lead.upsert", {"name": "Rotated"}))
+    headers = make_headers(make.secret, body)
+    wrong = make_headers("another-secret-" + "q" * 30, body, message_id=headers["webhook-id"])
+    headers["webhook-signature"] = f"{wrong['webhook-signature']} {headers['webhook-signature']}"
+    assert _post(client, make, body, headers).status_code == 200
+
+
+def test_redelivery_with_the_same_webhook_id_answers_2xx_and_changes_nothing(client, engine, make):
+    body = encode(make_event("lead.upsert", {"name": "Once"}))
+    headers = make_headers(make.secret, body, message_id="msg_fixed")
+    assert _post(client, make, body, headers).json() == {
+        "status": "accepted",
+        "event_id": "msg_fixed",
+    }
+    before = record_counts(engine, make.user_id)
+    again = _post(client, make, body, make_headers(make.secret, body, message_id="msg_fixed"))
+    assert again.status_code == 200 and again.json()["status"] == "duplicate"
+    assert record_counts(engine, make.user_id) == before
+
+
+def test_without_a_webhook_id_the_same_execution_and_data_is_a_duplicate(client, engine, make):
+    body = encode(make_event("lead.upsert", {"name": "Api key twice"}, execution_id="e-1"))
+    headers = {"content-type": "application/json", "x-make-apikey": make.secret}
+    assert _post(client, make, body, headers).json()["status"] == "accepted"
+    assert _post(client, make, body, headers).json()["status"] == "duplicate"
+    assert len(owned(engine, make.user_id, Lead)) == 1
+
+
+# --- A verified event whose records cannot be written: failed, kept for a replay
+
+
+def test_an_event_the_crm_cannot_apply_is_audited_as_failed_with_its_payload(client, engine, make):
+    with tenant_session(make.user_id, engine) as session:
+        for phone, email in (("+14155550199", "a@example.com"), (None, "b@example.com")):
+            create_contact(
+                session=session,
+                user_id=make.user_id,
+                contact_in=ContactCreate(phone=phone, email=email),
+            )
+    before = record_counts(engine, make.user_id)
+    # The contact with this phone would take an email another contact has.
+    clash = make_event("contact.upsert", {"phone": "+14155550199", "email": "b@example.com"})
+    response = _post(client, make, clash)
+    assert response.status_code == 422
+    assert "already exists" in response.json()["detail"]
+    assert record_counts(engine, make.user_id) == before
+    [row] = audit_rows(engine, make.user_id)
+    assert row.status == "failed" and "already exists" in row.reason
+    assert json.loads(row.payload)["data"]["email"] == "b@example.com"
+
+
+# --- Refused requests
+
+
+def _assert_refused(engine, make, response, status_code, reason):
+    assert response.status_code == status_code, response.text
+    assert record_counts(engine, make.user_id) == NOTHING
+    [row] = audit_rows(engine, make.user_id)
+    assert (row.status, row.reason, row.payload, row.event_id) == ("rejected", reason, None, None)
+
+
+def test_a_signature_with_another_secret_is_refused(client, engine, make):
+    body = encode(make_event("lead.upsert", {"name": "Forged"}))
+    headers = make_headers("another-secret-" + "q" * 30, body)
+    _assert_refused(engine, make, _post(client, make, body, headers), 403, "bad signature")
+
+
+def test_a_wrong_api_key_header_is_refused(client, engine, make):
+    headers = {"content-type": "application/json", "x-make-apikey": make.secret + "x"}
+    response = _post(client, make, make_event("lead.upsert", {}), headers)
+    _assert_refused(engine, make, response, 403, "bad signature")
+
+
+def test_one_flipped_byte_in_the_body_is_refused(client, engine, make):
+    body = encode(make_event("lead.upsert", {"name": "Flip"}))
+    headers = make_headers(make.secret, body)
+    flipped = body.replace(b"Flip", b"Flop")
+    _assert_refused(engine, make, _post(client, make, flipped, headers), 403, "bad signature")
+
+
+def test_missing_signature_headers_are_refused_with_401(client, engine, make):
+    body = encode(make_event("lead.upsert", {}))
+    headers = make_headers(make.secret, body)
+    del headers["webhook-id"]
+    response = _post(client, make, body, headers)
+    _assert_refused(engine, make, response, 401, "missing webhook-id or webhook-timestamp")
+
+
+def test_no_credentials_at_all_are_refused_with_401(client, engine, make):
+    response = _post(
+        client, make, make_event("lead.upsert", {}), {"content-type": "application/json"}
+    )
+    _assert_refused(engine, make, response, 401, "missing signature")
+
+
+def test_a_stale_timestamp_is_refused_with_401(client, engine, make):
+    body = encode(make_event("lead.upsert", {"name": "Late"}))
+    headers = make_headers(make.secret, body, at=datetime.now(UTC) - timedelta(minutes=6))
+    _assert_refused(engine, make, _post(client, make, body, headers), 401, "stale timestamp")
+
+
+def test_a_timestamp_from_the_future_is_refused_with_401(client, engine, make):
+    body = encode(make_event("lead.upsert", {"name": "Early"}))
+    headers = make_headers(make.secret, body, at=datetime.now(UTC) + timedelta(minutes=6))
+    _assert_refused(engine, make, _post(client, make, body, headers), 401, "stale timestamp")
+
+
+def test_an_unknown_token_gets_404(client, engine, make):
+    body = encode(make_event("lead.upsert", {}))
+    response = client.post(
+        "/api/webhooks/make/unknown", content=body, headers=make_headers(make.secret, body)
+    )
+    assert response.status_code == 404
+    assert audit_rows(engine, make.user_id) == []
+
+
+def test_an_oversized_body_gets_413_even_without_content_length(client, engine, make):
+    def chunks():
+        for _ in range(300):
+            yield b"x" * 1024
+
+    response = client.post(
+        make.path, content=chunks(), headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 413
+    [row] = audit_rows(engine, make.user_id)
+    assert (row.status, row.reason, row.payload) == ("rejected", "body too large", None)
+
+
+def test_an_unknown_event_type_is_refused_with_422(client, engine, make):
+    response = _post(client, make, make_event("lead.delete", {"id": "x"}))
+    reason = "unknown event type (expected one of lead.upsert, contact.upsert, automation.run)"
+    _assert_refused(engine, make, response, 422, reason)
+
+
+def test_an_automation_run_without_execution_id_is_refused_with_422(client, engine, make):
+    event = make_event("automation.run", {"status": "success"})
+    del event["execution_id"]
+    _assert_refused(engine, make, _post(client, make, event), 422, "missing field: execution_id")

@@ -1,0 +1,127 @@
+"""Odd values inside well-formed, signed events: stored safely or refused with a clear 4xx."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from crm_app.models import AutomationLog, CallLog, Lead
+from tests.webhook_senders import (
+    connect,
+    encode,
+    make_event,
+    make_headers,
+    vapi_end_of_call_report,
+    vapi_headers,
+)
+from tests.webhook_state import NOTHING, audit_rows, owned, record_counts
+
+
+@pytest.fixture
+def vapi(engine, make_user):
+    return connect(engine, make_user().id, "vapi")
+
+
+@pytest.fixture
+def make(engine, make_user):
+    return connect(engine, make_user().id, "make")
+
+
+def _post_vapi(client, vapi, body: bytes, content_type="application/json"):
+    headers = vapi_headers(vapi.secret) | {"content-type": content_type}
+    return client.post(vapi.path, content=body, headers=headers)
+
+
+def test_unusable_fields_of_a_report_are_left_empty_and_the_rest_is_kept(client, engine, vapi):
+    report = vapi_end_of_call_report("call-odd")
+    message = report["message"]
+    message.update(cost=1e308, startedAt="yesterday", endedReason={"nested": True})
+    message["customer"] = {"number": "12", "name": "<script>alert(1)</script>\x00\x07Bob"}
+    message["artifact"]["recordingUrl"] = "javascript:alert(document.cookie)"
+    message["analysis"]["successEvaluation"] = False
+    response = _post_vapi(client, vapi, encode(report))
+    assert response.status_code == 200
+    [call] = owned(engine, vapi.user_id, CallLog)
+    assert (call.cost, call.started_at, call.duration_seconds, call.ended_reason) == (
+        None,
+        None,
+        None,
+        None,
+    )
+    assert call.recording_url is None
+    assert call.customer_name == "<script>alert(1)</script>Bob"  # text, escaped when shown
+    assert (call.customer_number, call.lead_id, call.success_evaluation) == (None, None, "false")
+    assert owned(engine, vapi.user_id, Lead) == []  # no number, no lead
+
+
+@pytest.mark.parametrize(
+    ("body", "status_code", "reason"),
+    [
+        (
+            b'{"message": {"type": "end-of-call-report", "cost": NaN}}',
+            400,
+            "body is not valid JSON",
+        ),
+        (b'{"message": {"cost": ' + b"9" * 5000 + b"}}", 400, "body is not valid JSON"),
+        (b'{"message": "end-of-call-report"}', 422, "missing field: message"),
+        (b'{"message": {"type": ["x"]}}', 422, "missing field: message.type"),
+        (b"[1, 2]", 422, "expected a JSON object"),
+        (b'{"a":' * 50 + b"1" + b"}" * 50, 422, "payload is nested too deeply"),
+        ('{"message": {"type": "x"}}'.encode("utf-16"), 400, "body is not UTF-8"),
+    ],
+)
+def test_malformed_bodies_get_a_clear_4xx_and_a_rejected_row(
+    client, engine, vapi, body, status_code, reason
+):
+    response = _post_vapi(client, vapi, body)
+    assert (response.status_code, response.json()) == (status_code, {"detail": reason})
+    [row] = audit_rows(engine, vapi.user_id)
+    assert (row.status, row.reason, row.payload) == ("rejected", reason, None)
+    assert record_counts(engine, vapi.user_id) == NOTHING
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded"])
+def test_a_wrong_content_type_gets_415(client, engine, vapi, content_type):
+    response = _post_vapi(client, vapi, encode(vapi_end_of_call_report()), content_type)
+    assert response.status_code == 415
+    assert owned(engine, vapi.user_id, CallLog) == []
+
+
+def test_a_call_id_too_long_for_the_column_is_refused_not_cut(client, engine, vapi):
+    response = _post_vapi(client, vapi, encode(vapi_end_of_call_report("c" * 101)))
+    assert response.status_code == 422
+    assert owned(engine, vapi.user_id, CallLog) == []
+
+
+def test_a_run_with_a_huge_duration_keeps_the_run_without_it(client, engine, make):
+    event = make_event("automation.run", {"status": "success", "duration_ms": 10**30})
+    body = encode(event)
+    assert (
+        client.post(make.path, content=body, headers=make_headers(make.secret, body)).status_code
+        == 200
+    )
+    [run] = owned(engine, make.user_id, AutomationLog)
+    assert run.duration_ms is None
+
+
+@pytest.mark.parametrize(
+    ("data", "detail"),
+    [
+        ({"status": "exploded"}, "data.status: one of success, error, warning"),
+        ({"email": "not-an-email"}, "email: not a valid email address"),
+        ({"phone": "+1 415 555 01"}, "phone: not a valid phone number"),
+    ],
+)
+def test_values_the_crm_refuses_fail_the_event_with_the_services_message(
+    client, engine, make, data, detail
+):
+    event = "automation.run" if "status" in data else "lead.upsert"
+    body = encode(make_event(event, data))
+    response = client.post(make.path, content=body, headers=make_headers(make.secret, body))
+    assert response.status_code == 422
+    assert detail in response.json()["detail"]
+    [row] = audit_rows(engine, make.user_id)
+    assert row.status == "failed" and detail in row.reason
+    assert json.loads(row.payload)["data"] == data
+    assert record_counts(engine, make.user_id) == NOTHING

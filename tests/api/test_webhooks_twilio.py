@@ -1,0 +1,219 @@
+"""POST /api/webhooks/twilio/{token}: signed callbacks become call logs and SMS on timelines."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import urlencode
+
+import pytest
+
+from crm_app.core.config import get_settings
+from crm_app.core.db import tenant_session
+from crm_app.models import Activity, CallLog, ContactCreate, Lead, LeadCreate
+from crm_app.services.contacts import create_contact
+from crm_app.services.leads import create_lead
+from crm_app.services.webhook_parse import FORM_TYPE
+from tests.webhook_senders import (
+    connect,
+    twilio_request,
+    twilio_signature,
+    twilio_sms,
+    twilio_status,
+)
+from tests.webhook_state import NOTHING, audit_rows, owned, record_counts
+
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+
+
+@pytest.fixture
+def twilio(engine, make_user):
+    return connect(engine, make_user().id, "twilio")
+
+
+def _public(path: str) -> str:
+    return get_settings().public_base_url.rstrip("/") + path
+
+
+def _post(client, twilio, fields, *, query: str = "", signed_url: str | None = None, headers=None):
+    path = twilio.path + (f"?{query}" if query else "")
+    body, signed = twilio_request(twilio.secret, signed_url or _public(path), fields)
+    return client.post(path, content=body, headers=headers if headers is not None else signed)
+
+
+# --- Valid callbacks
+
+
+def test_a_status_callback_creates_a_call_log_and_gets_empty_twiml(client, engine, twilio):
+    with tenant_session(twilio.user_id, engine) as session:
+        lead = create_lead(
+            session=session, user_id=twilio.user_id, lead_in=LeadCreate(phone="+14155550142")
+        )
+    response = _post(client, twilio, twilio_status("CA1", "completed", 3, duration=42))
+    assert response.status_code == 200
+    assert response.text == EMPTY_TWIML
+    assert response.headers["content-type"].startswith("text/xml")
+    [call] = owned(engine, twilio.user_id, CallLog)
+    assert (call.provider, call.external_call_id, call.status) == ("twilio", "CA1", "completed")
+    assert (call.from_number, call.to_number, call.direction) == (
+        "+14155550142",
+        "+14155559999",
+        "inbound",
+    )
+    assert (call.duration_seconds, call.last_sequence_number, call.lead_id) == (42, 3, lead.id)
+    assert call.recording_url == "https://api.twilio.com/r/CA1"
+    assert owned(engine, twilio.user_id, Lead) == [lead]  # calls link, they create no lead
+
+
+def test_an_sms_from_an_unknown_number_lands_on_a_new_leads_timeline(client, engine, twilio):
+    response = _post(client, twilio, twilio_sms("SM1", body="Can you call me back?"))
+    assert response.status_code == 200 and response.text == EMPTY_TWIML
+    [lead] = owned(engine, twilio.user_id, Lead)
+    assert (lead.phone, lead.source) == ("+14155550166", "sms")
+    [activity] = owned(engine, twilio.user_id, Activity)
+    assert (activity.kind, activity.body, activity.external_id) == (
+        "sms_in",
+        "Can you call me back?",
+        "SM1",
+    )
+    assert (activity.lead_id, activity.contact_id) == (lead.id, None)
+
+
+def test_an_sms_from_a_contact_lands_on_the_contacts_timeline(client, engine, twilio):
+    with tenant_session(twilio.user_id, engine) as session:
+        contact = create_contact(
+            session=session,
+            user_id=twilio.user_id,
+            contact_in=ContactCreate(name="Known", phone="+14155550166"),
+        )
+    assert _post(client, twilio, twilio_sms("SM2")).status_code == 200
+    [activity] = owned(engine, twilio.user_id, Activity)
+    assert (activity.contact_id, activity.lead_id) == (contact.id, None)
+    assert owned(engine, twilio.user_id, Lead) == []
+
+
+def test_out_of_order_status_callbacks_end_with_the_highest_sequence_number(client, engine, twilio):
+    callbacks = {
+        0: twilio_status("CA9", "initiated", 0),
+        1: twilio_status("CA9", "ringing", 1),
+        2: twilio_status("CA9", "in-progress", 2),
+        3: twilio_status("CA9", "completed", 3, duration=61),
+    }
+    for sequence in (3, 1, 0, 2):
+        assert _post(client, twilio, callbacks[sequence]).status_code == 200
+    [call] = owned(engine, twilio.user_id, CallLog)
+    assert (call.status, call.last_sequence_number, call.duration_seconds) == ("completed", 3, 61)
+    assert len(audit_rows(engine, twilio.user_id)) == 4
+
+
+def test_redelivery_answers_2xx_and_changes_nothing(client, engine, twilio):
+    fields = twilio_sms("SM3")
+    assert _post(client, twilio, fields).status_code == 200
+    before = record_counts(engine, twilio.user_id)
+    again = _post(client, twilio, fields)
+    assert again.status_code == 200 and again.text == EMPTY_TWIML
+    assert record_counts(engine, twilio.user_id) == before
+    assert sorted(row.status for row in audit_rows(engine, twilio.user_id)) == [
+        "accepted",
+        "duplicate",
+    ]
+
+
+def test_twilio_has_no_signed_timestamp_so_an_old_callback_replayed_is_only_a_duplicate(
+    client, engine, twilio
+):
+    # Twilio's scheme signs no delivery time (the Timestamp field is when the call
+    # event happened): an old, validly signed callback is refused by its id instead.
+    fields = twilio_status("CA-old", "completed", 5, duration=3)
+    fields[-3] = ("Timestamp", "Mon, 02 Mar 2020 14:00:05 +0000")
+    assert _post(client, twilio, fields).status_code == 200
+    before = record_counts(engine, twilio.user_id)
+    assert _post(client, twilio, fields).status_code == 200
+    assert record_counts(engine, twilio.user_id) == before
+    assert [row.status for row in audit_rows(engine, twilio.user_id)].count("duplicate") == 1
+
+
+# --- The URL Twilio signed: public base URL, path and query
+
+
+def test_a_signature_over_a_url_with_query_string_and_repeated_parameters_verifies(
+    client, engine, twilio
+):
+    fields = [*twilio_sms("SM4"), ("MediaTag", "b"), ("MediaTag", "a"), ("MediaTag", "")]
+    query = urlencode([("src", "voice"), ("src", "sms"), ("x", "1 2")])
+    path = f"{twilio.path}?{query}"
+    # The reference: the twilio package's own compute_signature.
+    signature = twilio_signature(twilio.secret, _public(path), fields)
+    headers = {"content-type": FORM_TYPE, "x-twilio-signature": signature}
+    response = client.post(path, content=urlencode(fields).encode(), headers=headers)
+    assert response.status_code == 200, response.text
+    [row] = audit_rows(engine, twilio.user_id)
+    assert json.loads(row.payload)["MediaTag"] == ["b", "a", ""]
+
+
+def test_a_signature_over_the_internal_url_does_not_verify(client, engine, twilio, monkeypatch):
+    monkeypatch.setattr(get_settings(), "public_base_url", "https://crm.example.com")
+    fields = twilio_status("CA5", "ringing", 1)
+    internal = f"http://localhost:3000{twilio.path}"  # where the proxy forwarded it
+    response = _post(client, twilio, fields, signed_url=internal)
+    assert response.status_code == 403
+    public = _post(client, twilio, fields, signed_url=f"https://crm.example.com{twilio.path}")
+    assert public.status_code == 200
+
+
+# --- Refused requests
+
+
+def _assert_refused(engine, twilio, response, status_code, reason):
+    assert response.status_code == status_code, response.text
+    assert record_counts(engine, twilio.user_id) == NOTHING
+    [row] = audit_rows(engine, twilio.user_id)
+    assert (row.status, row.reason, row.payload) == ("rejected", reason, None)
+
+
+def test_a_signature_made_with_another_auth_token_is_refused(client, engine, twilio):
+    body, headers = twilio_request("f" * 32, _public(twilio.path), twilio_sms("SM5"))
+    response = client.post(twilio.path, content=body, headers=headers)
+    _assert_refused(engine, twilio, response, 403, "bad signature")
+
+
+def test_one_flipped_byte_in_the_body_is_refused(client, engine, twilio):
+    body, headers = twilio_request(twilio.secret, _public(twilio.path), twilio_sms("SM6"))
+    flipped = body.replace(b"Hi+there", b"Hi+therf")
+    response = client.post(twilio.path, content=flipped, headers=headers)
+    _assert_refused(engine, twilio, response, 403, "bad signature")
+
+
+def test_a_missing_signature_header_is_refused_with_401(client, engine, twilio):
+    response = _post(client, twilio, twilio_sms("SM7"), headers={"content-type": FORM_TYPE})
+    _assert_refused(engine, twilio, response, 401, "missing signature")
+
+
+def test_an_unknown_token_gets_404(client, engine, twilio):
+    body, headers = twilio_request(twilio.secret, _public(twilio.path), twilio_sms("SM8"))
+    response = client.post("/api/webhooks/twilio/" + "A" * 43, content=body, headers=headers)
+    assert response.status_code == 404
+    assert audit_rows(engine, twilio.user_id) == []
+
+
+def test_an_oversized_body_gets_413(client, engine, twilio):
+    fields = [*twilio_sms("SM9"), ("Padding", "x" * (256 * 1024))]
+    response = _post(client, twilio, fields)
+    assert response.status_code == 413
+    [row] = audit_rows(engine, twilio.user_id)
+    assert (row.status, row.reason, row.payload) == ("rejected", "body too large", None)
+    assert record_counts(engine, twilio.user_id) == NOTHING
+
+
+def test_a_json_body_is_refused_with_415(client, engine, twilio):
+    body = b'{"CallSid": "CA1"}'
+    signature = twilio_signature(twilio.secret, _public(twilio.path), [])
+    headers = {"content-type": "application/json", "x-twilio-signature": signature}
+    response = client.post(twilio.path, content=body, headers=headers)
+    _assert_refused(engine, twilio, response, 415, f"expected {FORM_TYPE}")
+
+
+def test_a_callback_that_is_neither_a_call_nor_a_message_is_refused_with_422(
+    client, engine, twilio
+):
+    response = _post(client, twilio, [("AccountSid", "AC1"), ("Foo", "bar")])
+    _assert_refused(engine, twilio, response, 422, "missing field: CallSid or MessageSid")

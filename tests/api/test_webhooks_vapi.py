@@ -1,0 +1,300 @@
+"""POST /api/webhooks/vapi/{token}: Vapi server messages, verified, audited, applied once."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+
+import pytest
+
+from crm_app.core.db import tenant_session
+from crm_app.models import CallLog, ContactCreate, Lead
+from crm_app.services.contacts import create_contact
+from tests.webhook_senders import (
+    LEAKED_TWILIO_API_SECRET,
+    LEAKED_TWILIO_TOKEN,
+    VAPI_HMAC_SECRET,
+    VAPI_SECRET,
+    connect,
+    encode,
+    vapi_end_of_call_report,
+    vapi_headers,
+    vapi_hmac_headers,
+    vapi_status_update,
+    vapi_tool_calls,
+)
+from tests.webhook_state import NOTHING, audit_rows, owned, record_counts
+
+
+@pytest.fixture
+def vapi(engine, make_user):
+    return connect(engine, make_user().id, "vapi")
+
+
+def _post(client, vapi, payload, headers=None):
+    body = payload if isinstance(payload, bytes) else encode(payload)
+    return client.post(vapi.path, content=body, headers=headers or vapi_headers(vapi.secret))
+
+
+# --- A valid report becomes a call log and a lead
+
+
+def test_end_of_call_report_creates_a_call_log_linked_to_a_new_voice_lead(client, engine, vapi):
+    report = vapi_end_of_call_report("call-abc", number="(415) 555-0123", seconds=95)
+    response = _post(client, vapi, report)
+    assert response.status_code == 200
+    assert response.json() == {"status": "accepted", "event_id": "call-abc:end-of-call-report"}
+    [call] = owned(engine, vapi.user_id, CallLog)
+    assert (call.provider, call.external_call_id, call.status) == ("vapi", "call-abc", "ended")
+    assert call.customer_number == "+14155550123"
+    assert call.customer_name == "Ada Caller"
+    assert call.duration_seconds == 95
+    assert str(call.cost) == "0.1234"
+    assert call.summary == "Wants a quote for 3 seats."
+    assert call.success_evaluation == "true"
+    assert call.transcript.startswith("AI: Hello!")
+    assert call.recording_url == "https://storage.vapi.ai/call-abc-mono.wav"
+    assert call.ended_reason == "customer-ended-call"
+    [lead] = owned(engine, vapi.user_id, Lead)
+    assert (lead.phone, lead.source, lead.name) == ("+14155550123", "voice", "Ada Caller")
+    assert call.lead_id == lead.id
+    [row] = audit_rows(engine, vapi.user_id)
+    assert (row.status, row.event_type, row.event_id) == (
+        "accepted",
+        "end-of-call-report",
+        "call-abc:end-of-call-report",
+    )
+    assert json.loads(row.result)["call_log_id"] == str(call.id)
+
+
+def test_end_of_call_report_links_to_an_existing_contact_with_that_number(client, engine, vapi):
+    with tenant_session(vapi.user_id, engine) as session:
+        contact = create_contact(
+            session=session,
+            user_id=vapi.user_id,
+            contact_in=ContactCreate(name="Known", phone="+14155550123"),
+        )
+    assert _post(client, vapi, vapi_end_of_call_report()).status_code == 200
+    [call] = owned(engine, vapi.user_id, CallLog)
+    assert (call.contact_id, call.lead_id) == (contact.id, None)
+    assert owned(engine, vapi.user_id, Lead) == []
+
+
+def test_bearer_and_hmac_credentials_are_accepted_too(client, engine, vapi):
+    first = encode(vapi_end_of_call_report())
+    second = encode(vapi_end_of_call_report())
+    assert _post(client, vapi, first, vapi_headers(vapi.secret, scheme="bearer")).status_code == 200
+    assert _post(client, vapi, second, vapi_hmac_headers(second, millis=True)).status_code == 200
+    assert len(owned(engine, vapi.user_id, CallLog)) == 2
+
+
+def test_redelivery_answers_2xx_and_changes_nothing(client, engine, vapi):
+    report = vapi_end_of_call_report()
+    assert _post(client, vapi, report).json()["status"] == "accepted"
+    before = record_counts(engine, vapi.user_id)
+    again = _post(client, vapi, report)
+    assert again.status_code == 200 and again.json()["status"] == "duplicate"
+    assert record_counts(engine, vapi.user_id) == before
+    statuses = sorted(row.status for row in audit_rows(engine, vapi.user_id))
+    assert statuses == ["accepted", "duplicate"]
+
+
+def test_a_report_carrying_twilio_credentials_is_stored_without_them(client, engine, vapi):
+    assert _post(client, vapi, vapi_end_of_call_report()).status_code == 200
+    [row] = audit_rows(engine, vapi.user_id)
+    stored = json.loads(row.payload)
+    phone_number = stored["message"]["phoneNumber"]
+    assert phone_number["twilioAuthToken"] == "[redacted]"
+    assert phone_number["twilioApiSecret"] == "[redacted]"
+    assert phone_number["twilioApiKey"] == "[redacted]"
+    assert phone_number["twilioAccountSid"].startswith("AC")  # an id, not a secret
+    assert stored["message"]["costBreakdown"]["llmPromptTokens"] == 812  # a count, kept
+    for secret in (LEAKED_TWILIO_TOKEN, LEAKED_TWILIO_API_SECRET, VAPI_SECRET):
+        assert secret not in row.payload
+
+
+def test_a_payload_echoing_the_users_own_secret_is_stored_without_it(client, engine, vapi):
+    report = vapi_end_of_call_report()
+    report["message"]["analysis"]["summary"] = f"caller read out {VAPI_SECRET} by mistake"
+    assert _post(client, vapi, report).status_code == 200
+    [row] = audit_rows(engine, vapi.user_id)
+    assert VAPI_SECRET not in row.payload
+    [call] = owned(engine, vapi.user_id, CallLog)
+    assert VAPI_SECRET not in call.summary
+
+
+# --- Status updates
+
+
+def test_status_updates_move_a_call_forward_and_never_back(client, engine, vapi):
+    for status in ("ringing", "in-progress"):
+        assert _post(client, vapi, vapi_status_update("call-s", status)).status_code == 200
+    [call] = owned(engine, vapi.user_id, CallLog)
+    assert call.status == "in-progress"
+    assert _post(client, vapi, vapi_end_of_call_report("call-s")).status_code == 200
+    assert _post(client, vapi, vapi_status_update("call-s", "queued")).status_code == 200
+    [call] = owned(engine, vapi.user_id, CallLog)
+    assert call.status == "ended"
+    assert call.duration_seconds == 95
+
+
+def test_other_message_types_are_audited_as_accepted_and_ignored(client, engine, vapi):
+    payload = {"message": {"type": "speech-update", "status": "started", "call": {"id": "c1"}}}
+    response = _post(client, vapi, payload)
+    assert response.status_code == 200
+    [row] = audit_rows(engine, vapi.user_id)
+    assert (row.status, row.event_type) == ("accepted", "speech-update")
+    assert json.loads(row.result) == {"ignored": True}
+    assert owned(engine, vapi.user_id, CallLog) == []
+
+
+# --- Tool calls
+
+
+def test_create_lead_then_lookup_contact_for_the_same_number_returns_the_lead(client, engine, vapi):
+    create = vapi_tool_calls(
+        "call-t",
+        (
+            "tc-1",
+            "create_lead",
+            {"name": "Grace", "phone": "415 555 0188", "email": "Grace@Example.com"},
+        ),
+    )
+    started = time.monotonic()
+    created = _post(client, vapi, create)
+    assert time.monotonic() - started < 1.0
+    assert created.status_code == 200
+    [result] = created.json()["results"]
+    assert (result["toolCallId"], result["name"]) == ("tc-1", "create_lead")
+    answer = json.loads(result["result"])
+    assert answer["created"] is True
+    lookup = vapi_tool_calls("call-t", ("tc-2", "lookup_contact", '{"phone": "+14155550188"}'))
+    [found] = _post(client, vapi, lookup).json()["results"]
+    assert found["toolCallId"] == "tc-2"
+    assert json.loads(found["result"]) == {
+        "found": True,
+        "type": "lead",
+        "id": answer["id"],
+        "name": "Grace",
+        "status": "new",
+        "last_call_summary": "",
+    }
+    [lead] = owned(engine, vapi.user_id, Lead)
+    assert (lead.email, lead.source) == ("grace@example.com", "voice")
+
+
+def test_a_redelivered_tool_call_gets_the_same_answer_and_creates_nothing(client, engine, vapi):
+    create = vapi_tool_calls("call-r", ("tc-9", "create_lead", {"name": "No Phone"}))
+    first = _post(client, vapi, create).json()
+    second = _post(client, vapi, create).json()
+    assert first == second
+    assert len(owned(engine, vapi.user_id, Lead)) == 1
+
+
+def test_an_unknown_tool_and_bad_arguments_get_an_answer_not_an_error(client, engine, vapi):
+    calls = vapi_tool_calls(
+        "call-u",
+        ("tc-a", "delete_everything", {}),
+        ("tc-b", "create_lead", {"phone": "not a number"}),
+        ("tc-c", "lookup_contact", "{not json"),
+    )
+    response = _post(client, vapi, calls)
+    assert response.status_code == 200
+    results = {
+        item["toolCallId"]: json.loads(item["result"]) for item in response.json()["results"]
+    }
+    assert "unknown tool" in results["tc-a"]["error"]
+    assert results["tc-b"]["created"] is False
+    assert results["tc-c"] == {"found": False, "phone": "+14155550177"}  # the caller's number
+    assert owned(engine, vapi.user_id, Lead) == []
+
+
+# --- Refused requests: status code, an audit row without payload, nothing else
+
+
+def _assert_refused(engine, vapi, response, status_code, reason):
+    assert response.status_code == status_code, response.text
+    assert record_counts(engine, vapi.user_id) == NOTHING
+    [row] = audit_rows(engine, vapi.user_id)
+    assert (row.status, row.reason) == ("rejected", reason)
+    assert row.payload is None and row.event_id is None
+    assert row.payload_size > 0 and len(row.payload_sha256) == 64
+
+
+def test_a_wrong_secret_is_refused_with_403(client, engine, vapi):
+    response = _post(client, vapi, vapi_end_of_call_report(), vapi_headers("wrong-secret-123"))
+    _assert_refused(engine, vapi, response, 403, "bad signature")
+
+
+def test_a_missing_secret_is_refused_with_401(client, engine, vapi):
+    response = _post(client, vapi, vapi_end_of_call_report(), {"content-type": "application/json"})
+    _assert_refused(engine, vapi, response, 401, "missing signature")
+
+
+def test_one_flipped_byte_in_an_hmac_signed_body_is_refused(client, engine, vapi):
+    body = encode(vapi_end_of_call_report())
+    headers = vapi_hmac_headers(body)
+    flipped = body.replace(b"Ada", b"Adb", 1)
+    _assert_refused(engine, vapi, _post(client, vapi, flipped, headers), 403, "bad signature")
+
+
+def test_a_stale_hmac_timestamp_is_refused_with_401(client, engine, vapi):
+    body = encode(vapi_end_of_call_report())
+    headers = vapi_hmac_headers(body, at=time.time() - 301)
+    _assert_refused(engine, vapi, _post(client, vapi, body, headers), 401, "stale timestamp")
+
+
+def test_an_hmac_signature_made_with_another_secret_is_refused(client, engine, vapi):
+    body = encode(vapi_end_of_call_report())
+    headers = vapi_hmac_headers(body, secret=VAPI_HMAC_SECRET + "x")
+    _assert_refused(engine, vapi, _post(client, vapi, body, headers), 403, "bad signature")
+
+
+def test_an_unknown_token_gets_404_and_leaves_no_row_anywhere(client, engine, vapi, caplog):
+    caplog.set_level(logging.INFO)
+    token = f"{uuid.uuid4().hex}{uuid.uuid4().hex}"
+    path = f"/api/webhooks/vapi/{token}"
+    response = client.post(
+        path, content=encode(vapi_end_of_call_report()), headers=vapi_headers(vapi.secret)
+    )
+    assert response.status_code == 404
+    assert audit_rows(engine, vapi.user_id) == []
+    # The app's own log lines (the test client logs the URL it calls itself).
+    app_lines = [r.getMessage() for r in caplog.records if r.name.startswith("crm_app")]
+    assert any("unknown token" in line for line in app_lines)
+    assert not any(token in line for line in app_lines)
+
+
+def test_a_token_for_another_provider_is_unknown_here(client, engine, vapi, make_user):
+    make = connect(engine, vapi.user_id, "make")
+    path = f"/api/webhooks/vapi/{make.token}"
+    assert client.post(path, content=b"{}", headers=vapi_headers(vapi.secret)).status_code == 404
+
+
+def test_an_oversized_body_gets_413_before_anything_is_parsed(client, engine, vapi):
+    body = b'{"message": {"type": "end-of-call-report", "x": "' + b"a" * (256 * 1024) + b'"}}'
+    response = _post(client, vapi, body)
+    assert response.status_code == 413
+    [row] = audit_rows(engine, vapi.user_id)
+    assert (row.status, row.reason, row.payload, row.payload_sha256) == (
+        "rejected",
+        "body too large",
+        None,
+        "",
+    )
+    assert row.payload_size == len(body)
+
+
+def test_malformed_json_is_refused_with_400_after_the_signature(client, engine, vapi):
+    _assert_refused(
+        engine, vapi, _post(client, vapi, b'{"message": '), 400, "body is not valid JSON"
+    )
+
+
+def test_a_report_without_a_call_id_is_refused_with_422(client, engine, vapi):
+    report = vapi_end_of_call_report()
+    del report["message"]["call"]
+    response = _post(client, vapi, report)
+    _assert_refused(engine, vapi, response, 422, "missing or invalid field: message.call.id")

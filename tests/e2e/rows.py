@@ -1,0 +1,47 @@
+"""Rows written straight into the running app's database, as a webhook or another tab would."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from crm_app.core.db import create_db_engine, global_session, tenant_session
+from crm_app.services.users import get_user_by_email
+from tests.factories import add_automation_log, add_call_log, add_contact, add_lead
+
+_FACTORIES = {
+    "leads": add_lead,
+    "contacts": add_contact,
+    "call_logs": add_call_log,
+    "automation_logs": add_automation_log,
+}
+
+
+def user_id_of(app_server: Any, email: str) -> uuid.UUID:
+    """The id of the account signed up with this email."""
+    engine = create_db_engine(app_server.database_url)
+    try:
+        with global_session(engine) as session:
+            return get_user_by_email(session=session, email=email).id
+    finally:
+        engine.dispose()
+
+
+def insert_rows(app_server: Any, user_id: uuid.UUID, **tables: list[dict[str, Any]]) -> list[str]:
+    """Insert rows per table (leads, contacts, call_logs, automation_logs); their ids, in order."""
+    engine = create_db_engine(app_server.database_url)
+    ids = []
+    try:
+        with tenant_session(user_id, engine) as session:
+            for table, rows in tables.items():
+                for fields in rows:
+                    values = {
+                        key: uuid.UUID(value)
+                        if key.endswith("_id") and isinstance(value, str)
+                        else value
+                        for key, value in fields.items()
+                    }
+                    ids.append(str(_FACTORIES[table](session, user_id=user_id, **values).id))
+    finally:
+        engine.dispose()
+    return ids

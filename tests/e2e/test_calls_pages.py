@@ -1,0 +1,134 @@
+"""Calls and automation runs through the real pages: filters, search by number, detail, links."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from decimal import Decimal
+
+from playwright.sync_api import expect
+
+from crm_app.models.base import utcnow
+from tests.e2e.helpers import sign_up, unique_email
+from tests.e2e.rows import insert_rows, user_id_of
+
+
+def test_calls_filter_search_and_open_with_transcript_and_recording(page, app_server):
+    email = unique_email("calls")
+    sign_up(page, app_server.base_url, email=email, name="Call Watcher")
+    owner = user_id_of(app_server, email)
+    (lead_id,) = insert_rows(app_server, owner, leads=[{"name": "Lena Lead"}])
+    now = utcnow()
+    insert_rows(
+        app_server,
+        owner,
+        call_logs=[
+            {
+                "customer_name": "Vera Vapi",
+                "customer_number": "+14155552671",
+                "provider": "vapi",
+                "ended_reason": "customer-ended-call",
+                "summary": "Wants a call back.",
+                "transcript": "AI: Hi!\nUser: Call me back please.",
+                "recording_url": "https://recordings.example.com/a.wav",
+                "lead_id": lead_id,
+                "started_at": now - timedelta(minutes=3),
+                "duration_seconds": 125,
+                "cost": Decimal("1.5"),
+            },
+            {
+                "customer_name": "Tom Twilio",
+                "customer_number": "+442079460958",
+                "provider": "twilio",
+                "status": "no-answer",
+                "duration_seconds": None,
+                "cost": None,
+                "recording_url": "javascript:alert(1)",
+            },
+            {
+                "customer_name": "Old Olga",
+                "created_at": now - timedelta(days=40),
+                "customer_number": "+14155550199",
+            },
+        ],
+    )
+    page.goto(f"{app_server.base_url}/calls")
+    rows = page.get_by_test_id("call-row")
+    expect(rows).to_have_count(3)
+
+    page.get_by_role("combobox", name="Provider").click()
+    page.get_by_role("option", name="twilio").click()
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("Tom Twilio")
+    page.get_by_role("combobox", name="Provider").click()
+    page.get_by_role("option", name="All providers").click()
+    page.get_by_role("combobox", name="Period").click()
+    page.get_by_role("option", name="Last 30 days").click()
+    expect(rows).to_have_count(2)
+    page.get_by_role("combobox", name="Ended reason").click()
+    page.get_by_role("option", name="customer-ended-call").click()
+    expect(rows).to_have_count(1)
+    page.get_by_role("combobox", name="Ended reason").click()
+    page.get_by_role("option", name="Any reason").click()
+    page.get_by_label("Search by number or name").fill("(415) 555-2671")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("Vera Vapi")
+
+    rows.first.get_by_role("link", name="Vera Vapi").click()
+    expect(page).to_have_url(re.compile(r"/calls/[0-9a-f-]{36}/?$"))
+    expect(page.get_by_test_id("call-summary")).to_have_text("Wants a call back.")
+    expect(page.get_by_test_id("transcript-turn")).to_have_count(2)
+    expect(page.get_by_test_id("call-duration")).to_have_text("2:05")
+    expect(page.get_by_test_id("call-cost")).to_have_text("$1.50")
+    expect(page.get_by_role("link", name="Open the recording")).to_have_attribute(
+        "href", "https://recordings.example.com/a.wav"
+    )
+    page.get_by_test_id("call-lead").get_by_role("link", name="Lena Lead").click()
+    expect(page.get_by_role("heading", name="Lena Lead")).to_be_visible()
+
+    # Back on the list the filters are as they were; a recording URL that is not
+    # http(s) is never made a link.
+    page.goto(f"{app_server.base_url}/calls")
+    expect(page.get_by_label("Search by number or name")).to_have_value("(415) 555-2671")
+    page.get_by_label("Search by number or name").fill("+44 20 7946")
+    page.get_by_role("link", name="Tom Twilio").click()
+    expect(page.get_by_test_id("call-summary")).to_have_text("No summary for this call.")
+    expect(page.get_by_role("link", name="Open the recording")).to_have_count(0)
+    assert "javascript:alert" not in page.content()
+
+
+def test_automation_runs_show_scenario_status_error_and_links(page, app_server):
+    email = unique_email("runs")
+    sign_up(page, app_server.base_url, email=email, name="Run Watcher")
+    owner = user_id_of(app_server, email)
+    (lead_id,) = insert_rows(app_server, owner, leads=[{"name": "Rita Run"}])
+    insert_rows(
+        app_server,
+        owner,
+        automation_logs=[
+            {"scenario_name": "Welcome SMS", "status": "success", "lead_id": lead_id},
+            {"scenario_name": "Sheets sync", "status": "error", "error": "429 Too Many Requests"},
+        ],
+    )
+    page.goto(f"{app_server.base_url}/automations")
+    rows = page.get_by_test_id("run-row")
+    expect(rows).to_have_count(2)
+    page.get_by_role("combobox", name="Status").click()
+    page.get_by_role("option", name="Error").click()
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("Sheets sync")
+    expect(rows.first).to_contain_text("429 Too Many Requests")
+    page.get_by_role("combobox", name="Status").click()
+    page.get_by_role("option", name="All").click()
+    page.get_by_label("Search scenario or error").fill("welcome")
+    expect(rows).to_have_count(1)
+    rows.first.get_by_role("link", name="Lead").click()
+    expect(page.get_by_role("heading", name="Rita Run")).to_be_visible()
+    expect(page.get_by_test_id("timeline-automation")).to_contain_text("Welcome SMS")
+
+
+def test_new_accounts_see_how_to_fill_each_list(page, app_server):
+    sign_up(page, app_server.base_url, email=unique_email("fresh"), name="Fresh")
+    for path, test_id in (("calls", "calls-empty"), ("automations", "automations-empty")):
+        page.goto(f"{app_server.base_url}/{path}")
+        expect(page.get_by_test_id(test_id)).to_contain_text("Integrations")

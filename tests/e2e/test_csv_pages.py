@@ -1,0 +1,126 @@
+"""CSV through the real pages: import with progress and a summary, the dashboard, export."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from playwright.sync_api import expect
+
+from tests.e2e.helpers import sign_up, unique_email
+from tests.e2e.rows import insert_rows, user_id_of
+
+ROWS = 2_400
+# Records every value the import's progress bar shows, as the page updates it.
+WATCH_PROGRESS = """
+window.progressSeen = [];
+new MutationObserver(() => {
+  const bar = document.querySelector('[role=progressbar][aria-label="Import progress"]');
+  const value = bar && Number(bar.getAttribute('data-value'));
+  if (bar && window.progressSeen.at(-1) !== value) window.progressSeen.push(value);
+}).observe(document.body, {subtree: true, childList: true, attributes: true});
+"""
+STATUSES = ("new", "contacted", "qualified", "won", "lost")
+
+
+def _leads_csv(path) -> None:
+    """ROWS good rows (statuses in turn), one duplicate, one bad phone, one formula."""
+    lines = ["Full Name,Phone Number,E-mail,Stage,Lead Source"]
+    for n in range(ROWS):
+        lines.append(
+            f"Person {n},+1415{4000000 + n:07d},p{n}@import.example,{STATUSES[n % 5]},expo"
+        )
+    lines.append("Person 0 again,,P0@IMPORT.EXAMPLE,new,expo")
+    lines.append("Bad Phone,12,,new,expo")
+    lines.append('"=HYPERLINK(""http://evil.example"")",,f@import.example,new,expo')
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_import_a_csv_watch_the_progress_complete_and_see_it_on_the_dashboard(
+    page, app_server, tmp_path
+):
+    sign_up(page, app_server.base_url, email=unique_email("importer"), name="Importer")
+    file = tmp_path / "leads.csv"
+    _leads_csv(file)
+    page.goto(f"{app_server.base_url}/leads")
+    page.get_by_role("button", name="Import CSV").first.click()
+    dialog = page.get_by_test_id("csv-import-dialog")
+    dialog.locator("input[type=file]").set_input_files(str(file))
+
+    # Columns matched by their headers, with the first rows shown.
+    preview = dialog.get_by_test_id("csv-preview")
+    expect(preview).to_contain_text("Person 0")
+    for header, field in (("Full Name", "name"), ("Phone Number", "phone"), ("Stage", "status")):
+        expect(dialog.get_by_role("combobox", name=f"Field for column {header}")).to_have_text(
+            field
+        )
+    expect(dialog.get_by_role("combobox", name="Field for column Lead Source")).to_have_text(
+        "source"
+    )
+
+    page.evaluate(WATCH_PROGRESS)
+    dialog.get_by_role("button", name="Import", exact=True).click()
+    summary = dialog.get_by_test_id("import-summary")
+    expect(summary).to_be_visible(timeout=60_000)
+    progress = dialog.get_by_role("progressbar", name="Import progress")
+    expect(progress).to_have_attribute("data-value", "100")
+    seen = page.evaluate("window.progressSeen")
+    assert seen == sorted(seen) and seen[-1] == 100, seen
+    assert [value for value in seen if 0 < value < 100], f"no step between 0 and 100: {seen}"
+    expect(dialog.get_by_test_id("import-created")).to_have_text(str(ROWS))
+    expect(dialog.get_by_test_id("import-duplicates")).to_have_text("1")
+    expect(dialog.get_by_test_id("import-rejected")).to_have_text("2")
+    rejections = dialog.get_by_test_id("import-rejections")
+    expect(rejections).to_contain_text(str(ROWS + 3))  # the bad phone's row number
+    expect(rejections).to_contain_text("not a valid phone number")
+    expect(rejections).to_contain_text("formula")
+    dialog.get_by_role("button", name="Done").click()
+    expect(page.get_by_test_id("pager-label")).to_have_text(f"1–25 of {ROWS:,}")
+
+    page.goto(f"{app_server.base_url}/dashboard")
+    expect(page.get_by_test_id("stat-total-leads")).to_have_text(str(ROWS))
+    expect(page.get_by_test_id("stat-new-leads")).to_have_text(str(ROWS))
+    pipeline = page.get_by_test_id("pipeline-by-status")
+    for status in STATUSES:
+        expect(pipeline.get_by_role("link", name=status)).to_contain_text(str(ROWS // 5))
+    expect(page.get_by_test_id("stat-conversion")).to_have_text("50%")  # won = lost
+    expect(page.get_by_test_id("leads-by-source")).to_contain_text("expo")
+
+
+def test_a_file_that_is_not_utf8_csv_gets_a_clear_message(page, app_server, tmp_path):
+    sign_up(page, app_server.base_url, email=unique_email("badfile"), name="Bad File")
+    file = tmp_path / "latin1.csv"
+    file.write_bytes("name,phone\nJosé,+14155550100\n".encode("latin-1"))
+    page.goto(f"{app_server.base_url}/leads?import=1")
+    dialog = page.get_by_test_id("csv-import-dialog")
+    dialog.locator("input[type=file]").set_input_files(str(file))
+    expect(dialog.get_by_role("alert")).to_contain_text("not UTF-8")
+    no_header = tmp_path / "no-header.csv"
+    no_header.write_text("Ana,+14155550100\nBob,+14155550101\n", encoding="utf-8")
+    dialog.locator("input[type=file]").set_input_files(str(no_header))
+    expect(dialog.get_by_role("alert")).to_contain_text("header")
+
+
+def test_export_downloads_the_filtered_list_with_formulas_escaped(page, app_server):
+    email = unique_email("exporter")
+    sign_up(page, app_server.base_url, email=email, name="Exporter")
+    insert_rows(
+        app_server,
+        user_id_of(app_server, email),
+        leads=[
+            {"name": "=1+1", "status": "won", "phone": "+14155550100"},
+            {"name": "Plain Won", "status": "won"},
+            {"name": "Still New", "status": "new"},
+        ],
+    )
+    page.goto(f"{app_server.base_url}/leads?status=won")
+    expect(page.get_by_test_id("lead-row")).to_have_count(2)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Export CSV").click()
+    assert download.value.suggested_filename.startswith("leads-")
+    text = Path(download.value.path()).read_text(encoding="utf-8")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert sorted(row["name"] for row in rows) == ["'=1+1", "Plain Won"]
+    assert {row["phone"] for row in rows} == {"'+14155550100", ""}
+    assert "Still New" not in text

@@ -1,0 +1,74 @@
+"""The dashboard through the real page: numbers for the chosen period, chart, feed with links."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from decimal import Decimal
+
+from playwright.sync_api import expect
+
+from crm_app.models.base import utcnow
+from tests.e2e.helpers import sign_up, unique_email
+from tests.e2e.rows import insert_rows, user_id_of
+
+
+def test_dashboard_numbers_follow_the_period_and_the_feed_links_to_the_call(page, app_server):
+    email = unique_email("dash")
+    sign_up(page, app_server.base_url, email=email, name="Dash Board")
+    owner = user_id_of(app_server, email)
+    now = utcnow()
+    recent, old = now - timedelta(days=2), now - timedelta(days=20)
+    insert_rows(
+        app_server,
+        owner,
+        leads=[
+            {"name": "Recent Won", "status": "won", "source": "vapi", "created_at": recent},
+            {"name": "Old Lost", "status": "lost", "source": "website", "created_at": old},
+            {"name": "Old Won", "status": "won", "source": "website", "created_at": old},
+        ],
+        call_logs=[
+            {"customer_name": "Fresh Caller", "created_at": recent, "duration_seconds": 90,
+             "cost": Decimal("0.50")},
+            {"customer_name": "Old Caller", "created_at": old, "status": "no-answer",
+             "duration_seconds": None, "cost": Decimal("0.25")},
+        ],
+        automation_logs=[
+            {"status": "success", "created_at": recent},
+            {"status": "error", "created_at": recent},
+        ],
+    )  # fmt: skip
+    page.reload()
+    expect(page.get_by_test_id("stat-total-leads")).to_have_text("3")
+    expect(page.get_by_test_id("stat-new-leads")).to_have_text("3")  # last 30 days
+    expect(page.get_by_test_id("stat-conversion")).to_have_text("67%")
+    expect(page.get_by_test_id("stat-calls")).to_have_text("2")
+    expect(page.get_by_test_id("stat-calls-note")).to_contain_text("1 answered")
+    expect(page.get_by_test_id("stat-average-call")).to_have_text("1:30")
+    expect(page.get_by_test_id("stat-call-cost")).to_have_text("$0.75")
+    expect(page.get_by_test_id("stat-automation-runs")).to_have_text("2")
+    expect(page.get_by_test_id("stat-automation-runs-note")).to_contain_text("50% succeeded")
+
+    page.get_by_role("radio", name="7 days").click()
+    expect(page.get_by_test_id("stat-new-leads")).to_have_text("1")
+    expect(page.get_by_test_id("stat-total-leads")).to_have_text("3")
+    expect(page.get_by_test_id("stat-calls")).to_have_text("1")
+    expect(page.get_by_test_id("stat-call-cost")).to_have_text("$0.50")
+    expect(page.get_by_test_id("calls-chart")).to_contain_text("1 call: 1 answered")
+
+    feed = page.get_by_test_id("latest-activity")
+    expect(feed).to_contain_text("New lead: Recent Won")
+    feed.get_by_role("link", name=re.compile("Call: Fresh Caller")).click()
+    expect(page).to_have_url(re.compile(r"/calls/[0-9a-f-]{36}/?$"))
+    expect(page.get_by_role("heading", name="Fresh Caller")).to_be_visible()
+
+
+def test_the_empty_dashboard_leads_to_integrations_and_the_import(page, app_server):
+    sign_up(page, app_server.base_url, email=unique_email("empty"), name="Empty")
+    empty = page.get_by_test_id("dashboard-empty")
+    expect(empty).to_contain_text("Nothing here yet")
+    empty.get_by_role("link", name="Import leads").click()
+    expect(page.get_by_test_id("csv-import-dialog")).to_be_visible()
+    page.goto(f"{app_server.base_url}/dashboard")
+    page.get_by_test_id("dashboard-empty").get_by_role("link", name="Add a lead").click()
+    expect(page.get_by_test_id("lead-dialog")).to_be_visible()

@@ -1,0 +1,178 @@
+"""Leads through the real pages: create, edit, search, status, delete, timeline, notes, board."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from playwright.sync_api import expect
+
+from tests.e2e.helpers import sign_up, unique_email
+from tests.e2e.rows import insert_rows, user_id_of
+
+
+def _new_lead(page, *, name: str, phone: str = "", email: str = "") -> None:
+    page.get_by_role("button", name="New lead").first.click()
+    dialog = page.get_by_test_id("lead-dialog")
+    expect(dialog).to_be_visible()
+    dialog.get_by_label("Name").fill(name)
+    dialog.get_by_label("Phone").fill(phone)
+    dialog.get_by_label("Email").fill(email)
+    dialog.get_by_role("button", name="Save").click()
+
+
+def _row(page, name: str):
+    return page.get_by_test_id("lead-row").filter(has=page.get_by_role("link", name=name))
+
+
+def test_create_edit_search_change_status_and_delete_a_lead(page, app_server):
+    sign_up(page, app_server.base_url, email=unique_email("leads"), name="Lead Keeper")
+    page.goto(f"{app_server.base_url}/leads")
+    expect(page.get_by_test_id("leads-empty")).to_be_visible()
+
+    # Create: a bad phone is refused next to its field, a good one is stored in E.164.
+    _new_lead(page, name="Ada Lovelace", phone="12", email="ada@example.com")
+    dialog = page.get_by_test_id("lead-dialog")
+    expect(dialog.get_by_text("not a valid phone number")).to_be_visible()
+    dialog.get_by_label("Phone").fill("(415) 555-2671")
+    dialog.get_by_role("button", name="Save").click()
+    expect(dialog).to_be_hidden()
+    expect(_row(page, "Ada Lovelace")).to_contain_text("+14155552671")
+    _new_lead(page, name="Grace Hopper", email="GRACE@example.com")
+    expect(_row(page, "Grace Hopper")).to_contain_text("grace@example.com")
+    expect(page.get_by_test_id("pager-label")).to_have_text("1–2 of 2")
+
+    # Edit in the dialog.
+    page.get_by_role("button", name="Edit Ada Lovelace").click()
+    expect(dialog.get_by_label("Name")).to_have_value("Ada Lovelace")
+    dialog.get_by_label("Name").fill("Ada King")
+    dialog.get_by_role("button", name="Save").click()
+    expect(_row(page, "Ada King")).to_be_visible()
+    expect(_row(page, "Ada Lovelace")).to_have_count(0)
+
+    # Search by a phone number typed another way.
+    page.get_by_label("Search leads").fill("415 555 2671")
+    expect(page.get_by_test_id("lead-row")).to_have_count(1)
+    expect(_row(page, "Ada King")).to_be_visible()
+    page.get_by_label("Search leads").fill("")
+    expect(page.get_by_test_id("lead-row")).to_have_count(2)
+
+    # Change the status from the list; it holds after a reload.
+    page.get_by_role("combobox", name="Status of Grace Hopper").click()
+    page.get_by_role("option", name="won", exact=True).click()
+    expect(page.get_by_text("Grace Hopper is now won.")).to_be_visible()
+    page.reload()
+    expect(page.get_by_role("combobox", name="Status of Grace Hopper")).to_have_text("won")
+
+    # Delete, after a confirmation.
+    page.get_by_role("button", name="Delete Grace Hopper").click()
+    confirm = page.get_by_role("alertdialog")
+    expect(confirm).to_contain_text("Delete Grace Hopper?")
+    confirm.get_by_role("button", name="Delete").click()
+    expect(_row(page, "Grace Hopper")).to_have_count(0)
+    expect(page.get_by_test_id("lead-row")).to_have_count(1)
+
+
+def test_a_leads_timeline_shows_a_call_posted_by_webhook_and_takes_notes(page, app_server):
+    email = unique_email("timeline")
+    sign_up(page, app_server.base_url, email=email, name="Timeline Owner")
+    page.goto(f"{app_server.base_url}/leads")
+    _new_lead(page, name="Caller Carla", phone="+14155550123")
+    page.get_by_role("link", name="Caller Carla").click()
+    expect(page).to_have_url(re.compile(r"/leads/[0-9a-f-]{36}/?$"))
+    lead_id = page.url.rstrip("/").rsplit("/", 1)[1]
+    expect(page.get_by_role("heading", name="Caller Carla")).to_be_visible()
+
+    # The call arrives the way the Vapi webhook stores it: a call log linked to the lead.
+    owner = user_id_of(app_server, email)
+    (call_id,) = insert_rows(
+        app_server,
+        owner,
+        call_logs=[
+            {
+                "lead_id": lead_id,
+                "customer_number": "+14155550123",
+                "summary": "Carla asked for a quote for two rooms.",
+                "transcript": "AI: Hello, how can I help?\nUser: I need a quote for two rooms.",
+                "duration_seconds": 95,
+                "cost": Decimal("0.1742"),
+            }
+        ],
+    )
+    page.reload()
+    call = page.get_by_test_id("timeline-call")
+    expect(call).to_contain_text("Call (vapi) · ended · 1:35")
+    expect(call).to_contain_text("Carla asked for a quote for two rooms.")
+
+    page.get_by_label("Add a note").fill("Send the quote on Monday.")
+    page.get_by_role("button", name="Add note").click()
+    expect(page.get_by_test_id("timeline-note")).to_contain_text("Send the quote on Monday.")
+    expect(page.get_by_label("Add a note")).to_have_value("")
+
+    page.get_by_role("combobox", name="Status").click()
+    page.get_by_role("option", name="qualified", exact=True).click()
+    expect(page.get_by_test_id("timeline-status_change")).to_contain_text("new → qualified")
+
+    page.get_by_role("button", name="Convert to contact").click()
+    expect(page.get_by_role("link", name="Open the contact")).to_be_visible()
+
+    # The call's own page: summary, transcript by speaker, cost, the lead.
+    call.get_by_role("link").click()
+    expect(page).to_have_url(re.compile(rf"/calls/{call_id}/?$"))
+    expect(page.get_by_test_id("call-summary")).to_have_text(
+        "Carla asked for a quote for two rooms."
+    )
+    expect(page.get_by_test_id("transcript-turn")).to_have_count(2)
+    expect(page.get_by_test_id("call-cost")).to_have_text("$0.1742")
+    expect(page.get_by_test_id("call-lead")).to_have_text("Caller Carla")
+
+
+def test_stored_text_is_shown_escaped_never_run(page, app_server):
+    email = unique_email("escape")
+    sign_up(page, app_server.base_url, email=email, name="Escaper")
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    script = "<img src=x onerror=alert(1)><script>alert(2)</script>"
+    insert_rows(
+        app_server, user_id_of(app_server, email), leads=[{"name": script, "notes": script}]
+    )
+    page.goto(f"{app_server.base_url}/leads")
+    expect(page.get_by_role("link", name=script)).to_be_visible()
+    page.get_by_role("link", name=script).click()
+    expect(page.get_by_role("heading", name=script)).to_be_visible()
+    page.wait_for_timeout(500)
+    assert dialogs == []
+    assert page.locator("img[src=x]").count() == 0
+
+
+def test_the_board_shows_each_status_and_moves_a_lead(page, app_server):
+    email = unique_email("board")
+    sign_up(page, app_server.base_url, email=email, name="Board Owner")
+    insert_rows(
+        app_server,
+        user_id_of(app_server, email),
+        leads=[{"name": "Nina New", "status": "new"}, {"name": "Walt Won", "status": "won"}],
+    )
+    page.goto(f"{app_server.base_url}/leads")
+    page.get_by_role("radio", name="Board").click()
+    expect(page.get_by_test_id("board-column-new")).to_contain_text("Nina New")
+    expect(page.get_by_test_id("board-column-won")).to_contain_text("Walt Won")
+    page.get_by_role("combobox", name="Move Nina New to").click()
+    page.get_by_role("option", name="qualified", exact=True).click()
+    expect(page.get_by_test_id("board-column-qualified")).to_contain_text("Nina New")
+    expect(page.get_by_test_id("board-column-new")).not_to_contain_text("Nina New")
+
+
+def test_another_users_lead_is_not_found(new_context, app_server):
+    first, second = new_context().new_page(), new_context().new_page()
+    owner_email = unique_email("owner")
+    sign_up(first, app_server.base_url, email=owner_email, name="Owner")
+    sign_up(second, app_server.base_url, email=unique_email("other"), name="Other")
+    (lead_id,) = insert_rows(
+        app_server, user_id_of(app_server, owner_email), leads=[{"name": "Private Pat"}]
+    )
+    second.goto(f"{app_server.base_url}/leads/{lead_id}")
+    expect(second.get_by_test_id("lead-not-found")).to_be_visible()
+    assert "Private Pat" not in second.content()
+    second.goto(f"{app_server.base_url}/leads/not-a-uuid")
+    expect(second.get_by_test_id("lead-not-found")).to_be_visible()

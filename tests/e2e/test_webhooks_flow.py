@@ -1,0 +1,136 @@
+"""Webhooks through the real app: a signed Vapi report becomes a call its owner sees, and only they.
+
+The requests go over HTTP to the served app; the tests play the providers and
+set up vault keys and URL tokens directly in the server's database (sealed
+with the server's own master key).
+"""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+import sqlalchemy as sa
+from playwright.sync_api import expect
+from sqlmodel import select
+
+from crm_app.core.crypto import Keyring
+from crm_app.core.db import create_db_engine, global_session, tenant_session
+from crm_app.models import ContactCreate, User
+from crm_app.services.contacts import create_contact, delete_contact
+from tests.e2e.helpers import sign_up, unique_email
+from tests.webhook_senders import (
+    LEAKED_TWILIO_TOKEN,
+    connect,
+    encode,
+    make_event,
+    make_headers,
+    vapi_end_of_call_report,
+    vapi_headers,
+)
+
+SCRIPT_NAME = "Ada <script>window.__pwned = 1</script>"
+
+
+@pytest.fixture(scope="module")
+def server_db(app_server):
+    engine = create_db_engine(app_server.database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def server_keyring(app_server) -> Keyring:
+    return Keyring(bytes.fromhex(app_server.env["ENCRYPTION_KEY"]))
+
+
+def _user_id(engine: sa.Engine, email: str):
+    with global_session(engine) as session:
+        return session.exec(select(User.id).where(User.email == email)).one()
+
+
+def _signed_up(new_context, app_server, label: str):
+    page = new_context().new_page()
+    email = unique_email(label)
+    sign_up(page, app_server.base_url, email=email, name=label.title())
+    return page, email
+
+
+def test_a_signed_vapi_report_shows_on_calls_and_webhooks_for_its_owner_only(
+    new_context, app_server, server_db, server_keyring
+):
+    owner_page, owner_email = _signed_up(new_context, app_server, "owner")
+    other_page, _ = _signed_up(new_context, app_server, "other")
+    vapi = connect(server_db, _user_id(server_db, owner_email), "vapi", keyring=server_keyring)
+
+    report = vapi_end_of_call_report("call-e2e-1", name=SCRIPT_NAME)
+    response = httpx.post(
+        app_server.base_url + vapi.path, content=encode(report), headers=vapi_headers(vapi.secret)
+    )
+    assert response.status_code == 200, response.text
+
+    owner_page.goto(f"{app_server.base_url}/calls")
+    row = owner_page.get_by_test_id("call-row").filter(has_text="Ada")
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text(SCRIPT_NAME)  # shown as text, not run
+    assert owner_page.evaluate("window.__pwned") is None
+
+    owner_page.goto(f"{app_server.base_url}/webhooks")
+    event_row = owner_page.get_by_test_id("webhook-row").filter(has_text="end-of-call-report")
+    expect(event_row).to_have_count(1)
+    expect(event_row).to_contain_text("accepted")
+    event_row.get_by_role("button", name=re.compile("Details")).click()
+    detail = owner_page.get_by_test_id("webhook-detail")
+    expect(detail.get_by_test_id("detail-payload")).to_contain_text("[redacted]")
+    expect(detail.get_by_role("link", name="Call (new)")).to_be_visible()
+    assert LEAKED_TWILIO_TOKEN not in owner_page.content()
+    assert owner_page.evaluate("window.__pwned") is None
+
+    log = app_server.log_text()
+    for secret in (vapi.token, vapi.secret, LEAKED_TWILIO_TOKEN, *app_server.secrets):
+        assert secret not in log
+
+    for path, empty in (("/calls", "calls-empty"), ("/webhooks", "webhooks-empty")):
+        other_page.goto(f"{app_server.base_url}{path}")
+        expect(other_page.get_by_test_id(empty)).to_be_visible()
+        expect(other_page.get_by_text("call-e2e-1")).to_have_count(0)
+        expect(other_page.get_by_text("Ada")).to_have_count(0)
+
+
+def test_a_failed_event_can_be_replayed_from_the_page(
+    new_context, app_server, server_db, server_keyring
+):
+    page, email = _signed_up(new_context, app_server, "replayer")
+    owner = _user_id(server_db, email)
+    make = connect(server_db, owner, "make", keyring=server_keyring)
+    with tenant_session(owner, server_db) as session:
+        create_contact(
+            session=session,
+            user_id=owner,
+            contact_in=ContactCreate(phone="+14155550199", email="a@example.com"),
+        )
+        blocker = create_contact(
+            session=session, user_id=owner, contact_in=ContactCreate(email="b@example.com")
+        )
+    body = encode(make_event("contact.upsert", {"phone": "+14155550199", "email": "b@example.com"}))
+    response = httpx.post(
+        app_server.base_url + make.path, content=body, headers=make_headers(make.secret, body)
+    )
+    assert response.status_code == 422
+
+    page.goto(f"{app_server.base_url}/webhooks")
+    failed = page.get_by_test_id("webhook-row").filter(has_text="failed")
+    expect(failed).to_have_count(1)
+    with tenant_session(owner, server_db) as session:  # the user fixes the clash
+        assert delete_contact(session=session, user_id=owner, contact_id=blocker.id)
+    failed.get_by_role("button", name=re.compile("Details")).click()
+    detail = page.get_by_test_id("webhook-detail")
+    expect(detail.get_by_test_id("detail-reason")).to_contain_text("already exists")
+    detail.get_by_role("button", name="Replay").click()
+    expect(page.get_by_text("Event replayed")).to_be_visible()
+    expect(detail.get_by_role("button", name="Replay")).to_have_count(0)
+    expect(detail.get_by_role("link", name="Contact")).to_be_visible()
+    page.get_by_role("button", name="Close").click()
+    expect(page.get_by_test_id("webhook-row").filter(has_text="accepted")).to_have_count(1)
+    expect(page.get_by_test_id("webhook-row").filter(has_text="failed")).to_have_count(0)

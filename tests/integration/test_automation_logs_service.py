@@ -1,0 +1,55 @@
+"""Automation runs on both databases: newest first, by status, scenario search and period."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from crm_app.core.db import tenant_session
+from crm_app.models import User
+from crm_app.services.automation_logs import list_automation_logs
+from tests.factories import add_automation_log
+
+T0 = datetime(2026, 2, 1, 9, 0, tzinfo=UTC)
+DAY = timedelta(days=1)
+
+
+@pytest.fixture
+def runs(engine, make_user: Callable[..., User]) -> User:
+    user = make_user()
+    rows = [
+        ("Welcome SMS", "success", None),
+        ("Quote email", "error", "SMTP 550 mailbox full"),
+        ("Welcome SMS", "warning", None),
+    ]
+    with tenant_session(user.id, engine) as session:
+        for day, (scenario, status, error) in enumerate(rows):
+            add_automation_log(
+                session,
+                user_id=user.id,
+                scenario_name=scenario,
+                status=status,
+                error=error,
+                execution_id=f"exec-{day}",
+                created_at=T0 + day * DAY,
+            )
+    return user
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        ({}, ["exec-2", "exec-1", "exec-0"]),
+        ({"status": "ERROR"}, ["exec-1"]),
+        ({"search": "welcome"}, ["exec-2", "exec-0"]),
+        ({"search": "mailbox"}, ["exec-1"]),
+        ({"created_from": T0 + DAY}, ["exec-2", "exec-1"]),
+        ({"created_to": T0 + DAY}, ["exec-0"]),
+    ],
+)
+def test_list_automation_logs_filters(engine, runs, filters, expected) -> None:
+    with tenant_session(runs.id, engine) as session:
+        page = list_automation_logs(session=session, user_id=runs.id, **filters)
+    assert [run.execution_id for run in page.items] == expected

@@ -1,0 +1,84 @@
+"""Calls on both databases: filters by provider, status, ended reason and period, number search."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from crm_app.core.db import tenant_session
+from crm_app.models import User
+from crm_app.services.call_logs import call_filter_options, get_call_log, list_call_logs
+from crm_app.services.errors import InvalidInput
+from tests.factories import add_call_log
+
+T0 = datetime(2026, 2, 1, 9, 0, tzinfo=UTC)
+DAY = timedelta(days=1)
+
+
+@pytest.fixture
+def calls(engine, make_user: Callable[..., User]) -> User:
+    """Four calls a day apart, oldest first: a, b, c, d."""
+    user = make_user()
+    rows = [
+        ("a", "vapi", "ended", "customer-ended-call", "+14155552671"),
+        ("b", "twilio", "completed", None, "+442079460958"),
+        ("c", "vapi", "ended", "assistant-ended-call", "+14155550123"),
+        ("d", "twilio", "no-answer", None, "+14155552671"),
+    ]
+    with tenant_session(user.id, engine) as session:
+        for day, (name, provider, status, reason, number) in enumerate(rows):
+            add_call_log(
+                session,
+                user_id=user.id,
+                customer_name=name,
+                provider=provider,
+                status=status,
+                ended_reason=reason,
+                customer_number=number,
+                created_at=T0 + day * DAY,
+            )
+    return user
+
+
+def _names(engine, user: User, **filters: object) -> list[str]:
+    with tenant_session(user.id, engine) as session:
+        page = list_call_logs(session=session, user_id=user.id, **filters)
+    return [call.customer_name for call in page.items]
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        ({}, ["d", "c", "b", "a"]),
+        ({"provider": " VAPI "}, ["c", "a"]),
+        ({"status": "ended"}, ["c", "a"]),
+        ({"ended_reason": "customer-ended-call"}, ["a"]),
+        ({"created_from": T0 + DAY, "created_to": T0 + 3 * DAY}, ["c", "b"]),
+        ({"search": "(415) 555-2671"}, ["d", "a"]),
+        ({"search": "+44 20"}, ["b"]),
+        ({"provider": "twilio", "search": "2671"}, ["d"]),
+    ],
+)
+def test_list_call_logs_filters(engine, calls, filters, expected) -> None:
+    assert _names(engine, calls, **filters) == expected
+
+
+def test_list_call_logs_refuses_naive_dates(engine, calls) -> None:
+    with pytest.raises(InvalidInput):
+        _names(engine, calls, created_from=datetime(2026, 2, 1))
+
+
+def test_call_filter_options_are_the_distinct_values_present(engine, calls) -> None:
+    with tenant_session(calls.id, engine) as session:
+        options = call_filter_options(session=session, user_id=calls.id)
+    assert options.providers == ["twilio", "vapi"]
+    assert options.statuses == ["completed", "ended", "no-answer"]
+    assert options.ended_reasons == ["assistant-ended-call", "customer-ended-call"]
+
+
+def test_get_call_log_of_an_unknown_id_is_none(engine, calls) -> None:
+    with tenant_session(calls.id, engine) as session:
+        assert get_call_log(session=session, user_id=calls.id, call_id=uuid.uuid4()) is None

@@ -1,0 +1,195 @@
+"""The pipeline on both databases: status changes, the board, sources, conversion to contacts."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from crm_app.core.db import tenant_session
+from crm_app.models import Activity, AutomationLog, CallLog, ContactCreate, LeadCreate, User
+from crm_app.services.contacts import create_contact, list_contacts
+from crm_app.services.errors import InvalidInput
+from crm_app.services.leads import create_lead, get_lead
+from crm_app.services.pipeline import (
+    change_lead_status,
+    convert_lead_to_contact,
+    converted_contact_id,
+    list_lead_sources,
+    pipeline_board,
+)
+from crm_app.services.timeline import list_timeline
+from tests.factories import add_activity, add_automation_log, add_call_log, add_lead
+
+T0 = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)
+DAY = timedelta(days=1)
+
+
+@pytest.fixture
+def user(make_user: Callable[..., User]) -> User:
+    return make_user()
+
+
+def _lead(engine, user: User, **fields: object):
+    with tenant_session(user.id, engine) as session:
+        return create_lead(session=session, user_id=user.id, lead_in=LeadCreate(**fields))
+
+
+# --- status
+
+
+def test_change_lead_status_moves_the_lead_and_records_the_change(engine, user) -> None:
+    lead = _lead(engine, user, name="Ana")
+    with tenant_session(user.id, engine) as session:
+        moved = change_lead_status(session=session, user_id=user.id, lead_id=lead.id, status="won")
+    assert moved.status == "won"
+    with tenant_session(user.id, engine) as session:
+        assert get_lead(session=session, user_id=user.id, lead_id=lead.id).status == "won"
+        entries = list_timeline(session=session, user_id=user.id, lead_id=lead.id)
+    assert [(e.kind, e.body) for e in entries] == [("status_change", "new → won")]
+
+
+def test_change_lead_status_refuses_an_unknown_status(engine, user) -> None:
+    lead = _lead(engine, user, name="Ana")
+    with pytest.raises(InvalidInput) as raised, tenant_session(user.id, engine) as session:
+        change_lead_status(session=session, user_id=user.id, lead_id=lead.id, status="archived")
+    assert set(raised.value.errors) == {"status"}
+
+
+def test_change_status_of_a_missing_lead_returns_none(engine, user) -> None:
+    with tenant_session(user.id, engine) as session:
+        assert (
+            change_lead_status(session=session, user_id=user.id, lead_id=uuid.uuid4(), status="won")
+            is None
+        )
+
+
+# --- the board
+
+
+def test_pipeline_board_has_every_status_in_order_with_counts_and_newest_cards(
+    engine, user
+) -> None:
+    with tenant_session(user.id, engine) as session:
+        for n, status in enumerate(["new", "new", "new", "won", "lost", "new"]):
+            add_lead(
+                session,
+                user_id=user.id,
+                name=f"{status}{n}",
+                status=status,
+                created_at=T0 + timedelta(hours=n),
+            )
+    with tenant_session(user.id, engine) as session:
+        board = pipeline_board(session=session, user_id=user.id, per_status=2)
+    assert [(c.status, c.total, [lead.name for lead in c.leads]) for c in board] == [
+        ("new", 4, ["new5", "new2"]),
+        ("contacted", 0, []),
+        ("qualified", 0, []),
+        ("won", 1, ["won3"]),
+        ("lost", 1, ["lost4"]),
+    ]
+
+
+def test_pipeline_board_searches_like_the_list(engine, user) -> None:
+    with tenant_session(user.id, engine) as session:
+        add_lead(session, user_id=user.id, name="Ana", status="won", phone="+14155552671")
+        add_lead(session, user_id=user.id, name="Bob", status="won")
+    with tenant_session(user.id, engine) as session:
+        board = pipeline_board(session=session, user_id=user.id, search="(415) 555-2671")
+    won = next(column for column in board if column.status == "won")
+    assert (won.total, [lead.name for lead in won.leads]) == (1, ["Ana"])
+
+
+def test_pipeline_board_filters_by_source_and_creation_date(engine, user) -> None:
+    with tenant_session(user.id, engine) as session:
+        add_lead(session, user_id=user.id, name="Old vapi", source="vapi", created_at=T0)
+        add_lead(session, user_id=user.id, name="New vapi", source="vapi", created_at=T0 + DAY)
+        add_lead(session, user_id=user.id, name="New web", source="website", created_at=T0 + DAY)
+    with tenant_session(user.id, engine) as session:
+        board = pipeline_board(
+            session=session, user_id=user.id, source="vapi", created_from=T0 + DAY
+        )
+    assert [lead.name for column in board for lead in column.leads] == ["New vapi"]
+
+
+def test_pipeline_board_of_a_user_with_no_leads_has_empty_columns(engine, user) -> None:
+    with tenant_session(user.id, engine) as session:
+        board = pipeline_board(session=session, user_id=user.id)
+    assert [(c.total, c.leads) for c in board] == [(0, [])] * 5
+
+
+def test_list_lead_sources_gives_each_source_once_most_used_first(engine, user) -> None:
+    with tenant_session(user.id, engine) as session:
+        for source in ["vapi", "website", "vapi", "make", "vapi", "website"]:
+            add_lead(session, user_id=user.id, source=source)
+        assert list_lead_sources(session=session, user_id=user.id) == ["vapi", "website", "make"]
+
+
+# --- conversion
+
+
+def test_convert_lead_to_contact_copies_the_fields_and_links_both_ways(engine, user) -> None:
+    lead = _lead(
+        engine, user, name="Ana", phone="4155552671", email="ana@acme.com", notes="Met at expo"
+    )
+    with tenant_session(user.id, engine) as session:
+        call = add_call_log(session, user_id=user.id, lead_id=lead.id)
+        run = add_automation_log(session, user_id=user.id, lead_id=lead.id)
+        note = add_activity(session, user_id=user.id, lead_id=lead.id)
+    with tenant_session(user.id, engine) as session:
+        conversion = convert_lead_to_contact(session=session, user_id=user.id, lead_id=lead.id)
+    contact = conversion.contact
+    assert conversion.created is True
+    assert (contact.name, contact.phone, contact.email, contact.notes, contact.lead_id) == (
+        "Ana",
+        "+14155552671",
+        "ana@acme.com",
+        "Met at expo",
+        lead.id,
+    )
+    with tenant_session(user.id, engine) as session:
+        assert converted_contact_id(session=session, user_id=user.id, lead_id=lead.id) == contact.id
+        moved = [
+            session.get(CallLog, (user.id, call.id)),
+            session.get(AutomationLog, (user.id, run.id)),
+            session.get(Activity, (user.id, note.id)),
+        ]
+        contact_timeline = list_timeline(session=session, user_id=user.id, contact_id=contact.id)
+    assert [row.contact_id for row in moved] == [contact.id] * 3
+    assert [row.lead_id for row in moved] == [lead.id] * 3  # still on the lead's timeline too
+    assert contact_timeline[0].kind == "converted"
+
+
+def test_converting_twice_gives_the_same_contact(engine, user) -> None:
+    lead = _lead(engine, user, name="Ana", email="ana@acme.com")
+    with tenant_session(user.id, engine) as session:
+        first = convert_lead_to_contact(session=session, user_id=user.id, lead_id=lead.id)
+    with tenant_session(user.id, engine) as session:
+        second = convert_lead_to_contact(session=session, user_id=user.id, lead_id=lead.id)
+        assert list_contacts(session=session, user_id=user.id).total == 1
+    assert (second.contact.id, second.created) == (first.contact.id, False)
+
+
+def test_converting_a_lead_whose_phone_is_a_contact_links_that_contact(engine, user) -> None:
+    with tenant_session(user.id, engine) as session:
+        existing = create_contact(
+            session=session,
+            user_id=user.id,
+            contact_in=ContactCreate(name="Ana (contact)", phone="+14155552671"),
+        )
+    lead = _lead(engine, user, name="Ana (lead)", phone="(415) 555-2671")
+    with tenant_session(user.id, engine) as session:
+        conversion = convert_lead_to_contact(session=session, user_id=user.id, lead_id=lead.id)
+        assert list_contacts(session=session, user_id=user.id).total == 1
+    assert (conversion.contact.id, conversion.created) == (existing.id, False)
+    assert (conversion.contact.name, conversion.contact.lead_id) == ("Ana (contact)", lead.id)
+
+
+def test_converting_a_missing_lead_returns_none_and_creates_nothing(engine, user) -> None:
+    with tenant_session(user.id, engine) as session:
+        assert (
+            convert_lead_to_contact(session=session, user_id=user.id, lead_id=uuid.uuid4()) is None
+        )
+        assert list_contacts(session=session, user_id=user.id).total == 0

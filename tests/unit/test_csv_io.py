@@ -1,0 +1,151 @@
+"""Reading uploaded CSV files: encodings, headers, delimiters, huge cells, formula cells."""
+
+from __future__ import annotations
+
+import pytest
+
+from crm_app.services.csv_io import (
+    CONTACT_FIELDS,
+    LEAD_FIELDS,
+    MAX_ROWS,
+    CsvFileError,
+    CsvRecord,
+    escape_cell,
+    looks_like_formula,
+    parse_csv,
+    record_values,
+    suggest_mapping,
+    unescape_cell,
+)
+from crm_app.services.errors import InvalidInput
+
+
+def _parse(text: str | bytes, fields=LEAD_FIELDS):
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    return parse_csv(data, fields=fields)
+
+
+def test_parse_csv_matches_columns_by_header_and_numbers_rows_like_a_spreadsheet() -> None:
+    parsed = _parse(
+        "Full Name,Phone Number,E-mail,Stage,Ignored\r\n"
+        "Ana,415 555 2671,a@x.io,new,z\r\n"
+        "\r\n"
+        "Bob,,b@x.io,won,\r\n"
+    )
+    assert parsed.headers == ["Full Name", "Phone Number", "E-mail", "Stage", "Ignored"]
+    assert parsed.mapping == {0: "name", 1: "phone", 2: "email", 3: "status"}
+    assert [(r.number, r.cells[0]) for r in parsed.records] == [(2, "Ana"), (4, "Bob")]
+    assert parsed.preview(1) == [["Ana", "415 555 2671", "a@x.io", "new", "z"]]
+
+
+def test_parse_csv_reads_a_utf8_bom_semicolons_and_quoted_newlines() -> None:
+    data = '\ufeffname;company;notes\n"Zoë";"Acme; Inc";"line one\nline two"\n'.encode()
+    parsed = parse_csv(data, fields=CONTACT_FIELDS)
+    assert parsed.mapping == {0: "name", 1: "company", 2: "notes"}
+    assert parsed.records[0].cells == ["Zoë", "Acme; Inc", "line one\nline two"]
+
+
+def test_parse_csv_reads_tab_separated_files() -> None:
+    assert _parse("name\tphone\nAna\t+14155552671\n").records[0].cells == ["Ana", "+14155552671"]
+
+
+def test_suggest_mapping_gives_each_field_to_its_first_column_only() -> None:
+    assert suggest_mapping(["email", "Email Address", "name"], LEAD_FIELDS) == {
+        0: "email",
+        2: "name",
+    }
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "empty"),
+        (b"   \n\n", "empty"),
+        (b"name,phone\n", "header but no rows"),
+        (b"foo,bar\n1,2\n", "must be a header"),
+        (b"Ana,+14155552671\nBob,+14155550123\n", "must be a header"),
+        ("name\nZoë\n".encode("utf-16"), "UTF-16"),
+        ("name\nJosé\n".encode("latin-1"), "not UTF-8"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
+        (b'name\n"unterminated\n', None),
+    ],
+)
+def test_parse_csv_explains_files_it_cannot_use(data: bytes, message: str | None) -> None:
+    if message is None:  # csv tolerates an open quote at the end: the cell runs to the end
+        assert _parse(data).records[0].cells == ["unterminated\n"]
+        return
+    with pytest.raises(CsvFileError) as raised:
+        _parse(data)
+    assert message in raised.value.message
+    assert raised.value.errors == {"file": raised.value.message}
+
+
+def test_parse_csv_refuses_a_file_over_5_mb() -> None:
+    with pytest.raises(CsvFileError, match="larger than 5 MB"):
+        _parse(b"name\n" + b"x" * (5 * 1024 * 1024))
+
+
+def test_parse_csv_refuses_more_rows_than_the_limit() -> None:
+    with pytest.raises(CsvFileError, match="more than 50,000 rows"):
+        _parse("name\n" + "a\n" * (MAX_ROWS + 1))
+    assert len(_parse("name\n" + "a\n" * MAX_ROWS).records) == MAX_ROWS
+
+
+def test_parse_csv_reports_a_huge_cell_with_its_row() -> None:
+    with pytest.raises(CsvFileError, match="Row 3 has a cell longer than"):
+        _parse("name,notes\nAna,short\nBob," + "x" * 200_000 + "\n")
+
+
+# --- formula cells
+
+
+@pytest.mark.parametrize(
+    ("value", "formula"),
+    [
+        ('=HYPERLINK("http://evil")', True),
+        ("@SUM(A1)", True),
+        ("+cmd|' /C calc'!A0", True),
+        ("-2+3+cmd|' /C calc'!A0", True),
+        ("\t=1", True),
+        ("+1 (415) 555-2671", False),
+        ("-42", False),
+        ("Ana", False),
+        ("a=b", False),
+        ("", False),
+    ],
+)
+def test_looks_like_formula(value: str, formula: bool) -> None:
+    assert looks_like_formula(value) is formula
+
+
+@pytest.mark.parametrize(
+    "value", ["=1+1", "+14155552671", "-x", "@me", "\tx", "\rx", "plain", "'quoted", ""]
+)
+def test_escape_then_unescape_gives_the_value_back(value: str) -> None:
+    escaped = escape_cell(value)
+    assert not escaped.startswith(("=", "+", "-", "@", "\t", "\r"))
+    assert unescape_cell(escaped) == value
+
+
+def test_record_values_refuses_a_formula_cell_and_says_how_to_keep_it() -> None:
+    record = CsvRecord(number=7, cells=["=1+1", "+14155552671"])
+    with pytest.raises(InvalidInput) as raised:
+        record_values(record, ["name", "phone"], {0: "name", 1: "phone"})
+    assert set(raised.value.errors) == {"name"}
+    assert "formula" in raised.value.errors["name"] and "apostrophe" in raised.value.errors["name"]
+
+
+def test_record_values_accepts_an_escaped_formula_as_text() -> None:
+    record = CsvRecord(number=2, cells=["'=1+1", "'+14155552671"])
+    values = record_values(record, ["name", "phone"], {0: "name", 1: "phone"})
+    assert values == {"name": "=1+1", "phone": "+14155552671"}
+
+
+def test_record_values_fills_missing_cells_and_refuses_extra_ones() -> None:
+    headers, mapping = ["name", "email"], {0: "name", 1: "email"}
+    assert record_values(CsvRecord(2, [" Ana "]), headers, mapping) == {"name": "Ana", "email": ""}
+    assert (
+        record_values(CsvRecord(3, ["Ana", "a@x.io", "", " "]), headers, mapping)["name"] == "Ana"
+    )
+    with pytest.raises(InvalidInput, match="3 cells but the header has 2"):
+        record_values(CsvRecord(4, ["Ana", "a@x.io", "surprise"]), headers, mapping)

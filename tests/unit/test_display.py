@@ -1,0 +1,65 @@
+"""How pages print durations, money, percentages, changes and page counts."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from crm_app.state import display
+
+
+@pytest.mark.parametrize(
+    ("seconds", "shown"),
+    [(None, "–"), (0, "0:00"), (65, "1:05"), (89.6, "1:30"), (3723, "1:02:03")],
+)
+def test_duration(seconds, shown) -> None:
+    assert display.duration(seconds) == shown
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (None, "–"),
+        (Decimal("0"), "$0.00"),
+        (Decimal("0.25"), "$0.25"),
+        (Decimal("0.0140"), "$0.0140"),
+        (Decimal("87.3227"), "$87.32"),
+        (Decimal("1234.5"), "$1,234.50"),
+    ],
+)
+def test_money(value, shown) -> None:
+    assert display.money(value) == shown
+
+
+@pytest.mark.parametrize(
+    ("current", "previous", "shown"),
+    [(5, None, ""), (5, 5, "no change"), (3, 0, "+3"), (6, 4, "+2 (+50%)"), (1, 4, "-3 (-75%)")],
+)
+def test_change_against_the_previous_period(current, previous, shown) -> None:
+    assert display.change(current, previous) == shown
+
+
+def test_percent_and_count_label() -> None:
+    assert (display.percent(None), display.percent(2 / 3)) == ("–", "67%")
+    assert display.count_label(0, 0, 0) == "No results"
+    assert display.count_label(25, 25, 1234) == "26–50 of 1,234"
+
+
+def test_period_start_is_n_days_back_or_none() -> None:
+    now = datetime(2026, 6, 30, 12, tzinfo=UTC)
+    assert display.period_start("7", now) == now - timedelta(days=7)
+    assert display.period_start("all", now) is None
+    assert display.period_start("1000", now) is None  # not on the menu: all time
+
+
+@pytest.mark.parametrize("value", ["", "not-a-uuid", "' OR 1=1 --", None, "1234"])
+def test_parse_id_refuses_anything_but_a_uuid(value) -> None:
+    assert display.parse_id(value) is None
+
+
+def test_parse_id_reads_a_uuid() -> None:
+    row_id = uuid.uuid4()
+    assert display.parse_id(f" {row_id} ") == row_id

@@ -1,0 +1,108 @@
+"""Payloads before storage: strict JSON, secrets redacted, text every database accepts."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from crm_app.services.webhook_payloads import (
+    REDACTED,
+    dump_payload,
+    is_secret_key,
+    load_json,
+    redact,
+    storable_text,
+)
+from crm_app.services.webhook_types import WebhookRejected
+from tests.webhook_senders import (
+    LEAKED_TWILIO_API_SECRET,
+    LEAKED_TWILIO_TOKEN,
+    vapi_end_of_call_report,
+)
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "twilioAuthToken",
+        "twilioApiKey",
+        "twilioApiSecret",
+        "password",
+        "api_key",
+        "X-Api-Key",
+        "clientSecret",
+        "Authorization",
+        "refresh_token",
+        "credentials",
+        "privateKey",
+    ],
+)
+def test_keys_named_like_secrets_are_secret(key):
+    assert is_secret_key(key, "value")
+
+
+@pytest.mark.parametrize("key", ["twilioAccountSid", "number", "summary", "apiVersion", "keyword"])
+def test_ordinary_keys_are_not(key):
+    assert not is_secret_key(key, "value")
+
+
+def test_token_counts_are_numbers_not_secrets_but_a_token_string_is():
+    assert not is_secret_key("llmPromptTokens", 812)
+    assert is_secret_key("llmPromptTokens", "812")
+    assert not is_secret_key("maxTokens", 250)
+    assert is_secret_key("authToken", 12345)  # one token, whatever its type, is a credential
+
+
+def test_a_vapi_report_is_stored_without_the_twilio_credentials_it_carries():
+    redacted = redact(vapi_end_of_call_report())
+    stored = dump_payload(redacted)
+    assert LEAKED_TWILIO_TOKEN not in stored and LEAKED_TWILIO_API_SECRET not in stored
+    phone_number = redacted["message"]["phoneNumber"]
+    assert phone_number["twilioAuthToken"] == REDACTED
+    assert phone_number["number"] == "+14155559999"
+
+
+def test_secrets_nested_in_lists_and_the_users_own_secret_anywhere_are_removed():
+    payload = {
+        "servers": [{"url": "https://x", "headers": {"Authorization": "Bearer abc"}}],
+        "note": "the key is my-own-secret-value, sorry",
+    }
+    redacted = redact(payload, known_secrets=["my-own-secret-value", "short"])
+    assert redacted["servers"][0]["headers"]["Authorization"] == REDACTED
+    assert redacted["note"] == f"the key is {REDACTED}, sorry"
+
+
+def test_redaction_does_not_change_the_original():
+    payload = {"password": "p"}
+    redact(payload)
+    assert payload == {"password": "p"}
+
+
+def test_structures_nested_deeper_than_the_limit_are_refused():
+    deep: dict = {}
+    node = deep
+    for _ in range(40):
+        node["a"] = {}
+        node = node["a"]
+    with pytest.raises(WebhookRejected) as caught:
+        redact(deep)
+    assert caught.value.status_code == 422
+
+
+def test_nul_characters_and_lone_surrogates_become_storable():
+    assert storable_text("a\x00b") == "ab"
+    assert storable_text("x\ud800y") == "x?y"
+    redacted = redact(json.loads('{"k\\u0000": "\\ud800<script>"}'))
+    assert redacted == {"k": "?<script>"}
+    dump_payload(redacted).encode("utf-8")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"", b"{", b"NaN", b'{"cost": Infinity}', b"\xff\xfe", b"1" * 5000, b"[" * 100_000],
+)
+def test_anything_but_strict_json_is_a_400(body):
+    with pytest.raises(WebhookRejected) as caught:
+        load_json(body)
+    assert caught.value.status_code == 400
