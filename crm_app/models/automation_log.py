@@ -20,6 +20,9 @@ class AutomationLog(TenantMixin, TimestampMixin, table=True):
         tenant_fk("lead_id", "leads"),
         tenant_fk("contact_id", "contacts"),
         tenant_index("automation_logs", "created_at"),
+        # A lead's or contact's timeline looks its runs up by these.
+        tenant_index("automation_logs", "lead_id"),
+        tenant_index("automation_logs", "contact_id"),
     )
 
     scenario_id: str = Field(default="", max_length=100)

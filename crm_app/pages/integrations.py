@@ -147,7 +147,7 @@ def integrations() -> rx.Component:
             vapi_card(),
             twilio_card(),
             make_card(),
-            columns={"base": "1", "lg": "2", "xl": "3"},
+            columns={"initial": "1", "lg": "2", "xl": "3"},
             spacing="4",
             width="100%",
         ),

@@ -161,7 +161,7 @@ def detail_dialog() -> rx.Component:
                     fact("Event id", rx.code(event.event_id, size="1")),
                     fact("Size", rx.text(event.payload_size)),
                     fact("SHA-256", rx.code(event.payload_sha256, size="1")),
-                    columns={"base": "1", "sm": "2"},
+                    columns={"initial": "1", "sm": "2"},
                     spacing="3",
                     width="100%",
                 ),
