@@ -4,19 +4,11 @@ from __future__ import annotations
 
 import reflex as rx
 
-from crm_app.components.controls import (
-    filter_bar,
-    labelled_select,
-    page_header,
-    pager,
-    responsive_table,
-    search_box,
-    when,
-)
-from crm_app.components.feedback import empty_state, error_callout, loading_line, status_badge
+from crm_app.components.controls import filter_bar, labelled_select, page_header, search_box, when
+from crm_app.components.feedback import empty_state, status_badge
+from crm_app.components.list_page import empty_list, list_status, paged_table, period_select
 from crm_app.layouts.guarded import guarded_page
 from crm_app.state.automations import ALL, RUN_STATUSES, AutomationsState, RunRow
-from crm_app.state.display import PERIODS
 
 
 def run_table_row(run: RunRow) -> rx.Component:
@@ -50,14 +42,10 @@ def run_table_row(run: RunRow) -> rx.Component:
 
 
 def no_runs() -> rx.Component:
-    return rx.cond(
-        AutomationsState.is_filtered,
-        empty_state(
-            "No runs match",
-            "Try another search or fewer filters.",
-            rx.button("Clear filters", variant="soft", on_click=AutomationsState.clear_filters),
-        ),
-        empty_state(
+    return empty_list(
+        AutomationsState,
+        no_match=("No runs match", "Try another search or fewer filters."),
+        nothing_yet=empty_state(
             "No automation runs yet",
             "Connect Make.com on the Integrations page and point your scenarios at your "
             "webhook URL: each run then appears here.",
@@ -87,35 +75,20 @@ def automations_page() -> rx.Component:
                 on_change=AutomationsState.set_status,
                 field_id="automations-status",
             ),
-            labelled_select(
-                "Period",
-                [(ALL, "All time"), *list(PERIODS.items())[:3]],
-                value=AutomationsState.period,
-                on_change=AutomationsState.set_period,
+            period_select(
+                AutomationsState,
+                label="Period",
+                all_time="All time",
                 field_id="automations-period",
             ),
         ),
-        error_callout(AutomationsState.error),
-        loading_line(AutomationsState.loading & ~AutomationsState.loaded),
-        rx.cond(
-            AutomationsState.loaded & (AutomationsState.total == 0),
-            no_runs(),
-            rx.vstack(
-                responsive_table(
-                    ["When", "Scenario", "Status", "Error", "Duration", "Links"],
-                    rx.foreach(AutomationsState.rows, run_table_row),
-                    data_testid="runs-table",
-                ),
-                pager(
-                    AutomationsState.count_label,
-                    has_previous=AutomationsState.has_previous,
-                    has_next=AutomationsState.has_next,
-                    on_previous=AutomationsState.previous_page,
-                    on_next=AutomationsState.next_page,
-                ),
-                spacing="3",
-                width="100%",
-            ),
+        list_status(AutomationsState),
+        paged_table(
+            AutomationsState,
+            ["When", "Scenario", "Status", "Error", "Duration", "Links"],
+            run_table_row,
+            test_id="runs-table",
+            empty=no_runs(),
         ),
         spacing="4",
         width="100%",

@@ -4,19 +4,11 @@ from __future__ import annotations
 
 import reflex as rx
 
-from crm_app.components.controls import (
-    filter_bar,
-    labelled_select,
-    page_header,
-    pager,
-    responsive_table,
-    search_box,
-    when,
-)
-from crm_app.components.feedback import empty_state, error_callout, loading_line, status_badge
+from crm_app.components.controls import filter_bar, labelled_select, page_header, search_box, when
+from crm_app.components.feedback import empty_state, status_badge
+from crm_app.components.list_page import empty_list, list_status, paged_table, period_select
 from crm_app.layouts.guarded import guarded_page
-from crm_app.state.calls import ALL, CallRow, CallsState
-from crm_app.state.display import PERIODS
+from crm_app.state.calls import CallRow, CallsState
 
 
 def person_link(call: CallRow) -> rx.Component:
@@ -84,25 +76,15 @@ def filters() -> rx.Component:
             field_id="calls-ended-reason",
             all_label="Any reason",
         ),
-        labelled_select(
-            "Period",
-            [(ALL, "All time"), *list(PERIODS.items())[:3]],
-            value=CallsState.period,
-            on_change=CallsState.set_period,
-            field_id="calls-period",
-        ),
+        period_select(CallsState, label="Period", all_time="All time", field_id="calls-period"),
     )
 
 
 def no_calls() -> rx.Component:
-    return rx.cond(
-        CallsState.is_filtered,
-        empty_state(
-            "No calls match",
-            "Try another number or fewer filters.",
-            rx.button("Clear filters", variant="soft", on_click=CallsState.clear_filters),
-        ),
-        empty_state(
+    return empty_list(
+        CallsState,
+        no_match=("No calls match", "Try another number or fewer filters."),
+        nothing_yet=empty_state(
             "No calls yet",
             "Connect Vapi or Twilio on the Integrations page: every call then appears here "
             "with its summary, transcript and recording.",
@@ -118,36 +100,13 @@ def calls_page() -> rx.Component:
     return rx.vstack(
         page_header("Calls"),
         filters(),
-        error_callout(CallsState.error),
-        loading_line(CallsState.loading & ~CallsState.loaded),
-        rx.cond(
-            CallsState.loaded & (CallsState.total == 0),
-            no_calls(),
-            rx.vstack(
-                responsive_table(
-                    [
-                        "When",
-                        "Caller",
-                        "Line",
-                        "Status",
-                        "Ended because",
-                        "Duration",
-                        "Cost",
-                        "Who",
-                    ],
-                    rx.foreach(CallsState.rows, call_table_row),
-                    data_testid="calls-table",
-                ),
-                pager(
-                    CallsState.count_label,
-                    has_previous=CallsState.has_previous,
-                    has_next=CallsState.has_next,
-                    on_previous=CallsState.previous_page,
-                    on_next=CallsState.next_page,
-                ),
-                spacing="3",
-                width="100%",
-            ),
+        list_status(CallsState),
+        paged_table(
+            CallsState,
+            ["When", "Caller", "Line", "Status", "Ended because", "Duration", "Cost", "Who"],
+            call_table_row,
+            test_id="calls-table",
+            empty=no_calls(),
         ),
         spacing="4",
         width="100%",

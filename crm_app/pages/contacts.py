@@ -4,24 +4,23 @@ from __future__ import annotations
 
 import reflex as rx
 
-from crm_app.components.controls import (
-    filter_bar,
-    labelled_select,
-    page_header,
-    pager,
-    responsive_table,
-    search_box,
-    when,
-)
+from crm_app.components.controls import filter_bar, page_header, search_box, when
 from crm_app.components.csv_import import csv_import_dialog
 from crm_app.components.dialogs import confirm_delete
-from crm_app.components.feedback import empty_state, error_callout, loading_line
+from crm_app.components.feedback import empty_state
+from crm_app.components.list_page import (
+    empty_list,
+    list_status,
+    paged_table,
+    period_select,
+    sort_select,
+)
 from crm_app.components.record_forms import contact_dialog
+from crm_app.components.record_list import edit_delete_buttons, record_list_actions
 from crm_app.layouts.guarded import guarded_page
 from crm_app.state.contact_form import ContactFormState
-from crm_app.state.contacts import ALL, SORTS, ContactRow, ContactsState
+from crm_app.state.contacts import ContactRow, ContactsState
 from crm_app.state.csv_import import CsvImportState
-from crm_app.state.display import PERIODS
 
 
 def contact_table_row(contact: ContactRow) -> rx.Component:
@@ -37,23 +36,10 @@ def contact_table_row(contact: ContactRow) -> rx.Component:
         rx.table.cell(contact.company),
         rx.table.cell(when(contact.created_at), white_space="nowrap"),
         rx.table.cell(
-            rx.hstack(
-                rx.icon_button(
-                    rx.icon("pencil", size=14),
-                    variant="ghost",
-                    size="1",
-                    aria_label=rx.Var.create("Edit ") + contact.name,
-                    on_click=ContactFormState.open_edit(contact.id),
-                ),
-                rx.icon_button(
-                    rx.icon("trash-2", size=14),
-                    variant="ghost",
-                    color_scheme="red",
-                    size="1",
-                    aria_label=rx.Var.create("Delete ") + contact.name,
-                    on_click=ContactsState.ask_delete(contact.id, contact.name),
-                ),
-                spacing="3",
+            edit_delete_buttons(
+                contact.name,
+                on_edit=ContactFormState.open_edit(contact.id),
+                on_delete=ContactsState.ask_delete(contact.id, contact.name),
             )
         ),
         data_testid="contact-row",
@@ -61,14 +47,10 @@ def contact_table_row(contact: ContactRow) -> rx.Component:
 
 
 def no_contacts() -> rx.Component:
-    return rx.cond(
-        ContactsState.is_filtered,
-        empty_state(
-            "No contacts match",
-            "Try another search or a longer period.",
-            rx.button("Clear filters", variant="soft", on_click=ContactsState.clear_filters),
-        ),
-        empty_state(
+    return empty_list(
+        ContactsState,
+        no_match=("No contacts match", "Try another search or a longer period."),
+        nothing_yet=empty_state(
             "No contacts yet",
             "Add a contact, import a CSV file, or convert a lead from its page.",
             rx.button("New contact", on_click=ContactFormState.open_new),
@@ -88,18 +70,8 @@ def contacts_page() -> rx.Component:
     return rx.vstack(
         page_header(
             "Contacts",
-            rx.button(rx.icon("plus", size=16), "New contact", on_click=ContactFormState.open_new),
-            rx.button(
-                rx.icon("upload", size=16),
-                "Import CSV",
-                variant="soft",
-                on_click=CsvImportState.open_for("contacts"),
-            ),
-            rx.button(
-                rx.icon("download", size=16),
-                "Export CSV",
-                variant="soft",
-                on_click=ContactsState.export_csv,
+            *record_list_actions(
+                "contact", on_new=ContactFormState.open_new, on_export=ContactsState.export_csv
             ),
         ),
         filter_bar(
@@ -110,42 +82,18 @@ def contacts_page() -> rx.Component:
                 field_id="contacts-search",
                 placeholder="Name, phone, email or company",
             ),
-            labelled_select(
-                "Created",
-                [(ALL, "Any time"), *list(PERIODS.items())[:3]],
-                value=ContactsState.period,
-                on_change=ContactsState.set_period,
-                field_id="contacts-period",
+            period_select(
+                ContactsState, label="Created", all_time="Any time", field_id="contacts-period"
             ),
-            labelled_select(
-                "Sort",
-                [(key, label) for key, (_, _, label) in SORTS.items()],
-                value=ContactsState.sort,
-                on_change=ContactsState.set_sort,
-                field_id="contacts-sort",
-            ),
+            sort_select(ContactsState, field_id="contacts-sort"),
         ),
-        error_callout(ContactsState.error),
-        loading_line(ContactsState.loading & ~ContactsState.loaded),
-        rx.cond(
-            ContactsState.loaded & (ContactsState.total == 0),
-            no_contacts(),
-            rx.vstack(
-                responsive_table(
-                    ["Name", "Phone", "Email", "Company", "Created", ""],
-                    rx.foreach(ContactsState.rows, contact_table_row),
-                    data_testid="contacts-table",
-                ),
-                pager(
-                    ContactsState.count_label,
-                    has_previous=ContactsState.has_previous,
-                    has_next=ContactsState.has_next,
-                    on_previous=ContactsState.previous_page,
-                    on_next=ContactsState.next_page,
-                ),
-                width="100%",
-                spacing="3",
-            ),
+        list_status(ContactsState),
+        paged_table(
+            ContactsState,
+            ["Name", "Phone", "Email", "Company", "Created", ""],
+            contact_table_row,
+            test_id="contacts-table",
+            empty=no_contacts(),
         ),
         contact_dialog(),
         csv_import_dialog(),

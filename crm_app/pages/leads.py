@@ -4,25 +4,24 @@ from __future__ import annotations
 
 import reflex as rx
 
-from crm_app.components.controls import (
-    filter_bar,
-    labelled_select,
-    page_header,
-    pager,
-    responsive_table,
-    search_box,
-    when,
-)
+from crm_app.components.controls import filter_bar, labelled_select, page_header, search_box, when
 from crm_app.components.csv_import import csv_import_dialog
 from crm_app.components.dialogs import confirm_delete
-from crm_app.components.feedback import empty_state, error_callout, loading_line
+from crm_app.components.feedback import empty_state
+from crm_app.components.list_page import (
+    empty_list,
+    list_status,
+    paged_table,
+    period_select,
+    sort_select,
+)
 from crm_app.components.record_forms import lead_dialog
+from crm_app.components.record_list import edit_delete_buttons, record_list_actions
 from crm_app.layouts.guarded import guarded_page
 from crm_app.models import LEAD_STATUSES
 from crm_app.state.csv_import import CsvImportState
-from crm_app.state.display import PERIODS
 from crm_app.state.lead_form import LeadFormState
-from crm_app.state.leads import ALL, SORTS, BoardColumn, LeadRow, LeadsState
+from crm_app.state.leads import ALL, BoardColumn, LeadRow, LeadsState
 
 STATUS_OPTIONS = [
     (ALL, "All statuses"),
@@ -44,27 +43,6 @@ def status_picker(lead: LeadRow) -> rx.Component:
     )
 
 
-def row_actions(lead: LeadRow) -> rx.Component:
-    return rx.hstack(
-        rx.icon_button(
-            rx.icon("pencil", size=14),
-            variant="ghost",
-            size="1",
-            aria_label=rx.Var.create("Edit ") + lead.name,
-            on_click=LeadFormState.open_edit(lead.id),
-        ),
-        rx.icon_button(
-            rx.icon("trash-2", size=14),
-            variant="ghost",
-            color_scheme="red",
-            size="1",
-            aria_label=rx.Var.create("Delete ") + lead.name,
-            on_click=LeadsState.ask_delete(lead.id, lead.name),
-        ),
-        spacing="3",
-    )
-
-
 def lead_table_row(lead: LeadRow) -> rx.Component:
     return rx.table.row(
         rx.table.cell(
@@ -75,27 +53,14 @@ def lead_table_row(lead: LeadRow) -> rx.Component:
         rx.table.cell(status_picker(lead)),
         rx.table.cell(lead.source),
         rx.table.cell(when(lead.created_at), white_space="nowrap"),
-        rx.table.cell(row_actions(lead)),
+        rx.table.cell(
+            edit_delete_buttons(
+                lead.name,
+                on_edit=LeadFormState.open_edit(lead.id),
+                on_delete=LeadsState.ask_delete(lead.id, lead.name),
+            )
+        ),
         data_testid="lead-row",
-    )
-
-
-def table_view() -> rx.Component:
-    return rx.vstack(
-        responsive_table(
-            ["Name", "Phone", "Email", "Status", "Source", "Created", ""],
-            rx.foreach(LeadsState.rows, lead_table_row),
-            data_testid="leads-table",
-        ),
-        pager(
-            LeadsState.count_label,
-            has_previous=LeadsState.has_previous,
-            has_next=LeadsState.has_next,
-            on_previous=LeadsState.previous_page,
-            on_next=LeadsState.next_page,
-        ),
-        width="100%",
-        spacing="3",
     )
 
 
@@ -190,20 +155,8 @@ def filters() -> rx.Component:
             field_id="leads-source",
             all_label="All sources",
         ),
-        labelled_select(
-            "Created",
-            [(ALL, "Any time"), *list(PERIODS.items())[:3]],
-            value=LeadsState.period,
-            on_change=LeadsState.set_period,
-            field_id="leads-period",
-        ),
-        labelled_select(
-            "Sort",
-            [(key, label) for key, (_, _, label) in SORTS.items()],
-            value=LeadsState.sort,
-            on_change=LeadsState.set_sort,
-            field_id="leads-sort",
-        ),
+        period_select(LeadsState, label="Created", all_time="Any time", field_id="leads-period"),
+        sort_select(LeadsState, field_id="leads-sort"),
         rx.segmented_control.root(
             rx.segmented_control.item("Table", value="table"),
             rx.segmented_control.item("Board", value="board"),
@@ -215,14 +168,10 @@ def filters() -> rx.Component:
 
 
 def no_leads() -> rx.Component:
-    return rx.cond(
-        LeadsState.is_filtered,
-        empty_state(
-            "No leads match",
-            "Try another search or fewer filters.",
-            rx.button("Clear filters", variant="soft", on_click=LeadsState.clear_filters),
-        ),
-        empty_state(
+    return empty_list(
+        LeadsState,
+        no_match=("No leads match", "Try another search or fewer filters."),
+        nothing_yet=empty_state(
             "No leads yet",
             "Add a lead, import a CSV file, or connect Vapi or Make.com on the Integrations "
             "page so leads arrive by themselves.",
@@ -247,27 +196,22 @@ def leads_page() -> rx.Component:
     return rx.vstack(
         page_header(
             "Leads",
-            rx.button(rx.icon("plus", size=16), "New lead", on_click=LeadFormState.open_new),
-            rx.button(
-                rx.icon("upload", size=16),
-                "Import CSV",
-                variant="soft",
-                on_click=CsvImportState.open_for("leads"),
-            ),
-            rx.button(
-                rx.icon("download", size=16),
-                "Export CSV",
-                variant="soft",
-                on_click=LeadsState.export_csv,
+            *record_list_actions(
+                "lead", on_new=LeadFormState.open_new, on_export=LeadsState.export_csv
             ),
         ),
         filters(),
-        error_callout(LeadsState.error),
-        loading_line(LeadsState.loading & ~LeadsState.loaded),
+        list_status(LeadsState),
         rx.cond(
             LeadsState.view == "board",
             board_view(),
-            rx.cond(LeadsState.loaded & (LeadsState.total == 0), no_leads(), table_view()),
+            paged_table(
+                LeadsState,
+                ["Name", "Phone", "Email", "Status", "Source", "Created", ""],
+                lead_table_row,
+                test_id="leads-table",
+                empty=no_leads(),
+            ),
         ),
         lead_dialog(),
         csv_import_dialog(),

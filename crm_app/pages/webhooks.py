@@ -7,16 +7,9 @@ from typing import Any
 import reflex as rx
 
 from crm_app import styles
-from crm_app.components.controls import (
-    field_label,
-    filter_bar,
-    labelled_select,
-    page_header,
-    pager,
-    responsive_table,
-    when,
-)
-from crm_app.components.feedback import empty_state, error_callout, loading_line, status_badge
+from crm_app.components.controls import field_label, filter_bar, labelled_select, page_header, when
+from crm_app.components.feedback import empty_state, error_callout, status_badge
+from crm_app.components.list_page import empty_list, list_status, paged_table
 from crm_app.layouts.guarded import guarded_page
 from crm_app.state.webhooks import CreatedRecord, WebhookRow, WebhooksState
 
@@ -217,14 +210,10 @@ def detail_dialog() -> rx.Component:
 
 
 def no_events() -> rx.Component:
-    return rx.cond(
-        State.is_filtered,
-        empty_state(
-            "No events match",
-            "Try another event id or fewer filters.",
-            rx.button("Clear filters", variant="soft", on_click=State.clear_filters),
-        ),
-        empty_state(
+    return empty_list(
+        State,
+        no_match=("No events match", "Try another event id or fewer filters."),
+        nothing_yet=empty_state(
             "No webhooks received yet",
             "Paste your webhook URLs from the Integrations page into Vapi, Twilio or Make.com: "
             "every request they send is listed here, accepted or not.",
@@ -243,27 +232,13 @@ def webhooks_page() -> rx.Component:
             subtitle="Every request Vapi, Twilio and Make.com sent you, newest first.",
         ),
         filters(),
-        error_callout(State.error),
-        loading_line(State.loading & ~State.loaded),
-        rx.cond(
-            State.loaded & (State.total == 0),
-            no_events(),
-            rx.vstack(
-                responsive_table(
-                    ["Received", "Provider", "Type", "Status", "Event id", "Reason", ""],
-                    rx.foreach(State.rows, webhook_table_row),
-                    data_testid="webhooks-table",
-                ),
-                pager(
-                    State.count_label,
-                    has_previous=State.has_previous,
-                    has_next=State.has_next,
-                    on_previous=State.previous_page,
-                    on_next=State.next_page,
-                ),
-                spacing="3",
-                width="100%",
-            ),
+        list_status(State),
+        paged_table(
+            State,
+            ["Received", "Provider", "Type", "Status", "Event id", "Reason", ""],
+            webhook_table_row,
+            test_id="webhooks-table",
+            empty=no_events(),
         ),
         detail_dialog(),
         spacing="4",

@@ -228,6 +228,13 @@ def _iso(value: datetime | None) -> str:
     return value.isoformat(timespec="seconds") if value else ""
 
 
+def _export_rows(session: Session, statement: Any, model: Any, fields: Sequence[str]) -> str:
+    """The statement's rows as CSV: the fields, then created_at; streamed, not loaded whole."""
+    columns = [getattr(model, name) for name in fields] + [model.created_at]
+    rows = session.execute(statement.with_only_columns(*columns).execution_options(yield_per=1000))
+    return _csv_text([*fields, "created_at"], ([*row[:-1], _iso(row[-1])] for row in rows))
+
+
 def export_leads_csv(
     *,
     session: Session,
@@ -251,9 +258,7 @@ def export_leads_csv(
         sort=sort,
         descending=descending,
     )
-    columns = [getattr(Lead, name) for name in LEAD_FIELDS] + [Lead.created_at]
-    rows = session.execute(statement.with_only_columns(*columns).execution_options(yield_per=1000))
-    return _csv_text([*LEAD_FIELDS, "created_at"], ([*row[:-1], _iso(row[-1])] for row in rows))
+    return _export_rows(session, statement, Lead, LEAD_FIELDS)
 
 
 def export_contacts_csv(
@@ -275,6 +280,4 @@ def export_contacts_csv(
         sort=sort,
         descending=descending,
     )
-    columns = [getattr(Contact, name) for name in CONTACT_FIELDS] + [Contact.created_at]
-    rows = session.execute(statement.with_only_columns(*columns).execution_options(yield_per=1000))
-    return _csv_text([*CONTACT_FIELDS, "created_at"], ([*row[:-1], _iso(row[-1])] for row in rows))
+    return _export_rows(session, statement, Contact, CONTACT_FIELDS)

@@ -12,9 +12,8 @@ from crm_app.models import AutomationLog
 from crm_app.services.automation_logs import list_automation_logs
 from crm_app.state import display
 from crm_app.state.auth import AuthState
+from crm_app.state.list_page import ALL, PAGE_SIZE, ListPageMixin, PeriodFilterMixin, first_value
 
-PAGE_SIZE = 25
-ALL = "all"
 RUN_STATUSES = ("success", "warning", "error")
 
 
@@ -50,34 +49,11 @@ def run_row(run: AutomationLog) -> RunRow:
     )
 
 
-def _first(value: str | list[str]) -> str:
-    return value if isinstance(value, str) else (value or [""])[0]
-
-
-class AutomationsState(AuthState):
+class AutomationsState(PeriodFilterMixin, ListPageMixin, AuthState):
     """The automation runs list for the logged-in user; filters run in SQL."""
 
-    search: str = ""
     status: str = ALL
-    period: str = ALL
-    offset: int = 0
-    total: int = 0
     rows: list[RunRow] = []
-    loading: bool = False
-    loaded: bool = False
-    error: str = ""
-
-    @rx.var
-    def count_label(self) -> str:
-        return display.count_label(self.offset, len(self.rows), self.total)
-
-    @rx.var
-    def has_previous(self) -> bool:
-        return self.offset > 0
-
-    @rx.var
-    def has_next(self) -> bool:
-        return self.offset + len(self.rows) < self.total
 
     @rx.var
     def is_filtered(self) -> bool:
@@ -104,41 +80,18 @@ class AutomationsState(AuthState):
                     limit=PAGE_SIZE,
                 )
         except sa.exc.SQLAlchemyError:
-            display.log.exception("automations: loading the list failed")
-            self.error, self.loading = display.LOAD_FAILED, False
+            self._load_failed("automations")
             return
         self.rows, self.total = [run_row(run) for run in page.items], page.total
-        self.error, self.loading, self.loaded = "", False, True
-
-    @rx.event
-    def set_search(self, value: str):
-        self.search, self.offset = value[:200], 0
-        self._refresh()
+        self._load_succeeded()
 
     @rx.event
     def set_status(self, value: str | list[str]):
-        value = _first(value)
+        value = first_value(value)
         self.status, self.offset = (value if value in RUN_STATUSES else ALL), 0
-        self._refresh()
-
-    @rx.event
-    def set_period(self, value: str | list[str]):
-        value = _first(value)
-        self.period, self.offset = (value if value in display.PERIODS else ALL), 0
         self._refresh()
 
     @rx.event
     def clear_filters(self):
         self.search, self.status, self.period, self.offset = "", ALL, ALL, 0
-        self._refresh()
-
-    @rx.event
-    def next_page(self):
-        if self.offset + len(self.rows) < self.total:
-            self.offset += PAGE_SIZE
-            self._refresh()
-
-    @rx.event
-    def previous_page(self):
-        self.offset = max(0, self.offset - PAGE_SIZE)
         self._refresh()

@@ -12,9 +12,7 @@ from crm_app.models import CallLog
 from crm_app.services.call_logs import call_filter_options, list_call_logs
 from crm_app.state import display
 from crm_app.state.auth import AuthState
-
-PAGE_SIZE = 25
-ALL = "all"
+from crm_app.state.list_page import ALL, PAGE_SIZE, ListPageMixin, PeriodFilterMixin, first_value
 
 
 @dataclasses.dataclass
@@ -52,39 +50,16 @@ def call_row(call: CallLog) -> CallRow:
     )
 
 
-def _first(value: str | list[str]) -> str:
-    return value if isinstance(value, str) else (value or [""])[0]
-
-
-class CallsState(AuthState):
+class CallsState(PeriodFilterMixin, ListPageMixin, AuthState):
     """The calls list for the logged-in user; filters run in SQL."""
 
-    search: str = ""
     provider: str = ALL
     status: str = ALL
     ended_reason: str = ALL
-    period: str = ALL
-    offset: int = 0
-    total: int = 0
     rows: list[CallRow] = []
     providers: list[str] = []
     statuses: list[str] = []
     ended_reasons: list[str] = []
-    loading: bool = False
-    loaded: bool = False
-    error: str = ""
-
-    @rx.var
-    def count_label(self) -> str:
-        return display.count_label(self.offset, len(self.rows), self.total)
-
-    @rx.var
-    def has_previous(self) -> bool:
-        return self.offset > 0
-
-    @rx.var
-    def has_next(self) -> bool:
-        return self.offset + len(self.rows) < self.total
 
     @rx.var
     def is_filtered(self) -> bool:
@@ -119,51 +94,28 @@ class CallsState(AuthState):
                     limit=PAGE_SIZE,
                 )
         except sa.exc.SQLAlchemyError:
-            display.log.exception("calls: loading the list failed")
-            self.error, self.loading = display.LOAD_FAILED, False
+            self._load_failed("calls")
             return
         self.rows, self.total = [call_row(call) for call in page.items], page.total
-        self.error, self.loading, self.loaded = "", False, True
-
-    @rx.event
-    def set_search(self, value: str):
-        self.search, self.offset = value[:200], 0
-        self._refresh()
+        self._load_succeeded()
 
     @rx.event
     def set_provider(self, value: str | list[str]):
-        self.provider, self.offset = _first(value)[:20] or ALL, 0
+        self.provider, self.offset = first_value(value)[:20] or ALL, 0
         self._refresh()
 
     @rx.event
     def set_status(self, value: str | list[str]):
-        self.status, self.offset = _first(value)[:30] or ALL, 0
+        self.status, self.offset = first_value(value)[:30] or ALL, 0
         self._refresh()
 
     @rx.event
     def set_ended_reason(self, value: str | list[str]):
-        self.ended_reason, self.offset = _first(value)[:100] or ALL, 0
-        self._refresh()
-
-    @rx.event
-    def set_period(self, value: str | list[str]):
-        value = _first(value)
-        self.period, self.offset = (value if value in display.PERIODS else ALL), 0
+        self.ended_reason, self.offset = first_value(value)[:100] or ALL, 0
         self._refresh()
 
     @rx.event
     def clear_filters(self):
         self.search, self.offset = "", 0
         self.provider = self.status = self.ended_reason = self.period = ALL
-        self._refresh()
-
-    @rx.event
-    def next_page(self):
-        if self.offset + len(self.rows) < self.total:
-            self.offset += PAGE_SIZE
-            self._refresh()
-
-    @rx.event
-    def previous_page(self):
-        self.offset = max(0, self.offset - PAGE_SIZE)
         self._refresh()

@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+import uuid
+from typing import Any, ClassVar
 
 import reflex as rx
 import sqlalchemy as sa
+from sqlmodel import Session
 
 from crm_app.core.db import tenant_session
 from crm_app.models import Contact
-from crm_app.models.base import utcnow
 from crm_app.services.contacts import delete_contact, list_contacts
 from crm_app.services.csv_io import export_contacts_csv
 from crm_app.state import display
 from crm_app.state.auth import AuthState
+from crm_app.state.list_page import ALL, PAGE_SIZE, ListPageMixin, PeriodFilterMixin
+from crm_app.state.record_list import RecordListMixin
 
-PAGE_SIZE = 25
-ALL = "all"
+# The sort menu: value -> (column, descending, label).
 SORTS = {
     "newest": ("created_at", True, "Newest first"),
     "oldest": ("created_at", False, "Oldest first"),
@@ -53,36 +55,13 @@ def contact_row(contact: Contact) -> ContactRow:
     )
 
 
-def _first(value: str | list[str]) -> str:
-    return value if isinstance(value, str) else (value or [""])[0]
-
-
-class ContactsState(AuthState):
+class ContactsState(RecordListMixin, PeriodFilterMixin, ListPageMixin, AuthState):
     """The contacts list for the logged-in user."""
 
-    search: str = ""
-    period: str = ALL
-    sort: str = "newest"
-    offset: int = 0
-    total: int = 0
+    NOUN: ClassVar[str] = "contact"
+    SORTS: ClassVar[dict[str, tuple[str, bool, str]]] = SORTS
+
     rows: list[ContactRow] = []
-    loading: bool = False
-    loaded: bool = False
-    error: str = ""
-    delete_id: str = ""
-    delete_name: str = ""
-
-    @rx.var
-    def count_label(self) -> str:
-        return display.count_label(self.offset, len(self.rows), self.total)
-
-    @rx.var
-    def has_previous(self) -> bool:
-        return self.offset > 0
-
-    @rx.var
-    def has_next(self) -> bool:
-        return self.offset + len(self.rows) < self.total
 
     @rx.var
     def is_filtered(self) -> bool:
@@ -98,12 +77,10 @@ class ContactsState(AuthState):
         self._refresh()
 
     def _filters(self) -> dict[str, Any]:
-        column, descending, _ = SORTS.get(self.sort, SORTS["newest"])
         return {
             "search": self.search,
             "created_from": display.period_start(self.period),
-            "sort": column,
-            "descending": descending,
+            **self._sort_keywords(),
         }
 
     def _refresh(self) -> None:
@@ -120,86 +97,22 @@ class ContactsState(AuthState):
                     **self._filters(),
                 )
         except sa.exc.SQLAlchemyError:
-            display.log.exception("contacts: loading the list failed")
-            self.error, self.loading = display.LOAD_FAILED, False
+            self._load_failed("contacts")
             return
         self.rows, self.total = [contact_row(c) for c in page.items], page.total
-        self.error, self.loading, self.loaded = "", False, True
-        if self.offset and not self.rows and self.total:
-            self.offset = (self.total - 1) // PAGE_SIZE * PAGE_SIZE
+        self._load_succeeded()
+        if self._past_the_end():
             self._refresh()
-
-    @rx.event
-    def set_search(self, value: str):
-        self.search, self.offset = value[:200], 0
-        self._refresh()
-
-    @rx.event
-    def set_period(self, value: str | list[str]):
-        value = _first(value)
-        self.period, self.offset = (value if value in display.PERIODS else ALL), 0
-        self._refresh()
-
-    @rx.event
-    def set_sort(self, value: str | list[str]):
-        value = _first(value)
-        self.sort, self.offset = (value if value in SORTS else "newest"), 0
-        self._refresh()
 
     @rx.event
     def clear_filters(self):
         self.search, self.period, self.offset = "", ALL, 0
         self._refresh()
 
-    @rx.event
-    def next_page(self):
-        if self.offset + len(self.rows) < self.total:
-            self.offset += PAGE_SIZE
-            self._refresh()
+    # --- what RecordListMixin's delete and export run
 
-    @rx.event
-    def previous_page(self):
-        self.offset = max(0, self.offset - PAGE_SIZE)
-        self._refresh()
+    def _delete(self, session: Session, record_id: uuid.UUID) -> bool:
+        return delete_contact(session=session, user_id=self.user_uuid, contact_id=record_id)
 
-    @rx.event
-    def ask_delete(self, contact_id: str, name: str):
-        self.delete_id, self.delete_name = contact_id, name or "this contact"
-
-    @rx.event
-    def cancel_delete(self):
-        self.delete_id, self.delete_name = "", ""
-
-    @rx.event
-    def confirm_delete(self):
-        contact_uuid = display.parse_id(self.delete_id)
-        name = self.delete_name
-        self.delete_id, self.delete_name = "", ""
-        if not self._user_id or contact_uuid is None:
-            return None
-        try:
-            with tenant_session(self.user_uuid) as session:
-                deleted = delete_contact(
-                    session=session, user_id=self.user_uuid, contact_id=contact_uuid
-                )
-        except sa.exc.SQLAlchemyError:
-            display.log.exception("contacts: deleting failed")
-            return rx.toast.error(display.SAVE_FAILED)
-        self._refresh()
-        return rx.toast.success(f"Deleted {name}." if deleted else "That contact was already gone.")
-
-    @rx.event
-    def export_csv(self):
-        """Download the current filtered list, in its order, as CSV."""
-        if not self._user_id:
-            return None
-        try:
-            with tenant_session(self.user_uuid) as session:
-                text = export_contacts_csv(
-                    session=session, user_id=self.user_uuid, **self._filters()
-                )
-        except sa.exc.SQLAlchemyError:
-            display.log.exception("contacts: export failed")
-            return rx.toast.error(display.LOAD_FAILED)
-        stamp = utcnow().strftime("%Y-%m-%d")
-        return rx.download(data=text, filename=f"contacts-{stamp}.csv", mime_type="text/csv")
+    def _export(self, session: Session) -> str:
+        return export_contacts_csv(session=session, user_id=self.user_uuid, **self._filters())

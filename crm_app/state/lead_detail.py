@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+import uuid
+from typing import ClassVar
 
 import reflex as rx
 import sqlalchemy as sa
+from sqlmodel import Session
 
 from crm_app.core.db import tenant_session
 from crm_app.services.errors import InvalidInput
@@ -15,43 +17,30 @@ from crm_app.services.pipeline import (
     convert_lead_to_contact,
     converted_contact_id,
 )
-from crm_app.services.timeline import add_note, list_timeline
+from crm_app.services.timeline import list_timeline
 from crm_app.state import display
 from crm_app.state.auth import AuthState
 from crm_app.state.leads import LeadRow, lead_row
-from crm_app.state.timeline_rows import TimelineRow, timeline_row
+from crm_app.state.record_detail import TIMELINE_LENGTH, RecordDetailMixin
+from crm_app.state.timeline_rows import timeline_row
 
-TIMELINE_LENGTH = 100
 
-
-class LeadDetailState(AuthState):
+class LeadDetailState(RecordDetailMixin, AuthState):
     """The lead whose id is in the URL; not_found for an unknown or someone else's id."""
 
+    NOUN: ClassVar[str] = "lead"
+
     lead: LeadRow = LeadRow()
-    notes: str = ""
     updated_at: str = ""
     contact_id: str = ""
-    timeline: list[TimelineRow] = []
-    loading: bool = False
-    loaded: bool = False
-    not_found: bool = False
-    error: str = ""
-    note_error: str = ""
-    note_key: int = 0
-    confirming_delete: bool = False
-
-    def _current(self):  # type: ignore[no-untyped-def]
-        return display.parse_id(self.router.page.params.get("lead_id", ""))
 
     @rx.event
     def load_lead(self):
         """on_load (and after changes): the lead, its contact link and its timeline."""
         if not self._user_id:
             return
-        lead_uuid = self._current()
-        self.loading, self.confirming_delete = True, False
+        lead_uuid = self._begin_load()
         if lead_uuid is None:
-            self.not_found, self.loading, self.loaded = True, False, True
             return
         try:
             with tenant_session(self.user_uuid) as session:
@@ -66,8 +55,7 @@ class LeadDetailState(AuthState):
                     limit=TIMELINE_LENGTH,
                 )
         except sa.exc.SQLAlchemyError:
-            display.log.exception("lead page: loading failed")
-            self.error, self.loading = display.LOAD_FAILED, False
+            self._load_failed()
             return
         self.not_found = lead is None
         if lead is not None:
@@ -75,7 +63,16 @@ class LeadDetailState(AuthState):
             self.updated_at = display.iso(lead.updated_at)
         self.contact_id = str(contact) if contact else ""
         self.timeline = [timeline_row(entry, self.contact_id) for entry in entries]
-        self.error, self.loading, self.loaded = "", False, True
+        self._load_succeeded()
+
+    def _reload(self) -> None:
+        self.load_lead()
+
+    def _record_name(self) -> str:
+        return self.lead.name
+
+    def _delete(self, session: Session, record_id: uuid.UUID) -> None:
+        delete_lead(session=session, user_id=self.user_uuid, lead_id=record_id)
 
     @rx.event
     def change_status(self, status: str):
@@ -94,33 +91,6 @@ class LeadDetailState(AuthState):
             return rx.toast.error(display.SAVE_FAILED)
         self.load_lead()
         return rx.toast.success(f"Status: {lead.status}.") if lead else None
-
-    @rx.event
-    def save_note(self, form: dict[str, Any]):
-        lead_uuid = self._current()
-        if not self._user_id or lead_uuid is None:
-            return None
-        try:
-            with tenant_session(self.user_uuid) as session:
-                note = add_note(
-                    session=session,
-                    user_id=self.user_uuid,
-                    lead_id=lead_uuid,
-                    body=str(form.get("body", "")),
-                )
-        except InvalidInput as error:
-            self.note_error = "; ".join(error.errors.values())
-            return None
-        except sa.exc.SQLAlchemyError:
-            display.log.exception("lead page: adding a note failed")
-            self.note_error = display.SAVE_FAILED
-            return None
-        self.note_error = ""
-        if note is None:
-            return rx.toast.error("That lead no longer exists.")
-        self.note_key += 1  # a fresh, empty note field
-        self.load_lead()
-        return None
 
     @rx.event
     def convert(self):
@@ -142,21 +112,3 @@ class LeadDetailState(AuthState):
         self.load_lead()
         message = "Created a contact." if conversion.created else "Linked to the existing contact."
         return rx.toast.success(message)
-
-    @rx.event
-    def set_confirming_delete(self, value: bool):
-        self.confirming_delete = value
-
-    @rx.event
-    def confirm_delete(self):
-        lead_uuid = self._current()
-        self.confirming_delete = False
-        if not self._user_id or lead_uuid is None:
-            return None
-        try:
-            with tenant_session(self.user_uuid) as session:
-                delete_lead(session=session, user_id=self.user_uuid, lead_id=lead_uuid)
-        except sa.exc.SQLAlchemyError:
-            display.log.exception("lead page: delete failed")
-            return rx.toast.error(display.SAVE_FAILED)
-        return [rx.redirect("/leads"), rx.toast.success(f"Deleted {self.lead.name or 'the lead'}.")]

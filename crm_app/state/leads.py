@@ -3,24 +3,25 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+import uuid
+from typing import Any, ClassVar
 
 import reflex as rx
 import sqlalchemy as sa
+from sqlmodel import Session
 
 from crm_app.core.db import tenant_session
 from crm_app.models import LEAD_STATUSES, Lead
-from crm_app.models.base import utcnow
 from crm_app.services.csv_io import export_leads_csv
 from crm_app.services.errors import InvalidInput
 from crm_app.services.leads import delete_lead, list_leads
 from crm_app.services.pipeline import change_lead_status, list_lead_sources, pipeline_board
 from crm_app.state import display
 from crm_app.state.auth import AuthState
+from crm_app.state.list_page import ALL, PAGE_SIZE, ListPageMixin, PeriodFilterMixin, first_value
+from crm_app.state.record_list import RecordListMixin
 
-PAGE_SIZE = 25
 CARDS_PER_STATUS = 12
-ALL = "all"
 # The sort menu: value -> (column, descending, label).
 SORTS = {
     "newest": ("created_at", True, "Newest first"),
@@ -67,41 +68,18 @@ def lead_row(lead: Lead) -> LeadRow:
     )
 
 
-def _first(value: str | list[str]) -> str:
-    return value if isinstance(value, str) else (value or [""])[0]
-
-
-class LeadsState(AuthState):
+class LeadsState(RecordListMixin, PeriodFilterMixin, ListPageMixin, AuthState):
     """The leads list and board for the logged-in user; every filter runs in SQL."""
 
-    search: str = ""
+    NOUN: ClassVar[str] = "lead"
+    SORTS: ClassVar[dict[str, tuple[str, bool, str]]] = SORTS
+
     status: str = ALL
     source: str = ALL
-    period: str = ALL
-    sort: str = "newest"
     view: str = "table"
-    offset: int = 0
-    total: int = 0
     rows: list[LeadRow] = []
     board: list[BoardColumn] = []
     sources: list[str] = []
-    loading: bool = False
-    loaded: bool = False
-    error: str = ""
-    delete_id: str = ""
-    delete_name: str = ""
-
-    @rx.var
-    def count_label(self) -> str:
-        return display.count_label(self.offset, len(self.rows), self.total)
-
-    @rx.var
-    def has_previous(self) -> bool:
-        return self.offset > 0
-
-    @rx.var
-    def has_next(self) -> bool:
-        return self.offset + len(self.rows) < self.total
 
     @rx.var
     def is_filtered(self) -> bool:
@@ -134,14 +112,12 @@ class LeadsState(AuthState):
         self._refresh(with_sources=True)
 
     def _filters(self) -> dict[str, Any]:
-        column, descending, _ = SORTS.get(self.sort, SORTS["newest"])
         return {
             "search": self.search,
             "status": None if self.status == ALL else self.status,
             "source": None if self.source == ALL else self.source,
             "created_from": display.period_start(self.period),
-            "sort": column,
-            "descending": descending,
+            **self._sort_keywords(),
         }
 
     def _refresh(self, with_sources: bool = False) -> None:
@@ -178,63 +154,33 @@ class LeadsState(AuthState):
                     self.rows = [lead_row(lead) for lead in page.items]
                     self.total = page.total
         except sa.exc.SQLAlchemyError:
-            display.log.exception("leads: loading the list failed")
-            self.error, self.loading = display.LOAD_FAILED, False
+            self._load_failed("leads")
             return
-        self.error, self.loading, self.loaded = "", False, True
-        if self.offset and not self.rows and self.total:  # the last page shrank under us
-            self.offset = (self.total - 1) // PAGE_SIZE * PAGE_SIZE
+        self._load_succeeded()
+        if self._past_the_end():
             self._refresh()
 
-    # --- filters and pages
-
-    @rx.event
-    def set_search(self, value: str):
-        self.search, self.offset = value[:200], 0
-        self._refresh()
+    # --- filters
 
     @rx.event
     def set_status(self, value: str | list[str]):
-        value = _first(value)
+        value = first_value(value)
         self.status, self.offset = (value if value in LEAD_STATUSES else ALL), 0
         self._refresh()
 
     @rx.event
     def set_source(self, value: str | list[str]):
-        self.source, self.offset = (_first(value)[:50] or ALL), 0
-        self._refresh()
-
-    @rx.event
-    def set_period(self, value: str | list[str]):
-        value = _first(value)
-        self.period, self.offset = (value if value in display.PERIODS else ALL), 0
-        self._refresh()
-
-    @rx.event
-    def set_sort(self, value: str | list[str]):
-        value = _first(value)
-        self.sort, self.offset = (value if value in SORTS else "newest"), 0
+        self.source, self.offset = (first_value(value)[:50] or ALL), 0
         self._refresh()
 
     @rx.event
     def set_view(self, value: str | list[str]):
-        self.view = "board" if _first(value) == "board" else "table"
+        self.view = "board" if first_value(value) == "board" else "table"
         self._refresh()
 
     @rx.event
     def clear_filters(self):
         self.search, self.status, self.source, self.period, self.offset = "", ALL, ALL, ALL, 0
-        self._refresh()
-
-    @rx.event
-    def next_page(self):
-        if self.offset + len(self.rows) < self.total:
-            self.offset += PAGE_SIZE
-            self._refresh()
-
-    @rx.event
-    def previous_page(self):
-        self.offset = max(0, self.offset - PAGE_SIZE)
         self._refresh()
 
     # --- changes
@@ -260,40 +206,13 @@ class LeadsState(AuthState):
             return rx.toast.error("That lead no longer exists.")
         return rx.toast.success(f"{lead.name or 'Lead'} is now {lead.status}.")
 
-    @rx.event
-    def ask_delete(self, lead_id: str, name: str):
-        self.delete_id, self.delete_name = lead_id, name or "this lead"
+    # --- what RecordListMixin's delete and export run
 
-    @rx.event
-    def cancel_delete(self):
-        self.delete_id, self.delete_name = "", ""
+    def _delete(self, session: Session, record_id: uuid.UUID) -> bool:
+        return delete_lead(session=session, user_id=self.user_uuid, lead_id=record_id)
 
-    @rx.event
-    def confirm_delete(self):
-        lead_uuid = display.parse_id(self.delete_id)
-        name = self.delete_name
-        self.delete_id, self.delete_name = "", ""
-        if not self._user_id or lead_uuid is None:
-            return None
-        try:
-            with tenant_session(self.user_uuid) as session:
-                deleted = delete_lead(session=session, user_id=self.user_uuid, lead_id=lead_uuid)
-        except sa.exc.SQLAlchemyError:
-            display.log.exception("leads: deleting a lead failed")
-            return rx.toast.error(display.SAVE_FAILED)
-        self._refresh(with_sources=True)
-        return rx.toast.success(f"Deleted {name}." if deleted else "That lead was already gone.")
+    def _refresh_after_delete(self) -> None:
+        self._refresh(with_sources=True)  # the deleted lead may have held the last of a source
 
-    @rx.event
-    def export_csv(self):
-        """Download the current filtered list, in its order, as CSV."""
-        if not self._user_id:
-            return None
-        try:
-            with tenant_session(self.user_uuid) as session:
-                text = export_leads_csv(session=session, user_id=self.user_uuid, **self._filters())
-        except sa.exc.SQLAlchemyError:
-            display.log.exception("leads: export failed")
-            return rx.toast.error(display.LOAD_FAILED)
-        stamp = utcnow().strftime("%Y-%m-%d")
-        return rx.download(data=text, filename=f"leads-{stamp}.csv", mime_type="text/csv")
+    def _export(self, session: Session) -> str:
+        return export_leads_csv(session=session, user_id=self.user_uuid, **self._filters())

@@ -24,9 +24,8 @@ from crm_app.services.webhook_ingest import replay_webhook_event
 from crm_app.services.webhook_types import PROVIDERS, STATUSES
 from crm_app.state import display
 from crm_app.state.auth import AuthState
+from crm_app.state.list_page import ALL, PAGE_SIZE, ListPageMixin, first_value
 
-PAGE_SIZE = 25
-ALL = "all"
 # The most of a payload the detail view shows; the rest stays in the database.
 MAX_SHOWN_PAYLOAD = 100_000
 # Result keys naming a record, and where each is shown.
@@ -140,24 +139,14 @@ def webhook_detail(event: WebhookEvent) -> WebhookDetail:
     )
 
 
-def _first(value: str | list[str]) -> str:
-    return value if isinstance(value, str) else (value or [""])[0]
-
-
-class WebhooksState(AuthState):
+class WebhooksState(ListPageMixin, AuthState):
     """The webhook audit list for the logged-in user; filters run in SQL."""
 
-    search: str = ""
     provider: str = ALL
     status: str = ALL
     event_type: str = ALL
-    offset: int = 0
-    total: int = 0
     rows: list[WebhookRow] = []
     event_types: list[str] = []
-    loading: bool = False
-    loaded: bool = False
-    error: str = ""
     detail_open: bool = False
     detail: WebhookDetail = WebhookDetail()
     detail_records: list[CreatedRecord] = []
@@ -171,18 +160,6 @@ class WebhooksState(AuthState):
     @rx.var
     def statuses(self) -> list[str]:
         return [ALL, *STATUSES]
-
-    @rx.var
-    def count_label(self) -> str:
-        return display.count_label(self.offset, len(self.rows), self.total)
-
-    @rx.var
-    def has_previous(self) -> bool:
-        return self.offset > 0
-
-    @rx.var
-    def has_next(self) -> bool:
-        return self.offset + len(self.rows) < self.total
 
     @rx.var
     def is_filtered(self) -> bool:
@@ -217,49 +194,32 @@ class WebhooksState(AuthState):
                     limit=PAGE_SIZE,
                 )
         except sa.exc.SQLAlchemyError:
-            display.log.exception("webhooks: loading the list failed")
-            self.error, self.loading = display.LOAD_FAILED, False
+            self._load_failed("webhooks")
             return
         self.rows, self.total = [webhook_row(event) for event in page.items], page.total
-        self.error, self.loading, self.loaded = "", False, True
-
-    @rx.event
-    def set_search(self, value: str):
-        self.search, self.offset = value[:200], 0
-        self._refresh()
+        self._load_succeeded()
 
     @rx.event
     def set_provider(self, value: str | list[str]):
-        value = _first(value)
+        value = first_value(value)
         self.provider, self.offset = (value if value in PROVIDERS else ALL), 0
         self._refresh()
 
     @rx.event
     def set_status(self, value: str | list[str]):
-        value = _first(value)
+        value = first_value(value)
         self.status, self.offset = (value if value in STATUSES else ALL), 0
         self._refresh()
 
     @rx.event
     def set_event_type(self, value: str | list[str]):
-        self.event_type, self.offset = _first(value)[:100] or ALL, 0
+        self.event_type, self.offset = first_value(value)[:100] or ALL, 0
         self._refresh()
 
     @rx.event
     def clear_filters(self):
         self.search, self.offset = "", 0
         self.provider = self.status = self.event_type = ALL
-        self._refresh()
-
-    @rx.event
-    def next_page(self):
-        if self.offset + len(self.rows) < self.total:
-            self.offset += PAGE_SIZE
-            self._refresh()
-
-    @rx.event
-    def previous_page(self):
-        self.offset = max(0, self.offset - PAGE_SIZE)
         self._refresh()
 
     # --- One event in detail

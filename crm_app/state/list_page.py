@@ -1,0 +1,92 @@
+"""What every list page's state shares: search, pages, loading and error, the period filter.
+
+Page states mix these in before AuthState (`class CallsState(ListPageMixin, AuthState)`),
+so AuthState stays their parent state and the session middleware resets them
+with it. Each page still declares its own `rows` (typed for its table) and its
+own `_refresh`, which runs the page's query.
+"""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from crm_app.state import display
+
+PAGE_SIZE = 25
+# The "no filter" value of every filter menu.
+ALL = "all"
+
+
+def first_value(value: str | list[str]) -> str:
+    """A select's value: Reflex may hand over a one-item list instead of the string."""
+    return value if isinstance(value, str) else (value or [""])[0]
+
+
+class ListPageMixin(rx.State, mixin=True):
+    """Search, one page of rows at a time, and whether the page loaded or failed."""
+
+    search: str = ""
+    offset: int = 0
+    total: int = 0
+    loading: bool = False
+    loaded: bool = False
+    error: str = ""
+
+    @rx.var
+    def count_label(self) -> str:
+        return display.count_label(self.offset, len(self.rows), self.total)
+
+    @rx.var
+    def has_previous(self) -> bool:
+        return self.offset > 0
+
+    @rx.var
+    def has_next(self) -> bool:
+        return self.offset + len(self.rows) < self.total
+
+    def _refresh(self) -> None:
+        """Load the current page of rows; each page runs its own query."""
+        raise NotImplementedError
+
+    def _load_failed(self, page: str) -> None:
+        """Show the page's error; the cause goes to the log, never to the browser."""
+        display.log.exception("%s: loading the list failed", page)
+        self.error, self.loading = display.LOAD_FAILED, False
+
+    def _load_succeeded(self) -> None:
+        self.error, self.loading, self.loaded = "", False, True
+
+    def _past_the_end(self) -> bool:
+        """Move to the last page when this one emptied (rows deleted meanwhile); True if moved."""
+        if self.offset and not self.rows and self.total:
+            self.offset = (self.total - 1) // PAGE_SIZE * PAGE_SIZE
+            return True
+        return False
+
+    @rx.event
+    def set_search(self, value: str):
+        self.search, self.offset = value[:200], 0
+        self._refresh()
+
+    @rx.event
+    def next_page(self):
+        if self.offset + len(self.rows) < self.total:
+            self.offset += PAGE_SIZE
+            self._refresh()
+
+    @rx.event
+    def previous_page(self):
+        self.offset = max(0, self.offset - PAGE_SIZE)
+        self._refresh()
+
+
+class PeriodFilterMixin(rx.State, mixin=True):
+    """The "created in the last N days" menu of a list (display.PERIODS)."""
+
+    period: str = ALL
+
+    @rx.event
+    def set_period(self, value: str | list[str]):
+        value = first_value(value)
+        self.period, self.offset = (value if value in display.PERIODS else ALL), 0
+        self._refresh()

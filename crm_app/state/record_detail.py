@@ -1,0 +1,118 @@
+"""What the pages of one lead or one contact share: loading by URL id, notes, delete.
+
+Page states mix this in before AuthState (`class LeadDetailState(RecordDetailMixin,
+AuthState)`), so AuthState stays their parent and the session middleware resets them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, ClassVar
+
+import reflex as rx
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from crm_app.core.db import tenant_session
+from crm_app.services.errors import InvalidInput
+from crm_app.services.timeline import add_note
+from crm_app.state import display
+from crm_app.state.timeline_rows import TimelineRow
+
+TIMELINE_LENGTH = 100
+
+
+class RecordDetailMixin(rx.State, mixin=True):
+    """The record whose id is in the URL; not_found for an unknown or someone else's id.
+
+    A page sets NOUN and implements _reload, _record_name and _delete.
+    """
+
+    # "lead": the URL parameter and add_note's keyword are "lead_id"; the list is /leads.
+    NOUN: ClassVar[str]
+
+    notes: str = ""
+    timeline: list[TimelineRow] = []
+    loading: bool = False
+    loaded: bool = False
+    not_found: bool = False
+    error: str = ""
+    note_error: str = ""
+    # Changes after each saved note, so the note field starts again empty.
+    note_key: int = 0
+    confirming_delete: bool = False
+
+    def _current(self) -> uuid.UUID | None:
+        return display.parse_id(self.router.page.params.get(f"{self.NOUN}_id", ""))
+
+    def _reload(self) -> None:
+        """Load the record again after a change (the page's on_load handler)."""
+        raise NotImplementedError
+
+    def _record_name(self) -> str:
+        raise NotImplementedError
+
+    def _delete(self, session: Session, record_id: uuid.UUID) -> None:
+        raise NotImplementedError
+
+    def _begin_load(self) -> uuid.UUID | None:
+        """The id to load; None (and not_found shown) when the URL holds no valid id."""
+        record_id = self._current()
+        self.loading, self.confirming_delete = True, False
+        if record_id is None:
+            self.not_found, self.loading, self.loaded = True, False, True
+        return record_id
+
+    def _load_failed(self) -> None:
+        """Show the page's error; the cause goes to the log, never to the browser."""
+        display.log.exception("%s page: loading failed", self.NOUN)
+        self.error, self.loading = display.LOAD_FAILED, False
+
+    def _load_succeeded(self) -> None:
+        self.error, self.loading, self.loaded = "", False, True
+
+    @rx.event
+    def save_note(self, form: dict[str, Any]):
+        record_id = self._current()
+        if not self._user_id or record_id is None:
+            return None
+        try:
+            with tenant_session(self.user_uuid) as session:
+                note = add_note(
+                    session=session,
+                    user_id=self.user_uuid,
+                    body=str(form.get("body", "")),
+                    **{f"{self.NOUN}_id": record_id},
+                )
+        except InvalidInput as error:
+            self.note_error = "; ".join(error.errors.values())
+            return None
+        except sa.exc.SQLAlchemyError:
+            display.log.exception("%s page: adding a note failed", self.NOUN)
+            self.note_error = display.SAVE_FAILED
+            return None
+        self.note_error = ""
+        if note is None:
+            return rx.toast.error(f"That {self.NOUN} no longer exists.")
+        self.note_key += 1
+        self._reload()
+        return None
+
+    @rx.event
+    def set_confirming_delete(self, value: bool):
+        self.confirming_delete = value
+
+    @rx.event
+    def confirm_delete(self):
+        record_id = self._current()
+        self.confirming_delete = False
+        if not self._user_id or record_id is None:
+            return None
+        try:
+            with tenant_session(self.user_uuid) as session:
+                self._delete(session, record_id)
+        except sa.exc.SQLAlchemyError:
+            display.log.exception("%s page: delete failed", self.NOUN)
+            return rx.toast.error(display.SAVE_FAILED)
+        name = self._record_name() or f"the {self.NOUN}"
+        return [rx.redirect(f"/{self.NOUN}s"), rx.toast.success(f"Deleted {name}.")]

@@ -1,0 +1,119 @@
+"""The create/edit dialog of a lead or a contact: open it, fill it, save it, show what was wrong.
+
+Form states mix this in before AuthState (`class LeadFormState(RecordFormMixin,
+AuthState)`), so AuthState stays their parent and the session middleware resets them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, ClassVar
+
+import reflex as rx
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from crm_app.core.config import get_settings
+from crm_app.core.db import tenant_session
+from crm_app.services.errors import InvalidInput
+from crm_app.state import display
+
+# The most of one submitted field kept; the services refuse anything longer anyway.
+MAX_FIELD_CHARS = 20_000
+
+
+class RecordFormMixin(rx.State, mixin=True):
+    """Whether the dialog is open, for which record, what it holds and what was wrong.
+
+    A form sets NOUN, FIELDS and BLANK, declares `values` with BLANK as its
+    default, and implements _fetch, _create, _update and _refresh_page.
+    """
+
+    NOUN: ClassVar[str]
+    # The form's fields, in the order the services take them.
+    FIELDS: ClassVar[tuple[str, ...]]
+    # What a new record's dialog starts with.
+    BLANK: ClassVar[dict[str, str]]
+
+    open: bool = False
+    editing_id: str = ""
+    errors: dict[str, str] = {}
+    form_error: str = ""
+    saving: bool = False
+    # Changes on each opening, so the form's inputs start again from `values`.
+    form_key: int = 0
+    phone_region: str = "US"
+
+    def _fetch(self, session: Session, record_id: uuid.UUID) -> Any:
+        """The user's record to edit, or None."""
+        raise NotImplementedError
+
+    def _create(self, session: Session, values: dict[str, str]) -> Any:
+        raise NotImplementedError
+
+    def _update(self, session: Session, record_id: uuid.UUID | None, values: dict[str, str]) -> Any:
+        """The updated record, or None when it is gone."""
+        raise NotImplementedError
+
+    def _refresh_page(self) -> Any:
+        """The event that reloads the page the dialog was opened on."""
+        raise NotImplementedError
+
+    def _show(self, record_id: str, values: dict[str, str]) -> None:
+        self.editing_id, self.values = record_id, values
+        self.errors, self.form_error, self.saving = {}, "", False
+        self.phone_region = get_settings().default_phone_region.upper()
+        self.form_key += 1
+        self.open = True
+
+    @rx.event
+    def open_new(self):
+        if self._user_id:
+            self._show("", dict(self.BLANK))
+
+    @rx.event
+    def open_edit(self, record_id: str):
+        record_uuid = display.parse_id(record_id)
+        if not self._user_id or record_uuid is None:
+            return None
+        try:
+            with tenant_session(self.user_uuid) as session:
+                record = self._fetch(session, record_uuid)
+        except sa.exc.SQLAlchemyError:
+            display.log.exception("%s form: loading a %s failed", self.NOUN, self.NOUN)
+            return rx.toast.error(display.LOAD_FAILED)
+        if record is None:
+            return rx.toast.error(f"That {self.NOUN} no longer exists.")
+        self._show(str(record.id), {name: str(getattr(record, name) or "") for name in self.FIELDS})
+        return None
+
+    @rx.event
+    def set_open(self, is_open: bool):
+        self.open = is_open and self.open
+
+    @rx.event
+    def save(self, form: dict[str, Any]):
+        """Create or update the record from the submitted form; errors go next to their fields."""
+        if not self._user_id or self.saving:
+            return None
+        values = {name: str(form.get(name, ""))[:MAX_FIELD_CHARS] for name in self.FIELDS}
+        self.values, self.saving = values, True
+        try:
+            with tenant_session(self.user_uuid) as session:
+                if self.editing_id:
+                    record = self._update(session, display.parse_id(self.editing_id), values)
+                else:
+                    record = self._create(session, values)
+        except InvalidInput as error:
+            self.errors, self.form_error, self.saving = error.errors, "", False
+            return None
+        except sa.exc.SQLAlchemyError:
+            display.log.exception("%s form: saving failed", self.NOUN)
+            self.form_error, self.saving = display.SAVE_FAILED, False
+            return None
+        self.saving, self.open = False, False
+        if record is None:
+            return rx.toast.error(f"That {self.NOUN} no longer exists.")
+        verb = "Saved" if self.editing_id else "Added"
+        name = record.name or f"the {self.NOUN}"
+        return [self._refresh_page(), rx.toast.success(f"{verb} {name}.")]
