@@ -98,7 +98,10 @@ def _seed_demo(args: argparse.Namespace) -> int:
 
 COMMANDS = {
     "migrate": (_migrate, "apply migrations (as MIGRATION_DATABASE_URL) and grant the app role"),
-    "create-user": (_create_user, "create an account; the password is asked for, or read from stdin"),
+    "create-user": (
+        _create_user,
+        "create an account; the password is asked for, or read from stdin",
+    ),
     "check": (_check, "check settings, database, migration head and, on Postgres, roles and RLS"),
     "seed-demo": (_seed_demo, "create a demo account with 90 days of leads, calls and runs"),
     "rotate-keys": (_rotate_keys, "re-encrypt every stored secret with the current ENCRYPTION_KEY"),

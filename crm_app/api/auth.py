@@ -98,7 +98,11 @@ def set_session_cookie(response: Response, request: Request, token: str) -> None
 
 def clear_session_cookie(response: Response, request: Request) -> None:
     response.delete_cookie(
-        sessions.COOKIE_NAME, path="/", httponly=True, secure=cookie_is_secure(request), samesite="lax"
+        sessions.COOKIE_NAME,
+        path="/",
+        httponly=True,
+        secure=cookie_is_secure(request),
+        samesite="lax",
     )
 
 
@@ -107,7 +111,9 @@ def back_to_form(page: str, error: str, **params: str) -> RedirectResponse:
     return RedirectResponse(f"/{page}?{query}", status_code=303)
 
 
-def refusal(data: AuthInput | None, page: str, status: int, message: str, code: str, **params: str) -> Response:
+def refusal(
+    data: AuthInput | None, page: str, status: int, message: str, code: str, **params: str
+) -> Response:
     """The same refusal as JSON for API clients or as a redirect back to the form."""
     if data is not None and data.is_form:
         return back_to_form(page, code, **params)
@@ -145,13 +151,18 @@ async def signup(request: Request) -> Response:
     next_path = safe_next(data.get("next"))
     try:
         user_id, email, token = await run_in_threadpool(
-            _signup, data.get("email"), data.get("password"), data.get("name"),
+            _signup,
+            data.get("email"),
+            data.get("password"),
+            data.get("name"),
             request.headers.get("user-agent", ""),
         )
     except users.EmailTaken as error:
         return refusal(data, "signup", 409, str(error), "taken", email=data.get("email"))
     except users.InvalidSignup as error:
-        return refusal(data, "signup", 422, str(error), f"invalid-{error.field}", email=data.get("email"))
+        return refusal(
+            data, "signup", 422, str(error), f"invalid-{error.field}", email=data.get("email")
+        )
     response: Response = (
         RedirectResponse(next_path, status_code=303)
         if data.is_form
@@ -169,10 +180,15 @@ async def login(request: Request) -> Response:
         data = await read_input(request)
     except BadRequest as error:
         return JSONResponse({"detail": error.message}, status_code=error.status)
-    email, address = users.normalize_email(data.get("email")), request.client.host if request.client else "-"
+    email, address = (
+        users.normalize_email(data.get("email")),
+        request.client.host if request.client else "-",
+    )
     next_path = data.get("next")
     throttle = get_login_throttle()
-    if (wait := await run_in_threadpool(throttle.retry_after, email=email, address=address)) is not None:
+    if (
+        wait := await run_in_threadpool(throttle.retry_after, email=email, address=address)
+    ) is not None:
         if data.is_form:
             return back_to_form("login", "throttled", next=next_path or "", retry=str(wait))
         return JSONResponse(
@@ -252,7 +268,9 @@ async def logout(request: Request) -> Response:
         request.headers.get("content-type", "").startswith("application/json")
     )
     response: Response = (
-        JSONResponse({"detail": "Logged out."}) if wants_json else RedirectResponse("/login", status_code=303)
+        JSONResponse({"detail": "Logged out."})
+        if wants_json
+        else RedirectResponse("/login", status_code=303)
     )
     clear_session_cookie(response, request)
     return response

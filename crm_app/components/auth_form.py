@@ -22,11 +22,19 @@ def labelled_input(label: str, name: str, **props) -> rx.Component:  # type: ign
 def error_callout() -> rx.Component:
     return rx.cond(
         LoginFormState.error != "",
-        rx.callout(LoginFormState.error, icon="triangle_alert", color_scheme="red", role="alert", width="100%"),
+        rx.callout(
+            LoginFormState.error,
+            icon="triangle_alert",
+            color_scheme="red",
+            role="alert",
+            width="100%",
+        ),
     )
 
 
-def auth_card(title: str, action: str, fields: list[rx.Component], submit: str, footer: rx.Component) -> rx.Component:
+def auth_card(
+    title: str, action: str, fields: list[rx.Component], submit: str, footer: rx.Component
+) -> rx.Component:
     """A centred card with a form that posts natively (the endpoint sets the HttpOnly cookie)."""
     return rx.center(
         rx.vstack(

@@ -16,7 +16,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 # How to make a good value, quoted in every error about a secret.
 MAKE_HEX_KEY = "python -c 'import secrets; print(secrets.token_hex(32))'"
-MAKE_URLSAFE_SECRET = "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+MAKE_URLSAFE_SECRET = "python -c 'import secrets; print(secrets.token_urlsafe(48))'"  # noqa: S105 (a command, not a secret)
 
 _HEX_KEY = re.compile(r"^[0-9a-fA-F]{64}$")
 # Values a tutorial or template would ship with; never acceptable as a secret.
@@ -82,8 +82,7 @@ class Settings(BaseSettings):
             raise ValueError(f"ENCRYPTION_KEY is missing: make one with {MAKE_HEX_KEY}")
         if not _HEX_KEY.match(value):
             raise ValueError(
-                "ENCRYPTION_KEY must be 64 hex characters (256 bits): "
-                f"make one with {MAKE_HEX_KEY}"
+                f"ENCRYPTION_KEY must be 64 hex characters (256 bits): make one with {MAKE_HEX_KEY}"
             )
         return value.lower()
 

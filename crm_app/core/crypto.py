@@ -26,8 +26,8 @@ logger = logging.getLogger(__name__)
 # Whatever is derived from ENCRYPTION_KEY also changes when that key rotates.
 API_KEY_ENCRYPTION = "api-key-encryption"
 API_KEY_FINGERPRINT = "api-key-fingerprint"
-SESSION_TOKEN = "session-token"
-WEBHOOK_SECRET = "webhook-secret"
+SESSION_TOKEN = "session-token"  # noqa: S105 (an HKDF label, not a secret)
+WEBHOOK_SECRET = "webhook-secret"  # noqa: S105 (an HKDF label, not a secret)
 KEY_ID = "key-id"
 PURPOSES = frozenset(
     {API_KEY_ENCRYPTION, API_KEY_FINGERPRINT, SESSION_TOKEN, WEBHOOK_SECRET, KEY_ID}
@@ -113,9 +113,7 @@ class Keyring:
             if version in seen:
                 # The same key listed twice is harmless; two keys with one id are not.
                 if not compare_digest(seen[version], master):
-                    raise ValueError(
-                        f"two master keys share key id {version}; make a new key"
-                    )
+                    raise ValueError(f"two master keys share key id {version}; make a new key")
                 continue
             seen[version] = master
             self._aeads[version] = AESGCM(derive_key(master, API_KEY_ENCRYPTION))
@@ -153,9 +151,7 @@ def _parse_hex_key(value: str, name: str) -> bytes:
     return key
 
 
-def associated_data(
-    user_id: uuid.UUID | str, service: str, row_id: uuid.UUID | str
-) -> bytes:
+def associated_data(user_id: uuid.UUID | str, service: str, row_id: uuid.UUID | str) -> bytes:
     """The bytes binding a sealed API key to its owner, service and row."""
     if not service or "|" in service:
         raise ValueError("service must be a non-empty name without '|'")
@@ -165,9 +161,7 @@ def associated_data(
     return f"crm_app/api-key/v1|{user}|{service}|{row}".encode()
 
 
-def seal(
-    keyring: Keyring, plaintext: str | Secret, associated_data: bytes
-) -> tuple[bytes, int]:
+def seal(keyring: Keyring, plaintext: str | Secret, associated_data: bytes) -> tuple[bytes, int]:
     """Encrypt under the current key: (nonce + ciphertext + tag, key version)."""
     # A fresh random nonce every time. SP 800-38D 8.3 allows 2**32 random-nonce
     # sealings per key before a repeat becomes a risk; we store far fewer.

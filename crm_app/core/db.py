@@ -125,13 +125,18 @@ def role_problems(engine: sa.Engine) -> list[str]:
                 "SELECT rolname, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user"
             )
         ).one()
-        owned = connection.execute(
-            sa.text(
-                "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-                "WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') "
-                "AND pg_get_userbyid(c.relowner) = current_user ORDER BY 1"
+        owned = (
+            connection.execute(
+                sa.text(
+                    "SELECT c.relname FROM pg_class c "
+                    "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                    "WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') "
+                    "AND pg_get_userbyid(c.relowner) = current_user ORDER BY 1"
+                )
             )
-        ).scalars().all()
+            .scalars()
+            .all()
+        )
     problems = []
     if role.rolsuper:
         problems.append(f"role {role.rolname} is a superuser")

@@ -47,7 +47,9 @@ def _signing_key() -> bytes:
     return session_signing_key(get_settings().jwt_secret)
 
 
-def create_session_token(*, user_id: uuid.UUID, session_id: uuid.UUID, issued_at: datetime, expires_at: datetime) -> str:
+def create_session_token(
+    *, user_id: uuid.UUID, session_id: uuid.UUID, issued_at: datetime, expires_at: datetime
+) -> str:
     """A signed token naming the user (sub) and the server-side session (jti)."""
     claims = {"sub": str(user_id), "jti": str(session_id), "iat": issued_at, "exp": expires_at}
     return jwt.encode(claims, _signing_key(), algorithm=ALGORITHM)

@@ -14,7 +14,9 @@ def user_menu() -> rx.Component:
     """Who is logged in, and a log-out button (a native form post: the cookie is HttpOnly)."""
     return rx.vstack(
         rx.text(AuthState.user_name, weight="bold", size="2", data_testid="user-name"),
-        rx.text(AuthState.user_email, size="1", color=rx.color("gray", 11), data_testid="user-email"),
+        rx.text(
+            AuthState.user_email, size="1", color=rx.color("gray", 11), data_testid="user-email"
+        ),
         rx.link("Account", href="/account", size="1"),
         rx.el.form(
             rx.button("Log out", type="submit", variant="soft", size="1"),
@@ -28,15 +30,42 @@ def user_menu() -> rx.Component:
     )
 
 
+# How often a page showing the outage asks whether the database is back.
+DATABASE_RETRY_MS = 3000
+
+
+def database_unavailable_notice() -> rx.Component:
+    """Shown instead of a page while the database does not answer; it reloads when it does."""
+    return rx.center(
+        rx.callout(
+            "The service is briefly unavailable: the database does not answer. Nothing is "
+            "lost; this page reloads by itself as soon as it is back.",
+            icon="triangle_alert",
+            color_scheme="amber",
+            role="alert",
+            data_testid="service-unavailable",
+            max_width="32em",
+        ),
+        # A hidden clock whose ticks ask the server again.
+        rx.moment(interval=DATABASE_RETRY_MS, on_change=AuthState.check_database, display="none"),
+        height="100vh",
+        padding="1em",
+    )
+
+
 def guarded_page(route: str, title: str, on_load: list | None = None) -> Callable:
     """Like @rx.page, for pages that need a session: nothing of them renders without one."""
 
     def decorator(body: Callable[[], rx.Component]) -> Callable[[], rx.Component]:
         def page() -> rx.Component:
             return rx.cond(
-                AuthState.is_authenticated,
-                shell(body(), user_menu=user_menu()),
-                rx.center(rx.spinner(size="3"), height="100vh", aria_label="Loading"),
+                AuthState.database_unavailable,
+                database_unavailable_notice(),
+                rx.cond(
+                    AuthState.is_authenticated,
+                    shell(body(), user_menu=user_menu()),
+                    rx.center(rx.spinner(size="3"), height="100vh", aria_label="Loading"),
+                ),
             )
 
         page.__name__ = body.__name__

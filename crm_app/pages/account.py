@@ -21,7 +21,9 @@ def account() -> rx.Component:
             ),
             rx.cond(
                 AccountState.error != "",
-                rx.callout(AccountState.error, icon="triangle_alert", color_scheme="red", role="alert"),
+                rx.callout(
+                    AccountState.error, icon="triangle_alert", color_scheme="red", role="alert"
+                ),
             ),
             rx.cond(
                 AccountState.changed,
@@ -30,12 +32,19 @@ def account() -> rx.Component:
             rx.el.form(
                 rx.vstack(
                     labelled_input(
-                        "Current password", "current_password", type="password", required=True,
+                        "Current password",
+                        "current_password",
+                        type="password",
+                        required=True,
                         auto_complete="current-password",
                     ),
                     labelled_input(
-                        "New password", "new_password", type="password", required=True,
-                        min_length=8, auto_complete="new-password",
+                        "New password",
+                        "new_password",
+                        type="password",
+                        required=True,
+                        min_length=8,
+                        auto_complete="new-password",
                     ),
                     rx.button("Change password", type="submit"),
                     spacing="3",

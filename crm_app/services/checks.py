@@ -6,8 +6,8 @@ import sqlalchemy as sa
 
 from crm_app.core.config import Settings
 from crm_app.core.db import create_db_engine, database_is_reachable, role_problems
-from crm_app.services.schema import current_revision, head_revision
 from crm_app.models import RLS_TABLES
+from crm_app.services.schema import current_revision, head_revision
 
 Check = tuple[str, bool, str]
 

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
-from sqlmodel import Session, func, select
+from sqlmodel import Session, func
 from sqlmodel.sql.expression import SelectOfScalar
 
 from crm_app.services.errors import InvalidInput

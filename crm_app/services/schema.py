@@ -1,4 +1,4 @@
-"""The schema: applying migrations as the owner role, granting the app role, comparing with the models."""
+"""The schema: migrations as the owner role, grants for the app role, and drift checks."""
 
 from __future__ import annotations
 

@@ -18,5 +18,7 @@ def client(engine: sa.Engine, monkeypatch: pytest.MonkeyPatch):
     """A client whose app talks to the parametrized database, with a fresh login throttle."""
     monkeypatch.setattr(db, "get_engine", lambda: engine)
     monkeypatch.setattr(login_throttle, "_throttle", None)
-    with TestClient(build_api(), base_url="http://localhost:3000", follow_redirects=False) as test_client:
+    with TestClient(
+        build_api(), base_url="http://localhost:3000", follow_redirects=False
+    ) as test_client:
         yield test_client

@@ -17,11 +17,17 @@ def _email() -> str:
 
 
 def _signup(client, email=None, password=PASSWORD, name="Ada"):
-    return client.post("/api/auth/signup", json={"email": email or _email(), "password": password, "name": name})
+    return client.post(
+        "/api/auth/signup", json={"email": email or _email(), "password": password, "name": name}
+    )
 
 
 def _cookie_header(response) -> str:
-    return next(v for k, v in response.headers.multi_items() if k == "set-cookie" and v.startswith(COOKIE_NAME))
+    return next(
+        v
+        for k, v in response.headers.multi_items()
+        if k == "set-cookie" and v.startswith(COOKIE_NAME)
+    )
 
 
 def test_signup_creates_the_account_and_sets_a_session_cookie(client):
@@ -69,7 +75,9 @@ def test_signup_with_invalid_input_answers_422_and_creates_nothing(client, body)
     ],
 )
 def test_malformed_bodies_get_a_clear_4xx(client, content, content_type, status):
-    response = client.post("/api/auth/login", content=content, headers={"content-type": content_type})
+    response = client.post(
+        "/api/auth/login", content=content, headers={"content-type": content_type}
+    )
     assert response.status_code == status
     assert "detail" in response.json()
 
@@ -87,15 +95,25 @@ def test_login_with_the_right_password_starts_a_session(client):
 def test_a_long_non_ascii_password_works_for_signup_and_login(client):
     email, password = _email(), ("пароль-密码-🔐" * 8)[:80]
     assert _signup(client, email=email, password=password).status_code == 201
-    assert client.post("/api/auth/login", json={"email": email, "password": password}).status_code == 200
-    assert client.post("/api/auth/login", json={"email": email, "password": password[:-1]}).status_code == 401
+    assert (
+        client.post("/api/auth/login", json={"email": email, "password": password}).status_code
+        == 200
+    )
+    assert (
+        client.post("/api/auth/login", json={"email": email, "password": password[:-1]}).status_code
+        == 401
+    )
 
 
 def test_unknown_email_and_wrong_password_get_the_same_answer(client):
     email = _email()
     _signup(client, email=email)
-    wrong_password = client.post("/api/auth/login", json={"email": email, "password": "wrong password!"})
-    unknown_email = client.post("/api/auth/login", json={"email": _email(), "password": "wrong password!"})
+    wrong_password = client.post(
+        "/api/auth/login", json={"email": email, "password": "wrong password!"}
+    )
+    unknown_email = client.post(
+        "/api/auth/login", json={"email": _email(), "password": "wrong password!"}
+    )
     assert wrong_password.status_code == unknown_email.status_code == 401
     assert wrong_password.json() == unknown_email.json()
 
@@ -104,7 +122,12 @@ def test_failed_logins_are_throttled_per_account_with_retry_after(client):
     email = _email()
     _signup(client, email=email)
     for _ in range(5):
-        assert client.post("/api/auth/login", json={"email": email, "password": "wrong password!"}).status_code == 401
+        assert (
+            client.post(
+                "/api/auth/login", json={"email": email, "password": "wrong password!"}
+            ).status_code
+            == 401
+        )
     throttled = client.post("/api/auth/login", json={"email": email, "password": PASSWORD})
     assert throttled.status_code == 429
     assert int(throttled.headers["retry-after"]) > 0
@@ -113,7 +136,10 @@ def test_failed_logins_are_throttled_per_account_with_retry_after(client):
 def test_failed_logins_are_throttled_per_address_across_accounts(client):
     for _ in range(20):
         client.post("/api/auth/login", json={"email": _email(), "password": "wrong password!"})
-    assert client.post("/api/auth/login", json={"email": _email(), "password": "x" * 10}).status_code == 429
+    assert (
+        client.post("/api/auth/login", json={"email": _email(), "password": "x" * 10}).status_code
+        == 429
+    )
 
 
 def test_logout_revokes_the_session_so_the_old_cookie_fails(client):
@@ -123,10 +149,14 @@ def test_logout_revokes_the_session_so_the_old_cookie_fails(client):
     token = response.cookies[COOKIE_NAME]
     assert user_id_from_token(token) is not None
     logout = client.post(
-        "/api/auth/logout", headers={"accept": "application/json", "cookie": f"{COOKIE_NAME}={token}"}
+        "/api/auth/logout",
+        headers={"accept": "application/json", "cookie": f"{COOKIE_NAME}={token}"},
     )
     assert logout.status_code == 200
-    assert f'{COOKIE_NAME}=""' in logout.headers["set-cookie"] or "Max-Age=0" in logout.headers["set-cookie"]
+    assert (
+        f'{COOKIE_NAME}=""' in logout.headers["set-cookie"]
+        or "Max-Age=0" in logout.headers["set-cookie"]
+    )
     # Replaying the old cookie: the server-side session is gone.
     assert user_id_from_token(token) is None
 
@@ -143,16 +173,23 @@ def test_form_login_redirects_to_a_local_next_path(client):
     assert response.headers["location"] == "/leads?status=new"
 
 
-@pytest.mark.parametrize("next_path", ["https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:alert(1)"])
+@pytest.mark.parametrize(
+    "next_path",
+    ["https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:alert(1)"],
+)
 def test_form_login_never_redirects_off_site(client, next_path):
     email = _email()
     _signup(client, email=email)
-    response = client.post("/api/auth/login", data={"email": email, "password": PASSWORD, "next": next_path})
+    response = client.post(
+        "/api/auth/login", data={"email": email, "password": PASSWORD, "next": next_path}
+    )
     assert response.headers["location"] == "/dashboard"
 
 
 def test_a_failed_form_login_goes_back_to_the_form_with_a_message(client):
-    response = client.post("/api/auth/login", data={"email": _email(), "password": "wrong password!", "next": "/calls"})
+    response = client.post(
+        "/api/auth/login", data={"email": _email(), "password": "wrong password!", "next": "/calls"}
+    )
     assert response.status_code == 303
     assert response.headers["location"].startswith("/login?error=invalid")
     assert "next=%2Fcalls" in response.headers["location"]
@@ -169,14 +206,20 @@ def test_form_signup_with_taken_email_returns_to_signup(client):
 
 @pytest.mark.parametrize("path", ["/api/auth/signup", "/api/auth/login", "/api/auth/logout"])
 def test_a_forged_origin_is_refused(client, path):
-    response = client.post(path, json={"email": _email(), "password": PASSWORD}, headers={"origin": "http://evil.example"})
+    response = client.post(
+        path,
+        json={"email": _email(), "password": PASSWORD},
+        headers={"origin": "http://evil.example"},
+    )
     assert response.status_code == 403
     assert "set-cookie" not in response.headers
 
 
 def test_the_site_origin_is_accepted(client):
     response = client.post(
-        "/api/auth/signup", json={"email": _email(), "password": PASSWORD}, headers={"origin": SITE_ORIGIN}
+        "/api/auth/signup",
+        json={"email": _email(), "password": PASSWORD},
+        headers={"origin": SITE_ORIGIN},
     )
     assert response.status_code == 201
 
@@ -203,15 +246,26 @@ def test_password_change_revokes_every_old_session_at_once(client):
     assert user_id_from_token(first_token) is None
     assert user_id_from_token(second_token) is None
     assert user_id_from_token(new_token) is not None
-    assert client.post("/api/auth/login", json={"email": email, "password": PASSWORD}).status_code == 401
-    new_login = client.post("/api/auth/login", json={"email": email, "password": "a brand new password"})
+    assert (
+        client.post("/api/auth/login", json={"email": email, "password": PASSWORD}).status_code
+        == 401
+    )
+    new_login = client.post(
+        "/api/auth/login", json={"email": email, "password": "a brand new password"}
+    )
     assert new_login.status_code == 200
 
 
 def test_password_change_needs_the_current_password_and_a_session(client):
     token = _signup(client).cookies[COOKIE_NAME]
-    assert _change_password(client, token, "not the password", "a brand new password").status_code == 401
-    assert _change_password(client, "forged.token.value", PASSWORD, "a brand new password").status_code == 401
+    assert (
+        _change_password(client, token, "not the password", "a brand new password").status_code
+        == 401
+    )
+    assert (
+        _change_password(client, "forged.token.value", PASSWORD, "a brand new password").status_code
+        == 401
+    )
     assert _change_password(client, token, PASSWORD, "short").status_code == 422
     # Nothing changed: the old password still works and the session is still live.
     from crm_app.services.sessions import user_id_from_token
@@ -227,7 +281,9 @@ def test_database_down_answers_503_without_details(monkeypatch):
 
     unreachable = db.create_db_engine("postgresql+psycopg://nobody:hunter2@127.0.0.1:1/crm")
     monkeypatch.setattr(db, "get_engine", lambda: unreachable)
-    with TestClient(build_api(), base_url="http://localhost:3000", raise_server_exceptions=False) as c:
+    with TestClient(
+        build_api(), base_url="http://localhost:3000", raise_server_exceptions=False
+    ) as c:
         response = c.post("/api/auth/login", json={"email": _email(), "password": PASSWORD})
     assert response.status_code == 503
     assert response.headers["retry-after"] == "5"

@@ -15,18 +15,27 @@ def _run(database_url: str, *args: str, stdin: str) -> subprocess.CompletedProce
     env = {**os.environ, "DATABASE_URL": database_url}
     return subprocess.run(
         [sys.executable, "-m", "crm_app", "create-user", *args],
-        input=stdin, capture_output=True, text=True, env=env, cwd=PROJECT_ROOT, timeout=60,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=PROJECT_ROOT,
+        timeout=60,
     )
 
 
 def test_create_user_reads_the_password_from_stdin(sqlite_url):
-    result = _run(sqlite_url, "Grace@Example.com", "--name", "Grace", stdin="a long enough password\n")
+    result = _run(
+        sqlite_url, "Grace@Example.com", "--name", "Grace", stdin="a long enough password\n"
+    )
     assert result.returncode == 0, result.stderr
     assert "grace@example.com" in result.stdout
     assert "a long enough password" not in result.stdout + result.stderr
     engine = create_db_engine(sqlite_url)
     with global_session(engine) as session:
-        user = authenticate(session=session, email="grace@example.com", password="a long enough password")
+        user = authenticate(
+            session=session, email="grace@example.com", password="a long enough password"
+        )
         assert user is not None and user.name == "Grace"
     engine.dispose()
 

@@ -89,5 +89,7 @@ def test_redis_keys_do_not_contain_the_email(redis_url):
     throttle = LoginThrottle(counter, max_failures=4, window=30)
     email = _email()
     throttle.record_failure(email=email, address="203.0.113.5")
-    keys = [key.decode() for key in redis.Redis.from_url(redis_url).keys("crm_app:login-failures:*")]
+    keys = [
+        key.decode() for key in redis.Redis.from_url(redis_url).keys("crm_app:login-failures:*")
+    ]
     assert keys and not [key for key in keys if email in key or "203.0.113.5" in key]

@@ -101,7 +101,6 @@ def build_world(engine: sa.Engine, make_user: Callable[..., User]) -> World:
     )
 
 
-
 def load_all_cases() -> dict[str, Case]:
     """Import every case module of this package, so each registers its cases."""
     for info in pkgutil.iter_modules(__path__):

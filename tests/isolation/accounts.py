@@ -78,5 +78,3 @@ def _revoke_session(world: World) -> None:
             session=session, user_id=world.b.id, session_id=world.a_rows.user_session_id
         )
     assert revoked is False
-
-

@@ -117,9 +117,7 @@ def test_sealed_blob_is_nonce_then_ciphertext_then_tag(keyring: Keyring) -> None
 
 
 @pytest.mark.parametrize("plaintext", ["", "ключ-🔑-é", "x" * 10_000])
-def test_seal_round_trips_empty_unicode_and_long_text(
-    keyring: Keyring, plaintext: str
-) -> None:
+def test_seal_round_trips_empty_unicode_and_long_text(keyring: Keyring, plaintext: str) -> None:
     blob, version = seal(keyring, plaintext, AD)
 
     assert open_sealed(keyring, blob, version, AD) == plaintext
@@ -140,9 +138,7 @@ def test_blob_sealed_by_this_code_still_opens() -> None:
     )
     ad = associated_data(uuid.UUID(int=1), "vapi", uuid.UUID(int=2))
 
-    assert open_sealed(Keyring(bytes(range(32))), blob, 1811244624, ad) == (
-        "sk-test-0123456789"
-    )
+    assert open_sealed(Keyring(bytes(range(32))), blob, 1811244624, ad) == ("sk-test-0123456789")
 
 
 # --- tampering -------------------------------------------------------------
@@ -252,9 +248,7 @@ def test_key_version_depends_on_the_key_not_its_place_in_the_keyring() -> None:
     as_previous = Keyring(KEY_C, [KEY_B, KEY_A])
 
     assert as_current.current_version == crypto.key_version(KEY_A)
-    assert as_previous.versions == tuple(
-        crypto.key_version(k) for k in (KEY_C, KEY_B, KEY_A)
-    )
+    assert as_previous.versions == tuple(crypto.key_version(k) for k in (KEY_C, KEY_B, KEY_A))
     assert 0 <= crypto.key_version(KEY_A) < 2**31  # fits a signed INTEGER column
 
 
@@ -268,9 +262,7 @@ def test_keyring_from_settings_reads_current_and_previous_keys() -> None:
 
     keyring = Keyring.from_settings(settings)
 
-    assert keyring.versions == tuple(
-        crypto.key_version(k) for k in (KEY_B, KEY_A, KEY_C)
-    )
+    assert keyring.versions == tuple(crypto.key_version(k) for k in (KEY_B, KEY_A, KEY_C))
 
 
 @pytest.mark.parametrize("bad_key", [b"", KEY_A[:16], KEY_A + b"\x00"])
@@ -340,9 +332,7 @@ def test_fingerprint_differs_for_other_secret_and_other_master_key() -> None:
 
 
 def test_fingerprint_uses_the_current_key_only() -> None:
-    assert fingerprint(Keyring(KEY_B, [KEY_A]), PLAINTEXT) == fingerprint(
-        Keyring(KEY_B), PLAINTEXT
-    )
+    assert fingerprint(Keyring(KEY_B, [KEY_A]), PLAINTEXT) == fingerprint(Keyring(KEY_B), PLAINTEXT)
 
 
 def test_fingerprint_is_not_a_plain_hash_of_the_secret() -> None:

@@ -35,7 +35,9 @@ def _key() -> bytes:
 
 def test_a_genuine_token_decodes_to_user_and_session():
     now = utcnow()
-    token = create_session_token(user_id=USER, session_id=SESSION, issued_at=now, expires_at=now + timedelta(hours=1))
+    token = create_session_token(
+        user_id=USER, session_id=SESSION, issued_at=now, expires_at=now + timedelta(hours=1)
+    )
     assert decode_session_token(token) == (USER, SESSION)
 
 
