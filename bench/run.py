@@ -1,6 +1,6 @@
 """`make bench`: every benchmark beside its baseline, printed and written to docs/performance.md.
 
-    python -m bench.run [--quick] [--only dashboard,lists,vault,...]
+    python -m bench.run [--quick] [--only dashboard,lists,vault,webhooks,memory]
 
 --quick seeds a tenth of the data: for trying the harness, not for the report.
 """
@@ -134,7 +134,7 @@ BENCHMARKS: dict[str, Callable[[bool, set[str]], dict[str, list[Row]]]] = {}
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--only", default="dashboard,lists,vault")
+    parser.add_argument("--only", default="dashboard,lists,vault,webhooks,memory")
     args = parser.parse_args(argv)
     only = {name.strip() for name in args.only.split(",") if name.strip()}
     started = time.perf_counter()
@@ -145,12 +145,23 @@ def main(argv: list[str] | None = None) -> int:
         from bench import vault
 
         sections["Vault"] = vault.measure()
+    notes: list[str] = []
+    if "webhooks" in only:
+        from bench import webhooks
+
+        sections["Webhooks"] = webhooks.measure(args.quick)
+        notes.append(webhooks.NOTE)
+    if "memory" in only:
+        from bench import memory
+
+        sections["Memory"] = memory.measure(args.quick)
+        notes.append(memory.NOTE)
     elapsed = time.perf_counter() - started
     for section, rows in sections.items():
         print(f"\n{section}")
         print("\n".join(table(rows)))
     if not args.quick:
-        write_report(sections, [], elapsed)
+        write_report(sections, notes, elapsed)
         print(f"\nwrote {REPORT}")
     return 0
 

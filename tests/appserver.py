@@ -42,6 +42,18 @@ PORTS = range(3100, 3200)
 STARTUP_TIMEOUT_SECONDS = 360
 STOP_GRACE_SECONDS = 10
 LOG_TAIL_LINES = 60
+# The browser that drives the app: Debian's Chromium through Playwright (never
+# `playwright install`: it downloads a browser, which fails here), with flags that work here.
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 # Settings a developer's shell or .env may hold that must not leak into a test server.
 FOREIGN_SETTINGS = ("REDIS_URL", "REFLEX_REDIS_URL", "REFLEX_DB_URL", "ENCRYPTION_KEYS_PREVIOUS")
 
@@ -241,6 +253,17 @@ def wait_until_ready(
     )
 
 
+def resident_kib(pids: list[int]) -> int:
+    """VmRSS of these processes, summed, in KiB (pages shared after fork count in each)."""
+    total = 0
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+    return total
+
+
 def reflex_executable() -> Path:
     reflex = Path(sys.executable).parent / "reflex"
     if not reflex.exists():
@@ -322,6 +345,10 @@ class AppProcess:
         """SIGTERM, then SIGKILL, to the whole process group."""
         if self.process is not None:
             stop(self.process)
+
+    def resident_kib(self) -> int:
+        """The resident memory (VmRSS) of the server's process group, summed, in KiB."""
+        return resident_kib(self.group_pids())
 
     def group_pids(self) -> list[int]:
         """Every live process of the server's process group (the server and its workers)."""

@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 HOST = "127.0.0.1"
@@ -38,6 +39,8 @@ class LoadResult:
     statuses: list[int | None]
     latencies_ms: list[float] = field(default_factory=list)
     elapsed_seconds: float = 0.0
+    # The bodies of answers other than 2xx, by request index.
+    refusals: dict[int, bytes] = field(default_factory=dict)
 
     @property
     def answered(self) -> int:
@@ -56,8 +59,8 @@ class _Dropped(Exception):
     """The connection closed or failed before a whole answer came."""
 
 
-async def _read_answer(reader: asyncio.StreamReader) -> tuple[int, bool]:
-    """The status of one response (body read, dropped) and whether the connection stays open."""
+async def _read_answer(reader: asyncio.StreamReader) -> tuple[int, bytes, bool]:
+    """The status and body of one response, and whether the connection stays open."""
     try:
         head = await reader.readuntil(b"\r\n\r\n")
     except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, OSError) as error:
@@ -70,17 +73,18 @@ async def _read_answer(reader: asyncio.StreamReader) -> tuple[int, bool]:
         headers[name.strip().lower()] = value.strip().lower()
     try:
         if "content-length" in headers:
-            await reader.readexactly(int(headers["content-length"]))
+            body = await reader.readexactly(int(headers["content-length"]))
         elif headers.get("transfer-encoding") == "chunked":
+            chunks = []
             while size := int((await reader.readuntil(b"\r\n")).split(b";")[0], 16):
-                await reader.readexactly(size + 2)
+                chunks.append((await reader.readexactly(size + 2))[:-2])
             await reader.readuntil(b"\r\n")
+            body = b"".join(chunks)
         else:  # the body runs until the connection closes
-            await reader.read()
-            return status, False
+            return status, await reader.read(), False
     except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, OSError) as error:
         raise _Dropped from error
-    return status, headers.get("connection") != "close"
+    return status, body, headers.get("connection") != "close"
 
 
 async def _sender(
@@ -101,7 +105,7 @@ async def _sender(
             reader, writer = connection
             writer.write(requests[index])
             await writer.drain()
-            status, keep = await asyncio.wait_for(_read_answer(reader), READ_TIMEOUT_SECONDS)
+            status, body, keep = await asyncio.wait_for(_read_answer(reader), READ_TIMEOUT_SECONDS)
         except (OSError, _Dropped, TimeoutError):
             # No answer: it counts as not acknowledged (the caller may resend it).
             if connection is not None:
@@ -111,6 +115,8 @@ async def _sender(
             continue
         result.statuses[index] = status
         result.latencies_ms.append((time.perf_counter() - started) * 1000)
+        if not 200 <= status < 300:
+            result.refusals[index] = body
         if not keep:
             writer.close()
             connection = None
@@ -138,4 +144,10 @@ def send_all(
     port: int, requests: list[bytes], *, senders: int = 16, time_limit: float = 60.0
 ) -> LoadResult:
     """Send every request (each once) from `senders` concurrent connections, within a time limit."""
-    return asyncio.run(_send_all(port, requests, senders, time_limit))
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(_send_all(port, requests, senders, time_limit))
+    # This thread already runs a loop (Playwright's sync API does): use another thread.
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, _send_all(port, requests, senders, time_limit)).result()

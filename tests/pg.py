@@ -35,8 +35,9 @@ class PostgresDatabase:
         return load_settings(database_url=self.app_url, migration_database_url=self.owner_url)
 
 
-def _url_for(database: str, role: str) -> str:
-    url = sa.engine.make_url(PG_ADMIN_URL).set(database=database, username=role, password=None)
+def _url_for(admin: sa.Engine, database: str, role: str) -> str:
+    """The URL of a database on the admin engine's server, for a role (trust auth)."""
+    url = admin.url.set(database=database, username=role, password=None)
     return url.render_as_string(hide_password=False)
 
 
@@ -60,9 +61,9 @@ def create_postgres_database(admin: sa.Engine, prefix: str = "crm_test") -> Post
         connection.execute(sa.text(f"CREATE DATABASE {name} OWNER {OWNER_ROLE}"))
     database = PostgresDatabase(
         name=name,
-        admin_url=_url_for(name, sa.engine.make_url(PG_ADMIN_URL).username or "postgres"),
-        owner_url=_url_for(name, OWNER_ROLE),
-        app_url=_url_for(name, APP_ROLE),
+        admin_url=_url_for(admin, name, admin.url.username or "postgres"),
+        owner_url=_url_for(admin, name, OWNER_ROLE),
+        app_url=_url_for(admin, name, APP_ROLE),
     )
     # Postgres 15 no longer lets every role create in public; the owner migrates there.
     db_admin = sa.create_engine(database.admin_url, isolation_level="AUTOCOMMIT")

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
+from crm_app.api.limits import BodyTooLarge, limited_request
 from crm_app.core.config import get_settings
 from crm_app.core.db import global_session, tenant_session
 from crm_app.services import sessions, users
@@ -45,9 +46,12 @@ class BadRequest(Exception):
 async def read_input(request: Request) -> AuthInput:
     """The submitted fields, from a form or a JSON object of strings."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    body = await request.body()
-    if len(body) > MAX_BODY_BYTES:
-        raise BadRequest(413, "Request body too large.")
+    try:
+        # Read no further than the limit: body() alone would buffer any size first.
+        request = limited_request(request, MAX_BODY_BYTES)
+        body = await request.body()
+    except BodyTooLarge:
+        raise BadRequest(413, "Request body too large.") from None
     if content_type == "application/json":
         try:
             data = json.loads(body or b"{}")

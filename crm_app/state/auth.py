@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 from dataclasses import dataclass
 from urllib.parse import quote
 
 import reflex as rx
+import sqlalchemy as sa
 from reflex.middleware import Middleware
 
-from crm_app.core.db import global_session
+from crm_app.core.db import database_is_reachable, global_session
 from crm_app.services import sessions, users
+
+logger = logging.getLogger(__name__)
+# What a database that cannot be reached raises (refused, reset, timed out).
+DATABASE_DOWN = (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.TimeoutError)
 
 
 class AuthState(rx.State):
@@ -22,6 +28,9 @@ class AuthState(rx.State):
     user_email: str = ""
     user_name: str = ""
     is_authenticated: bool = False
+    # The session could not be checked because the database did not answer:
+    # guarded pages say so instead of waiting, and reload once it is back.
+    database_unavailable: bool = False
 
     @property
     def user_uuid(self) -> uuid.UUID:
@@ -33,6 +42,9 @@ class AuthState(rx.State):
     @rx.event
     def require_login(self):
         """on_load of guarded pages: show the page to a session, send others to /login."""
+        if self.database_unavailable and not self._user_id:
+            return None  # unknown, not logged out: the page shows the outage and retries
+        self.database_unavailable = False
         if not self._user_id:
             self.is_authenticated = False
             # Production serves /dashboard as /dashboard/; next names the page, not the file.
@@ -47,6 +59,14 @@ class AuthState(rx.State):
             return rx.redirect("/login", replace=True)
         self.user_email, self.user_name = user.email, user.name
         self.is_authenticated = True
+        return None
+
+    @rx.event
+    async def check_database(self):
+        """Polled while a page shows the outage: once the database answers, load the page anew."""
+        if await asyncio.to_thread(database_is_reachable):
+            self.database_unavailable = False
+            return rx.call_script("window.location.reload()")
         return None
 
     @rx.event
@@ -78,11 +98,22 @@ class SessionMiddleware(Middleware):
 
     async def preprocess(self, app, state, event):  # type: ignore[no-untyped-def]
         cookie_header = state.router.headers.cookie if state.router else ""
-        current = await asyncio.to_thread(sessions.get_current_user_id, cookie_header=cookie_header)
+        unavailable = False
+        try:
+            current = await asyncio.to_thread(
+                sessions.get_current_user_id, cookie_header=cookie_header
+            )
+        except DATABASE_DOWN as error:
+            # The cookie cannot be checked: no identity (fail closed), so handlers
+            # do nothing, and the page shows the outage instead of waiting forever.
+            logger.warning("session not checked: database unavailable (%s)", type(error).__name__)
+            current, unavailable = None, True
         user_id = str(current) if current else ""
         auth = await state.get_state(AuthState)
         if auth._user_id != user_id:
             if auth._user_id:
                 await _forget_user(state)
             auth._user_id = user_id
+        if unavailable:
+            auth.database_unavailable = True
         return None

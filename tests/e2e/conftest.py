@@ -23,6 +23,8 @@ from typing import Any
 import pytest
 
 from tests.appserver import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
     AppProcess,
     AppServer,
     AppServerError,
@@ -32,16 +34,6 @@ from tests.appserver import (
 )
 
 E2E_DIR = Path(__file__).resolve().parent
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 # Pages are rendered in the browser after the websocket connects: wait for
 # elements, generously, rather than for load events.
 DEFAULT_TIMEOUT_MS = 15_000
