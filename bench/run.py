@@ -1,6 +1,6 @@
 """`make bench`: every benchmark beside its baseline, printed and written to docs/performance.md.
 
-    python -m bench.run [--quick] [--only dashboard,lists,vault,webhooks,memory]
+    python -m bench.run [--quick] [--only dashboard,lists,csv,vault,webhooks,memory]
 
 --quick seeds a tenth of the data: for trying the harness, not for the report.
 """
@@ -14,7 +14,6 @@ import secrets
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -89,8 +88,8 @@ def write_report(sections: dict[str, list[Row]], notes: list[str], elapsed: floa
 
 
 def postgres_benchmarks(quick: bool, only: set[str]) -> dict[str, list[Row]]:
-    """Dashboard and list figures on a seeded throwaway Postgres database."""
-    from bench import dashboard, lists
+    """Dashboard, list and CSV import figures on a seeded throwaway Postgres database."""
+    from bench import csv_import, dashboard, lists
     from bench.seed import seed
 
     admin = admin_engine()
@@ -120,6 +119,8 @@ def postgres_benchmarks(quick: bool, only: set[str]) -> dict[str, list[Row]]:
                 )
             if "lists" in only:
                 sections["Lists"] = lists.measure(app_engine, database.admin_url, tenants.largest)
+            if "csv" in only:
+                sections["CSV import"] = csv_import.measure(app_engine, database.admin_url)
         finally:
             app_engine.dispose()
     finally:
@@ -128,18 +129,15 @@ def postgres_benchmarks(quick: bool, only: set[str]) -> dict[str, list[Row]]:
     return sections
 
 
-BENCHMARKS: dict[str, Callable[[bool, set[str]], dict[str, list[Row]]]] = {}
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--only", default="dashboard,lists,vault,webhooks,memory")
+    parser.add_argument("--only", default="dashboard,lists,csv,vault,webhooks,memory")
     args = parser.parse_args(argv)
     only = {name.strip() for name in args.only.split(",") if name.strip()}
     started = time.perf_counter()
     sections: dict[str, list[Row]] = {}
-    if only & {"dashboard", "lists"}:
+    if only & {"dashboard", "lists", "csv"}:
         sections.update(postgres_benchmarks(args.quick, only))
     if "vault" in only:
         from bench import vault
