@@ -43,7 +43,7 @@ STARTUP_TIMEOUT_SECONDS = 360
 STOP_GRACE_SECONDS = 10
 LOG_TAIL_LINES = 60
 # The browser that drives the app: Debian's Chromium through Playwright (never
-# `playwright install`: it downloads a browser, which fails here), with flags that work here.
+# Playwright's own browser download, which fails here), with flags that work here.
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",

@@ -4,7 +4,7 @@ Fixtures:
 - `app_server`: the app in Reflex production mode on its own port (3100-3199)
   with its own fresh SQLite database and freshly generated secrets.
 - `browser`: Chromium at /usr/bin/chromium through Playwright (never
-  `playwright install`: it downloads a browser, which fails here).
+  Playwright's own browser download, which fails here).
 - `new_context`: a factory of browser contexts (one per user), closed after the test.
 - `page`: one page in a fresh context, pointed at the app (`page.goto("/dashboard")`).
 
