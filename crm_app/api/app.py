@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from fastapi import FastAPI
 
 from crm_app.api import auth, health, webhooks
 from crm_app.api.errors import database_unavailable
+from crm_app.core.db import DATABASE_DOWN_ERRORS
 
 
 def build_api() -> FastAPI:
@@ -17,8 +17,8 @@ def build_api() -> FastAPI:
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )
-    api.add_exception_handler(sa.exc.OperationalError, database_unavailable)
-    api.add_exception_handler(sa.exc.InterfaceError, database_unavailable)
+    for error in DATABASE_DOWN_ERRORS:
+        api.add_exception_handler(error, database_unavailable)
     api.include_router(health.router)
     api.include_router(auth.router)
     api.include_router(webhooks.router)

@@ -34,7 +34,13 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from crm_app.core.crypto import DecryptionError
-from crm_app.core.db import TENANT_SETTING, global_session, set_tenant, tenant_session
+from crm_app.core.db import (
+    TENANT_SETTING,
+    global_session,
+    is_database_unavailable,
+    set_tenant,
+    tenant_session,
+)
 from crm_app.services.errors import InvalidInput
 from crm_app.services.webhook_endpoints import find_endpoint_owner
 from crm_app.services.webhook_ingest import (
@@ -197,10 +203,3 @@ def _failed(failure: _NotApplied, delivery: Delivery) -> Answer:
             received_at=delivery.received_at,
         )
     return Answer(failure.status_code, failure.reason)
-
-
-def is_database_unavailable(error: BaseException) -> bool:
-    """Whether an error means the database cannot be reached (the provider should retry)."""
-    if isinstance(error, sa.exc.OperationalError | sa.exc.InterfaceError | sa.exc.TimeoutError):
-        return True
-    return isinstance(error, sa.exc.DBAPIError) and bool(error.connection_invalidated)

@@ -19,13 +19,9 @@ from fastapi.responses import JSONResponse, Response
 
 from crm_app.api import webhook_openapi as spec
 from crm_app.api.limits import BodyTooLarge, read_limited_body
-from crm_app.api.webhook_pipeline import (
-    Answer,
-    handle_delivery,
-    is_database_unavailable,
-    reject_oversized,
-)
+from crm_app.api.webhook_pipeline import Answer, handle_delivery, reject_oversized
 from crm_app.core.config import get_settings
+from crm_app.core.db import is_database_unavailable
 from crm_app.models.base import utcnow
 from crm_app.services.webhook_types import MAX_BODY_BYTES, Delivery
 

@@ -105,6 +105,17 @@ def global_session(engine: sa.Engine | None = None) -> Iterator[Session]:
             raise
 
 
+# Errors that mean "the database cannot be reached", not "the query was wrong".
+DATABASE_DOWN_ERRORS = (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.TimeoutError)
+
+
+def is_database_unavailable(error: BaseException) -> bool:
+    """Whether an error means the database cannot be reached (callers answer 503 and retry)."""
+    if isinstance(error, DATABASE_DOWN_ERRORS):
+        return True
+    return isinstance(error, sa.exc.DBAPIError) and bool(error.connection_invalidated)
+
+
 def database_is_reachable(engine: sa.Engine | None = None) -> bool:
     """True when a trivial query succeeds."""
     try:

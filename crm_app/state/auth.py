@@ -9,15 +9,13 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 import reflex as rx
-import sqlalchemy as sa
 from reflex.middleware import Middleware
 
-from crm_app.core.db import database_is_reachable, global_session
+from crm_app.core.db import DATABASE_DOWN_ERRORS, database_is_reachable, global_session
 from crm_app.services import sessions, users
 
 logger = logging.getLogger(__name__)
 # What a database that cannot be reached raises (refused, reset, timed out).
-DATABASE_DOWN = (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.TimeoutError)
 
 
 class AuthState(rx.State):
@@ -103,7 +101,7 @@ class SessionMiddleware(Middleware):
             current = await asyncio.to_thread(
                 sessions.get_current_user_id, cookie_header=cookie_header
             )
-        except DATABASE_DOWN as error:
+        except DATABASE_DOWN_ERRORS as error:
             # The cookie cannot be checked: no identity (fail closed), so handlers
             # do nothing, and the page shows the outage instead of waiting forever.
             logger.warning("session not checked: database unavailable (%s)", type(error).__name__)
