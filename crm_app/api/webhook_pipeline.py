@@ -2,8 +2,9 @@
 
 1. the token finds the user (an exact lookup by its hash in a table outside
    row-level security; unknown: 404, logged without the token); the unit of
-   work then becomes that user's (`set_config`, as tenant_session does) and
-   reads their secrets;
+   work then becomes that user's (`set_config`, as tenant_session does; on
+   Postgres in the lookup's own statement) and reads their secrets (one
+   statement for both of Vapi's);
 2. signature, timestamp and shape are checked (no database): a refusal is
    audited without the payload;
 3. the audit row and the records the event produces are written; the answer
@@ -12,8 +13,9 @@
    is audited, payload included, in a fresh one (a Replay can apply it later).
 
 On Postgres all of it is one transaction: each transaction costs a pool
-checkout with its liveness ping, a BEGIN, a COMMIT and the tenant setting,
-a quarter of a delivery's CPU (docs/performance.md). On SQLite the writes get
+checkout, a BEGIN, a COMMIT and the tenant setting, and each statement a
+round trip, which is why the statements are few, prebuilt and prepared
+(core/prebuilt.py; figures in docs/performance.md). On SQLite the writes get
 a transaction of their own, which begins with its first INSERT: a SQLite
 transaction that has read cannot wait for a concurrent writer to finish (it
 fails at once with "database is locked"), one that begins by writing can.
@@ -30,17 +32,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
-import sqlalchemy as sa
 from sqlmodel import Session
 
 from crm_app.core.crypto import DecryptionError
-from crm_app.core.db import (
-    TENANT_SETTING,
-    global_session,
-    is_database_unavailable,
-    set_tenant,
-    tenant_session,
-)
+from crm_app.core.db import global_session, is_database_unavailable, set_tenant, tenant_session
 from crm_app.services.errors import InvalidInput
 from crm_app.services.webhook_endpoints import find_endpoint_owner
 from crm_app.services.webhook_ingest import (
@@ -62,7 +57,6 @@ logger = logging.getLogger(__name__)
 
 UNKNOWN_URL = "unknown webhook URL"
 TOO_LARGE = "body too large"
-_SET_TENANT = sa.text("SELECT set_config(:name, :value, true)")
 
 
 @dataclass(frozen=True)
@@ -74,29 +68,30 @@ class Answer:
     outcome: IngestOutcome | None = None
 
 
-def _find_owner(session: Session, provider: str, token: str) -> uuid.UUID | None:
+def _find_owner(
+    session: Session, provider: str, token: str, enter_tenant: bool = False
+) -> uuid.UUID | None:
     """The user this provider's URL token belongs to, or None."""
-    owner = find_endpoint_owner(session=session, provider=provider, token=token)
+    owner = find_endpoint_owner(
+        session=session, provider=provider, token=token, enter_tenant=enter_tenant
+    )
     if owner is None:
         # Never the token: it is the URL's only secret part.
         logger.info("webhook for %s with an unknown token refused", provider)
     return owner
 
 
-def _enter_tenant(session: Session, owner: uuid.UUID) -> None:
-    """From here on the unit of work is the owner's, as if opened by tenant_session(owner)."""
-    set_tenant(session, owner)  # any later transaction of this session
-    if session.get_bind().dialect.name == "postgresql":  # and the one already begun
-        session.connection().execute(_SET_TENANT, {"name": TENANT_SETTING, "value": str(owner)})
-
-
 @contextmanager
 def _owners_unit_of_work(provider: str, token: str) -> Iterator[tuple[Session, uuid.UUID | None]]:
-    """One unit of work that looks the token up and then belongs to its owner (None: unknown)."""
+    """One unit of work that looks the token up and then belongs to its owner (None: unknown).
+
+    On Postgres the lookup itself sets the tenant for the transaction it begins;
+    set_tenant scopes any later one.
+    """
     with global_session() as session:
-        owner = _find_owner(session, provider, token)
+        owner = _find_owner(session, provider, token, enter_tenant=True)
         if owner is not None:
-            _enter_tenant(session, owner)
+            set_tenant(session, owner)
         yield session, owner
 
 

@@ -30,7 +30,7 @@ from sqlmodel import Session, select
 from crm_app.models import WebhookEvent
 from crm_app.models.base import utcnow
 from crm_app.services.errors import InvalidInput
-from crm_app.services.vault import current_keyring, get_api_key
+from crm_app.services.vault import get_api_keys
 from crm_app.services.webhook_make import apply_make_event
 from crm_app.services.webhook_payloads import dump_payload
 from crm_app.services.webhook_records import insert_ignoring_conflict, run_core
@@ -83,15 +83,9 @@ def load_webhook_credentials(
 ) -> WebhookCredentials:
     """The user's stored secrets for a provider's webhooks (None where none is stored)."""
     primary, second = CREDENTIAL_SERVICES[provider]
-    keyring = current_keyring()  # once: it derives its sub-keys anew each time
-    return WebhookCredentials(
-        primary=get_api_key(session=session, user_id=user_id, service=primary, keyring=keyring),
-        hmac=(
-            get_api_key(session=session, user_id=user_id, service=second, keyring=keyring)
-            if second
-            else None
-        ),
-    )
+    services = [primary, second] if second else [primary]
+    found = get_api_keys(session=session, user_id=user_id, services=services)
+    return WebhookCredentials(primary=found[primary], hmac=found[second] if second else None)
 
 
 def _reason(text: str) -> str:

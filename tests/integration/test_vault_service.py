@@ -87,6 +87,53 @@ def test_get_for_a_service_never_saved_returns_none(engine, make_user) -> None:
     assert _get(engine, make_user(), "twilio") is None
 
 
+def test_get_api_keys_reads_several_services_in_one_call(engine, make_user) -> None:
+    user, vapi_key, hmac_key = make_user(), _vapi_key(), _vapi_key()
+    _save(engine, user, "vapi", vapi_key)
+    _save(engine, user, "vapi_hmac", hmac_key)
+    _save(engine, user, "vapi", _vapi_key())  # a replaced key is not read back
+    _save(engine, user, "vapi", vapi_key)
+    with tenant_session(user.id, engine) as session:
+        found = vault.get_api_keys(
+            session=session, user_id=user.id, services=["vapi", "vapi_hmac", "twilio"]
+        )
+    assert {service: key and key.reveal() for service, key in found.items()} == {
+        "vapi": vapi_key,
+        "vapi_hmac": hmac_key,
+        "twilio": None,
+    }
+
+
+def test_get_api_keys_sees_a_key_saved_earlier_in_the_same_unit_of_work(engine, make_user) -> None:
+    user, raw = make_user(), _vapi_key()
+    with tenant_session(user.id, engine) as session:
+        vault.save_api_key(session=session, user_id=user.id, service="vapi", raw_key=raw)
+        found = vault.get_api_keys(session=session, user_id=user.id, services=["vapi"])
+    assert found["vapi"].reveal() == raw
+
+
+def test_get_api_keys_refuses_a_malformed_service_name_before_reading(engine, make_user) -> None:
+    user = make_user()
+    with tenant_session(user.id, engine) as session, pytest.raises(InvalidInput):
+        vault.get_api_keys(session=session, user_id=user.id, services=["vapi", "VAPI"])
+
+
+def test_the_current_keyring_is_reused_until_the_keys_change(monkeypatch) -> None:
+    from crm_app.core.config import get_settings
+
+    first = vault.current_keyring()
+    assert vault.current_keyring() is first
+    monkeypatch.setenv("ENCRYPTION_KEY", KEY_2.hex())
+    monkeypatch.setenv("ENCRYPTION_KEYS_PREVIOUS", KEY_1.hex())
+    get_settings.cache_clear()
+    try:
+        rotated = vault.current_keyring()
+        assert rotated is not first
+        assert rotated.versions == Keyring(KEY_2, [KEY_1]).versions
+    finally:
+        get_settings.cache_clear()
+
+
 def test_surrounding_whitespace_is_trimmed_before_sealing(engine, make_user) -> None:
     user, raw = make_user(), _vapi_key()
     _save(engine, user, "vapi", f"  {raw}\n")

@@ -30,6 +30,14 @@ def _get_api_key(world: World) -> None:
         assert vault.get_api_key(session=session, user_id=world.b.id, service=service) is None
 
 
+@isolation_case("vault.get_api_keys")
+def _get_api_keys(world: World) -> None:
+    service = _a_service(world)
+    with world.as_b() as session:
+        found = vault.get_api_keys(session=session, user_id=world.b.id, services=[service])
+    assert found == {service: None}
+
+
 @isolation_case("vault.check_api_key")
 def _check_api_key(world: World) -> None:
     service = _a_service(world)

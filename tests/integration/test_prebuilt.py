@@ -1,0 +1,142 @@
+"""Prebuilt statements on psycopg's own cursor give what SQLAlchemy would, errors included."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+import sqlalchemy as sa
+
+from crm_app.core.db import global_session, is_database_unavailable, tenant_session
+from crm_app.core.prebuilt import run_prebuilt
+from crm_app.models import User, WebhookEvent
+
+EVENTS = WebhookEvent.__table__
+INSERT = EVENTS.insert()
+READ = sa.select(EVENTS.c.id, EVENTS.c.received_at, EVENTS.c.payload_size, EVENTS.c.event_id).where(
+    EVENTS.c.user_id == sa.bindparam("user_id", type_=sa.Uuid),
+    EVENTS.c.id == sa.bindparam("id", type_=sa.Uuid),
+)
+READ_MANY = sa.select(EVENTS.c.id).where(
+    EVENTS.c.user_id == sa.bindparam("user_id", type_=sa.Uuid),
+    EVENTS.c.id.in_(sa.bindparam("ids", expanding=True)),
+)
+BACKEND_PID = sa.select(sa.func.pg_backend_pid())
+PREPARED_READS = sa.text(
+    "SELECT count(*) FROM pg_prepared_statements"
+    " WHERE statement LIKE '%webhook_events.received_at%'"
+)
+
+
+def _event(user_id: uuid.UUID, **values: object) -> dict:
+    row = {
+        "id": uuid.uuid4(),
+        "user_id": user_id,
+        "provider": "vapi",
+        "event_id": f"call-{uuid.uuid4().hex[:8]}:end-of-call-report",
+        "event_type": "end-of-call-report",
+        "status": "accepted",
+        "reason": "",
+        "payload": "{}",
+        "payload_size": 2,
+        "payload_sha256": "",
+        "result": "",
+        # Not UTC on the way in: the column's type converts it, on either path.
+        "received_at": datetime(2026, 11, 28, 12, 0, tzinfo=timezone(timedelta(hours=2))),
+        "processed_at": None,
+    }
+    row.update(values)
+    return row
+
+
+def test_rows_come_back_as_sqlalchemy_would_read_them(engine, make_user) -> None:
+    user = make_user()
+    event = _event(user.id)
+    with tenant_session(user.id, engine) as session:
+        run_prebuilt(session, INSERT, event)
+        row = run_prebuilt(session, READ, {"user_id": user.id, "id": event["id"]}).one()
+        through_sqlalchemy = session.connection().execute(
+            READ, {"user_id": user.id, "id": event["id"]}
+        )
+        assert tuple(row) == tuple(through_sqlalchemy.one())
+    assert row.id == event["id"] and isinstance(row.id, uuid.UUID)
+    assert row.received_at == datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
+    assert row.received_at.utcoffset() == timedelta(0)
+    assert (row.payload_size, row.event_id) == (2, event["event_id"])
+
+
+def test_a_result_answers_first_one_scalar_and_scalars(engine, make_user) -> None:
+    user = make_user()
+    with tenant_session(user.id, engine) as session:
+        for answer in ("first", "scalar"):
+            missing = run_prebuilt(session, READ, {"user_id": user.id, "id": uuid.uuid4()})
+            assert getattr(missing, answer)() is None
+        with pytest.raises(sa.exc.NoResultFound):
+            run_prebuilt(session, READ, {"user_id": user.id, "id": uuid.uuid4()}).one()
+        event = _event(user.id)
+        run_prebuilt(session, INSERT, event)
+        found = run_prebuilt(session, READ, {"user_id": user.id, "id": event["id"]})
+        assert found.scalars().all() == [event["id"]]
+
+
+def test_a_naive_timestamp_is_refused_as_through_sqlalchemy(engine, make_user) -> None:
+    user = make_user()
+    with (
+        tenant_session(user.id, engine) as session,
+        pytest.raises((ValueError, sa.exc.StatementError)),
+    ):
+        run_prebuilt(session, INSERT, _event(user.id, received_at=datetime(2026, 11, 28, 12, 0)))
+
+
+def test_a_duplicate_key_raises_sqlalchemys_integrity_error(engine, make_user) -> None:
+    user = make_user()
+    event = _event(user.id)
+    with pytest.raises(sa.exc.IntegrityError), tenant_session(user.id, engine) as session:
+        run_prebuilt(session, INSERT, event)
+        run_prebuilt(session, INSERT, {**event, "id": uuid.uuid4()})  # same event id
+    with tenant_session(user.id, engine) as session:  # rolled back whole
+        assert run_prebuilt(session, READ, {"user_id": user.id, "id": event["id"]}).first() is None
+
+
+def test_a_statement_the_driver_path_cannot_run_goes_through_sqlalchemy(engine, make_user) -> None:
+    user = make_user()
+    events = [_event(user.id) for _ in range(3)]
+    with tenant_session(user.id, engine) as session:
+        for event in events:
+            run_prebuilt(session, INSERT, event)
+        ids = [event["id"] for event in events[:2]]
+        found = run_prebuilt(session, READ_MANY, {"user_id": user.id, "ids": ids})
+        assert sorted(found.scalars().all()) == sorted(ids)
+
+
+def _postgres_user(engine: sa.Engine) -> User:
+    user = User(email=f"{uuid.uuid4().hex[:12]}@example.com", name="P", password_hash="!")
+    with global_session(engine) as session:
+        session.add(user)
+    return user
+
+
+@pytest.mark.postgres
+def test_on_postgres_it_runs_prepared_on_the_driver(pg_app_engine) -> None:
+    engine = pg_app_engine
+    user = _postgres_user(engine)
+    with tenant_session(user.id, engine) as session:
+        for _ in range(2):
+            run_prebuilt(session, READ, {"user_id": user.id, "id": uuid.uuid4()})
+        assert session.connection().execute(PREPARED_READS).scalar_one() == 1
+
+
+@pytest.mark.postgres
+def test_a_lost_connection_is_reported_as_unavailable_and_replaced(pg_app_engine, pg_admin) -> None:
+    engine = pg_app_engine
+    user = _postgres_user(engine)
+    with pytest.raises(sa.exc.DBAPIError) as raised, tenant_session(user.id, engine) as session:
+        pid = session.connection().execute(BACKEND_PID).scalar_one()
+        with pg_admin.connect() as admin:
+            admin.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        run_prebuilt(session, READ, {"user_id": user.id, "id": uuid.uuid4()})
+    assert is_database_unavailable(raised.value)
+    assert raised.value.connection_invalidated
+    with tenant_session(user.id, engine) as session:  # the pool hands out a live one
+        assert run_prebuilt(session, READ, {"user_id": user.id, "id": uuid.uuid4()}).first() is None
