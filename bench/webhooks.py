@@ -1,9 +1,9 @@
 """Webhook ingestion: signed Vapi end-of-call reports at 16 senders, the app against the floor.
 
 Both servers run at once on one throwaway Postgres database (the app role,
-row-level security), each on granian with one worker: the app in Reflex
-production mode, and bench/floor_app.py (signature check + one idempotent
-insert, nothing else). Rounds alternate between them, so drift on a noisy
+row-level security), each on granian with one worker, then again with two
+each: the app in Reflex production mode, and bench/floor_app.py (signature
+check + one idempotent insert, nothing else). Rounds alternate between them, so drift on a noisy
 machine hits both alike; each round sends fresh events (new call ids, numbers
 from a pool, so some calls create a lead and others find one).
 
@@ -53,6 +53,9 @@ ROUND_TIME_LIMIT_SECONDS = 60
 # Customer numbers repeat across calls: the first call from a number creates a lead.
 NUMBERS = 1000
 TARGET_SHARE_OF_FLOOR = 0.6
+WORKER_COUNTS = (1, 2)
+# Reflex's state manager for the two-worker pass (a database of its own).
+REDIS_URL = "redis://127.0.0.1:6379/13"
 TARGET_P99_MS = 50.0
 # Refused by its shape before any lookup: what the app costs before the pipeline starts.
 MALFORMED_URL = "/api/webhooks/vapi/not-a-token"
@@ -63,8 +66,12 @@ NOTE = (
     "tenant by the URL token, reads and decrypts their two Vapi secrets, redacts the payload, "
     "and writes the call log and, for a new number, a lead, all in one transaction, behind "
     "Reflex's and FastAPI's request handling. Both are served by granian with one worker on "
-    f"this machine, with {SENDERS} senders on keep-alive connections from tests/loadgen.py. "
-    "After a warm-up round on each, the database is ANALYZEd (as autovacuum would have)."
+    "this machine, then with two each (the app's second worker needs Redis for Reflex's "
+    f"state), with {SENDERS} senders on keep-alive connections from tests/loadgen.py. "
+    "After a warm-up round on each, the database is ANALYZEd (as autovacuum would have). "
+    "One worker of the app keeps one core busy (Python holds the GIL for the pipeline and "
+    "for Reflex's and FastAPI's request handling) while Postgres uses a quarter of the other; "
+    "the floor's cost is mostly the commit."
 )
 
 
@@ -112,9 +119,9 @@ def _libpq_url(url: str) -> str:
 
 
 def _start_floor(
-    tmp: Path, port: int, database_url: str, user_id: uuid.UUID
+    tmp: Path, port: int, database_url: str, user_id: uuid.UUID, workers: int
 ) -> subprocess.Popen[bytes]:
-    """bench/floor_app.py on granian, one worker, as the same tenant's database role."""
+    """bench/floor_app.py on granian, as many workers as the app, as the same tenant's role."""
     env = dict(
         os.environ,
         FLOOR_DATABASE_URL=_libpq_url(database_url),
@@ -122,7 +129,7 @@ def _start_floor(
         FLOOR_HMAC_SECRET=VAPI_HMAC_SECRET,
     )
     granian = Path(sys.executable).parent / "granian"
-    command = [str(granian), "--interface", "asgi", "--workers", "1"]
+    command = [str(granian), "--interface", "asgi", "--workers", str(workers)]
     command += ["--host", "127.0.0.1", "--port", str(port), "bench.floor_app:app"]
     with (tmp / "floor.log").open("ab") as log:
         process = subprocess.Popen(
@@ -217,7 +224,9 @@ def _median_rate(side: Side) -> float:
     return statistics.median(result.per_second for result in side.rounds)
 
 
-def _rows(app: Side, floor: Side, ceiling: Side, stored: tuple[int, int]) -> list[Row]:
+def _rows(
+    app: Side, floor: Side, ceiling: Side, stored: tuple[int, int], workers: int
+) -> list[Row]:
     ours, theirs = _median_rate(app), _median_rate(floor)
     mine, base = _latencies(app), _latencies(floor)
     p50, p99 = percentile(mine, 0.5), percentile(mine, 0.99)
@@ -227,7 +236,8 @@ def _rows(app: Side, floor: Side, ceiling: Side, stored: tuple[int, int]) -> lis
     answered = f"{_answered(app)}; floor: {_answered(floor)}"
     all_stored_once = events == calls == warm_ok + ok
     kept = f"stored: {events:,} audit rows, {calls:,} call logs for {warm_ok + ok:,} 200s"
-    label = f"Vapi end-of-call reports, {SENDERS} senders"
+    each = f"{workers} worker{'s' if workers > 1 else ''} each"
+    label = f"Vapi end-of-call reports, {SENDERS} senders, {each}"
     return [
         Row(
             section=SECTION,
@@ -241,7 +251,7 @@ def _rows(app: Side, floor: Side, ceiling: Side, stored: tuple[int, int]) -> lis
         ),
         Row(
             section=SECTION,
-            name="ceiling: the app answering a malformed URL token (404, no database)",
+            name=f"ceiling, {each}: the app answering a malformed URL token (404, no database)",
             value=_median_rate(ceiling),
             baseline=theirs,
             unit="req/s",
@@ -270,21 +280,34 @@ def _rows(app: Side, floor: Side, ceiling: Side, stored: tuple[int, int]) -> lis
 
 
 def measure(quick: bool = False) -> list[Row]:
-    """The app and the floor under the same load, on one throwaway Postgres database."""
+    """The app and the floor under the same load, with one worker each and then two each.
+
+    One worker is the like-for-like comparison; two show what the machine's
+    two cores give each (the app's second worker needs Redis for Reflex's state).
+    """
+    tmp = Path(tempfile.mkdtemp(prefix="crm-bench-webhooks-"))
+    port = free_port()  # the same for both passes: the second reuses the first's build
+    try:
+        rows = []
+        for workers in WORKER_COUNTS:
+            rows += _measure_with(workers, tmp, port, quick)
+        return rows
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _measure_with(workers: int, tmp: Path, port: int, quick: bool) -> list[Row]:
+    """One pass: a fresh throwaway Postgres database, the app and the floor on it."""
     rounds, per_round = (2, 300) if quick else (ROUNDS, PER_ROUND)
     admin = admin_engine()
     database = create_postgres_database(admin, prefix="crm_bench_webhooks")
-    tmp = Path(tempfile.mkdtemp(prefix="crm-bench-webhooks-"))
     engine = create_db_engine(database.app_url)
-    app = AppProcess(
-        tmp,
-        server_env(
-            tmp,
-            free_port(),
-            database_url=database.app_url,
-            migration_database_url=database.owner_url,
-        ),
+    env = server_env(
+        tmp, port, database_url=database.app_url, migration_database_url=database.owner_url
     )
+    if workers > 1:
+        env.update(REDIS_URL=REDIS_URL, GRANIAN_WORKERS=str(workers))
+    app = AppProcess(tmp, env)
     floor_process = None
     try:
         app.start()
@@ -292,12 +315,13 @@ def measure(quick: bool = False) -> list[Row]:
         keyring = Keyring(bytes.fromhex(app.env["ENCRYPTION_KEY"]))
         endpoint = connect(engine, app_user, "vapi", keyring=keyring)
         floor_port = free_port()
-        floor_process = _start_floor(tmp, floor_port, database.app_url, floor_user)
+        floor_process = _start_floor(tmp, floor_port, database.app_url, floor_user, workers)
         app_side = Side("app", app.port, endpoint.path, [])
         floor_side = Side("floor", floor_port, "/api/webhooks/vapi/floor", [])
         ceiling = Side("ceiling", app.port, MALFORMED_URL, [])
+        print(f"  webhooks with {workers} worker(s) each", flush=True)
         _run_rounds([app_side, floor_side, ceiling], rounds, per_round, database.admin_url)
-        return _rows(app_side, floor_side, ceiling, _stored(engine, app_user))
+        return _rows(app_side, floor_side, ceiling, _stored(engine, app_user), workers)
     finally:
         if floor_process is not None:
             stop(floor_process)
@@ -306,4 +330,3 @@ def measure(quick: bool = False) -> list[Row]:
         with contextlib.suppress(Exception):
             drop_postgres_database(admin, database)
         admin.dispose()
-        shutil.rmtree(tmp, ignore_errors=True)
