@@ -1,6 +1,6 @@
 """`make bench`: every benchmark beside its baseline, printed and written to docs/performance.md.
 
-    python -m bench.run [--quick] [--only dashboard,lists,csv,vault,webhooks,memory]
+    python -m bench.run [--quick] [--only dashboard,lists,browser_lists,csv,vault,webhooks,memory]
 
 --quick seeds a tenth of the data: for trying the harness, not for the report.
 """
@@ -88,8 +88,8 @@ def write_report(sections: dict[str, list[Row]], notes: list[str], elapsed: floa
 
 
 def postgres_benchmarks(quick: bool, only: set[str]) -> dict[str, list[Row]]:
-    """Dashboard, list and CSV import figures on a seeded throwaway Postgres database."""
-    from bench import csv_import, dashboard, lists
+    """Dashboard, list (service and browser) and CSV import figures on a seeded database."""
+    from bench import csv_import, dashboard, lists, lists_browser
     from bench.seed import seed
 
     admin = admin_engine()
@@ -119,6 +119,10 @@ def postgres_benchmarks(quick: bool, only: set[str]) -> dict[str, list[Row]]:
                 )
             if "lists" in only:
                 sections["Lists"] = lists.measure(app_engine, database.admin_url, tenants.largest)
+            if "browser_lists" in only:
+                sections[lists_browser.SECTION] = lists_browser.measure(
+                    app_engine, database, tenants.largest, quick
+                )
             if "csv" in only:
                 sections["CSV import"] = csv_import.measure(app_engine, database.admin_url)
         finally:
@@ -132,18 +136,22 @@ def postgres_benchmarks(quick: bool, only: set[str]) -> dict[str, list[Row]]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--only", default="dashboard,lists,csv,vault,webhooks,memory")
+    parser.add_argument("--only", default="dashboard,lists,browser_lists,csv,vault,webhooks,memory")
     args = parser.parse_args(argv)
     only = {name.strip() for name in args.only.split(",") if name.strip()}
     started = time.perf_counter()
     sections: dict[str, list[Row]] = {}
-    if only & {"dashboard", "lists", "csv"}:
+    if only & {"dashboard", "lists", "browser_lists", "csv"}:
         sections.update(postgres_benchmarks(args.quick, only))
     if "vault" in only:
         from bench import vault
 
         sections["Vault"] = vault.measure()
     notes: list[str] = []
+    if "browser_lists" in only:
+        from bench import lists_browser
+
+        notes.append(lists_browser.NOTE)
     if "webhooks" in only:
         from bench import webhooks
 

@@ -7,7 +7,14 @@ from typing import Any
 import reflex as rx
 
 from crm_app import styles
-from crm_app.components.controls import field_label, filter_bar, labelled_select, page_header, when
+from crm_app.components.controls import (
+    SEARCH_DEBOUNCE_MS,
+    field_label,
+    filter_bar,
+    labelled_select,
+    page_header,
+    when,
+)
 from crm_app.components.feedback import empty_state, error_callout, status_badge
 from crm_app.components.list_page import empty_list, list_status, paged_table
 from crm_app.layouts.guarded import guarded_page
@@ -59,7 +66,7 @@ def event_search() -> rx.Component:
                 width="100%",
                 max_length=200,
             ),
-            debounce_timeout=350,
+            debounce_timeout=SEARCH_DEBOUNCE_MS,
         ),
         spacing="1",
         flex="1",

@@ -1,4 +1,4 @@
-"""The Postgres pool pings a connection only after it sat idle, and replaces one the server dropped."""
+"""The pool pings a connection only after it sat idle, and replaces one the server dropped."""
 
 from __future__ import annotations
 
