@@ -34,7 +34,12 @@ class _Compiled:
 
     compiled: sa.sql.compiler.Compiled
     bind_processors: dict[str, Processor]
+    # One per column it returns (None where the driver's value is already right).
     result_processors: tuple[Processor | None, ...]
+
+    @property
+    def returns_rows(self) -> bool:
+        return bool(self.result_processors)
 
     @property
     def sql(self) -> str:
@@ -91,6 +96,45 @@ def run_prebuilt(session: Session, statement: sa.Executable, params: dict[str, A
     if compiled is None:
         return connection.execute(statement, params)
     return _execute(connection, compiled, params)
+
+
+def run_prebuilt_many(
+    session: Session, statement: sa.Executable, rows: Sequence[dict[str, Any]]
+) -> list[Any]:
+    """Execute a prebuilt statement once per row (same keys in every row); the rows it returned.
+
+    On Postgres one psycopg executemany: the statement is parsed and prepared
+    once and the rows are pipelined. SQLAlchemy would instead build one INSERT
+    of every row's VALUES, whose thousands of placeholders psycopg parses again
+    for every batch: a quarter of a 10,000-row CSV import.
+    """
+    if not rows:
+        return []
+    session.flush()
+    connection = session.connection()
+    compiled = _compile(statement, connection.dialect, frozenset(rows[0]))
+    if compiled is None:
+        result = connection.execute(statement, list(rows))
+        return result.all() if result.returns_rows else []
+    driver = connection.connection.driver_connection
+    assert isinstance(driver, psycopg.Connection)
+    returning = compiled.returns_rows
+    cursor = driver.cursor(row_factory=namedtuple_row)
+    try:
+        parameters = [compiled.parameters(row) for row in rows]
+        cursor.executemany(compiled.sql, parameters, returning=returning)
+        returned = []
+        while returning:
+            returned += cursor.fetchall()
+            if not cursor.nextset():
+                break
+    except psycopg.Error as error:
+        raise _as_sqlalchemy_error(connection, cursor, compiled.sql, error) from error
+    finally:
+        cursor.close()
+    if any(compiled.result_processors):
+        returned = [_processed(row, compiled.result_processors) for row in returned]
+    return returned
 
 
 def _execute(connection: sa.Connection, compiled: _Compiled, params: dict[str, Any]) -> Any:

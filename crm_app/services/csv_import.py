@@ -10,6 +10,7 @@ stored row. Bad rows are rejected with their row number and reason.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
+from crm_app.core.prebuilt import run_prebuilt_many
 from crm_app.models import Contact, ContactUpdate, Lead, LeadUpdate
 from crm_app.models.base import utcnow
 from crm_app.services.contacts import clean_contact_fields, update_contact
@@ -140,20 +142,22 @@ def _split(
     return fresh, matched
 
 
-def _insert(session: Session, model: Any, rows: list[dict[str, Any]]) -> int:
-    """One multi-row INSERT; rows a concurrent writer took first are skipped, not failed."""
-    if not rows:
-        return 0
-    table = model.__table__
-    dialect = session.get_bind().dialect.name
+@functools.cache
+def _insert_skipping_taken(table: sa.Table, dialect: str) -> Any:
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING id, built once per table and dialect."""
     if dialect == "postgresql":
         statement = postgresql.insert(table).on_conflict_do_nothing()
     elif dialect == "sqlite":
         statement = sqlite.insert(table).on_conflict_do_nothing()
     else:
         statement = sa.insert(table)
-    inserted = session.connection().execute(statement.returning(table.c.id), rows)
-    return len(inserted.all())
+    return statement.returning(table.c.id)
+
+
+def _insert(session: Session, model: Any, rows: list[dict[str, Any]]) -> int:
+    """The rows in one round of inserts; rows a concurrent writer took first are skipped."""
+    statement = _insert_skipping_taken(model.__table__, session.get_bind().dialect.name)
+    return len(run_prebuilt_many(session, statement, rows))
 
 
 def _row_dicts(

@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from crm_app.core.db import global_session, is_database_unavailable, tenant_session
-from crm_app.core.prebuilt import run_prebuilt
+from crm_app.core.prebuilt import run_prebuilt, run_prebuilt_many
 from crm_app.models import User, WebhookEvent
 
 EVENTS = WebhookEvent.__table__
@@ -140,3 +141,33 @@ def test_a_lost_connection_is_reported_as_unavailable_and_replaced(pg_app_engine
     assert raised.value.connection_invalidated
     with tenant_session(user.id, engine) as session:  # the pool hands out a live one
         assert run_prebuilt(session, READ, {"user_id": user.id, "id": uuid.uuid4()}).first() is None
+
+
+def _insert_new(engine: sa.Engine) -> sa.Executable:
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING id, as the CSV import writes."""
+    module = postgresql if engine.dialect.name == "postgresql" else sqlite
+    return module.insert(EVENTS).on_conflict_do_nothing().returning(EVENTS.c.id)
+
+
+def test_many_rows_come_back_from_one_call_skipping_the_ones_taken(engine, make_user) -> None:
+    user = make_user()
+    taken = _event(user.id)
+    fresh = [_event(user.id) for _ in range(5)]
+    statement = _insert_new(engine)
+    with tenant_session(user.id, engine) as session:
+        run_prebuilt(session, INSERT, taken)
+        again = {**taken, "id": uuid.uuid4()}  # the same event id: skipped, not failed
+        returned = run_prebuilt_many(session, statement, [fresh[0], again, *fresh[1:]])
+        assert run_prebuilt_many(session, statement, []) == []
+    assert [row.id for row in returned] == [event["id"] for event in fresh]
+
+
+def test_many_rows_that_break_a_rule_roll_back_as_one(engine, make_user) -> None:
+    user = make_user()
+    rows = [_event(user.id), _event(user.id, payload_size=None)]  # NOT NULL
+    with pytest.raises(sa.exc.IntegrityError), tenant_session(user.id, engine) as session:
+        run_prebuilt_many(session, _insert_new(engine), rows)
+    with tenant_session(user.id, engine) as session:
+        assert (
+            run_prebuilt(session, READ, {"user_id": user.id, "id": rows[0]["id"]}).first() is None
+        )
