@@ -1,4 +1,4 @@
-"""Prebuilt Core statements run on the driver's own cursor: the webhook hot path's executor.
+"""Prebuilt Core statements run on the driver's own cursor: for the webhook hot path and CSV import.
 
 SQLAlchemy spends about 60 us of CPU around every statement it executes
 (execution context, parameter and result processing, events), four times
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -116,42 +117,43 @@ def run_prebuilt_many(
     if compiled is None:
         result = connection.execute(statement, list(rows))
         return result.all() if result.returns_rows else []
-    driver = connection.connection.driver_connection
-    assert isinstance(driver, psycopg.Connection)
-    returning = compiled.returns_rows
-    cursor = driver.cursor(row_factory=namedtuple_row)
-    try:
+    with _driver_cursor(connection, compiled.sql) as cursor:
         parameters = [compiled.parameters(row) for row in rows]
-        cursor.executemany(compiled.sql, parameters, returning=returning)
+        cursor.executemany(compiled.sql, parameters, returning=compiled.returns_rows)
         returned = []
-        while returning:
+        while compiled.returns_rows:
             returned += cursor.fetchall()
             if not cursor.nextset():
                 break
-    except psycopg.Error as error:
-        raise _as_sqlalchemy_error(connection, cursor, compiled.sql, error) from error
-    finally:
-        cursor.close()
-    if any(compiled.result_processors):
-        returned = [_processed(row, compiled.result_processors) for row in returned]
-    return returned
+    return _processed_rows(returned, compiled)
 
 
 def _execute(connection: sa.Connection, compiled: _Compiled, params: dict[str, Any]) -> Any:
+    with _driver_cursor(connection, compiled.sql) as cursor:
+        # Prepared on the server: these are exact-key statements, which a generic plan suits.
+        cursor.execute(compiled.sql, compiled.parameters(params), prepare=True)
+        rows = cursor.fetchall() if cursor.description is not None else []
+    return DriverResult(_processed_rows(rows, compiled))
+
+
+@contextmanager
+def _driver_cursor(connection: sa.Connection, sql: str) -> Iterator[psycopg.Cursor]:
+    """A cursor of the session's own psycopg connection; its errors as SQLAlchemy's."""
     driver = connection.connection.driver_connection
     assert isinstance(driver, psycopg.Connection)
     cursor = driver.cursor(row_factory=namedtuple_row)
     try:
-        # Prepared on the server: these are exact-key statements, which a generic plan suits.
-        cursor.execute(compiled.sql, compiled.parameters(params), prepare=True)
-        rows = cursor.fetchall() if cursor.description is not None else []
+        yield cursor
     except psycopg.Error as error:
-        raise _as_sqlalchemy_error(connection, cursor, compiled.sql, error) from error
+        raise _as_sqlalchemy_error(connection, cursor, sql, error) from error
     finally:
         cursor.close()
-    if any(compiled.result_processors):
-        rows = [_processed(row, compiled.result_processors) for row in rows]
-    return DriverResult(rows)
+
+
+def _processed_rows(rows: list[Any], compiled: _Compiled) -> list[Any]:
+    if not any(compiled.result_processors):
+        return rows
+    return [_processed(row, compiled.result_processors) for row in rows]
 
 
 def _processed(row: Any, processors: Sequence[Processor | None]) -> Any:
