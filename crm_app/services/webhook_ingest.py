@@ -27,13 +27,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from crm_app.core.prebuilt import run_prebuilt
 from crm_app.models import WebhookEvent
 from crm_app.models.base import utcnow
 from crm_app.services.errors import InvalidInput
 from crm_app.services.vault import get_api_keys
 from crm_app.services.webhook_make import apply_make_event
 from crm_app.services.webhook_payloads import dump_payload
-from crm_app.services.webhook_records import insert_ignoring_conflict, run_core
+from crm_app.services.webhook_records import insert_ignoring_conflict
 from crm_app.services.webhook_twilio import apply_twilio_event
 from crm_app.services.webhook_types import (
     ACCEPTED,
@@ -223,7 +224,7 @@ def _finish(
     session: Session, user_id: uuid.UUID, row_id: uuid.UUID, result: dict[str, Any], reason: str
 ) -> None:
     values = {"status": ACCEPTED, "result": _result_text(result), "reason": reason}
-    run_core(
+    run_prebuilt(
         session,
         _FINISH,
         {**values, "processed_at": utcnow(), "row_user_id": user_id, "row_id": row_id},

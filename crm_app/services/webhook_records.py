@@ -63,17 +63,6 @@ class Person:
         row.contact_id = self.id if self.kind == "contact" else None
 
 
-def run_core(session: Session, statement: sa.Executable, params: dict[str, Any]) -> Any:
-    """Execute a prebuilt Core statement with these parameters in the session's unit of work.
-
-    Built once at import with bind parameters, so it is compiled once, and on
-    Postgres run on psycopg's own cursor (core/prebuilt.py): a fifth of the CPU
-    of a query built and run through the ORM each time, and webhooks run about
-    ten per request (docs/performance.md). Pending ORM changes are flushed first.
-    """
-    return run_prebuilt(session, statement, params)
-
-
 @functools.cache
 def _insert_ignoring(table: sa.Table, conflict_columns: tuple[str, ...], dialect: str) -> Any:
     module = postgresql if dialect == "postgresql" else sqlite
@@ -91,7 +80,7 @@ def insert_ignoring_conflict(
     """INSERT ... ON CONFLICT (columns) DO NOTHING; True when the row was inserted."""
     dialect = session.get_bind().dialect.name
     statement = _insert_ignoring(table, tuple(conflict_columns), dialect)
-    return run_core(session, statement, values).first() is not None
+    return run_prebuilt(session, statement, values).first() is not None
 
 
 def _claim(
@@ -172,7 +161,7 @@ _LOCK_NUMBER = sa.select(
 
 def find_person_by_phone(*, session: Session, user_id: uuid.UUID, phone: str) -> Person | None:
     """The user's contact with this E.164 number, else their newest lead with it, else None."""
-    row = run_core(session, _PERSON_BY_PHONE, {"user_id": user_id, "phone": phone}).first()
+    row = run_prebuilt(session, _PERSON_BY_PHONE, {"user_id": user_id, "phone": phone}).first()
     return Person(row.kind, row.id, row.name, row.status) if row is not None else None
 
 
@@ -200,7 +189,7 @@ def _lock_number(session: Session, user_id: uuid.UUID, phone: str) -> None:
     """
     if session.get_bind().dialect.name != "postgresql":
         return
-    run_core(session, _LOCK_NUMBER, {"key": f"{user_id}:{phone}"})
+    run_prebuilt(session, _LOCK_NUMBER, {"key": f"{user_id}:{phone}"})
 
 
 def last_call_summary(*, session: Session, user_id: uuid.UUID, person: Person) -> str:

@@ -20,6 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from crm_app.core.prebuilt import run_prebuilt
 from crm_app.models import CallLog, LeadCreate
 from crm_app.models.base import utcnow
 from crm_app.services.errors import InvalidInput
@@ -48,7 +49,6 @@ from crm_app.services.webhook_records import (
     insert_ignoring_conflict,
     last_call_summary,
     person_for_number,
-    run_core,
 )
 from crm_app.services.webhook_types import IncomingEvent
 
@@ -229,7 +229,7 @@ def _fill_report(log: Any, message: dict[str, Any]) -> None:
 
 def _locked_call(session: Session, user_id: uuid.UUID, call_id: str) -> Any:
     """The user's Vapi call log with this id (id and links only), locked; None if there is none."""
-    return run_core(session, _LOCKED_CALL, {"user_id": user_id, "call_id": call_id}).first()
+    return run_prebuilt(session, _LOCKED_CALL, {"user_id": user_id, "call_id": call_id}).first()
 
 
 def _update_call(session: Session, user_id: uuid.UUID, existing: Any, report: Any) -> Any:
