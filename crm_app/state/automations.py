@@ -12,7 +12,14 @@ from crm_app.models import AutomationLog
 from crm_app.services.automation_logs import list_automation_logs
 from crm_app.state import display
 from crm_app.state.auth import AuthState
-from crm_app.state.list_page import ALL, PAGE_SIZE, ListPageMixin, PeriodFilterMixin, first_value
+from crm_app.state.list_page import (
+    ALL,
+    PAGE_SIZE,
+    ListPageMixin,
+    PeriodFilterMixin,
+    chosen,
+    first_value,
+)
 
 RUN_STATUSES = ("success", "warning", "error")
 
@@ -74,7 +81,7 @@ class AutomationsState(PeriodFilterMixin, ListPageMixin, AuthState):
                     session=session,
                     user_id=self.user_uuid,
                     search=self.search,
-                    status=None if self.status == ALL else self.status,
+                    status=chosen(self.status),
                     created_from=display.period_start(self.period),
                     offset=self.offset,
                     limit=PAGE_SIZE,

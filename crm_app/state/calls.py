@@ -12,7 +12,14 @@ from crm_app.models import CallLog
 from crm_app.services.call_logs import call_filter_options, list_call_logs
 from crm_app.state import display
 from crm_app.state.auth import AuthState
-from crm_app.state.list_page import ALL, PAGE_SIZE, ListPageMixin, PeriodFilterMixin, first_value
+from crm_app.state.list_page import (
+    ALL,
+    PAGE_SIZE,
+    ListPageMixin,
+    PeriodFilterMixin,
+    chosen,
+    first_value,
+)
 
 
 @dataclasses.dataclass
@@ -86,9 +93,9 @@ class CallsState(PeriodFilterMixin, ListPageMixin, AuthState):
                     session=session,
                     user_id=self.user_uuid,
                     search=self.search,
-                    provider=None if self.provider == ALL else self.provider,
-                    status=None if self.status == ALL else self.status,
-                    ended_reason=None if self.ended_reason == ALL else self.ended_reason,
+                    provider=chosen(self.provider),
+                    status=chosen(self.status),
+                    ended_reason=chosen(self.ended_reason),
                     created_from=display.period_start(self.period),
                     offset=self.offset,
                     limit=PAGE_SIZE,

@@ -18,7 +18,14 @@ from crm_app.services.leads import delete_lead, list_leads
 from crm_app.services.pipeline import change_lead_status, list_lead_sources, pipeline_board
 from crm_app.state import display
 from crm_app.state.auth import AuthState
-from crm_app.state.list_page import ALL, PAGE_SIZE, ListPageMixin, PeriodFilterMixin, first_value
+from crm_app.state.list_page import (
+    ALL,
+    PAGE_SIZE,
+    ListPageMixin,
+    PeriodFilterMixin,
+    chosen,
+    first_value,
+)
 from crm_app.state.record_list import RecordListMixin
 
 CARDS_PER_STATUS = 12
@@ -114,8 +121,8 @@ class LeadsState(RecordListMixin, PeriodFilterMixin, ListPageMixin, AuthState):
     def _filters(self) -> dict[str, Any]:
         return {
             "search": self.search,
-            "status": None if self.status == ALL else self.status,
-            "source": None if self.source == ALL else self.source,
+            "status": chosen(self.status),
+            "source": chosen(self.source),
             "created_from": display.period_start(self.period),
             **self._sort_keywords(),
         }

@@ -17,6 +17,11 @@ PAGE_SIZE = 25
 ALL = "all"
 
 
+def chosen(value: str) -> str | None:
+    """A filter menu's value for a service: None when the menu says "all"."""
+    return None if value == ALL else value
+
+
 def first_value(value: str | list[str]) -> str:
     """A select's value: Reflex may hand over a one-item list instead of the string."""
     return value if isinstance(value, str) else (value or [""])[0]

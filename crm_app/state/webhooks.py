@@ -24,7 +24,7 @@ from crm_app.services.webhook_ingest import replay_webhook_event
 from crm_app.services.webhook_types import PROVIDERS, STATUSES
 from crm_app.state import display
 from crm_app.state.auth import AuthState
-from crm_app.state.list_page import ALL, PAGE_SIZE, ListPageMixin, first_value
+from crm_app.state.list_page import ALL, PAGE_SIZE, ListPageMixin, chosen, first_value
 
 # The most of a payload the detail view shows; the rest stays in the database.
 MAX_SHOWN_PAYLOAD = 100_000
@@ -186,9 +186,9 @@ class WebhooksState(ListPageMixin, AuthState):
                 page = list_webhook_events(
                     session=session,
                     user_id=self.user_uuid,
-                    provider=None if self.provider == ALL else self.provider,
-                    status=None if self.status == ALL else self.status,
-                    event_type=None if self.event_type == ALL else self.event_type,
+                    provider=chosen(self.provider),
+                    status=chosen(self.status),
+                    event_type=chosen(self.event_type),
                     search=self.search,
                     offset=self.offset,
                     limit=PAGE_SIZE,
