@@ -13,6 +13,7 @@ from sqlalchemy import event
 from sqlmodel import Session
 
 from crm_app.core.config import get_settings
+from crm_app.core.prebuilt import run_prebuilt_on
 
 # The transaction-local setting every row-level security policy reads.
 TENANT_SETTING = "app.current_user_id"
@@ -91,23 +92,30 @@ def get_engine() -> sa.Engine:
     return create_db_engine(get_settings().database_url)
 
 
+# Where a session keeps its tenant (Postgres only), for _enter_tenant.
+_TENANT = "crm_app.tenant"
+_SET_TENANT = sa.select(sa.func.set_config(TENANT_SETTING, sa.bindparam("tenant"), True))
+
+
 def set_tenant(session: Session, user_id: uuid.UUID) -> None:
     """Scope every transaction of this session to one tenant (Postgres RLS).
 
-    `set_config(..., true)` is transaction-local, so it is re-applied at the
-    start of every transaction the session begins, and a pooled connection
-    never carries a tenant over to its next user.
+    `set_config(..., true)` is transaction-local, so _enter_tenant applies it
+    at the start of every transaction the session begins, and a pooled
+    connection never carries a tenant over to its next user.
     """
     if session.get_bind().dialect.name != "postgresql":
         return
-    tenant = str(uuid.UUID(str(user_id)))
+    session.info[_TENANT] = str(uuid.UUID(str(user_id)))
 
-    @event.listens_for(session, "after_begin")
-    def _apply(_session, _transaction, connection) -> None:  # type: ignore[no-untyped-def]
-        connection.execute(
-            sa.text("SELECT set_config(:name, :value, true)"),
-            {"name": TENANT_SETTING, "value": tenant},
-        )
+
+# One listener for every session, rather than one registered per session:
+# registering cost a third of a millisecond, more than the setting itself.
+@event.listens_for(Session, "after_begin")
+def _enter_tenant(session: Session, _transaction: object, connection: sa.Connection) -> None:
+    tenant = session.info.get(_TENANT)
+    if tenant is not None:
+        run_prebuilt_on(connection, [(_SET_TENANT, {"tenant": tenant})])
 
 
 @contextmanager

@@ -10,7 +10,14 @@ would still do is done here too: type processors on the way in and out,
 errors wrapped as SQLAlchemy's (a lost connection is invalidated, so
 `is_database_unavailable` still knows it). Statements this cannot run
 exactly (expanding IN lists, Python-side column defaults), and every
-statement on SQLite, go through SQLAlchemy as before.
+statement on SQLite, go through SQLAlchemy as before. Listeners of
+`before_cursor_execute` (statement logs, the benchmarks' capture) still see
+every statement.
+
+Screens use it too where the fixed cost matters: the dashboard's aggregates
+are few, independent and quick for a small tenant, so they run unprepared
+(custom plans: a generic plan suits no tenant size) and together, in one
+pipeline, one round trip.
 """
 
 from __future__ import annotations
@@ -29,18 +36,18 @@ from sqlmodel import Session
 Processor = Callable[[Any], Any]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # hashed by identity: one per statement, compiled once
 class _Compiled:
     """A statement's SQL for psycopg and what to do to its parameters and columns."""
 
     compiled: sa.sql.compiler.Compiled
     bind_processors: dict[str, Processor]
-    # One per column it returns (None where the driver's value is already right).
-    result_processors: tuple[Processor | None, ...]
+    # The SQLAlchemy type of each column it returns.
+    column_types: tuple[sa.types.TypeEngine[Any], ...]
 
     @property
     def returns_rows(self) -> bool:
-        return bool(self.result_processors)
+        return bool(self.column_types)
 
     @property
     def sql(self) -> str:
@@ -86,17 +93,50 @@ class DriverResult:
         return DriverResult([row[0] for row in self._rows])
 
 
-def run_prebuilt(session: Session, statement: sa.Executable, params: dict[str, Any]) -> Any:
+def run_prebuilt(
+    session: Session, statement: sa.Executable, params: dict[str, Any], *, prepare: bool = True
+) -> Any:
     """Execute a statement built once at import, in the session's transaction; its result.
 
     Pending ORM changes are flushed first, as the session would before a query.
+    prepare=False keeps the planner's custom plan for each call's values (for
+    queries whose best plan depends on the tenant's size).
+    """
+    return run_prebuilt_together(session, [(statement, params)], prepare=prepare)[0]
+
+
+def run_prebuilt_together(
+    session: Session,
+    statements: Sequence[tuple[sa.Executable, dict[str, Any]]],
+    *,
+    prepare: bool = True,
+) -> list[Any]:
+    """Execute independent prebuilt statements, in order, in one round trip; their results.
+
+    On psycopg they go out together in pipeline mode (none may need another's
+    result); elsewhere, one after the other through SQLAlchemy.
     """
     session.flush()
-    connection = session.connection()
-    compiled = _compile(statement, connection.dialect, frozenset(params))
-    if compiled is None:
-        return connection.execute(statement, params)
-    return _execute(connection, compiled, params)
+    return run_prebuilt_on(session.connection(), statements, prepare=prepare)
+
+
+def run_prebuilt_on(
+    connection: sa.Connection,
+    statements: Sequence[tuple[sa.Executable, dict[str, Any]]],
+    *,
+    prepare: bool = True,
+) -> list[Any]:
+    """run_prebuilt_together on a connection, for code that has no session (event hooks)."""
+    prebuilt = [
+        _compile(statement, connection.dialect, frozenset(params))
+        for statement, params in statements
+    ]
+    if None in prebuilt:
+        return [connection.execute(statement, params) for statement, params in statements]
+    work = [(compiled, params) for compiled, (_, params) in zip(prebuilt, statements, strict=True)]
+    if len(work) == 1:
+        return [_execute(connection, *work[0], prepare=prepare)]
+    return _execute_pipelined(connection, work, prepare=prepare)
 
 
 def run_prebuilt_many(
@@ -119,29 +159,76 @@ def run_prebuilt_many(
         return result.all() if result.returns_rows else []
     with _driver_cursor(connection, compiled.sql) as cursor:
         parameters = [compiled.parameters(row) for row in rows]
+        _announce(connection, cursor, compiled.sql, parameters, many=True)
         cursor.executemany(compiled.sql, parameters, returning=compiled.returns_rows)
-        returned = []
+        returned, description = [], None
         while compiled.returns_rows:
             returned += cursor.fetchall()
+            description = cursor.description
             if not cursor.nextset():
                 break
-    return _processed_rows(returned, compiled)
+    return _processed_rows(returned, compiled, description)
 
 
-def _execute(connection: sa.Connection, compiled: _Compiled, params: dict[str, Any]) -> Any:
+def _execute(
+    connection: sa.Connection, compiled: _Compiled, params: dict[str, Any], *, prepare: bool
+) -> DriverResult:
     with _driver_cursor(connection, compiled.sql) as cursor:
-        # Prepared on the server: these are exact-key statements, which a generic plan suits.
-        cursor.execute(compiled.sql, compiled.parameters(params), prepare=True)
+        parameters = compiled.parameters(params)
+        _announce(connection, cursor, compiled.sql, parameters)
+        # Prepared on the server (the webhook path's exact-key statements, which a
+        # generic plan suits), unless the caller wants a plan for these values.
+        cursor.execute(compiled.sql, parameters, prepare=prepare)
         rows = cursor.fetchall() if cursor.description is not None else []
-    return DriverResult(_processed_rows(rows, compiled))
+        return DriverResult(_processed_rows(rows, compiled, cursor.description))
+
+
+def _execute_pipelined(
+    connection: sa.Connection, work: list[tuple[_Compiled, dict[str, Any]]], *, prepare: bool
+) -> list[DriverResult]:
+    driver = _driver(connection)
+    sql = "; ".join(compiled.sql for compiled, _ in work)  # for an error's message only
+    cursors = [driver.cursor(row_factory=namedtuple_row) for _ in work]
+    try:
+        with driver.pipeline():
+            for cursor, (compiled, params) in zip(cursors, work, strict=True):
+                parameters = compiled.parameters(params)
+                _announce(connection, cursor, compiled.sql, parameters)
+                cursor.execute(compiled.sql, parameters, prepare=prepare)
+        # Leaving the pipeline sent them all and waited for every answer.
+        fetched = [
+            (cursor.fetchall() if cursor.description is not None else [], cursor.description)
+            for cursor in cursors
+        ]
+    except psycopg.Error as error:
+        raise _as_sqlalchemy_error(connection, cursors[0], sql, error) from error
+    finally:
+        for cursor in cursors:
+            cursor.close()
+    return [
+        DriverResult(_processed_rows(rows, compiled, description))
+        for (rows, description), (compiled, _) in zip(fetched, work, strict=True)
+    ]
+
+
+def _announce(
+    connection: sa.Connection, cursor: psycopg.Cursor, sql: str, parameters: Any, many: bool = False
+) -> None:
+    """Tell before_cursor_execute listeners what is about to run, as SQLAlchemy would."""
+    if connection.dispatch.before_cursor_execute:
+        connection.dispatch.before_cursor_execute(connection, cursor, sql, parameters, None, many)
+
+
+def _driver(connection: sa.Connection) -> psycopg.Connection:
+    driver = connection.connection.driver_connection
+    assert isinstance(driver, psycopg.Connection)
+    return driver
 
 
 @contextmanager
 def _driver_cursor(connection: sa.Connection, sql: str) -> Iterator[psycopg.Cursor]:
     """A cursor of the session's own psycopg connection; its errors as SQLAlchemy's."""
-    driver = connection.connection.driver_connection
-    assert isinstance(driver, psycopg.Connection)
-    cursor = driver.cursor(row_factory=namedtuple_row)
+    cursor = _driver(connection).cursor(row_factory=namedtuple_row)
     try:
         yield cursor
     except psycopg.Error as error:
@@ -150,10 +237,31 @@ def _driver_cursor(connection: sa.Connection, sql: str) -> Iterator[psycopg.Curs
         cursor.close()
 
 
-def _processed_rows(rows: list[Any], compiled: _Compiled) -> list[Any]:
-    if not any(compiled.result_processors):
+def _processed_rows(
+    rows: list[Any], compiled: _Compiled, description: Sequence[psycopg.Column] | None
+) -> list[Any]:
+    if not rows or description is None:
         return rows
-    return [_processed(row, compiled.result_processors) for row in rows]
+    processors = _result_processors(compiled, tuple(column.type_code for column in description))
+    if not any(processors):
+        return rows
+    return [_processed(row, processors) for row in rows]
+
+
+@functools.lru_cache(maxsize=512)
+def _result_processors(
+    compiled: _Compiled, type_codes: tuple[int, ...]
+) -> tuple[Processor | None, ...]:
+    """Each column's result processor, None where the driver's value is already right.
+
+    As SQLAlchemy does, from the type the database said it returned: a numeric
+    column converts differently from a float one.
+    """
+    dialect = compiled.compiled.dialect
+    return tuple(
+        column_type.dialect_impl(dialect).result_processor(dialect, type_code)
+        for column_type, type_code in zip(compiled.column_types, type_codes, strict=True)
+    )
 
 
 def _processed(row: Any, processors: Sequence[Processor | None]) -> Any:
@@ -199,8 +307,5 @@ def _compile(
         process = bind.type.dialect_impl(dialect).bind_processor(dialect)
         if process is not None:
             bind_processors[name] = process
-    result_processors = tuple(
-        column.type.dialect_impl(dialect).result_processor(dialect, None)
-        for column in getattr(statement, "exported_columns", ())
-    )
-    return _Compiled(compiled, bind_processors, result_processors)
+    column_types = tuple(column.type for column in getattr(statement, "exported_columns", ()))
+    return _Compiled(compiled, bind_processors, column_types)

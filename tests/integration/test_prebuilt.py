@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from crm_app.core.db import global_session, is_database_unavailable, tenant_session
-from crm_app.core.prebuilt import run_prebuilt, run_prebuilt_many
+from crm_app.core.prebuilt import run_prebuilt, run_prebuilt_many, run_prebuilt_together
 from crm_app.models import User, WebhookEvent
 
 EVENTS = WebhookEvent.__table__
@@ -171,3 +172,78 @@ def test_many_rows_that_break_a_rule_roll_back_as_one(engine, make_user) -> None
         assert (
             run_prebuilt(session, READ, {"user_id": user.id, "id": rows[0]["id"]}).first() is None
         )
+
+
+# sum() of a numeric column: Postgres answers numeric, which SQLAlchemy reads as Decimal.
+TOTAL_SIZE = sa.select(
+    sa.func.count(), sa.func.sum(sa.cast(EVENTS.c.payload_size, sa.Numeric(12, 2)))
+).where(EVENTS.c.user_id == sa.bindparam("user_id", type_=sa.Uuid))
+
+
+def test_statements_run_together_answer_in_order_as_one_by_one(engine, make_user) -> None:
+    user = make_user()
+    events = [_event(user.id, payload_size=size) for size in (3, 4)]
+    with tenant_session(user.id, engine) as session:
+        for event in events:
+            run_prebuilt(session, INSERT, event)
+        reads = [(READ, {"user_id": user.id, "id": event["id"]}) for event in events]
+        together = run_prebuilt_together(
+            session, [*reads, (TOTAL_SIZE, {"user_id": user.id})], prepare=False
+        )
+        one_by_one = [
+            session.connection().execute(statement, params)
+            for statement, params in [*reads, (TOTAL_SIZE, {"user_id": user.id})]
+        ]
+        rows = [tuple(result.one()) for result in together]
+        assert rows == [tuple(result.one()) for result in one_by_one]
+    count, total = rows[2]
+    assert (count, total) == (2, Decimal("7.00")) and isinstance(total, Decimal)
+
+
+def test_statement_listeners_see_what_runs_on_the_driver(engine, make_user) -> None:
+    user = make_user()
+    seen: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        seen.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        with tenant_session(user.id, engine) as session:
+            run_prebuilt_together(
+                session,
+                [
+                    (READ, {"user_id": user.id, "id": uuid.uuid4()}),
+                    (TOTAL_SIZE, {"user_id": user.id}),
+                ],
+            )
+            run_prebuilt_many(session, INSERT, [_event(user.id)])
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    queries = [statement for statement in seen if "webhook_events" in statement]
+    assert len(queries) == 3
+    assert "payload_size" in queries[1] and queries[2].lstrip().upper().startswith("INSERT")
+
+
+def test_a_failure_among_statements_run_together_is_sqlalchemys_error(engine, make_user) -> None:
+    user = make_user()
+    broken = sa.select(sa.table("no_such_table", sa.column("x")).c.x)
+    with pytest.raises(sa.exc.DBAPIError), tenant_session(user.id, engine) as session:
+        run_prebuilt_together(
+            session, [(TOTAL_SIZE, {"user_id": user.id}), (broken, {})], prepare=False
+        )
+
+
+@pytest.mark.postgres
+def test_a_tenant_session_sets_its_tenant_in_every_transaction_it_begins(pg_app_engine) -> None:
+    user = _postgres_user(pg_app_engine)
+    setting = sa.text("SELECT current_setting('app.current_user_id', true)")
+    with tenant_session(user.id, pg_app_engine) as session:
+        first = session.connection().execute(setting).scalar()
+        session.commit()
+        second = session.connection().execute(setting).scalar()
+        session.rollback()
+        third = session.connection().execute(setting).scalar()
+    assert first == second == third == str(user.id)
+    with global_session(pg_app_engine) as session:  # no tenant: none is carried over
+        assert session.connection().execute(setting).scalar() in ("", None)
