@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, func, select
 
+from crm_app.core.prebuilt import run_prebuilt, run_prebuilt_together
 from crm_app.models import LEAD_STATUSES, Activity, AutomationLog, CallLog, Lead, LeadStatus
 from crm_app.models.base import UTCDateTime, utcnow
 from crm_app.services.errors import InvalidInput
@@ -56,12 +57,81 @@ def _count_where(condition: sa.ColumnElement[bool] | None) -> Any:
     return func.coalesce(func.sum(sa.case((condition, 1), else_=0)), 0)
 
 
-def _within(column: Any, start: datetime | None, end: datetime) -> sa.ColumnElement[bool]:
+def _within(column: Any, start: Any | None, end: Any) -> sa.ColumnElement[bool]:
     return sa.and_(column >= start, column <= end) if start is not None else column <= end
 
 
 def _ratio(part: int, whole: int) -> float | None:
     return part / whole if whole else None
+
+
+# The statistics' queries are built once, with these parameters, and run
+# together (core/prebuilt.py): for a small tenant, building and compiling
+# them on every call cost more than running them.
+_LEADS = Lead.__table__  # type: ignore[attr-defined]
+_CALLS = CallLog.__table__  # type: ignore[attr-defined]
+_RUNS = AutomationLog.__table__  # type: ignore[attr-defined]
+_USER = sa.bindparam("user_id", type_=sa.Uuid)
+_START = sa.bindparam("period_start", type_=UTCDateTime)
+_END = sa.bindparam("period_end", type_=UTCDateTime)
+_PREVIOUS_START = sa.bindparam("previous_start", type_=UTCDateTime)
+# Spelled out rather than IN (...), which SQLAlchemy expands per call.
+_ANSWERED = sa.and_(
+    sa.or_(*(_CALLS.c.status == status for status in ANSWERED_STATUSES)),
+    _CALLS.c.duration_seconds > 0,
+)
+
+
+def _lead_counts(has_period: bool) -> sa.Select[Any]:
+    """Leads by (status, source): all of them, new in the period, new in the one before."""
+    created = _LEADS.c.created_at
+    start = _START if has_period else None
+    previous = sa.and_(created >= _PREVIOUS_START, created < _START) if has_period else None
+    return (
+        sa.select(
+            _LEADS.c.status,
+            _LEADS.c.source,
+            func.count(),
+            _count_where(_within(created, start, _END)),
+            _count_where(previous),
+        )
+        .where(_LEADS.c.user_id == _USER)
+        .group_by(_LEADS.c.status, _LEADS.c.source)
+    )
+
+
+def _call_totals(has_period: bool) -> sa.Select[Any]:
+    """Calls, calls before, answered calls, their average length, and cost, in one scan."""
+    created = _CALLS.c.created_at
+    in_period = _within(created, _START if has_period else None, _END)
+    answered_in_period = sa.and_(in_period, _ANSWERED)
+    # From the previous period's start: both periods in one query.
+    scanned = _within(created, _PREVIOUS_START if has_period else None, _END)
+    return sa.select(
+        _count_where(in_period),
+        _count_where(created < _START if has_period else None),
+        _count_where(answered_in_period),
+        func.avg(sa.case((answered_in_period, _CALLS.c.duration_seconds))),
+        func.coalesce(func.sum(sa.case((in_period, _CALLS.c.cost))), 0),
+    ).where(_CALLS.c.user_id == _USER, scanned)
+
+
+def _run_totals(has_period: bool) -> sa.Select[Any]:
+    """Automation runs in the period, and the successful ones."""
+    in_period = _within(_RUNS.c.created_at, _START if has_period else None, _END)
+    return sa.select(func.count(), _count_where(_RUNS.c.status == "success")).where(
+        _RUNS.c.user_id == _USER, in_period
+    )
+
+
+# By whether there is a period (False: all time).
+_STATISTICS = {
+    has_period: (_lead_counts(has_period), _call_totals(has_period), _run_totals(has_period))
+    for has_period in (True, False)
+}
+_ANY_CALL_OR_RUN = sa.select(
+    sa.exists().where(_CALLS.c.user_id == _USER), sa.exists().where(_RUNS.c.user_id == _USER)
+)
 
 
 def dashboard_stats(
@@ -78,58 +148,33 @@ def dashboard_stats(
     if period_days is not None and period_days < 1:
         raise InvalidInput({"period_days": "at least 1 day"})
     start = end - timedelta(days=period_days) if period_days is not None else None
-    previous = None
+    params: dict[str, Any] = {"user_id": user_id, "period_end": end}
     if start is not None:
-        previous = sa.and_(Lead.created_at >= start - (end - start), Lead.created_at < start)
+        params.update(period_start=start, previous_start=start - (end - start))
+    # Custom plans (not prepared): the best plan differs between small and large tenants.
+    lead_result, call_result, run_result = run_prebuilt_together(
+        session,
+        [(statement, params) for statement in _STATISTICS[start is not None]],
+        prepare=False,
+    )
 
-    lead_rows = session.exec(
-        select(
-            Lead.status,
-            Lead.source,
-            func.count(),
-            _count_where(_within(Lead.created_at, start, end)),
-            _count_where(previous),
-        )
-        .where(Lead.user_id == user_id)
-        .group_by(Lead.status, Lead.source)
-    ).all()
     by_status = dict.fromkeys(LEAD_STATUSES, 0)
     by_source: dict[str, int] = {}
     new_leads = new_previous = 0
-    for status, source, count, new, before in lead_rows:
+    for status, source, count, new, before in lead_result.all():
         by_status[status] = by_status.get(status, 0) + count
         by_source[source] = by_source.get(source, 0) + count
         new_leads += int(new)
         new_previous += int(before)
     total_leads = sum(by_status.values())
     won, lost = by_status[LeadStatus.WON.value], by_status[LeadStatus.LOST.value]
-
-    answered = sa.and_(CallLog.status.in_(ANSWERED_STATUSES), CallLog.duration_seconds > 0)
-    in_period = _within(CallLog.created_at, start, end)
-    answered_in_period = sa.and_(in_period, answered)
-    # One scan from the previous period's start: both periods in one query.
-    scanned = _within(CallLog.created_at, start - (end - start) if start else None, end)
-    calls, calls_before, answered_calls, average_seconds, cost = session.exec(
-        select(
-            _count_where(in_period),
-            _count_where(CallLog.created_at < start if start is not None else None),
-            _count_where(answered_in_period),
-            func.avg(sa.case((answered_in_period, CallLog.duration_seconds))),
-            func.coalesce(func.sum(sa.case((in_period, CallLog.cost))), 0),
-        ).where(CallLog.user_id == user_id, scanned)
-    ).one()
-
-    runs, successful_runs = session.exec(
-        select(func.count(), _count_where(AutomationLog.status == "success")).where(
-            AutomationLog.user_id == user_id, _within(AutomationLog.created_at, start, end)
-        )
-    ).one()
+    calls, calls_before, answered_calls, average_seconds, cost = call_result.one()
+    runs, successful_runs = run_result.one()
 
     is_empty = not (total_leads or calls or runs)
     if is_empty:  # nothing in the period; is there anything at all?
-        any_call = sa.exists().where(CallLog.user_id == user_id)
-        any_run = sa.exists().where(AutomationLog.user_id == user_id)
-        is_empty = not any(session.exec(select(any_call, any_run)).one())
+        found = run_prebuilt(session, _ANY_CALL_OR_RUN, {"user_id": user_id}, prepare=False)
+        is_empty = not any(found.one())
 
     return DashboardStats(
         period_days=period_days,
@@ -196,9 +241,8 @@ def calls_per_day(
     offset = timedelta(minutes=int(utc_offset_minutes))
     start = end - timedelta(days=period_days or ALL_TIME_CHART_DAYS)
     day = _local_day(CallLog.created_at, session.get_bind().dialect.name, int(utc_offset_minutes))
-    answered = sa.and_(CallLog.status.in_(ANSWERED_STATUSES), CallLog.duration_seconds > 0)
     rows = session.exec(
-        select(day.label("day"), func.count(), _count_where(answered))
+        select(day.label("day"), func.count(), _count_where(_ANSWERED))
         .where(CallLog.user_id == user_id, _within(CallLog.created_at, start, end))
         .group_by(day)
     ).all()
