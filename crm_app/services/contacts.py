@@ -112,7 +112,7 @@ def select_contacts(
 ) -> SelectOfScalar[Contact]:
     """The sorted query behind list_contacts, unpaged (the CSV export streams it)."""
     statement = select(Contact).where(Contact.user_id == user_id)
-    matches = search_text_filter(search, Contact.search_text)
+    matches = search_text_filter(search, Contact.search_text, Contact.phone)
     if matches is not None:
         statement = statement.where(matches)
     statement = statement.where(*date_filters(Contact.created_at, created_from, created_to))

@@ -112,7 +112,7 @@ def select_leads(
         statement = statement.where(Lead.status == status)
     if source:
         statement = statement.where(Lead.source == source.strip())
-    matches = search_text_filter(search, Lead.search_text)
+    matches = search_text_filter(search, Lead.search_text, Lead.phone)
     if matches is not None:
         statement = statement.where(matches)
     statement = statement.where(*date_filters(Lead.created_at, created_from, created_to))

@@ -66,7 +66,7 @@ def pipeline_board(
     """Every status in pipeline order with its count and its newest leads, in two queries."""
     per_status = max(1, min(int(per_status), MAX_CARDS_PER_STATUS))
     conditions = [Lead.user_id == user_id, *date_filters(Lead.created_at, created_from, None)]
-    matches = search_text_filter(search, Lead.search_text)
+    matches = search_text_filter(search, Lead.search_text, Lead.phone)
     if matches is not None:
         conditions.append(matches)
     if source:
