@@ -161,13 +161,14 @@ def run_prebuilt_many(
         parameters = [compiled.parameters(row) for row in rows]
         _announce(connection, cursor, compiled.sql, parameters, many=True)
         cursor.executemany(compiled.sql, parameters, returning=compiled.returns_rows)
-        returned, description = [], None
+        returned: list[Any] = []
+        type_codes = None
         while compiled.returns_rows:
             returned += cursor.fetchall()
-            description = cursor.description
+            type_codes = _type_codes(cursor)
             if not cursor.nextset():
                 break
-    return _processed_rows(returned, compiled, description)
+    return _processed_rows(returned, compiled, type_codes)
 
 
 def _execute(
@@ -179,8 +180,7 @@ def _execute(
         # Prepared on the server (the webhook path's exact-key statements, which a
         # generic plan suits), unless the caller wants a plan for these values.
         cursor.execute(compiled.sql, parameters, prepare=prepare)
-        rows = cursor.fetchall() if cursor.description is not None else []
-        return DriverResult(_processed_rows(rows, compiled, cursor.description))
+        return DriverResult(_fetched(cursor, compiled))
 
 
 def _execute_pipelined(
@@ -196,19 +196,16 @@ def _execute_pipelined(
                 _announce(connection, cursor, compiled.sql, parameters)
                 cursor.execute(compiled.sql, parameters, prepare=prepare)
         # Leaving the pipeline sent them all and waited for every answer.
-        fetched = [
-            (cursor.fetchall() if cursor.description is not None else [], cursor.description)
-            for cursor in cursors
+        results = [
+            DriverResult(_fetched(cursor, compiled))
+            for cursor, (compiled, _) in zip(cursors, work, strict=True)
         ]
     except psycopg.Error as error:
         raise _as_sqlalchemy_error(connection, cursors[0], sql, error) from error
     finally:
         for cursor in cursors:
             cursor.close()
-    return [
-        DriverResult(_processed_rows(rows, compiled, description))
-        for (rows, description), (compiled, _) in zip(fetched, work, strict=True)
-    ]
+    return results
 
 
 def _announce(
@@ -237,12 +234,28 @@ def _driver_cursor(connection: sa.Connection, sql: str) -> Iterator[psycopg.Curs
         cursor.close()
 
 
+def _type_codes(cursor: psycopg.Cursor) -> tuple[int, ...] | None:
+    """The type of each column of the cursor's current result (None: it returns no rows)."""
+    result = cursor.pgresult
+    if result is None or not result.nfields:
+        return None
+    return tuple(result.ftype(column) for column in range(result.nfields))
+
+
+def _fetched(cursor: psycopg.Cursor, compiled: _Compiled) -> list[Any]:
+    """The rows of the cursor's current result, processed (none for a statement without)."""
+    type_codes = _type_codes(cursor)
+    if type_codes is None:
+        return []
+    return _processed_rows(cursor.fetchall(), compiled, type_codes)
+
+
 def _processed_rows(
-    rows: list[Any], compiled: _Compiled, description: Sequence[psycopg.Column] | None
+    rows: list[Any], compiled: _Compiled, type_codes: tuple[int, ...] | None
 ) -> list[Any]:
-    if not rows or description is None:
+    if not rows or type_codes is None:
         return rows
-    processors = _result_processors(compiled, tuple(column.type_code for column in description))
+    processors = _result_processors(compiled, type_codes)
     if not any(processors):
         return rows
     return [_processed(row, processors) for row in rows]
