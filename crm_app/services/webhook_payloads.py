@@ -9,6 +9,7 @@ that turns up elsewhere in a string is cut out too.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterable
@@ -57,13 +58,19 @@ def _refuse_constant(name: str) -> Any:
 
 def is_secret_key(key: str, value: Any) -> bool:
     """Whether a payload key names a secret (token counts such as promptTokens do not)."""
-    name = _NOT_ALPHANUMERIC.sub("", key.lower())
-    matches = [part for part in _SECRET_KEY_PARTS if part in name]
-    if not matches:
-        return False
+    names_a_secret, may_count_tokens = _read_key_name(key)
     # "promptTokens": 812 is a count of tokens, not a credential: plural and a number.
     is_number = isinstance(value, int | float) and not isinstance(value, bool)
-    return not (matches == ["token"] and "tokens" in name and is_number)
+    return names_a_secret and not (may_count_tokens and is_number)
+
+
+# Payloads repeat the same few dozen key names; no sender can grow this past its size.
+@functools.lru_cache(maxsize=4096)
+def _read_key_name(key: str) -> tuple[bool, bool]:
+    """(whether the name marks a secret, whether only as "tokens", which may be a count)."""
+    name = _NOT_ALPHANUMERIC.sub("", key.lower())
+    matches = [part for part in _SECRET_KEY_PARTS if part in name]
+    return bool(matches), matches == ["token"] and "tokens" in name
 
 
 def redact(value: Any, known_secrets: Iterable[str] = ()) -> Any:
