@@ -17,7 +17,9 @@ every statement.
 Screens use it too where the fixed cost matters: the dashboard's aggregates
 are few, independent and quick for a small tenant, so they run unprepared
 (custom plans: a generic plan suits no tenant size) and together, in one
-pipeline, one round trip.
+pipeline. On loopback that is no faster than a round trip each (psycopg's
+pipeline costs about what it saves); with the database on another host,
+every round trip saved is a network latency.
 """
 
 from __future__ import annotations
@@ -253,8 +255,8 @@ def _fetched(cursor: psycopg.Cursor, compiled: _Compiled) -> list[Any]:
 def _processed_rows(
     rows: list[Any], compiled: _Compiled, type_codes: tuple[int, ...] | None
 ) -> list[Any]:
-    if not rows or type_codes is None:
-        return rows
+    if not rows or type_codes is None or not compiled.column_types:
+        return rows  # nothing to convert, or no types to convert to (textual SQL)
     processors = _result_processors(compiled, type_codes)
     if not any(processors):
         return rows

@@ -247,3 +247,11 @@ def test_a_tenant_session_sets_its_tenant_in_every_transaction_it_begins(pg_app_
     assert first == second == third == str(user.id)
     with global_session(pg_app_engine) as session:  # no tenant: none is carried over
         assert session.connection().execute(setting).scalar() in ("", None)
+
+
+def test_textual_sql_comes_back_as_the_driver_reads_it(engine, make_user) -> None:
+    user = make_user()
+    statement = sa.text("SELECT 1 AS one, 'two' AS two")
+    with tenant_session(user.id, engine) as session:
+        row = run_prebuilt(session, statement, {}).one()
+    assert (row.one, row.two) == (1, "two")
