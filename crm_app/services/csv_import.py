@@ -102,11 +102,12 @@ def _stored_matches(
     """The user's stored rows sharing a phone or email with the batch, keyed by (field, value)."""
     phones = {row.values["phone"] for row in rows if row.values.get("phone")}
     emails = {row.values["email"] for row in rows if row.values.get("email")}
+    dialect = session.get_bind().dialect.name
     conditions = []
     if phones:
-        conditions.append(model.phone.in_(phones))
+        conditions.append(_one_of(model.phone, phones, dialect))
     if emails:
-        conditions.append(model.email.in_(emails))
+        conditions.append(_one_of(model.email, emails, dialect))
     if not conditions:
         return {}
     found: dict[tuple[str, str], uuid.UUID] = {}
@@ -119,6 +120,19 @@ def _stored_matches(
         if email:
             found.setdefault(("email", email), row_id)
     return found
+
+
+def _one_of(column: Any, values: set[str], dialect: str) -> sa.ColumnElement[bool]:
+    """column IN (values); on Postgres `= ANY(array)`, one parameter rather than one per value.
+
+    A batch looks up a thousand phones and emails: as IN (...) the statement
+    had a thousand placeholders for psycopg to parse and send, a third of
+    the lookup's time.
+    """
+    if dialect == "postgresql":
+        array = sa.bindparam(None, sorted(values), type_=postgresql.ARRAY(sa.String))
+        return column == sa.any_(array)
+    return column.in_(values)
 
 
 def _split(
