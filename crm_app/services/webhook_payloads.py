@@ -58,19 +58,24 @@ def _refuse_constant(name: str) -> Any:
 
 def is_secret_key(key: str, value: Any) -> bool:
     """Whether a payload key names a secret (token counts such as promptTokens do not)."""
-    names_a_secret, may_count_tokens = _read_key_name(key)
+    read = _read_key_name_cached if len(key) <= _MAX_CACHED_KEY else _read_key_name
+    names_a_secret, may_count_tokens = read(key)
     # "promptTokens": 812 is a count of tokens, not a credential: plural and a number.
     is_number = isinstance(value, int | float) and not isinstance(value, bool)
     return names_a_secret and not (may_count_tokens and is_number)
 
 
-# Payloads repeat the same few dozen key names; no sender can grow this past its size.
-@functools.lru_cache(maxsize=4096)
 def _read_key_name(key: str) -> tuple[bool, bool]:
     """(whether the name marks a secret, whether only as "tokens", which may be a count)."""
     name = _NOT_ALPHANUMERIC.sub("", key.lower())
     matches = [part for part in _SECRET_KEY_PARTS if part in name]
     return bool(matches), matches == ["token"] and "tokens" in name
+
+
+# Payloads repeat the same few dozen key names: each is read once. Only short
+# ones are kept, so what a sender puts in keys cannot grow the cache past ~1 MiB.
+_MAX_CACHED_KEY = 64
+_read_key_name_cached = functools.lru_cache(maxsize=4096)(_read_key_name)
 
 
 def redact(value: Any, known_secrets: Iterable[str] = ()) -> Any:

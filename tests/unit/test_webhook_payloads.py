@@ -47,6 +47,13 @@ def test_ordinary_keys_are_not(key):
     assert not is_secret_key(key, "value")
 
 
+def test_long_key_names_are_read_the_same_as_short_ones():
+    padding = "x" * 200
+    assert is_secret_key(f"{padding}AuthToken", "value")
+    assert not is_secret_key(f"{padding}PromptTokens", 812)
+    assert not is_secret_key(f"{padding}Summary", "value")
+
+
 def test_token_counts_are_numbers_not_secrets_but_a_token_string_is():
     assert not is_secret_key("llmPromptTokens", 812)
     assert is_secret_key("llmPromptTokens", "812")
