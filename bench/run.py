@@ -24,9 +24,11 @@ os.environ.setdefault("ENVIRONMENT", "test")
 
 from bench.timing import Row  # noqa: E402
 from crm_app.core.db import create_db_engine  # noqa: E402
+from tests.appserver import CHROMIUM  # noqa: E402
 from tests.pg import admin_engine, create_postgres_database, drop_postgres_database  # noqa: E402
 
 REPORT = Path(__file__).resolve().parents[1] / "docs" / "performance.md"
+NEEDS_BROWSER = {"browser_lists", "memory"}
 
 
 def machine() -> list[str]:
@@ -139,6 +141,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", default="dashboard,lists,browser_lists,csv,vault,webhooks,memory")
     args = parser.parse_args(argv)
     only = {name.strip() for name in args.only.split(",") if name.strip()}
+    if only & NEEDS_BROWSER and not CHROMIUM.exists():
+        # Said before a minute of seeding, not after it.
+        print(
+            f"{', '.join(sorted(only & NEEDS_BROWSER))} need Chromium at {CHROMIUM} "
+            "(Debian: apt-get install chromium), or leave them out with --only",
+            file=sys.stderr,
+        )
+        return 2
     started = time.perf_counter()
     sections: dict[str, list[Row]] = {}
     if only & {"dashboard", "lists", "browser_lists", "csv"}:
