@@ -13,7 +13,7 @@ from sqlalchemy import event
 from sqlmodel import Session
 
 from crm_app.core.config import get_settings
-from crm_app.core.prebuilt import run_prebuilt_on
+from crm_app.core.prebuilt import forget_pending, send_before_next
 
 # The transaction-local setting every row-level security policy reads.
 TENANT_SETTING = "app.current_user_id"
@@ -101,8 +101,8 @@ def set_tenant(session: Session, user_id: uuid.UUID) -> None:
     """Scope every transaction of this session to one tenant (Postgres RLS).
 
     `set_config(..., true)` is transaction-local, so _enter_tenant applies it
-    at the start of every transaction the session begins, and a pooled
-    connection never carries a tenant over to its next user.
+    in every transaction the session begins (sent with its first statement),
+    and a pooled connection never carries a tenant over to its next user.
     """
     if session.get_bind().dialect.name != "postgresql":
         return
@@ -114,8 +114,10 @@ def set_tenant(session: Session, user_id: uuid.UUID) -> None:
 @event.listens_for(Session, "after_begin")
 def _enter_tenant(session: Session, _transaction: object, connection: sa.Connection) -> None:
     tenant = session.info.get(_TENANT)
-    if tenant is not None:
-        run_prebuilt_on(connection, [(_SET_TENANT, {"tenant": tenant})])
+    if tenant is None:
+        forget_pending(connection)
+    else:
+        send_before_next(connection, _SET_TENANT, {"tenant": tenant})
 
 
 @contextmanager

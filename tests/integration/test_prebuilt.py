@@ -6,11 +6,17 @@ import uuid
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
+import psycopg
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from crm_app.core.db import global_session, is_database_unavailable, tenant_session
+from crm_app.core.db import (
+    create_db_engine,
+    global_session,
+    is_database_unavailable,
+    tenant_session,
+)
 from crm_app.core.prebuilt import run_prebuilt, run_prebuilt_many, run_prebuilt_together
 from crm_app.models import User, WebhookEvent
 
@@ -247,6 +253,50 @@ def test_a_tenant_session_sets_its_tenant_in_every_transaction_it_begins(pg_app_
     assert first == second == third == str(user.id)
     with global_session(pg_app_engine) as session:  # no tenant: none is carried over
         assert session.connection().execute(setting).scalar() in ("", None)
+
+
+@pytest.mark.postgres
+def test_the_tenant_setting_travels_with_the_first_statements_run_together(
+    pg_app_engine,
+) -> None:
+    user = _postgres_user(pg_app_engine)
+    seen: list[tuple[str, bool]] = []
+
+    def record(_conn, cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        in_pipeline = cursor.connection.pgconn.pipeline_status != psycopg.pq.PipelineStatus.OFF
+        seen.append(("set_config" if "set_config" in statement else "query", in_pipeline))
+
+    with tenant_session(user.id, pg_app_engine) as session:
+        run_prebuilt(session, INSERT, _event(user.id, payload_size=5))
+    sa.event.listen(pg_app_engine, "before_cursor_execute", record)
+    try:
+        with tenant_session(user.id, pg_app_engine) as session:
+            count, total = run_prebuilt_together(
+                session, [(TOTAL_SIZE, {"user_id": user.id}), (TOTAL_SIZE, {"user_id": user.id})]
+            )
+    finally:
+        sa.event.remove(pg_app_engine, "before_cursor_execute", record)
+    # One pipeline: BEGIN, the setting, the queries; and the policy saw the tenant.
+    assert seen == [("set_config", True), ("query", True), ("query", True)]
+    assert count.one() == total.one() == (1, Decimal("5.00"))
+
+
+@pytest.mark.postgres
+def test_a_unit_of_work_that_ran_nothing_leaves_no_tenant_on_its_connection(pg_app_engine) -> None:
+    user = _postgres_user(pg_app_engine)
+    # An engine of its own, so that its one pooled connection is the one handed back.
+    engine = create_db_engine(pg_app_engine.url.render_as_string(hide_password=False))
+    try:
+        with tenant_session(user.id, engine) as session:
+            pid = session.connection().execute(BACKEND_PID).scalar_one()
+        with tenant_session(user.id, engine) as session:
+            session.connection()  # the transaction begins; no statement follows
+        with engine.connect() as connection:  # no session: no tenant of its own
+            assert connection.execute(BACKEND_PID).scalar_one() == pid
+            setting = sa.text("SELECT current_setting('app.current_user_id', true)")
+            assert connection.execute(setting).scalar() in ("", None)
+    finally:
+        engine.dispose()
 
 
 def test_textual_sql_comes_back_as_the_driver_reads_it(engine, make_user) -> None:
