@@ -64,7 +64,12 @@ def guarded_page(route: str, title: str, on_load: list | None = None) -> Callabl
                 rx.cond(
                     AuthState.is_authenticated,
                     shell(body(), user_menu=user_menu()),
-                    rx.center(rx.spinner(size="3"), height="100vh", aria_label="Loading"),
+                    rx.center(
+                        rx.spinner(size="3"),
+                        height="100vh",
+                        aria_label="Loading",
+                        on_mount=AuthState.leave_if_logged_out,
+                    ),
                 ),
             )
 

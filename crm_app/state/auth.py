@@ -45,11 +45,7 @@ class AuthState(rx.State):
         self.database_unavailable = False
         if not self._user_id:
             self.is_authenticated = False
-            # Production serves /dashboard as /dashboard/; next names the page, not the file.
-            path = self.router.url.path.rstrip("/") or "/dashboard"
-            query = self.router.url.query
-            target = f"{path}?{query}" if query else path
-            return rx.redirect(f"/login?next={quote(target, safe='')}", replace=True)
+            return self._to_login()
         with global_session() as session:
             user = users.get_user(session=session, user_id=uuid.UUID(self._user_id))
         if user is None:
@@ -58,6 +54,25 @@ class AuthState(rx.State):
         self.user_email, self.user_name = user.email, user.name
         self.is_authenticated = True
         return None
+
+    @rx.event
+    def leave_if_logged_out(self):
+        """on_mount of what a guarded page shows to no session: to /login, unless one arrives.
+
+        A tab whose session ended elsewhere (logged out in another tab, expired,
+        revoked) loses its user on its next event; this sends it to /login then,
+        rather than leaving it on a spinner until someone reloads.
+        """
+        if self._user_id or self.database_unavailable:
+            return None
+        return self._to_login()
+
+    def _to_login(self) -> rx.event.EventSpec:
+        # Production serves /dashboard as /dashboard/; next names the page, not the file.
+        path = self.router.url.path.rstrip("/") or "/dashboard"
+        query = self.router.url.query
+        target = f"{path}?{query}" if query else path
+        return rx.redirect(f"/login?next={quote(target, safe='')}", replace=True)
 
     @rx.event
     async def check_database(self):

@@ -88,6 +88,23 @@ def test_logout_returns_to_login_and_the_old_cookie_is_refused(new_context, app_
     assert response.status == 200
 
 
+def test_a_tab_whose_session_ended_elsewhere_goes_to_login_on_its_next_action(
+    new_context, app_server
+):
+    context = new_context()
+    stale = context.new_page()
+    sign_up(stale, app_server.base_url, email=unique_email("stale"), name="Stale Tab")
+    stale.goto(f"{app_server.base_url}/leads")
+    expect(stale.get_by_role("heading", name="Leads", exact=True)).to_be_visible()
+    other = context.new_page()  # same browser, same cookie: log out there
+    other.goto(f"{app_server.base_url}/dashboard")
+    other.get_by_role("button", name="Log out").first.click()
+    expect(other).to_have_url(re.compile(r"/login/?$"))
+    stale.get_by_label("Search leads").fill("anything")
+    expect(stale).to_have_url(re.compile(r"/login/?\?next=%2Fleads"))
+    expect(stale.get_by_role("heading", name="Log in")).to_be_visible()
+
+
 def test_log_in_through_the_page_goes_to_next(new_context, app_server):
     context = new_context()
     page = context.new_page()
