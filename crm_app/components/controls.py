@@ -45,12 +45,13 @@ def labelled_select(
     field_id: str,
     show_label: bool = True,
     all_label: str = "All",
+    all_value: str = "all",
     **props: Any,
 ) -> rx.Component:
     """A select with a visible label tied to it (or an aria-label when the label is hidden).
 
     options: (value, text) pairs, or a Var of strings shown as they are, except
-    "all", which reads all_label.
+    all_value (the menu's "no filter"), which reads all_label.
     """
     if isinstance(options, list):
         items = [rx.select.item(text, value=option) for option, text in options]
@@ -59,7 +60,7 @@ def labelled_select(
             rx.foreach(
                 options,
                 lambda option: rx.select.item(
-                    rx.cond(option == "all", all_label, option), value=option
+                    rx.cond(option == all_value, all_label, option), value=option
                 ),
             )
         ]

@@ -21,7 +21,7 @@ from crm_app.layouts.guarded import guarded_page
 from crm_app.models import LEAD_STATUSES
 from crm_app.state.csv_import import CsvImportState
 from crm_app.state.lead_form import LeadFormState
-from crm_app.state.leads import ALL, BoardColumn, LeadRow, LeadsState
+from crm_app.state.leads import ALL, ANY_SOURCE, BoardColumn, LeadRow, LeadsState
 
 STATUS_OPTIONS = [
     (ALL, "All statuses"),
@@ -154,6 +154,7 @@ def filters() -> rx.Component:
             on_change=LeadsState.set_source,
             field_id="leads-source",
             all_label="All sources",
+            all_value=ANY_SOURCE,
         ),
         period_select(LeadsState, label="Created", all_time="Any time", field_id="leads-period"),
         sort_select(LeadsState, field_id="leads-sort"),

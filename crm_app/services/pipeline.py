@@ -20,8 +20,8 @@ from crm_app.models import (
     LeadUpdate,
 )
 from crm_app.services.contacts import create_contact
-from crm_app.services.leads import get_lead, update_lead
-from crm_app.services.pagination import date_filters, search_text_filter
+from crm_app.services.leads import SORTABLE, get_lead, update_lead
+from crm_app.services.pagination import date_filters, search_text_filter, sort_order
 from crm_app.services.timeline import CONVERTED, record_activity
 
 MAX_CARDS_PER_STATUS = 100
@@ -62,9 +62,18 @@ def pipeline_board(
     source: str | None = None,
     created_from: datetime | None = None,
     per_status: int = 20,
+    sort: str = "created_at",
+    descending: bool = True,
 ) -> list[PipelineColumn]:
-    """Every status in pipeline order with its count and its newest leads, in two queries."""
+    """Every status in pipeline order with its count and its first leads in the list's order.
+
+    Two queries. Sorted as the list would be (newest first unless asked), except
+    by status, which within one status's column means nothing: newest first then.
+    """
     per_status = max(1, min(int(per_status), MAX_CARDS_PER_STATUS))
+    if sort == "status":
+        sort, descending = "created_at", True
+    order = sort_order(SORTABLE, sort, descending, Lead.id)
     conditions = [Lead.user_id == user_id, *date_filters(Lead.created_at, created_from, None)]
     matches = search_text_filter(search, Lead.search_text, Lead.phone)
     if matches is not None:
@@ -76,12 +85,12 @@ def pipeline_board(
             select(Lead.status, func.count()).where(*conditions).group_by(Lead.status)
         ).all()
     )
-    # The newest per status: one small ORDER BY ... LIMIT per status, in one
+    # The first per status: one small ORDER BY ... LIMIT per status, in one
     # UNION ALL, so each branch stops early instead of ranking every lead.
     branches = [
         select(Lead.id)
         .where(*conditions, Lead.status == status)
-        .order_by(Lead.created_at.desc(), Lead.id.desc())
+        .order_by(*order)
         .limit(per_status)
         .subquery()
         for status in LEAD_STATUSES
@@ -94,7 +103,7 @@ def pipeline_board(
             session.exec(
                 select(Lead)
                 .where(Lead.user_id == user_id, Lead.id.in_(select(ids.c.id)))
-                .order_by(Lead.created_at.desc(), Lead.id.desc())
+                .order_by(*order)
             ).all()
         )
     by_status: dict[str, list[Lead]] = {status: [] for status in LEAD_STATUSES}

@@ -29,6 +29,9 @@ from crm_app.state.list_page import (
 from crm_app.state.record_list import RecordListMixin
 
 CARDS_PER_STATUS = 12
+# The source menu's "no filter" value. Not ALL ("all"): sources are free text and
+# one may well be "all"; stored sources are stripped, so none starts with a space.
+ANY_SOURCE = " any"
 # The sort menu: value -> (column, descending, label).
 SORTS = {
     "newest": ("created_at", True, "Newest first"),
@@ -82,7 +85,7 @@ class LeadsState(RecordListMixin, PeriodFilterMixin, ListPageMixin, AuthState):
     SORTS: ClassVar[dict[str, tuple[str, bool, str]]] = SORTS
 
     status: str = ALL
-    source: str = ALL
+    source: str = ANY_SOURCE
     view: str = "table"
     rows: list[LeadRow] = []
     board: list[BoardColumn] = []
@@ -90,11 +93,12 @@ class LeadsState(RecordListMixin, PeriodFilterMixin, ListPageMixin, AuthState):
 
     @rx.var
     def is_filtered(self) -> bool:
-        return bool(self.search) or (self.status, self.source, self.period) != (ALL, ALL, ALL)
+        unfiltered = (ALL, ANY_SOURCE, ALL)
+        return bool(self.search) or (self.status, self.source, self.period) != unfiltered
 
     @rx.var
     def source_options(self) -> list[str]:
-        return [ALL, *self.sources]
+        return [ANY_SOURCE, *self.sources]
 
     @rx.event
     def load(self):
@@ -109,7 +113,7 @@ class LeadsState(RecordListMixin, PeriodFilterMixin, ListPageMixin, AuthState):
             status = str(params.get("status") or "")
             self.status = status if status in LEAD_STATUSES else ALL
         if "source" in params:
-            self.source = str(params.get("source") or "")[:50] or ALL
+            self.source = str(params.get("source") or "")[:50] or ANY_SOURCE
         self.offset = 0
         self._refresh(with_sources=True)
 
@@ -122,7 +126,7 @@ class LeadsState(RecordListMixin, PeriodFilterMixin, ListPageMixin, AuthState):
         return {
             "search": self.search,
             "status": chosen(self.status),
-            "source": chosen(self.source),
+            "source": None if self.source == ANY_SOURCE else self.source,
             "created_from": display.period_start(self.period),
             **self._sort_keywords(),
         }
@@ -145,6 +149,8 @@ class LeadsState(RecordListMixin, PeriodFilterMixin, ListPageMixin, AuthState):
                         source=filters["source"],
                         created_from=filters["created_from"],
                         per_status=CARDS_PER_STATUS,
+                        sort=filters["sort"],
+                        descending=filters["descending"],
                     )
                     self.board = [
                         BoardColumn(c.status, c.total, [lead_row(lead) for lead in c.leads])
@@ -177,7 +183,7 @@ class LeadsState(RecordListMixin, PeriodFilterMixin, ListPageMixin, AuthState):
 
     @rx.event
     def set_source(self, value: str | list[str]):
-        self.source, self.offset = (first_value(value)[:50] or ALL), 0
+        self.source, self.offset = (first_value(value)[:50] or ANY_SOURCE), 0
         self._refresh()
 
     @rx.event
@@ -187,7 +193,8 @@ class LeadsState(RecordListMixin, PeriodFilterMixin, ListPageMixin, AuthState):
 
     @rx.event
     def clear_filters(self):
-        self.search, self.status, self.source, self.period, self.offset = "", ALL, ALL, ALL, 0
+        self.search, self.status, self.source = "", ALL, ANY_SOURCE
+        self.period, self.offset = ALL, 0
         self._refresh()
 
     # --- changes

@@ -164,6 +164,43 @@ def test_the_board_shows_each_status_and_moves_a_lead(page, app_server):
     expect(page.get_by_test_id("board-column-new")).not_to_contain_text("Nina New")
 
 
+def test_a_source_named_all_is_a_source_like_any_other(page, app_server):
+    email = unique_email("sources")
+    sign_up(page, app_server.base_url, email=email, name="Source Owner")
+    insert_rows(
+        app_server,
+        user_id_of(app_server, email),
+        leads=[{"name": "From All", "source": "all"}, {"name": "From Web", "source": "website"}],
+    )
+    page.goto(f"{app_server.base_url}/leads")
+    expect(page.get_by_role("combobox", name="Source")).to_have_text("All sources")
+    page.get_by_role("combobox", name="Source").click()
+    expect(page.get_by_role("option", name="All sources")).to_have_count(1)
+    page.get_by_role("option", name="all", exact=True).click()
+    expect(page.get_by_test_id("lead-row")).to_have_count(1)
+    expect(_row(page, "From All")).to_be_visible()
+
+
+def test_the_board_keeps_the_lists_sort(page, app_server):
+    email = unique_email("boardsort")
+    sign_up(page, app_server.base_url, email=email, name="Board Sorter")
+    names = ["Bea", "Cid", "Abe"]  # created in this order: newest first is Abe, Cid, Bea
+    insert_rows(
+        app_server,
+        user_id_of(app_server, email),
+        leads=[{"name": name, "status": "new"} for name in names],
+    )
+    page.goto(f"{app_server.base_url}/leads")
+    page.get_by_role("combobox", name="Sort").click()
+    page.get_by_role("option", name="Name A–Z").click()
+    expect(page.get_by_test_id("lead-row").first).to_contain_text("Abe")
+    page.get_by_role("radio", name="Board").click()
+    column = page.get_by_test_id("board-column-new")
+    expect(column).to_contain_text("Cid")
+    text = column.inner_text()
+    assert text.index("Abe") < text.index("Bea") < text.index("Cid")
+
+
 def test_another_users_lead_is_not_found(new_context, app_server):
     first, second = new_context().new_page(), new_context().new_page()
     owner_email = unique_email("owner")

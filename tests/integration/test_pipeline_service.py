@@ -92,6 +92,25 @@ def test_pipeline_board_has_every_status_in_order_with_counts_and_newest_cards(
     ]
 
 
+def test_pipeline_board_sorts_each_column_as_the_list_would(engine, user) -> None:
+    with tenant_session(user.id, engine) as session:
+        for n, name in enumerate(["bea", "Cid", "abe", "dan"]):
+            add_lead(session, user_id=user.id, name=name, created_at=T0 + timedelta(hours=n))
+    with tenant_session(user.id, engine) as session:
+
+        def names(**sort: object) -> list[str]:
+            board = pipeline_board(session=session, user_id=user.id, per_status=3, **sort)
+            return [lead.name for lead in board[0].leads]
+
+        by_name = names(sort="name", descending=False)
+        oldest = names(sort="created_at", descending=False)
+        by_status = names(sort="status", descending=False)
+        newest = names()
+    assert by_name == ["abe", "bea", "Cid"]  # case-insensitive, and the first three only
+    assert oldest == ["bea", "Cid", "abe"]
+    assert newest == by_status == ["dan", "abe", "Cid"]  # within one status: newest first
+
+
 def test_pipeline_board_searches_like_the_list(engine, user) -> None:
     with tenant_session(user.id, engine) as session:
         add_lead(session, user_id=user.id, name="Ana", status="won", phone="+14155552671")
