@@ -27,13 +27,14 @@ def fact(label: str, value: Any, test_id: str = "") -> rx.Component:
 def facts() -> rx.Component:
     call = State.call
     return rx.grid(
-        fact("Started", when(call.occurred_at)),
+        fact("Started", when(call.started_at)),
         fact("Ended", when(State.ended_at)),
         fact("Duration", rx.text(call.duration), "call-duration"),
         fact("Cost", rx.text(call.cost), "call-cost"),
         fact("Status", status_badge(call.status)),
         fact("Ended because", rx.text(rx.cond(call.ended_reason != "", call.ended_reason, "–"))),
         fact("Line", rx.text(call.provider, " · ", call.direction)),
+        fact("Logged", when(call.occurred_at)),
         fact("From → to", rx.text(State.from_number, " → ", State.to_number)),
         fact(
             "Lead",

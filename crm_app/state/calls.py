@@ -27,7 +27,11 @@ class CallRow:
     """A call as the list shows it."""
 
     id: str = ""
+    # When the call was logged: what the list sorts and filters by, as the
+    # dashboard and timelines count it. A replayed or late event's call keeps
+    # its own start time, which can be long before (started_at, on the detail).
     occurred_at: str = ""
+    started_at: str = ""
     provider: str = ""
     direction: str = ""
     caller: str = ""
@@ -43,7 +47,8 @@ class CallRow:
 def call_row(call: CallLog) -> CallRow:
     return CallRow(
         id=str(call.id),
-        occurred_at=display.iso(call.started_at or call.created_at),
+        occurred_at=display.iso(call.created_at),
+        started_at=display.iso(call.started_at),
         provider=call.provider,
         direction=call.direction,
         caller=call.customer_name or call.customer_number or "Unknown caller",

@@ -8,7 +8,9 @@ from decimal import Decimal
 
 import pytest
 
+from crm_app.models import CallLog
 from crm_app.state import display
+from crm_app.state.calls import call_row
 
 
 @pytest.mark.parametrize(
@@ -63,3 +65,17 @@ def test_parse_id_refuses_anything_but_a_uuid(value) -> None:
 def test_parse_id_reads_a_uuid() -> None:
     row_id = uuid.uuid4()
     assert display.parse_id(f" {row_id} ") == row_id
+
+
+def test_a_call_is_listed_at_the_time_it_is_sorted_and_filtered_by() -> None:
+    logged = datetime(2026, 11, 29, 9, 0, tzinfo=UTC)
+    replayed = CallLog(
+        user_id=uuid.uuid4(),
+        provider="vapi",
+        created_at=logged,  # the list's order and period filter use this
+        started_at=logged - timedelta(days=50),  # an event applied long after the call
+    )
+    row = call_row(replayed)
+    assert row.occurred_at == logged.isoformat()
+    assert row.started_at == (logged - timedelta(days=50)).isoformat()
+    assert call_row(CallLog(user_id=uuid.uuid4(), provider="twilio")).started_at == ""
