@@ -268,7 +268,18 @@ def dashboard() -> rx.Component:
         page_header(
             "Dashboard",
             period_picker(),
-            subtitle=rx.text("Welcome, ", rx.text.strong(DashboardState.user_name), "."),
+            subtitle=rx.text(
+                "Welcome, ",
+                # The name is optional at sign-up; the email address is not.
+                rx.text.strong(
+                    rx.cond(
+                        DashboardState.user_name != "",
+                        DashboardState.user_name,
+                        DashboardState.user_email,
+                    )
+                ),
+                ".",
+            ),
         ),
         error_callout(DashboardState.error),
         rx.cond(~DashboardState.loaded, loading_line(DashboardState.loading)),

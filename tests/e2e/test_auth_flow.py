@@ -26,6 +26,12 @@ def test_sign_up_lands_on_a_dashboard_with_the_users_name_and_counts(page, app_s
     expect(page.get_by_test_id("stat-total-leads")).to_have_count(0)
 
 
+def test_a_user_who_gave_no_name_is_welcomed_by_email(page, app_server):
+    email = unique_email("noname")
+    sign_up(page, app_server.base_url, email=email, name="")
+    expect(page.get_by_text(f"Welcome, {email}.")).to_be_visible()
+
+
 def test_the_session_cookie_is_http_only_and_invisible_to_scripts(page, app_server):
     frames: list[str] = []
     page.on(
