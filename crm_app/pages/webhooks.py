@@ -174,12 +174,21 @@ def detail_dialog() -> rx.Component:
                 error_callout(State.detail_error),
                 rx.cond(
                     event.can_replay,
-                    rx.button(
-                        rx.icon("rotate-ccw", size=16),
-                        "Replay",
-                        on_click=State.replay(event.id),
-                        loading=State.replaying,
-                        color_scheme="amber",
+                    rx.hstack(
+                        rx.button(
+                            rx.icon("rotate-ccw", size=16),
+                            "Replay",
+                            on_click=State.replay(event.id),
+                            loading=State.replaying,
+                            color_scheme="amber",
+                        ),
+                        rx.text(
+                            "Fix what the reason above names (for example, edit or delete the "
+                            "record it conflicts with), then replay the stored payload.",
+                            **styles.muted_text,
+                        ),
+                        align="center",
+                        spacing="3",
                     ),
                 ),
                 rx.heading("What it created", size="3", as_="h3"),
@@ -190,7 +199,14 @@ def detail_dialog() -> rx.Component:
                     ),
                     rx.text("Nothing.", **styles.muted_text),
                 ),
-                rx.cond(event.result != "", json_block(event.result, "detail-result")),
+                rx.cond(
+                    event.result != "",
+                    rx.el.details(
+                        rx.el.summary("The result as stored", style={"cursor": "pointer"}),
+                        json_block(event.result, "detail-result"),
+                        width="100%",
+                    ),
+                ),
                 rx.heading("Payload", size="3", as_="h3"),
                 rx.cond(
                     event.payload != "",

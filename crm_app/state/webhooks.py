@@ -275,5 +275,7 @@ class WebhooksState(ListPageMixin, AuthState):
         if outcome.applied:
             self.detail_error = ""
             return rx.toast.success("Event replayed: its records are saved.")
-        self.detail_error = outcome.reason
-        return rx.toast.error(f"Not replayed: {outcome.reason}")
+        # A failed replay is recorded as the row's reason, which the dialog shows
+        # already; a second copy of it would only be noise.
+        self.detail_error = "" if outcome.reason in self.detail.reason else outcome.reason
+        return rx.toast.error("Not replayed: the reason is in the event's details.")

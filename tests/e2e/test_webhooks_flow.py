@@ -122,11 +122,16 @@ def test_a_failed_event_can_be_replayed_from_the_page(
     page.goto(f"{app_server.base_url}/webhooks")
     failed = page.get_by_test_id("webhook-row").filter(has_text="failed")
     expect(failed).to_have_count(1)
-    with tenant_session(owner, server_db) as session:  # the user fixes the clash
-        assert delete_contact(session=session, user_id=owner, contact_id=blocker.id)
     failed.get_by_role("button", name=re.compile("Details")).click()
     detail = page.get_by_test_id("webhook-detail")
     expect(detail.get_by_test_id("detail-reason")).to_contain_text("already exists")
+    # Replayed before the clash is fixed: it fails again, and says why once.
+    detail.get_by_role("button", name="Replay").click()
+    expect(page.get_by_text("Not replayed")).to_be_visible()
+    expect(detail.get_by_test_id("detail-reason")).to_contain_text("replay failed")
+    expect(detail.get_by_text("already exists")).to_have_count(1)
+    with tenant_session(owner, server_db) as session:  # the user fixes the clash
+        assert delete_contact(session=session, user_id=owner, contact_id=blocker.id)
     detail.get_by_role("button", name="Replay").click()
     expect(page.get_by_text("Event replayed")).to_be_visible()
     expect(detail.get_by_role("button", name="Replay")).to_have_count(0)
