@@ -14,3 +14,6 @@ card = {
     "width": "100%",
 }
 muted_text = {"color": rx.color("gray", 11), "size": "2"}
+# A table cell of text a person typed (names, emails): a long word wraps inside
+# the cell instead of pushing the table out of its card.
+text_cell = {"max_width": "20em", "overflow_wrap": "anywhere"}

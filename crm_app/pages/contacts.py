@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from crm_app import styles
 from crm_app.components.controls import filter_bar, page_header, search_box, when
 from crm_app.components.csv_import import csv_import_dialog
 from crm_app.components.dialogs import confirm_delete
@@ -29,11 +30,12 @@ def contact_table_row(contact: ContactRow) -> rx.Component:
             rx.link(
                 rx.cond(contact.name != "", contact.name, "(no name)"),
                 href="/contacts/" + contact.id,
-            )
+            ),
+            **styles.text_cell,
         ),
         rx.table.cell(contact.phone, white_space="nowrap"),
-        rx.table.cell(contact.email),
-        rx.table.cell(contact.company),
+        rx.table.cell(contact.email, **styles.text_cell),
+        rx.table.cell(contact.company, **styles.text_cell),
         rx.table.cell(when(contact.created_at), white_space="nowrap"),
         rx.table.cell(
             edit_delete_buttons(

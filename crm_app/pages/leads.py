@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from crm_app import styles
 from crm_app.components.controls import filter_bar, labelled_select, page_header, search_box, when
 from crm_app.components.csv_import import csv_import_dialog
 from crm_app.components.dialogs import confirm_delete
@@ -46,12 +47,13 @@ def status_picker(lead: LeadRow) -> rx.Component:
 def lead_table_row(lead: LeadRow) -> rx.Component:
     return rx.table.row(
         rx.table.cell(
-            rx.link(rx.cond(lead.name != "", lead.name, "(no name)"), href="/leads/" + lead.id)
+            rx.link(rx.cond(lead.name != "", lead.name, "(no name)"), href="/leads/" + lead.id),
+            **styles.text_cell,
         ),
         rx.table.cell(lead.phone, white_space="nowrap"),
-        rx.table.cell(lead.email),
+        rx.table.cell(lead.email, **styles.text_cell),
         rx.table.cell(status_picker(lead)),
-        rx.table.cell(lead.source),
+        rx.table.cell(lead.source, **styles.text_cell),
         rx.table.cell(when(lead.created_at), white_space="nowrap"),
         rx.table.cell(
             edit_delete_buttons(

@@ -201,6 +201,22 @@ def test_the_board_keeps_the_lists_sort(page, app_server):
     assert text.index("Abe") < text.index("Bea") < text.index("Cid")
 
 
+def test_a_very_long_email_wraps_inside_the_table(page, app_server):
+    email = unique_email("wide")
+    sign_up(page, app_server.base_url, email=email, name="Wide Owner")
+    long_email = "x" * 250 + "@example.com"
+    insert_rows(app_server, user_id_of(app_server, email), leads=[{"email": long_email}])
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(f"{app_server.base_url}/leads")
+    expect(page.get_by_text(long_email)).to_be_visible()
+    # Nothing sticks out: the table ends inside the page's main area.
+    overflow = page.evaluate(
+        """() => document.querySelector('table').getBoundingClientRect().right
+                 - document.querySelector('main').getBoundingClientRect().right"""
+    )
+    assert overflow <= 0, f"the table sticks out by {overflow} px"
+
+
 def test_another_users_lead_is_not_found(new_context, app_server):
     first, second = new_context().new_page(), new_context().new_page()
     owner_email = unique_email("owner")
