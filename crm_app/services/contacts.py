@@ -14,7 +14,14 @@ from sqlmodel.sql.expression import SelectOfScalar
 from crm_app.core.config import get_settings
 from crm_app.models import Activity, AutomationLog, CallLog, Contact, ContactCreate, ContactUpdate
 from crm_app.models.base import utcnow
-from crm_app.services.errors import DuplicateContact, clean_fields, normalize_email, text_field
+from crm_app.services.errors import (
+    IDENTITY_FIELDS,
+    DuplicateContact,
+    clean_fields,
+    normalize_email,
+    require_identity,
+    text_field,
+)
 from crm_app.services.pagination import Page, date_filters, paginate, search_text_filter, sort_order
 from crm_app.services.phones import normalize_phone
 
@@ -131,8 +138,12 @@ def get_contact(*, session: Session, user_id: uuid.UUID, contact_id: uuid.UUID) 
 
 
 def create_contact(*, session: Session, user_id: uuid.UUID, contact_in: ContactCreate) -> Contact:
-    """Validate and store a new contact; DuplicateContact when its phone or email is taken."""
+    """Validate and store a new contact; DuplicateContact when its phone or email is taken.
+
+    InvalidInput when a field is bad or the contact has no name, phone or email.
+    """
     values = clean_fields(contact_in.model_dump(), _cleaners())
+    require_identity(values)
     _check_duplicates(session, user_id, values, exclude_id=None)
     contact = Contact(user_id=user_id, **values)
     _flush_unique(session, contact)
@@ -147,6 +158,8 @@ def update_contact(
     if contact is None:
         return None
     values = clean_fields(contact_in.model_dump(exclude_none=True), _cleaners())
+    if any(field in values for field in IDENTITY_FIELDS):
+        require_identity({field: getattr(contact, field) for field in IDENTITY_FIELDS} | values)
     _check_duplicates(session, user_id, values, exclude_id=contact_id)
     for field, value in values.items():
         setattr(contact, field, value)

@@ -9,6 +9,8 @@ from typing import Any
 # Loose on purpose: one @, something on both sides, a dot in the domain, no spaces.
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _EMAIL_MAX_LENGTH = 320
+# A lead or a contact is someone only when one of these is given (the CSV import asks the same).
+IDENTITY_FIELDS = ("name", "phone", "email")
 
 
 class InvalidInput(ValueError):
@@ -43,6 +45,12 @@ def clean_fields(
     if errors:
         raise InvalidInput(errors)
     return cleaned
+
+
+def require_identity(values: Mapping[str, Any]) -> None:
+    """InvalidInput (on the name) unless the cleaned values hold a name, phone or email."""
+    if not any(values.get(field) for field in IDENTITY_FIELDS):
+        raise InvalidInput({"name": "enter a name, phone or email"})
 
 
 def text_field(max_length: int, *, default: str = "") -> Callable[[str | None], str]:

@@ -22,7 +22,13 @@ from crm_app.models import (
     LeadUpdate,
 )
 from crm_app.models.base import utcnow
-from crm_app.services.errors import clean_fields, normalize_email, text_field
+from crm_app.services.errors import (
+    IDENTITY_FIELDS,
+    clean_fields,
+    normalize_email,
+    require_identity,
+    text_field,
+)
 from crm_app.services.pagination import Page, date_filters, paginate, search_text_filter, sort_order
 from crm_app.services.phones import normalize_phone
 from crm_app.services.timeline import STATUS_CHANGE, record_activity
@@ -125,8 +131,12 @@ def get_lead(*, session: Session, user_id: uuid.UUID, lead_id: uuid.UUID) -> Lea
 
 
 def create_lead(*, session: Session, user_id: uuid.UUID, lead_in: LeadCreate) -> Lead:
-    """Validate and store a new lead for the user (phone in E.164, email lower-cased)."""
+    """Validate and store a new lead for the user (phone in E.164, email lower-cased).
+
+    InvalidInput when a field is bad or the lead has no name, phone or email.
+    """
     values = clean_fields(lead_in.model_dump(), _cleaners())
+    require_identity(values)
     lead = Lead(user_id=user_id, **values)
     session.add(lead)
     session.flush()
@@ -141,6 +151,9 @@ def update_lead(
     if lead is None:
         return None
     values = clean_fields(lead_in.model_dump(exclude_none=True), _cleaners())
+    # Checked only when one is changed, so moving an old blank lead on the board still works.
+    if any(field in values for field in IDENTITY_FIELDS):
+        require_identity({field: getattr(lead, field) for field in IDENTITY_FIELDS} | values)
     previous_status = lead.status
     for field, value in values.items():
         setattr(lead, field, value)

@@ -25,4 +25,10 @@ def normalize_phone(raw: str | None, region: str) -> str | None:
         raise invalid from None
     if not phonenumbers.is_valid_number(number):
         raise invalid
+    # E.164 has no extension, and calls and contacts are matched on the number alone:
+    # dropping it would lose what the user typed, keeping it would break those matches.
+    if number.extension:
+        raise InvalidInput(
+            {"phone": "enter the number without its extension (put the extension in the notes)"}
+        )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

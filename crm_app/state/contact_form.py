@@ -8,7 +8,12 @@ from typing import Any, ClassVar
 from sqlmodel import Session
 
 from crm_app.models import ContactCreate, ContactUpdate
-from crm_app.services.contacts import create_contact, get_contact, update_contact
+from crm_app.services.contacts import (
+    clean_contact_fields,
+    create_contact,
+    get_contact,
+    update_contact,
+)
 from crm_app.state.auth import AuthState
 from crm_app.state.contact_detail import ContactDetailState
 from crm_app.state.contacts import ContactsState
@@ -37,9 +42,9 @@ class ContactFormState(RecordFormMixin, AuthState):
         return get_contact(session=session, user_id=self.user_uuid, contact_id=record_id)
 
     def _create(self, session: Session, values: dict[str, str]) -> Any:
-        return create_contact(
-            session=session, user_id=self.user_uuid, contact_in=ContactCreate(**values)
-        )
+        # Cleaned first, so a bad phone is refused in the service's words (as in LeadFormState).
+        contact_in = ContactCreate(**clean_contact_fields(values))
+        return create_contact(session=session, user_id=self.user_uuid, contact_in=contact_in)
 
     def _update(self, session: Session, record_id: uuid.UUID | None, values: dict[str, str]) -> Any:
         return update_contact(

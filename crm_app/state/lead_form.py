@@ -9,7 +9,7 @@ import reflex as rx
 from sqlmodel import Session
 
 from crm_app.models import LeadCreate, LeadUpdate
-from crm_app.services.leads import create_lead, get_lead, update_lead
+from crm_app.services.leads import clean_lead_fields, create_lead, get_lead, update_lead
 from crm_app.state.auth import AuthState
 from crm_app.state.lead_detail import LeadDetailState
 from crm_app.state.leads import LeadsState
@@ -40,7 +40,10 @@ class LeadFormState(RecordFormMixin, AuthState):
         return get_lead(session=session, user_id=self.user_uuid, lead_id=record_id)
 
     def _create(self, session: Session, values: dict[str, str]) -> Any:
-        return create_lead(session=session, user_id=self.user_uuid, lead_in=LeadCreate(**values))
+        # Cleaned first: LeadCreate holds the phone to 20 characters, so a number typed with
+        # spaces or an extension would otherwise be refused in pydantic's words, not the service's.
+        lead_in = LeadCreate(**clean_lead_fields(values))
+        return create_lead(session=session, user_id=self.user_uuid, lead_in=lead_in)
 
     def _update(self, session: Session, record_id: uuid.UUID | None, values: dict[str, str]) -> Any:
         return update_lead(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Any, ClassVar
 
+import pydantic
 import reflex as rx
 import sqlalchemy as sa
 from sqlmodel import Session
@@ -97,7 +98,7 @@ class RecordFormMixin(rx.State, mixin=True):
         if not self._user_id or self.saving:
             return None
         values = {name: str(form.get(name, ""))[:MAX_FIELD_CHARS] for name in self.FIELDS}
-        self.values, self.saving = values, True
+        self.values, self.errors, self.form_error, self.saving = values, {}, "", True
         try:
             with tenant_session(self.user_uuid) as session:
                 if self.editing_id:
@@ -105,15 +106,33 @@ class RecordFormMixin(rx.State, mixin=True):
                 else:
                     record = self._create(session, values)
         except InvalidInput as error:
-            self.errors, self.form_error, self.saving = error.errors, "", False
+            self._show_problems(error.errors)
+            return None
+        except pydantic.ValidationError as error:
+            self._show_problems(_problems(error))
             return None
         except sa.exc.SQLAlchemyError:
             display.log.exception("%s form: saving failed", self.NOUN)
-            self.form_error, self.saving = display.SAVE_FAILED, False
+            self.form_error = display.SAVE_FAILED
             return None
-        self.saving, self.open = False, False
+        finally:
+            # Whatever happened, the next Save is heard.
+            self.saving = False
+        self.open = False
         if record is None:
             return rx.toast.error(f"That {self.NOUN} no longer exists.")
         verb = "Saved" if self.editing_id else "Added"
         name = record.name or f"the {self.NOUN}"
         return [self._refresh_page(), rx.toast.success(f"{verb} {name}.")]
+
+    def _show_problems(self, problems: dict[str, str]) -> None:
+        """Each problem next to its field; any about no field of the form above the buttons."""
+        self.errors = {name: message for name, message in problems.items() if name in self.FIELDS}
+        self.form_error = "; ".join(
+            message for name, message in problems.items() if name not in self.FIELDS
+        )
+
+
+def _problems(error: pydantic.ValidationError) -> dict[str, str]:
+    """Pydantic's complaints keyed by the field they concern, as InvalidInput's are."""
+    return {str(item["loc"][0]) if item["loc"] else "": item["msg"] for item in error.errors()}

@@ -74,6 +74,31 @@ def test_create_edit_search_change_status_and_delete_a_lead(page, app_server):
     expect(page.get_by_test_id("lead-row")).to_have_count(1)
 
 
+def test_a_blank_lead_and_a_phone_extension_are_refused_at_their_fields_then_saved(
+    page, app_server
+):
+    sign_up(page, app_server.base_url, email=unique_email("badphone"), name="Careful Typist")
+    page.goto(f"{app_server.base_url}/leads")
+    dialog = page.get_by_test_id("lead-dialog")
+
+    _new_lead(page, name="   ")
+    expect(dialog.get_by_text("enter a name, phone or email")).to_be_visible()
+
+    dialog.get_by_label("Name").fill("Ext Phone")
+    dialog.get_by_label("Phone").fill("+1 (415) 555-0100 ext 1234")
+    dialog.get_by_role("button", name="Save").click()
+    expect(dialog.get_by_text("enter the number without its extension")).to_be_visible()
+    expect(dialog.get_by_label("Phone")).to_have_attribute("aria-invalid", "true")
+
+    # Save is heard again once the number is fixed.
+    dialog.get_by_label("Phone").fill("+1 (415) 555-0100")
+    dialog.get_by_role("button", name="Save").click()
+    expect(dialog).to_be_hidden()
+    expect(page.get_by_text("Added Ext Phone.")).to_be_visible()
+    expect(_row(page, "Ext Phone")).to_contain_text("+14155550100")
+    expect(page.get_by_text("An error occurred")).to_have_count(0)
+
+
 def test_a_leads_timeline_shows_a_call_posted_by_webhook_and_takes_notes(page, app_server):
     email = unique_email("timeline")
     sign_up(page, app_server.base_url, email=email, name="Timeline Owner")

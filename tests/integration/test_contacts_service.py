@@ -124,6 +124,29 @@ def test_update_contact_keeping_its_own_phone_and_email_is_fine(engine, user) ->
     assert updated.updated_at > contact.updated_at
 
 
+@pytest.mark.parametrize("fields", [{}, {"name": "  ", "company": "Acme", "notes": "hi"}])
+def test_create_contact_without_name_phone_or_email_is_refused(engine, user, fields) -> None:
+    with pytest.raises(InvalidInput) as raised:
+        _create(engine, user, **fields)
+    assert raised.value.errors == {"name": "enter a name, phone or email"}
+    assert _all(engine, user).total == 0
+
+
+def test_create_contact_refuses_a_phone_with_an_extension(engine, user) -> None:
+    with pytest.raises(InvalidInput) as raised:
+        _create(engine, user, name="Ext Phone", phone="415-555-0100 x1234")
+    assert "without its extension" in raised.value.errors["phone"]
+    assert _all(engine, user).total == 0
+
+
+def test_update_contact_that_blanks_its_name_phone_and_email_is_refused(engine, user) -> None:
+    contact = _create(engine, user, email="ana@acme.com")
+    with pytest.raises(InvalidInput) as raised:
+        _update(engine, user, contact.id, name="", email=" ")
+    assert set(raised.value.errors) == {"name"}
+    assert _update(engine, user, contact.id, name="Ana", email="").email is None
+
+
 def test_update_of_a_missing_contact_returns_none(engine, user) -> None:
     assert _update(engine, user, uuid.uuid4(), name="x") is None
 

@@ -75,7 +75,7 @@ def test_update_lead_rejects_text_longer_than_the_column(engine, user) -> None:
 
 def test_create_lead_accepts_every_status_in_any_case(engine, user) -> None:
     statuses = ["new", "Contacted", " QUALIFIED ", "won", "lost"]
-    created = [_create(engine, user, status=status).status for status in statuses]
+    created = [_create(engine, user, name="Ana", status=status).status for status in statuses]
     assert created == ["new", "contacted", "qualified", "won", "lost"]
 
 
@@ -97,7 +97,7 @@ def test_update_lead_changes_only_given_fields_and_sets_updated_at(engine, user)
 
 
 def test_update_lead_with_blank_phone_clears_it(engine, user) -> None:
-    lead = _create(engine, user, phone="4155552671")
+    lead = _create(engine, user, name="Ana", phone="4155552671")
     with tenant_session(user.id, engine) as session:
         updated = update_lead(
             session=session, user_id=user.id, lead_id=lead.id, lead_in=LeadUpdate(phone="  ")
@@ -115,6 +115,51 @@ def test_update_lead_validates_like_create(engine, user) -> None:
             lead_in=LeadUpdate(phone="12", status="done"),
         )
     assert set(raised.value.errors) == {"phone", "status"}
+
+
+def test_create_lead_refuses_a_phone_with_an_extension_and_stores_nothing(engine, user) -> None:
+    with pytest.raises(InvalidInput) as raised:
+        _create(engine, user, name="Ext Phone", phone="415-555-0100 x1234")
+    assert "without its extension" in raised.value.errors["phone"]
+    assert _list(engine, user).total == 0
+
+
+@pytest.mark.parametrize(
+    "fields", [{}, {"name": "   "}, {"name": " ", "phone": " ", "email": " ", "notes": "hi"}]
+)
+def test_create_lead_without_name_phone_or_email_is_refused(engine, user, fields) -> None:
+    with pytest.raises(InvalidInput) as raised:
+        _create(engine, user, **fields)
+    assert raised.value.errors == {"name": "enter a name, phone or email"}
+    assert _list(engine, user).total == 0
+
+
+@pytest.mark.parametrize(
+    "fields", [{"name": "Ana"}, {"phone": "4155552671"}, {"email": "ana@example.com"}]
+)
+def test_create_lead_with_any_one_of_name_phone_or_email_is_accepted(engine, user, fields) -> None:
+    assert _create(engine, user, **fields).id is not None
+
+
+def test_update_lead_that_blanks_its_name_phone_and_email_is_refused(engine, user) -> None:
+    lead = _create(engine, user, name="Ana", phone="4155552671")
+    with pytest.raises(InvalidInput) as raised, tenant_session(user.id, engine) as session:
+        blank = LeadUpdate(name=" ", phone="", email="")
+        update_lead(session=session, user_id=user.id, lead_id=lead.id, lead_in=blank)
+    assert set(raised.value.errors) == {"name"}
+    with tenant_session(user.id, engine) as session:
+        stored = get_lead(session=session, user_id=user.id, lead_id=lead.id)
+    assert (stored.name, stored.phone) == ("Ana", "+14155552671")
+
+
+def test_update_lead_status_of_an_old_blank_lead_still_works(engine, user) -> None:
+    with tenant_session(user.id, engine) as session:
+        lead_id = add_lead(session, user_id=user.id, name="").id
+    with tenant_session(user.id, engine) as session:
+        moved = update_lead(
+            session=session, user_id=user.id, lead_id=lead_id, lead_in=LeadUpdate(status="won")
+        )
+    assert moved.status == "won"
 
 
 def test_update_of_a_missing_lead_returns_none(engine, user) -> None:

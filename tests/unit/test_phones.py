@@ -45,3 +45,22 @@ def test_invalid_numbers_raise_invalid_input_naming_the_phone(raw: str, region: 
         normalize_phone(raw, region)
     assert set(raised.value.errors) == {"phone"}
     assert isinstance(raised.value, ValueError)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["+1 (415) 555-0100 ext 1234", "415-555-0100 x12", "+14155550100;ext=12", "(415) 555-0100 #9"],
+)
+def test_a_number_with_an_extension_is_refused_saying_what_to_do(raw: str) -> None:
+    # E.164 cannot hold it and calls match on the number alone: refused rather than lost.
+    with pytest.raises(InvalidInput) as raised:
+        normalize_phone(raw, "US")
+    assert raised.value.errors == {
+        "phone": "enter the number without its extension (put the extension in the notes)"
+    }
+
+
+def test_a_number_longer_than_a_phone_column_is_refused_as_not_a_number() -> None:
+    with pytest.raises(InvalidInput) as raised:
+        normalize_phone("4" * 30, "US")
+    assert raised.value.errors["phone"].startswith("not a valid phone number")
