@@ -72,8 +72,8 @@ def _map_step() -> rx.Component:
         rx.text(
             rx.text.strong(CsvImportState.file_name),
             ": ",
-            CsvImportState.rows_total,
-            " rows. Check which field each column fills; the first rows are shown below.",
+            CsvImportState.rows_text,
+            ". Check which field each column fills; the first rows are shown below.",
             size="2",
         ),
         rx.box(
@@ -131,11 +131,7 @@ def _map_step() -> rx.Component:
 def _progress_step() -> rx.Component:
     return rx.vstack(
         rx.text(
-            "Importing… ",
-            CsvImportState.processed,
-            " of ",
-            CsvImportState.rows_total,
-            " rows",
+            CsvImportState.progress_text,
             size="2",
             role="status",
             aria_live="polite",

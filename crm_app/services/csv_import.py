@@ -25,7 +25,7 @@ from crm_app.models import Contact, ContactUpdate, Lead, LeadUpdate
 from crm_app.models.base import utcnow
 from crm_app.services.contacts import clean_contact_fields, update_contact
 from crm_app.services.csv_io import CONTACT_FIELDS, LEAD_FIELDS, CsvRecord, record_values
-from crm_app.services.errors import InvalidInput
+from crm_app.services.errors import IDENTITY_FIELDS, InvalidInput
 from crm_app.services.leads import clean_lead_fields, update_lead
 
 BATCH_SIZE = 500
@@ -89,7 +89,7 @@ def _cleaned_rows(
         except InvalidInput as error:
             result.rejected.append(RejectedRow(record.number, _reason(error)))
             continue
-        if not any(values.get(name) for name in ("name", "phone", "email")):
+        if not any(values.get(name) for name in IDENTITY_FIELDS):
             result.rejected.append(RejectedRow(record.number, "needs a name, phone or email"))
             continue
         rows.append(_Row(record.number, values))
@@ -259,7 +259,7 @@ def _check_mapping(mapping: dict[int, str], fields: Sequence[str], on_duplicate:
         raise InvalidInput({"mapping": f"unknown fields: {', '.join(unknown)}"})
     if len(set(mapping.values())) != len(mapping):
         raise InvalidInput({"mapping": "each field can come from one column only"})
-    if not set(mapping.values()) & {"name", "phone", "email"}:
+    if not set(mapping.values()) & set(IDENTITY_FIELDS):
         raise InvalidInput({"mapping": "match a column to name, phone or email"})
     if on_duplicate not in ("skip", "update"):
         raise InvalidInput({"on_duplicate": "skip or update"})

@@ -1,11 +1,12 @@
 """CSV files in and out: reading an upload safely, matching columns to fields, exporting lists.
 
-Spreadsheets run a cell that starts with = + - @ (or a tab or carriage
-return) as a formula. Exported cells that start so get an apostrophe in
-front (OWASP's advice), which spreadsheets hide and this importer removes.
-An imported cell that starts so without the apostrophe is refused with a
-message saying how to keep it as text: it came from somewhere that would
-have run it.
+Spreadsheets run a cell that starts with = + - @ (or a tab, carriage return,
+line feed or NUL) as a formula. The defence sits on export, as OWASP's "CSV
+Injection" page advises: such cells get an apostrophe in front, which
+spreadsheets hide and this importer removes again. A plain number (an E.164
+phone such as +14155550150, or -42) is exported as it is: a sign followed by
+digits alone can name no function, cell or command, so it can only evaluate
+to itself. Imported text is kept as typed; the pages show it as plain text.
 """
 
 from __future__ import annotations
@@ -34,9 +35,10 @@ MAX_COLUMNS = 100
 # csv's own limit; a longer cell is reported, not silently cut.
 MAX_CELL_CHARS = 100_000
 PREVIEW_ROWS = 5
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-# A number (a phone number, an amount) may start with + or -: that is not a formula.
-_NUMBER_LIKE = re.compile(r"^[+-]?[\d\s().\-/]+$")
+# OWASP's list (= + - @ tab, carriage return, line feed), plus NUL from ASVS 5.0 1.2.10.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\0")
+# A sign and ASCII digits (an E.164 phone number, an amount): nothing in it can run.
+_PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")
 _DELIMITERS = (",", ";", "\t")
 # Header spellings people use for each field, compared lower-cased without spaces, - and _.
 HEADER_ALIASES = {
@@ -127,6 +129,50 @@ def _delimiter(first_line: str) -> str:
     return best if counts[best] else ","
 
 
+def plural(count: int, noun: str) -> str:
+    """'1 row', '2 rows', '1,000 rows'."""
+    return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"
+
+
+def _malformed(error: csv.Error, number: int, first_line: int, reader: Any) -> CsvFileError:
+    """The csv module's complaint about record `number` (starting at first_line), in words."""
+    row = f"Row {number}" if number == first_line else f"Row {number} (line {first_line})"
+    spans_lines = reader.line_num > first_line  # only a quoted cell runs over a line break
+    message = str(error)
+    if "field larger than field limit" in message:
+        hint = ': check for a quote (") that is never closed' if spans_lines else ""
+        return CsvFileError(f"{row} has a cell longer than {MAX_CELL_CHARS:,} characters{hint}.")
+    if "unexpected end of data" in message:
+        return CsvFileError(
+            f'{row}: unclosed quote. A cell opens with a quote (") that is never closed, so '
+            "the rest of the file would be read as one cell. Close or remove the quote."
+        )
+    if "expected after" in message:
+        return CsvFileError(
+            f'{row}: a cell has text after its closing quote ("). Write a quote inside a '
+            'quoted cell twice (""), and check the row for a quote that is never closed.'
+        )
+    return CsvFileError(f"{row} is not valid CSV ({message}).")
+
+
+def _read_records(reader: Any) -> list[CsvRecord]:
+    """Every row of the file, numbered as a spreadsheet shows them; CsvFileError if malformed."""
+    rows: list[CsvRecord] = []
+    while True:
+        number, first_line = len(rows) + 1, reader.line_num + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return rows
+        except csv.Error as error:
+            raise _malformed(error, number, first_line, reader) from None
+        if len(cells) > MAX_COLUMNS:
+            raise CsvFileError(f"Row {number} has more than {MAX_COLUMNS} columns.")
+        if number > MAX_ROWS + 1:
+            raise CsvFileError(f"The file has more than {MAX_ROWS:,} rows: split it into parts.")
+        rows.append(CsvRecord(number=number, cells=cells))
+
+
 def parse_csv(data: bytes, *, fields: Sequence[str]) -> ParsedCsv:
     """Read an uploaded CSV; CsvFileError with a clear message when the file cannot be used."""
     if not data.strip():
@@ -136,23 +182,11 @@ def parse_csv(data: bytes, *, fields: Sequence[str]) -> ParsedCsv:
             f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB: split it into parts."
         )
     text = _decode(data)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text.split("\n", 1)[0]))
-    rows: list[CsvRecord] = []
-    try:
-        for number, cells in enumerate(reader, start=1):
-            if len(cells) > MAX_COLUMNS:
-                raise CsvFileError(f"Row {number} has more than {MAX_COLUMNS} columns.")
-            if number > MAX_ROWS + 1:
-                raise CsvFileError(
-                    f"The file has more than {MAX_ROWS:,} rows: split it into parts."
-                )
-            rows.append(CsvRecord(number=number, cells=cells))
-    except csv.Error as error:
-        if "field larger than field limit" in str(error):
-            raise CsvFileError(
-                f"Row {reader.line_num} has a cell longer than {MAX_CELL_CHARS:,} characters."
-            ) from None
-        raise CsvFileError(f"The file is not valid CSV near line {reader.line_num}.") from None
+    # strict: an unclosed quote is an error, not the rest of the file silently made one cell.
+    reader = csv.reader(
+        io.StringIO(text, newline=""), delimiter=_delimiter(text.split("\n", 1)[0]), strict=True
+    )
+    rows = _read_records(reader)
     header = next((row for row in rows if any(cell.strip() for cell in row.cells)), None)
     if header is None:
         raise CsvFileError("The file has no rows.")
@@ -173,13 +207,13 @@ def parse_csv(data: bytes, *, fields: Sequence[str]) -> ParsedCsv:
 
 
 def looks_like_formula(value: str) -> bool:
-    """True when a spreadsheet would run this cell as a formula."""
-    return value.startswith(FORMULA_STARTS) and not _NUMBER_LIKE.match(value)
+    """True when a spreadsheet could run this cell: a formula start, and not a plain number."""
+    return value.startswith(FORMULA_STARTS) and not _PLAIN_NUMBER.fullmatch(value)
 
 
 def escape_cell(value: str) -> str:
     """A cell safe to open in a spreadsheet: formula starts get an apostrophe in front."""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
+    return "'" + value if looks_like_formula(value) else value
 
 
 def unescape_cell(value: str) -> str:
@@ -194,20 +228,17 @@ def record_values(
     extra = [cell for cell in record.cells[len(headers) :] if cell.strip()]
     if extra:
         raise InvalidInput(
-            {"row": f"has {len(record.cells)} cells but the header has {len(headers)} columns"}
+            {
+                "row": f"has {plural(len(record.cells), 'cell')} but the header has "
+                f"{plural(len(headers), 'column')}"
+            }
         )
     values: dict[str, str] = {}
     for index, name in mapping.items():
         raw = record.cells[index] if index < len(record.cells) else ""
         if len(raw) > MAX_CELL_CHARS:
             raise InvalidInput({name: f"longer than {MAX_CELL_CHARS:,} characters"})
-        if looks_like_formula(raw.lstrip(" ")):
-            raise InvalidInput(
-                {
-                    name: f"starts with {raw.lstrip(' ')[0]!r}, which a spreadsheet runs as a "
-                    "formula; put an apostrophe (') in front to keep it as text"
-                }
-            )
+        # Kept as typed, = + - @ included: the pages show it as text and export escapes it.
         values[name] = unescape_cell(raw.strip())
     return values
 

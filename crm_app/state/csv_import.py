@@ -25,6 +25,7 @@ from crm_app.services.csv_io import (
     CsvFileError,
     CsvRecord,
     parse_csv,
+    plural,
 )
 from crm_app.services.errors import InvalidInput
 from crm_app.state import display
@@ -75,6 +76,16 @@ class CsvImportState(AuthState):
     @rx.var
     def title(self) -> str:
         return f"Import {self.kind} from CSV"
+
+    @rx.var
+    def rows_text(self) -> str:
+        """The file's row count in words: "1 row", "2,400 rows"."""
+        return plural(self.rows_total, "row")
+
+    @rx.var
+    def progress_text(self) -> str:
+        """What the progress step says: "Importing… 500 of 2,400 rows"."""
+        return f"Importing… {self.processed:,} of {plural(self.rows_total, 'row')}"
 
     def _reset(self, kind: str) -> None:
         self.kind = kind if kind in KINDS else "leads"

@@ -24,16 +24,19 @@ new MutationObserver(() => {
 STATUSES = ("new", "contacted", "qualified", "won", "lost")
 
 
+FORMULA_NAME = '=HYPERLINK("http://evil.example","click")'
+
+
 def _leads_csv(path) -> None:
-    """ROWS good rows (statuses in turn), one duplicate, one bad phone, one formula."""
+    """ROWS good rows (statuses in turn, the last named like a formula), one duplicate,
+    one bad phone, one phone with an extension."""
     lines = ["Full Name,Phone Number,E-mail,Stage,Lead Source"]
     for n in range(ROWS):
-        lines.append(
-            f"Person {n},+1415{4000000 + n:07d},p{n}@import.example,{STATUSES[n % 5]},expo"
-        )
+        name = f"Person {n}" if n < ROWS - 1 else '"' + FORMULA_NAME.replace('"', '""') + '"'
+        lines.append(f"{name},+1415{4000000 + n:07d},p{n}@import.example,{STATUSES[n % 5]},expo")
     lines.append("Person 0 again,,P0@IMPORT.EXAMPLE,new,expo")
     lines.append("Bad Phone,12,,new,expo")
-    lines.append('"=HYPERLINK(""http://evil.example"")",,f@import.example,new,expo')
+    lines.append("Extension,+1 (415) 555-0177 ext 1234,,new,expo")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
@@ -49,6 +52,7 @@ def test_import_a_csv_watch_the_progress_complete_and_see_it_on_the_dashboard(
     dialog.locator("input[type=file]").set_input_files(str(file))
 
     # Columns matched by their headers, with the first rows shown.
+    expect(dialog).to_contain_text(f"leads.csv: {ROWS + 3:,} rows. Check which field")
     preview = dialog.get_by_test_id("csv-preview")
     expect(preview).to_contain_text("Person 0")
     for header, field in (("Full Name", "name"), ("Phone Number", "phone"), ("Stage", "status")):
@@ -74,9 +78,15 @@ def test_import_a_csv_watch_the_progress_complete_and_see_it_on_the_dashboard(
     rejections = dialog.get_by_test_id("import-rejections")
     expect(rejections).to_contain_text(str(ROWS + 3))  # the bad phone's row number
     expect(rejections).to_contain_text("not a valid phone number")
-    expect(rejections).to_contain_text("formula")
+    expect(rejections).to_contain_text(str(ROWS + 4))
+    expect(rejections).to_contain_text("extension")
+    expect(rejections).not_to_contain_text("formula")
     dialog.get_by_role("button", name="Done").click()
     expect(page.get_by_test_id("pager-label")).to_have_text(f"1–25 of {ROWS:,}")
+    # The formula-like name was kept as typed and shows as plain text.
+    page.get_by_label("Search leads").fill("HYPERLINK")
+    expect(page.get_by_test_id("lead-row")).to_have_count(1)
+    expect(page.get_by_test_id("lead-row")).to_contain_text(FORMULA_NAME)
 
     page.goto(f"{app_server.base_url}/dashboard")
     expect(page.get_by_test_id("stat-total-leads")).to_have_text(str(ROWS))
@@ -88,7 +98,7 @@ def test_import_a_csv_watch_the_progress_complete_and_see_it_on_the_dashboard(
     expect(page.get_by_test_id("leads-by-source")).to_contain_text("expo")
 
 
-def test_a_file_that_is_not_utf8_csv_gets_a_clear_message(page, app_server, tmp_path):
+def test_a_file_that_is_not_utf8_or_not_valid_csv_gets_a_clear_message(page, app_server, tmp_path):
     sign_up(page, app_server.base_url, email=unique_email("badfile"), name="Bad File")
     file = tmp_path / "latin1.csv"
     file.write_bytes("name,phone\nJosé,+14155550100\n".encode("latin-1"))
@@ -100,27 +110,49 @@ def test_a_file_that_is_not_utf8_csv_gets_a_clear_message(page, app_server, tmp_
     no_header.write_text("Ana,+14155550100\nBob,+14155550101\n", encoding="utf-8")
     dialog.locator("input[type=file]").set_input_files(str(no_header))
     expect(dialog.get_by_role("alert")).to_contain_text("header")
+    unclosed = tmp_path / "unclosed.csv"
+    unclosed.write_text('name,notes\nAna,"called twice\nBob,fine\n', encoding="utf-8")
+    dialog.locator("input[type=file]").set_input_files(str(unclosed))
+    expect(dialog.get_by_role("alert")).to_contain_text("Row 2: unclosed quote")
+    expect(dialog.get_by_test_id("csv-preview")).to_have_count(0)
 
 
-def test_export_downloads_the_filtered_list_with_formulas_escaped(page, app_server):
+def test_a_one_row_file_says_1_row_and_keeps_notes_as_typed(page, app_server, tmp_path):
+    sign_up(page, app_server.base_url, email=unique_email("onerow"), name="One Row")
+    file = tmp_path / "one.csv"
+    file.write_text("name,phone,notes\nAna,+14155550150,- called twice\n", encoding="utf-8")
+    page.goto(f"{app_server.base_url}/leads?import=1")
+    dialog = page.get_by_test_id("csv-import-dialog")
+    dialog.locator("input[type=file]").set_input_files(str(file))
+    expect(dialog).to_contain_text("one.csv: 1 row. Check which field")
+    dialog.get_by_role("button", name="Import", exact=True).click()
+    expect(dialog.get_by_test_id("import-created")).to_have_text("1", timeout=30_000)
+    expect(dialog.get_by_test_id("import-rejected")).to_have_text("0")
+
+
+def test_export_downloads_the_filtered_list_with_formulas_escaped_and_phones_as_they_are(
+    page, app_server
+):
     email = unique_email("exporter")
     sign_up(page, app_server.base_url, email=email, name="Exporter")
     insert_rows(
         app_server,
         user_id_of(app_server, email),
         leads=[
-            {"name": "=1+1", "status": "won", "phone": "+14155550100"},
-            {"name": "Plain Won", "status": "won"},
+            {"name": "=1+1", "status": "won", "phone": "+14155550100", "notes": "@SUM(A1)"},
+            {"name": "Plain Won", "status": "won", "notes": "-2+3"},
             {"name": "Still New", "status": "new"},
         ],
     )
     page.goto(f"{app_server.base_url}/leads?status=won")
     expect(page.get_by_test_id("lead-row")).to_have_count(2)
+    expect(page.get_by_test_id("lead-row").filter(has_text="=1+1")).to_have_count(1)
     with page.expect_download() as download:
         page.get_by_role("button", name="Export CSV").click()
     assert download.value.suggested_filename.startswith("leads-")
     text = Path(download.value.path()).read_text(encoding="utf-8")
     rows = list(csv.DictReader(io.StringIO(text)))
     assert sorted(row["name"] for row in rows) == ["'=1+1", "Plain Won"]
-    assert {row["phone"] for row in rows} == {"'+14155550100", ""}
+    assert sorted(row["notes"] for row in rows) == ["'-2+3", "'@SUM(A1)"]
+    assert {row["phone"] for row in rows} == {"+14155550100", ""}  # E.164: nothing to run
     assert "Still New" not in text

@@ -1,4 +1,5 @@
-"""CSV import and export on both databases: round trips, duplicates, bad rows, escaping, 10k."""
+"""CSV import and export on both databases: round trips, duplicates, bad rows, escaping on
+export (text kept as typed on import), malformed files, 10k."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from crm_app.services.csv_import import ImportResult, batches, import_contacts, 
 from crm_app.services.csv_io import (
     CONTACT_FIELDS,
     LEAD_FIELDS,
+    CsvFileError,
     export_contacts_csv,
     export_leads_csv,
     parse_csv,
@@ -101,7 +103,7 @@ def test_export_leads_is_the_filtered_list_in_its_order_and_only_the_users(
     assert [row["name"] for row in ascending] == ["Lead 0", "Lead 1", "Lead 2"]
 
 
-def test_export_escapes_cells_a_spreadsheet_would_run(engine, user) -> None:
+def test_export_escapes_cells_a_spreadsheet_would_run_but_not_e164_phones(engine, user) -> None:
     with tenant_session(user.id, engine) as session:
         add_lead(
             session,
@@ -110,17 +112,32 @@ def test_export_escapes_cells_a_spreadsheet_would_run(engine, user) -> None:
             phone="+14155552671",
             source="@import",
             notes="-2+3+cmd|' /C calc'!A0",
+            created_at=T0,
+        )
+        add_lead(
+            session,
+            user_id=user.id,
+            name="+cmd|' /C calc'!A0",
+            source="-2+3",
+            notes="@SUM(A1:A9)",
+            created_at=T0 - timedelta(hours=1),
         )
     text = _export(engine, user)
-    row = _rows(text)[0]
-    assert row["name"] == '\'=HYPERLINK("http://evil.example")'
-    assert (row["phone"], row["source"], row["notes"]) == (
-        "'+14155552671",
+    first, second = _rows(text)
+    assert first["name"] == '\'=HYPERLINK("http://evil.example")'
+    assert (first["phone"], first["source"], first["notes"]) == (
+        "+14155552671",
         "'@import",
         "'-2+3+cmd|' /C calc'!A0",
     )
+    assert (second["name"], second["source"], second["notes"]) == (
+        "'+cmd|' /C calc'!A0",
+        "'-2+3",
+        "'@SUM(A1:A9)",
+    )
     cells = [cell for line in csv.reader(io.StringIO(text)) for cell in line]
-    assert not [cell for cell in cells if cell.startswith(("=", "+", "-", "@", "\t", "\r"))]
+    starting_like_a_formula = [c for c in cells if c.startswith(("=", "+", "-", "@", "\t", "\r"))]
+    assert starting_like_a_formula == ["+14155552671"]
 
 
 def test_export_of_a_user_with_nothing_is_the_header_alone(engine, user) -> None:
@@ -236,23 +253,71 @@ def test_import_leads_counts_created_duplicates_and_rejects_bad_rows_with_their_
         "Again,,NEW@x.io,\n"  # 4: duplicate of row 2, by email in another case
         "Bad Phone,12,,\n"  # 5: rejected
         "Bad Status,,s@x.io,maybe\n"  # 6: rejected
-        "=cmd|' /C calc'!A0,,f@x.io,\n"  # 7: rejected, formula
+        "=cmd|' /C calc'!A0,,f@x.io,\n"  # 7: created as typed (export escapes it)
         ",,,\n"  # 8: blank: skipped silently
         "  ,  ,  ,new\n"  # 9: nothing to know the lead by
     )
     result = _import(engine, user, text)
-    assert (result.created, result.updated, result.duplicates) == (1, 0, 2)
-    assert [r.number for r in result.rejected] == [5, 6, 7, 9]
+    assert (result.created, result.updated, result.duplicates) == (2, 0, 2)
+    assert [r.number for r in result.rejected] == [5, 6, 9]
     reasons = {r.number: r.reason for r in result.rejected}
     assert "not a valid phone number" in reasons[5]
     assert "status" in reasons[6]
-    assert "formula" in reasons[7]
     assert "needs a name, phone or email" in reasons[9]
     stored = _stored(engine, user, Lead, ["name", "phone", "email", "status", "source"])
     assert stored == [
+        ("=cmd|' /C calc'!A0", None, "f@x.io", "new", "import"),
         ("New One", "+14155550123", "new@x.io", "new", "import"),
         ("Stored", "+14155552671", None, "new", "manual"),
     ]
+
+
+def test_import_keeps_notes_starting_with_dash_or_at_and_gives_a_bad_phone_the_phone_error(
+    engine, user
+) -> None:
+    text = (
+        "name,phone,notes\n"
+        "Ana,+14155550150,- called twice\n"  # 2
+        "Bob,+14155550151,@twitter handle\n"  # 3
+        "Cid,+1 (415) 555-0177 ext 1234,\n"  # 4: rejected, extension
+        "Dee,+1 (415) 555-01,\n"  # 5: rejected, too short
+        "Eve,+cmd,\n"  # 6: rejected, not a number
+        "Fay,=1+1,\n"  # 7: rejected, not a number
+    )
+    result = _import(engine, user, text)
+    assert (result.created, [r.number for r in result.rejected]) == (2, [4, 5, 6, 7])
+    reasons = {r.number: r.reason for r in result.rejected}
+    assert "extension" in reasons[4]
+    for number in (5, 6, 7):
+        assert "not a valid phone number" in reasons[number]
+    for reason in reasons.values():
+        assert reason.startswith("phone: ") and "formula" not in reason
+    assert _stored(engine, user, Lead, ["name", "phone", "notes"]) == [
+        ("Ana", "+14155550150", "- called twice"),
+        ("Bob", "+14155550151", "@twitter handle"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            'name,phone,notes\nAna,+14155550150,ok\nBob,+14155550151,"called twice\nCid,,x\n',
+            "Row 3: unclosed quote",
+        ),
+        (
+            'name,phone,notes\nAna,+14155550150,"open\nBob,+14155550151,"closed"\n',
+            "Row 2: a cell has text after its closing quote",
+        ),
+    ],
+)
+def test_import_of_a_file_with_an_unclosed_quote_says_which_row_and_imports_nothing(
+    engine, user, text, message
+) -> None:
+    with pytest.raises(CsvFileError) as raised:
+        _import(engine, user, text)
+    assert raised.value.message.startswith(message)
+    assert _stored(engine, user, Lead, ["name"]) == []
 
 
 def test_import_with_update_fills_in_stored_leads_and_records_status_changes(engine, user) -> None:
