@@ -153,6 +153,8 @@ async def signup(request: Request) -> Response:
     except BadRequest as error:
         return JSONResponse({"detail": error.message}, status_code=error.status)
     next_path = safe_next(data.get("next"))
+    # Back on the form, what was typed is there again (never the password).
+    typed = {"email": data.get("email"), "name": data.get("name")}
     try:
         user_id, email, token = await run_in_threadpool(
             _signup,
@@ -162,11 +164,9 @@ async def signup(request: Request) -> Response:
             request.headers.get("user-agent", ""),
         )
     except users.EmailTaken as error:
-        return refusal(data, "signup", 409, str(error), "taken", email=data.get("email"))
+        return refusal(data, "signup", 409, str(error), "taken", **typed)
     except users.InvalidSignup as error:
-        return refusal(
-            data, "signup", 422, str(error), f"invalid-{error.field}", email=data.get("email")
-        )
+        return refusal(data, "signup", 422, str(error), f"invalid-{error.field}", **typed)
     response: Response = (
         RedirectResponse(next_path, status_code=303)
         if data.is_form

@@ -41,7 +41,13 @@ def signup() -> rx.Component:
         "Create your account",
         "/api/auth/signup",
         [
-            labelled_input("Name", "name", auto_complete="name", max_length=200),
+            labelled_input(
+                "Name",
+                "name",
+                auto_complete="name",
+                max_length=200,
+                default_value=LoginFormState.name,
+            ),
             labelled_input(
                 "Email",
                 "email",

@@ -17,10 +17,11 @@ MESSAGES = {
 
 
 class LoginFormState(AuthState):
-    """What the public forms show: an error, the email typed before, where to go next."""
+    """What the public forms show: an error, what was typed before, where to go next."""
 
     error: str = ""
     email: str = ""
+    name: str = ""
     next_path: str = ""
 
     @rx.event
@@ -31,5 +32,6 @@ class LoginFormState(AuthState):
         params = self.router.url.query_parameters
         self.error = MESSAGES.get(params.get("error", ""), "")
         self.email = params.get("email", "")[:320]
+        self.name = params.get("name", "")[:200]
         self.next_path = params.get("next", "")[:500]
         return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -202,6 +203,18 @@ def test_form_signup_with_taken_email_returns_to_signup(client):
     response = client.post("/api/auth/signup", data={"email": email, "password": PASSWORD})
     assert response.status_code == 303
     assert response.headers["location"].startswith("/signup?error=taken")
+
+
+def test_form_signup_refused_keeps_what_was_typed_but_the_password(client):
+    response = client.post(
+        "/api/auth/signup",
+        data={"email": "not-an-email", "name": "Ada Lovelace", "password": PASSWORD},
+    )
+    assert response.status_code == 303
+    query = parse_qs(urlsplit(response.headers["location"]).query)
+    assert query["error"] == ["invalid-email"]
+    assert (query["email"], query["name"]) == (["not-an-email"], ["Ada Lovelace"])
+    assert PASSWORD not in response.headers["location"]
 
 
 @pytest.mark.parametrize("path", ["/api/auth/signup", "/api/auth/login", "/api/auth/logout"])

@@ -32,6 +32,21 @@ def test_a_user_who_gave_no_name_is_welcomed_by_email(page, app_server):
     expect(page.get_by_text(f"Welcome, {email}.")).to_be_visible()
 
 
+def test_a_refused_sign_up_keeps_the_name_and_email_typed(page, app_server):
+    email = unique_email("twice")
+    sign_up(page, app_server.base_url, email=email, name="First Time")
+    page.context.clear_cookies()
+    page.goto(f"{app_server.base_url}/signup")
+    page.get_by_label("Name").fill("Second Time")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign up").click()
+    expect(page.get_by_role("alert")).to_contain_text("already exists")
+    expect(page.get_by_label("Name")).to_have_value("Second Time")
+    expect(page.get_by_label("Email")).to_have_value(email)
+    expect(page.get_by_label("Password")).to_have_value("")
+
+
 def test_the_session_cookie_is_http_only_and_invisible_to_scripts(page, app_server):
     frames: list[str] = []
     page.on(
