@@ -7,7 +7,7 @@ from typing import Any
 import reflex as rx
 
 from crm_app import styles
-from crm_app.state.integrations import IntegrationsState
+from crm_app.state.integrations import IntegrationsState, key_field_id
 
 
 def status_badge(service: str, test_id: str) -> rx.Component:
@@ -57,14 +57,18 @@ def labelled_field(
 
 
 def key_form(service: str, label: str, *extra_fields: rx.Component) -> rx.Component:
-    """A form whose submit sends the key to the server once, then clears itself."""
+    """A form whose submit sends the key to the server once; cleared once the key is saved.
+
+    Not before: a refused key (a typo in the Account SID, say) stays in the
+    form to be corrected, instead of both fields having to be typed again.
+    """
     connected = IntegrationsState.connections[service].connected
     return rx.el.form(
         rx.vstack(
             *extra_fields,
             labelled_field(
                 rx.cond(connected, f"New {label}", label),
-                f"{service}-api-key",
+                key_field_id(service),
                 "api_key",
                 type="password",
                 spellcheck=False,
@@ -80,7 +84,6 @@ def key_form(service: str, label: str, *extra_fields: rx.Component) -> rx.Compon
             align="start",
         ),
         on_submit=IntegrationsState.save_key,
-        reset_on_submit=True,
         width="100%",
     )
 

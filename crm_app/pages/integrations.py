@@ -11,7 +11,7 @@ from crm_app.components.integrations import (
     provider_card,
 )
 from crm_app.layouts.guarded import guarded_page
-from crm_app.state.integrations import IntegrationsState
+from crm_app.state.integrations import TWILIO_SID_FIELD, IntegrationsState
 
 
 def key_section(service: str, label: str, *extra_fields: rx.Component) -> rx.Component:
@@ -47,7 +47,7 @@ def twilio_card() -> rx.Component:
             "twilio",
             "Twilio auth token",
             labelled_field(
-                "Twilio Account SID", "twilio-account-sid", "account_sid", placeholder="AC…"
+                "Twilio Account SID", TWILIO_SID_FIELD, "account_sid", placeholder="AC…"
             ),
         ),
         description="Your Account SID and auth token: the token checks Twilio's signatures.",

@@ -36,6 +36,18 @@ logger = logging.getLogger(__name__)
 VAULT_UNAVAILABLE = "The key vault is unavailable right now; please try again shortly."
 # Keys a user types in; the Make.com secret is generated instead.
 TYPED_SERVICES = ("vapi", "vapi_hmac", "twilio")
+# The ids of each key form's inputs, emptied once its key is saved.
+TWILIO_SID_FIELD = "twilio-account-sid"
+
+
+def key_field_id(service: str) -> str:
+    return f"{service}-api-key"
+
+
+KEY_FORM_FIELDS = {
+    service: (key_field_id(service), *((TWILIO_SID_FIELD,) if service == "twilio" else ()))
+    for service in TYPED_SERVICES
+}
 PROVIDER_NAMES = {"vapi": "Vapi", "twilio": "Twilio", "make": "Make.com"}
 
 
@@ -158,7 +170,12 @@ class IntegrationsState(AuthState):
             return rx.toast.error(_problem(error))
         except _Unavailable:
             return rx.toast.error(VAULT_UNAVAILABLE)
-        return rx.toast.success(f"{label} saved. It is stored encrypted and never shown again.")
+        # Saved: the form's fields are emptied (save_key never holds the key after this).
+        cleared = [rx.set_value(field, "") for field in KEY_FORM_FIELDS.get(service, ())]
+        return [
+            *cleared,
+            rx.toast.success(f"{label} saved. It is stored encrypted and never shown again."),
+        ]
 
     @rx.event
     def disconnect(self, service: str):

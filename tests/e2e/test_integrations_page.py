@@ -106,6 +106,8 @@ def test_bad_keys_get_a_clear_message_and_change_nothing(page, app_server):
     page.get_by_test_id("twilio-save").click()
     expect(page.get_by_text(re.compile("Twilio auth token is not plausible"))).to_be_visible()
     expect(page.get_by_test_id("twilio-status")).to_have_text("Not connected")
+    # What was typed stays, to be corrected rather than typed again.
+    expect(page.get_by_label("Twilio Account SID")).to_have_value("AC" + "0" * 32)
     _assert_nowhere_in_the_browser(page, frames, "not-a-twilio-token-not-hex-00000")
 
 
@@ -120,6 +122,8 @@ def test_twilio_connects_with_its_account_sid_and_disconnects(page, app_server):
 
     expect(page.get_by_test_id("twilio-status")).to_have_text("Connected")
     expect(page.get_by_text(sid)).to_be_visible()  # the SID is not secret
+    expect(page.get_by_label("New Twilio auth token")).to_have_value("")  # the form was emptied
+    expect(page.get_by_label("Twilio Account SID")).to_have_value("")
     _assert_nowhere_in_the_browser(page, frames, token)
     page.get_by_test_id("twilio-disconnect").click()
     _confirm(page, "Remove")
