@@ -85,7 +85,9 @@ def form_dialog(
     return rx.dialog.root(
         rx.dialog.content(
             rx.dialog.title(title),
-            rx.dialog.description(description, size="2", color=rx.color("gray", 11)),
+            rx.dialog.description(
+                description, size="2", color=rx.color("gray", 11), margin_bottom="1em"
+            ),
             rx.el.form(
                 rx.vstack(
                     *fields,
