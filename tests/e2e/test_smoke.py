@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
@@ -58,6 +59,12 @@ def test_phones_get_a_menu_button_instead_of_the_sidebar(new_context: Any) -> No
     menu.click()
     expect(page.get_by_role("menuitem", name="Leads")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.keyboard.press("Escape")
+    # Who is logged in sits behind a button of its own, and logging out works from there.
+    expect(page.get_by_role("button", name="Log out")).to_be_hidden()
+    page.get_by_role("button", name="Account menu").click()
+    page.get_by_role("button", name="Log out").click()
+    expect(page).to_have_url(re.compile(r"/login/?$"))
 
 
 def test_laptops_get_the_sidebar_and_no_menu_button(page: Any) -> None:
