@@ -25,6 +25,14 @@ def _row(page, name: str):
     return page.get_by_test_id("lead-row").filter(has=page.get_by_role("link", name=name))
 
 
+def _owner_of(page, app_server, label: str, leads: list[dict]) -> None:
+    """Sign a new user up on page with these leads already stored, and open /leads."""
+    email = unique_email(label)
+    sign_up(page, app_server.base_url, email=email, name=f"{label.title()} Owner")
+    insert_rows(app_server, user_id_of(app_server, email), leads=leads)
+    page.goto(f"{app_server.base_url}/leads")
+
+
 def test_create_edit_search_change_status_and_delete_a_lead(page, app_server):
     sign_up(page, app_server.base_url, email=unique_email("leads"), name="Lead Keeper")
     page.goto(f"{app_server.base_url}/leads")
@@ -154,15 +162,10 @@ def test_a_leads_timeline_shows_a_call_posted_by_webhook_and_takes_notes(page, a
 
 
 def test_stored_text_is_shown_escaped_never_run(page, app_server):
-    email = unique_email("escape")
-    sign_up(page, app_server.base_url, email=email, name="Escaper")
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     script = "<img src=x onerror=alert(1)><script>alert(2)</script>"
-    insert_rows(
-        app_server, user_id_of(app_server, email), leads=[{"name": script, "notes": script}]
-    )
-    page.goto(f"{app_server.base_url}/leads")
+    _owner_of(page, app_server, "escape", [{"name": script, "notes": script}])
     expect(page.get_by_role("link", name=script)).to_be_visible()
     page.get_by_role("link", name=script).click()
     expect(page.get_by_role("heading", name=script)).to_be_visible()
@@ -172,14 +175,8 @@ def test_stored_text_is_shown_escaped_never_run(page, app_server):
 
 
 def test_the_board_shows_each_status_and_moves_a_lead(page, app_server):
-    email = unique_email("board")
-    sign_up(page, app_server.base_url, email=email, name="Board Owner")
-    insert_rows(
-        app_server,
-        user_id_of(app_server, email),
-        leads=[{"name": "Nina New", "status": "new"}, {"name": "Walt Won", "status": "won"}],
-    )
-    page.goto(f"{app_server.base_url}/leads")
+    leads = [{"name": "Nina New", "status": "new"}, {"name": "Walt Won", "status": "won"}]
+    _owner_of(page, app_server, "board", leads)
     page.get_by_role("radio", name="Board").click()
     expect(page.get_by_test_id("board-column-new")).to_contain_text("Nina New")
     expect(page.get_by_test_id("board-column-won")).to_contain_text("Walt Won")
@@ -190,14 +187,8 @@ def test_the_board_shows_each_status_and_moves_a_lead(page, app_server):
 
 
 def test_a_source_named_all_is_a_source_like_any_other(page, app_server):
-    email = unique_email("sources")
-    sign_up(page, app_server.base_url, email=email, name="Source Owner")
-    insert_rows(
-        app_server,
-        user_id_of(app_server, email),
-        leads=[{"name": "From All", "source": "all"}, {"name": "From Web", "source": "website"}],
-    )
-    page.goto(f"{app_server.base_url}/leads")
+    leads = [{"name": "From All", "source": "all"}, {"name": "From Web", "source": "website"}]
+    _owner_of(page, app_server, "sources", leads)
     expect(page.get_by_role("combobox", name="Source")).to_have_text("All sources")
     page.get_by_role("combobox", name="Source").click()
     expect(page.get_by_role("option", name="All sources")).to_have_count(1)
@@ -207,15 +198,8 @@ def test_a_source_named_all_is_a_source_like_any_other(page, app_server):
 
 
 def test_the_board_keeps_the_lists_sort(page, app_server):
-    email = unique_email("boardsort")
-    sign_up(page, app_server.base_url, email=email, name="Board Sorter")
     names = ["Bea", "Cid", "Abe"]  # created in this order: newest first is Abe, Cid, Bea
-    insert_rows(
-        app_server,
-        user_id_of(app_server, email),
-        leads=[{"name": name, "status": "new"} for name in names],
-    )
-    page.goto(f"{app_server.base_url}/leads")
+    _owner_of(page, app_server, "boardsort", [{"name": name, "status": "new"} for name in names])
     page.get_by_role("combobox", name="Sort").click()
     page.get_by_role("option", name="Name A–Z").click()
     expect(page.get_by_test_id("lead-row").first).to_contain_text("Abe")
@@ -227,12 +211,9 @@ def test_the_board_keeps_the_lists_sort(page, app_server):
 
 
 def test_a_very_long_email_wraps_inside_the_table(page, app_server):
-    email = unique_email("wide")
-    sign_up(page, app_server.base_url, email=email, name="Wide Owner")
     long_email = "x" * 250 + "@example.com"
-    insert_rows(app_server, user_id_of(app_server, email), leads=[{"email": long_email}])
     page.set_viewport_size({"width": 1280, "height": 800})
-    page.goto(f"{app_server.base_url}/leads")
+    _owner_of(page, app_server, "wide", [{"email": long_email}])
     expect(page.get_by_text(long_email)).to_be_visible()
     # Nothing sticks out: the table ends inside the page's main area.
     overflow = page.evaluate(
