@@ -130,9 +130,27 @@ def list_lead_sources(*, session: Session, user_id: uuid.UUID) -> list[str]:
 def converted_contact_id(
     *, session: Session, user_id: uuid.UUID, lead_id: uuid.UUID
 ) -> uuid.UUID | None:
-    """The id of the user's contact made from this lead, if it has been converted."""
-    statement = select(Contact.id).where(Contact.user_id == user_id, Contact.lead_id == lead_id)
-    return session.exec(statement.limit(1)).first()
+    """The id of the user's contact this lead was converted to, if it has been.
+
+    The contact made from the lead points back at it; a lead converted onto a
+    contact that already had its lead (the same phone or email) is known by
+    its conversion on the timeline, which names the contact.
+    """
+    made = select(Contact.id).where(Contact.user_id == user_id, Contact.lead_id == lead_id)
+    contact_id = session.exec(made.limit(1)).first()
+    if contact_id is not None:
+        return contact_id
+    linked = (
+        select(Activity.contact_id)
+        .where(
+            Activity.user_id == user_id,
+            Activity.lead_id == lead_id,
+            Activity.kind == CONVERTED,
+            Activity.contact_id.is_not(None),  # unset when that contact is deleted
+        )
+        .order_by(Activity.occurred_at.desc())
+    )
+    return session.exec(linked.limit(1)).first()
 
 
 def _existing_contact(session: Session, user_id: uuid.UUID, lead: Lead) -> Contact | None:

@@ -10,7 +10,7 @@ import pytest
 
 from crm_app.core.db import tenant_session
 from crm_app.models import Activity, AutomationLog, CallLog, ContactCreate, LeadCreate, User
-from crm_app.services.contacts import create_contact, list_contacts
+from crm_app.services.contacts import create_contact, delete_contact, list_contacts
 from crm_app.services.errors import InvalidInput
 from crm_app.services.leads import create_lead, get_lead
 from crm_app.services.pipeline import (
@@ -204,6 +204,28 @@ def test_converting_a_lead_whose_phone_is_a_contact_links_that_contact(engine, u
         assert list_contacts(session=session, user_id=user.id).total == 1
     assert (conversion.contact.id, conversion.created) == (existing.id, False)
     assert (conversion.contact.name, conversion.contact.lead_id) == ("Ana (contact)", lead.id)
+
+
+def test_a_second_lead_with_the_contacts_number_is_converted_once_onto_it(engine, user) -> None:
+    first = _lead(engine, user, name="Dana Lead", phone="+14155550111")
+    second = _lead(engine, user, name="Dana Duplicate", phone="(415) 555-0111")
+    with tenant_session(user.id, engine) as session:
+        made = convert_lead_to_contact(session=session, user_id=user.id, lead_id=first.id)
+    for _ in range(2):  # converting again changes nothing more
+        with tenant_session(user.id, engine) as session:
+            linked = convert_lead_to_contact(session=session, user_id=user.id, lead_id=second.id)
+    with tenant_session(user.id, engine) as session:
+        converted = converted_contact_id(session=session, user_id=user.id, lead_id=second.id)
+        timeline = list_timeline(session=session, user_id=user.id, lead_id=second.id)
+        assert list_contacts(session=session, user_id=user.id).total == 1
+    assert (linked.contact.id, linked.created) == (made.contact.id, False)
+    assert converted == made.contact.id
+    assert [row.kind for row in timeline].count("converted") == 1
+    with tenant_session(user.id, engine) as session:  # the contact goes: neither lead is converted
+        assert delete_contact(session=session, user_id=user.id, contact_id=made.contact.id)
+    with tenant_session(user.id, engine) as session:
+        for lead in (first, second):
+            assert converted_contact_id(session=session, user_id=user.id, lead_id=lead.id) is None
 
 
 def test_converting_a_missing_lead_returns_none_and_creates_nothing(engine, user) -> None:
