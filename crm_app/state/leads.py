@@ -102,13 +102,17 @@ class LeadsState(RecordListMixin, PeriodFilterMixin, ListPageMixin, AuthState):
 
     @rx.event
     def load(self):
-        """on_load: the first page; ?status=won&source=vapi (dashboard links) set those filters.
+        """on_load: the first page; ?status=won&source=vapi (dashboard links) set the filters.
 
-        Other filters stay as the tab last had them, like the list it returns to.
+        A link that names filters shows exactly those (its count is the one the
+        link showed); a plain visit keeps the filters the tab last had, like a
+        list one comes back to.
         """
         if not self._user_id:
             return
         params = self.router.url.query_parameters
+        if "status" in params or "source" in params:
+            self.search, self.status, self.source, self.period = "", ALL, ANY_SOURCE, ALL
         if "status" in params:
             status = str(params.get("status") or "")
             self.status = status if status in LEAD_STATUSES else ALL

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import sign_up, unique_email
+from tests.e2e.helpers import check_dialog_keyboard, press_enter_on, sign_up, unique_email
 from tests.e2e.rows import insert_rows, user_id_of
 
 
@@ -210,6 +210,26 @@ def test_the_board_keeps_the_lists_sort(page, app_server):
     assert text.index("Abe") < text.index("Bea") < text.index("Cid")
 
 
+def test_a_link_that_names_filters_shows_exactly_those(page, app_server):
+    leads = [
+        {"name": "Won Web", "status": "won", "source": "website"},
+        {"name": "Lost Web", "status": "lost", "source": "website"},
+        {"name": "Won Vapi", "status": "won", "source": "vapi"},
+    ]
+    _owner_of(page, app_server, "links", leads)
+    rows = page.get_by_test_id("lead-row")
+    page.goto(f"{app_server.base_url}/leads?status=won")  # as the dashboard's pipeline links
+    expect(rows).to_have_count(2)
+    page.goto(f"{app_server.base_url}/leads?source=website")  # its sources link: any status
+    expect(rows).to_have_count(2)
+    expect(_row(page, "Lost Web")).to_be_visible()
+    page.get_by_label("Search leads").fill("Won")
+    expect(rows).to_have_count(1)
+    page.goto(f"{app_server.base_url}/leads")  # a plain visit keeps what the tab had
+    expect(page.get_by_label("Search leads")).to_have_value("Won")
+    expect(rows).to_have_count(1)
+
+
 def test_a_very_long_email_wraps_inside_the_table(page, app_server):
     long_email = "x" * 250 + "@example.com"
     page.set_viewport_size({"width": 1280, "height": 800})
@@ -236,3 +256,40 @@ def test_another_users_lead_is_not_found(new_context, app_server):
     assert "Private Pat" not in second.content()
     second.goto(f"{app_server.base_url}/leads/not-a-uuid")
     expect(second.get_by_test_id("lead-not-found")).to_be_visible()
+
+
+def test_the_edit_dialog_and_delete_confirmation_work_from_the_keyboard(page, app_server):
+    _owner_of(page, app_server, "keyboard", [{"name": "Kay Board"}, {"name": "Tab Key"}])
+    dialog = page.get_by_test_id("lead-dialog")
+    confirm = page.get_by_role("alertdialog")
+
+    # On the list: each dialog takes focus, keeps it, and gives it back to its button.
+    check_dialog_keyboard(
+        page.get_by_role("button", name="Edit Kay Board"),
+        dialog,
+        first_focus=dialog.get_by_label("Name"),
+    )
+    delete = page.get_by_role("button", name="Delete Kay Board")
+    check_dialog_keyboard(delete, confirm, first_focus=confirm.get_by_role("button", name="Cancel"))
+    expect(_row(page, "Kay Board")).to_be_visible()
+    press_enter_on(delete)
+    page.keyboard.press("Tab")
+    expect(confirm.get_by_role("button", name="Delete")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Deleted Kay Board.")).to_be_visible()
+    expect(_row(page, "Kay Board")).to_have_count(0)
+
+    # On the lead's page.
+    page.get_by_role("link", name="Tab Key").click()
+    expect(page.get_by_role("heading", name="Tab Key")).to_be_visible()
+    check_dialog_keyboard(
+        page.get_by_role("button", name="Edit", exact=True),
+        dialog,
+        first_focus=dialog.get_by_label("Name"),
+    )
+    check_dialog_keyboard(
+        page.get_by_role("button", name="Delete", exact=True),
+        confirm,
+        first_focus=confirm.get_by_role("button", name="Cancel"),
+    )
+    expect(page.get_by_role("heading", name="Tab Key")).to_be_visible()
