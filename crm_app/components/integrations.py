@@ -10,10 +10,10 @@ from crm_app import styles
 from crm_app.state.integrations import IntegrationsState, key_field_id
 
 
-def status_badge(service: str, test_id: str) -> rx.Component:
-    """Connected / Not connected for one service's key."""
+def status_badge(provider: str, test_id: str) -> rx.Component:
+    """Connected / Not connected: whether the provider's webhooks can be verified."""
     return rx.cond(
-        IntegrationsState.connections[service].connected,
+        IntegrationsState.provider_connected[provider],
         rx.badge("Connected", color_scheme="green", data_testid=test_id),
         rx.badge("Not connected", color_scheme="gray", data_testid=test_id),
     )

@@ -29,6 +29,7 @@ from crm_app.services.api_key_formats import (
     WEBHOOK_PROVIDERS,
 )
 from crm_app.services.errors import InvalidInput
+from crm_app.services.webhook_ingest import CREDENTIAL_SERVICES
 from crm_app.state.auth import AuthState
 
 logger = logging.getLogger(__name__)
@@ -92,6 +93,19 @@ class IntegrationsState(AuthState):
     # must see it once to paste it into Make. Cleared when the dialog closes
     # and on every visit; only its fingerprint and hint are shown afterwards.
     new_make_secret: str = ""
+
+    @rx.var
+    def provider_connected(self) -> dict[str, bool]:
+        """Per provider: whether any secret its webhooks are verified with is stored
+        (Vapi's server secret or its HMAC secret: either one is enough)."""
+        return {
+            provider: any(
+                self.connections[service].connected
+                for service in services
+                if service in self.connections
+            )
+            for provider, services in CREDENTIAL_SERVICES.items()
+        }
 
     def _run(self, action: Callable[[Session], Any]) -> Any:
         """Run a service call in the user's unit of work; VAULT_UNAVAILABLE on a database error."""

@@ -94,6 +94,15 @@ def test_a_saved_vapi_key_shows_connected_and_never_reaches_the_browser_or_the_l
     assert raw not in app_server.log_text()
 
 
+def test_vapi_is_connected_with_its_hmac_secret_alone(page, app_server):
+    _open_integrations(page, app_server.base_url, "hmaconly")
+    expect(page.get_by_test_id("vapi-status")).to_have_text("Not connected")
+    page.get_by_label("Vapi HMAC secret", exact=True).fill("hmac-e2e-" + secrets.token_hex(16))
+    page.get_by_test_id("vapi_hmac-save").click()
+    expect(page.get_by_text("Vapi HMAC secret saved.")).to_be_visible()
+    expect(page.get_by_test_id("vapi-status")).to_have_text("Connected")
+
+
 def test_bad_keys_get_a_clear_message_and_change_nothing(page, app_server):
     frames = Frames(page)
     _open_integrations(page, app_server.base_url, "badkey")
