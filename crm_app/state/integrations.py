@@ -197,7 +197,7 @@ class IntegrationsState(AuthState):
         if not self._user_id or service not in CONNECTION_SERVICES:
             return None
         try:
-            self._run(
+            removed = self._run(
                 lambda session: vault.delete_api_key(
                     session=session, user_id=self.user_uuid, service=service
                 )
@@ -205,7 +205,9 @@ class IntegrationsState(AuthState):
             self._refresh()
         except _Unavailable:
             return rx.toast.error(VAULT_UNAVAILABLE)
-        return rx.toast.info(f"{CONNECTION_FORMATS[service].label} removed.")
+        label = CONNECTION_FORMATS[service].label
+        # Removed from another tab meanwhile: say so rather than claim this removed it.
+        return rx.toast.info(f"{label} removed." if removed else f"{label} was already removed.")
 
     @rx.event
     def generate_make_secret(self):

@@ -103,6 +103,22 @@ def test_vapi_is_connected_with_its_hmac_secret_alone(page, app_server):
     expect(page.get_by_test_id("vapi-status")).to_have_text("Connected")
 
 
+def test_removing_a_key_another_tab_removed_says_so(page, app_server):
+    _open_integrations(page, app_server.base_url, "twotabs")
+    page.get_by_label("Vapi server secret", exact=True).fill("vapi-e2e-" + secrets.token_hex(16))
+    page.get_by_test_id("vapi-save").click()
+    expect(page.get_by_test_id("vapi-status")).to_have_text("Connected")
+    other = page.context.new_page()
+    other.goto(f"{app_server.base_url}/integrations")
+    other.get_by_test_id("vapi-disconnect").click()
+    _confirm(other, "Remove")
+    expect(other.get_by_text("Vapi server secret removed.")).to_be_visible()
+    page.get_by_test_id("vapi-disconnect").click()  # this tab still shows it
+    _confirm(page, "Remove")
+    expect(page.get_by_text("Vapi server secret was already removed.")).to_be_visible()
+    expect(page.get_by_test_id("vapi-status")).to_have_text("Not connected")
+
+
 def test_bad_keys_get_a_clear_message_and_change_nothing(page, app_server):
     frames = Frames(page)
     _open_integrations(page, app_server.base_url, "badkey")
