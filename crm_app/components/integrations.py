@@ -7,6 +7,7 @@ from typing import Any
 import reflex as rx
 
 from crm_app import styles
+from crm_app.components.controls import when
 from crm_app.state.integrations import IntegrationsState, key_field_id
 
 
@@ -37,7 +38,7 @@ def key_details(service: str) -> rx.Component:
                 rx.code(connection.fingerprint, data_testid=f"{service}-fingerprint"),
                 size="2",
             ),
-            rx.text("Saved ", connection.saved_at, size="2", color=rx.color("gray", 11)),
+            rx.text("Saved ", when(connection.saved_at), size="2", color=rx.color("gray", 11)),
             spacing="1",
             align="start",
         ),

@@ -30,6 +30,7 @@ from crm_app.services.api_key_formats import (
 )
 from crm_app.services.errors import InvalidInput
 from crm_app.services.webhook_ingest import CREDENTIAL_SERVICES
+from crm_app.state import display
 from crm_app.state.auth import AuthState
 
 logger = logging.getLogger(__name__)
@@ -64,7 +65,7 @@ class ConnectionView:
 
 
 def _view(connection: vault.Connection) -> ConnectionView:
-    saved_at = connection.saved_at.strftime("%Y-%m-%d %H:%M UTC") if connection.saved_at else ""
+    saved_at = display.iso(connection.saved_at)  # shown in the viewer's time zone
     return ConnectionView(
         connected=connection.connected,
         fingerprint=connection.fingerprint,

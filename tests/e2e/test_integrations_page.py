@@ -101,6 +101,8 @@ def test_vapi_is_connected_with_its_hmac_secret_alone(page, app_server):
     page.get_by_test_id("vapi_hmac-save").click()
     expect(page.get_by_text("Vapi HMAC secret saved.")).to_be_visible()
     expect(page.get_by_test_id("vapi-status")).to_have_text("Connected")
+    # When it was saved, in the viewer's own time, as every time in the app.
+    expect(page.get_by_text(re.compile(r"^Saved \d{4}-\d\d-\d\d \d\d:\d\d$"))).to_be_visible()
 
 
 def test_removing_a_key_another_tab_removed_says_so(page, app_server):
