@@ -40,7 +40,8 @@ def nav_link(label: str, href: str, icon: str) -> rx.Component:
 def sidebar(user_menu: rx.Component) -> rx.Component:
     """The navigation column, with the user menu at its foot."""
     return rx.vstack(
-        rx.heading("crm_app", size="5", padding_x="0.75em"),
+        # A name, not a heading: the page's title is its one h1.
+        rx.text("crm_app", size="6", weight="bold", padding_x="0.6em", as_="div"),
         rx.el.nav(
             rx.vstack(*(nav_link(*item) for item in NAV_ITEMS), spacing="1", width="100%"),
             aria_label="Main",
@@ -69,7 +70,7 @@ def mobile_bar(user_menu: rx.Component) -> rx.Component:
                 *(rx.menu.item(label, on_click=rx.redirect(href)) for label, href, _ in NAV_ITEMS)
             ),
         ),
-        rx.heading("crm_app", size="4"),
+        rx.text("crm_app", size="5", weight="bold", as_="div"),
         rx.spacer(),
         rx.popover.root(
             rx.popover.trigger(

@@ -67,6 +67,14 @@ def test_phones_get_a_menu_button_instead_of_the_sidebar(new_context: Any) -> No
     expect(page).to_have_url(re.compile(r"/login/?$"))
 
 
+def test_each_signed_in_page_has_one_main_heading(page: Any) -> None:
+    start_session(page)
+    for path in ("/dashboard", "/leads", "/contacts", "/calls", "/automations", "/webhooks"):
+        page.goto(path)
+        expect(page.get_by_role("main").get_by_role("heading", level=1)).to_have_count(1)
+        expect(page.get_by_role("heading", level=1)).to_have_count(1)  # the brand is not one
+
+
 def test_laptops_get_the_sidebar_and_no_menu_button(page: Any) -> None:
     start_session(page)
     page.goto("/dashboard")
