@@ -169,7 +169,10 @@ class IntegrationsState(AuthState):
             return rx.toast.error("Unknown service.")
         label = CONNECTION_FORMATS[service].label
         raw_key = form_data.get("api_key", "")  # the only place the key is held
-        account_sid = str(form_data.get("account_sid", ""))
+        account_sid = str(form_data.get("account_sid", "")).strip()
+        if service == "twilio" and not account_sid:
+            # Replacing only the token: the Account SID on the card stays.
+            account_sid = self.connections["twilio"].public_value
         try:
             self._run(
                 lambda session: vault.save_api_key(

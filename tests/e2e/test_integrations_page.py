@@ -152,6 +152,12 @@ def test_twilio_connects_with_its_account_sid_and_disconnects(page, app_server):
     expect(page.get_by_label("New Twilio auth token")).to_have_value("")  # the form was emptied
     expect(page.get_by_label("Twilio Account SID")).to_have_value("")
     _assert_nowhere_in_the_browser(page, frames, token)
+    # A new token alone keeps the Account SID the card shows.
+    fingerprint = page.get_by_test_id("twilio-fingerprint").inner_text()
+    page.get_by_label("New Twilio auth token").fill(secrets.token_hex(16))
+    page.get_by_test_id("twilio-save").click()
+    expect(page.get_by_test_id("twilio-fingerprint")).not_to_have_text(fingerprint)
+    expect(page.get_by_text(sid)).to_be_visible()
     page.get_by_test_id("twilio-disconnect").click()
     _confirm(page, "Remove")
     expect(page.get_by_test_id("twilio-status")).to_have_text("Not connected")
