@@ -1,4 +1,4 @@
-"""POST /api/auth/signup, /login and /logout: the only places a session cookie is set or cleared.
+"""POST /api/auth/signup, /login, /password and /logout: where session cookies are set or cleared.
 
 Each takes a native HTML form post from the pages (answered with a 303
 redirect) or a JSON body from API clients (answered with JSON).
@@ -7,6 +7,7 @@ redirect) or a JSON body from API clients (answered with JSON).
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -25,6 +26,7 @@ router = APIRouter(prefix="/api/auth", tags=["auth"])
 MAX_BODY_BYTES = 16 * 1024
 LOCALHOSTS = {"localhost", "127.0.0.1", "::1", "[::1]"}
 LOGIN_FAILED = "Email or password is incorrect."
+THROTTLED = "Too many failed attempts. Try again later."
 
 
 @dataclass
@@ -124,6 +126,18 @@ def refusal(
     return JSONResponse({"detail": message}, status_code=status)
 
 
+def too_many_attempts(data: AuthInput, page: str, wait: int, **params: str) -> Response:
+    """429 with Retry-After for API clients; back to the form, saying how long, for pages."""
+    if data.is_form:
+        return back_to_form(page, "throttled", **params, retry=str(wait))
+    return JSONResponse({"detail": THROTTLED}, status_code=429, headers={"Retry-After": str(wait)})
+
+
+def client_address(request: Request) -> str:
+    """The address failures are also counted against."""
+    return request.client.host if request.client else "-"
+
+
 def _signup(email: str, password: str, name: str, user_agent: str) -> tuple[str, str, str]:
     with global_session() as session:
         user = users.create_user(session=session, email=email, password=password, name=name)
@@ -166,7 +180,7 @@ async def signup(request: Request) -> Response:
     except users.EmailTaken as error:
         return refusal(data, "signup", 409, str(error), "taken", **typed)
     except users.InvalidSignup as error:
-        return refusal(data, "signup", 422, str(error), f"invalid-{error.field}", **typed)
+        return refusal(data, "signup", 422, str(error), error.code, **typed)
     response: Response = (
         RedirectResponse(next_path, status_code=303)
         if data.is_form
@@ -184,22 +198,13 @@ async def login(request: Request) -> Response:
         data = await read_input(request)
     except BadRequest as error:
         return JSONResponse({"detail": error.message}, status_code=error.status)
-    email, address = (
-        users.normalize_email(data.get("email")),
-        request.client.host if request.client else "-",
-    )
+    email, address = users.normalize_email(data.get("email")), client_address(request)
     next_path = data.get("next")
     throttle = get_login_throttle()
     if (
         wait := await run_in_threadpool(throttle.retry_after, email=email, address=address)
     ) is not None:
-        if data.is_form:
-            return back_to_form("login", "throttled", next=next_path or "", retry=str(wait))
-        return JSONResponse(
-            {"detail": "Too many failed attempts. Try again later."},
-            status_code=429,
-            headers={"Retry-After": str(wait)},
-        )
+        return too_many_attempts(data, "login", wait, next=next_path or "")
     result = await run_in_threadpool(
         _login, email, data.get("password"), request.headers.get("user-agent", "")
     )
@@ -217,11 +222,18 @@ async def login(request: Request) -> Response:
     return response
 
 
-def _change_password(token: str | None, current: str, new: str, user_agent: str) -> str | None:
-    """A fresh token after the change (every older session ended); None if refused."""
+def _session_account(token: str | None) -> tuple[uuid.UUID, str] | None:
+    """The id and email of the account whose live session this token is; None without one."""
     user_id = sessions.user_id_from_token(token)
     if user_id is None:
         return None
+    with global_session() as session:
+        user = users.get_user(session=session, user_id=user_id)
+        return (user.id, user.email) if user is not None else None
+
+
+def _change_password(user_id: uuid.UUID, current: str, new: str, user_agent: str) -> str | None:
+    """A fresh token after the change (every older session ended); None if `current` is wrong."""
     # One tenant unit of work: the new hash, every old session ended, a new one started.
     with tenant_session(user_id) as session:
         if not users.change_password(
@@ -240,19 +252,34 @@ async def change_password(request: Request) -> Response:
         data = await read_input(request)
     except BadRequest as error:
         return JSONResponse({"detail": error.message}, status_code=error.status)
-    token = request.cookies.get(sessions.COOKIE_NAME)
+    account = await run_in_threadpool(_session_account, request.cookies.get(sessions.COOKIE_NAME))
+    if account is None:
+        # A tab whose session ended elsewhere: log in again, then a clean form (no stale verdict).
+        if data.is_form:
+            return RedirectResponse(f"/login?{urlencode({'next': '/account'})}", status_code=303)
+        return JSONResponse({"detail": "Not logged in."}, status_code=401)
+    user_id, email = account
+    # Guessing the current password with a stolen cookie meets the same throttle as log-in,
+    # on the same count: together they allow no more guesses, and no longer lock-out.
+    address, throttle = client_address(request), get_login_throttle()
+    if (
+        wait := await run_in_threadpool(throttle.retry_after, email=email, address=address)
+    ) is not None:
+        return too_many_attempts(data, "account", wait)
     try:
         new_token = await run_in_threadpool(
             _change_password,
-            token,
+            user_id,
             data.get("current_password"),
             data.get("new_password"),
             request.headers.get("user-agent", ""),
         )
     except users.InvalidSignup as error:
-        return refusal(data, "account", 422, str(error), "invalid-password")
+        return refusal(data, "account", 422, str(error), error.code)
     if new_token is None:
+        await run_in_threadpool(throttle.record_failure, email=email, address=address)
         return refusal(data, "account", 401, "Current password is incorrect.", "wrong-password")
+    await run_in_threadpool(throttle.record_success, email=email)
     response: Response = (
         RedirectResponse("/account?changed=1", status_code=303)
         if data.is_form

@@ -19,14 +19,16 @@ def account() -> rx.Component:
             rx.text(
                 "Changing it logs you out everywhere else.", size="2", color=rx.color("gray", 11)
             ),
+            # Only once on_load has read this visit's URL: until then the tab's state may
+            # still hold the last visit's verdict (a reload would flash it).
             rx.cond(
-                AccountState.error != "",
+                AccountState.is_hydrated & (AccountState.error != ""),
                 rx.callout(
                     AccountState.error, icon="triangle_alert", color_scheme="red", role="alert"
                 ),
             ),
             rx.cond(
-                AccountState.changed,
+                AccountState.is_hydrated & AccountState.changed,
                 rx.callout("Password changed.", icon="check", color_scheme="green", role="status"),
             ),
             rx.el.form(

@@ -3,6 +3,7 @@
 import reflex as rx
 
 from crm_app.components.auth_form import auth_card, labelled_input
+from crm_app.services.users import MAX_PASSWORD_LENGTH
 from crm_app.state.login import LoginFormState
 
 
@@ -65,7 +66,7 @@ def signup() -> rx.Component:
                 auto_complete="new-password",
             ),
             rx.text(
-                "At least 8 characters; any language, any length you like.",
+                f"At least 8 characters (at most {MAX_PASSWORD_LENGTH:,}), in any language.",
                 size="1",
                 color=rx.color("gray", 11),
             ),

@@ -1,5 +1,9 @@
 """Failed-login throttling per account and per client address.
 
+Every check of a password counts here under the account's email: a wrong
+password at log-in and a wrong current password at password change add to
+the same count, under the same limits and window, and either success clears it.
+
 Counts live in Redis when REDIS_URL is set, so every worker sees the same
 numbers; otherwise in this process (one worker, as `make run` starts).
 """

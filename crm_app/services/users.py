@@ -18,11 +18,16 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class InvalidSignup(ValueError):
-    """Sign-up input that cannot be accepted; the message says which field and why."""
+    """Sign-up input that cannot be accepted; the message says which field and why.
 
-    def __init__(self, field: str, message: str) -> None:
+    `code` names the problem for the forms' query strings (`invalid-email`,
+    `short-password`, ...), which show their own wording for it.
+    """
+
+    def __init__(self, field: str, message: str, code: str = "") -> None:
         super().__init__(message)
         self.field = field
+        self.code = code or f"invalid-{field}"
 
 
 class EmailTaken(InvalidSignup):
@@ -38,11 +43,19 @@ def normalize_email(email: str) -> str:
 
 
 def validate_password(password: str) -> None:
-    """Raise InvalidSignup when a password is too short or too long."""
+    """Raise InvalidSignup when a password is too short, too long or only whitespace."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidSignup("password", f"Use at least {MIN_PASSWORD_LENGTH} characters.")
+        raise InvalidSignup(
+            "password", f"Use at least {MIN_PASSWORD_LENGTH} characters.", "short-password"
+        )
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise InvalidSignup("password", f"Use at most {MAX_PASSWORD_LENGTH} characters.")
+        raise InvalidSignup(
+            "password", f"Use at most {MAX_PASSWORD_LENGTH} characters.", "long-password"
+        )
+    # Never stripped: spaces in or around a passphrase are part of it. Only a
+    # password with nothing but whitespace is refused.
+    if not password.strip():
+        raise InvalidSignup("password", "A password cannot be only spaces.", "blank-password")
 
 
 def create_user(*, session: Session, email: str, password: str, name: str = "") -> User:
@@ -89,13 +102,15 @@ def change_password(
 ) -> bool:
     """Replace the password; False if the current one is wrong.
 
+    Raises InvalidSignup for an unacceptable new password before the current
+    one is checked, so a typo in the new one costs no hashing and no attempt.
     Callers end the user's other sessions in the same tenant unit of work
     (sessions.revoke_all_sessions): on Postgres only the tenant may touch them.
     """
+    validate_password(new_password)
     user = session.get(User, user_id)
     if user is None or not verify_password(current_password, user.password_hash):
         return False
-    validate_password(new_password)
     user.password_hash = hash_password(new_password)
     user.updated_at = utcnow()
     session.add(user)

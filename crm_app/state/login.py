@@ -2,18 +2,34 @@
 
 from __future__ import annotations
 
+import math
+
 import reflex as rx
 
+from crm_app.services.users import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from crm_app.state.auth import AuthState
 
 MESSAGES = {
     "invalid": "Email or password is incorrect.",
-    "throttled": "Too many failed attempts. Wait a few minutes and try again.",
     "taken": "An account with this email already exists. Log in instead?",
     "invalid-email": "Enter a valid email address.",
-    "invalid-password": "Use a password of at least 8 characters.",
+    "short-password": f"Use a password of at least {MIN_PASSWORD_LENGTH} characters.",
+    "long-password": f"Use a password of at most {MAX_PASSWORD_LENGTH} characters.",
+    "blank-password": "A password cannot be only spaces.",
     "invalid-name": "Use at most 200 characters for the name.",
 }
+
+
+def throttled_message(retry: str) -> str:
+    """What a throttled form says, from the endpoint's Retry-After seconds."""
+    seconds = int(retry) if retry.isdigit() and len(retry) < 7 else 0
+    if seconds <= 0:
+        return "Too many failed attempts. Wait a few minutes and try again."
+    minutes = math.ceil(seconds / 60)
+    return (
+        f"Too many failed attempts. Wait {minutes} minute{'s' if minutes != 1 else ''} "
+        "and try again."
+    )
 
 
 class LoginFormState(AuthState):
@@ -30,7 +46,12 @@ class LoginFormState(AuthState):
         if self._user_id:
             return rx.redirect("/dashboard", replace=True)
         params = self.router.url.query_parameters
-        self.error = MESSAGES.get(params.get("error", ""), "")
+        error = params.get("error", "")
+        self.error = (
+            throttled_message(params.get("retry", ""))
+            if error == "throttled"
+            else MESSAGES.get(error, "")
+        )
         self.email = params.get("email", "")[:320]
         self.name = params.get("name", "")[:200]
         self.next_path = params.get("next", "")[:500]

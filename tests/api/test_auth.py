@@ -301,3 +301,141 @@ def test_database_down_answers_503_without_details(monkeypatch):
     assert response.status_code == 503
     assert response.headers["retry-after"] == "5"
     assert "hunter2" not in response.text and "127.0.0.1" not in response.text
+
+
+def test_wrong_current_passwords_are_throttled_like_logins_with_retry_after(client):
+    token = _signup(client).cookies[COOKIE_NAME]
+    statuses = [
+        _change_password(client, token, "not the password", "a brand new password").status_code
+        for _ in range(5)
+    ]
+    assert statuses == [401] * 5
+    # Even the right current password is refused now, as at log-in.
+    throttled = _change_password(client, token, PASSWORD, "a brand new password")
+    assert throttled.status_code == 429
+    assert int(throttled.headers["retry-after"]) > 0
+    assert "set-cookie" not in throttled.headers
+
+
+def test_login_and_password_change_failures_add_to_one_count(client):
+    email = _email()
+    token = _signup(client, email=email).cookies[COOKIE_NAME]
+    for _ in range(3):
+        client.post("/api/auth/login", json={"email": email, "password": "wrong password!"})
+    for _ in range(2):
+        wrong = _change_password(client, token, "not the password", "a new password!")
+        assert wrong.status_code == 401
+    # Five failures in all, wherever they came from: both doors are shut, for the same time.
+    login = client.post("/api/auth/login", json={"email": email, "password": PASSWORD})
+    change = _change_password(client, token, PASSWORD, "a brand new password")
+    assert (login.status_code, change.status_code) == (429, 429)
+    assert abs(int(login.headers["retry-after"]) - int(change.headers["retry-after"])) <= 1
+
+
+def test_a_password_change_cannot_lock_an_account_for_longer_than_logins_can(client):
+    from crm_app.services.login_throttle import get_login_throttle
+
+    token = _signup(client).cookies[COOKIE_NAME]
+    window = get_login_throttle().window
+    waits = []
+    for _ in range(8):
+        response = _change_password(client, token, "not the password", "a new password!")
+        if response.status_code == 429:
+            waits.append(int(response.headers["retry-after"]))
+    # Attempts while throttled add nothing: the wait counts down within one window.
+    assert waits and all(0 < wait <= window for wait in waits)
+    assert waits == sorted(waits, reverse=True)
+
+
+def test_a_password_change_clears_the_failure_count_as_a_login_does(client):
+    email = _email()
+    token = _signup(client, email=email).cookies[COOKIE_NAME]
+    for _ in range(4):
+        _change_password(client, token, "not the password", "a new password!")
+    changed = _change_password(client, token, PASSWORD, "a brand new password")
+    assert changed.status_code == 200
+    token = changed.cookies[COOKIE_NAME]
+    statuses = [
+        _change_password(client, token, "not the password", "a new password!").status_code
+        for _ in range(6)
+    ]
+    assert statuses == [401] * 5 + [429]
+
+
+def test_a_throttled_form_goes_back_to_account_saying_how_long_to_wait(client):
+    token = _signup(client).cookies[COOKIE_NAME]
+    form = {"current_password": "not the password", "new_password": "a brand new password"}
+    headers = {"cookie": f"{COOKIE_NAME}={token}", "origin": SITE_ORIGIN}
+    for _ in range(5):
+        client.post("/api/auth/password", data=form, headers=headers)
+    response = client.post("/api/auth/password", data=form, headers=headers)
+    assert response.status_code == 303
+    location = urlsplit(response.headers["location"])
+    query = parse_qs(location.query)
+    assert location.path == "/account"
+    assert query["error"] == ["throttled"] and int(query["retry"][0]) > 0
+
+
+def test_a_form_from_a_tab_whose_session_ended_goes_to_login_for_a_clean_form(client):
+    response = client.post(
+        "/api/auth/password",
+        data={"current_password": PASSWORD, "new_password": "a brand new password"},
+        headers={"cookie": f"{COOKIE_NAME}=forged.token.value", "origin": SITE_ORIGIN},
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login?next=%2Faccount"
+
+
+@pytest.mark.parametrize("blank", [" " * 8, " " * 30, "\t \n" * 4, "\u3000" * 8])
+def test_a_password_of_only_whitespace_is_refused_at_signup(client, blank):
+    email = _email()
+    response = _signup(client, email=email, password=blank)
+    assert response.status_code == 422
+    assert "only spaces" in response.json()["detail"]
+    assert client.post("/api/auth/login", json={"email": email, "password": blank}).status_code == (
+        401
+    )
+
+
+def test_a_password_of_only_whitespace_is_refused_at_change(client):
+    email = _email()
+    token = _signup(client, email=email).cookies[COOKIE_NAME]
+    response = _change_password(client, token, PASSWORD, " " * 8)
+    assert response.status_code == 422
+    assert "only spaces" in response.json()["detail"]
+    form = client.post(
+        "/api/auth/password",
+        data={"current_password": PASSWORD, "new_password": " " * 8},
+        headers={"cookie": f"{COOKIE_NAME}={token}", "origin": SITE_ORIGIN},
+    )
+    assert form.headers["location"] == "/account?error=blank-password"
+    assert (
+        client.post("/api/auth/login", json={"email": email, "password": PASSWORD}).status_code
+        == 200
+    )
+
+
+def test_spaces_in_and_around_a_password_are_kept(client):
+    email, password = _email(), "  a passphrase with spaces  "
+    assert _signup(client, email=email, password=password).status_code == 201
+    login = client.post("/api/auth/login", json={"email": email, "password": password.strip()})
+    assert login.status_code == 401
+    assert (
+        client.post("/api/auth/login", json={"email": email, "password": password}).status_code
+        == 200
+    )
+
+
+def test_a_too_long_new_password_is_refused_with_the_maximum(client):
+    from crm_app.services.users import MAX_PASSWORD_LENGTH
+
+    token = _signup(client).cookies[COOKIE_NAME]
+    response = _change_password(client, token, PASSWORD, "x" * 1100)
+    assert response.status_code == 422
+    assert f"at most {MAX_PASSWORD_LENGTH}" in response.json()["detail"]
+    form = client.post(
+        "/api/auth/password",
+        data={"current_password": PASSWORD, "new_password": "x" * 1100},
+        headers={"cookie": f"{COOKIE_NAME}={token}", "origin": SITE_ORIGIN},
+    )
+    assert form.headers["location"] == "/account?error=long-password"

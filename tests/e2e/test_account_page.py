@@ -1,0 +1,77 @@
+"""/account: changing the password, and what the page says about it (once)."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+
+from tests.e2e.helpers import PASSWORD, log_in, sign_up, unique_email
+
+ACCOUNT = re.compile(r"/account/?$")
+
+
+def _change_password(page, current: str, new: str) -> None:
+    page.get_by_label("Current password").fill(current)
+    page.get_by_label("New password").fill(new)
+    page.get_by_role("button", name="Change password").click()
+
+
+def test_password_changed_is_said_once_and_not_again_on_reload(page, app_server):
+    sign_up(page, app_server.base_url, email=unique_email("once"), name="Once")
+    page.goto(f"{app_server.base_url}/account")
+    _change_password(page, PASSWORD, "an entirely new password")
+    expect(page.get_by_role("status")).to_have_text("Password changed.")
+    expect(page).to_have_url(ACCOUNT)
+    page.reload()
+    expect(page.get_by_role("heading", name="Account")).to_be_visible()
+    expect(page.get_by_role("status")).to_have_count(0)
+
+
+def test_a_refused_change_says_why_once(page, app_server):
+    sign_up(page, app_server.base_url, email=unique_email("refused"), name="Refused")
+    page.goto(f"{app_server.base_url}/account")
+    _change_password(page, "not the password", "an entirely new password")
+    expect(page.get_by_role("alert")).to_have_text("The current password is incorrect.")
+    expect(page).to_have_url(ACCOUNT)
+    _change_password(page, PASSWORD, " " * 8)
+    expect(page.get_by_role("alert")).to_have_text("The new password cannot be only spaces.")
+    page.reload()
+    expect(page.get_by_role("heading", name="Account")).to_be_visible()
+    expect(page.get_by_role("alert")).to_have_count(0)
+
+
+def test_too_many_wrong_current_passwords_say_how_long_to_wait(page, app_server):
+    sign_up(page, app_server.base_url, email=unique_email("guess"), name="Guesser")
+    for _ in range(5):  # the same cookie, as a script holding a stolen one would
+        response = page.request.post(
+            f"{app_server.base_url}/api/auth/password",
+            data={"current_password": "a guess", "new_password": "an entirely new password"},
+            headers={"content-type": "application/json"},
+        )
+        assert response.status == 401
+    page.goto(f"{app_server.base_url}/account")
+    _change_password(page, PASSWORD, "an entirely new password")
+    expect(page.get_by_role("alert")).to_contain_text(
+        re.compile(r"Too many failed attempts\. Wait \d+ minutes? and try again\.")
+    )
+
+
+def test_a_tab_whose_password_changed_elsewhere_logs_in_to_a_clean_form(new_context, app_server):
+    email = unique_email("stale-account")
+    stale, other = new_context().new_page(), new_context().new_page()
+    sign_up(stale, app_server.base_url, email=email, name="Stale")
+    stale.goto(f"{app_server.base_url}/account")
+    expect(stale.get_by_role("heading", name="Account")).to_be_visible()
+    log_in(other, app_server.base_url, email=email)
+    other.goto(f"{app_server.base_url}/account")
+    _change_password(other, PASSWORD, "changed somewhere else")
+    expect(other.get_by_role("status")).to_have_text("Password changed.")
+    _change_password(stale, PASSWORD, "an entirely new password")
+    expect(stale).to_have_url(re.compile(r"/login/?\?next=%2Faccount$"))
+    stale.get_by_label("Email").fill(email)
+    stale.get_by_label("Password").fill("changed somewhere else")
+    stale.get_by_role("button", name="Log in").click()
+    expect(stale).to_have_url(ACCOUNT)
+    expect(stale.get_by_role("heading", name="Account")).to_be_visible()
+    expect(stale.get_by_role("alert")).to_have_count(0)
