@@ -5,9 +5,28 @@ from __future__ import annotations
 from typing import Any
 
 import reflex as rx
+from reflex.vars import FunctionStringVar
 
 from crm_app.components.controls import field_label
 from crm_app.components.feedback import error_callout
+
+# Radix gives focus back to a dialog's Trigger when it closes. These dialogs are
+# opened from server state by buttons elsewhere on the page, so they have no
+# Trigger: the content notes where focus came from when it first moved in (the
+# button that opened it) and focuses that again once it has closed.
+_NOTE_OPENER = FunctionStringVar.create(
+    "((event) => { const content = event.currentTarget, from = event.relatedTarget;"
+    " if (from && !content.contains(from) && !content.crmOpener) content.crmOpener = from; })"
+)
+_REFOCUS_OPENER = FunctionStringVar.create(
+    "((event) => { const opener = event.target.crmOpener;"
+    " if (opener && opener.isConnected) { event.preventDefault(); opener.focus(); } })"
+)
+
+
+def returns_focus_to_opener() -> dict[str, Any]:
+    """Props for a dialog's content: on close, focus goes back to the button that opened it."""
+    return {"on_focus": _NOTE_OPENER, "on_close_auto_focus": _REFOCUS_OPENER}
 
 
 def field_error(errors: Any, name: str, field_id: str) -> rx.Component:
@@ -109,6 +128,7 @@ def form_dialog(
             ),
             max_width="32em",
             data_testid=test_id,
+            **returns_focus_to_opener(),
         ),
         open=open,
         on_open_change=on_open_change,
@@ -118,7 +138,12 @@ def form_dialog(
 def confirm_delete(
     *, open: Any, name: Any, on_confirm: Any, on_cancel: Any, what: str
 ) -> rx.Component:
-    """ "Delete X?" with Cancel and a red Delete; nothing happens without the second click."""
+    """ "Delete X?" with Cancel and a red Delete; nothing happens without the second click.
+
+    Cancel, Escape and Delete all close it through on_open_change (so on_cancel
+    also runs after on_confirm). Cancel has no handler of its own: a button with
+    one is wrapped by Reflex, and Radix could then no longer focus it on open.
+    """
     return rx.alert_dialog.root(
         rx.alert_dialog.content(
             rx.alert_dialog.title(rx.text.span("Delete ", name, "?")),
@@ -128,9 +153,7 @@ def confirm_delete(
                 size="2",
             ),
             rx.hstack(
-                rx.alert_dialog.cancel(
-                    rx.button("Cancel", variant="soft", color_scheme="gray", on_click=on_cancel)
-                ),
+                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
                 rx.alert_dialog.action(
                     rx.button("Delete", color_scheme="red", on_click=on_confirm)
                 ),
@@ -139,6 +162,8 @@ def confirm_delete(
                 margin_top="1em",
             ),
             max_width="28em",
+            **returns_focus_to_opener(),
         ),
         open=open,
+        on_open_change=lambda _is_open: on_cancel,
     )

@@ -15,6 +15,7 @@ from crm_app.components.controls import (
     page_header,
     when,
 )
+from crm_app.components.dialogs import returns_focus_to_opener
 from crm_app.components.feedback import empty_state, error_callout, status_badge
 from crm_app.components.list_page import empty_list, list_status, paged_table
 from crm_app.layouts.guarded import guarded_page
@@ -226,6 +227,7 @@ def detail_dialog() -> rx.Component:
             ),
             max_width="48em",
             data_testid="webhook-detail",
+            **returns_focus_to_opener(),
         ),
         open=State.detail_open,
         on_open_change=State.set_detail_open,

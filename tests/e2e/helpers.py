@@ -36,3 +36,31 @@ def log_in(page, base_url: str, *, email: str, password: str = PASSWORD) -> None
 
 def session_cookie(context) -> dict:
     return next(c for c in context.cookies() if c["name"] == SESSION_COOKIE)
+
+
+def press_enter_on(button) -> None:
+    """Activate a button as a keyboard user does: focus it, press Enter."""
+    button.focus()
+    button.page.keyboard.press("Enter")
+
+
+def check_dialog_keyboard(opener, dialog, *, first_focus=None, tabs: int = 3) -> None:
+    """A dialog used from the keyboard: it takes focus, keeps it, and gives it back on Escape.
+
+    Enter on `opener` moves focus into `dialog` (onto `first_focus`, if given),
+    Tab keeps it there, and Escape closes the dialog and focuses `opener` again.
+    """
+    page = opener.page
+    press_enter_on(opener)
+    expect(dialog).to_be_visible()
+    if first_focus is not None:
+        expect(first_focus).to_be_focused()
+    expect(dialog.locator(":focus")).to_have_count(1)
+    for _ in range(tabs):
+        page.keyboard.press("Tab")
+        assert dialog.evaluate("(node) => node.contains(document.activeElement)"), (
+            "Tab left the dialog for " + page.evaluate("document.activeElement.outerHTML")[:200]
+        )
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    expect(opener).to_be_focused()

@@ -7,13 +7,20 @@ from typing import Any
 
 from crm_app.core.db import create_db_engine, global_session, tenant_session
 from crm_app.services.users import get_user_by_email
-from tests.factories import add_automation_log, add_call_log, add_contact, add_lead
+from tests.factories import (
+    add_automation_log,
+    add_call_log,
+    add_contact,
+    add_lead,
+    add_webhook_event,
+)
 
 _FACTORIES = {
     "leads": add_lead,
     "contacts": add_contact,
     "call_logs": add_call_log,
     "automation_logs": add_automation_log,
+    "webhook_events": add_webhook_event,
 }
 
 
@@ -28,7 +35,7 @@ def user_id_of(app_server: Any, email: str) -> uuid.UUID:
 
 
 def insert_rows(app_server: Any, user_id: uuid.UUID, **tables: list[dict[str, Any]]) -> list[str]:
-    """Insert rows per table (leads, contacts, call_logs, automation_logs); their ids, in order."""
+    """Insert rows per table (a key of _FACTORIES: leads, contacts, ...); their ids, in order."""
     engine = create_db_engine(app_server.database_url)
     ids = []
     try:

@@ -6,7 +6,8 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import sign_up, unique_email
+from tests.e2e.helpers import check_dialog_keyboard, press_enter_on, sign_up, unique_email
+from tests.e2e.rows import insert_rows, user_id_of
 
 
 def _new_contact(page, *, name: str, phone: str = "", email: str = "", company: str = "") -> None:
@@ -66,3 +67,37 @@ def test_contacts_are_unique_by_phone_and_email_and_can_be_managed(page, app_ser
     page.get_by_role("alertdialog").get_by_role("button", name="Delete").click()
     expect(page).to_have_url(re.compile(r"/contacts/?$"))
     expect(page.get_by_test_id("contact-row")).to_have_count(1)
+
+
+def test_the_edit_dialog_and_delete_confirmation_work_from_the_keyboard(page, app_server):
+    email = unique_email("contactkeys")
+    sign_up(page, app_server.base_url, email=email, name="Keyboard User")
+    insert_rows(app_server, user_id_of(app_server, email), contacts=[{"name": "Kim Key"}])
+    page.goto(f"{app_server.base_url}/contacts")
+    dialog = page.get_by_test_id("contact-dialog")
+    confirm = page.get_by_role("alertdialog")
+    cancel = confirm.get_by_role("button", name="Cancel")
+
+    name_field = dialog.get_by_label("Name")
+    check_dialog_keyboard(
+        page.get_by_role("button", name="Edit Kim Key"), dialog, first_focus=name_field
+    )
+    delete = page.get_by_role("button", name="Delete Kim Key")
+    check_dialog_keyboard(delete, confirm, first_focus=cancel)
+    # Enter on Cancel closes it too, and deletes nothing.
+    press_enter_on(delete)
+    expect(cancel).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(confirm).to_be_hidden()
+    expect(delete).to_be_focused()
+    expect(_row(page, "Kim Key")).to_be_visible()
+
+    page.get_by_role("link", name="Kim Key").click()
+    expect(page.get_by_role("heading", name="Kim Key")).to_be_visible()
+    check_dialog_keyboard(
+        page.get_by_role("button", name="Edit", exact=True), dialog, first_focus=name_field
+    )
+    check_dialog_keyboard(
+        page.get_by_role("button", name="Delete", exact=True), confirm, first_focus=cancel
+    )
+    expect(page.get_by_role("heading", name="Kim Key")).to_be_visible()

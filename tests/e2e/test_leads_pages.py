@@ -270,9 +270,12 @@ def test_the_edit_dialog_and_delete_confirmation_work_from_the_keyboard(page, ap
         first_focus=dialog.get_by_label("Name"),
     )
     delete = page.get_by_role("button", name="Delete Kay Board")
-    check_dialog_keyboard(delete, confirm, first_focus=confirm.get_by_role("button", name="Cancel"))
+    cancel = confirm.get_by_role("button", name="Cancel")
+    check_dialog_keyboard(delete, confirm, first_focus=cancel)
     expect(_row(page, "Kay Board")).to_be_visible()
+    # Delete is chosen with Tab and Enter.
     press_enter_on(delete)
+    expect(cancel).to_be_focused()
     page.keyboard.press("Tab")
     expect(confirm.get_by_role("button", name="Delete")).to_be_focused()
     page.keyboard.press("Enter")
@@ -288,8 +291,6 @@ def test_the_edit_dialog_and_delete_confirmation_work_from_the_keyboard(page, ap
         first_focus=dialog.get_by_label("Name"),
     )
     check_dialog_keyboard(
-        page.get_by_role("button", name="Delete", exact=True),
-        confirm,
-        first_focus=confirm.get_by_role("button", name="Cancel"),
+        page.get_by_role("button", name="Delete", exact=True), confirm, first_focus=cancel
     )
     expect(page.get_by_role("heading", name="Tab Key")).to_be_visible()

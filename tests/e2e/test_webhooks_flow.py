@@ -19,7 +19,8 @@ from crm_app.core.crypto import Keyring
 from crm_app.core.db import create_db_engine, global_session, tenant_session
 from crm_app.models import ContactCreate, User
 from crm_app.services.contacts import create_contact, delete_contact
-from tests.e2e.helpers import sign_up, unique_email
+from tests.e2e.helpers import check_dialog_keyboard, sign_up, unique_email
+from tests.e2e.rows import insert_rows
 from tests.webhook_senders import (
     LEAKED_TWILIO_TOKEN,
     connect,
@@ -139,3 +140,14 @@ def test_a_failed_event_can_be_replayed_from_the_page(
     page.get_by_role("button", name="Close").click()
     expect(page.get_by_test_id("webhook-row").filter(has_text="accepted")).to_have_count(1)
     expect(page.get_by_test_id("webhook-row").filter(has_text="failed")).to_have_count(0)
+
+
+def test_the_details_dialog_gives_focus_back_to_its_button(new_context, app_server, server_db):
+    page, email = _signed_up(new_context, app_server, "detailkeys")
+    insert_rows(app_server, _user_id(server_db, email), webhook_events=[{}, {}])
+    page.goto(f"{app_server.base_url}/webhooks")
+    details = page.get_by_role("button", name=re.compile("Details"))
+    expect(details).to_have_count(2)
+    detail = page.get_by_test_id("webhook-detail")
+    check_dialog_keyboard(details.last, detail)
+    check_dialog_keyboard(details.first, detail)
