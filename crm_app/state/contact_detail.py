@@ -66,5 +66,5 @@ class ContactDetailState(RecordDetailMixin, AuthState):
     def _record_name(self) -> str:
         return self.contact.name
 
-    def _delete(self, session: Session, record_id: uuid.UUID) -> None:
-        delete_contact(session=session, user_id=self.user_uuid, contact_id=record_id)
+    def _delete(self, session: Session, record_id: uuid.UUID) -> bool:
+        return delete_contact(session=session, user_id=self.user_uuid, contact_id=record_id)

@@ -71,8 +71,8 @@ class LeadDetailState(RecordDetailMixin, AuthState):
     def _record_name(self) -> str:
         return self.lead.name
 
-    def _delete(self, session: Session, record_id: uuid.UUID) -> None:
-        delete_lead(session=session, user_id=self.user_uuid, lead_id=record_id)
+    def _delete(self, session: Session, record_id: uuid.UUID) -> bool:
+        return delete_lead(session=session, user_id=self.user_uuid, lead_id=record_id)
 
     @rx.event
     def change_status(self, status: str):

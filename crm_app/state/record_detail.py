@@ -52,7 +52,8 @@ class RecordDetailMixin(rx.State, mixin=True):
     def _record_name(self) -> str:
         raise NotImplementedError
 
-    def _delete(self, session: Session, record_id: uuid.UUID) -> None:
+    def _delete(self, session: Session, record_id: uuid.UUID) -> bool:
+        """Delete the user's record; False when it was already gone."""
         raise NotImplementedError
 
     def _begin_load(self) -> uuid.UUID | None:
@@ -110,9 +111,14 @@ class RecordDetailMixin(rx.State, mixin=True):
             return None
         try:
             with tenant_session(self.user_uuid) as session:
-                self._delete(session, record_id)
+                deleted = self._delete(session, record_id)
         except sa.exc.SQLAlchemyError:
             display.log.exception("%s page: delete failed", self.NOUN)
             return rx.toast.error(display.SAVE_FAILED)
+        if not deleted:  # another tab deleted it meanwhile
+            return [
+                rx.redirect(f"/{self.NOUN}s"),
+                rx.toast.info(f"That {self.NOUN} was already gone."),
+            ]
         name = self._record_name() or f"the {self.NOUN}"
         return [rx.redirect(f"/{self.NOUN}s"), rx.toast.success(f"Deleted {name}.")]

@@ -294,3 +294,17 @@ def test_the_edit_dialog_and_delete_confirmation_work_from_the_keyboard(page, ap
         page.get_by_role("button", name="Delete", exact=True), confirm, first_focus=cancel
     )
     expect(page.get_by_role("heading", name="Tab Key")).to_be_visible()
+
+
+def test_deleting_a_lead_another_tab_deleted_says_so(page, app_server):
+    _owner_of(page, app_server, "stalelead", [{"name": "Stale Steve"}])
+    page.get_by_role("link", name="Stale Steve").click()
+    expect(page.get_by_role("heading", name="Stale Steve")).to_be_visible()
+    other = page.context.new_page()
+    other.goto(page.url)
+    # Deleted in the other tab; this one still shows the lead.
+    for tab, said in ((other, "Deleted Stale Steve."), (page, "That lead was already gone.")):
+        tab.get_by_role("button", name="Delete", exact=True).click()
+        tab.get_by_role("alertdialog").get_by_role("button", name="Delete").click()
+        expect(tab.get_by_text(said)).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/leads/?$"))
