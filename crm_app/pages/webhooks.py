@@ -45,7 +45,13 @@ def webhook_table_row(event: WebhookRow) -> rx.Component:
                 size="1",
                 variant="soft",
                 on_click=State.open_detail(event.id),
-                aria_label="Details of the event received at " + event.received_at,
+                # Words a screen reader can say, not an ISO timestamp.
+                aria_label="Details of the "
+                + event.provider
+                + " "
+                + event.event_type
+                + " event, "
+                + event.status,
             )
         ),
         data_testid="webhook-row",
