@@ -16,10 +16,27 @@ from crm_app.state.dashboard import Bar, DashboardState, FeedItem
 SHORT_PERIODS = {"7": "7 days", "30": "30 days", "90": "90 days", "all": "All time"}
 
 
-def stat_card(label: str, value: Any, test_id: str, note: Any = "") -> rx.Component:
-    """One figure with its label and a line of context."""
+# Figures that ignore the period picker say so.
+ALL_TIME = "all time"
+
+
+def scope_badge(scope: str) -> rx.Component:
+    """A small grey tag next to a title: what a figure covers."""
+    return rx.badge(scope, variant="soft", color_scheme="gray", size="1")
+
+
+def stat_card(
+    label: str, value: Any, test_id: str, note: Any = "", scope: str = ""
+) -> rx.Component:
+    """One figure with its label (and scope, when not the chosen period) and a line of context."""
     return rx.vstack(
-        rx.text(label, size="2", color=rx.color("gray", 11)),
+        rx.hstack(
+            rx.text(label, size="2", color=rx.color("gray", 11)),
+            scope_badge(scope) if scope else rx.fragment(),
+            align="center",
+            spacing="2",
+            data_testid=f"{test_id}-label",
+        ),
         rx.text(value, size="8", weight="bold", data_testid=test_id),
         rx.text(note, size="1", color=rx.color("gray", 11), data_testid=f"{test_id}-note"),
         style=styles.card,
@@ -107,8 +124,14 @@ def bar_row(bar: Bar) -> rx.Component:
 
 
 def bar_panel(title: str, bars: Any, test_id: str, empty: str) -> rx.Component:
+    """Leads by status or source: all of them, whatever the period."""
     return rx.vstack(
-        rx.heading(title, size="4", as_="h2"),
+        rx.hstack(
+            rx.heading(title, size="4", as_="h2"),
+            scope_badge(ALL_TIME),
+            align="center",
+            spacing="2",
+        ),
         rx.cond(
             bars.length() > 0,
             rx.vstack(rx.foreach(bars, bar_row), width="100%", spacing="2"),
@@ -121,9 +144,23 @@ def bar_panel(title: str, bars: Any, test_id: str, empty: str) -> rx.Component:
 
 
 def calls_chart() -> rx.Component:
+    """The period's calls per day; "all time" charts only the last 90 days, and says so."""
     return rx.vstack(
-        rx.heading("Calls per day", size="4", as_="h2"),
+        rx.hstack(
+            rx.heading("Calls per day", size="4", as_="h2"),
+            rx.badge(
+                DashboardState.chart_range,
+                variant="soft",
+                color_scheme="gray",
+                size="1",
+                data_testid="calls-chart-range",
+            ),
+            align="center",
+            spacing="2",
+        ),
         rx.text(
+            # All time: these figures cover more than the bars below.
+            rx.cond(DashboardState.period == "all", "All time: ", ""),
             DashboardState.calls,
             rx.cond(DashboardState.calls == 1, " call: ", " calls: "),
             DashboardState.answered_calls,
@@ -153,7 +190,7 @@ def calls_chart() -> rx.Component:
             ),
             width="100%",
             role="img",
-            aria_label="Bar chart of calls per day, answered and not answered",
+            aria_label=DashboardState.chart_label,
         ),
         style=styles.card,
         spacing="2",
@@ -210,24 +247,21 @@ def numbers() -> rx.Component:
                 DashboardState.total_leads,
                 "stat-total-leads",
                 rx.text.span(DashboardState.new_leads, " new in the period"),
+                scope=ALL_TIME,
             ),
             stat_card(
                 "New leads",
                 DashboardState.new_leads,
                 "stat-new-leads",
-                rx.text.span(DashboardState.new_leads_change, " vs the period before"),
+                DashboardState.new_leads_note,
             ),
             stat_card(
-                "Conversion (won / closed)", DashboardState.conversion_rate, "stat-conversion"
+                "Conversion (won / closed)",
+                DashboardState.conversion_rate,
+                "stat-conversion",
+                scope=ALL_TIME,
             ),
-            stat_card(
-                "Calls",
-                DashboardState.calls,
-                "stat-calls",
-                rx.text.span(
-                    DashboardState.answered_calls, " answered · ", DashboardState.calls_change
-                ),
-            ),
+            stat_card("Calls", DashboardState.calls, "stat-calls", DashboardState.calls_note),
             stat_card(
                 "Average call", DashboardState.average_call, "stat-average-call", "answered calls"
             ),

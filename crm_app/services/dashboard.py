@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import functools
+import re
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlmodel import Session, func, select
@@ -22,26 +25,60 @@ ANSWERED_STATUSES = ("ended", "completed")
 _COST_PLACES = Decimal("0.0001")
 # The chart of calls per day covers the period, or this many days for "all time".
 ALL_TIME_CHART_DAYS = 90
+MAX_CHART_DAYS = 366  # a bound per day goes into the chart's query
 MAX_OFFSET_MINUTES = 14 * 60  # UTC-12 .. UTC+14
+# What an IANA name looks like ("UTC", "America/Argentina/Buenos_Aires", "Etc/GMT+5").
+_ZONE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_+\-]{0,30}(?:/[A-Za-z0-9_+\-]{1,30}){0,2}")
 MAX_LATEST = 50
 SMS_KINDS = ("sms_in", "sms_out")
 
 
+def viewer_time_zone(name: Any = None, utc_offset_minutes: Any = None) -> tzinfo:
+    """The viewer's zone from what a browser sent: a known IANA name, else its UTC offset, else UTC.
+
+    Both come from the client: the name is only ever looked up, never put into SQL.
+    """
+    if isinstance(name, str) and _ZONE_NAME.fullmatch(name):
+        try:
+            return ZoneInfo(name)
+        except (ValueError, KeyError, OSError):  # unknown, or not a zone file
+            pass
+    offset = utc_offset_minutes
+    if type(offset) is int and abs(offset) <= MAX_OFFSET_MINUTES:  # not a bool, str or float
+        return timezone(timedelta(minutes=offset))
+    return UTC
+
+
+def _local_midnight(day: date, zone: tzinfo) -> datetime:
+    """The first instant of a calendar day in the zone, in UTC (DST-aware)."""
+    # Where midnight falls in a DST gap, fold=0 gives the instant the day begins.
+    return datetime.combine(day, time(), tzinfo=zone).astimezone(UTC)
+
+
+def _first_day(end: datetime, days: int, zone: tzinfo) -> date:
+    """The first of `days` calendar days in the zone that end with end's day (today)."""
+    return end.astimezone(zone).date() - timedelta(days=days - 1)
+
+
 @dataclass(frozen=True)
 class DashboardStats:
-    """What the dashboard shows for one user; "in period" means period_start <= t <= period_end."""
+    """What the dashboard shows for one user; "in period" means period_start <= t <= period_end.
+
+    A period of N days is N calendar days in the viewer's zone, today included:
+    it starts at local midnight N - 1 days ago and ends now.
+    """
 
     period_days: int | None  # None: all time
     period_start: datetime | None
     period_end: datetime
     total_leads: int
     new_leads: int
-    new_leads_previous: int | None  # the period of the same length before; None for all time
+    new_leads_previous: int | None  # as long a time just before the period; None for all time
     leads_by_status: dict[str, int]  # every status, zeros included
     leads_by_source: dict[str, int]
     conversion_rate: float | None  # won / (won + lost); None when no lead is closed
     calls: int
-    calls_previous: int | None  # the period of the same length before; None for all time
+    calls_previous: int | None  # as long a time just before the period; None for all time
     answered_calls: int
     average_call_seconds: float | None  # over answered calls
     total_call_cost: Decimal
@@ -140,14 +177,20 @@ def dashboard_stats(
     user_id: uuid.UUID,
     period_days: int | None = 30,
     now: datetime | None = None,
+    time_zone: tzinfo = UTC,
 ) -> DashboardStats:
-    """Lead, call and automation statistics for the user over the last period_days (UTC)."""
+    """Lead, call and automation statistics for the user over the last period_days calendar days.
+
+    Days are those of time_zone (see viewer_time_zone), today included.
+    """
     end = now or utcnow()
     if end.tzinfo is None:
         raise ValueError("now must be timezone-aware (UTC)")
     if period_days is not None and period_days < 1:
         raise InvalidInput({"period_days": "at least 1 day"})
-    start = end - timedelta(days=period_days) if period_days is not None else None
+    start = None
+    if period_days is not None:
+        start = _local_midnight(_first_day(end, period_days, time_zone), time_zone)
     params: dict[str, Any] = {"user_id": user_id, "period_end": end}
     if start is not None:
         params.update(period_start=start, previous_start=start - (end - start))
@@ -199,23 +242,44 @@ def dashboard_stats(
 
 @dataclass(frozen=True)
 class DayCount:
-    """Calls on one calendar day (in the viewer's UTC offset)."""
+    """Calls on one calendar day (in the viewer's time zone)."""
 
     day: date
     calls: int
     answered: int
 
 
-def _local_day(column: Any, dialect: str, offset_minutes: int) -> Any:
-    """The calendar day of a UTC timestamp column, shifted by a fixed offset, in SQL."""
-    # Literals, not parameters, so GROUP BY repeats the very same expression;
-    # offset_minutes is an int checked by the caller.
-    minutes = int(offset_minutes)
-    if dialect == "postgresql":
-        shifted = column + sa.literal_column(f"INTERVAL '{minutes} minutes'")
-        return sa.cast(func.timezone("UTC", shifted), sa.Date)
-    # SQLite keeps UTC text; date() takes a modifier such as '+120 minutes'.
-    return func.date(column, sa.literal_column(f"'{minutes:+d} minutes'"))
+def _day_of(column: Any, starts: list[Any], low: int, high: int) -> Any:
+    """Which of days low..high a timestamp in them falls on, by halving: about log2(days) tests."""
+    if low == high:
+        return sa.literal_column(str(low), sa.Integer)
+    middle = (low + high + 1) // 2
+    return sa.case(
+        (column < starts[middle], _day_of(column, starts, low, middle - 1)),
+        else_=_day_of(column, starts, middle, high),
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def _calls_per_day_query(days: int) -> sa.Select[Any]:
+    """Calls and answered calls per day; parameters day_0 .. day_{days}: where each day begins.
+
+    Built once per length and compiled once (core/prebuilt.py), as the
+    statistics are: a bound per day costs more to build and compile than to run.
+    """
+    starts = [sa.bindparam(f"day_{number}", type_=UTCDateTime) for number in range(days + 1)]
+    created = _CALLS.c.created_at
+    calls = (
+        sa.select(
+            _day_of(created, starts, 0, days - 1).label("day"),
+            sa.case((_ANSWERED, 1), else_=0).label("answered"),
+        )
+        .where(_CALLS.c.user_id == _USER, created >= starts[0], created < starts[days])
+        .where(created <= _END)
+        .subquery("calls")
+    )
+    # The day's expression (long: one test per day) is written once, in the subquery.
+    return sa.select(calls.c.day, func.count(), func.sum(calls.c.answered)).group_by(calls.c.day)
 
 
 def calls_per_day(
@@ -224,35 +288,34 @@ def calls_per_day(
     user_id: uuid.UUID,
     period_days: int | None = 30,
     now: datetime | None = None,
-    utc_offset_minutes: int = 0,
+    time_zone: tzinfo = UTC,
 ) -> list[DayCount]:
     """Calls and answered calls for every day of the period (zeros included), oldest first.
 
-    Days are calendar days at the viewer's UTC offset (minutes east of UTC);
+    The same calendar days as dashboard_stats (time_zone's, today included);
     "all time" charts the last ALL_TIME_CHART_DAYS days.
     """
     end = now or utcnow()
     if end.tzinfo is None:
         raise ValueError("now must be timezone-aware (UTC)")
-    if period_days is not None and period_days < 1:
-        raise InvalidInput({"period_days": "at least 1 day"})
-    if abs(int(utc_offset_minutes)) > MAX_OFFSET_MINUTES:
-        raise InvalidInput({"utc_offset_minutes": "between -840 and 840"})
-    offset = timedelta(minutes=int(utc_offset_minutes))
-    start = end - timedelta(days=period_days or ALL_TIME_CHART_DAYS)
-    day = _local_day(CallLog.created_at, session.get_bind().dialect.name, int(utc_offset_minutes))
-    rows = session.exec(
-        select(day.label("day"), func.count(), _count_where(_ANSWERED))
-        .where(CallLog.user_id == user_id, _within(CallLog.created_at, start, end))
-        .group_by(day)
-    ).all()
-    counted = {str(row[0])[:10]: (int(row[1]), int(row[2])) for row in rows}
-    first, last = (start + offset).date(), (end + offset).date()
+    if period_days is not None and not 1 <= period_days <= MAX_CHART_DAYS:
+        raise InvalidInput({"period_days": f"between 1 and {MAX_CHART_DAYS} days"})
+    count = period_days or ALL_TIME_CHART_DAYS
+    first = _first_day(end, count, time_zone)
+    dates = [first + timedelta(days=number) for number in range(count + 1)]
+    # Where each local day begins, worked out here: a day is 23 or 25 hours
+    # long across a DST change, and SQLite knows no time zones. The same
+    # query on both databases; the zone itself never reaches SQL.
+    params: dict[str, Any] = {
+        f"day_{number}": _local_midnight(day, time_zone) for number, day in enumerate(dates)
+    }
+    params.update(user_id=user_id, period_end=end)
+    rows = run_prebuilt(session, _calls_per_day_query(count), params, prepare=False).all()
+    counted = {int(day): (int(calls), int(answered)) for day, calls, answered in rows}
     series = []
-    for number in range((last - first).days + 1):
-        current = first + timedelta(days=number)
-        calls, answered_calls = counted.get(current.isoformat(), (0, 0))
-        series.append(DayCount(day=current, calls=calls, answered=answered_calls))
+    for number in range(count):
+        calls, answered = counted.get(number, (0, 0))
+        series.append(DayCount(day=dates[number], calls=calls, answered=answered))
     return series
 
 

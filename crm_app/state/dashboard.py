@@ -15,13 +15,18 @@ from crm_app.services.dashboard import (
     calls_per_day,
     dashboard_stats,
     latest_activity,
+    viewer_time_zone,
 )
 from crm_app.state import display
 from crm_app.state.auth import AuthState
 
 FEED_LENGTH = 12
-# Minutes east of UTC, as the browser reports them (getTimezoneOffset is west-positive).
-OFFSET_SCRIPT = "-new Date().getTimezoneOffset()"
+# The browser's IANA time zone, and its current UTC offset in minutes east (a
+# fallback; getTimezoneOffset is west-positive). Never throws: the callback loads the page.
+ZONE_SCRIPT = (
+    "({zone: (() => { try { return Intl.DateTimeFormat().resolvedOptions().timeZone || ''; }"
+    " catch (e) { return ''; } })(), offset: -new Date().getTimezoneOffset()})"
+)
 
 
 @dataclasses.dataclass
@@ -96,10 +101,10 @@ class DashboardState(AuthState):
     is_empty: bool = True
     total_leads: int = 0
     new_leads: int = 0
-    new_leads_change: str = ""
+    new_leads_note: str = ""
     conversion_rate: str = "–"
     calls: int = 0
-    calls_change: str = ""
+    calls_note: str = ""
     answered_calls: int = 0
     unanswered_calls: int = 0
     average_call: str = "–"
@@ -109,7 +114,11 @@ class DashboardState(AuthState):
     pipeline: list[Bar] = []
     sources: list[Bar] = []
     chart: list[dict[str, Any]] = []
+    chart_range: str = ""
+    chart_label: str = ""  # for screen readers: what the bars show, first and last day
     feed: list[FeedItem] = []
+    # What the browser reported, checked by viewer_time_zone on every use.
+    _time_zone: str = ""
     _utc_offset_minutes: int = 0
 
     @rx.var
@@ -118,18 +127,19 @@ class DashboardState(AuthState):
 
     @rx.event
     def start(self):
-        """on_load: learn the browser's UTC offset (for calendar days), then load."""
+        """on_load: learn the browser's time zone (for calendar days), then load."""
         if not self._user_id:
             return None
         self.loading = True
-        return rx.call_script(OFFSET_SCRIPT, callback=DashboardState.load_with_offset)
+        return rx.call_script(ZONE_SCRIPT, callback=DashboardState.load_in_zone)
 
     @rx.event
-    def load_with_offset(self, minutes: Any):
-        try:
-            self._utc_offset_minutes = max(-840, min(840, int(minutes)))
-        except (TypeError, ValueError):
-            self._utc_offset_minutes = 0
+    def load_in_zone(self, viewer: Any):
+        """ZONE_SCRIPT's answer ({zone, offset}); anything unusable means UTC."""
+        viewer = viewer if isinstance(viewer, dict) else {}
+        zone, offset = viewer.get("zone"), viewer.get("offset")
+        self._time_zone = zone[:64] if isinstance(zone, str) else ""
+        self._utc_offset_minutes = offset if isinstance(offset, int) else 0
         self._refresh()
 
     @rx.event
@@ -148,15 +158,18 @@ class DashboardState(AuthState):
             return
         self.loading = True
         days = display.period_days(self.period)
+        zone = viewer_time_zone(self._time_zone, self._utc_offset_minutes)
         try:
             with tenant_session(self.user_uuid) as session:
-                stats = dashboard_stats(session=session, user_id=self.user_uuid, period_days=days)
+                stats = dashboard_stats(
+                    session=session, user_id=self.user_uuid, period_days=days, time_zone=zone
+                )
                 series = calls_per_day(
                     session=session,
                     user_id=self.user_uuid,
                     period_days=days,
                     now=stats.period_end,
-                    utc_offset_minutes=self._utc_offset_minutes,
+                    time_zone=zone,
                 )
                 feed = latest_activity(session=session, user_id=self.user_uuid, limit=FEED_LENGTH)
         except sa.exc.SQLAlchemyError:
@@ -172,6 +185,10 @@ class DashboardState(AuthState):
             }
             for day in series
         ]
+        self.chart_range = f"last {len(series)} days"
+        self.chart_label = "Bar chart of calls per day, answered and not answered" + (
+            f", {self.chart[0]['day']} to {self.chart[-1]['day']}" if series else ""
+        )
         self.feed = [_feed_item(item) for item in feed]
         self.error, self.loading, self.loaded = "", False, True
 
@@ -179,10 +196,14 @@ class DashboardState(AuthState):
         self.is_empty = stats.is_empty
         self.total_leads = stats.total_leads
         self.new_leads = stats.new_leads
-        self.new_leads_change = display.change(stats.new_leads, stats.new_leads_previous)
+        # All time has no period before it: no comparison to make.
+        new_change = display.change(stats.new_leads, stats.new_leads_previous)
+        self.new_leads_note = f"{new_change} vs the period before" if new_change else ""
         self.conversion_rate = display.percent(stats.conversion_rate)
         self.calls = stats.calls
-        self.calls_change = display.change(stats.calls, stats.calls_previous)
+        calls_change = display.change(stats.calls, stats.calls_previous)
+        answered = f"{stats.answered_calls} answered"
+        self.calls_note = f"{answered} · {calls_change}" if calls_change else answered
         self.answered_calls = stats.answered_calls
         self.unanswered_calls = stats.calls - stats.answered_calls
         self.average_call = display.duration(stats.average_call_seconds)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from playwright.sync_api import expect
 
@@ -61,6 +62,60 @@ def test_dashboard_numbers_follow_the_period_and_the_feed_links_to_the_call(page
     feed.get_by_role("link", name=re.compile("Call: Fresh Caller")).click()
     expect(page).to_have_url(re.compile(r"/calls/[0-9a-f-]{36}/?$"))
     expect(page.get_by_role("heading", name="Fresh Caller")).to_be_visible()
+
+
+def test_dashboard_in_los_angeles_marks_all_time_figures_and_draws_a_bar_per_day(
+    new_context, app_server
+):
+    page = new_context(timezone_id="America/Los_Angeles").new_page()
+    email = unique_email("zone")
+    sign_up(page, app_server.base_url, email=email, name="Zone")
+    owner = user_id_of(app_server, email)
+    now = utcnow()
+    insert_rows(
+        app_server,
+        owner,
+        leads=[{"name": "Zoe", "status": "won", "source": "vapi", "created_at": now}],
+        call_logs=[
+            {"customer_name": "Answered", "created_at": now, "duration_seconds": 60},
+            {"customer_name": "Missed", "created_at": now, "status": "no-answer",
+             "duration_seconds": None},
+        ],
+    )  # fmt: skip
+    page.reload()
+    # Figures the period picker does not change say so.
+    for label in ("stat-total-leads-label", "stat-conversion-label"):
+        expect(page.get_by_test_id(label)).to_contain_text("all time")
+    for label in ("stat-new-leads-label", "stat-calls-label"):
+        expect(page.get_by_test_id(label)).not_to_contain_text("all time")
+    expect(page.get_by_test_id("pipeline-by-status")).to_contain_text("all time")
+    expect(page.get_by_test_id("leads-by-source")).to_contain_text("all time")
+    expect(page.get_by_test_id("stat-new-leads-note")).to_have_text("+1 vs the period before")
+    expect(page.get_by_test_id("stat-calls-note")).to_have_text("1 answered · +2")
+
+    chart = page.get_by_test_id("calls-chart")
+    page.get_by_role("radio", name="7 days").click()
+    expect(page.get_by_test_id("calls-chart-range")).to_have_text("last 7 days")
+    # Seven bars: six days ago to today, in Los Angeles.
+    today = now.astimezone(ZoneInfo("America/Los_Angeles")).date()
+    first = today - timedelta(days=6)
+    bars = chart.get_by_role("img", name=re.compile("^Bar chart of calls per day"))
+    expect(bars).to_have_accessible_name(
+        f"Bar chart of calls per day, answered and not answered, "
+        f"{first:%b} {first.day} to {today:%b} {today.day}"
+    )
+    # The x axis' labels ("Nov 28"; some are left out to fit); the y axis' are numbers.
+    days = chart.locator(".recharts-cartesian-axis-tick-value").filter(
+        has_text=re.compile(r"^[A-Z][a-z]{2} \d{1,2}$")
+    )
+    expect(days.last).to_have_text(f"{today:%b} {today.day}")
+
+    # All time: nothing to compare with, and the chart says what it covers.
+    page.get_by_role("radio", name="All time").click()
+    expect(page.get_by_test_id("calls-chart-range")).to_have_text("last 90 days")
+    expect(chart).to_contain_text("All time: 2 calls: 1 answered")
+    expect(page.get_by_test_id("stat-new-leads-note")).to_have_text("")
+    expect(page.get_by_test_id("stat-calls-note")).to_have_text("1 answered")
 
 
 def test_the_empty_dashboard_leads_to_integrations_and_the_import(page, app_server):

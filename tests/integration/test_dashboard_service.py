@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -17,14 +17,18 @@ from crm_app.services.dashboard import (
     calls_per_day,
     dashboard_stats,
     latest_activity,
+    viewer_time_zone,
 )
 from crm_app.services.errors import InvalidInput
 from tests.factories import add_activity, add_automation_log, add_call_log, add_lead
 
 NOW = datetime(2026, 6, 30, 12, 0, tzinfo=UTC)
-START = NOW - timedelta(days=30)  # 2026-05-31 12:00, the first instant of the period
-PREVIOUS_START = START - timedelta(days=30)
+# "30 days": 30 calendar days (UTC by default) ending today, 2026-06-01 .. 2026-06-30.
+START = datetime(2026, 6, 1, tzinfo=UTC)  # the first instant of the period
+PREVIOUS_START = START - (NOW - START)  # as long a time just before: 2026-05-02 12:00
 SECOND = timedelta(seconds=1)
+LOS_ANGELES = ZoneInfo("America/Los_Angeles")
+BERLIN = ZoneInfo("Europe/Berlin")
 
 
 def _stats(engine: sa.Engine, user: User, **options: object) -> DashboardStats:
@@ -119,8 +123,9 @@ def test_dashboard_stats_for_all_time(engine, known_user) -> None:
 
 def test_dashboard_stats_for_a_short_period(engine, known_user) -> None:
     stats = _stats(engine, known_user, period_days=1)
-    # In [now - 1 day, now]: the lead a day old (exactly at the start) and the one made now.
-    assert (stats.new_leads, stats.new_leads_previous) == (2, 0)
+    # Today, [06-30 00:00, 12:00]: the lead made now; the one a day old is in the 12 hours before.
+    assert stats.period_start == datetime(2026, 6, 30, tzinfo=UTC)
+    assert (stats.new_leads, stats.new_leads_previous) == (1, 1)
     assert (stats.calls, stats.answered_calls, stats.automation_runs) == (3, 1, 0)
     assert stats.automation_success_rate is None
 
@@ -217,8 +222,8 @@ def _series(engine, user: User, **options: object) -> list[tuple[str, int, int]]
 
 def test_calls_per_day_counts_every_day_of_the_period_with_zeros(engine, known_user) -> None:
     series = _series(engine, known_user, period_days=7)
-    # [NOW - 7 days, NOW]: 2026-06-23 12:00 .. 2026-06-30 12:00, eight calendar days (UTC).
-    assert [day for day, _, _ in series] == [f"2026-06-{d}" for d in range(23, 31)]
+    # Seven calendar days (UTC) ending today: 2026-06-24 .. 2026-06-30.
+    assert [day for day, _, _ in series] == [f"2026-06-{d}" for d in range(24, 31)]
     # On the 30th: answered (60 s), ended after 0 s, no-answer: 3 calls, 1 answered.
     assert series[-1] == ("2026-06-30", 3, 1)
     assert sum(calls for _, calls, _ in series) == 3
@@ -227,51 +232,194 @@ def test_calls_per_day_counts_every_day_of_the_period_with_zeros(engine, known_u
 def test_calls_per_day_over_30_days_matches_the_dashboard_count(engine, known_user) -> None:
     series = _series(engine, known_user, period_days=30)
     stats = _stats(engine, known_user, period_days=30)
-    assert len(series) == 31  # 2026-05-31 .. 2026-06-30
-    assert series[0] == ("2026-05-31", 1, 1)  # the call exactly at the start
+    assert len(series) == 30  # 2026-06-01 .. 2026-06-30
+    assert series[0] == ("2026-06-01", 1, 1)  # the call exactly at the start
     assert sum(calls for _, calls, _ in series) == stats.calls
     assert sum(answered for _, _, answered in series) == stats.answered_calls
 
 
-def test_calls_per_day_follows_the_viewers_utc_offset(engine, make_user) -> None:
+def test_calls_per_day_follows_the_viewers_time_zone(engine, make_user) -> None:
     user = make_user()
     late_evening_utc = datetime(2026, 6, 29, 23, 30, tzinfo=UTC)
     with tenant_session(user.id, engine) as session:
         add_call_log(session, user_id=user.id, created_at=late_evening_utc)
-    in_utc = dict((day, calls) for day, calls, _ in _series(engine, user, period_days=3))
-    in_berlin = dict(
-        (day, calls)
-        for day, calls, _ in _series(engine, user, period_days=3, utc_offset_minutes=120)
-    )
-    in_los_angeles = dict(
-        (day, calls)
-        for day, calls, _ in _series(engine, user, period_days=3, utc_offset_minutes=-420)
-    )
+
+    def calls_by_day(**options: object) -> dict[str, int]:
+        return {day: calls for day, calls, _ in _series(engine, user, period_days=3, **options)}
+
+    in_utc = calls_by_day()
+    in_berlin = calls_by_day(time_zone=BERLIN)
+    in_los_angeles = calls_by_day(time_zone=LOS_ANGELES)
+    at_fixed_offset = calls_by_day(time_zone=timezone(timedelta(hours=1)))
     assert (in_utc["2026-06-29"], in_utc["2026-06-30"]) == (1, 0)
     assert (in_berlin["2026-06-29"], in_berlin["2026-06-30"]) == (0, 1)
     assert (in_los_angeles["2026-06-29"], in_los_angeles["2026-06-30"]) == (1, 0)
+    assert (at_fixed_offset["2026-06-29"], at_fixed_offset["2026-06-30"]) == (0, 1)
     assert max(in_berlin) == "2026-06-30"  # 14:00 in Berlin on the 30th
 
 
 def test_calls_per_day_for_all_time_charts_the_last_90_days(engine, known_user) -> None:
     series = _series(engine, known_user, period_days=None)
-    assert len(series) == 91
+    assert len(series) == 90
+    assert (series[0][0], series[-1][0]) == ("2026-04-02", "2026-06-30")
     assert sum(calls for _, calls, _ in series) == 5
 
 
 def test_calls_per_day_of_a_user_with_nothing_is_all_zeros(engine, make_user) -> None:
     series = _series(engine, make_user(), period_days=7)
-    assert len(series) == 8
+    assert len(series) == 7
     assert {(calls, answered) for _, calls, answered in series} == {(0, 0)}
 
 
-@pytest.mark.parametrize(
-    "options", [{"period_days": 0}, {"utc_offset_minutes": 15 * 60}, {"utc_offset_minutes": -900}]
-)
-def test_calls_per_day_refuses_bad_options(engine, make_user, options) -> None:
+@pytest.mark.parametrize("period_days", [0, 367])
+def test_calls_per_day_refuses_a_period_under_a_day_or_over_a_year(
+    engine, make_user, period_days
+) -> None:
     user = make_user()
     with pytest.raises(InvalidInput), tenant_session(user.id, engine) as session:
-        calls_per_day(session=session, user_id=user.id, now=NOW, **options)
+        calls_per_day(session=session, user_id=user.id, now=NOW, period_days=period_days)
+
+
+@pytest.mark.parametrize("zone", [UTC, LOS_ANGELES, ZoneInfo("Asia/Kathmandu")])
+@pytest.mark.parametrize(("period_days", "bars"), [(1, 1), (7, 7), (30, 30), (90, 90), (None, 90)])
+def test_the_chart_has_a_bar_per_day_of_the_period_ending_today(
+    engine, make_user, zone, period_days, bars
+) -> None:
+    user = make_user()
+    with tenant_session(user.id, engine) as session:
+        series = calls_per_day(
+            session=session, user_id=user.id, period_days=period_days, now=NOW, time_zone=zone
+        )
+    days = [day.day for day in series]
+    assert len(days) == bars
+    assert days[-1] == NOW.astimezone(zone).date()  # today, in the viewer's zone
+    assert days == [days[0] + timedelta(days=n) for n in range(bars)]
+
+
+def _add_calls(engine: sa.Engine, user: User, instants: list[datetime]) -> None:
+    with tenant_session(user.id, engine) as session:
+        for created in instants:
+            add_call_log(session, user_id=user.id, created_at=created)
+
+
+def _utc(*parts: int) -> datetime:
+    return datetime(*parts, tzinfo=UTC)
+
+
+def test_a_call_just_after_midnight_pdt_stays_on_its_day_when_viewed_in_pst(
+    engine, make_user
+) -> None:
+    # QA's case: 00:30 PDT on October 20, charted in late November (PST, UTC-8).
+    user = make_user()
+    _add_calls(engine, user, [_utc(2026, 10, 20, 7, 30)])
+    now = _utc(2026, 11, 29, 20, 0)  # noon in Los Angeles
+    for period_days in (90, None):
+        with tenant_session(user.id, engine) as session:
+            series = calls_per_day(
+                session=session,
+                user_id=user.id,
+                period_days=period_days,
+                now=now,
+                time_zone=LOS_ANGELES,
+            )
+        assert [(d.day, d.calls) for d in series if d.calls] == [(date(2026, 10, 20), 1)]
+
+
+# Calls either side of local midnights around the end of summer time, with
+# their local day; None: before the period. Los Angeles: 2026-11-01, 02:00 PDT
+# becomes 01:00 PST. Berlin: 2026-10-25, 03:00 CEST becomes 02:00 CET.
+DST_CASES = {
+    "America/Los_Angeles": (
+        _utc(2026, 11, 3, 20, 0),  # now: noon PST, Tuesday 3 November
+        _utc(2026, 10, 28, 7, 0),  # the 7 days start: 28 October, 00:00 PDT
+        [
+            (_utc(2026, 10, 28, 6, 59, 59), None),  # 27 October, 23:59:59 PDT
+            (_utc(2026, 10, 28, 7, 0), "2026-10-28"),  # 00:00 PDT
+            (_utc(2026, 10, 31, 6, 59, 59), "2026-10-30"),  # 23:59:59 PDT
+            (_utc(2026, 10, 31, 7, 0), "2026-10-31"),  # 00:00 PDT
+            (_utc(2026, 11, 1, 6, 59, 59), "2026-10-31"),  # 23:59:59 PDT
+            (_utc(2026, 11, 1, 7, 0), "2026-11-01"),  # 00:00 PDT: a 25-hour day begins
+            (_utc(2026, 11, 1, 8, 30), "2026-11-01"),  # 01:30 PDT
+            (_utc(2026, 11, 1, 9, 30), "2026-11-01"),  # 01:30 PST, the second time
+            (_utc(2026, 11, 2, 7, 59, 59), "2026-11-01"),  # 23:59:59 PST
+            (_utc(2026, 11, 2, 8, 0), "2026-11-02"),  # 00:00 PST
+        ],
+    ),
+    "Europe/Berlin": (
+        _utc(2026, 10, 27, 11, 0),  # now: noon CET, Tuesday 27 October
+        _utc(2026, 10, 20, 22, 0),  # the 7 days start: 21 October, 00:00 CEST
+        [
+            (_utc(2026, 10, 20, 21, 59, 59), None),  # 20 October, 23:59:59 CEST
+            (_utc(2026, 10, 20, 22, 0), "2026-10-21"),  # 00:00 CEST
+            (_utc(2026, 10, 24, 21, 59, 59), "2026-10-24"),  # 23:59:59 CEST
+            (_utc(2026, 10, 24, 22, 0), "2026-10-25"),  # 00:00 CEST: a 25-hour day begins
+            (_utc(2026, 10, 25, 0, 30), "2026-10-25"),  # 02:30 CEST
+            (_utc(2026, 10, 25, 1, 30), "2026-10-25"),  # 02:30 CET, the second time
+            (_utc(2026, 10, 25, 22, 59, 59), "2026-10-25"),  # 23:59:59 CET
+            (_utc(2026, 10, 25, 23, 0), "2026-10-26"),  # 00:00 CET
+        ],
+    ),
+}
+
+
+@pytest.mark.parametrize("zone_name", sorted(DST_CASES))
+def test_calls_land_on_their_local_day_across_the_end_of_summer_time(
+    engine, make_user, zone_name
+) -> None:
+    now, period_start, calls = DST_CASES[zone_name]
+    zone = ZoneInfo(zone_name)
+    user = make_user()
+    _add_calls(engine, user, [created for created, _ in calls])
+    with tenant_session(user.id, engine) as session:
+        series = calls_per_day(
+            session=session, user_id=user.id, period_days=7, now=now, time_zone=zone
+        )
+        stats = dashboard_stats(
+            session=session, user_id=user.id, period_days=7, now=now, time_zone=zone
+        )
+    expected: dict[str, int] = {}
+    for _, day in calls:
+        if day is not None:
+            expected[day] = expected.get(day, 0) + 1
+    assert {d.day.isoformat(): d.calls for d in series if d.calls} == expected
+    assert len(series) == 7 and series[-1].day == now.astimezone(zone).date()
+    # The cards count the very days the bars show.
+    assert stats.period_start == period_start
+    assert stats.calls == sum(d.calls for d in series) == sum(expected.values())
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Not/AZone",
+        "../../etc/passwd",
+        "America/Los_Angeles'; DROP TABLE call_logs; --",
+        "zone.tab",
+        "",
+        None,
+        42,
+    ],
+)
+def test_a_bad_zone_name_falls_back_to_the_offset_and_never_reaches_sql(
+    engine, make_user, name
+) -> None:
+    user = make_user()
+    _add_calls(engine, user, [_utc(2026, 6, 30, 6, 30)])  # 23:30 on the 29th at UTC-7
+    zone = viewer_time_zone(name, -420)
+    assert zone.utcoffset(NOW) == timedelta(hours=-7)
+    sent: list[str] = []
+
+    def record(_conn, _cursor, statement, parameters, *_args) -> None:  # type: ignore[no-untyped-def]
+        sent.append(f"{statement} {parameters}")
+
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        series = _series(engine, user, period_days=3, time_zone=zone)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    assert [(day, calls) for day, calls, _ in series if calls] == [("2026-06-29", 1)]
+    if isinstance(name, str) and name:
+        assert not any(name in text or "DROP" in text for text in sent)
 
 
 def test_calls_per_day_is_one_grouped_query(engine, known_user) -> None:

@@ -1,0 +1,51 @@
+"""The viewer's time zone from what a browser sent: a checked IANA name, its offset, or UTC."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from crm_app.services.dashboard import viewer_time_zone
+
+
+@pytest.mark.parametrize(
+    "name", ["America/Los_Angeles", "Europe/Berlin", "UTC", "Etc/GMT+5", "America/Argentina/Salta"]
+)
+def test_a_known_iana_name_is_that_zone(name) -> None:
+    assert viewer_time_zone(name, 0) == ZoneInfo(name)
+
+
+def test_a_known_name_wins_over_the_offset_so_past_dates_get_their_own_offset() -> None:
+    zone = viewer_time_zone("America/Los_Angeles", -480)  # sent in winter
+    summer = datetime(2026, 10, 20, 7, 30, tzinfo=UTC)
+    assert summer.astimezone(zone).isoformat() == "2026-10-20T00:30:00-07:00"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Not/AZone",
+        "Etc/Unknown",
+        "America",  # a directory
+        "zone.tab",  # a file of the zone database that is not a zone
+        "../../etc/passwd",
+        "/etc/localtime",
+        "America/Los_Angeles ",
+        "America/Los_Angeles'; DROP TABLE call_logs; --",
+        "Europe/Berlin\x00",
+        "A" * 5000,
+        "",
+        None,
+        ["Europe/Berlin"],
+        {"zone": "Europe/Berlin"},
+    ],
+)
+def test_an_unknown_or_malformed_name_falls_back_to_the_offset(name) -> None:
+    assert viewer_time_zone(name, 330) == timezone(timedelta(hours=5, minutes=30))
+
+
+@pytest.mark.parametrize("offset", [None, 841, -841, 10**9, "60", 60.0, True, [60]])
+def test_without_a_usable_name_or_offset_it_is_utc(offset) -> None:
+    assert viewer_time_zone("Not/AZone", offset) is UTC
