@@ -5,7 +5,41 @@ import reflex as rx
 from crm_app import styles
 from crm_app.components.auth_form import labelled_input
 from crm_app.layouts.guarded import guarded_page
+from crm_app.services.users import MAX_NAME_LENGTH
 from crm_app.state.account import AccountState
+
+
+def name_form() -> rx.Component:
+    """The name the app greets you by and shows in the menu (optional)."""
+    return rx.el.form(
+        rx.vstack(
+            rx.heading("Your name", size="4", as_="h2"),
+            labelled_input(
+                "Name",
+                "name",
+                auto_complete="name",
+                max_length=MAX_NAME_LENGTH,
+                default_value=AccountState.user_name,
+                # A new default only shows on a new element: remount when the name loads.
+                key=AccountState.user_name,
+            ),
+            rx.cond(
+                AccountState.name_error != "",
+                rx.callout(
+                    AccountState.name_error,
+                    icon="triangle_alert",
+                    color_scheme="red",
+                    role="alert",
+                ),
+            ),
+            rx.button("Save name", type="submit"),
+            spacing="3",
+            width="100%",
+        ),
+        on_submit=AccountState.save_name,
+        style=styles.card,
+        max_width="28em",
+    )
 
 
 @guarded_page(route="/account", title="Account", on_load=[AccountState.load])
@@ -14,6 +48,7 @@ def account() -> rx.Component:
     return rx.vstack(
         rx.heading("Account", size="7", as_="h1"),
         rx.text("Signed in as ", rx.text.strong(AccountState.user_email)),
+        name_form(),
         rx.vstack(
             rx.heading("Change password", size="4", as_="h2"),
             rx.text(

@@ -13,6 +13,7 @@ from crm_app.models import User
 from crm_app.models.base import utcnow
 
 MIN_PASSWORD_LENGTH = 8
+MAX_NAME_LENGTH = 200  # users.name
 MAX_PASSWORD_LENGTH = 1024  # generous, but bounded: hashing is deliberately costly
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -58,15 +59,21 @@ def validate_password(password: str) -> None:
         raise InvalidSignup("password", "A password cannot be only spaces.", "blank-password")
 
 
+def clean_name(name: str | None) -> str:
+    """A display name stripped; optional (blank is allowed), at most MAX_NAME_LENGTH characters."""
+    name = (name or "").strip()
+    if len(name) > MAX_NAME_LENGTH:
+        raise InvalidSignup("name", f"Use at most {MAX_NAME_LENGTH} characters for the name.")
+    return name
+
+
 def create_user(*, session: Session, email: str, password: str, name: str = "") -> User:
     """A new account; raises InvalidSignup (or EmailTaken) for unacceptable input."""
     email = normalize_email(email)
     if len(email) > 320 or not _EMAIL.match(email):
         raise InvalidSignup("email", "Enter a valid email address.")
     validate_password(password)
-    name = name.strip()
-    if len(name) > 200:
-        raise InvalidSignup("name", "Use at most 200 characters for the name.")
+    name = clean_name(name)
     if get_user_by_email(session=session, email=email) is not None:
         raise EmailTaken()
     user = User(email=email, name=name, password_hash=hash_password(password))
@@ -76,6 +83,18 @@ def create_user(*, session: Session, email: str, password: str, name: str = "") 
     except sa.exc.IntegrityError:
         # Two sign-ups raced for the same email; the unique constraint decided.
         raise EmailTaken() from None
+    return user
+
+
+def rename_user(*, session: Session, user_id: uuid.UUID, name: str) -> User | None:
+    """Change the account's display name (blank clears it); None when there is no such account."""
+    name = clean_name(name)
+    user = get_user(session=session, user_id=user_id)
+    if user is None:
+        return None
+    user.name = name
+    session.add(user)
+    session.flush()
     return user
 
 

@@ -1,12 +1,21 @@
-"""The account page: the outcome of the last password change, read once from the query string."""
+"""The account page: the display name, and the outcome of the last password change.
+
+The password form posts natively (the endpoint replaces the HttpOnly cookie) and
+its verdict comes back once in the query string; the name is saved by an event.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import reflex as rx
+import sqlalchemy as sa
 
+from crm_app.core.db import global_session
+from crm_app.services import users
 from crm_app.services.users import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from crm_app.state import display
 from crm_app.state.auth import AuthState
 from crm_app.state.login import throttled_message
 
@@ -35,6 +44,7 @@ class AccountState(AuthState):
 
     error: str = ""
     changed: bool = False
+    name_error: str = ""
 
     @rx.event
     def load(self):
@@ -46,3 +56,25 @@ class AccountState(AuthState):
         if self._user_id and ("error" in params or "changed" in params):
             return rx.call_script(FORGET_QUERY)
         return None
+
+    @rx.event
+    def save_name(self, form: dict[str, Any]):
+        """The name form was submitted: store it; the menu and the dashboard show it at once."""
+        if not self._user_id:
+            return None
+        name = str(form.get("name", ""))[: users.MAX_NAME_LENGTH * 4]
+        try:
+            with global_session() as session:
+                user = users.rename_user(session=session, user_id=self.user_uuid, name=name)
+        except users.InvalidSignup as error:
+            self.name_error = str(error)
+            return None
+        except sa.exc.SQLAlchemyError:
+            display.log.exception("account: saving the name failed")
+            self.name_error = display.SAVE_FAILED
+            return None
+        self.name_error = ""
+        if user is None:
+            return None
+        self.user_name = user.name
+        return rx.toast.success("Name saved.")

@@ -75,3 +75,20 @@ def test_a_tab_whose_password_changed_elsewhere_logs_in_to_a_clean_form(new_cont
     expect(stale).to_have_url(ACCOUNT)
     expect(stale.get_by_role("heading", name="Account")).to_be_visible()
     expect(stale.get_by_role("alert")).to_have_count(0)
+
+
+def test_the_name_is_changed_on_the_account_page_and_shown_at_once(page, app_server):
+    sign_up(page, app_server.base_url, email=unique_email("rename"), name="Old Name")
+    page.goto(f"{app_server.base_url}/account")
+    field = page.get_by_label("Name", exact=True)
+    expect(field).to_have_value("Old Name")
+    field.evaluate("(input) => input.removeAttribute('maxlength')")  # as a script could
+    field.fill("x" * 201)
+    page.get_by_role("button", name="Save name").click()
+    expect(page.get_by_role("alert")).to_have_text("Use at most 200 characters for the name.")
+    field.fill("New Name")
+    page.get_by_role("button", name="Save name").click()
+    expect(page.get_by_test_id("user-name").first).to_have_text("New Name")
+    expect(page.get_by_role("alert")).to_have_count(0)
+    page.reload()
+    expect(page.get_by_label("Name", exact=True)).to_have_value("New Name")

@@ -41,6 +41,16 @@ def _change_password(world: World) -> None:
     assert changed is True
 
 
+@isolation_case("users.rename_user")
+def _rename_user(world: World) -> None:
+    # B renaming B renames nobody else (the snapshot of A is compared after).
+    from crm_app.services import users
+
+    with world.as_b() as session:
+        renamed = users.rename_user(session=session, user_id=world.b.id, name="Bob B.")
+    assert renamed.name == "Bob B."
+
+
 @isolation_case("sessions.start_session")
 def _start_session(world: World) -> None:
     from crm_app.services import sessions
