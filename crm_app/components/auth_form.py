@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from crm_app import styles
+from crm_app.components.feedback import error_callout
 from crm_app.state.login import LoginFormState
 
 
@@ -19,19 +20,6 @@ def labelled_input(label: str, name: str, **props) -> rx.Component:  # type: ign
     )
 
 
-def error_callout() -> rx.Component:
-    return rx.cond(
-        LoginFormState.error != "",
-        rx.callout(
-            LoginFormState.error,
-            icon="triangle_alert",
-            color_scheme="red",
-            role="alert",
-            width="100%",
-        ),
-    )
-
-
 def auth_card(
     title: str, action: str, fields: list[rx.Component], submit: str, footer: rx.Component
 ) -> rx.Component:
@@ -39,7 +27,7 @@ def auth_card(
     return rx.center(
         rx.vstack(
             rx.heading(title, size="7", as_="h1"),
-            error_callout(),
+            error_callout(LoginFormState.error),
             rx.el.form(
                 rx.vstack(
                     *fields,

@@ -4,6 +4,7 @@ import reflex as rx
 
 from crm_app import styles
 from crm_app.components.auth_form import labelled_input
+from crm_app.components.feedback import error_callout
 from crm_app.layouts.guarded import guarded_page
 from crm_app.services.users import MAX_NAME_LENGTH
 from crm_app.state.account import AccountState
@@ -23,15 +24,7 @@ def name_form() -> rx.Component:
                 # A new default only shows on a new element: remount when the name loads.
                 key=AccountState.user_name,
             ),
-            rx.cond(
-                AccountState.name_error != "",
-                rx.callout(
-                    AccountState.name_error,
-                    icon="triangle_alert",
-                    color_scheme="red",
-                    role="alert",
-                ),
-            ),
+            error_callout(AccountState.name_error),
             rx.button("Save name", type="submit"),
             spacing="3",
             width="100%",

@@ -2,6 +2,7 @@
 
 import reflex as rx
 
+from crm_app.components.feedback import error_callout
 from crm_app.components.integrations import (
     confirm_button,
     disconnect_button,
@@ -133,16 +134,7 @@ def integrations() -> rx.Component:
             "Keys are stored encrypted and never shown again; the fingerprint tells them apart.",
             color=rx.color("gray", 11),
         ),
-        rx.cond(
-            IntegrationsState.error != "",
-            rx.callout(
-                IntegrationsState.error,
-                icon="triangle_alert",
-                color_scheme="red",
-                role="alert",
-                width="100%",
-            ),
-        ),
+        error_callout(IntegrationsState.error),
         rx.grid(
             vapi_card(),
             twilio_card(),
