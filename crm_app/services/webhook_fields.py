@@ -22,6 +22,9 @@ from crm_app.services.phones import normalize_phone
 from crm_app.services.webhook_payloads import storable_text
 
 INT32_MAX = 2**31 - 1
+# No provider keeps a call up longer than a day (Twilio's own limit is 24 hours):
+# a longer "duration" comes from a wrong timestamp, and would skew every average.
+MAX_CALL_SECONDS = 24 * 60 * 60
 # Control characters other than tab, line feed and carriage return.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _MAX_MONEY = Decimal("99999999.9999")  # Numeric(12, 4)
@@ -106,7 +109,10 @@ def timestamp(value: Any) -> datetime | None:
         return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    moment = moment.astimezone(UTC)
+    try:
+        moment = moment.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:59-12:00 is past the last moment Python can hold
+        return None
     return moment if _EARLIEST <= moment < _LATEST else None
 
 

@@ -20,6 +20,7 @@ from crm_app.models import Activity
 from crm_app.models.base import utcnow
 from crm_app.services.errors import InvalidInput
 from crm_app.services.webhook_fields import (
+    MAX_CALL_SECONDS,
     bounded_int,
     http_url,
     phone_number,
@@ -99,7 +100,7 @@ def _call_status(session: Session, user_id: uuid.UUID, first: Any) -> dict[str, 
 
 def _keep_details(log: Any, first: Any, status: str) -> None:
     """Duration, recording and times, from whichever callback carries them."""
-    duration = bounded_int(first("CallDuration"))
+    duration = bounded_int(first("CallDuration"), high=MAX_CALL_SECONDS)
     if duration is not None:
         log.duration_seconds = duration
     recording = http_url(first("RecordingUrl"))

@@ -26,7 +26,7 @@ from crm_app.models.base import utcnow
 from crm_app.services.errors import InvalidInput
 from crm_app.services.leads import create_lead
 from crm_app.services.webhook_fields import (
-    INT32_MAX,
+    MAX_CALL_SECONDS,
     get_path,
     http_url,
     money,
@@ -210,8 +210,10 @@ def _fill_report(log: Any, message: dict[str, Any]) -> None:
     ended = timestamp(message.get("endedAt") or get_path(message, "call", "endedAt"))
     log.status = "ended"
     log.started_at, log.ended_at = started, ended
-    if started is not None and ended is not None and ended >= started:
-        log.duration_seconds = min(int((ended - started).total_seconds()), INT32_MAX)
+    if started is not None and ended is not None:
+        seconds = int((ended - started).total_seconds())
+        if 0 <= seconds <= MAX_CALL_SECONDS:
+            log.duration_seconds = seconds
     cost = message.get("cost") if "cost" in message else get_path(message, "call", "cost")
     log.cost = money(cost)
     log.ended_reason = optional_text(

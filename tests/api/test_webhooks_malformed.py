@@ -6,12 +6,15 @@ import json
 
 import pytest
 
+from crm_app.core.config import get_settings
 from crm_app.models import AutomationLog, CallLog, Lead
 from tests.webhook_senders import (
     connect,
     encode,
     make_event,
     make_headers,
+    twilio_request,
+    twilio_status,
     vapi_end_of_call_report,
     vapi_headers,
 )
@@ -26,6 +29,17 @@ def vapi(engine, make_user):
 @pytest.fixture
 def make(engine, make_user):
     return connect(engine, make_user().id, "make")
+
+
+@pytest.fixture
+def twilio(engine, make_user):
+    return connect(engine, make_user().id, "twilio")
+
+
+def _post_twilio(client, twilio, fields):
+    url = get_settings().public_base_url.rstrip("/") + twilio.path
+    body, headers = twilio_request(twilio.secret, url, fields)
+    return client.post(twilio.path, content=body, headers=headers)
 
 
 def _post_vapi(client, vapi, body: bytes, content_type="application/json"):
@@ -92,6 +106,50 @@ def test_a_call_id_too_long_for_the_column_is_refused_not_cut(client, engine, va
     response = _post_vapi(client, vapi, encode(vapi_end_of_call_report("c" * 101)))
     assert response.status_code == 422
     assert owned(engine, vapi.user_id, CallLog) == []
+
+
+# Past what Python's datetime holds once moved to UTC (year 10000, or year 0).
+BEYOND_DATETIME = ("9999-12-31T23:59:59-12:00", "0001-01-01T00:00:00+14:00")
+
+
+@pytest.mark.parametrize("moment", BEYOND_DATETIME)
+def test_a_vapi_time_beyond_any_date_is_left_empty(client, engine, vapi, moment):
+    report = vapi_end_of_call_report("call-far")
+    report["message"].update(startedAt=moment, endedAt=moment)
+    assert _post_vapi(client, vapi, encode(report)).status_code == 200
+    [call] = owned(engine, vapi.user_id, CallLog)
+    assert (call.started_at, call.ended_at, call.duration_seconds) == (None, None, None)
+
+
+@pytest.mark.parametrize("moment", BEYOND_DATETIME)
+def test_a_make_time_beyond_any_date_is_left_empty(client, engine, make, moment):
+    body = encode(make_event("automation.run", {"status": "success", "started_at": moment}))
+    response = client.post(make.path, content=body, headers=make_headers(make.secret, body))
+    assert response.status_code == 200
+    [run] = owned(engine, make.user_id, AutomationLog)
+    assert run.started_at is None
+
+
+def test_a_twilio_time_beyond_any_date_is_left_empty(client, engine, twilio):
+    fields = [
+        (name, "Fri, 31 Dec 9999 23:59:59 -1200" if name == "Timestamp" else value)
+        for name, value in twilio_status("CA" + "f" * 32, "completed", 1, duration=60)
+    ]
+    assert _post_twilio(client, twilio, fields).status_code == 200
+    [call] = owned(engine, twilio.user_id, CallLog)
+    assert call.duration_seconds == 60
+
+
+def test_a_call_longer_than_a_day_keeps_the_call_without_its_duration(client, engine, vapi, twilio):
+    report = vapi_end_of_call_report("call-1970")
+    report["message"]["startedAt"] = 12345  # epoch seconds: 1970, some 56 years long
+    assert _post_vapi(client, vapi, encode(report)).status_code == 200
+    fields = twilio_status("CA" + "e" * 32, "completed", 1, duration=2_000_000_000)
+    assert _post_twilio(client, twilio, fields).status_code == 200
+    [vapi_call] = owned(engine, vapi.user_id, CallLog)
+    [twilio_call] = owned(engine, twilio.user_id, CallLog)
+    assert (vapi_call.duration_seconds, twilio_call.duration_seconds) == (None, None)
+    assert vapi_call.ended_at is not None  # the rest of the report is kept
 
 
 def test_a_run_with_a_huge_duration_keeps_the_run_without_it(client, engine, make):
