@@ -18,6 +18,7 @@ of two deliveries racing with one id, exactly one inserts and applies.
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from crm_app.core.db import is_database_unavailable
 from crm_app.core.prebuilt import run_prebuilt
 from crm_app.models import WebhookEvent
 from crm_app.models.base import utcnow
@@ -48,6 +50,7 @@ from crm_app.services.webhook_types import (
 )
 from crm_app.services.webhook_vapi import apply_vapi_event
 
+logger = logging.getLogger(__name__)
 MAX_REASON = 500  # webhook_events.reason
 MAX_RESULT = 2000  # webhook_events.result
 _TABLE = WebhookEvent.__table__  # type: ignore[attr-defined]
@@ -286,8 +289,15 @@ def replay_webhook_event(
     try:
         with session.begin_nested():
             result = _apply(session, user_id, event)
-    except InvalidInput as error:
-        row.reason, row.processed_at = _reason(f"replay failed: {error}"), utcnow()
+    except Exception as error:
+        if isinstance(error, InvalidInput):
+            why = str(error)
+        elif is_database_unavailable(error):
+            raise
+        else:  # a bug, as in the webhook pipeline: logged in full, named in the row
+            logger.exception("replaying a %s %s event failed", row.provider, row.event_type)
+            why = f"internal error ({type(error).__name__})"
+        row.reason, row.processed_at = _reason(f"replay failed: {why}"), utcnow()
         session.add(row)
         session.flush()
         return ReplayOutcome(False, row.reason, {})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from crm_app.core.db import tenant_session
-from crm_app.models import Contact, ContactCreate
+from crm_app.models import Contact, ContactCreate, WebhookEvent
 from crm_app.services.contacts import create_contact, delete_contact
 from crm_app.services.webhook_ingest import replay_webhook_event
 from tests.webhook_senders import connect, encode, make_event, make_headers
@@ -65,6 +65,22 @@ def test_a_replay_that_fails_again_changes_nothing_but_the_reason(engine, failed
     assert record_counts(engine, make.user_id) == before
     [after] = audit_rows(engine, make.user_id)
     assert after.status == "failed" and after.reason == outcome.reason
+
+
+def test_a_replay_that_breaks_the_applier_says_so_in_the_row_not_as_a_crash(engine, failed):
+    # A stored payload the applier cannot read (from an older version, say): not a 500.
+    make, row, *_ = failed
+    with tenant_session(make.user_id, engine) as session:
+        stored = session.get(WebhookEvent, (make.user_id, row.id))
+        stored.payload = '["not", "an", "event"]'
+        session.add(stored)
+    before = record_counts(engine, make.user_id)
+    outcome = _replay(engine, make.user_id, row.id)
+    assert outcome.applied is False
+    assert outcome.reason.startswith("replay failed: internal error (")
+    assert record_counts(engine, make.user_id) == before
+    [after] = audit_rows(engine, make.user_id)
+    assert (after.status, after.reason) == ("failed", outcome.reason)
 
 
 def test_only_failed_events_can_be_replayed(engine, failed):
