@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import reflex as rx
 
+from crm_app import styles
 from crm_app.components.controls import filter_bar, labelled_select, page_header, search_box, when
 from crm_app.components.feedback import empty_state, status_badge
 from crm_app.components.list_page import empty_list, list_status, paged_table, period_select
 from crm_app.layouts.guarded import guarded_page
 from crm_app.state.automations import ALL, RUN_STATUSES, AutomationsState, RunRow
+
+CLAMPED_TO_THREE_LINES = {
+    "display": "-webkit-box",
+    "-webkit-line-clamp": "3",
+    "-webkit-box-orient": "vertical",
+    "overflow": "hidden",
+}
 
 
 def run_table_row(run: RunRow) -> rx.Component:
@@ -19,12 +27,21 @@ def run_table_row(run: RunRow) -> rx.Component:
                 rx.text(run.scenario, size="2", weight="medium"),
                 rx.text(run.execution_id, size="1", color=rx.color("gray", 11)),
                 spacing="0",
-            )
+            ),
+            **styles.text_cell,
         ),
         rx.table.cell(status_badge(run.status)),
         rx.table.cell(
-            rx.text(run.error, size="1", color=rx.color("red", 11), word_break="break-word"),
-            max_width="24em",
+            # Three lines at most (the whole of it on hover): a long stack trace or
+            # JSON blob would otherwise make its row screens tall.
+            rx.text(
+                run.error,
+                size="1",
+                color=rx.color("red", 11),
+                title=run.error,
+                style=CLAMPED_TO_THREE_LINES,
+            ),
+            **styles.text_cell,
         ),
         rx.table.cell(run.duration, white_space="nowrap"),
         rx.table.cell(

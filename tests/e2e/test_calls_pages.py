@@ -127,6 +127,29 @@ def test_automation_runs_show_scenario_status_error_and_links(page, app_server):
     expect(page.get_by_test_id("timeline-automation")).to_contain_text("Welcome SMS")
 
 
+def test_a_huge_run_error_stays_inside_its_cell(page, app_server):
+    email = unique_email("bigerror")
+    sign_up(page, app_server.base_url, email=email, name="Big Error")
+    blob = "https://example.com/" + "x" * 3000  # one unbroken word, as a URL or JSON is
+    insert_rows(
+        app_server,
+        user_id_of(app_server, email),
+        automation_logs=[{"scenario_name": "Sync", "status": "error", "error": blob}],
+    )
+    page.set_viewport_size({"width": 1400, "height": 900})
+    page.goto(f"{app_server.base_url}/automations")
+    row = page.get_by_test_id("run-row")
+    expect(row).to_contain_text("Sync")
+    expect(row.get_by_role("cell").last).to_be_in_viewport()  # the links column is not pushed out
+    sizes = page.evaluate(
+        """() => [document.querySelector('table').getBoundingClientRect().right
+                  - document.querySelector('main').getBoundingClientRect().right,
+                  document.querySelector('[data-testid=run-row]').getBoundingClientRect().height]"""
+    )
+    assert sizes[0] <= 0, f"the table sticks out by {sizes[0]} px"
+    assert sizes[1] < 150, f"the row is {sizes[1]} px tall"
+
+
 def test_new_accounts_see_how_to_fill_each_list(page, app_server):
     sign_up(page, app_server.base_url, email=unique_email("fresh"), name="Fresh")
     for path, test_id in (("calls", "calls-empty"), ("automations", "automations-empty")):
