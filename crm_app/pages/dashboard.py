@@ -20,9 +20,19 @@ SHORT_PERIODS = {"7": "7 days", "30": "30 days", "90": "90 days", "all": "All ti
 ALL_TIME = "all time"
 
 
-def scope_badge(scope: str) -> rx.Component:
+def scope_badge(scope: Any, **props: Any) -> rx.Component:
     """A small grey tag next to a title: what a figure covers."""
-    return rx.badge(scope, variant="soft", color_scheme="gray", size="1")
+    return rx.badge(scope, variant="soft", color_scheme="gray", size="1", **props)
+
+
+def panel_title(title: str, scope: Any, **badge_props: Any) -> rx.Component:
+    """A panel's heading with its scope beside it."""
+    return rx.hstack(
+        rx.heading(title, size="4", as_="h2"),
+        scope_badge(scope, **badge_props),
+        align="center",
+        spacing="2",
+    )
 
 
 def stat_card(
@@ -126,12 +136,7 @@ def bar_row(bar: Bar) -> rx.Component:
 def bar_panel(title: str, bars: Any, test_id: str, empty: str) -> rx.Component:
     """Leads by status or source: all of them, whatever the period."""
     return rx.vstack(
-        rx.hstack(
-            rx.heading(title, size="4", as_="h2"),
-            scope_badge(ALL_TIME),
-            align="center",
-            spacing="2",
-        ),
+        panel_title(title, ALL_TIME),
         rx.cond(
             bars.length() > 0,
             rx.vstack(rx.foreach(bars, bar_row), width="100%", spacing="2"),
@@ -146,18 +151,7 @@ def bar_panel(title: str, bars: Any, test_id: str, empty: str) -> rx.Component:
 def calls_chart() -> rx.Component:
     """The period's calls per day; "all time" charts only the last 90 days, and says so."""
     return rx.vstack(
-        rx.hstack(
-            rx.heading("Calls per day", size="4", as_="h2"),
-            rx.badge(
-                DashboardState.chart_range,
-                variant="soft",
-                color_scheme="gray",
-                size="1",
-                data_testid="calls-chart-range",
-            ),
-            align="center",
-            spacing="2",
-        ),
+        panel_title("Calls per day", DashboardState.chart_range, data_testid="calls-chart-range"),
         rx.text(
             # All time: these figures cover more than the bars below.
             rx.cond(DashboardState.period == "all", "All time: ", ""),
