@@ -1,4 +1,4 @@
-"""POST /api/auth/signup, /login, /password and /logout: where session cookies are set or cleared.
+"""POST /api/auth/signup, /login, /password, /email and /logout: where session cookies live.
 
 Each takes a native HTML form post from the pages (answered with a 303
 redirect) or a JSON body from API clients (answered with JSON).
@@ -287,6 +287,56 @@ async def change_password(request: Request) -> Response:
     )
     set_session_cookie(response, request, new_token)
     return response
+
+
+def _change_email(user_id: uuid.UUID, current: str, new: str) -> str | None:
+    """The account's email after the change; None if `current` is not its password."""
+    with global_session() as session:
+        user = users.change_email(
+            session=session, user_id=user_id, current_password=current, new_email=new
+        )
+        return user.email if user is not None else None
+
+
+@router.post("/email", summary="Change the login email (the current password is required)")
+async def change_email(request: Request) -> Response:
+    if not origin_allowed(request):
+        return JSONResponse({"detail": "Origin not allowed."}, status_code=403)
+    try:
+        data = await read_input(request)
+    except BadRequest as error:
+        return JSONResponse({"detail": error.message}, status_code=error.status)
+    account = await run_in_threadpool(_session_account, request.cookies.get(sessions.COOKIE_NAME))
+    if account is None:
+        if data.is_form:
+            return RedirectResponse(f"/login?{urlencode({'next': '/account'})}", status_code=303)
+        return JSONResponse({"detail": "Not logged in."}, status_code=401)
+    user_id, email = account
+    # The password is asked for, so it is guarded as on log-in, on the same count.
+    address, throttle = client_address(request), get_login_throttle()
+    # Back on the page, the verdict goes to the email form, with what was typed in it.
+    typed = {"form": "email", "new_email": data.get("new_email")}
+    if (
+        wait := await run_in_threadpool(throttle.retry_after, email=email, address=address)
+    ) is not None:
+        return too_many_attempts(data, "account", wait, **typed)
+    try:
+        changed_to = await run_in_threadpool(
+            _change_email, user_id, data.get("current_password"), data.get("new_email")
+        )
+    except users.EmailTaken as error:
+        return refusal(data, "account", 409, str(error), "email-taken", **typed)
+    except users.InvalidSignup as error:
+        return refusal(data, "account", 422, str(error), error.code, **typed)
+    if changed_to is None:
+        await run_in_threadpool(throttle.record_failure, email=email, address=address)
+        return refusal(
+            data, "account", 401, "Current password is incorrect.", "wrong-password", **typed
+        )
+    await run_in_threadpool(throttle.record_success, email=email)
+    if data.is_form:
+        return RedirectResponse("/account?email_changed=1", status_code=303)
+    return JSONResponse({"email": changed_to})
 
 
 @router.post("/logout", summary="End the current session")

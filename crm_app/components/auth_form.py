@@ -9,9 +9,11 @@ from crm_app.components.feedback import error_callout
 from crm_app.state.login import LoginFormState
 
 
-def labelled_input(label: str, name: str, **props) -> rx.Component:  # type: ignore[no-untyped-def]
-    """An input with a visible label tied to it by id."""
-    field_id = f"field-{name}"
+def labelled_input(  # type: ignore[no-untyped-def]
+    label: str, name: str, field_id: str = "", **props
+) -> rx.Component:
+    """An input with a visible label tied to it by id (`field-<name>` unless given)."""
+    field_id = field_id or f"field-{name}"
     return rx.vstack(
         rx.el.label(label, html_for=field_id, font_weight="500", font_size="0.9em"),
         rx.input(id=field_id, name=name, width="100%", size="3", **props),

@@ -1,4 +1,4 @@
-"""Accounts: sign-up, authentication and password changes."""
+"""Accounts: sign-up, authentication, and changes to the name, login email and password."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from crm_app.models.base import utcnow
 
 MIN_PASSWORD_LENGTH = 8
 MAX_NAME_LENGTH = 200  # users.name
+MAX_EMAIL_LENGTH = 320  # users.email
 MAX_PASSWORD_LENGTH = 1024  # generous, but bounded: hashing is deliberately costly
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -67,11 +68,17 @@ def clean_name(name: str | None) -> str:
     return name
 
 
+def clean_email(email: str) -> str:
+    """An email normalised; InvalidSignup when it is not an address."""
+    email = normalize_email(email)
+    if len(email) > MAX_EMAIL_LENGTH or not _EMAIL.match(email):
+        raise InvalidSignup("email", "Enter a valid email address.")
+    return email
+
+
 def create_user(*, session: Session, email: str, password: str, name: str = "") -> User:
     """A new account; raises InvalidSignup (or EmailTaken) for unacceptable input."""
-    email = normalize_email(email)
-    if len(email) > 320 or not _EMAIL.match(email):
-        raise InvalidSignup("email", "Enter a valid email address.")
+    email = clean_email(email)
     validate_password(password)
     name = clean_name(name)
     if get_user_by_email(session=session, email=email) is not None:
@@ -95,6 +102,34 @@ def rename_user(*, session: Session, user_id: uuid.UUID, name: str) -> User | No
     user.name = name
     session.add(user)
     session.flush()
+    return user
+
+
+def change_email(
+    *, session: Session, user_id: uuid.UUID, current_password: str, new_email: str
+) -> User | None:
+    """Move the account to another login email; None if the current password is wrong.
+
+    InvalidSignup for an address that is not one, checked before any hashing;
+    EmailTaken when another account has it, checked only after the password,
+    so a stolen cookie alone cannot ask which addresses have accounts. The
+    sessions stay: the password, which they were started with, is unchanged.
+    """
+    email = clean_email(new_email)
+    user = session.get(User, user_id)
+    if user is None or not verify_password(current_password, user.password_hash):
+        return None
+    if email == user.email:
+        return user
+    if get_user_by_email(session=session, email=email) is not None:
+        raise EmailTaken()
+    user.email, user.updated_at = email, utcnow()
+    session.add(user)
+    try:
+        session.flush()
+    except sa.exc.IntegrityError:
+        # Another account took it between the check and this write.
+        raise EmailTaken() from None
     return user
 
 

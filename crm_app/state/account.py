@@ -1,7 +1,9 @@
-"""The account page: the display name, and the outcome of the last password change.
+"""The account page: the display name, and the outcome of the last email or password change.
 
-The password form posts natively (the endpoint replaces the HttpOnly cookie) and
-its verdict comes back once in the query string; the name is saved by an event.
+The email and password forms post natively (they carry the password to the
+endpoints that guard it like log-in; the password one replaces the HttpOnly
+cookie) and the verdict comes back once in the query string, with `form=email`
+for the email form's; the name is saved by an event.
 """
 
 from __future__ import annotations
@@ -24,7 +26,10 @@ MESSAGES = {
     "short-password": f"Use a new password of at least {MIN_PASSWORD_LENGTH} characters.",
     "long-password": f"Use a new password of at most {MAX_PASSWORD_LENGTH} characters.",
     "blank-password": "The new password cannot be only spaces.",
+    "invalid-email": "Enter a valid email address.",
+    "email-taken": "Another account already uses this email.",
 }
+QUERY_KEYS = ("error", "changed", "email_changed", "form", "new_email", "retry")
 
 # Drops the query from the address bar without a navigation (which would run on_load
 # again); history.state is kept for the router. A reload then shows no stale verdict.
@@ -44,16 +49,25 @@ class AccountState(AuthState):
 
     error: str = ""
     changed: bool = False
+    email_error: str = ""
+    email_changed: bool = False
+    # What the refused email form held, to show it again; "" shows the current email.
+    typed_email: str = ""
     name_error: str = ""
 
     @rx.event
     def load(self):
         """on_load: read the endpoint's verdict, then take it out of the URL."""
         params = self.router.url.query_parameters
-        self.error = account_message(params)
+        for_email = params.get("form") == "email"
+        message = account_message(params)
+        self.error, self.email_error = ("", message) if for_email else (message, "")
         self.changed = params.get("changed") == "1"
+        self.email_changed = params.get("email_changed") == "1"
+        typed = params.get("new_email", "") if for_email else ""
+        self.typed_email = typed[: users.MAX_EMAIL_LENGTH]
         # Not logged in: require_login is sending the tab to /login, whose query must stay.
-        if self._user_id and ("error" in params or "changed" in params):
+        if self._user_id and any(key in params for key in QUERY_KEYS):
             return rx.call_script(FORGET_QUERY)
         return None
 

@@ -217,7 +217,16 @@ def test_form_signup_refused_keeps_what_was_typed_but_the_password(client):
     assert PASSWORD not in response.headers["location"]
 
 
-@pytest.mark.parametrize("path", ["/api/auth/signup", "/api/auth/login", "/api/auth/logout"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/auth/signup",
+        "/api/auth/login",
+        "/api/auth/logout",
+        "/api/auth/password",
+        "/api/auth/email",
+    ],
+)
 def test_a_forged_origin_is_refused(client, path):
     response = client.post(
         path,

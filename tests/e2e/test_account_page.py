@@ -1,4 +1,4 @@
-"""/account: changing the password, and what the page says about it (once)."""
+"""/account: changing the name, the login email and the password, and what the page says (once)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,17 @@ ACCOUNT = re.compile(r"/account/?$")
 
 
 def _change_password(page, current: str, new: str) -> None:
-    page.get_by_label("Current password").fill(current)
-    page.get_by_label("New password").fill(new)
-    page.get_by_role("button", name="Change password").click()
+    form = page.get_by_role("region", name="Change password")
+    form.get_by_label("Current password").fill(current)
+    form.get_by_label("New password").fill(new)
+    form.get_by_role("button", name="Change password").click()
+
+
+def _change_email(page, new: str, password: str = PASSWORD) -> None:
+    form = page.get_by_role("region", name="Login email")
+    form.get_by_label("New email").fill(new)
+    form.get_by_label("Current password").fill(password)
+    form.get_by_role("button", name="Change email").click()
 
 
 def test_password_changed_is_said_once_and_not_again_on_reload(page, app_server):
@@ -92,3 +100,47 @@ def test_the_name_is_changed_on_the_account_page_and_shown_at_once(page, app_ser
     expect(page.get_by_role("alert")).to_have_count(0)
     page.reload()
     expect(page.get_by_label("Name", exact=True)).to_have_value("New Name")
+
+
+def test_the_login_email_is_changed_and_the_new_one_logs_in(new_context, app_server):
+    old, new = unique_email("move-from"), unique_email("move-to")
+    page = new_context().new_page()
+    sign_up(page, app_server.base_url, email=old, name="Mover")
+    page.goto(f"{app_server.base_url}/account")
+    form = page.get_by_role("region", name="Login email")
+    expect(form.get_by_label("New email")).to_have_value(old)
+    _change_email(page, new)
+    expect(form.get_by_role("status")).to_have_text("Email changed.")
+    expect(page.get_by_text("Signed in as")).to_contain_text(new)
+    expect(form.get_by_label("New email")).to_have_value(new)
+    expect(page).to_have_url(ACCOUNT)
+    page.reload()
+    expect(page.get_by_role("heading", name="Account")).to_be_visible()
+    expect(page.get_by_role("status")).to_have_count(0)
+    other = new_context().new_page()
+    log_in(other, app_server.base_url, email=old)
+    expect(other.get_by_role("alert")).to_have_text("Email or password is incorrect.")
+    log_in(other, app_server.base_url, email=new)
+    expect(other.get_by_role("heading", name="Dashboard")).to_be_visible()
+
+
+def test_a_refused_email_says_why_on_its_own_form_and_keeps_what_was_typed(page, app_server):
+    taken = unique_email("taken")
+    sign_up(page, app_server.base_url, email=taken, name="Taken")
+    page.context.clear_cookies()
+    mine = unique_email("mine")
+    sign_up(page, app_server.base_url, email=mine, name="Mine")
+    page.goto(f"{app_server.base_url}/account")
+    email_form = page.get_by_role("region", name="Login email")
+    password_form = page.get_by_role("region", name="Change password")
+    _change_email(page, taken)
+    expect(email_form.get_by_role("alert")).to_have_text("Another account already uses this email.")
+    expect(password_form.get_by_role("alert")).to_have_count(0)
+    expect(email_form.get_by_label("New email")).to_have_value(taken)
+    _change_email(page, unique_email("free"), "not the password")
+    expect(email_form.get_by_role("alert")).to_have_text("The current password is incorrect.")
+    expect(page.get_by_text("Signed in as")).to_contain_text(mine)
+    page.reload()
+    expect(page.get_by_role("heading", name="Account")).to_be_visible()
+    expect(page.get_by_role("alert")).to_have_count(0)
+    expect(email_form.get_by_label("New email")).to_have_value(mine)

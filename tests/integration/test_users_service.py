@@ -1,4 +1,4 @@
-"""Accounts on both databases: renaming (the name is optional, and bounded)."""
+"""Accounts on both databases: renaming (optional, bounded) and moving to another login email."""
 
 from __future__ import annotations
 
@@ -7,7 +7,19 @@ import uuid
 import pytest
 
 from crm_app.core.db import global_session
-from crm_app.services.users import MAX_NAME_LENGTH, InvalidSignup, get_user, rename_user
+from crm_app.core.security import hash_password
+from crm_app.models import User
+from crm_app.services.users import (
+    MAX_NAME_LENGTH,
+    EmailTaken,
+    InvalidSignup,
+    authenticate,
+    change_email,
+    get_user,
+    rename_user,
+)
+
+PASSWORD = "the account's password"
 
 
 def test_rename_stores_the_name_stripped_and_blank_clears_it(engine, make_user) -> None:
@@ -30,3 +42,106 @@ def test_an_overlong_name_is_refused_and_changes_nothing(engine, make_user) -> N
 def test_renaming_no_such_account_returns_none(engine) -> None:
     with global_session(engine) as session:
         assert rename_user(session=session, user_id=uuid.uuid4(), name="Nobody") is None
+
+
+@pytest.fixture(scope="module")
+def password_hash() -> str:
+    return hash_password(PASSWORD)
+
+
+def _account(engine, password_hash: str, email: str | None = None) -> User:
+    user = User(
+        email=email or f"user-{uuid.uuid4().hex[:12]}@example.com",
+        name="Ada",
+        password_hash=password_hash,
+    )
+    with global_session(engine) as session:
+        session.add(user)
+    return user
+
+
+def _email_of(engine, user: User) -> str:
+    with global_session(engine) as session:
+        return get_user(session=session, user_id=user.id).email
+
+
+def test_a_new_email_is_stored_normalised_and_logs_in(engine, password_hash) -> None:
+    user = _account(engine, password_hash)
+    new = f"Ada.King-{uuid.uuid4().hex[:6]}@Example.COM "
+    with global_session(engine) as session:
+        changed = change_email(
+            session=session, user_id=user.id, current_password=PASSWORD, new_email=new
+        )
+        assert changed.email == new.strip().lower()
+    with global_session(engine) as session:
+        assert authenticate(session=session, email=new, password=PASSWORD).id == user.id
+        assert authenticate(session=session, email=user.email, password=PASSWORD) is None
+
+
+def test_a_wrong_password_changes_nothing(engine, password_hash) -> None:
+    user = _account(engine, password_hash)
+    with global_session(engine) as session:
+        refused = change_email(
+            session=session,
+            user_id=user.id,
+            current_password="not the password",
+            new_email="someone-else@example.com",
+        )
+    assert refused is None
+    assert _email_of(engine, user) == user.email
+
+
+def test_another_accounts_email_is_refused_only_after_the_password(engine, password_hash) -> None:
+    user, other = _account(engine, password_hash), _account(engine, password_hash)
+    # Without the password, a taken address looks like any other: no one learns it exists.
+    with global_session(engine) as session:
+        assert (
+            change_email(
+                session=session,
+                user_id=user.id,
+                current_password="a guess",
+                new_email=other.email.upper(),
+            )
+            is None
+        )
+    with pytest.raises(EmailTaken), global_session(engine) as session:
+        change_email(
+            session=session,
+            user_id=user.id,
+            current_password=PASSWORD,
+            new_email=other.email.upper(),
+        )
+    assert (_email_of(engine, user), _email_of(engine, other)) == (user.email, other.email)
+
+
+@pytest.mark.parametrize("bad", ["", "   ", "not-an-email", "a@b", "x" * 310 + "@example.com"])
+def test_an_address_that_is_not_one_is_refused_before_any_hashing(engine, bad) -> None:
+    user = _account(engine, "!no hash: the password must not even be checked")
+    with pytest.raises(InvalidSignup, match="valid email"), global_session(engine) as session:
+        change_email(session=session, user_id=user.id, current_password=PASSWORD, new_email=bad)
+    assert _email_of(engine, user) == user.email
+
+
+def test_the_same_email_in_another_case_is_no_change(engine, password_hash) -> None:
+    user = _account(engine, password_hash)
+    with global_session(engine) as session:
+        same = change_email(
+            session=session,
+            user_id=user.id,
+            current_password=PASSWORD,
+            new_email=user.email.upper(),
+        )
+        assert same.email == user.email
+
+
+def test_moving_no_such_account_returns_none(engine) -> None:
+    with global_session(engine) as session:
+        assert (
+            change_email(
+                session=session,
+                user_id=uuid.uuid4(),
+                current_password=PASSWORD,
+                new_email="nobody@example.com",
+            )
+            is None
+        )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from functools import cache
 
+import pytest
+
 from crm_app.models import User
 from tests.isolation import World, isolation_case
 
@@ -49,6 +51,33 @@ def _rename_user(world: World) -> None:
     with world.as_b() as session:
         renamed = users.rename_user(session=session, user_id=world.b.id, name="Bob B.")
     assert renamed.name == "Bob B."
+
+
+@isolation_case("users.change_email")
+def _change_email(world: World) -> None:
+    # B moving B to a new address moves nobody else, and cannot take A's.
+    from crm_app.services import users
+
+    with world.as_b() as session:
+        b = session.get(User, world.b.id)
+        b.password_hash = _password_hash("bob's password")
+        session.add(b)
+        session.flush()
+        with pytest.raises(users.EmailTaken):
+            users.change_email(
+                session=session,
+                user_id=world.b.id,
+                current_password="bob's password",
+                new_email=world.a.email,
+            )
+    with world.as_b() as session:
+        moved = users.change_email(
+            session=session,
+            user_id=world.b.id,
+            current_password="bob's password",
+            new_email=f"moved-{world.b.email}",
+        )
+    assert moved.email == f"moved-{world.b.email}"
 
 
 @isolation_case("sessions.start_session")
