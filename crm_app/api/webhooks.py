@@ -23,7 +23,12 @@ from crm_app.api.webhook_pipeline import Answer, handle_delivery, reject_oversiz
 from crm_app.core.config import get_settings
 from crm_app.core.db import is_database_unavailable
 from crm_app.models.base import utcnow
-from crm_app.services.webhook_types import MAX_BODY_BYTES, Delivery
+from crm_app.services.webhook_types import (
+    MAX_BODY_BYTES,
+    PROVIDER_NAMES,
+    PROVIDERS,
+    Delivery,
+)
 
 logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/webhooks", tags=["webhooks"])
@@ -135,3 +140,24 @@ async def twilio_webhook(token: str, request: Request) -> Response:
 async def make_webhook(token: str, request: Request) -> Response:
     """lead.upsert, contact.upsert and automation.run events from a Make.com scenario."""
     return await receive(request, "make", token)
+
+
+@router.api_route(
+    "/{provider}/{token}",
+    methods=["GET", "HEAD", "PUT", "PATCH", "DELETE"],
+    include_in_schema=False,
+)
+async def not_a_post(provider: str, token: str) -> Response:
+    """A webhook URL opened in a browser, or called with another method: say what it is for.
+
+    Without this route the request would fall through to the pages, whose
+    "page not found" suggests the URL is wrong. The token is not looked up.
+    """
+    if provider not in PROVIDERS:
+        return JSONResponse({"detail": "Not Found"}, status_code=404)
+    name = PROVIDER_NAMES[provider]
+    detail = (
+        f"This is a webhook URL: it receives {name}'s events as POST requests. "
+        f"Paste it into {name}, not into a browser."
+    )
+    return JSONResponse({"detail": detail}, status_code=405, headers={"Allow": "POST"})

@@ -9,6 +9,8 @@ from datetime import datetime
 from typing import Any
 
 PROVIDERS = ("vapi", "twilio", "make")
+# As the pages and messages name them.
+PROVIDER_NAMES = {"vapi": "Vapi", "twilio": "Twilio", "make": "Make.com"}
 # Bodies above this are refused before anything else is done with them (SECURITY.md 20).
 MAX_BODY_BYTES = 256 * 1024
 # Signed timestamps further than this from our clock are stale (SECURITY.md 22).

@@ -30,6 +30,7 @@ from crm_app.services.api_key_formats import (
 )
 from crm_app.services.errors import InvalidInput
 from crm_app.services.webhook_ingest import CREDENTIAL_SERVICES
+from crm_app.services.webhook_types import PROVIDER_NAMES
 from crm_app.state import display
 from crm_app.state.auth import AuthState
 
@@ -50,7 +51,6 @@ KEY_FORM_FIELDS = {
     service: (key_field_id(service), *((TWILIO_SID_FIELD,) if service == "twilio" else ()))
     for service in TYPED_SERVICES
 }
-PROVIDER_NAMES = {"vapi": "Vapi", "twilio": "Twilio", "make": "Make.com"}
 
 
 @dataclasses.dataclass

@@ -183,3 +183,16 @@ def test_values_the_crm_refuses_fail_the_event_with_the_services_message(
     assert row.status == "failed" and detail in row.reason
     assert json.loads(row.payload)["data"] == data
     assert record_counts(engine, make.user_id) == NOTHING
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD", "PUT", "PATCH", "DELETE"])
+def test_another_method_than_post_gets_405_naming_post_and_changes_nothing(
+    client, engine, vapi, method
+):
+    response = client.request(method, vapi.path)
+    assert response.status_code == 405
+    assert response.headers["allow"] == "POST"
+    if method != "HEAD":
+        assert "POST" in response.json()["detail"]
+    assert audit_rows(engine, vapi.user_id) == []
+    assert record_counts(engine, vapi.user_id) == NOTHING

@@ -151,3 +151,20 @@ def test_the_details_dialog_gives_focus_back_to_its_button(new_context, app_serv
     detail = page.get_by_test_id("webhook-detail")
     check_dialog_keyboard(details.last, detail)
     check_dialog_keyboard(details.first, detail)
+
+
+def test_a_webhook_url_opened_in_a_browser_says_what_it_is_for(
+    page, app_server, server_db, server_keyring
+):
+    email = unique_email("opener")
+    sign_up(page, app_server.base_url, email=email, name="Opener")
+    vapi = connect(server_db, _user_id(server_db, email), "vapi", keyring=server_keyring)
+    # Pasted into the address bar: not the pages' "not found", which says the URL is wrong.
+    response = page.goto(app_server.base_url + vapi.path)
+    assert response.status == 405
+    assert response.headers["allow"] == "POST"
+    expect(page.get_by_text("This is a webhook URL")).to_contain_text("Paste it into Vapi")
+    # The same for a token that does not exist: the answer tells nothing about tokens.
+    response = page.goto(f"{app_server.base_url}/api/webhooks/vapi/whk_vapi_unknown")
+    assert response.status == 405
+    assert page.goto(f"{app_server.base_url}/api/webhooks/stripe/x").status == 404
