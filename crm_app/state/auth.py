@@ -10,8 +10,10 @@ from urllib.parse import quote
 
 import reflex as rx
 from reflex.middleware import Middleware
+from reflex.state import StateUpdate
 
 from crm_app.core.db import DATABASE_DOWN_ERRORS, database_is_reachable, global_session
+from crm_app.core.upload_identity import uploader
 from crm_app.services import sessions, users
 
 logger = logging.getLogger(__name__)
@@ -101,7 +103,7 @@ async def _forget_user(state: rx.State) -> None:
 
 @dataclass
 class SessionMiddleware(Middleware):
-    """Re-derive the user from this socket's cookie before every event.
+    """Re-derive the user from this socket's cookie (an upload's, from its request) every event.
 
     Reflex keeps state per tab token, and that token travels in the socket
     URL: whoever presents it gets the tab's state. So the identity in state is
@@ -110,6 +112,10 @@ class SessionMiddleware(Middleware):
     """
 
     async def preprocess(self, app, state, event):  # type: ignore[no-untyped-def]
+        token = state.router.session.client_token if state.router else ""
+        sent_by = uploader(token, event.name)
+        if sent_by is not None:
+            return await _check_upload(state, sent_by)
         cookie_header = state.router.headers.cookie if state.router else ""
         unavailable = False
         try:
@@ -130,3 +136,19 @@ class SessionMiddleware(Middleware):
         if unavailable:
             auth.database_unavailable = True
         return None
+
+
+async def _check_upload(state: rx.State, sent_by: str) -> StateUpdate | None:
+    """Run a file upload only in a tab of the user whose cookie sent it.
+
+    An upload comes by HTTP, outside the tab's websocket, and Reflex gives its
+    event none of the request's headers: the tab's stored cookie would be that
+    of its last websocket event. So the user the request's own cookie names
+    (core/upload_identity) must be the tab's. Otherwise the upload is dropped,
+    and the tab is left as it was: its own user may be in the middle of it.
+    """
+    auth = await state.get_state(AuthState)
+    if sent_by and auth._user_id == sent_by:
+        return None
+    logger.warning("an upload was refused: its cookie is not that of the tab it names")
+    return StateUpdate()

@@ -6,9 +6,10 @@ import csv
 import io
 from pathlib import Path
 
+import httpx
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import sign_up, unique_email
+from tests.e2e.helpers import SESSION_COOKIE, sign_up, unique_email
 from tests.e2e.rows import insert_rows, user_id_of
 
 ROWS = 2_400
@@ -156,3 +157,46 @@ def test_export_downloads_the_filtered_list_with_formulas_escaped_and_phones_as_
     assert sorted(row["notes"] for row in rows) == ["'-2+3", "'@SUM(A1)"]
     assert {row["phone"] for row in rows} == {"+14155550100", ""}  # E.164: nothing to run
     assert "Still New" not in text
+
+
+def test_a_tabs_token_without_its_cookie_cannot_put_a_file_into_its_import(
+    page, new_context, app_server, tmp_path
+):
+    # SECURITY.md 16, for uploads: they come by HTTP, not on the tab's websocket.
+    from crm_app.state.csv_import import CsvImportState
+
+    sign_up(page, app_server.base_url, email=unique_email("victim"), name="Victim")
+    other = new_context().new_page()
+    sign_up(other, app_server.base_url, email=unique_email("planter"), name="Planter")
+    others_cookie = next(c for c in other.context.cookies() if c["name"] == SESSION_COOKIE)
+    mine = tmp_path / "mine.csv"
+    mine.write_text("name,phone,email\nAlice Legit,+14155550111,alice@legit.example\n")
+    page.goto(f"{app_server.base_url}/leads")
+    page.get_by_role("button", name="Import CSV").first.click()
+    dialog = page.get_by_test_id("csv-import-dialog")
+    dialog.locator("input[type=file]").set_input_files(str(mine))
+    expect(dialog).to_contain_text("mine.csv: 1 row.")
+
+    tab_token = page.evaluate("sessionStorage.getItem('token')")
+    planted = b"name,phone,email\nMallory Planted,+14155550666,mallory@evil.example\n"
+    handler = f"{CsvImportState.get_full_name()}.read_file"
+    for cookie in ("", f"{SESSION_COOKIE}={others_cookie['value']}"):
+        response = httpx.post(
+            f"{app_server.base_url}/_upload",
+            headers={"reflex-client-token": tab_token, "reflex-event-handler": handler}
+            | ({"cookie": cookie} if cookie else {}),
+            files={"files": ("mine.csv", planted, "text/csv")},
+        )
+        if not cookie:
+            assert response.status_code == 401
+            assert response.json() == {"detail": "Not logged in."}
+
+    # The victim's tab lost nothing to the other user and imports only its own file.
+    expect(dialog).to_contain_text("mine.csv: 1 row.")
+    dialog.get_by_role("button", name="Import", exact=True).click()
+    expect(dialog.get_by_test_id("import-created")).to_have_text("1", timeout=30_000)
+    dialog.get_by_role("button", name="Done").click()
+    expect(page.get_by_test_id("lead-row")).to_have_count(1)
+    expect(page.get_by_test_id("lead-row")).to_contain_text("Alice Legit")
+    other.goto(f"{app_server.base_url}/leads")
+    expect(other.get_by_test_id("leads-empty")).to_be_visible()

@@ -1,0 +1,76 @@
+"""Uploads (Reflex's POST /_upload) checked against their own request's cookie."""
+
+from __future__ import annotations
+
+import pytest
+from starlette.applications import Starlette
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+from starlette.testclient import TestClient
+
+import crm_app.core.db as db
+from crm_app.api.uploads import UploadSessionCheck
+from crm_app.core.db import tenant_session
+from crm_app.core.upload_identity import uploader
+from crm_app.services.sessions import COOKIE_NAME, start_session
+
+TOKEN, HANDLER = "tab-token", "state.csv_import.read_file"
+
+
+@pytest.fixture
+def upload_client(engine, monkeypatch):
+    """The middleware around a stand-in for Reflex, which answers who it was told sent it."""
+    monkeypatch.setattr(db, "get_engine", lambda: engine)
+    seen: list[str | None] = []
+
+    async def reflex_upload(request):
+        seen.append(uploader(TOKEN, HANDLER))
+        return JSONResponse({})
+
+    app = Starlette(routes=[Route("/_upload", reflex_upload, methods=["POST"])])
+    client = TestClient(UploadSessionCheck(app), base_url="http://localhost:3000")
+    client.seen = seen
+    return client
+
+
+def _upload(client, cookie: str | None):
+    headers = {"reflex-client-token": TOKEN, "reflex-event-handler": HANDLER}
+    if cookie is not None:
+        headers["cookie"] = f"{COOKIE_NAME}={cookie}"
+    return client.post("/_upload", headers=headers, files={"files": ("a.csv", b"name\nA\n")})
+
+
+@pytest.mark.parametrize("cookie", [None, "", "forged.token.value"])
+def test_an_upload_without_a_live_session_is_refused_before_reflex_reads_it(upload_client, cookie):
+    response = _upload(upload_client, cookie)
+    assert (response.status_code, response.json()) == (401, {"detail": "Not logged in."})
+    assert upload_client.seen == []
+
+
+def test_an_upload_with_a_session_reaches_reflex_naming_its_sender_only_meanwhile(
+    upload_client, engine, make_user
+):
+    user = make_user()
+    with tenant_session(user.id, engine) as session:
+        cookie = start_session(session=session, user_id=user.id)
+    assert _upload(upload_client, cookie).status_code == 200
+    assert upload_client.seen == [str(user.id)]
+    assert uploader(TOKEN, HANDLER) is None  # forgotten once the request is answered
+
+
+def test_other_requests_pass_untouched(upload_client):
+    assert upload_client.get("/elsewhere").status_code == 404
+
+
+def test_an_upload_while_the_database_is_down_answers_503(
+    upload_client, engine, make_user, monkeypatch
+):
+    user = make_user()
+    with tenant_session(user.id, engine) as session:
+        cookie = start_session(session=session, user_id=user.id)
+    unreachable = db.create_db_engine("postgresql+psycopg://nobody:hunter2@127.0.0.1:1/crm")
+    monkeypatch.setattr(db, "get_engine", lambda: unreachable)
+    response = _upload(upload_client, cookie)
+    assert response.status_code == 503
+    assert "hunter2" not in response.text
+    assert upload_client.seen == []
