@@ -45,6 +45,8 @@ class WebhookEvent(TenantMixin, table=True):
     payload: str | None = Field(default=None, sa_type=sa.Text)
     payload_size: int = Field(default=0, ge=0)
     payload_sha256: str = Field(default="", max_length=64)
-    result: str = Field(default="", max_length=2000)  # what the event created, as JSON
+    # What the event created, as JSON; for Vapi tool calls, the whole answer (a redelivery
+    # gets it again).
+    result: str = Field(default="", sa_type=sa.Text)
     received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     processed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

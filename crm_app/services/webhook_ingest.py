@@ -52,7 +52,9 @@ from crm_app.services.webhook_vapi import apply_vapi_event
 
 logger = logging.getLogger(__name__)
 MAX_REASON = 500  # webhook_events.reason
-MAX_RESULT = 2000  # webhook_events.result
+# A tool-calls answer (at most 20 results of 1,000 characters, JSON-escaped) fits whole: a
+# redelivery is answered from it. Anything longer is cut, as a safety net.
+MAX_RESULT = 64 * 1024
 _TABLE = WebhookEvent.__table__  # type: ignore[attr-defined]
 _UNIQUE = ["user_id", "provider", "event_id"]
 # The columns to set come with the parameters (status, result, reason, processed_at).
@@ -97,7 +99,7 @@ def _reason(text: str) -> str:
 
 
 def _result_text(result: dict[str, Any]) -> str:
-    """The result as stored: JSON that fits its column (long tool answers are cut, marked so)."""
+    """The result as stored: JSON of at most MAX_RESULT characters (longer: cut, marked so)."""
     encoded = json.dumps(result, ensure_ascii=False, separators=(",", ":"), default=str)
     if len(encoded) <= MAX_RESULT:
         return encoded

@@ -12,6 +12,7 @@ import pytest
 from crm_app.core.db import tenant_session
 from crm_app.models import CallLog, ContactCreate, Lead
 from crm_app.services.contacts import create_contact
+from crm_app.services.webhook_parse import MAX_TOOL_CALLS
 from tests.webhook_senders import (
     LEAKED_TWILIO_API_SECRET,
     LEAKED_TWILIO_TOKEN,
@@ -298,3 +299,23 @@ def test_a_report_without_a_call_id_is_refused_with_422(client, engine, vapi):
     del report["message"]["call"]
     response = _post(client, vapi, report)
     _assert_refused(engine, vapi, response, 422, "missing or invalid field: message.call.id")
+
+
+def test_a_redelivered_long_tool_answer_is_the_same_whole_answer(client, engine, vapi):
+    # As many lookups as a message may hold, of a caller whose last call has a long
+    # summary: an answer far longer than the 2,000 characters the audit row once kept.
+    report = vapi_end_of_call_report("call-long", number="+14155550199")
+    report["message"]["analysis"]["summary"] = 'A "long" summary, ü. ' * 40
+    assert _post(client, vapi, report).status_code == 200
+    calls = [
+        (f"tc-{n}", "lookup_contact", {"phone": "+14155550199"}) for n in range(MAX_TOOL_CALLS)
+    ]
+    message = vapi_tool_calls("call-long", *calls)
+    first, again = _post(client, vapi, message), _post(client, vapi, message)
+    assert first.status_code == again.status_code == 200
+    results = first.json()["results"]
+    assert len(results) == MAX_TOOL_CALLS
+    assert len(json.dumps(results)) > 10_000
+    assert again.json() == first.json()
+    statuses = [row.status for row in audit_rows(engine, vapi.user_id)]
+    assert statuses[-2:] == ["accepted", "duplicate"]
