@@ -25,6 +25,11 @@ class UnsafeDatabaseRole(RuntimeError):
     """The app's Postgres role could bypass row-level security; refusing to run."""
 
 
+def unicode_lower(value: object) -> str | None:
+    """lower() for SQLite as Postgres has it: every letter, not only A-Z."""
+    return None if value is None else str(value).lower()
+
+
 def create_db_engine(url: str) -> sa.Engine:
     """An engine with the settings this app relies on for each backend."""
     backend = sa.engine.make_url(url).get_backend_name()
@@ -43,6 +48,9 @@ def create_db_engine(url: str) -> sa.Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
+            # SQLite's own lower() changes A-Z only: "Émile" would be stored in the
+            # search column as "Émile" and never match a search for "émile".
+            dbapi_connection.create_function("lower", 1, unicode_lower, deterministic=True)
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(connection) -> None:  # type: ignore[no-untyped-def]

@@ -1,0 +1,67 @@
+"""Searches find names whatever their letters: É, Ł, Ø as well as A-Z, on both databases."""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import closing
+
+import pytest
+from alembic import command
+
+from crm_app.core.db import create_db_engine, global_session, tenant_session
+from crm_app.models import ContactCreate, LeadCreate, User
+from crm_app.services.contacts import create_contact, list_contacts
+from crm_app.services.leads import create_lead, list_leads
+from crm_app.services.schema import alembic_config
+
+NAMES = ("Émile Zola", "Łukasz Nowak", "ØYVIND Ås", "Ada Lovelace")
+
+
+@pytest.mark.parametrize(
+    ("search", "expected"),
+    [
+        ("émile", ["Émile Zola"]),
+        ("ÉMILE", ["Émile Zola"]),
+        ("łukasz", ["Łukasz Nowak"]),
+        ("ŁUKASZ NOWAK", ["Łukasz Nowak"]),
+        ("øyvind å", ["ØYVIND Ås"]),
+        ("ADA", ["Ada Lovelace"]),
+    ],
+)
+def test_leads_and_contacts_are_found_in_any_case_of_any_letter(
+    engine, make_user, search, expected
+) -> None:
+    user = make_user()
+    with tenant_session(user.id, engine) as session:
+        for name in NAMES:
+            create_lead(session=session, user_id=user.id, lead_in=LeadCreate(name=name))
+            create_contact(session=session, user_id=user.id, contact_in=ContactCreate(name=name))
+    with tenant_session(user.id, engine) as session:
+        leads = list_leads(session=session, user_id=user.id, search=search)
+        contacts = list_contacts(session=session, user_id=user.id, search=search)
+    assert [lead.name for lead in leads.items] == expected
+    assert [contact.name for contact in contacts.items] == expected
+
+
+def test_the_upgrade_lower_cases_what_sqlite_stored_before(tmp_path) -> None:
+    path = tmp_path / "old.db"
+    config = alembic_config(f"sqlite:///{path}")
+    command.upgrade(config, "0004")
+    engine = create_db_engine(f"sqlite:///{path}")
+    try:
+        user = User(email="old@example.com", name="", password_hash="!test-only")
+        with global_session(engine) as session:
+            session.add(user)
+        with tenant_session(user.id, engine) as session:
+            create_lead(session=session, user_id=user.id, lead_in=LeadCreate(name="Émile Zola"))
+        # As a release before this one stored it: rewritten with SQLite's own lower().
+        with closing(sqlite3.connect(path)) as raw:
+            raw.execute("UPDATE leads SET name = name")
+            raw.commit()
+            assert raw.execute("SELECT search_text FROM leads").fetchone()[0] == "Émile zola  "
+        command.upgrade(config, "head")
+        with tenant_session(user.id, engine) as session:
+            found = list_leads(session=session, user_id=user.id, search="émile")
+        assert [lead.name for lead in found.items] == ["Émile Zola"]
+    finally:
+        engine.dispose()
