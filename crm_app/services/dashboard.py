@@ -20,8 +20,19 @@ from crm_app.models.base import UTCDateTime, utcnow
 from crm_app.services.errors import InvalidInput
 from crm_app.services.timeline import newest_first
 
-# A call counts as answered when it ended normally after some talking.
+# A call counts as answered when it ended normally after some talking...
 ANSWERED_STATUSES = ("ended", "completed")
+# ...and not for one of the reasons Vapi gives for a call no one took, which still
+# has a start and an end (the ringing, the voicemail greeting).
+UNANSWERED_REASONS = (
+    "customer-did-not-answer",
+    "customer-busy",
+    "voicemail",
+    "customer-did-not-give-microphone-permission",
+    "twilio-failed-to-connect-call",
+    "vonage-failed-to-connect-call",
+    "vonage-rejected",
+)
 _COST_PLACES = Decimal("0.0001")
 # The chart of calls per day covers the period, or this many days for "all time".
 ALL_TIME_CHART_DAYS = 90
@@ -116,6 +127,10 @@ _PREVIOUS_START = sa.bindparam("previous_start", type_=UTCDateTime)
 _ANSWERED = sa.and_(
     sa.or_(*(_CALLS.c.status == status for status in ANSWERED_STATUSES)),
     _CALLS.c.duration_seconds > 0,
+    sa.or_(
+        _CALLS.c.ended_reason.is_(None),
+        sa.and_(*(_CALLS.c.ended_reason != reason for reason in UNANSWERED_REASONS)),
+    ),
 )
 
 
@@ -361,9 +376,8 @@ def _feed_branch(
 def latest_activity(*, session: Session, user_id: uuid.UUID, limit: int = 10) -> list[ActivityItem]:
     """The user's newest calls, SMS, new leads and automation runs, merged newest first."""
     limit = max(1, min(int(limit), MAX_LATEST))
-    caller = func.coalesce(
-        func.nullif(CallLog.customer_name, ""), CallLog.customer_number, CallLog.provider
-    )
+    # Blank when the call names no one: the page says "Unknown caller", as the calls list does.
+    caller = func.coalesce(func.nullif(CallLog.customer_name, ""), CallLog.customer_number, "")
     branches = [
         _feed_branch(
             user_id,

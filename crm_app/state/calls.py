@@ -51,7 +51,7 @@ def call_row(call: CallLog) -> CallRow:
         started_at=display.iso(call.started_at),
         provider=call.provider,
         direction=call.direction,
-        caller=call.customer_name or call.customer_number or "Unknown caller",
+        caller=call.customer_name or call.customer_number or display.UNKNOWN_CALLER,
         number=call.customer_number or call.from_number or "",
         status=call.status,
         ended_reason=call.ended_reason or "",

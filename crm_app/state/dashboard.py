@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from typing import Any
+from urllib.parse import quote
 
 import reflex as rx
 import sqlalchemy as sa
@@ -72,7 +73,7 @@ def _feed_item(item: ActivityItem) -> FeedItem:
         href = f"/contacts/{item.contact_id}"
     else:
         href = "/automations"
-    label = item.label if item.kind != "lead" else (item.label or "(no name)")
+    label = item.label or {"lead": "(no name)", "call": display.UNKNOWN_CALLER}.get(item.kind, "")
     return FeedItem(
         kind=item.kind,
         icon=icon,
@@ -86,7 +87,12 @@ def _feed_item(item: ActivityItem) -> FeedItem:
 def _bars(counts: dict[str, int], href: str) -> list[Bar]:
     largest = max(counts.values(), default=0) or 1
     return [
-        Bar(label=label, count=count, percent=round(count / largest * 100), href=href + label)
+        Bar(
+            label=label,
+            count=count,
+            percent=round(count / largest * 100),
+            href=href + quote(label, safe=""),
+        )
         for label, count in counts.items()
     ]
 

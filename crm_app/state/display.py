@@ -15,6 +15,8 @@ log = logging.getLogger("crm_app.pages")
 PERIODS = {"7": "Last 7 days", "30": "Last 30 days", "90": "Last 90 days", "all": "All time"}
 # What a page says when the database does not answer; the detail goes to the log.
 LOAD_FAILED = "Could not load this page's data. Check your connection and try again."
+# What a call that names no customer (a web call, a withheld number) is called.
+UNKNOWN_CALLER = "Unknown caller"
 SAVE_FAILED = "Could not save. Nothing was changed; try again in a moment."
 
 

@@ -502,3 +502,33 @@ def test_latest_activity_is_one_query(engine, known_user) -> None:
     statements = _recorded(engine, run)
     assert len(statements) == 1
     assert statements[0].count("user_id =") == 4
+
+
+@pytest.mark.parametrize("reason", ["customer-did-not-answer", "voicemail", "customer-busy"])
+def test_a_call_no_one_took_is_not_answered_though_it_has_a_length(
+    engine, make_user, reason
+) -> None:
+    user = make_user()
+    with tenant_session(user.id, engine) as session:
+        for seconds, ended_reason in ((120, "customer-ended-call"), (28, reason), (60, None)):
+            add_call_log(
+                session,
+                user_id=user.id,
+                duration_seconds=seconds,
+                ended_reason=ended_reason,
+                created_at=NOW - timedelta(hours=1),
+            )
+    stats = _stats(engine, user, period_days=None)
+    assert (stats.calls, stats.answered_calls, stats.average_call_seconds) == (3, 2, 90.0)
+    with tenant_session(user.id, engine) as session:
+        days = calls_per_day(session=session, user_id=user.id, period_days=None, now=NOW)
+    assert sum(day.answered for day in days) == 2
+
+
+def test_latest_activity_leaves_a_call_that_names_no_one_blank(engine, make_user) -> None:
+    user = make_user()
+    with tenant_session(user.id, engine) as session:
+        add_call_log(session, user_id=user.id, customer_name="", customer_number=None)
+    with tenant_session(user.id, engine) as session:
+        [item] = latest_activity(session=session, user_id=user.id)
+    assert (item.kind, item.label) == ("call", "")
