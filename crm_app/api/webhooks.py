@@ -144,16 +144,17 @@ async def make_webhook(token: str, request: Request) -> Response:
 
 @router.api_route(
     "/{provider}/{token}",
-    methods=["GET", "HEAD", "PUT", "PATCH", "DELETE"],
+    methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"],
     include_in_schema=False,
 )
-async def not_a_post(provider: str, token: str) -> Response:
+async def not_a_post(provider: str, token: str, request: Request) -> Response:
     """A webhook URL opened in a browser, or called with another method: say what it is for.
 
     Without this route the request would fall through to the pages, whose
     "page not found" suggests the URL is wrong. The token is not looked up.
+    A POST gets here only for a provider there is no route for: 404.
     """
-    if provider not in PROVIDERS:
+    if provider not in PROVIDERS or request.method == "POST":
         return JSONResponse({"detail": "Not Found"}, status_code=404)
     name = PROVIDER_NAMES[provider]
     detail = (

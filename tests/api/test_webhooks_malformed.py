@@ -196,3 +196,9 @@ def test_another_method_than_post_gets_405_naming_post_and_changes_nothing(
         assert "POST" in response.json()["detail"]
     assert audit_rows(engine, vapi.user_id) == []
     assert record_counts(engine, vapi.user_id) == NOTHING
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_a_provider_there_is_no_route_for_is_404_whatever_the_method(client, method):
+    response = client.request(method, "/api/webhooks/zapier/whk_zapier_x", content=b"{}")
+    assert (response.status_code, response.json()) == (404, {"detail": "Not Found"})
