@@ -7,6 +7,7 @@ from crm_app.api.app import build_api
 from crm_app.api.uploads import UploadSessionCheck
 from crm_app.core.db import ensure_safe_role
 from crm_app.state.auth import SessionMiddleware
+from crm_app.state.storage import protect_state_files
 
 pages.register_all()
 
@@ -16,3 +17,5 @@ app = rx.App(api_transformer=[build_api(), UploadSessionCheck])
 app.add_middleware(SessionMiddleware())
 # A plain function: if it raises, the server does not start.
 app.register_lifespan_task(ensure_safe_role)
+# Tabs' stored state holds their session cookies.
+app.register_lifespan_task(protect_state_files)
