@@ -3,19 +3,36 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex.vars import ArrayVar, ObjectVar
 
 from crm_app.components.feedback import error_callout
 from crm_app.services.csv_io import MAX_FILE_BYTES, MAX_ROWS
-from crm_app.state.csv_import import CsvImportState, Rejection
+from crm_app.state.csv_import import MAX_FILE_MB, CsvImportState, Rejection
 
 UPLOAD_ID = "csv_import_file"
+# The dialog's edge stays inside a phone's screen, less the margin Radix keeps around it.
+DIALOG_MAX_WIDTH = "min(52em, calc(100vw - 2 * var(--space-4)))"
+
+
+def _refuse_file(rejected: ArrayVar) -> rx.event.EventSpec:
+    """Tell the state why the browser refused the file: its name and the reasons' codes.
+
+    Only those travel, worked out in the browser: the refused File itself would
+    go over the websocket whole, the very upload its size limit was to stop.
+    """
+    first = rejected.to(ArrayVar)[0].to(ObjectVar)
+    errors = first["errors"].to(ArrayVar)
+    return CsvImportState.refuse_file(
+        first["file"].to(ObjectVar)["name"],
+        errors.map(lambda error: error.to(ObjectVar)["code"]),
+    )
 
 
 def _upload_step() -> rx.Component:
     return rx.vstack(
         rx.text(
             "A CSV file (UTF-8) whose first row names the columns, such as name, phone, "
-            f"email. Up to {MAX_ROWS:,} rows and {MAX_FILE_BYTES // (1024 * 1024)} MB.",
+            f"email. Up to {MAX_ROWS:,} rows and {MAX_FILE_MB} MB.",
             size="2",
         ),
         rx.upload(
@@ -32,6 +49,8 @@ def _upload_step() -> rx.Component:
             max_size=MAX_FILE_BYTES,
             accept={"text/csv": [".csv"], "text/plain": [".csv", ".txt"]},
             on_drop=CsvImportState.read_file(rx.upload_files(upload_id=UPLOAD_ID)),
+            # The browser keeps back a file over max_size or outside accept: say why.
+            on_drop_rejected=_refuse_file,
             border=f"2px dashed {rx.color('gray', 7)}",
             border_radius="0.75em",
             padding="2em",
@@ -164,14 +183,19 @@ def _summary_step() -> rx.Component:
             *(
                 rx.vstack(
                     rx.text(label, size="1", color=rx.color("gray", 11)),
-                    rx.text(value, size="5", weight="bold", data_testid=f"import-{test_id}"),
+                    rx.text(
+                        CsvImportState.summary_counts[count],
+                        size="5",
+                        weight="bold",
+                        data_testid=f"import-{count}",
+                    ),
                     spacing="0",
                 )
-                for label, value, test_id in (
-                    ("Created", CsvImportState.created, "created"),
-                    ("Updated", CsvImportState.updated, "updated"),
-                    ("Skipped as duplicate", CsvImportState.duplicates, "duplicates"),
-                    ("Rejected", CsvImportState.rejected_total, "rejected"),
+                for label, count in (
+                    ("Created", "created"),
+                    ("Updated", "updated"),
+                    ("Skipped as duplicate", "duplicates"),
+                    ("Rejected", "rejected"),
                 )
             ),
             columns=rx.breakpoints(initial="2", sm="4"),
@@ -231,7 +255,8 @@ def csv_import_dialog() -> rx.Component:
                 ("done", _summary_step()),
                 _upload_step(),
             ),
-            max_width="52em",
+            # A percentage would not do: the preview's wide table stretches what it refers to.
+            max_width=DIALOG_MAX_WIDTH,
             data_testid="csv-import-dialog",
         ),
         open=CsvImportState.open,

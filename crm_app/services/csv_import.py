@@ -14,6 +14,7 @@ import functools
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 import sqlalchemy as sa
@@ -174,22 +175,36 @@ def _insert(session: Session, model: Any, rows: list[dict[str, Any]]) -> int:
     return len(run_prebuilt_many(session, statement, rows))
 
 
+def _created_at(batch_start: datetime, row_number: int) -> datetime:
+    """When a row of the file counts as created: later rows of the file are newer.
+
+    With one timestamp for a whole batch, "Newest first" fell back on the
+    random id and showed the rows shuffled. One microsecond per row number
+    (not per position in the batch) also orders rows across batches, since
+    a later batch never starts at an earlier time.
+    """
+    return batch_start + timedelta(microseconds=row_number)
+
+
 def _row_dicts(
     user_id: uuid.UUID, rows: list[_Row], defaults: dict[str, Any]
 ) -> list[dict[str, Any]]:
     now = utcnow()
-    return [
-        {
-            **defaults,
-            "notes": "",
-            **row.values,
-            "user_id": user_id,
-            "id": uuid.uuid4(),
-            "created_at": now,
-            "updated_at": now,
-        }
-        for row in rows
-    ]
+    dicts = []
+    for row in rows:
+        created_at = _created_at(now, row.number)
+        dicts.append(
+            {
+                **defaults,
+                "notes": "",
+                **row.values,
+                "user_id": user_id,
+                "id": uuid.uuid4(),
+                "created_at": created_at,
+                "updated_at": created_at,
+            }
+        )
+    return dicts
 
 
 def import_leads(

@@ -36,6 +36,16 @@ from crm_app.state.leads import LeadsState
 IGNORE = "ignore"
 KINDS = {"leads": LEAD_FIELDS, "contacts": CONTACT_FIELDS}
 MAX_SHOWN_REJECTIONS = 200
+MAX_FILE_MB = MAX_FILE_BYTES // (1024 * 1024)
+# Why the browser refused a chosen file (react-dropzone's error codes), most telling first.
+REFUSALS = {
+    "too-many-files": "Choose one file at a time.",
+    "file-invalid-type": (
+        "{name} is not a CSV file. Save it as CSV (in Excel: File > Save As > CSV UTF-8) "
+        "and choose that file."
+    ),
+    "file-too-large": f"{{name}} is larger than {MAX_FILE_MB} MB: split it into parts.",
+}
 
 
 @dataclasses.dataclass
@@ -86,6 +96,17 @@ class CsvImportState(AuthState):
     def progress_text(self) -> str:
         """What the progress step says: "Importing… 500 of 2,400 rows"."""
         return f"Importing… {self.processed:,} of {plural(self.rows_total, 'row')}"
+
+    @rx.var
+    def summary_counts(self) -> dict[str, str]:
+        """The summary's counts as shown: "2,400", thousands separated like the list's counter."""
+        counts = {
+            "created": self.created,
+            "updated": self.updated,
+            "duplicates": self.duplicates,
+            "rejected": self.rejected_total,
+        }
+        return {name: f"{count:,}" for name, count in counts.items()}
 
     def _reset(self, kind: str) -> None:
         self.kind = kind if kind in KINDS else "leads"
@@ -138,6 +159,13 @@ class CsvImportState(AuthState):
         ]
         self._records, self.rows_total = parsed.records, len(parsed.records)
         self.step, self.reading = "map", False
+
+    @rx.event
+    def refuse_file(self, file_name: str, codes: list[str]):
+        """The browser kept a chosen file back (too large, not CSV): say why in the dialog."""
+        if self._user_id and self.step == "upload":
+            codes = codes if isinstance(codes, list) else []  # it comes from the browser
+            self.error, self.reading = refusal_message(str(file_name or ""), codes), False
 
     @rx.event
     def set_column(self, index: int, field: str):
@@ -203,6 +231,15 @@ class CsvImportState(AuthState):
             self.error, self.step, self._records = failure, "done", []
             self.progress = 100 if not failure else self.progress
         yield LeadsState.refresh if kind == "leads" else ContactsState.refresh
+
+
+def refusal_message(file_name: str, codes: list[str]) -> str:
+    """What the dialog says when the browser refused a file before sending it."""
+    name = file_name[:200] or "The file"
+    for code, message in REFUSALS.items():
+        if code in codes:
+            return message.format(name=name)
+    return f"{name} could not be read: choose a CSV file of up to {MAX_FILE_MB} MB."
 
 
 def _import_batch(

@@ -73,7 +73,8 @@ def test_import_a_csv_watch_the_progress_complete_and_see_it_on_the_dashboard(
     seen = page.evaluate("window.progressSeen")
     assert seen == sorted(seen) and seen[-1] == 100, seen
     assert [value for value in seen if 0 < value < 100], f"no step between 0 and 100: {seen}"
-    expect(dialog.get_by_test_id("import-created")).to_have_text(str(ROWS))
+    # Counts read like the list's counter: thousands separated.
+    expect(dialog.get_by_test_id("import-created")).to_have_text(f"{ROWS:,}")
     expect(dialog.get_by_test_id("import-duplicates")).to_have_text("1")
     expect(dialog.get_by_test_id("import-rejected")).to_have_text("2")
     rejections = dialog.get_by_test_id("import-rejections")
@@ -116,6 +117,70 @@ def test_a_file_that_is_not_utf8_or_not_valid_csv_gets_a_clear_message(page, app
     dialog.locator("input[type=file]").set_input_files(str(unclosed))
     expect(dialog.get_by_role("alert")).to_contain_text("Row 2: unclosed quote")
     expect(dialog.get_by_test_id("csv-preview")).to_have_count(0)
+
+
+def test_a_file_too_large_or_not_a_csv_is_refused_with_the_reason(page, app_server, tmp_path):
+    # The browser refuses these before sending them: the dialog must say so, not sit still.
+    sign_up(page, app_server.base_url, email=unique_email("refused"), name="Refused")
+    page.goto(f"{app_server.base_url}/leads?import=1")
+    dialog = page.get_by_test_id("csv-import-dialog")
+    too_large = tmp_path / "huge.csv"
+    row = "Someone With A Long Name,+14155550100,someone@example.com\n"
+    too_large.write_text("name,phone,email\n" + row * (6 * 1024 * 1024 // len(row)))
+    dialog.locator("input[type=file]").set_input_files(str(too_large))
+    expect(dialog.get_by_role("alert")).to_contain_text("larger than 5 MB")
+    spreadsheet = tmp_path / "leads.xlsx"
+    spreadsheet.write_bytes(b"PK\x03\x04" + bytes(64))
+    dialog.locator("input[type=file]").set_input_files(str(spreadsheet))
+    expect(dialog.get_by_role("alert")).to_contain_text("not a CSV file")
+    expect(dialog.get_by_role("alert")).not_to_contain_text("5 MB")
+    expect(dialog.get_by_test_id("csv-dropzone")).to_be_visible()
+    # A good file afterwards clears the message and goes on as usual.
+    good = tmp_path / "good.csv"
+    good.write_text("name,phone\nAna,+14155550150\n", encoding="utf-8")
+    dialog.locator("input[type=file]").set_input_files(str(good))
+    expect(dialog).to_contain_text("good.csv: 1 row. Check which field")
+    expect(dialog.get_by_role("alert")).to_have_count(0)
+
+
+def test_on_a_phone_the_dialog_fits_the_screen_and_the_preview_scrolls_inside_it(
+    new_context, app_server, tmp_path
+):
+    width, height = 390, 844
+    page = new_context(viewport={"width": width, "height": height}).new_page()
+    sign_up(page, app_server.base_url, email=unique_email("phone"), name="Phone")
+    wide = tmp_path / "wide.csv"
+    wide.write_text(
+        "name,phone,email,status,source,notes\n"
+        + "".join(
+            f"Person {n},+1415555{n:04d},p{n}@example.com,new,expo,called twice\n" for n in range(5)
+        ),
+        encoding="utf-8",
+    )
+    page.goto(f"{app_server.base_url}/leads?import=1")
+    dialog = page.get_by_test_id("csv-import-dialog")
+    dialog.locator("input[type=file]").set_input_files(str(wide))
+    expect(dialog).to_contain_text("wide.csv: 5 rows. Check which field")
+
+    box = dialog.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= width, box
+    # The six columns are wider than the phone: the table scrolls sideways inside its own box.
+    preview = dialog.get_by_test_id("csv-preview")
+    preview_box = preview.bounding_box()
+    assert preview_box["x"] + preview_box["width"] <= box["x"] + box["width"], preview_box
+    table_width = preview.locator("table").evaluate("table => table.scrollWidth")
+    assert table_width > preview_box["width"], (table_width, preview_box)
+    import_button = dialog.get_by_role("button", name="Import", exact=True)
+    expect(import_button).to_be_in_viewport(ratio=1)
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    # The last column is reached by scrolling the preview; the dialog stays where it was.
+    last_column = dialog.get_by_role("combobox", name="Field for column notes")
+    last_column.scroll_into_view_if_needed()
+    expect(last_column).to_be_in_viewport(ratio=1)
+    assert dialog.bounding_box()["x"] == box["x"]
+    expect(import_button).to_be_in_viewport(ratio=1)
+    import_button.click()
+    expect(dialog.get_by_test_id("import-created")).to_have_text("5", timeout=30_000)
 
 
 def test_a_one_row_file_says_1_row_and_keeps_notes_as_typed(page, app_server, tmp_path):
