@@ -69,7 +69,11 @@ class ContactsState(RecordListMixin, PeriodFilterMixin, ListPageMixin, AuthState
 
     @rx.event
     def load(self):
-        self.offset = 0
+        """on_load: the page the tab was on, so Back and "← Contacts" return to it.
+
+        The search, period and sort are kept the same way; _refresh moves to the
+        last page if that one has emptied meanwhile.
+        """
         self._refresh()
 
     @rx.event

@@ -15,7 +15,12 @@ from crm_app.models import LEAD_STATUSES, Lead
 from crm_app.services.csv_io import export_leads_csv
 from crm_app.services.errors import InvalidInput
 from crm_app.services.leads import delete_lead, list_leads
-from crm_app.services.pipeline import change_lead_status, list_lead_sources, pipeline_board
+from crm_app.services.pipeline import (
+    MAX_SOURCES,
+    change_lead_status,
+    list_lead_sources,
+    pipeline_board,
+)
 from crm_app.state import display
 from crm_app.state.auth import AuthState
 from crm_app.state.list_page import (
@@ -64,6 +69,8 @@ class BoardColumn:
     status: str = ""
     total: int = 0
     leads: list[LeadRow] = dataclasses.field(default_factory=list)
+    # The total as shown: "5,014", like the list's counter.
+    total_label: str = ""
 
 
 def lead_row(lead: Lead) -> LeadRow:
@@ -102,23 +109,24 @@ class LeadsState(RecordListMixin, PeriodFilterMixin, ListPageMixin, AuthState):
 
     @rx.event
     def load(self):
-        """on_load: the first page; ?status=won&source=vapi (dashboard links) set the filters.
+        """on_load: ?status=won&source=vapi (dashboard links) set the filters.
 
         A link that names filters shows exactly those (its count is the one the
-        link showed); a plain visit keeps the filters the tab last had, like a
-        list one comes back to.
+        link showed), from page 1; a plain visit (Back, "← Leads", the sidebar)
+        keeps the filters and the page the tab last had, like a list one comes
+        back to. _refresh moves to the last page if that one has emptied meanwhile.
         """
         if not self._user_id:
             return
         params = self.router.url.query_parameters
         if "status" in params or "source" in params:
             self.search, self.status, self.source, self.period = "", ALL, ANY_SOURCE, ALL
+            self.offset = 0
         if "status" in params:
             status = str(params.get("status") or "")
             self.status = status if status in LEAD_STATUSES else ALL
         if "source" in params:
             self.source = str(params.get("source") or "")[:50] or ANY_SOURCE
-        self.offset = 0
         self._refresh(with_sources=True)
 
     @rx.event
@@ -144,6 +152,7 @@ class LeadsState(RecordListMixin, PeriodFilterMixin, ListPageMixin, AuthState):
             with tenant_session(user_id) as session:
                 if with_sources:
                     self.sources = list_lead_sources(session=session, user_id=user_id)
+                    self._drop_vanished_source()
                 if self.view == "board":
                     filters = self._filters()
                     columns = pipeline_board(
@@ -157,7 +166,9 @@ class LeadsState(RecordListMixin, PeriodFilterMixin, ListPageMixin, AuthState):
                         descending=filters["descending"],
                     )
                     self.board = [
-                        BoardColumn(c.status, c.total, [lead_row(lead) for lead in c.leads])
+                        BoardColumn(
+                            c.status, c.total, [lead_row(lead) for lead in c.leads], f"{c.total:,}"
+                        )
                         for c in columns
                     ]
                 else:
@@ -176,6 +187,16 @@ class LeadsState(RecordListMixin, PeriodFilterMixin, ListPageMixin, AuthState):
         self._load_succeeded()
         if self._past_the_end():
             self._refresh()
+
+    def _drop_vanished_source(self) -> None:
+        """Back to all sources once no lead has the chosen one (its last was deleted or edited)."""
+        # The menu cannot show a value it no longer offers: the filter would go blank
+        # yet still empty the list, with nothing on the page to say why.
+        if self.source == ANY_SOURCE or self.source in self.sources:
+            return
+        if len(self.sources) >= MAX_SOURCES:
+            return  # only the most used sources were read: the chosen one may still exist
+        self.source, self.offset = ANY_SOURCE, 0
 
     # --- filters
 

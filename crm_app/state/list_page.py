@@ -62,11 +62,15 @@ class ListPageMixin(rx.State, mixin=True):
         self.error, self.loading, self.loaded = "", False, True
 
     def _past_the_end(self) -> bool:
-        """Move to the last page when this one emptied (rows deleted meanwhile); True if moved."""
-        if self.offset and not self.rows and self.total:
-            self.offset = (self.total - 1) // PAGE_SIZE * PAGE_SIZE
-            return True
-        return False
+        """Move to the last page when this one emptied (rows deleted meanwhile).
+
+        True when that page has rows to load; when nothing is left the list is
+        simply back on page 1, with no Previous to a page that is gone.
+        """
+        if not self.offset or self.rows:
+            return False
+        self.offset = max(self.total - 1, 0) // PAGE_SIZE * PAGE_SIZE
+        return self.total > 0
 
     @rx.event
     def set_search(self, value: str):

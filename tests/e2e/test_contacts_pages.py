@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 
 from playwright.sync_api import expect
 
@@ -101,3 +102,34 @@ def test_the_edit_dialog_and_delete_confirmation_work_from_the_keyboard(page, ap
         page.get_by_role("button", name="Delete", exact=True), confirm, first_focus=cancel
     )
     expect(page.get_by_role("heading", name="Kim Key")).to_be_visible()
+
+
+def test_back_to_the_list_returns_to_the_page_the_contact_was_opened_from(page, app_server):
+    email = unique_email("contactpages")
+    sign_up(page, app_server.base_url, email=email, name="Paging User")
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    # 30 contacts, newest first: page 2 is "Paged 04" down to "Paged 00".
+    contacts = [
+        {"name": f"Paged {n:02}", "created_at": start + timedelta(minutes=n)} for n in range(30)
+    ]
+    insert_rows(app_server, user_id_of(app_server, email), contacts=contacts)
+    page.goto(f"{app_server.base_url}/contacts")
+    pager_label = page.get_by_test_id("pager-label")
+    page.get_by_role("button", name="Next").click()
+    expect(pager_label).to_have_text("26–30 of 30")
+    back_to_contacts = page.get_by_role("main").get_by_role("link", name="Contacts", exact=True)
+
+    # Browser Back, then the page's own "← Contacts": page 2 both times. An older contact
+    # arrives each time meanwhile, so the new total shows the list was loaded again.
+    for number, go_back in enumerate((page.go_back, back_to_contacts.click)):
+        page.get_by_role("link", name="Paged 04").click()
+        expect(page.get_by_role("heading", name="Paged 04")).to_be_visible()
+        arrived = {"name": f"Arrived {number}", "created_at": start - timedelta(days=number + 1)}
+        insert_rows(app_server, user_id_of(app_server, email), contacts=[arrived])
+        go_back()
+        expect(pager_label).to_have_text(f"26–{31 + number} of {31 + number}")
+        expect(page.get_by_test_id("contact-row").first).to_contain_text("Paged 04")
+
+    # A new search starts again at page 1.
+    page.get_by_label("Search contacts").fill("Paged")
+    expect(pager_label).to_have_text("1–25 of 30")

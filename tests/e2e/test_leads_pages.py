@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import re
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 from playwright.sync_api import expect
 
@@ -25,12 +29,13 @@ def _row(page, name: str):
     return page.get_by_test_id("lead-row").filter(has=page.get_by_role("link", name=name))
 
 
-def _owner_of(page, app_server, label: str, leads: list[dict]) -> None:
-    """Sign a new user up on page with these leads already stored, and open /leads."""
+def _owner_of(page, app_server, label: str, leads: list[dict]) -> str:
+    """Sign a new user up on page with these leads already stored, and open /leads; the email."""
     email = unique_email(label)
     sign_up(page, app_server.base_url, email=email, name=f"{label.title()} Owner")
     insert_rows(app_server, user_id_of(app_server, email), leads=leads)
     page.goto(f"{app_server.base_url}/leads")
+    return email
 
 
 def test_create_edit_search_change_status_and_delete_a_lead(page, app_server):
@@ -308,3 +313,85 @@ def test_deleting_a_lead_another_tab_deleted_says_so(page, app_server):
         tab.get_by_role("alertdialog").get_by_role("button", name="Delete").click()
         expect(tab.get_by_text(said)).to_be_visible()
     expect(page).to_have_url(re.compile(r"/leads/?$"))
+
+
+def test_back_to_the_list_returns_to_the_page_the_lead_was_opened_from(page, app_server):
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    # 75 leads, newest first: page 3 is "Paged 24" down to "Paged 00".
+    leads = [
+        {"name": f"Paged {n:02}", "created_at": start + timedelta(minutes=n)} for n in range(75)
+    ]
+    email = _owner_of(page, app_server, "paging", leads)
+    pager_label = page.get_by_test_id("pager-label")
+    for label in ("26–50 of 75", "51–75 of 75"):
+        page.get_by_role("button", name="Next").click()
+        expect(pager_label).to_have_text(label)
+    back_to_leads = page.get_by_role("main").get_by_role("link", name="Leads", exact=True)
+
+    # Browser Back, then the page's own "← Leads": page 3 both times. An older lead
+    # arrives each time meanwhile, so the new total shows the list was loaded again.
+    for number, go_back in enumerate((page.go_back, back_to_leads.click)):
+        page.get_by_role("link", name="Paged 24").click()
+        expect(page.get_by_role("heading", name="Paged 24")).to_be_visible()
+        arrived = {"name": f"Arrived {number}", "created_at": start - timedelta(days=number + 1)}
+        insert_rows(app_server, user_id_of(app_server, email), leads=[arrived])
+        go_back()
+        expect(pager_label).to_have_text(f"51–75 of {76 + number}")
+        expect(page.get_by_test_id("lead-row").first).to_contain_text("Paged 24")
+
+    # The last page emptied meanwhile: back on the last page that is left.
+    page.get_by_role("button", name="Next").click()
+    expect(pager_label).to_have_text("76–77 of 77")
+    page.get_by_role("button", name="Delete Arrived 0").click()
+    page.get_by_role("alertdialog").get_by_role("button", name="Delete").click()
+    expect(pager_label).to_have_text("76–76 of 76")
+    page.get_by_role("link", name="Arrived 1").click()
+    page.get_by_role("button", name="Delete", exact=True).click()
+    page.get_by_role("alertdialog").get_by_role("button", name="Delete").click()
+    expect(page).to_have_url(re.compile(r"/leads/?$"))
+    expect(pager_label).to_have_text("51–75 of 75")
+
+    # A new search starts again at page 1.
+    page.get_by_label("Search leads").fill("Paged")
+    expect(pager_label).to_have_text("1–25 of 75")
+
+
+def test_a_source_filter_whose_last_lead_is_deleted_returns_to_all_sources(page, app_server):
+    leads = [
+        {"name": "Manual One", "source": "manual"},
+        {"name": "Manual Two", "source": "manual"},
+        {"name": "From Web", "source": "website"},
+    ]
+    _owner_of(page, app_server, "lastsource", leads)
+    source = page.get_by_role("combobox", name="Source")
+    source.click()
+    page.get_by_role("option", name="manual", exact=True).click()
+    expect(page.get_by_test_id("lead-row")).to_have_count(2)
+    for name in ("Manual One", "Manual Two"):
+        page.get_by_role("button", name=f"Delete {name}").click()
+        page.get_by_role("alertdialog").get_by_role("button", name="Delete").click()
+        expect(page.get_by_text(f"Deleted {name}.")).to_be_visible()
+    expect(source).to_have_text("All sources")
+    expect(page.get_by_test_id("lead-row")).to_have_count(1)
+    expect(_row(page, "From Web")).to_be_visible()
+
+
+def test_export_is_utf8_with_a_byte_order_mark_so_spreadsheets_read_accents(page, app_server):
+    _owner_of(page, app_server, "accents", [{"name": "José Müller", "source": "Café"}])
+    expect(_row(page, "José Müller")).to_be_visible()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Export CSV").click()
+    data = Path(download.value.path()).read_bytes()
+    assert data.startswith(b"\xef\xbb\xbfname,")  # Excel reads it as UTF-8, not the ANSI page
+    (row,) = csv.DictReader(io.StringIO(data.decode("utf-8-sig")))
+    assert (row["name"], row["source"]) == ("José Müller", "Café")
+
+
+def test_a_big_board_column_counts_with_thousands_separators(page, app_server):
+    leads = [{"name": f"Bulk {n}", "status": "new"} for n in range(1_001)]
+    _owner_of(page, app_server, "bigboard", leads)
+    expect(page.get_by_test_id("pager-label")).to_have_text("1–25 of 1,001")
+    page.get_by_role("radio", name="Board").click()
+    column = page.get_by_test_id("board-column-new")
+    expect(column.get_by_role("button", name="All 1,001 in the list")).to_be_visible()
+    expect(column).to_contain_text("1,001")
