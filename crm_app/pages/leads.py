@@ -99,14 +99,14 @@ def board_column(column: BoardColumn) -> rx.Component:
     return rx.vstack(
         rx.hstack(
             rx.heading(column.status, size="3", as_="h2", text_transform="capitalize"),
-            rx.badge(column.total, variant="soft"),
+            rx.badge(column.total_label, variant="soft"),
             align="center",
         ),
         rx.foreach(column.leads, board_card),
         rx.cond(
             column.total > column.leads.length(),
             rx.button(
-                rx.text.span("All ", column.total, " in the list"),
+                rx.text.span("All ", column.total_label, " in the list"),
                 variant="ghost",
                 size="1",
                 on_click=[LeadsState.set_status(column.status), LeadsState.set_view("table")],

@@ -35,6 +35,9 @@ MAX_COLUMNS = 100
 # csv's own limit; a longer cell is reported, not silently cut.
 MAX_CELL_CHARS = 100_000
 PREVIEW_ROWS = 5
+# Starts every export: without it Excel reads the file in the local ANSI code page
+# ("JosÃ© MÃ¼ller"). Our importer (utf-8-sig) and other CSV readers skip it.
+UTF8_BOM = "\ufeff"
 # OWASP's list (= + - @ tab, carriage return, line feed), plus NUL from ASVS 5.0 1.2.10.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\0")
 # A sign and ASCII digits (an E.164 phone number, an amount): nothing in it can run.
@@ -248,6 +251,7 @@ def record_values(
 
 def _csv_text(header: Sequence[str], rows: Iterator[Sequence[Any]]) -> str:
     buffer = io.StringIO()
+    buffer.write(UTF8_BOM)
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(header)
     for row in rows:
@@ -278,7 +282,7 @@ def export_leads_csv(
     sort: str = "created_at",
     descending: bool = True,
 ) -> str:
-    """The user's leads matching the list's filters, in the list's order, as CSV text."""
+    """The user's leads matching the list's filters, in the list's order, as CSV file text."""
     statement = select_leads(
         user_id=user_id,
         search=search,
@@ -302,7 +306,7 @@ def export_contacts_csv(
     sort: str = "created_at",
     descending: bool = True,
 ) -> str:
-    """The user's contacts matching the list's filters, in the list's order, as CSV text."""
+    """The user's contacts matching the list's filters, in the list's order, as CSV file text."""
     statement = select_contacts(
         user_id=user_id,
         search=search,

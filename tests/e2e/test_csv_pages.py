@@ -7,6 +7,7 @@ import io
 from pathlib import Path
 
 import httpx
+import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.helpers import SESSION_COOKIE, sign_up, unique_email
@@ -177,7 +178,7 @@ def test_on_a_phone_the_dialog_fits_the_screen_and_the_preview_scrolls_inside_it
     last_column = dialog.get_by_role("combobox", name="Field for column notes")
     last_column.scroll_into_view_if_needed()
     expect(last_column).to_be_in_viewport(ratio=1)
-    assert dialog.bounding_box()["x"] == box["x"]
+    assert dialog.bounding_box()["x"] == pytest.approx(box["x"], abs=1)  # subpixel layout
     expect(import_button).to_be_in_viewport(ratio=1)
     import_button.click()
     expect(dialog.get_by_test_id("import-created")).to_have_text("5", timeout=30_000)
@@ -216,7 +217,7 @@ def test_export_downloads_the_filtered_list_with_formulas_escaped_and_phones_as_
     with page.expect_download() as download:
         page.get_by_role("button", name="Export CSV").click()
     assert download.value.suggested_filename.startswith("leads-")
-    text = Path(download.value.path()).read_text(encoding="utf-8")
+    text = Path(download.value.path()).read_text(encoding="utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(text)))
     assert sorted(row["name"] for row in rows) == ["'=1+1", "Plain Won"]
     assert sorted(row["notes"] for row in rows) == ["'-2+3", "'@SUM(A1)"]

@@ -20,6 +20,7 @@ from crm_app.services.csv_import import ImportResult, batches, import_contacts, 
 from crm_app.services.csv_io import (
     CONTACT_FIELDS,
     LEAD_FIELDS,
+    UTF8_BOM,
     CsvFileError,
     export_contacts_csv,
     export_leads_csv,
@@ -28,7 +29,7 @@ from crm_app.services.csv_io import (
 from crm_app.services.errors import InvalidInput
 from crm_app.services.leads import create_lead
 from crm_app.services.timeline import list_timeline
-from tests.factories import add_lead
+from tests.factories import add_contact, add_lead
 
 T0 = datetime(2026, 1, 10, 8, 0, tzinfo=UTC)
 
@@ -67,7 +68,8 @@ def _export(engine, user: User, kind: str = "leads", **filters) -> str:
 
 
 def _rows(text: str) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(text)))
+    """The export's rows as a CSV reader that skips the byte-order mark sees them."""
+    return list(csv.DictReader(io.StringIO(text.removeprefix(UTF8_BOM))))
 
 
 def _stored(engine, user: User, model, fields) -> list[tuple]:
@@ -141,9 +143,27 @@ def test_export_escapes_cells_a_spreadsheet_would_run_but_not_e164_phones(engine
 
 
 def test_export_of_a_user_with_nothing_is_the_header_alone(engine, user) -> None:
-    assert (
-        _export(engine, user, kind="contacts") == ",".join([*CONTACT_FIELDS, "created_at"]) + "\r\n"
+    header = ",".join([*CONTACT_FIELDS, "created_at"]) + "\r\n"
+    assert _export(engine, user, kind="contacts") == UTF8_BOM + header
+
+
+@pytest.mark.parametrize("kind", ["leads", "contacts"])
+def test_an_export_is_utf8_with_a_bom_and_imports_again_with_its_accents(
+    engine, user, make_user, kind
+) -> None:
+    model, fields, add_row = (
+        (Lead, LEAD_FIELDS, add_lead) if kind == "leads" else (Contact, CONTACT_FIELDS, add_contact)
     )
+    with tenant_session(user.id, engine) as session:
+        add_row(session, user_id=user.id, name="José Müller", email="jose@example.com", notes="5 €")
+    # The file as downloaded: Excel takes it for UTF-8 only with the BOM in front.
+    data = _export(engine, user, kind=kind).encode("utf-8")
+    assert data.startswith(b"\xef\xbb\xbfname,")
+    assert "José Müller" in data.decode("utf-8-sig")
+    other = make_user()
+    result = _import(engine, other, data.decode("utf-8"), kind=kind)
+    assert (result.created, result.rejected) == (1, [])
+    assert _stored(engine, other, model, fields) == _stored(engine, user, model, fields)
 
 
 # --- round trips
