@@ -19,7 +19,7 @@ from crm_app.api.limits import BodyTooLarge, limited_request
 from crm_app.core.config import get_settings
 from crm_app.core.db import global_session, tenant_session
 from crm_app.services import sessions, users
-from crm_app.services.login_throttle import get_login_throttle
+from crm_app.services.login_throttle import LoginThrottle, get_login_throttle
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 
@@ -244,8 +244,45 @@ def _change_password(user_id: uuid.UUID, current: str, new: str, user_agent: str
         return sessions.start_session(session=session, user_id=user_id, user_agent=user_agent)
 
 
-@router.post("/password", summary="Change the password; every other session ends at once")
-async def change_password(request: Request) -> Response:
+@dataclass
+class AccountChange:
+    """A request to change the logged-in account, checked this far: what was sent, and by whom."""
+
+    data: AuthInput
+    user_id: uuid.UUID
+    email: str
+    address: str
+    throttle: LoginThrottle
+    # What goes back to the form with a refusal: which form, and what was typed in it.
+    echo: dict[str, str]
+
+    async def wrong_password(self) -> Response:
+        await run_in_threadpool(
+            self.throttle.record_failure, email=self.email, address=self.address
+        )
+        return refusal(
+            self.data,
+            "account",
+            401,
+            "Current password is incorrect.",
+            "wrong-password",
+            **self.echo,
+        )
+
+    async def right_password(self) -> None:
+        await run_in_threadpool(self.throttle.record_success, email=self.email)
+
+
+async def _account_change(
+    request: Request, form: str = "", echo: tuple[str, ...] = ()
+) -> AccountChange | Response:
+    """Origin, body, session and throttle of a request to /account's endpoints.
+
+    The AccountChange, or the Response that refuses the request. Such a request
+    carries the current password, so guessing it with a stolen cookie meets the
+    same throttle as log-in, on the same count: together they allow no more
+    guesses, and no longer lock-out.
+    """
     if not origin_allowed(request):
         return JSONResponse({"detail": "Origin not allowed."}, status_code=403)
     try:
@@ -259,17 +296,25 @@ async def change_password(request: Request) -> Response:
             return RedirectResponse(f"/login?{urlencode({'next': '/account'})}", status_code=303)
         return JSONResponse({"detail": "Not logged in."}, status_code=401)
     user_id, email = account
-    # Guessing the current password with a stolen cookie meets the same throttle as log-in,
-    # on the same count: together they allow no more guesses, and no longer lock-out.
     address, throttle = client_address(request), get_login_throttle()
+    echoed = ({"form": form} if form else {}) | {name: data.get(name) for name in echo}
     if (
         wait := await run_in_threadpool(throttle.retry_after, email=email, address=address)
     ) is not None:
-        return too_many_attempts(data, "account", wait)
+        return too_many_attempts(data, "account", wait, **echoed)
+    return AccountChange(data, user_id, email, address, throttle, echoed)
+
+
+@router.post("/password", summary="Change the password; every other session ends at once")
+async def change_password(request: Request) -> Response:
+    change = await _account_change(request)
+    if not isinstance(change, AccountChange):
+        return change
+    data = change.data
     try:
         new_token = await run_in_threadpool(
             _change_password,
-            user_id,
+            change.user_id,
             data.get("current_password"),
             data.get("new_password"),
             request.headers.get("user-agent", ""),
@@ -277,9 +322,8 @@ async def change_password(request: Request) -> Response:
     except users.InvalidSignup as error:
         return refusal(data, "account", 422, str(error), error.code)
     if new_token is None:
-        await run_in_threadpool(throttle.record_failure, email=email, address=address)
-        return refusal(data, "account", 401, "Current password is incorrect.", "wrong-password")
-    await run_in_threadpool(throttle.record_success, email=email)
+        return await change.wrong_password()
+    await change.right_password()
     response: Response = (
         RedirectResponse("/account?changed=1", status_code=303)
         if data.is_form
@@ -300,40 +344,22 @@ def _change_email(user_id: uuid.UUID, current: str, new: str) -> str | None:
 
 @router.post("/email", summary="Change the login email (the current password is required)")
 async def change_email(request: Request) -> Response:
-    if not origin_allowed(request):
-        return JSONResponse({"detail": "Origin not allowed."}, status_code=403)
-    try:
-        data = await read_input(request)
-    except BadRequest as error:
-        return JSONResponse({"detail": error.message}, status_code=error.status)
-    account = await run_in_threadpool(_session_account, request.cookies.get(sessions.COOKIE_NAME))
-    if account is None:
-        if data.is_form:
-            return RedirectResponse(f"/login?{urlencode({'next': '/account'})}", status_code=303)
-        return JSONResponse({"detail": "Not logged in."}, status_code=401)
-    user_id, email = account
-    # The password is asked for, so it is guarded as on log-in, on the same count.
-    address, throttle = client_address(request), get_login_throttle()
-    # Back on the page, the verdict goes to the email form, with what was typed in it.
-    typed = {"form": "email", "new_email": data.get("new_email")}
-    if (
-        wait := await run_in_threadpool(throttle.retry_after, email=email, address=address)
-    ) is not None:
-        return too_many_attempts(data, "account", wait, **typed)
+    # Back on the page, a verdict goes to the email form, with what was typed in it.
+    change = await _account_change(request, form="email", echo=("new_email",))
+    if not isinstance(change, AccountChange):
+        return change
+    data = change.data
     try:
         changed_to = await run_in_threadpool(
-            _change_email, user_id, data.get("current_password"), data.get("new_email")
+            _change_email, change.user_id, data.get("current_password"), data.get("new_email")
         )
     except users.EmailTaken as error:
-        return refusal(data, "account", 409, str(error), "email-taken", **typed)
+        return refusal(data, "account", 409, str(error), "email-taken", **change.echo)
     except users.InvalidSignup as error:
-        return refusal(data, "account", 422, str(error), error.code, **typed)
+        return refusal(data, "account", 422, str(error), error.code, **change.echo)
     if changed_to is None:
-        await run_in_threadpool(throttle.record_failure, email=email, address=address)
-        return refusal(
-            data, "account", 401, "Current password is incorrect.", "wrong-password", **typed
-        )
-    await run_in_threadpool(throttle.record_success, email=email)
+        return await change.wrong_password()
+    await change.right_password()
     if data.is_form:
         return RedirectResponse("/account?email_changed=1", status_code=303)
     return JSONResponse({"email": changed_to})

@@ -81,15 +81,9 @@ def create_user(*, session: Session, email: str, password: str, name: str = "") 
     email = clean_email(email)
     validate_password(password)
     name = clean_name(name)
-    if get_user_by_email(session=session, email=email) is not None:
-        raise EmailTaken()
+    _refuse_taken(session, email)
     user = User(email=email, name=name, password_hash=hash_password(password))
-    session.add(user)
-    try:
-        session.flush()
-    except sa.exc.IntegrityError:
-        # Two sign-ups raced for the same email; the unique constraint decided.
-        raise EmailTaken() from None
+    _store_with_email(session, user)
     return user
 
 
@@ -121,16 +115,25 @@ def change_email(
         return None
     if email == user.email:
         return user
+    _refuse_taken(session, email)
+    user.email, user.updated_at = email, utcnow()
+    _store_with_email(session, user)
+    return user
+
+
+def _refuse_taken(session: Session, email: str) -> None:
     if get_user_by_email(session=session, email=email) is not None:
         raise EmailTaken()
-    user.email, user.updated_at = email, utcnow()
+
+
+def _store_with_email(session: Session, user: User) -> None:
+    """Write the account now; EmailTaken if another took its email since _refuse_taken."""
     session.add(user)
     try:
         session.flush()
     except sa.exc.IntegrityError:
-        # Another account took it between the check and this write.
+        # Two requests raced for the same email; the unique constraint decided.
         raise EmailTaken() from None
-    return user
 
 
 def get_user_by_email(*, session: Session, email: str) -> User | None:
