@@ -225,9 +225,10 @@ def test_changing_the_password_ends_other_sessions_at_once(new_context, app_serv
     log_in(elsewhere, app_server.base_url, email=email)
     expect(elsewhere).to_have_url(re.compile(r"/dashboard/?$"))
     here.goto(f"{app_server.base_url}/account")
-    here.get_by_label("Current password").fill(PASSWORD)
-    here.get_by_label("New password").fill("an entirely new password")
-    here.get_by_role("button", name="Change password").click()
+    form = here.get_by_role("region", name="Change password")
+    form.get_by_label("Current password").fill(PASSWORD)
+    form.get_by_label("New password").fill("an entirely new password")
+    form.get_by_role("button", name="Change password").click()
     expect(here.get_by_role("status")).to_have_text("Password changed.")
     # The other browser's next page load finds its session gone.
     elsewhere.goto(f"{app_server.base_url}/dashboard")
