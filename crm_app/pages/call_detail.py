@@ -91,7 +91,7 @@ def turn(item: Turn) -> rx.Component:
 def call_view() -> rx.Component:
     return rx.vstack(
         rx.hstack(
-            rx.heading(State.call.caller, size="7", as_="h1"),
+            rx.heading(State.call.caller, size="7", as_="h1", overflow_wrap="anywhere"),
             rx.text(State.call.number, color=rx.color("gray", 11)),
             align="baseline",
             wrap="wrap",
@@ -103,12 +103,15 @@ def call_view() -> rx.Component:
                     rx.text(
                         rx.cond(State.summary != "", State.summary, "No summary for this call."),
                         white_space="pre-wrap",
+                        # A URL or any long unbroken word wraps instead of widening the page.
+                        overflow_wrap="anywhere",
                         data_testid="call-summary",
                     ),
                     style=styles.card,
                 ),
                 facts(),
                 spacing="4",
+                min_width="0",  # a grid column may be narrower than its longest word
             ),
             rx.vstack(
                 rx.heading("Transcript", size="4", as_="h2"),
@@ -123,6 +126,7 @@ def call_view() -> rx.Component:
                     rx.text("No transcript for this call.", size="2"),
                 ),
                 style=styles.card,
+                min_width="0",
                 data_testid="call-transcript",
             ),
             columns=rx.breakpoints(initial="1", lg="2"),

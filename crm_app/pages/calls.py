@@ -7,6 +7,7 @@ import reflex as rx
 from crm_app.components.controls import filter_bar, labelled_select, page_header, search_box, when
 from crm_app.components.feedback import empty_state, status_badge
 from crm_app.components.list_page import empty_list, list_status, paged_table, period_select
+from crm_app.components.record_page import or_dash
 from crm_app.layouts.guarded import guarded_page
 from crm_app.state.calls import CallRow, CallsState
 
@@ -35,7 +36,7 @@ def call_table_row(call: CallRow) -> rx.Component:
         ),
         rx.table.cell(rx.text(call.provider, " · ", call.direction, size="2")),
         rx.table.cell(status_badge(call.status)),
-        rx.table.cell(rx.text(call.ended_reason, size="1")),
+        rx.table.cell(rx.text(or_dash(call.ended_reason), size="1")),
         rx.table.cell(call.duration),
         rx.table.cell(call.cost),
         rx.table.cell(person_link(call)),
