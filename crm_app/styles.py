@@ -17,3 +17,16 @@ muted_text = {"color": rx.color("gray", 11), "size": "2"}
 # A table cell of text a person typed (names, emails): a long word wraps inside
 # the cell instead of pushing the table out of its card.
 text_cell = {"max_width": "20em", "overflow_wrap": "anywhere"}
+
+# Read by screen readers, not shown: the standard clip pattern.
+visually_hidden = {
+    "position": "absolute",
+    "width": "1px",
+    "height": "1px",
+    "padding": "0",
+    "margin": "-1px",
+    "overflow": "hidden",
+    "clip": "rect(0, 0, 0, 0)",
+    "white_space": "nowrap",
+    "border": "0",
+}

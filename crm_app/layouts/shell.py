@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import reflex as rx
+from reflex.vars import FunctionStringVar
 
 from crm_app import styles
 
@@ -57,6 +58,15 @@ def sidebar(user_menu: rx.Component) -> rx.Component:
     )
 
 
+# Radix focuses the first control that is not a link when a popover opens: in the
+# account menu that is "Log out", so a second Enter logged the person out. Focus
+# goes to the menu's first link (Account) instead.
+_FOCUS_FIRST_LINK = FunctionStringVar.create(
+    "((event) => { const link = event.currentTarget.querySelector('a[href]');"
+    " if (link) { event.preventDefault(); link.focus(); } })"
+)
+
+
 def mobile_bar(user_menu: rx.Component) -> rx.Component:
     """The phone-width navigation: a menu button, and the user menu behind a button of its own.
 
@@ -76,7 +86,7 @@ def mobile_bar(user_menu: rx.Component) -> rx.Component:
             rx.popover.trigger(
                 rx.icon_button(rx.icon("circle-user"), variant="soft", aria_label="Account menu")
             ),
-            rx.popover.content(user_menu, align="end"),
+            rx.popover.content(user_menu, align="end", on_open_auto_focus=_FOCUS_FIRST_LINK),
         ),
         align="center",
         padding="0.75em",

@@ -104,6 +104,9 @@ def test_dashboard_in_los_angeles_marks_all_time_figures_and_draws_a_bar_per_day
         f"Bar chart of calls per day, answered and not answered, "
         f"{first:%b} {first.day} to {today:%b} {today.day}"
     )
+    # The image is the named box: the chart inside is no unnamed tab stop of its own.
+    tab_stops = chart.locator("[tabindex]:not([tabindex='-1']), [role=application]")
+    expect(tab_stops).to_have_count(0)
     # The x axis' labels ("Nov 28"; some are left out to fit); the y axis' are numbers.
     days = chart.locator(".recharts-cartesian-axis-tick-value").filter(
         has_text=re.compile(r"^[A-Z][a-z]{2} \d{1,2}$")

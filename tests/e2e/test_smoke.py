@@ -62,6 +62,12 @@ def test_phones_get_a_menu_button_instead_of_the_sidebar(new_context: Any) -> No
     page.keyboard.press("Escape")
     # Who is logged in sits behind a button of its own, and logging out works from there.
     expect(page.get_by_role("button", name="Log out")).to_be_hidden()
+    # From the keyboard, the menu opens on its first link: a second Enter must not log out.
+    page.get_by_role("button", name="Account menu").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("link", name="Account")).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("button", name="Log out")).to_be_hidden()
     page.get_by_role("button", name="Account menu").click()
     page.get_by_role("button", name="Log out").click()
     expect(page).to_have_url(re.compile(r"/login/?$"))
