@@ -21,6 +21,7 @@ from sqlmodel import Session
 
 from crm_app.models import Activity, AutomationLog, CallLog, Contact, Lead
 from crm_app.models.base import utcnow
+from crm_app.services.webhook_vapi import LEAD_SOURCE as VAPI_LEAD_SOURCE
 
 DAYS = 90
 Row = dict[str, Any]
@@ -33,7 +34,11 @@ LAST_NAMES = (
     "Jensen", "Kowalski", "Lima", "Müller", "Nakamura", "Okafor", "Patel", "Rossi", "Silva",
 )  # fmt: skip
 COMPANIES = ("Acme Dental", "Bright Roofing", "Cedar Law", "Delta HVAC", "Fox Plumbing", "")
-SOURCES = {"vapi": 40, "website": 25, "referral": 12, "make": 10, "manual": 8, "import": 5}
+# Named as the webhooks name them (a Vapi call's lead is "voice"), so a demo account's
+# sources do not split when real calls start coming in.
+SOURCES = {
+    VAPI_LEAD_SOURCE: 40, "website": 25, "referral": 12, "make": 10, "manual": 8, "import": 5
+}  # fmt: skip
 STATUSES = {"new": 15, "contacted": 25, "qualified": 20, "won": 22, "lost": 18}
 CALL_OUTCOMES = {"ended": 74, "no-answer": 12, "busy": 6, "failed": 8}
 RUN_OUTCOMES = {"success": 86, "error": 9, "warning": 5}

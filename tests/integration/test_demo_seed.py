@@ -43,6 +43,8 @@ def test_seed_demo_data_spreads_a_few_hundred_rows_over_90_days(engine, make_use
     assert 0 < stats.new_leads < 300 and 0 < stats.calls < 400
     assert 0 < stats.answered_calls < stats.calls and stats.total_call_cost > 0
     assert all(count > 0 for count in stats.leads_by_status.values())
+    # Named as real webhooks name them: a demo account's sources do not split later.
+    assert {"voice", "make"} <= set(stats.leads_by_source) and "vapi" not in stats.leads_by_source
     assert sum(day.calls for day in series) == stats.calls
     assert len(feed) == 10
 
