@@ -17,7 +17,8 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from crm_app.api.limits import BodyTooLarge, limited_request
 from crm_app.core.config import get_settings
-from crm_app.core.db import global_session, tenant_session
+from crm_app.core.db import DATABASE_DOWN_ERRORS, global_session, tenant_session
+from crm_app.core.security import safe_next
 from crm_app.services import sessions, users
 from crm_app.services.login_throttle import LoginThrottle, get_login_throttle
 
@@ -72,13 +73,6 @@ def origin_allowed(request: Request) -> bool:
     """Browsers send Origin on every POST; it must be one of ours. API clients send none."""
     origin = request.headers.get("origin")
     return origin is None or origin.rstrip("/") in get_settings().allowed_origin_list
-
-
-def safe_next(target: str | None) -> str:
-    """A local path to go to after login; anything else (other hosts, //evil) is refused."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return "/dashboard"
 
 
 def cookie_is_secure(request: Request) -> bool:
@@ -181,6 +175,10 @@ async def signup(request: Request) -> Response:
         return refusal(data, "signup", 409, str(error), "taken", **typed)
     except users.InvalidSignup as error:
         return refusal(data, "signup", 422, str(error), error.code, **typed)
+    except DATABASE_DOWN_ERRORS:
+        if not data.is_form:
+            raise  # JSON clients get the app's 503 with Retry-After
+        return back_to_form("signup", "unavailable", **typed)
     response: Response = (
         RedirectResponse(next_path, status_code=303)
         if data.is_form
@@ -200,17 +198,24 @@ async def login(request: Request) -> Response:
         return JSONResponse({"detail": error.message}, status_code=error.status)
     email, address = users.normalize_email(data.get("email")), client_address(request)
     next_path = data.get("next")
+    # Back on the form, the email typed is there again (never the password).
+    typed = {"email": data.get("email")[:320], "next": next_path or ""}
     throttle = get_login_throttle()
     if (
         wait := await run_in_threadpool(throttle.retry_after, email=email, address=address)
     ) is not None:
-        return too_many_attempts(data, "login", wait, next=next_path or "")
-    result = await run_in_threadpool(
-        _login, email, data.get("password"), request.headers.get("user-agent", "")
-    )
+        return too_many_attempts(data, "login", wait, **typed)
+    try:
+        result = await run_in_threadpool(
+            _login, email, data.get("password"), request.headers.get("user-agent", "")
+        )
+    except DATABASE_DOWN_ERRORS:
+        if not data.is_form:
+            raise  # JSON clients get the app's 503 with Retry-After
+        return back_to_form("login", "unavailable", **typed)
     if result is None:
         await run_in_threadpool(throttle.record_failure, email=email, address=address)
-        return refusal(data, "login", 401, LOGIN_FAILED, "invalid", next=next_path or "")
+        return refusal(data, "login", 401, LOGIN_FAILED, "invalid", **typed)
     await run_in_threadpool(throttle.record_success, email=email)
     user_id, user_email, token = result
     response: Response = (

@@ -1,4 +1,4 @@
-"""Password hashing (argon2id) and session tokens (HS256 JWTs with a derived key)."""
+"""Password hashing (argon2id), session tokens (HS256 JWTs with a derived key), safe redirects."""
 
 from __future__ import annotations
 
@@ -68,3 +68,10 @@ def decode_session_token(token: str) -> tuple[uuid.UUID, uuid.UUID] | None:
         return uuid.UUID(str(claims["sub"])), uuid.UUID(str(claims["jti"]))
     except (jwt.PyJWTError, ValueError, TypeError):
         return None
+
+
+def safe_next(target: str | None) -> str:
+    """A local path to go to after login; anything else (other hosts, //evil) is refused."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/dashboard"

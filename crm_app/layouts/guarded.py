@@ -38,8 +38,9 @@ def database_unavailable_notice() -> rx.Component:
     """Shown instead of a page while the database does not answer; it reloads when it does."""
     return rx.center(
         rx.callout(
-            "The service is briefly unavailable: the database does not answer. Nothing is "
-            "lost; this page reloads by itself as soon as it is back.",
+            "The service is briefly unavailable: the database does not answer. What was "
+            "saved before stays saved; a change made just now may not have been, so check "
+            "it once this page has reloaded, which it does by itself when the database is back.",
             icon="triangle_alert",
             color_scheme="amber",
             role="alert",

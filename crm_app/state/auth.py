@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import uuid
 from dataclasses import dataclass
@@ -70,11 +71,19 @@ class AuthState(rx.State):
         return self._to_login()
 
     def _to_login(self) -> rx.event.EventSpec:
+        """To /login by loading it anew, not by the app's own navigation.
+
+        A tab's websocket keeps the cookie it opened with. When another tab of
+        the browser replaced it (a password change), this tab's cookie is the
+        revoked one while the browser holds a good one: a new page load opens
+        a new websocket with it, and /login sends a logged-in tab on to `next`.
+        """
         # Production serves /dashboard as /dashboard/; next names the page, not the file.
         path = self.router.url.path.rstrip("/") or "/dashboard"
         query = self.router.url.query
         target = f"{path}?{query}" if query else path
-        return rx.redirect(f"/login?next={quote(target, safe='')}", replace=True)
+        url = f"/login?next={quote(target, safe='')}"
+        return rx.call_script(f"window.location.replace({json.dumps(url)})")
 
     @rx.event
     async def check_database(self):
@@ -82,13 +91,6 @@ class AuthState(rx.State):
         if await asyncio.to_thread(database_is_reachable):
             self.database_unavailable = False
             return rx.call_script("window.location.reload()")
-        return None
-
-    @rx.event
-    def redirect_if_logged_in(self):
-        """on_load of /login and /signup: a logged-in visitor goes straight to the dashboard."""
-        if self._user_id:
-            return rx.redirect("/dashboard", replace=True)
         return None
 
 

@@ -6,11 +6,13 @@ import math
 
 import reflex as rx
 
+from crm_app.core.security import safe_next
 from crm_app.services.users import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from crm_app.state.auth import AuthState
 
 MESSAGES = {
     "invalid": "Email or password is incorrect.",
+    "unavailable": "The service is briefly unavailable. Nothing was changed; try again shortly.",
     "taken": "An account with this email already exists. Log in instead?",
     "invalid-email": "Enter a valid email address.",
     "short-password": f"Use a password of at least {MIN_PASSWORD_LENGTH} characters.",
@@ -43,9 +45,9 @@ class LoginFormState(AuthState):
     @rx.event
     def load_form(self):
         """on_load: read the outcome of the last submit and skip the form if logged in."""
-        if self._user_id:
-            return rx.redirect("/dashboard", replace=True)
         params = self.router.url.query_parameters
+        if self._user_id:  # to where the link was going (a tab sent here, then reloaded)
+            return rx.redirect(safe_next(params.get("next")), replace=True)
         error = params.get("error", "")
         self.error = (
             throttled_message(params.get("retry", ""))

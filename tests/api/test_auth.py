@@ -194,6 +194,8 @@ def test_a_failed_form_login_goes_back_to_the_form_with_a_message(client):
     assert response.status_code == 303
     assert response.headers["location"].startswith("/login?error=invalid")
     assert "next=%2Fcalls" in response.headers["location"]
+    assert "email=user-" in response.headers["location"]  # kept; the password never
+    assert "wrong" not in response.headers["location"]
     assert "set-cookie" not in response.headers
 
 
@@ -448,3 +450,23 @@ def test_a_too_long_new_password_is_refused_with_the_maximum(client):
         headers={"cookie": f"{COOKIE_NAME}={token}", "origin": SITE_ORIGIN},
     )
     assert form.headers["location"] == "/account?error=long-password"
+
+
+@pytest.mark.parametrize("path", ["/api/auth/login", "/api/auth/signup"])
+def test_a_form_while_the_database_is_down_goes_back_saying_so(monkeypatch, path):
+    from fastapi.testclient import TestClient
+
+    import crm_app.core.db as db
+    from crm_app.api.app import build_api
+
+    unreachable = db.create_db_engine("postgresql+psycopg://nobody:hunter2@127.0.0.1:1/crm")
+    monkeypatch.setattr(db, "get_engine", lambda: unreachable)
+    email = _email()
+    with TestClient(build_api(), base_url="http://localhost:3000", follow_redirects=False) as c:
+        response = c.post(path, data={"email": email, "password": PASSWORD, "next": "/calls"})
+    assert response.status_code == 303
+    location = urlsplit(response.headers["location"])
+    assert location.path == path.replace("/api/auth", "")
+    query = parse_qs(location.query)
+    assert (query["error"], query["email"]) == (["unavailable"], [email])
+    assert PASSWORD not in response.headers["location"]

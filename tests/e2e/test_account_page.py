@@ -144,3 +144,20 @@ def test_a_refused_email_says_why_on_its_own_form_and_keeps_what_was_typed(page,
     expect(page.get_by_role("heading", name="Account")).to_be_visible()
     expect(page.get_by_role("alert")).to_have_count(0)
     expect(email_form.get_by_label("New email")).to_have_value(mine)
+
+
+def test_a_new_password_keeps_the_browsers_other_tabs_logged_in(new_context, app_server):
+    # "Logs you out everywhere else": not in this browser's other tabs, which have the
+    # new cookie too, though each tab's websocket opened with the old one.
+    context = new_context()
+    here, there = context.new_page(), context.new_page()
+    sign_up(here, app_server.base_url, email=unique_email("tabs"), name="Tabs")
+    there.goto(f"{app_server.base_url}/leads")
+    expect(there.get_by_role("heading", name="Leads", exact=True)).to_be_visible()
+    here.goto(f"{app_server.base_url}/account")
+    _change_password(here, PASSWORD, "an entirely new password")
+    expect(here.get_by_role("status")).to_have_text("Password changed.")
+    there.get_by_label("Search leads").fill("anyone")
+    expect(there).to_have_url(re.compile(r"/leads/?$"))
+    expect(there.get_by_role("heading", name="Leads", exact=True)).to_be_visible()
+    expect(there.get_by_label("Email")).to_have_count(0)
