@@ -155,3 +155,22 @@ def test_new_accounts_see_how_to_fill_each_list(page, app_server):
     for path, test_id in (("calls", "calls-empty"), ("automations", "automations-empty")):
         page.goto(f"{app_server.base_url}/{path}")
         expect(page.get_by_test_id(test_id)).to_contain_text("Integrations")
+
+
+def test_a_long_unbroken_summary_and_name_wrap_inside_the_page(new_context, app_server):
+    for width in (1400, 390):
+        page = new_context(viewport={"width": width, "height": 900}).new_page()
+        email = unique_email(f"wrap{width}")
+        sign_up(page, app_server.base_url, email=email, name="Wrapper")
+        name = "Wolfeschlegelsteinhausenbergerdorff Maximilian-Alexander-Longname"
+        summary = "Asked about pricing. " * 20 + "https://example.com/" + "x" * 300
+        (call_id,) = insert_rows(
+            app_server,
+            user_id_of(app_server, email),
+            call_logs=[{"customer_name": name, "provider": "vapi", "summary": summary}],
+        )
+        page.goto(f"{app_server.base_url}/calls/{call_id}")
+        expect(page.get_by_test_id("call-summary")).to_contain_text("Asked about pricing.")
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        box = page.get_by_test_id("call-summary").bounding_box()
+        assert box["x"] + box["width"] <= width
