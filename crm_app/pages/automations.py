@@ -6,6 +6,7 @@ import reflex as rx
 
 from crm_app import styles
 from crm_app.components.controls import filter_bar, labelled_select, page_header, search_box, when
+from crm_app.components.dialogs import returns_focus_to_opener
 from crm_app.components.feedback import empty_state, status_badge
 from crm_app.components.list_page import empty_list, list_status, paged_table, period_select
 from crm_app.layouts.guarded import guarded_page
@@ -17,6 +18,33 @@ CLAMPED_TO_THREE_LINES = {
     "-webkit-box-orient": "vertical",
     "overflow": "hidden",
 }
+
+
+# About what three lines of the error column hold; a longer error gets a "Full error" button.
+FITS_IN_THREE_LINES = 100
+
+
+def error_dialog() -> rx.Component:
+    """A run's whole error, read when its button is pressed (the list keeps the start of it)."""
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title("Automation error"),
+            rx.text(
+                AutomationsState.full_error,
+                size="2",
+                white_space="pre-wrap",
+                overflow_wrap="anywhere",
+                max_height="60vh",
+                overflow_y="auto",
+                data_testid="run-full-error",
+            ),
+            rx.hstack(rx.dialog.close(rx.button("Close")), justify="end", margin_top="1em"),
+            max_width="min(48em, calc(100vw - 2 * var(--space-4)))",
+            **returns_focus_to_opener(),
+        ),
+        open=AutomationsState.error_run_id != "",
+        on_open_change=AutomationsState.close_error,
+    )
 
 
 def run_table_row(run: RunRow) -> rx.Component:
@@ -32,14 +60,24 @@ def run_table_row(run: RunRow) -> rx.Component:
         ),
         rx.table.cell(status_badge(run.status)),
         rx.table.cell(
-            # Three lines at most (the whole of it on hover): a long stack trace or
-            # JSON blob would otherwise make its row screens tall.
+            # Three lines at most: a long stack trace or JSON blob would otherwise make its
+            # row screens tall. The whole of it on hover, and behind a button for keyboards
+            # and touch screens.
             rx.text(
                 run.error,
                 size="1",
                 color=rx.color("red", 11),
                 title=run.error,
                 style=CLAMPED_TO_THREE_LINES,
+            ),
+            rx.cond(
+                run.error.length() > FITS_IN_THREE_LINES,
+                rx.button(
+                    "Full error",
+                    variant="ghost",
+                    size="1",
+                    on_click=AutomationsState.show_error(run.id),
+                ),
             ),
             **styles.text_cell,
         ),
@@ -107,6 +145,7 @@ def automations_page() -> rx.Component:
             test_id="runs-table",
             empty=no_runs(),
         ),
+        error_dialog(),
         spacing="4",
         width="100%",
         min_width="0",

@@ -38,3 +38,13 @@ def list_automation_logs(
     statement = statement.where(*date_filters(AutomationLog.created_at, created_from, created_to))
     statement = statement.order_by(AutomationLog.created_at.desc(), AutomationLog.id.desc())
     return paginate(session, statement, offset=offset, limit=limit)
+
+
+def automation_error(*, session: Session, user_id: uuid.UUID, log_id: uuid.UUID) -> str | None:
+    """The whole error text of the user's run ("" for none); None when no such run is theirs."""
+    row = session.exec(
+        select(AutomationLog.id, AutomationLog.error).where(
+            AutomationLog.user_id == user_id, AutomationLog.id == log_id
+        )
+    ).first()
+    return None if row is None else (row.error or "")

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import uuid
 
 import reflex as rx
 import sqlalchemy as sa
 
 from crm_app.core.db import tenant_session
 from crm_app.models import AutomationLog
-from crm_app.services.automation_logs import list_automation_logs
+from crm_app.services.automation_logs import automation_error, list_automation_logs
 from crm_app.state import display
 from crm_app.state.auth import AuthState
 from crm_app.state.list_page import (
@@ -61,6 +62,9 @@ class AutomationsState(PeriodFilterMixin, ListPageMixin, AuthState):
 
     status: str = ALL
     rows: list[RunRow] = []
+    # The run whose whole error the dialog shows ("" when it is closed), and that error.
+    error_run_id: str = ""
+    full_error: str = ""
 
     @rx.var
     def is_filtered(self) -> bool:
@@ -102,3 +106,26 @@ class AutomationsState(PeriodFilterMixin, ListPageMixin, AuthState):
     def clear_filters(self):
         self.search, self.status, self.period, self.offset = "", ALL, ALL, 0
         self._refresh()
+
+    @rx.event
+    def show_error(self, run_id: str):
+        """Open the dialog with a run's whole error (the list keeps its first 500 characters)."""
+        if not self._user_id:
+            return None
+        try:
+            log_id = uuid.UUID(str(run_id))
+            with tenant_session(self.user_uuid) as session:
+                error = automation_error(session=session, user_id=self.user_uuid, log_id=log_id)
+        except ValueError:
+            error = None
+        except sa.exc.SQLAlchemyError:
+            display.log.exception("automations: reading a run's error failed")
+            return rx.toast.error("Could not load the error. Try again in a moment.")
+        if error is None:
+            return rx.toast.error("That run no longer exists.")
+        self.error_run_id, self.full_error = str(log_id), error
+        return None
+
+    @rx.event
+    def close_error(self, _open: bool = False):
+        self.error_run_id, self.full_error = "", ""

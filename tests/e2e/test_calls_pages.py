@@ -148,6 +148,15 @@ def test_a_huge_run_error_stays_inside_its_cell(page, app_server):
     )
     assert sizes[0] <= 0, f"the table sticks out by {sizes[0]} px"
     assert sizes[1] < 150, f"the row is {sizes[1]} px tall"
+    # All of it for keyboards and touch screens too (the list holds only its start).
+    button = row.get_by_role("button", name="Full error")
+    button.focus()
+    page.keyboard.press("Enter")
+    dialog = page.get_by_role("dialog", name="Automation error")
+    expect(dialog.get_by_test_id("run-full-error")).to_have_text(blob)
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    expect(button).to_be_focused()
 
 
 def test_new_accounts_see_how_to_fill_each_list(page, app_server):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -9,7 +10,7 @@ import pytest
 
 from crm_app.core.db import tenant_session
 from crm_app.models import User
-from crm_app.services.automation_logs import list_automation_logs
+from crm_app.services.automation_logs import automation_error, list_automation_logs
 from tests.factories import add_automation_log
 
 T0 = datetime(2026, 2, 1, 9, 0, tzinfo=UTC)
@@ -53,3 +54,15 @@ def test_list_automation_logs_filters(engine, runs, filters, expected) -> None:
     with tenant_session(runs.id, engine) as session:
         page = list_automation_logs(session=session, user_id=runs.id, **filters)
     assert [run.execution_id for run in page.items] == expected
+
+
+def test_automation_error_is_the_whole_text_of_the_users_run(engine, make_user) -> None:
+    user = make_user()
+    long_error = "Traceback (most recent call last):\n" + "x" * 9_000
+    with tenant_session(user.id, engine) as session:
+        failed = add_automation_log(session, user_id=user.id, status="error", error=long_error)
+        fine = add_automation_log(session, user_id=user.id, error=None)
+    with tenant_session(user.id, engine) as session:
+        assert automation_error(session=session, user_id=user.id, log_id=failed.id) == long_error
+        assert automation_error(session=session, user_id=user.id, log_id=fine.id) == ""
+        assert automation_error(session=session, user_id=user.id, log_id=uuid.uuid4()) is None

@@ -153,6 +153,18 @@ def _list_automation_logs(world: World) -> None:
     assert [run.id for run in page.items] == [world.b_rows.automation_log_id]
 
 
+@isolation_case("automation_logs.automation_error")
+def _automation_error(world: World) -> None:
+    with world.as_b() as session:
+        theirs = automation_logs.automation_error(
+            session=session, user_id=world.b.id, log_id=world.a_rows.automation_log_id
+        )
+        mine = automation_logs.automation_error(
+            session=session, user_id=world.b.id, log_id=world.b_rows.automation_log_id
+        )
+    assert theirs is None and mine is not None
+
+
 @isolation_case("webhook_events.list_webhook_events")
 def _list_webhook_events(world: World) -> None:
     with tenant_session(world.a.id, world.engine) as session:
