@@ -160,12 +160,19 @@ def calls_chart() -> rx.Component:
             DashboardState.answered_calls,
             " answered, ",
             DashboardState.unanswered_calls,
-            " not answered · average ",
+            " not answered",
+            rx.cond(
+                DashboardState.calls_in_progress > 0,
+                rx.fragment(", ", DashboardState.calls_in_progress, " in progress"),
+                "",
+            ),
+            " · average ",
             DashboardState.average_call,
             " · cost ",
             DashboardState.total_cost,
             size="2",
             color=rx.color("gray", 11),
+            data_testid="calls-summary",
         ),
         rx.box(
             rx.recharts.bar_chart(
@@ -177,6 +184,10 @@ def calls_chart() -> rx.Component:
                 rx.recharts.bar(data_key="answered", stack_id="calls", fill=rx.color("indigo", 9)),
                 rx.recharts.bar(
                     data_key="not answered", stack_id="calls", fill=rx.color("gray", 8)
+                ),
+                # A call still ringing or talking: not yet answered or missed.
+                rx.recharts.bar(
+                    data_key="in progress", stack_id="calls", fill=rx.color("amber", 9)
                 ),
                 data=DashboardState.chart,
                 width="100%",

@@ -33,6 +33,9 @@ UNANSWERED_REASONS = (
     "vonage-failed-to-connect-call",
     "vonage-rejected",
 )
+# A call not over yet (the last status a provider sent, Vapi's or Twilio's): neither
+# answered nor not answered. Twilio's "in-progress" means answered and still talking.
+IN_PROGRESS_STATUSES = ("queued", "initiated", "ringing", "in-progress", "forwarding")
 _COST_PLACES = Decimal("0.0001")
 # The chart of calls per day covers the period, or this many days for "all time".
 ALL_TIME_CHART_DAYS = 90
@@ -91,6 +94,7 @@ class DashboardStats:
     calls: int
     calls_previous: int | None  # as long a time just before the period; None for all time
     answered_calls: int
+    calls_in_progress: int  # in the period and not over yet (neither answered nor not)
     average_call_seconds: float | None  # over answered calls
     total_call_cost: Decimal
     automation_runs: int
@@ -132,6 +136,7 @@ _ANSWERED = sa.and_(
         sa.and_(*(_CALLS.c.ended_reason != reason for reason in UNANSWERED_REASONS)),
     ),
 )
+_IN_PROGRESS = sa.or_(*(_CALLS.c.status == status for status in IN_PROGRESS_STATUSES))
 
 
 def _lead_counts(has_period: bool) -> sa.Select[Any]:
@@ -153,7 +158,8 @@ def _lead_counts(has_period: bool) -> sa.Select[Any]:
 
 
 def _call_totals(has_period: bool) -> sa.Select[Any]:
-    """Calls, calls before, answered calls, their average length, and cost, in one scan."""
+    """Calls, calls before, answered calls, calls in progress, the answered calls' average
+    length, and cost, in one scan."""
     created = _CALLS.c.created_at
     in_period = _within(created, _START if has_period else None, _END)
     answered_in_period = sa.and_(in_period, _ANSWERED)
@@ -163,6 +169,7 @@ def _call_totals(has_period: bool) -> sa.Select[Any]:
         _count_where(in_period),
         _count_where(created < _START if has_period else None),
         _count_where(answered_in_period),
+        _count_where(sa.and_(in_period, _IN_PROGRESS)),
         func.avg(sa.case((answered_in_period, _CALLS.c.duration_seconds))),
         func.coalesce(func.sum(sa.case((in_period, _CALLS.c.cost))), 0),
     ).where(_CALLS.c.user_id == _USER, scanned)
@@ -226,7 +233,7 @@ def dashboard_stats(
         new_previous += int(before)
     total_leads = sum(by_status.values())
     won, lost = by_status[LeadStatus.WON.value], by_status[LeadStatus.LOST.value]
-    calls, calls_before, answered_calls, average_seconds, cost = call_result.one()
+    calls, calls_before, answered_calls, in_progress, average_seconds, cost = call_result.one()
     runs, successful_runs = run_result.one()
 
     is_empty = not (total_leads or calls or runs)
@@ -247,6 +254,7 @@ def dashboard_stats(
         calls=int(calls),
         calls_previous=int(calls_before) if start is not None else None,
         answered_calls=int(answered_calls),
+        calls_in_progress=int(in_progress),
         average_call_seconds=float(average_seconds) if average_seconds is not None else None,
         total_call_cost=Decimal(str(cost)).quantize(_COST_PLACES),
         automation_runs=int(runs),
@@ -262,6 +270,12 @@ class DayCount:
     day: date
     calls: int
     answered: int
+    in_progress: int
+
+    @property
+    def not_answered(self) -> int:
+        """Calls that are over and were not answered."""
+        return self.calls - self.answered - self.in_progress
 
 
 def _day_of(column: Any, starts: list[Any], low: int, high: int) -> Any:
@@ -277,7 +291,8 @@ def _day_of(column: Any, starts: list[Any], low: int, high: int) -> Any:
 
 @functools.lru_cache(maxsize=8)
 def _calls_per_day_query(days: int) -> sa.Select[Any]:
-    """Calls and answered calls per day; parameters day_0 .. day_{days}: where each day begins.
+    """Calls, answered calls and calls in progress per day; parameters day_0 .. day_{days}:
+    where each day begins.
 
     Built once per length and compiled once (core/prebuilt.py), as the
     statistics are: a bound per day costs more to build and compile than to run.
@@ -288,13 +303,16 @@ def _calls_per_day_query(days: int) -> sa.Select[Any]:
         sa.select(
             _day_of(created, starts, 0, days - 1).label("day"),
             sa.case((_ANSWERED, 1), else_=0).label("answered"),
+            sa.case((_IN_PROGRESS, 1), else_=0).label("in_progress"),
         )
         .where(_CALLS.c.user_id == _USER, created >= starts[0], created < starts[days])
         .where(created <= _END)
         .subquery("calls")
     )
     # The day's expression (long: one test per day) is written once, in the subquery.
-    return sa.select(calls.c.day, func.count(), func.sum(calls.c.answered)).group_by(calls.c.day)
+    return sa.select(
+        calls.c.day, func.count(), func.sum(calls.c.answered), func.sum(calls.c.in_progress)
+    ).group_by(calls.c.day)
 
 
 def calls_per_day(
@@ -305,7 +323,7 @@ def calls_per_day(
     now: datetime | None = None,
     time_zone: tzinfo = UTC,
 ) -> list[DayCount]:
-    """Calls and answered calls for every day of the period (zeros included), oldest first.
+    """Calls, answered and in progress, for every day of the period (zeros included), oldest first.
 
     The same calendar days as dashboard_stats (time_zone's, today included);
     "all time" charts the last ALL_TIME_CHART_DAYS days.
@@ -326,12 +344,8 @@ def calls_per_day(
     }
     params.update(user_id=user_id, period_end=end)
     rows = run_prebuilt(session, _calls_per_day_query(count), params, prepare=False).all()
-    counted = {int(day): (int(calls), int(answered)) for day, calls, answered in rows}
-    series = []
-    for number in range(count):
-        calls, answered = counted.get(number, (0, 0))
-        series.append(DayCount(day=dates[number], calls=calls, answered=answered))
-    return series
+    counted = {int(day): tuple(int(value) for value in counts) for day, *counts in rows}
+    return [DayCount(dates[number], *counted.get(number, (0, 0, 0))) for number in range(count)]
 
 
 @dataclass(frozen=True)

@@ -113,6 +113,7 @@ class DashboardState(AuthState):
     calls_note: str = ""
     answered_calls: int = 0
     unanswered_calls: int = 0
+    calls_in_progress: int = 0
     average_call: str = "–"
     total_cost: str = "$0.00"
     automation_runs: int = 0
@@ -187,12 +188,13 @@ class DashboardState(AuthState):
             {
                 "day": f"{day.day:%b} {day.day.day}",
                 "answered": day.answered,
-                "not answered": day.calls - day.answered,
+                "not answered": day.not_answered,
+                "in progress": day.in_progress,
             }
             for day in series
         ]
         self.chart_range = f"last {len(series)} days"
-        self.chart_label = "Bar chart of calls per day, answered and not answered" + (
+        self.chart_label = "Bar chart of calls per day, answered, not answered and in progress" + (
             f", {self.chart[0]['day']} to {self.chart[-1]['day']}" if series else ""
         )
         self.feed = [_feed_item(item) for item in feed]
@@ -211,7 +213,8 @@ class DashboardState(AuthState):
         answered = f"{stats.answered_calls} answered"
         self.calls_note = f"{answered} · {calls_change}" if calls_change else answered
         self.answered_calls = stats.answered_calls
-        self.unanswered_calls = stats.calls - stats.answered_calls
+        self.calls_in_progress = stats.calls_in_progress
+        self.unanswered_calls = stats.calls - stats.answered_calls - stats.calls_in_progress
         self.average_call = display.duration(stats.average_call_seconds)
         self.total_cost = display.money(stats.total_call_cost)
         self.automation_runs = stats.automation_runs

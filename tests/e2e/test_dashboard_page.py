@@ -55,7 +55,9 @@ def test_dashboard_numbers_follow_the_period_and_the_feed_links_to_the_call(page
     expect(page.get_by_test_id("stat-total-leads")).to_have_text("3")
     expect(page.get_by_test_id("stat-calls")).to_have_text("1")
     expect(page.get_by_test_id("stat-call-cost")).to_have_text("$0.50")
-    expect(page.get_by_test_id("calls-chart")).to_contain_text("1 call: 1 answered")
+    expect(page.get_by_test_id("calls-summary")).to_have_text(
+        "1 call: 1 answered, 0 not answered · average 1:30 · cost $0.50"
+    )
 
     feed = page.get_by_test_id("latest-activity")
     expect(feed).to_contain_text("New lead: Recent Won")
@@ -80,6 +82,8 @@ def test_dashboard_in_los_angeles_marks_all_time_figures_and_draws_a_bar_per_day
             {"customer_name": "Answered", "created_at": now, "duration_seconds": 60},
             {"customer_name": "Missed", "created_at": now, "status": "no-answer",
              "duration_seconds": None},
+            {"customer_name": "Ringing", "created_at": now, "status": "ringing",
+             "duration_seconds": None, "ended_reason": None},
         ],
     )  # fmt: skip
     page.reload()
@@ -91,7 +95,7 @@ def test_dashboard_in_los_angeles_marks_all_time_figures_and_draws_a_bar_per_day
     expect(page.get_by_test_id("pipeline-by-status")).to_contain_text("all time")
     expect(page.get_by_test_id("leads-by-source")).to_contain_text("all time")
     expect(page.get_by_test_id("stat-new-leads-note")).to_have_text("+1 vs the period before")
-    expect(page.get_by_test_id("stat-calls-note")).to_have_text("1 answered · +2")
+    expect(page.get_by_test_id("stat-calls-note")).to_have_text("1 answered · +3")
 
     chart = page.get_by_test_id("calls-chart")
     page.get_by_role("radio", name="7 days").click()
@@ -101,7 +105,7 @@ def test_dashboard_in_los_angeles_marks_all_time_figures_and_draws_a_bar_per_day
     first = today - timedelta(days=6)
     bars = chart.get_by_role("img", name=re.compile("^Bar chart of calls per day"))
     expect(bars).to_have_accessible_name(
-        f"Bar chart of calls per day, answered and not answered, "
+        f"Bar chart of calls per day, answered, not answered and in progress, "
         f"{first:%b} {first.day} to {today:%b} {today.day}"
     )
     # The image is the named box: the chart inside is no unnamed tab stop of its own.
@@ -116,7 +120,10 @@ def test_dashboard_in_los_angeles_marks_all_time_figures_and_draws_a_bar_per_day
     # All time: nothing to compare with, and the chart says what it covers.
     page.get_by_role("radio", name="All time").click()
     expect(page.get_by_test_id("calls-chart-range")).to_have_text("last 90 days")
-    expect(chart).to_contain_text("All time: 2 calls: 1 answered")
+    # A call still ringing is neither answered nor missed.
+    expect(page.get_by_test_id("calls-summary")).to_contain_text(
+        "All time: 3 calls: 1 answered, 1 not answered, 1 in progress · average 1:00"
+    )
     expect(page.get_by_test_id("stat-new-leads-note")).to_have_text("")
     expect(page.get_by_test_id("stat-calls-note")).to_have_text("1 answered")
 

@@ -93,6 +93,7 @@ def test_dashboard_stats_for_the_last_30_days(engine, known_user) -> None:
         calls=4,
         calls_previous=1,
         answered_calls=2,
+        calls_in_progress=0,
         average_call_seconds=90.0,
         total_call_cost=Decimal("0.3600"),
         automation_runs=3,
@@ -523,6 +524,37 @@ def test_a_call_no_one_took_is_not_answered_though_it_has_a_length(
     with tenant_session(user.id, engine) as session:
         days = calls_per_day(session=session, user_id=user.id, period_days=None, now=NOW)
     assert sum(day.answered for day in days) == 2
+
+
+@pytest.mark.parametrize(
+    ("provider", "status"),
+    [("vapi", "ringing"), ("vapi", "in-progress"), ("twilio", "in-progress"), ("twilio", "queued")],
+)
+def test_a_call_not_over_yet_is_in_progress_not_unanswered(
+    engine, make_user, provider, status
+) -> None:
+    user = make_user()
+    with tenant_session(user.id, engine) as session:
+        an_hour_ago = NOW - timedelta(hours=1)
+        add_call_log(session, user_id=user.id, created_at=an_hour_ago)  # answered
+        add_call_log(session, user_id=user.id, created_at=an_hour_ago, status="no-answer")
+        add_call_log(
+            session,
+            user_id=user.id,
+            provider=provider,
+            status=status,
+            duration_seconds=None,
+            ended_reason=None,
+            created_at=an_hour_ago,
+        )
+        # Before the period: counted in the period before, not in progress now.
+        add_call_log(session, user_id=user.id, status=status, created_at=START - SECOND)
+    stats = _stats(engine, user, period_days=30)
+    assert (stats.calls, stats.answered_calls, stats.calls_in_progress) == (3, 1, 1)
+    assert stats.calls_previous == 1
+    with tenant_session(user.id, engine) as session:
+        today = calls_per_day(session=session, user_id=user.id, period_days=7, now=NOW)[-1]
+    assert (today.calls, today.answered, today.not_answered, today.in_progress) == (3, 1, 1, 1)
 
 
 def test_latest_activity_leaves_a_call_that_names_no_one_blank(engine, make_user) -> None:
