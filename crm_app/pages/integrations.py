@@ -12,7 +12,7 @@ from crm_app.components.integrations import (
     provider_card,
 )
 from crm_app.layouts.guarded import guarded_page
-from crm_app.state.integrations import TWILIO_SID_FIELD, IntegrationsState
+from crm_app.state.integrations import MAKE_SECRET_FIELD, TWILIO_SID_FIELD, IntegrationsState
 
 
 def key_section(service: str, label: str, *extra_fields: rx.Component) -> rx.Component:
@@ -56,7 +56,11 @@ def twilio_card() -> rx.Component:
 
 
 def make_secret_dialog() -> rx.Component:
-    """The freshly generated Make.com secret, shown this once."""
+    """A freshly generated Make.com secret, shown this once in a read-only field.
+
+    The field asks for the secret when it appears; the server answers by setting
+    the field's value in the browser, so no state var ever holds the secret.
+    """
     return rx.dialog.root(
         rx.dialog.content(
             rx.dialog.title("Your Make.com endpoint secret"),
@@ -64,9 +68,13 @@ def make_secret_dialog() -> rx.Component:
                 "Copy it now into your Make scenario's x-make-apikey header. "
                 "It will not be shown again."
             ),
-            rx.code(
-                IntegrationsState.new_make_secret,
-                word_break="break_all",
+            rx.input(
+                id=MAKE_SECRET_FIELD,
+                read_only=True,
+                aria_label="Make.com endpoint secret",
+                font_family="var(--code-font-family)",
+                margin_top="1em",
+                on_mount=IntegrationsState.generate_make_secret,
                 data_testid="make-secret-once",
             ),
             rx.hstack(
@@ -75,7 +83,10 @@ def make_secret_dialog() -> rx.Component:
                     "Copy",
                     variant="soft",
                     on_click=[
-                        rx.set_clipboard(IntegrationsState.new_make_secret),
+                        rx.call_script(
+                            "navigator.clipboard.writeText("
+                            f"document.getElementById('{MAKE_SECRET_FIELD}').value)"
+                        ),
                         rx.toast.info("Secret copied."),
                     ],
                 ),
@@ -86,8 +97,8 @@ def make_secret_dialog() -> rx.Component:
             ),
             max_width="30em",
         ),
-        open=IntegrationsState.new_make_secret != "",
-        on_open_change=IntegrationsState.dismiss_make_secret,
+        open=IntegrationsState.make_secret_open,
+        on_open_change=IntegrationsState.set_make_secret_open,
     )
 
 
@@ -106,12 +117,12 @@ def make_card() -> rx.Component:
                     description="The current secret stops working at once; "
                     "paste the new one into Make.",
                     confirm="Regenerate",
-                    on_confirm=IntegrationsState.generate_make_secret,
+                    on_confirm=IntegrationsState.open_make_secret,
                     test_id="make-regenerate-secret",
                 ),
                 rx.button(
                     "Generate secret",
-                    on_click=IntegrationsState.generate_make_secret,
+                    on_click=IntegrationsState.open_make_secret,
                     data_testid="make-generate-secret",
                 ),
             ),

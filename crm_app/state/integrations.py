@@ -5,8 +5,10 @@ arrives once, in the form-submit event, lives in the handler's local variable
 while it is sealed, and the form clears itself. What the page shows of a key
 is its fingerprint, its last four characters and when it was saved.
 
-One deliberate exception, documented on `new_make_secret`: the Make.com
-secret the app generates has to be shown to the user once.
+The Make.com secret the app generates has to be shown to the user once: it
+goes from the handler straight into a field of the page (generate_make_secret),
+never into a var, so no saved state (on disk, or in Redis with several
+workers) ever holds it.
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ from crm_app.state.auth import AuthState
 logger = logging.getLogger(__name__)
 
 VAULT_UNAVAILABLE = "The key vault is unavailable right now; please try again shortly."
+# The one-time dialog's field the generated Make.com secret is written into.
+MAKE_SECRET_FIELD = "make-secret-once"  # noqa: S105  (an element id, not a secret)
 # Keys a user types in; the Make.com secret is generated instead.
 TYPED_SERVICES = ("vapi", "vapi_hmac", "twilio")
 # The ids of each key form's inputs, emptied once its key is saved.
@@ -90,10 +94,9 @@ class IntegrationsState(AuthState):
     webhook_urls: dict[str, str] = dict.fromkeys(WEBHOOK_PROVIDERS, "")
     error: str = ""
     loaded: bool = False
-    # The Make.com endpoint secret right after the app generated it: the user
-    # must see it once to paste it into Make. Cleared when the dialog closes
-    # and on every visit; only its fingerprint and hint are shown afterwards.
-    new_make_secret: str = ""
+    # The dialog that makes a Make.com endpoint secret and shows it this once
+    # (its field: MAKE_SECRET_FIELD). Closed on every visit.
+    make_secret_open: bool = False
 
     @rx.var
     def provider_connected(self) -> dict[str, bool]:
@@ -150,7 +153,7 @@ class IntegrationsState(AuthState):
     @rx.event
     def load(self):
         """on_load: statuses and URLs for this user."""
-        self.new_make_secret = ""
+        self.make_secret_open = False
         if not self._user_id:
             return None
         try:
@@ -214,9 +217,19 @@ class IntegrationsState(AuthState):
         return rx.toast.info(f"{label} removed." if removed else f"{label} was already removed.")
 
     @rx.event
+    def open_make_secret(self):
+        """Open the dialog; its field, once on the page, asks for the secret."""
+        self.make_secret_open = True
+
+    @rx.event
     def generate_make_secret(self):
-        """Generate (or replace) the Make.com endpoint secret and show it once."""
-        if not self._user_id:
+        """Generate (or replace) the Make.com secret and put it into the open dialog's field.
+
+        Sent by the field when it mounts, so the field is there to take the value:
+        the browser sets it, and the secret lives only in this handler's local
+        variable on the way (no var, so no saved state, ever holds it).
+        """
+        if not self._user_id or not self.make_secret_open:
             return None
         try:
             secret = self._run(
@@ -224,14 +237,14 @@ class IntegrationsState(AuthState):
             )
             self._refresh()
         except _Unavailable:
+            self.make_secret_open = False
             return rx.toast.error(VAULT_UNAVAILABLE)
-        self.new_make_secret = secret.reveal()
-        return None
+        return rx.set_value(MAKE_SECRET_FIELD, secret.reveal())
 
     @rx.event
-    def dismiss_make_secret(self, _open: bool = False):
-        """The one-time dialog closed: forget the secret."""
-        self.new_make_secret = ""
+    def set_make_secret_open(self, is_open: bool):
+        """The dialog opened or closed; closed, its field and the secret in it are gone."""
+        self.make_secret_open = is_open
 
     @rx.event
     def regenerate_webhook(self, provider: str):

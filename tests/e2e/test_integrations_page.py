@@ -9,11 +9,16 @@ from __future__ import annotations
 
 import re
 import secrets
+from pathlib import Path
 from typing import Any
 
+import redis
 from playwright.sync_api import expect
 
 from tests.e2e.helpers import sign_up, unique_email
+
+SECRET_SHAPE = re.compile(r"^[A-Za-z0-9_-]{43}$")
+STATE_SAVED_AFTER_MS = 3000
 
 
 class Frames:
@@ -163,13 +168,40 @@ def test_twilio_connects_with_its_account_sid_and_disconnects(page, app_server):
     expect(page.get_by_test_id("twilio-status")).to_have_text("Not connected")
 
 
-def test_the_make_secret_is_shown_once_and_then_only_its_fingerprint(page, app_server):
+def _saved_states(app_server: Any) -> bytes:
+    """Every tab's state as the server saved it: its state files, or its Redis keys."""
+    saved = [
+        path.read_bytes()
+        for path in Path(app_server.env["REFLEX_STATES_WORKDIR"]).rglob("*")
+        if path.is_file()
+    ]
+    if redis_url := app_server.env.get("REDIS_URL"):
+        client = redis.Redis.from_url(redis_url)
+        for key in client.scan_iter():
+            kind = client.type(key)
+            if kind == b"string":
+                saved.append(client.get(key) or b"")
+            elif kind == b"hash":
+                saved += [name + value for name, value in client.hgetall(key).items()]
+    return b"".join(saved)
+
+
+def test_the_make_secret_is_shown_once_and_then_only_its_fingerprint(new_context, app_server):
+    context = new_context(permissions=["clipboard-read", "clipboard-write"])
+    page = context.new_page()
     _open_integrations(page, app_server.base_url, "make")
     page.get_by_test_id("make-generate-secret").click()
 
     once = page.get_by_test_id("make-secret-once")
-    expect(once).to_have_text(re.compile(r"^[A-Za-z0-9_-]{43}$"))
-    secret = once.inner_text()
+    expect(once).to_have_value(SECRET_SHAPE)
+    secret = once.input_value()
+    page.get_by_role("button", name="Copy").click()
+    expect(page.get_by_text("Secret copied.")).to_be_visible()
+    assert page.evaluate("navigator.clipboard.readText()") == secret
+    # Only the browser's field holds it: no state var did, so no saved state has it
+    # (Reflex writes a changed state to disk about two seconds later; Redis at once).
+    page.wait_for_timeout(STATE_SAVED_AFTER_MS)
+    assert secret.encode() not in _saved_states(app_server)
     page.get_by_role("button", name="Done").click()
 
     expect(page.get_by_role("dialog")).to_have_count(0)
@@ -182,8 +214,10 @@ def test_the_make_secret_is_shown_once_and_then_only_its_fingerprint(page, app_s
 
     page.get_by_test_id("make-regenerate-secret").click()
     _confirm(page, "Regenerate")
-    expect(once).to_have_text(re.compile(r"^[A-Za-z0-9_-]{43}$"))
-    assert once.inner_text() != secret
+    expect(once).to_have_value(SECRET_SHAPE)
+    assert once.input_value() != secret
+    page.wait_for_timeout(STATE_SAVED_AFTER_MS)
+    assert once.input_value().encode() not in _saved_states(app_server)
 
 
 def test_regenerate_changes_the_webhook_url_and_the_old_one_stops_routing(page, app_server):
