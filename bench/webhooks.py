@@ -65,12 +65,13 @@ NOTE = (
     "ON CONFLICT DO NOTHING under row-level security, and nothing else. The app also finds the "
     "tenant by the URL token, reads and decrypts their two Vapi secrets, redacts the payload, "
     "and writes the call log and, for a new number, a lead, all in one transaction, behind "
-    "Reflex's and FastAPI's request handling. Both are served by granian with one worker on "
+    "Reflex's outer Starlette app (webhooks are answered ahead of FastAPI: "
+    "crm_app/api/webhook_fast_path.py). Both are served by granian with one worker on "
     "this machine, then with two each (the app's second worker needs Redis for Reflex's "
     f"state), with {SENDERS} senders on keep-alive connections from tests/loadgen.py. "
     "After a warm-up round on each, the database is ANALYZEd (as autovacuum would have). "
     "One worker of the app keeps one core busy (Python holds the GIL for the pipeline and "
-    "for Reflex's and FastAPI's request handling) while Postgres uses a quarter of the other; "
+    "for the request handling) while Postgres uses a quarter of the other; "
     "the floor's cost is mostly the commit."
 )
 
@@ -255,7 +256,8 @@ def _rows(
             value=_median_rate(ceiling),
             baseline=theirs,
             unit="req/s",
-            note="Reflex + FastAPI + the worker-thread hop alone: no pipeline can be faster "
+            note="the request handling (Reflex's outer app, the webhook fast path) and the "
+            "worker-thread hop alone: no pipeline can be faster "
             f"({ceiling.rounds[0].count(lambda status: status == 404):,} of "
             f"{len(ceiling.rounds[0].statuses):,} answered 404 in round 1)",
         ),

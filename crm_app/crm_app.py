@@ -5,14 +5,16 @@ import reflex as rx
 from crm_app import pages
 from crm_app.api.app import build_api
 from crm_app.api.uploads import UploadSessionCheck
+from crm_app.api.webhook_fast_path import WebhookFastPath
 from crm_app.core.db import ensure_safe_role
 from crm_app.state.auth import SessionMiddleware
 from crm_app.state.storage import protect_state_files
 
 pages.register_all()
 
-# The API in front of the pages; uploads checked against their own request's cookie.
-app = rx.App(api_transformer=[build_api(), UploadSessionCheck])
+# The API in front of the pages; uploads checked against their own request's cookie;
+# webhook deliveries answered first of all, ahead of FastAPI (each is a wrapper of the last).
+app = rx.App(api_transformer=[build_api(), UploadSessionCheck, WebhookFastPath])
 # Identity comes from this socket's cookie on every event, never from cached state.
 app.add_middleware(SessionMiddleware())
 # A plain function: if it raises, the server does not start.

@@ -9,16 +9,21 @@ from fastapi.testclient import TestClient
 import crm_app.core.db as db
 import crm_app.services.login_throttle as login_throttle
 from crm_app.api.app import build_api
+from crm_app.api.webhook_fast_path import WebhookFastPath
 
 SITE_ORIGIN = "http://localhost:3000"
 
 
 @pytest.fixture
 def client(engine: sa.Engine, monkeypatch: pytest.MonkeyPatch):
-    """A client whose app talks to the parametrized database, with a fresh login throttle."""
+    """A client whose app talks to the parametrized database, with a fresh login throttle.
+
+    The API as the app serves it: webhook deliveries through the fast path, the rest
+    through FastAPI.
+    """
     monkeypatch.setattr(db, "get_engine", lambda: engine)
     monkeypatch.setattr(login_throttle, "_throttle", None)
     with TestClient(
-        build_api(), base_url="http://localhost:3000", follow_redirects=False
+        WebhookFastPath(build_api()), base_url="http://localhost:3000", follow_redirects=False
     ) as test_client:
         yield test_client

@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 
 import crm_app.core.db as db
 from crm_app.api.app import build_api
+from crm_app.api.webhook_fast_path import WebhookFastPath
 from crm_app.core.db import create_db_engine
 from tests.webhook_senders import encode, make_event, vapi_end_of_call_report, vapi_headers
 
@@ -31,7 +32,7 @@ def test_webhooks_answer_503_with_retry_after_when_the_database_is_down(
     )
     with (
         caplog.at_level(logging.WARNING),
-        TestClient(build_api(), raise_server_exceptions=False) as client,
+        TestClient(WebhookFastPath(build_api()), raise_server_exceptions=False) as client,
     ):
         response = client.post(
             f"/api/webhooks/{provider}/{TOKEN}", content=body, headers=vapi_headers("s" * 20)
