@@ -25,11 +25,19 @@ def labelled_input(  # type: ignore[no-untyped-def]
 def auth_card(
     title: str, action: str, fields: list[rx.Component], submit: str, footer: rx.Component
 ) -> rx.Component:
-    """A centred card with a form that posts natively (the endpoint sets the HttpOnly cookie)."""
+    """A centred card with a form that posts natively (the endpoint sets the HttpOnly cookie).
+
+    Until this visit's load_form has run, the tab's state still holds the last
+    visit's message and email, and an email field showing them would change
+    under the typing hand (or the password manager's) when they are replaced:
+    the form is laid out but hidden until then, and its fields are made anew
+    when it shows, with this visit's values.
+    """
+    ready = rx.State.is_hydrated
     return rx.center(
         rx.vstack(
             rx.heading(title, size="7", as_="h1"),
-            error_callout(LoginFormState.error),
+            error_callout(rx.cond(ready, LoginFormState.error, "")),
             rx.el.form(
                 rx.vstack(
                     *fields,
@@ -42,6 +50,8 @@ def auth_card(
                 method="post",
                 on_submit=None,  # let the browser post; Reflex would otherwise prevent it
                 width="100%",
+                visibility=rx.cond(ready, "visible", "hidden"),
+                key=rx.cond(ready, "ready", "loading"),
             ),
             footer,
             spacing="5",

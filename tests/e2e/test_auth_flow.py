@@ -89,6 +89,35 @@ def test_a_wrong_password_shows_the_same_message_as_an_unknownunique_email(page,
     expect(page.get_by_role("alert")).to_have_text(wrong_password_message)
 
 
+# Records every message and every visible email value the log-in page shows, as it shows them.
+WATCH_THE_FORM = """
+window.seenOnLogin = [];
+new MutationObserver(() => {
+  for (const element of document.querySelectorAll("[role=alert], input[name=email]")) {
+    const shown = element.tagName === "INPUT"
+      ? (element.checkVisibility({visibilityProperty: true}) ? element.value : "")
+      : element.textContent;
+    if (shown) window.seenOnLogin.push(shown);
+  }
+}).observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
+"""
+
+
+def test_the_next_visit_to_log_in_never_shows_the_last_ones_message_or_email(page, app_server):
+    # The tab's state keeps the last visit's values until this visit's have been read:
+    # shown meanwhile, they flashed, and an email field could change while being typed in.
+    email = unique_email("stale")
+    log_in(page, app_server.base_url, email=email, password="not the password")
+    expect(page.get_by_role("alert")).to_have_text("Email or password is incorrect.")
+    expect(page.get_by_label("Email")).to_have_value(email)
+    page.add_init_script(WATCH_THE_FORM)
+    page.goto(f"{app_server.base_url}/login")
+    expect(page.get_by_label("Email")).to_be_visible()
+    expect(page.get_by_label("Email")).to_have_value("")
+    seen = page.evaluate("window.seenOnLogin")
+    assert not [shown for shown in seen if email in shown or "incorrect" in shown], seen
+
+
 def test_logout_returns_to_login_and_the_old_cookie_is_refused(new_context, app_server):
     context = new_context()
     page = context.new_page()
