@@ -12,10 +12,12 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+import httpx
 import redis
 from playwright.sync_api import expect
 
 from tests.e2e.helpers import sign_up, unique_email
+from tests.webhook_senders import encode, make_event, make_headers
 
 SECRET_SHAPE = re.compile(r"^[A-Za-z0-9_-]{43}$")
 STATE_SAVED_AFTER_MS = 3000
@@ -195,6 +197,11 @@ def test_the_make_secret_is_shown_once_and_then_only_its_fingerprint(new_context
     once = page.get_by_test_id("make-secret-once")
     expect(once).to_have_value(SECRET_SHAPE)
     secret = once.input_value()
+    # The secret shown is the one stored: Make's events signed with it are accepted.
+    make_url = page.get_by_test_id("make-webhook-url").inner_text()
+    body = encode(make_event("lead.upsert", {"name": "Signed With The Shown Secret"}))
+    answer = httpx.post(make_url, content=body, headers=make_headers(secret, body))
+    assert answer.status_code == 200, answer.text
     page.get_by_role("button", name="Copy").click()
     expect(page.get_by_text("Secret copied.")).to_be_visible()
     assert page.evaluate("navigator.clipboard.readText()") == secret
