@@ -38,6 +38,16 @@ def auth_card(
         rx.vstack(
             rx.heading(title, size="7", as_="h1"),
             error_callout(rx.cond(ready, LoginFormState.error, "")),
+            rx.cond(
+                ready & (LoginFormState.notice != ""),
+                rx.callout(
+                    LoginFormState.notice,
+                    icon="info",
+                    color_scheme="blue",
+                    role="status",
+                    width="100%",
+                ),
+            ),
             rx.el.form(
                 rx.vstack(
                     *fields,

@@ -18,6 +18,8 @@ from crm_app.core.upload_identity import uploader
 from crm_app.services import sessions, users
 
 logger = logging.getLogger(__name__)
+# The query parameter that tells /login a tab's session ended under it.
+SESSION_ENDED = "ended"
 # What a database that cannot be reached raises (refused, reset, timed out).
 
 
@@ -26,6 +28,10 @@ class AuthState(rx.State):
 
     # Backend-only: never sent to the browser.
     _user_id: str = ""
+    # The session this tab was using ended under it (logged out, or its cookie
+    # replaced by a password change, in another tab): the event that found out
+    # was not carried out, and /login says so once the tab has been sent there.
+    _session_ended: bool = False
     user_email: str = ""
     user_name: str = ""
     is_authenticated: bool = False
@@ -48,6 +54,7 @@ class AuthState(rx.State):
         self.database_unavailable = False
         if not self._user_id:
             self.is_authenticated = False
+            self._session_ended = False  # what it ended on is this page load: nothing was lost
             return self._to_login()
         with global_session() as session:
             user = users.get_user(session=session, user_id=uuid.UUID(self._user_id))
@@ -83,6 +90,9 @@ class AuthState(rx.State):
         query = self.router.url.query
         target = f"{path}?{query}" if query else path
         url = f"/login?next={quote(target, safe='')}"
+        if self._session_ended:
+            self._session_ended = False
+            url += f"&{SESSION_ENDED}=1"
         return rx.call_script(f"window.location.replace({json.dumps(url)})")
 
     @rx.event
@@ -132,9 +142,10 @@ class SessionMiddleware(Middleware):
         user_id = str(current) if current else ""
         auth = await state.get_state(AuthState)
         if auth._user_id != user_id:
+            ended = bool(auth._user_id) and not user_id
             if auth._user_id:
                 await _forget_user(state)
-            auth._user_id = user_id
+            auth._user_id, auth._session_ended = user_id, ended
         if unavailable:
             auth.database_unavailable = True
         return None

@@ -8,7 +8,7 @@ import reflex as rx
 
 from crm_app.core.security import safe_next
 from crm_app.services.users import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
-from crm_app.state.auth import AuthState
+from crm_app.state.auth import SESSION_ENDED, AuthState
 
 MESSAGES = {
     "invalid": "Email or password is incorrect.",
@@ -20,6 +20,17 @@ MESSAGES = {
     "blank-password": "A password cannot be only spaces.",
     "invalid-name": "Use at most 200 characters for the name.",
 }
+
+
+# To a tab sent to /login because its session ended under it (state/auth.py).
+ENDED_LOGGED_IN = (
+    "This tab's session was replaced in another tab, so the page was loaded again: "
+    "what you last did here was not carried out. Please do it again."
+)
+ENDED_LOGGED_OUT = (
+    "You were logged out in another tab, so what you last did here was not carried out. "
+    "Log in to continue."
+)
 
 
 def throttled_message(retry: str) -> str:
@@ -38,6 +49,7 @@ class LoginFormState(AuthState):
     """What the public forms show: an error, what was typed before, where to go next."""
 
     error: str = ""
+    notice: str = ""  # why this tab is here, when it is not the person's own doing
     email: str = ""
     name: str = ""
     next_path: str = ""
@@ -46,14 +58,17 @@ class LoginFormState(AuthState):
     def load_form(self):
         """on_load: read the outcome of the last submit and skip the form if logged in."""
         params = self.router.url.query_parameters
+        ended = params.get(SESSION_ENDED) == "1"
         if self._user_id:  # to where the link was going (a tab sent here, then reloaded)
-            return rx.redirect(safe_next(params.get("next")), replace=True)
+            destination = rx.redirect(safe_next(params.get("next")), replace=True)
+            return [destination, rx.toast.warning(ENDED_LOGGED_IN)] if ended else destination
         error = params.get("error", "")
         self.error = (
             throttled_message(params.get("retry", ""))
             if error == "throttled"
             else MESSAGES.get(error, "")
         )
+        self.notice = ENDED_LOGGED_OUT if ended and not self.error else ""
         self.email = params.get("email", "")[:320]
         self.name = params.get("name", "")[:200]
         self.next_path = params.get("next", "")[:500]

@@ -161,3 +161,48 @@ def test_a_new_password_keeps_the_browsers_other_tabs_logged_in(new_context, app
     expect(there).to_have_url(re.compile(r"/leads/?$"))
     expect(there.get_by_role("heading", name="Leads", exact=True)).to_be_visible()
     expect(there.get_by_label("Email")).to_have_count(0)
+
+
+def test_a_key_saved_in_a_tab_whose_session_was_replaced_is_not_lost_silently(
+    new_context, app_server
+):
+    # The other tab's websocket still holds the replaced cookie: its next event finds the
+    # session gone and the tab is loaded anew (logged in, by the browser's new cookie).
+    # What that event was to do was not done, and the tab says so rather than nothing.
+    context = new_context()
+    here, there = context.new_page(), context.new_page()
+    sign_up(here, app_server.base_url, email=unique_email("replaced"), name="Replaced")
+    there.goto(f"{app_server.base_url}/integrations")
+    expect(there.get_by_role("heading", name="Integrations", exact=True)).to_be_visible()
+    here.goto(f"{app_server.base_url}/account")
+    _change_password(here, PASSWORD, "an entirely new password")
+    expect(here.get_by_role("status")).to_have_text("Password changed.")
+    there.get_by_label("Vapi server secret").fill("a-key-typed-in-the-other-tab")
+    there.get_by_test_id("vapi-save").click()
+    expect(there.get_by_text("what you last did here was not carried out")).to_be_visible()
+    expect(there).to_have_url(re.compile(r"/integrations/?$"))
+    expect(there.get_by_test_id("vapi-status")).to_have_text("Not connected")
+    there.reload()  # said once, not again
+    expect(there.get_by_role("heading", name="Integrations", exact=True)).to_be_visible()
+    expect(there.get_by_text("was not carried out")).to_have_count(0)
+
+
+def test_an_action_in_a_tab_logged_out_elsewhere_ends_at_login_saying_why(new_context, app_server):
+    context = new_context()
+    here, there = context.new_page(), context.new_page()
+    sign_up(here, app_server.base_url, email=unique_email("gone"), name="Gone")
+    there.goto(f"{app_server.base_url}/integrations")
+    expect(there.get_by_role("heading", name="Integrations", exact=True)).to_be_visible()
+    here.get_by_role("button", name="Log out").first.click()
+    expect(here.get_by_role("heading", name="Log in")).to_be_visible()
+    there.get_by_label("Vapi server secret").fill("a-key-typed-after-logging-out")
+    there.get_by_test_id("vapi-save").click()
+    expect(there.get_by_role("heading", name="Log in")).to_be_visible()
+    expect(there.get_by_role("status")).to_have_text(
+        "You were logged out in another tab, so what you last did here was not carried out. "
+        "Log in to continue."
+    )
+    # A person who simply opens /login is told nothing of the kind.
+    there.goto(f"{app_server.base_url}/login")
+    expect(there.get_by_label("Email")).to_be_visible()
+    expect(there.get_by_role("status")).to_have_count(0)
