@@ -97,11 +97,19 @@ def confirm_button(
     confirm: str,
     on_confirm: rx.EventHandler,
     test_id: str,
+    button_id: str | None = None,
 ) -> rx.Component:
     """A button that asks before doing something that cannot be undone."""
     return rx.alert_dialog.root(
         rx.alert_dialog.trigger(
-            rx.button(label, variant="soft", color_scheme="red", data_testid=test_id, type="button")
+            rx.button(
+                label,
+                variant="soft",
+                color_scheme="red",
+                data_testid=test_id,
+                type="button",
+                **({"id": button_id} if button_id else {}),
+            )
         ),
         rx.alert_dialog.content(
             rx.alert_dialog.title(title),

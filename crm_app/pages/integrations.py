@@ -1,6 +1,7 @@
 """/integrations: connect Vapi, Twilio and Make.com; keys go in once and are never shown back."""
 
 import reflex as rx
+from reflex.vars import FunctionStringVar
 
 from crm_app.components.feedback import error_callout
 from crm_app.components.integrations import (
@@ -12,7 +13,13 @@ from crm_app.components.integrations import (
     provider_card,
 )
 from crm_app.layouts.guarded import guarded_page
-from crm_app.state.integrations import MAKE_SECRET_FIELD, TWILIO_SID_FIELD, IntegrationsState
+from crm_app.state.integrations import (
+    MAKE_GENERATE_BUTTON,
+    MAKE_REGENERATE_BUTTON,
+    MAKE_SECRET_FIELD,
+    TWILIO_SID_FIELD,
+    IntegrationsState,
+)
 
 
 def key_section(service: str, label: str, *extra_fields: rx.Component) -> rx.Component:
@@ -53,6 +60,13 @@ def twilio_card() -> rx.Component:
         ),
         description="Your Account SID and auth token: the token checks Twilio's signatures.",
     )
+
+
+_BACK_TO_MAKE_BUTTON = FunctionStringVar.create(
+    "((event) => { const button = document.getElementById("
+    f"'{MAKE_REGENERATE_BUTTON}') || document.getElementById('{MAKE_GENERATE_BUTTON}');"
+    " if (button) { event.preventDefault(); button.focus(); } })"
+)
 
 
 def make_secret_dialog() -> rx.Component:
@@ -96,6 +110,9 @@ def make_secret_dialog() -> rx.Component:
                 margin_top="1em",
             ),
             max_width="30em",
+            # Closed, back to the card's button; the one that opened it may have been
+            # replaced meanwhile (Generate becomes Regenerate once a secret is stored).
+            on_close_auto_focus=_BACK_TO_MAKE_BUTTON,
         ),
         open=IntegrationsState.make_secret_open,
         on_open_change=IntegrationsState.set_make_secret_open,
@@ -118,12 +135,14 @@ def make_card() -> rx.Component:
                     "paste the new one into Make.",
                     confirm="Regenerate",
                     on_confirm=IntegrationsState.open_make_secret,
-                    test_id="make-regenerate-secret",
+                    test_id=MAKE_REGENERATE_BUTTON,
+                    button_id=MAKE_REGENERATE_BUTTON,
                 ),
                 rx.button(
                     "Generate secret",
                     on_click=IntegrationsState.open_make_secret,
-                    data_testid="make-generate-secret",
+                    id=MAKE_GENERATE_BUTTON,
+                    data_testid=MAKE_GENERATE_BUTTON,
                 ),
             ),
             disconnect_button("make", "Make.com endpoint secret"),

@@ -14,6 +14,7 @@ workers) ever holds it.
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -49,6 +50,22 @@ TWILIO_SID_FIELD = "twilio-account-sid"
 
 def key_field_id(service: str) -> str:
     return f"{service}-api-key"
+
+
+# The Make.com card's button: one or the other is on the page, by whether a secret is stored.
+MAKE_GENERATE_BUTTON = "make-generate-secret"
+MAKE_REGENERATE_BUTTON = "make-regenerate-secret"
+
+
+def focus_when_shown(element_id: str) -> rx.event.EventSpec:
+    """Focus an element as soon as the page shows it: the same update may be what mounts it."""
+    return rx.call_script(
+        "(function focusWhenShown(frames) {"
+        f" const element = document.getElementById({json.dumps(element_id)});"
+        " if (element) element.focus();"
+        " else if (frames > 0) requestAnimationFrame(() => focusWhenShown(frames - 1));"
+        " })(120)"
+    )
 
 
 KEY_FORM_FIELDS = {
@@ -213,8 +230,13 @@ class IntegrationsState(AuthState):
         except _Unavailable:
             return rx.toast.error(VAULT_UNAVAILABLE)
         label = CONNECTION_FORMATS[service].label
+        # The Remove button is gone with the key: focus what stores a new one, not the page.
+        refocus = focus_when_shown(
+            MAKE_GENERATE_BUTTON if service == "make" else key_field_id(service)
+        )
         # Removed from another tab meanwhile: say so rather than claim this removed it.
-        return rx.toast.info(f"{label} removed." if removed else f"{label} was already removed.")
+        said = f"{label} removed." if removed else f"{label} was already removed."
+        return [rx.toast.info(said), refocus]
 
     @rx.event
     def open_make_secret(self):

@@ -168,6 +168,8 @@ def test_twilio_connects_with_its_account_sid_and_disconnects(page, app_server):
     page.get_by_test_id("twilio-disconnect").click()
     _confirm(page, "Remove")
     expect(page.get_by_test_id("twilio-status")).to_have_text("Not connected")
+    # The Remove button went with the key: focus is on the field for a new one.
+    expect(page.get_by_label("Twilio auth token")).to_be_focused()
 
 
 def _saved_states(app_server: Any) -> bytes:
@@ -212,6 +214,8 @@ def test_the_make_secret_is_shown_once_and_then_only_its_fingerprint(new_context
     page.get_by_role("button", name="Done").click()
 
     expect(page.get_by_role("dialog")).to_have_count(0)
+    # Back to the card's button, now Regenerate (Generate went once the secret was stored).
+    expect(page.get_by_test_id("make-regenerate-secret")).to_be_focused()
     expect(page.get_by_test_id("make-status")).to_have_text("Connected")
     expect(page.get_by_test_id("make-fingerprint")).to_have_text(re.compile(r"^[0-9a-f]{16}$"))
     assert secret not in page.content()
