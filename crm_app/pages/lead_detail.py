@@ -51,7 +51,9 @@ def actions() -> rx.Component:
             [(status, status) for status in LEAD_STATUSES],
             value=State.lead.status,
             on_change=State.change_status,
-            field_id="lead-status",
+            # Not "lead-status": that is the Edit dialog's Status field (its label would
+            # open this menu, behind the dialog, and change the status at once).
+            field_id="lead-page-status",
         ),
         rx.button(
             rx.icon("pencil", size=16),

@@ -44,15 +44,30 @@ def press_enter_on(button) -> None:
     button.page.keyboard.press("Enter")
 
 
+# The ids more than one element of the page has.
+DUPLICATE_IDS = """
+() => {
+  const seen = {};
+  for (const element of document.querySelectorAll("[id]")) {
+    seen[element.id] = (seen[element.id] || 0) + 1;
+  }
+  return Object.keys(seen).filter((id) => seen[id] > 1);
+}
+"""
+
+
 def check_dialog_keyboard(opener, dialog, *, first_focus=None, tabs: int = 3) -> None:
     """A dialog used from the keyboard: it takes focus, keeps it, and gives it back on Escape.
 
     Enter on `opener` moves focus into `dialog` (onto `first_focus`, if given),
     Tab keeps it there, and Escape closes the dialog and focuses `opener` again.
+    While it is open, no two elements of the page share an id (a label of the
+    dialog's would otherwise work the page's element of that id).
     """
     page = opener.page
     press_enter_on(opener)
     expect(dialog).to_be_visible()
+    assert page.evaluate(DUPLICATE_IDS) == [], "elements share an id"
     if first_focus is not None:
         expect(first_focus).to_be_focused()
     expect(dialog.locator(":focus")).to_have_count(1)

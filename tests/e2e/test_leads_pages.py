@@ -11,7 +11,13 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import check_dialog_keyboard, press_enter_on, sign_up, unique_email
+from tests.e2e.helpers import (
+    DUPLICATE_IDS,
+    check_dialog_keyboard,
+    press_enter_on,
+    sign_up,
+    unique_email,
+)
 from tests.e2e.rows import insert_rows, user_id_of
 
 
@@ -395,3 +401,37 @@ def test_a_big_board_column_counts_with_thousands_separators(page, app_server):
     column = page.get_by_test_id("board-column-new")
     expect(column.get_by_role("button", name="All 1,001 in the list")).to_be_visible()
     expect(column).to_contain_text("1,001")
+
+
+def test_the_edit_dialogs_status_label_is_the_dialogs_own_field(page, app_server):
+    # The page's status menu and the Edit dialog's Status field once shared an id: the
+    # dialog's label opened the menu behind the dialog, which saved a status at once.
+    _owner_of(page, app_server, "label", [{"name": "Lab Elle", "status": "qualified"}])
+    page.get_by_role("link", name="Lab Elle").click()
+    expect(page.get_by_role("heading", name="Lab Elle")).to_be_visible()
+    page.get_by_role("button", name="Edit", exact=True).click()
+    dialog = page.get_by_test_id("lead-dialog")
+    expect(dialog).to_be_visible()
+    assert page.evaluate(DUPLICATE_IDS) == []
+    dialog.locator("label", has_text="Status").click()
+    page.get_by_role("option", name="won").click()
+    # The dialog's own field took the choice, and nothing was saved behind the dialog.
+    expect(dialog.get_by_role("combobox", name="Status")).to_have_text("won")
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(dialog).to_have_count(0)
+    expect(page.get_by_role("combobox", name="Status")).to_have_text("qualified")
+    expect(page.get_by_text("Status: won")).to_have_count(0)
+
+
+def test_a_contacts_page_with_its_edit_dialog_open_has_no_two_elements_with_one_id(
+    page, app_server
+):
+    email = unique_email("ids")
+    sign_up(page, app_server.base_url, email=email, name="Ids")
+    insert_rows(app_server, user_id_of(app_server, email), contacts=[{"name": "Ida Dupe"}])
+    page.goto(f"{app_server.base_url}/contacts")
+    page.get_by_role("link", name="Ida Dupe").click()
+    expect(page.get_by_role("heading", name="Ida Dupe")).to_be_visible()
+    page.get_by_role("button", name="Edit", exact=True).click()
+    expect(page.get_by_test_id("contact-dialog")).to_be_visible()
+    assert page.evaluate(DUPLICATE_IDS) == []
