@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlmodel import Session
 
+from crm_app.core import search_fold
 from crm_app.core.config import get_settings
 from crm_app.core.prebuilt import forget_pending, send_before_next
 
@@ -51,6 +52,10 @@ def create_db_engine(url: str) -> sa.Engine:
             # SQLite's own lower() changes A-Z only: "Émile" would be stored in the
             # search column as "Émile" and never match a search for "émile".
             dbapi_connection.create_function("lower", 1, unicode_lower, deterministic=True)
+            # What the stored search column and every search term are compared in.
+            dbapi_connection.create_function(
+                search_fold.SQL_FUNCTION, 1, search_fold.fold, deterministic=True
+            )
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(connection) -> None:  # type: ignore[no-untyped-def]

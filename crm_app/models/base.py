@@ -9,6 +9,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from crm_app.core import search_fold
+
 # Named constraints, so migrations are reproducible on every database.
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -76,12 +78,13 @@ def tenant_fk(column: str, table: str) -> sa.ForeignKeyConstraint:
 
 
 def search_text_sql(*columns: str) -> str:
-    """The lower-cased, space-joined text of some columns, as a SQL expression."""
-    return "lower(" + " || ' ' || ".join(f"coalesce({c}, '')" for c in columns) + ")"
+    """The space-joined text of some columns, folded for search (core/search_fold), in SQL."""
+    joined = " || ' ' || ".join(f"coalesce({c}, '')" for c in columns)
+    return f"{search_fold.SQL_FUNCTION}({joined})"
 
 
 def search_text_field(*columns: str) -> Any:
-    """A generated, stored column that list searches match with one LIKE.
+    """A generated, stored column that list searches match with one LIKE (folded terms).
 
     Under row-level security Postgres will not use an index for ILIKE (it is
     not leakproof), so a search reads every row of the tenant; one LIKE over

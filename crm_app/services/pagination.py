@@ -70,7 +70,7 @@ def search_filter(
 def search_text_filter(
     search: str | None, column: Any, phone_column: Any
 ) -> sa.ColumnElement[bool] | None:
-    """A substring match on a generated, lower-cased search column (None for a blank search).
+    """A substring match on a generated, folded search column (None for a blank search).
 
     One LIKE over one column: under row-level security no index can serve a
     substring search, so the cost per row is what matters. A search that looks
@@ -84,7 +84,10 @@ def search_text_filter(
     if not term:
         return None
     escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    matches = [column.like(f"%{escaped}%", escape="\\")]
+    # Folded by the database's own search_fold, as the stored column was (the
+    # wildcards and the escape character have no marks to lose).
+    pattern = sa.func.search_fold(f"%{escaped}%", type_=sa.Text)
+    matches = [column.like(pattern, escape="\\")]
     digits = re.sub(r"\D", "", term)
     if len(digits) >= 3 and _PHONE_LIKE.match(term) and digits != term:
         matches.append(phone_column.like(f"%{digits}%"))
