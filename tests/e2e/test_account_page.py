@@ -146,14 +146,20 @@ def test_a_refused_email_says_why_on_its_own_form_and_keeps_what_was_typed(page,
     expect(email_form.get_by_label("New email")).to_have_value(mine)
 
 
+def _two_tabs(new_context, app_server, label: str, heading: str) -> tuple:
+    """A new user's two tabs of one browser: (here, there), there open on /<heading lower-cased>."""
+    context = new_context()
+    here, there = context.new_page(), context.new_page()
+    sign_up(here, app_server.base_url, email=unique_email(label), name=label.title())
+    there.goto(f"{app_server.base_url}/{heading.lower()}")
+    expect(there.get_by_role("heading", name=heading, exact=True)).to_be_visible()
+    return here, there
+
+
 def test_a_new_password_keeps_the_browsers_other_tabs_logged_in(new_context, app_server):
     # "Logs you out everywhere else": not in this browser's other tabs, which have the
     # new cookie too, though each tab's websocket opened with the old one.
-    context = new_context()
-    here, there = context.new_page(), context.new_page()
-    sign_up(here, app_server.base_url, email=unique_email("tabs"), name="Tabs")
-    there.goto(f"{app_server.base_url}/leads")
-    expect(there.get_by_role("heading", name="Leads", exact=True)).to_be_visible()
+    here, there = _two_tabs(new_context, app_server, "tabs", "Leads")
     here.goto(f"{app_server.base_url}/account")
     _change_password(here, PASSWORD, "an entirely new password")
     expect(here.get_by_role("status")).to_have_text("Password changed.")
@@ -169,11 +175,7 @@ def test_a_key_saved_in_a_tab_whose_session_was_replaced_is_not_lost_silently(
     # The other tab's websocket still holds the replaced cookie: its next event finds the
     # session gone and the tab is loaded anew (logged in, by the browser's new cookie).
     # What that event was to do was not done, and the tab says so rather than nothing.
-    context = new_context()
-    here, there = context.new_page(), context.new_page()
-    sign_up(here, app_server.base_url, email=unique_email("replaced"), name="Replaced")
-    there.goto(f"{app_server.base_url}/integrations")
-    expect(there.get_by_role("heading", name="Integrations", exact=True)).to_be_visible()
+    here, there = _two_tabs(new_context, app_server, "replaced", "Integrations")
     here.goto(f"{app_server.base_url}/account")
     _change_password(here, PASSWORD, "an entirely new password")
     expect(here.get_by_role("status")).to_have_text("Password changed.")
@@ -188,11 +190,7 @@ def test_a_key_saved_in_a_tab_whose_session_was_replaced_is_not_lost_silently(
 
 
 def test_an_action_in_a_tab_logged_out_elsewhere_ends_at_login_saying_why(new_context, app_server):
-    context = new_context()
-    here, there = context.new_page(), context.new_page()
-    sign_up(here, app_server.base_url, email=unique_email("gone"), name="Gone")
-    there.goto(f"{app_server.base_url}/integrations")
-    expect(there.get_by_role("heading", name="Integrations", exact=True)).to_be_visible()
+    here, there = _two_tabs(new_context, app_server, "gone", "Integrations")
     here.get_by_role("button", name="Log out").first.click()
     expect(here.get_by_role("heading", name="Log in")).to_be_visible()
     there.get_by_label("Vapi server secret").fill("a-key-typed-after-logging-out")
