@@ -20,7 +20,6 @@ from crm_app.services import sessions, users
 logger = logging.getLogger(__name__)
 # The query parameter that tells /login a tab's session ended under it.
 SESSION_ENDED = "ended"
-# What a database that cannot be reached raises (refused, reset, timed out).
 
 
 class AuthState(rx.State):
