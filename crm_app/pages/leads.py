@@ -207,7 +207,12 @@ def leads_page() -> rx.Component:
         list_status(LeadsState),
         rx.cond(
             LeadsState.view == "board",
-            board_view(),
+            # Loaded and empty in every column: say why, as the table does.
+            rx.cond(
+                (LeadsState.board.length() > 0) & (LeadsState.board_total == 0),
+                no_leads(),
+                board_view(),
+            ),
             paged_table(
                 LeadsState,
                 ["Name", "Phone", "Email", "Status", "Source", "Created", ""],

@@ -96,6 +96,7 @@ class LeadsState(RecordListMixin, PeriodFilterMixin, ListPageMixin, AuthState):
     view: str = "table"
     rows: list[LeadRow] = []
     board: list[BoardColumn] = []
+    board_total: int = 0  # leads in every column together
     sources: list[str] = []
 
     @rx.var
@@ -171,6 +172,7 @@ class LeadsState(RecordListMixin, PeriodFilterMixin, ListPageMixin, AuthState):
                         )
                         for c in columns
                     ]
+                    self.board_total = sum(column.total for column in self.board)
                 else:
                     page = list_leads(
                         session=session,

@@ -195,6 +195,12 @@ def test_the_board_shows_each_status_and_moves_a_lead(page, app_server):
     page.get_by_role("option", name="qualified", exact=True).click()
     expect(page.get_by_test_id("board-column-qualified")).to_contain_text("Nina New")
     expect(page.get_by_test_id("board-column-new")).not_to_contain_text("Nina New")
+    # A search no lead matches says so, as the table does, instead of empty columns.
+    page.get_by_label("Search leads").fill("nobody by this name")
+    expect(page.get_by_text("No leads match")).to_be_visible()
+    expect(page.get_by_test_id("pipeline-board")).to_have_count(0)
+    page.get_by_role("button", name="Clear filters").click()
+    expect(page.get_by_test_id("board-column-won")).to_contain_text("Walt Won")
 
 
 def test_a_source_named_all_is_a_source_like_any_other(page, app_server):
