@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from crm_app import styles
-from crm_app.components.feedback import error_callout
+from crm_app.components.feedback import error_callout, notice_callout
 from crm_app.state.login import LoginFormState
 
 
@@ -38,16 +38,7 @@ def auth_card(
         rx.vstack(
             rx.heading(title, size="7", as_="h1"),
             error_callout(rx.cond(ready, LoginFormState.error, "")),
-            rx.cond(
-                ready & (LoginFormState.notice != ""),
-                rx.callout(
-                    LoginFormState.notice,
-                    icon="info",
-                    color_scheme="blue",
-                    role="status",
-                    width="100%",
-                ),
-            ),
+            notice_callout(rx.cond(ready, LoginFormState.notice, "")),
             rx.el.form(
                 rx.vstack(
                     *fields,

@@ -17,6 +17,14 @@ def error_callout(message: Any) -> rx.Component:
     )
 
 
+def notice_callout(message: Any) -> rx.Component:
+    """A blue callout with the message, read out politely; nothing when it is ""."""
+    return rx.cond(
+        message != "",
+        rx.callout(message, icon="info", color_scheme="blue", role="status", width="100%"),
+    )
+
+
 def loading_line(loading: Any) -> rx.Component:
     """A small spinner with text while a page waits for the server."""
     return rx.cond(

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, func
 from sqlmodel.sql.expression import SelectOfScalar
 
+from crm_app.core import search_fold
 from crm_app.services.errors import InvalidInput
 
 T = TypeVar("T")
@@ -86,7 +87,7 @@ def search_text_filter(
     escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     # Folded by the database's own search_fold, as the stored column was (the
     # wildcards and the escape character have no marks to lose).
-    pattern = sa.func.search_fold(f"%{escaped}%", type_=sa.Text)
+    pattern = getattr(sa.func, search_fold.SQL_FUNCTION)(f"%{escaped}%", type_=sa.Text)
     matches = [column.like(pattern, escape="\\")]
     digits = re.sub(r"\D", "", term)
     if len(digits) >= 3 and _PHONE_LIKE.match(term) and digits != term:
