@@ -36,9 +36,29 @@ def panel_title(title: str, scope: Any, **badge_props: Any) -> rx.Component:
 
 
 def stat_card(
-    label: str, value: Any, test_id: str, note: Any = "", scope: str = ""
+    label: str,
+    value: Any,
+    test_id: str,
+    note: Any = "",
+    scope: str = "",
+    href: Any = None,
+    shows: str = "",
 ) -> rx.Component:
-    """One figure with its label (and scope, when not the chosen period) and a line of context."""
+    """One figure with its label (and scope, when not the chosen period) and a line of context.
+
+    With href the figure links to the list it counts (`shows` says what, for
+    screen readers: the figure alone would be read as a bare number).
+    """
+    figure = rx.text(value, size="8", weight="bold", data_testid=test_id)
+    if href is not None:
+        figure = rx.link(
+            figure,
+            rx.text.span(f", show {shows}", style=styles.visually_hidden),
+            href=href,
+            underline="hover",
+            color=rx.color("gray", 12),
+            data_testid=f"{test_id}-link",
+        )
     return rx.vstack(
         rx.hstack(
             rx.text(label, size="2", color=rx.color("gray", 11)),
@@ -47,11 +67,16 @@ def stat_card(
             spacing="2",
             data_testid=f"{test_id}-label",
         ),
-        rx.text(value, size="8", weight="bold", data_testid=test_id),
+        figure,
         rx.text(note, size="1", color=rx.color("gray", 11), data_testid=f"{test_id}-note"),
         style=styles.card,
         spacing="1",
     )
+
+
+def period_link(path: str) -> Any:
+    """A list filtered to the dashboard's period: the same calendar days, so the same count."""
+    return f"{path}?period={DashboardState.period}"
 
 
 def period_picker() -> rx.Component:
@@ -256,12 +281,16 @@ def numbers() -> rx.Component:
                 "stat-total-leads",
                 rx.text.span(DashboardState.new_leads, " new in the period"),
                 scope=ALL_TIME,
+                href="/leads?period=all",
+                shows="all leads",
             ),
             stat_card(
                 "New leads",
                 DashboardState.new_leads,
                 "stat-new-leads",
                 DashboardState.new_leads_note,
+                href=period_link("/leads"),
+                shows="the new leads",
             ),
             stat_card(
                 "Conversion (won / closed)",
@@ -269,7 +298,14 @@ def numbers() -> rx.Component:
                 "stat-conversion",
                 scope=ALL_TIME,
             ),
-            stat_card("Calls", DashboardState.calls, "stat-calls", DashboardState.calls_note),
+            stat_card(
+                "Calls",
+                DashboardState.calls,
+                "stat-calls",
+                DashboardState.calls_note,
+                href=period_link("/calls"),
+                shows="these calls",
+            ),
             stat_card(
                 "Average call", DashboardState.average_call, "stat-average-call", "answered calls"
             ),
@@ -279,6 +315,8 @@ def numbers() -> rx.Component:
                 DashboardState.automation_runs,
                 "stat-automation-runs",
                 rx.text.span(DashboardState.automation_success, " succeeded"),
+                href=period_link("/automations"),
+                shows="these runs",
             ),
             columns=rx.breakpoints(initial="1", xs="2", lg="4"),
             spacing="4",

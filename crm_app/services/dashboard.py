@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import functools
-import re
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlmodel import Session, func, select
@@ -17,6 +15,7 @@ from sqlmodel import Session, func, select
 from crm_app.core.prebuilt import run_prebuilt, run_prebuilt_together
 from crm_app.models import LEAD_STATUSES, Activity, AutomationLog, CallLog, Lead, LeadStatus
 from crm_app.models.base import UTCDateTime, utcnow
+from crm_app.services.calendar_days import first_day, local_midnight, period_start
 from crm_app.services.errors import InvalidInput
 from crm_app.services.timeline import newest_first
 
@@ -40,38 +39,8 @@ _COST_PLACES = Decimal("0.0001")
 # The chart of calls per day covers the period, or this many days for "all time".
 ALL_TIME_CHART_DAYS = 90
 MAX_CHART_DAYS = 366  # a bound per day goes into the chart's query
-MAX_OFFSET_MINUTES = 14 * 60  # UTC-12 .. UTC+14
-# What an IANA name looks like ("UTC", "America/Argentina/Buenos_Aires", "Etc/GMT+5").
-_ZONE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_+\-]{0,30}(?:/[A-Za-z0-9_+\-]{1,30}){0,2}")
 MAX_LATEST = 50
 SMS_KINDS = ("sms_in", "sms_out")
-
-
-def viewer_time_zone(name: Any = None, utc_offset_minutes: Any = None) -> tzinfo:
-    """The viewer's zone from what a browser sent: a known IANA name, else its UTC offset, else UTC.
-
-    Both come from the client: the name is only ever looked up, never put into SQL.
-    """
-    if isinstance(name, str) and _ZONE_NAME.fullmatch(name):
-        try:
-            return ZoneInfo(name)
-        except (ValueError, KeyError, OSError):  # unknown, or not a zone file
-            pass
-    offset = utc_offset_minutes
-    if type(offset) is int and abs(offset) <= MAX_OFFSET_MINUTES:  # not a bool, str or float
-        return timezone(timedelta(minutes=offset))
-    return UTC
-
-
-def _local_midnight(day: date, zone: tzinfo) -> datetime:
-    """The first instant of a calendar day in the zone, in UTC (DST-aware)."""
-    # Where midnight falls in a DST gap, fold=0 gives the instant the day begins.
-    return datetime.combine(day, time(), tzinfo=zone).astimezone(UTC)
-
-
-def _first_day(end: datetime, days: int, zone: tzinfo) -> date:
-    """The first of `days` calendar days in the zone that end with end's day (today)."""
-    return end.astimezone(zone).date() - timedelta(days=days - 1)
 
 
 @dataclass(frozen=True)
@@ -203,7 +172,7 @@ def dashboard_stats(
 ) -> DashboardStats:
     """Lead, call and automation statistics for the user over the last period_days calendar days.
 
-    Days are those of time_zone (see viewer_time_zone), today included.
+    Days are those of time_zone (see calendar_days.viewer_time_zone), today included.
     """
     end = now or utcnow()
     if end.tzinfo is None:
@@ -212,7 +181,7 @@ def dashboard_stats(
         raise InvalidInput({"period_days": "at least 1 day"})
     start = None
     if period_days is not None:
-        start = _local_midnight(_first_day(end, period_days, time_zone), time_zone)
+        start = period_start(days=period_days, now=end, time_zone=time_zone)
     params: dict[str, Any] = {"user_id": user_id, "period_end": end}
     if start is not None:
         params.update(period_start=start, previous_start=start - (end - start))
@@ -334,13 +303,13 @@ def calls_per_day(
     if period_days is not None and not 1 <= period_days <= MAX_CHART_DAYS:
         raise InvalidInput({"period_days": f"between 1 and {MAX_CHART_DAYS} days"})
     count = period_days or ALL_TIME_CHART_DAYS
-    first = _first_day(end, count, time_zone)
+    first = first_day(end, count, time_zone)
     dates = [first + timedelta(days=number) for number in range(count + 1)]
     # Where each local day begins, worked out here: a day is 23 or 25 hours
     # long across a DST change, and SQLite knows no time zones. The same
     # query on both databases; the zone itself never reaches SQL.
     params: dict[str, Any] = {
-        f"day_{number}": _local_midnight(day, time_zone) for number, day in enumerate(dates)
+        f"day_{number}": local_midnight(day, time_zone) for number, day in enumerate(dates)
     }
     params.update(user_id=user_id, period_end=end)
     rows = run_prebuilt(session, _calls_per_day_query(count), params, prepare=False).all()

@@ -72,7 +72,13 @@ class AutomationsState(PeriodFilterMixin, ListPageMixin, AuthState):
 
     @rx.event
     def load(self):
+        """on_load: a link naming a period (the dashboard's Automation runs) shows exactly that."""
+        if (period := self._linked_period()) is not None:
+            self.search, self.status, self.period = "", ALL, period
         self.offset = 0
+        return self._load_in_viewer_zone()
+
+    def _load_after_zone(self) -> None:
         self._refresh()
 
     def _refresh(self) -> None:
@@ -86,7 +92,7 @@ class AutomationsState(PeriodFilterMixin, ListPageMixin, AuthState):
                     user_id=self.user_uuid,
                     search=self.search,
                     status=chosen(self.status),
-                    created_from=display.period_start(self.period),
+                    created_from=self._created_from(),
                     offset=self.offset,
                     limit=PAGE_SIZE,
                 )

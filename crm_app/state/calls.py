@@ -80,7 +80,14 @@ class CallsState(PeriodFilterMixin, ListPageMixin, AuthState):
 
     @rx.event
     def load(self):
+        """on_load: a link naming a period (the dashboard's Calls) shows exactly that period."""
+        if (period := self._linked_period()) is not None:
+            self.search, self.provider, self.status, self.ended_reason = "", ALL, ALL, ALL
+            self.period = period
         self.offset = 0
+        return self._load_in_viewer_zone()
+
+    def _load_after_zone(self) -> None:
         self._refresh(with_options=True)
 
     def _refresh(self, with_options: bool = False) -> None:
@@ -101,7 +108,7 @@ class CallsState(PeriodFilterMixin, ListPageMixin, AuthState):
                     provider=chosen(self.provider),
                     status=chosen(self.status),
                     ended_reason=chosen(self.ended_reason),
-                    created_from=display.period_start(self.period),
+                    created_from=self._created_from(),
                     offset=self.offset,
                     limit=PAGE_SIZE,
                 )

@@ -74,6 +74,9 @@ class ContactsState(RecordListMixin, PeriodFilterMixin, ListPageMixin, AuthState
         The search, period and sort are kept the same way; _refresh moves to the
         last page if that one has emptied meanwhile.
         """
+        return self._load_in_viewer_zone()
+
+    def _load_after_zone(self) -> None:
         self._refresh()
 
     @rx.event
@@ -83,7 +86,7 @@ class ContactsState(RecordListMixin, PeriodFilterMixin, ListPageMixin, AuthState
     def _filters(self) -> dict[str, Any]:
         return {
             "search": self.search,
-            "created_from": display.period_start(self.period),
+            "created_from": self._created_from(),
             **self._sort_keywords(),
         }
 

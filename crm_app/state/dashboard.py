@@ -16,18 +16,12 @@ from crm_app.services.dashboard import (
     calls_per_day,
     dashboard_stats,
     latest_activity,
-    viewer_time_zone,
 )
 from crm_app.state import display
 from crm_app.state.auth import AuthState
+from crm_app.state.viewer_zone import ViewerZoneMixin
 
 FEED_LENGTH = 12
-# The browser's IANA time zone, and its current UTC offset in minutes east (a
-# fallback; getTimezoneOffset is west-positive). Never throws: the callback loads the page.
-ZONE_SCRIPT = (
-    "({zone: (() => { try { return Intl.DateTimeFormat().resolvedOptions().timeZone || ''; }"
-    " catch (e) { return ''; } })(), offset: -new Date().getTimezoneOffset()})"
-)
 
 
 @dataclasses.dataclass
@@ -97,7 +91,7 @@ def _bars(counts: dict[str, int], href: str) -> list[Bar]:
     ]
 
 
-class DashboardState(AuthState):
+class DashboardState(ViewerZoneMixin, AuthState):
     """What /dashboard shows, from a few aggregate queries per visit or period change."""
 
     period: str = "30"
@@ -124,9 +118,6 @@ class DashboardState(AuthState):
     chart_range: str = ""
     chart_label: str = ""  # for screen readers: what the bars show, first and last day
     feed: list[FeedItem] = []
-    # What the browser reported, checked by viewer_time_zone on every use.
-    _time_zone: str = ""
-    _utc_offset_minutes: int = 0
 
     @rx.var
     def period_label(self) -> str:
@@ -134,19 +125,13 @@ class DashboardState(AuthState):
 
     @rx.event
     def start(self):
-        """on_load: learn the browser's time zone (for calendar days), then load."""
+        """on_load: learn the browser's time zone (for calendar days) if need be, then load."""
         if not self._user_id:
             return None
         self.loading = True
-        return rx.call_script(ZONE_SCRIPT, callback=DashboardState.load_in_zone)
+        return self._load_in_viewer_zone()
 
-    @rx.event
-    def load_in_zone(self, viewer: Any):
-        """ZONE_SCRIPT's answer ({zone, offset}); anything unusable means UTC."""
-        viewer = viewer if isinstance(viewer, dict) else {}
-        zone, offset = viewer.get("zone"), viewer.get("offset")
-        self._time_zone = zone[:64] if isinstance(zone, str) else ""
-        self._utc_offset_minutes = offset if isinstance(offset, int) else 0
+    def _load_after_zone(self) -> None:
         self._refresh()
 
     @rx.event
@@ -165,7 +150,7 @@ class DashboardState(AuthState):
             return
         self.loading = True
         days = display.period_days(self.period)
-        zone = viewer_time_zone(self._time_zone, self._utc_offset_minutes)
+        zone = self.viewer_zone()
         try:
             with tenant_session(self.user_uuid) as session:
                 stats = dashboard_stats(

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
-
-from crm_app.models.base import utcnow
 
 log = logging.getLogger("crm_app.pages")
 
@@ -31,12 +29,6 @@ def parse_id(value: str | None) -> uuid.UUID | None:
 def period_days(period: str) -> int | None:
     """7, 30 or 90 for those menu values; None ("all time") for anything else."""
     return int(period) if period in ("7", "30", "90") else None
-
-
-def period_start(period: str, now: datetime | None = None) -> datetime | None:
-    """The first instant of a "last N days" period, or None for all time."""
-    days = period_days(period)
-    return (now or utcnow()) - timedelta(days=days) if days else None
 
 
 def iso(value: datetime | None) -> str:

@@ -110,7 +110,7 @@ class LeadsState(RecordListMixin, PeriodFilterMixin, ListPageMixin, AuthState):
 
     @rx.event
     def load(self):
-        """on_load: ?status=won&source=vapi (dashboard links) set the filters.
+        """on_load: ?status=won&source=vapi&period=7 (dashboard links) set the filters.
 
         A link that names filters shows exactly those (its count is the one the
         link showed), from page 1; a plain visit (Back, "← Leads", the sidebar)
@@ -118,9 +118,9 @@ class LeadsState(RecordListMixin, PeriodFilterMixin, ListPageMixin, AuthState):
         back to. _refresh moves to the last page if that one has emptied meanwhile.
         """
         if not self._user_id:
-            return
+            return None
         params = self.router.url.query_parameters
-        if "status" in params or "source" in params:
+        if any(name in params for name in ("status", "source", "period")):
             self.search, self.status, self.source, self.period = "", ALL, ANY_SOURCE, ALL
             self.offset = 0
         if "status" in params:
@@ -128,6 +128,10 @@ class LeadsState(RecordListMixin, PeriodFilterMixin, ListPageMixin, AuthState):
             self.status = status if status in LEAD_STATUSES else ALL
         if "source" in params:
             self.source = str(params.get("source") or "")[:50] or ANY_SOURCE
+        self.period = self._linked_period() or self.period
+        return self._load_in_viewer_zone()
+
+    def _load_after_zone(self) -> None:
         self._refresh(with_sources=True)
 
     @rx.event
@@ -140,7 +144,7 @@ class LeadsState(RecordListMixin, PeriodFilterMixin, ListPageMixin, AuthState):
             "search": self.search,
             "status": chosen(self.status),
             "source": None if self.source == ANY_SOURCE else self.source,
-            "created_from": display.period_start(self.period),
+            "created_from": self._created_from(),
             **self._sort_keywords(),
         }
 

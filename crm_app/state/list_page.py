@@ -8,9 +8,12 @@ own `_refresh`, which runs the page's query.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import reflex as rx
 
 from crm_app.state import display
+from crm_app.state.viewer_zone import ViewerZoneMixin
 
 PAGE_SIZE = 25
 # The "no filter" value of every filter menu.
@@ -89,10 +92,27 @@ class ListPageMixin(rx.State, mixin=True):
         self._refresh()
 
 
-class PeriodFilterMixin(rx.State, mixin=True):
-    """The "created in the last N days" menu of a list (display.PERIODS)."""
+class PeriodFilterMixin(ViewerZoneMixin, mixin=True):
+    """The "created in the last N days" menu of a list (display.PERIODS), in calendar days.
+
+    The same days as the dashboard's (services/calendar_days), so a figure
+    there and its list here count the same rows. The page's on_load ends with
+    _load_in_viewer_zone, and its first load is _load_after_zone.
+    """
 
     period: str = ALL
+
+    def _linked_period(self) -> str | None:
+        """The period a link named (?period=7: the dashboard's figures), or None."""
+        params = self.router.url.query_parameters
+        if "period" not in params:
+            return None
+        value = str(params.get("period") or "")
+        return value if value in display.PERIODS else ALL
+
+    def _created_from(self) -> datetime | None:
+        """Where the chosen period begins, for the service's created_from."""
+        return self._period_start(self.period)
 
     @rx.event
     def set_period(self, value: str | list[str]):

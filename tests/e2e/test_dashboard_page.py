@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from playwright.sync_api import expect
 
 from crm_app.models.base import utcnow
+from crm_app.services.calendar_days import period_start
 from tests.e2e.helpers import sign_up, unique_email
 from tests.e2e.rows import insert_rows, user_id_of
 
@@ -137,3 +138,54 @@ def test_the_empty_dashboard_leads_to_integrations_and_the_import(page, app_serv
     page.goto(f"{app_server.base_url}/dashboard")
     page.get_by_test_id("dashboard-empty").get_by_role("link", name="Add a lead").click()
     expect(page.get_by_test_id("lead-dialog")).to_be_visible()
+
+
+def test_each_figure_leads_to_a_list_of_the_same_calendar_days_and_count(new_context, app_server):
+    # Tokyo, far from UTC: the dashboard's "7 days" are Tokyo's, and so must be the lists'.
+    zone = ZoneInfo("Asia/Tokyo")
+    page = new_context(timezone_id="Asia/Tokyo").new_page()
+    email = unique_email("days")
+    sign_up(page, app_server.base_url, email=email, name="Days")
+    owner = user_id_of(app_server, email)
+    now = utcnow()
+    week_began = period_start(days=7, now=now, time_zone=zone)
+    # Just before Tokyo's week began: within the last 7 x 24 hours, yet not in the 7 days.
+    before, inside = week_began - timedelta(seconds=30), week_began + timedelta(minutes=1)
+    insert_rows(
+        app_server,
+        owner,
+        leads=[
+            {"name": "Inside Lead", "created_at": inside},
+            {"name": "Before Lead", "created_at": before},
+        ],
+        call_logs=[
+            {"customer_name": "Inside Caller", "created_at": inside},
+            {"customer_name": "Before Caller", "created_at": before},
+        ],
+        automation_logs=[
+            {"scenario_name": "Inside run", "created_at": inside},
+            {"scenario_name": "Before run", "created_at": before},
+        ],
+    )
+    page.reload()
+    page.get_by_role("radio", name="7 days").click()
+    expect(page.get_by_test_id("stat-new-leads")).to_have_text("1")
+
+    for figure, path, table, shown, left_out in (
+        ("stat-new-leads", "/leads", "leads-table", "Inside Lead", "Before Lead"),
+        ("stat-calls", "/calls", "calls-table", "Inside Caller", "Before Caller"),
+        ("stat-automation-runs", "/automations", "runs-table", "Inside run", "Before run"),
+    ):
+        expect(page.get_by_test_id(figure)).to_have_text("1")
+        page.get_by_test_id(f"{figure}-link").click()
+        expect(page).to_have_url(re.compile(rf"{path}\?period=7$"))
+        expect(page.get_by_test_id("pager-label")).to_have_text("1–1 of 1")
+        expect(page.get_by_test_id(table)).to_contain_text(shown)
+        expect(page.get_by_test_id(table)).not_to_contain_text(left_out)
+        page.go_back()
+        expect(page.get_by_test_id("stat-new-leads")).to_have_text("1")
+
+    # The all-time figure leads to every lead, whatever filter the list had.
+    page.get_by_test_id("stat-total-leads-link").click()
+    expect(page).to_have_url(re.compile(r"/leads\?period=all$"))
+    expect(page.get_by_test_id("pager-label")).to_have_text("1–2 of 2")

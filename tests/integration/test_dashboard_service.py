@@ -12,12 +12,12 @@ import sqlalchemy as sa
 
 from crm_app.core.db import tenant_session
 from crm_app.models import User
+from crm_app.services.calendar_days import viewer_time_zone
 from crm_app.services.dashboard import (
     DashboardStats,
     calls_per_day,
     dashboard_stats,
     latest_activity,
-    viewer_time_zone,
 )
 from crm_app.services.errors import InvalidInput
 from tests.factories import add_activity, add_automation_log, add_call_log, add_lead

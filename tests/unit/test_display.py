@@ -50,11 +50,10 @@ def test_percent_and_count_label() -> None:
     assert display.count_label(25, 25, 1234) == "26–50 of 1,234"
 
 
-def test_period_start_is_n_days_back_or_none() -> None:
-    now = datetime(2026, 6, 30, 12, tzinfo=UTC)
-    assert display.period_start("7", now) == now - timedelta(days=7)
-    assert display.period_start("all", now) is None
-    assert display.period_start("1000", now) is None  # not on the menu: all time
+def test_period_days_reads_the_menu_and_nothing_else() -> None:
+    assert [display.period_days(value) for value in ("7", "30", "90")] == [7, 30, 90]
+    assert display.period_days("all") is None
+    assert display.period_days("1000") is None  # not on the menu: all time
 
 
 @pytest.mark.parametrize("value", ["", "not-a-uuid", "' OR 1=1 --", None, "1234"])

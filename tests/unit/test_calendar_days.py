@@ -1,4 +1,4 @@
-"""The viewer's time zone from what a browser sent: a checked IANA name, its offset, or UTC."""
+"""Calendar days in the viewer's zone: the zone a browser sent, and where a period starts."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from crm_app.services.dashboard import viewer_time_zone
+from crm_app.services.calendar_days import period_start, viewer_time_zone
 
 
 @pytest.mark.parametrize(
@@ -49,3 +49,24 @@ def test_an_unknown_or_malformed_name_falls_back_to_the_offset(name) -> None:
 @pytest.mark.parametrize("offset", [None, 841, -841, 10**9, "60", 60.0, True, [60]])
 def test_without_a_usable_name_or_offset_it_is_utc(offset) -> None:
     assert viewer_time_zone("Not/AZone", offset) is UTC
+
+
+def test_a_period_starts_at_local_midnight_n_minus_one_days_ago() -> None:
+    # 01:30 in Tokyo on 1 July is still 30 June in UTC: Tokyo's week began on 25 June.
+    now = datetime(2026, 6, 30, 16, 30, tzinfo=UTC)
+    tokyo = ZoneInfo("Asia/Tokyo")
+    assert period_start(days=7, now=now, time_zone=tokyo) == datetime(2026, 6, 24, 15, tzinfo=UTC)
+    assert period_start(days=7, now=now, time_zone=UTC) == datetime(2026, 6, 24, tzinfo=UTC)
+    assert period_start(days=1, now=now, time_zone=UTC) == datetime(2026, 6, 30, tzinfo=UTC)
+
+
+def test_a_period_across_a_dst_change_starts_at_that_days_own_midnight() -> None:
+    # Los Angeles moved to summer time on 8 March 2026: 3 March began at 08:00 UTC.
+    now = datetime(2026, 3, 9, 20, tzinfo=UTC)
+    start = period_start(days=7, now=now, time_zone=ZoneInfo("America/Los_Angeles"))
+    assert start == datetime(2026, 3, 3, 8, tzinfo=UTC)
+
+
+def test_a_period_needs_an_aware_now() -> None:
+    with pytest.raises(ValueError):
+        period_start(days=7, now=datetime(2026, 6, 30, 12), time_zone=UTC)
