@@ -48,7 +48,12 @@ def _upload_step() -> rx.Component:
             max_files=1,
             max_size=MAX_FILE_BYTES,
             accept={"text/csv": [".csv"], "text/plain": [".csv", ".txt"]},
-            on_drop=CsvImportState.read_file(rx.upload_files(upload_id=UPLOAD_ID)),
+            # The upload goes by HTTP, whose refusal (401: logged out in another
+            # tab) the page never hears of; the websocket event beside it finds out.
+            on_drop=[
+                CsvImportState.check_session,
+                CsvImportState.read_file(rx.upload_files(upload_id=UPLOAD_ID)),
+            ],
             # The browser keeps back a file over max_size or outside accept: say why.
             on_drop_rejected=_refuse_file,
             border=f"2px dashed {rx.color('gray', 7)}",

@@ -161,6 +161,13 @@ class CsvImportState(AuthState):
         self.step, self.reading = "map", False
 
     @rx.event
+    def check_session(self):
+        """Sent with an upload: a tab whose session ended goes to /login, which says why."""
+        if not self._user_id:
+            return self._to_login()
+        return None
+
+    @rx.event
     def refuse_file(self, file_name: str, codes: list[str]):
         """The browser kept a chosen file back (too large, not CSV): say why in the dialog."""
         if self._user_id and self.step == "upload":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 
 import httpx
@@ -101,21 +102,33 @@ def test_import_a_csv_watch_the_progress_complete_and_see_it_on_the_dashboard(
     expect(page.get_by_test_id("leads-by-source")).to_contain_text("expo")
 
 
+def upload(page, dialog, file: Path) -> None:
+    """Choose a file the browser sends, and wait until its upload's request is over.
+
+    Reflex drops an upload chosen while the last one's request is still open
+    (its answer brings the dialog's new state before the request ends): a
+    person never chooses the next file that fast, a test does.
+    """
+    with page.expect_response(lambda response: "/_upload" in response.url) as sent:
+        dialog.locator("input[type=file]").set_input_files(str(file))
+    sent.value.finished()
+
+
 def test_a_file_that_is_not_utf8_or_not_valid_csv_gets_a_clear_message(page, app_server, tmp_path):
     sign_up(page, app_server.base_url, email=unique_email("badfile"), name="Bad File")
     file = tmp_path / "latin1.csv"
     file.write_bytes("name,phone\nJosé,+14155550100\n".encode("latin-1"))
     page.goto(f"{app_server.base_url}/leads?import=1")
     dialog = page.get_by_test_id("csv-import-dialog")
-    dialog.locator("input[type=file]").set_input_files(str(file))
+    upload(page, dialog, file)
     expect(dialog.get_by_role("alert")).to_contain_text("not UTF-8")
     no_header = tmp_path / "no-header.csv"
     no_header.write_text("Ana,+14155550100\nBob,+14155550101\n", encoding="utf-8")
-    dialog.locator("input[type=file]").set_input_files(str(no_header))
+    upload(page, dialog, no_header)
     expect(dialog.get_by_role("alert")).to_contain_text("header")
     unclosed = tmp_path / "unclosed.csv"
     unclosed.write_text('name,notes\nAna,"called twice\nBob,fine\n', encoding="utf-8")
-    dialog.locator("input[type=file]").set_input_files(str(unclosed))
+    upload(page, dialog, unclosed)
     expect(dialog.get_by_role("alert")).to_contain_text("Row 2: unclosed quote")
     expect(dialog.get_by_test_id("csv-preview")).to_have_count(0)
 
@@ -266,3 +279,25 @@ def test_a_tabs_token_without_its_cookie_cannot_put_a_file_into_its_import(
     expect(page.get_by_test_id("lead-row")).to_contain_text("Alice Legit")
     other.goto(f"{app_server.base_url}/leads")
     expect(other.get_by_test_id("leads-empty")).to_be_visible()
+
+
+def test_a_file_chosen_after_a_log_out_in_another_tab_says_so_at_login(
+    new_context, app_server, tmp_path
+):
+    context = new_context()
+    page = context.new_page()
+    sign_up(page, app_server.base_url, email=unique_email("upload-out"), name="Upload Out")
+    page.goto(f"{app_server.base_url}/leads?import=1")
+    dialog = page.get_by_test_id("csv-import-dialog")
+    expect(dialog).to_be_visible()
+    other = context.new_page()  # same browser, same cookie: log out there
+    other.goto(f"{app_server.base_url}/dashboard")
+    other.get_by_role("button", name="Log out").first.click()
+    expect(other).to_have_url(re.compile(r"/login/?$"))
+
+    file = tmp_path / "leads.csv"
+    file.write_text("name,phone\nAna,+14155550100\n", encoding="utf-8")
+    dialog.locator("input[type=file]").set_input_files(str(file))
+    # The upload itself was refused (401); the page says why instead of nothing.
+    expect(page).to_have_url(re.compile(r"/login/?\?next=%2Fleads.*&ended=1$"))
+    expect(page.get_by_text("You were logged out in another tab")).to_be_visible()
