@@ -17,6 +17,10 @@ muted_text = {"color": rx.color("gray", 11), "size": "2"}
 # A table cell of text a person typed (names, emails): a long word wraps inside
 # the cell instead of pushing the table out of its card.
 text_cell = {"max_width": "20em", "overflow_wrap": "anywhere"}
+# A list's first column (a name, the email under it): never narrower than about a
+# name, so on a phone the table scrolls sideways (as the calls list does) instead
+# of squeezing names into a few letters a line.
+name_cell = {**text_cell, "min_width": "11em"}
 
 # Read by screen readers, not shown: the standard clip pattern.
 visually_hidden = {

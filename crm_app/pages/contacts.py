@@ -17,7 +17,7 @@ from crm_app.components.list_page import (
     sort_select,
 )
 from crm_app.components.record_forms import contact_dialog
-from crm_app.components.record_list import edit_delete_buttons, record_list_actions
+from crm_app.components.record_list import edit_delete_buttons, name_cell, record_list_actions
 from crm_app.layouts.guarded import guarded_page
 from crm_app.state.contact_form import ContactFormState
 from crm_app.state.contacts import ContactRow, ContactsState
@@ -26,15 +26,8 @@ from crm_app.state.csv_import import CsvImportState
 
 def contact_table_row(contact: ContactRow) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(
-            rx.link(
-                rx.cond(contact.name != "", contact.name, "(no name)"),
-                href="/contacts/" + contact.id,
-            ),
-            **styles.text_cell,
-        ),
+        name_cell(contact.name, contact.email, href="/contacts/" + contact.id),
         rx.table.cell(contact.phone, white_space="nowrap"),
-        rx.table.cell(contact.email, **styles.text_cell),
         rx.table.cell(contact.company, **styles.text_cell),
         rx.table.cell(when(contact.created_at), white_space="nowrap"),
         rx.table.cell(
@@ -92,7 +85,7 @@ def contacts_page() -> rx.Component:
         list_status(ContactsState),
         paged_table(
             ContactsState,
-            ["Name", "Phone", "Email", "Company", "Created", ""],
+            ["Name", "Phone", "Company", "Created", ""],
             contact_table_row,
             test_id="contacts-table",
             empty=no_contacts(),

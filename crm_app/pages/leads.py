@@ -17,7 +17,7 @@ from crm_app.components.list_page import (
     sort_select,
 )
 from crm_app.components.record_forms import lead_dialog
-from crm_app.components.record_list import edit_delete_buttons, record_list_actions
+from crm_app.components.record_list import edit_delete_buttons, name_cell, record_list_actions
 from crm_app.layouts.guarded import guarded_page
 from crm_app.models import LEAD_STATUSES
 from crm_app.state.csv_import import CsvImportState
@@ -46,12 +46,8 @@ def status_picker(lead: LeadRow) -> rx.Component:
 
 def lead_table_row(lead: LeadRow) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(
-            rx.link(rx.cond(lead.name != "", lead.name, "(no name)"), href="/leads/" + lead.id),
-            **styles.text_cell,
-        ),
+        name_cell(lead.name, lead.email, href="/leads/" + lead.id),
         rx.table.cell(lead.phone, white_space="nowrap"),
-        rx.table.cell(lead.email, **styles.text_cell),
         rx.table.cell(status_picker(lead)),
         rx.table.cell(lead.source, **styles.text_cell),
         rx.table.cell(when(lead.created_at), white_space="nowrap"),
@@ -215,7 +211,7 @@ def leads_page() -> rx.Component:
             ),
             paged_table(
                 LeadsState,
-                ["Name", "Phone", "Email", "Status", "Source", "Created", ""],
+                ["Name", "Phone", "Status", "Source", "Created", ""],
                 lead_table_row,
                 test_id="leads-table",
                 empty=no_leads(),

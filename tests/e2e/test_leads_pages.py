@@ -260,6 +260,39 @@ def test_a_very_long_email_wraps_inside_the_table(page, app_server):
     assert overflow <= 0, f"the table sticks out by {overflow} px"
 
 
+# The lines each name link's text takes, and its words: a name split mid-word has more lines.
+NAME_LINES = """(selector) => [...document.querySelectorAll(selector)].map((link) => {
+    const range = document.createRange();
+    range.selectNodeContents(link);
+    const tops = new Set([...range.getClientRects()].map((rect) => Math.round(rect.top)));
+    return [link.textContent, tops.size, link.textContent.trim().split(/\\s+/).length];
+})"""
+
+
+def test_names_keep_their_words_whole_beside_the_sidebar_and_on_a_phone(page, app_server):
+    page.set_viewport_size({"width": 1024, "height": 800})
+    names = ["Nadia Nakamura", "Maximilian Schwarzenegger", "Ana María Ruiz-Olmedo"]
+    leads = [{"name": name, "email": f"{name.split()[0].lower()}.long.address@example.com"}
+             for name in names]  # fmt: skip
+    _owner_of(page, app_server, "narrow", leads)
+    expect(page.get_by_test_id("lead-row")).to_have_count(3)
+    expect(page.get_by_test_id("lead-row").first.get_by_test_id("row-email")).to_be_visible()
+    for width in (1024, 375):
+        page.set_viewport_size({"width": width, "height": 800})
+        shown = page.evaluate(NAME_LINES, "[data-testid=lead-row] a[href^='/leads/']")
+        assert len(shown) == 3
+        for name, lines, words in shown:
+            assert lines <= words, f"{name!r} takes {lines} lines at {width} px: split mid-word"
+    # Beside the sidebar the whole table fits: nothing to scroll to, the row's buttons in view.
+    page.set_viewport_size({"width": 1024, "height": 800})
+    hidden = page.evaluate(
+        """() => { const box = document.querySelector('table').parentElement.parentElement;
+                   return box.scrollWidth - box.clientWidth; }"""
+    )
+    assert hidden <= 0, f"at 1024 px the table scrolls by {hidden} px"
+    expect(page.get_by_role("button", name="Edit Nadia Nakamura")).to_be_in_viewport()
+
+
 def test_another_users_lead_is_not_found(new_context, app_server):
     first, second = new_context().new_page(), new_context().new_page()
     owner_email = unique_email("owner")
