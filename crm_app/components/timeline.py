@@ -8,6 +8,7 @@ import reflex as rx
 
 from crm_app import styles
 from crm_app.components.controls import field_label, when
+from crm_app.state.record_detail import NOTE_GENERATION
 from crm_app.state.timeline_rows import TimelineRow
 
 
@@ -54,6 +55,9 @@ def note_form(*, on_submit: Any, error: Any, key: Any, prefix: str) -> rx.Compon
                 required=True,
             ),
             rx.cond(error != "", rx.text(error, size="1", color=rx.color("red", 11), role="alert")),
+            # Which form this is (it is replaced by a fresh one after each note):
+            # a second submit of the same one is not a second note.
+            rx.el.input(type="hidden", name=NOTE_GENERATION, value=key),
             rx.button("Add note", type="submit", size="2"),
             spacing="2",
             width="100%",

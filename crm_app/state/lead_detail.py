@@ -95,7 +95,8 @@ class LeadDetailState(RecordDetailMixin, AuthState):
     @rx.event
     def convert(self):
         lead_uuid = self._current()
-        if not self._user_id or lead_uuid is None:
+        # Converted already: a second click queued before the button went away does nothing.
+        if not self._user_id or lead_uuid is None or self.contact_id:
             return None
         try:
             with tenant_session(self.user_uuid) as session:

@@ -19,6 +19,9 @@ from crm_app.services.timeline import add_note
 from crm_app.state import display
 from crm_app.state.timeline_rows import TimelineRow
 
+# The note form's hidden field naming which form it is (note_key): see save_note.
+NOTE_GENERATION = "note_form"
+
 TIMELINE_LENGTH = 100
 
 
@@ -76,6 +79,10 @@ class RecordDetailMixin(rx.State, mixin=True):
     def save_note(self, form: dict[str, Any]):
         record_id = self._current()
         if not self._user_id or record_id is None:
+            return None
+        # Sent by the form as it was before the last note was added (a double click, or
+        # Enter pressed twice): that note is in already.
+        if str(form.get(NOTE_GENERATION, "")) != str(self.note_key):
             return None
         try:
             with tenant_session(self.user_uuid) as session:

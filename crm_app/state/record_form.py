@@ -44,6 +44,8 @@ class RecordFormMixin(rx.State, mixin=True):
     # Changes on each opening, so the form's inputs start again from `values`.
     form_key: int = 0
     phone_region: str = "US"
+    # What the fields held when the dialog opened (see _changed).
+    _opened_with: dict[str, str] = {}
 
     def _fetch(self, session: Session, record_id: uuid.UUID) -> Any:
         """The user's record to edit, or None."""
@@ -61,7 +63,7 @@ class RecordFormMixin(rx.State, mixin=True):
         raise NotImplementedError
 
     def _show(self, record_id: str, values: dict[str, str]) -> None:
-        self.editing_id, self.values = record_id, values
+        self.editing_id, self.values, self._opened_with = record_id, values, dict(values)
         self.errors, self.form_error, self.saving = {}, "", False
         self.phone_region = get_settings().default_phone_region.upper()
         self.form_key += 1
@@ -95,14 +97,17 @@ class RecordFormMixin(rx.State, mixin=True):
     @rx.event
     def save(self, form: dict[str, Any]):
         """Create or update the record from the submitted form; errors go next to their fields."""
-        if not self._user_id or self.saving:
+        # Closed already: a second click or Enter queued behind the Save that closed it.
+        if not self._user_id or self.saving or not self.open:
             return None
         values = {name: str(form.get(name, ""))[:MAX_FIELD_CHARS] for name in self.FIELDS}
         self.values, self.errors, self.form_error, self.saving = values, {}, "", True
         try:
             with tenant_session(self.user_uuid) as session:
                 if self.editing_id:
-                    record = self._update(session, display.parse_id(self.editing_id), values)
+                    record = self._update(
+                        session, display.parse_id(self.editing_id), self._changed(values)
+                    )
                 else:
                     record = self._create(session, values)
         except InvalidInput as error:
@@ -124,6 +129,16 @@ class RecordFormMixin(rx.State, mixin=True):
         verb = "Saved" if self.editing_id else "Added"
         name = record.name or f"the {self.NOUN}"
         return [self._refresh_page(), rx.toast.success(f"{verb} {name}.")]
+
+    def _changed(self, values: dict[str, str]) -> dict[str, str]:
+        """The fields this dialog changed since it opened: only those are written.
+
+        Another tab (or the board, or a webhook) may have changed the record
+        meanwhile; writing back every field as this dialog first showed it
+        would undo those changes without a word.
+        """
+        opened = self._opened_with
+        return {name: value for name, value in values.items() if value != opened.get(name)}
 
     def _show_problems(self, problems: dict[str, str]) -> None:
         """Each problem next to its field; any about no field of the form above the buttons."""

@@ -293,6 +293,65 @@ def test_names_keep_their_words_whole_beside_the_sidebar_and_on_a_phone(page, ap
     expect(page.get_by_role("button", name="Edit Nadia Nakamura")).to_be_in_viewport()
 
 
+def test_a_double_click_adds_one_lead_one_note_and_converts_once(page, app_server):
+    _owner_of(page, app_server, "double", [])
+    page.get_by_role("button", name="New lead").first.click()
+    dialog = page.get_by_test_id("lead-dialog")
+    dialog.get_by_label("Name").fill("Double Click")
+    dialog.get_by_label("Phone").fill("4155550199")
+    dialog.get_by_role("button", name="Save").dblclick()
+    expect(dialog).to_be_hidden()
+    page.get_by_role("link", name="Double Click").click()
+    expect(page.get_by_role("heading", name="Double Click")).to_be_visible()
+
+    page.get_by_label("Add a note").fill("Called back, wants a quote")
+    page.get_by_role("button", name="Add note").dblclick()
+    timeline = page.get_by_text("Called back, wants a quote")
+    expect(timeline).to_have_count(1)
+    page.get_by_role("button", name="Convert to contact").dblclick()
+    expect(page.get_by_text("Created a contact.")).to_be_visible()
+    # Each tab's events run in order: what the second clicks did is done by now.
+    page.reload()
+    expect(page.get_by_text("Called back, wants a quote")).to_have_count(1)
+    expect(page.get_by_text("Linked to the existing contact.")).to_have_count(0)
+    page.goto(f"{app_server.base_url}/leads")
+    expect(page.get_by_test_id("pager-label")).to_have_text("1–1 of 1")
+
+
+def test_two_tabs_editing_one_lead_keep_each_others_changes(new_context, app_server):
+    context = new_context()
+    first = context.new_page()
+    lead = {"name": "Shared Lead", "phone": "+14155550111", "status": "lost", "notes": ""}
+    _owner_of(first, app_server, "tabs", [lead])
+    second = context.new_page()
+    second.goto(f"{app_server.base_url}/leads")
+    # The first tab opens the dialog; meanwhile the second renames the lead and wins it.
+    first.get_by_role("button", name="Edit Shared Lead").click()
+    first_dialog = first.get_by_test_id("lead-dialog")
+    expect(first_dialog.get_by_label("Name")).to_have_value("Shared Lead")
+    second.get_by_role("button", name="Edit Shared Lead").click()
+    second_dialog = second.get_by_test_id("lead-dialog")
+    second_dialog.get_by_label("Name").fill("Renamed Elsewhere")
+    second_dialog.get_by_role("button", name="Save").click()
+    expect(second_dialog).to_be_hidden()
+    second.get_by_role("combobox", name="Status of Renamed Elsewhere").click()
+    second.get_by_role("option", name="won", exact=True).click()
+    expect(second.get_by_text("Renamed Elsewhere is now won.")).to_be_visible()
+
+    # The first tab's dialog still shows the old name and status; it changes the phone only.
+    first_dialog.get_by_label("Phone").fill("(415) 555-0122")
+    first_dialog.get_by_role("button", name="Save").click()
+    expect(first_dialog).to_be_hidden()
+    first.reload()
+    row = _row(first, "Renamed Elsewhere")
+    expect(row).to_contain_text("+14155550122")
+    expect(first.get_by_role("combobox", name="Status of Renamed Elsewhere")).to_have_text("won")
+    first.get_by_role("link", name="Renamed Elsewhere").click()
+    # Only the status change the second tab made: none from the first tab's save.
+    expect(first.get_by_text("lost → won")).to_be_visible()
+    expect(first.get_by_text("won → lost")).to_have_count(0)
+
+
 def test_another_users_lead_is_not_found(new_context, app_server):
     first, second = new_context().new_page(), new_context().new_page()
     owner_email = unique_email("owner")
