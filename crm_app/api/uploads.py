@@ -4,6 +4,12 @@ An ASGI middleware in front of the whole app: a request without a session
 cookie is refused before Reflex reads it; otherwise the user its cookie names
 is recorded for the upload's event (core/upload_identity), so that the event
 runs only in a tab of that same user.
+
+Its size is checked first: Reflex reads a whole upload to disk before any
+handler can look at it, and the CSV import's 5 MB is otherwise enforced only
+by the browser. A browser always declares an upload's size (Content-Length);
+one that does not, or declares more than a CSV file and its form's framing
+can take, is refused unread.
 """
 
 from __future__ import annotations
@@ -18,8 +24,12 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from crm_app.core.db import DATABASE_DOWN_ERRORS
 from crm_app.core.upload_identity import upload_in_flight
 from crm_app.services import sessions
+from crm_app.services.csv_io import MAX_FILE_BYTES
 
 UPLOAD_PATH = "/_upload"
+# The largest file the import takes, plus room for the multipart form around it.
+MAX_UPLOAD_BYTES = MAX_FILE_BYTES + 64 * 1024
+TOO_LARGE = f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB: split it into parts."
 
 
 class UploadSessionCheck:
@@ -33,6 +43,15 @@ class UploadSessionCheck:
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
+        declared = headers.get("content-length", "")
+        if not declared.isdigit():
+            await _refuse(411, "An upload must declare its size (Content-Length).")(
+                scope, receive, send
+            )
+            return
+        if int(declared) > MAX_UPLOAD_BYTES:
+            await _refuse(413, TOO_LARGE)(scope, receive, send)
+            return
         try:
             user_id = await anyio.to_thread.run_sync(
                 partial(sessions.get_current_user_id, cookie_header=headers.get("cookie", ""))

@@ -9,9 +9,10 @@ from starlette.routing import Route
 from starlette.testclient import TestClient
 
 import crm_app.core.db as db
-from crm_app.api.uploads import UploadSessionCheck
+from crm_app.api.uploads import MAX_UPLOAD_BYTES, UploadSessionCheck
 from crm_app.core.db import tenant_session
 from crm_app.core.upload_identity import uploader
+from crm_app.services.csv_io import MAX_FILE_BYTES
 from crm_app.services.sessions import COOKIE_NAME, start_session
 
 TOKEN, HANDLER = "tab-token", "state.csv_import.read_file"
@@ -74,3 +75,55 @@ def test_an_upload_while_the_database_is_down_answers_503(
     assert response.status_code == 503
     assert "hunter2" not in response.text
     assert upload_client.seen == []
+
+
+def test_an_upload_over_the_limit_is_refused_unread_before_the_session_is_looked_up(
+    upload_client, engine, make_user, monkeypatch
+):
+    user = make_user()
+    with tenant_session(user.id, engine) as session:
+        cookie = start_session(session=session, user_id=user.id)
+    # Not even the database is asked: a refusal by size costs nothing.
+    unreachable = db.create_db_engine("postgresql+psycopg://nobody:hunter2@127.0.0.1:1/crm")
+    monkeypatch.setattr(db, "get_engine", lambda: unreachable)
+    headers = {
+        "reflex-client-token": TOKEN,
+        "reflex-event-handler": HANDLER,
+        "cookie": f"{COOKIE_NAME}={cookie}",
+    }
+    big = b"name\n" + b"A" * (MAX_UPLOAD_BYTES)
+    response = upload_client.post("/_upload", headers=headers, files={"files": ("a.csv", big)})
+    assert response.status_code == 413
+    assert "larger than 5 MB" in response.json()["detail"]
+    assert upload_client.seen == []
+
+
+def test_an_upload_that_does_not_declare_its_size_is_refused(upload_client, engine, make_user):
+    user = make_user()
+    with tenant_session(user.id, engine) as session:
+        cookie = start_session(session=session, user_id=user.id)
+    headers = {"reflex-client-token": TOKEN, "cookie": f"{COOKIE_NAME}={cookie}"}
+
+    def chunks():
+        yield b"--x\r\nContent-Disposition: form-data; name=files; filename=a.csv\r\n\r\n"
+        yield b"name\nA\n\r\n--x--\r\n"
+
+    headers["content-type"] = "multipart/form-data; boundary=x"
+    response = upload_client.post("/_upload", headers=headers, content=chunks())
+    assert response.status_code == 411
+    assert upload_client.seen == []
+
+
+def test_a_file_at_the_limit_still_reaches_reflex(upload_client, engine, make_user):
+    user = make_user()
+    with tenant_session(user.id, engine) as session:
+        cookie = start_session(session=session, user_id=user.id)
+    headers = {
+        "reflex-client-token": TOKEN,
+        "reflex-event-handler": HANDLER,
+        "cookie": f"{COOKIE_NAME}={cookie}",
+    }
+    at_limit = b"name\n" + b"A" * (MAX_FILE_BYTES - 5)
+    response = upload_client.post("/_upload", headers=headers, files={"files": ("a.csv", at_limit)})
+    assert response.status_code == 200
+    assert upload_client.seen == [str(user.id)]
