@@ -49,7 +49,17 @@ def error_dialog() -> rx.Component:
 
 def run_table_row(run: RunRow) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(when(run.occurred_at), white_space="nowrap"),
+        rx.table.cell(
+            rx.vstack(
+                when(run.occurred_at),
+                rx.cond(
+                    run.started_at != "",
+                    rx.text("ran ", when(run.started_at), size="1", color=rx.color("gray", 11)),
+                ),
+                spacing="0",
+            ),
+            white_space="nowrap",
+        ),
         rx.table.cell(
             rx.vstack(
                 rx.text(run.scenario, size="2", weight="medium"),

@@ -214,14 +214,24 @@ def looks_like_formula(value: str) -> bool:
     return value.startswith(FORMULA_STARTS) and not _PLAIN_NUMBER.fullmatch(value)
 
 
+def _marked(value: str) -> bool:
+    """Whether unescape_cell takes an apostrophe off: one before a formula start, or before
+    more apostrophes and then one (spreadsheets mark text "'+14155552671" the same way)."""
+    return value.startswith("'") and value.lstrip("'").startswith(FORMULA_STARTS)
+
+
 def escape_cell(value: str) -> str:
-    """A cell safe to open in a spreadsheet: formula starts get an apostrophe in front."""
-    return "'" + value if looks_like_formula(value) else value
+    """A cell safe to open in a spreadsheet: formula starts get an apostrophe in front.
+
+    So does a cell that already looks marked ("'=already quoted" as typed), so
+    that an export read back by the import gives it back as it was.
+    """
+    return "'" + value if looks_like_formula(value) or _marked(value) else value
 
 
 def unescape_cell(value: str) -> str:
-    """Undo escape_cell: an apostrophe before a formula start is dropped."""
-    return value[1:] if value.startswith("'") and value[1:].startswith(FORMULA_STARTS) else value
+    """Undo escape_cell: the apostrophe in front of a formula start is dropped."""
+    return value[1:] if _marked(value) else value
 
 
 def record_values(

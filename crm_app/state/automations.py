@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
+from datetime import timedelta
 
 import reflex as rx
 import sqlalchemy as sa
@@ -23,6 +24,7 @@ from crm_app.state.list_page import (
 )
 
 RUN_STATUSES = ("success", "warning", "error")
+REPORTED_LATE = timedelta(minutes=5)
 
 
 @dataclasses.dataclass
@@ -30,7 +32,11 @@ class RunRow:
     """An automation run as the list shows it."""
 
     id: str = ""
+    # When it was logged: what the list is sorted and its period filtered by, as the
+    # dashboard counts it. A run Make reported late, or a replayed event, began long
+    # before: started_at, shown beside it, only then.
     occurred_at: str = ""
+    started_at: str = ""
     scenario: str = ""
     scenario_id: str = ""
     execution_id: str = ""
@@ -41,11 +47,19 @@ class RunRow:
     contact_id: str = ""
 
 
+def _started_apart(run: AutomationLog) -> bool:
+    """Whether the run began more than REPORTED_LATE before it was logged."""
+    if run.started_at is None or run.created_at is None:
+        return False
+    return abs(run.created_at - run.started_at) > REPORTED_LATE
+
+
 def run_row(run: AutomationLog) -> RunRow:
     seconds = f"{run.duration_ms / 1000:.1f} s" if run.duration_ms is not None else "–"
     return RunRow(
         id=str(run.id),
-        occurred_at=display.iso(run.started_at or run.created_at),
+        occurred_at=display.iso(run.created_at),
+        started_at=display.iso(run.started_at) if _started_apart(run) else "",
         scenario=run.scenario_name or run.scenario_id or "(unnamed scenario)",
         scenario_id=run.scenario_id,
         execution_id=run.execution_id,

@@ -152,7 +152,11 @@ def test_looks_like_formula(value: str, formula: bool) -> None:
 
 @pytest.mark.parametrize(
     "value",
-    ["=1+1", "+cmd", "-x", "-2+3", "@me", "\tx", "\rx", "\nx", "plain", "'quoted", ""],
+    [
+        *("=1+1", "+cmd", "-x", "-2+3", "@me", "\tx", "\rx", "\nx", "plain", "'quoted", ""),
+        # Typed with an apostrophe already in front: kept, apostrophe and all.
+        *("'=already quoted", "''=twice", "'@me", "'-5", "'+14155552671", "'"),
+    ],
 )
 def test_escape_then_unescape_gives_the_value_back(value: str) -> None:
     escaped = escape_cell(value)

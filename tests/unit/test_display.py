@@ -8,8 +8,9 @@ from decimal import Decimal
 
 import pytest
 
-from crm_app.models import CallLog
+from crm_app.models import AutomationLog, CallLog
 from crm_app.state import display
+from crm_app.state.automations import run_row
 from crm_app.state.calls import call_row
 
 
@@ -78,3 +79,15 @@ def test_a_call_is_listed_at_the_time_it_is_sorted_and_filtered_by() -> None:
     assert row.occurred_at == logged.isoformat()
     assert row.started_at == (logged - timedelta(days=50)).isoformat()
     assert call_row(CallLog(user_id=uuid.uuid4(), provider="twilio")).started_at == ""
+
+
+def test_a_run_is_listed_at_the_time_it_is_sorted_and_filtered_by() -> None:
+    logged = datetime(2026, 11, 29, 9, 0, tzinfo=UTC)
+    owner = uuid.uuid4()
+    late = AutomationLog(user_id=owner, created_at=logged, started_at=logged - timedelta(days=10))
+    row = run_row(late)
+    assert row.occurred_at == logged.isoformat()
+    assert row.started_at == (logged - timedelta(days=10)).isoformat()  # shown beside it
+    on_time = AutomationLog(user_id=owner, created_at=logged, started_at=logged - timedelta(seconds=4))
+    assert run_row(on_time).started_at == ""  # the same moment, said once
+    assert run_row(AutomationLog(user_id=uuid.uuid4(), created_at=logged)).started_at == ""
