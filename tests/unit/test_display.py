@@ -88,6 +88,7 @@ def test_a_run_is_listed_at_the_time_it_is_sorted_and_filtered_by() -> None:
     row = run_row(late)
     assert row.occurred_at == logged.isoformat()
     assert row.started_at == (logged - timedelta(days=10)).isoformat()  # shown beside it
-    on_time = AutomationLog(user_id=owner, created_at=logged, started_at=logged - timedelta(seconds=4))
+    soon = logged - timedelta(seconds=4)
+    on_time = AutomationLog(user_id=owner, created_at=logged, started_at=soon)
     assert run_row(on_time).started_at == ""  # the same moment, said once
     assert run_row(AutomationLog(user_id=uuid.uuid4(), created_at=logged)).started_at == ""
