@@ -58,7 +58,11 @@ def no_contacts() -> rx.Component:
 @guarded_page(
     route="/contacts",
     title="Contacts",
-    on_load=[ContactsState.load, CsvImportState.open_from_query("contacts")],
+    on_load=[
+        ContactsState.load,
+        ContactFormState.close_on_arrival,
+        CsvImportState.open_from_query("contacts"),
+    ],
 )
 def contacts_page() -> rx.Component:
     """The contacts page."""

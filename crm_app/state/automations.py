@@ -87,6 +87,7 @@ class AutomationsState(PeriodFilterMixin, ListPageMixin, AuthState):
     @rx.event
     def load(self):
         """on_load: a link naming a period (the dashboard's Automation runs) shows exactly that."""
+        self.error_run_id, self.full_error = "", ""  # no dialog left open by the last visit
         if (period := self._linked_period()) is not None:
             self.search, self.status, self.period = "", ALL, period
         self.offset = 0

@@ -74,6 +74,7 @@ class ContactsState(RecordListMixin, PeriodFilterMixin, ListPageMixin, AuthState
         The search, period and sort are kept the same way; _refresh moves to the
         last page if that one has emptied meanwhile.
         """
+        self._forget_dialogs()
         return self._load_in_viewer_zone()
 
     def _load_after_zone(self) -> None:

@@ -124,9 +124,12 @@ class CsvImportState(AuthState):
 
     @rx.event
     def open_from_query(self, kind: str):
-        """on_load of a list page: ?import=1 opens the dialog (the dashboard's link)."""
+        """on_load of a list page: ?import=1 opens the dialog (the dashboard's link); otherwise
+        one left open on the last visit is closed, unless it shows an import in progress."""
         if self._user_id and self.router.url.query_parameters.get("import") == "1":
             self.open_for(kind)
+        elif self.step != "importing":
+            self.open = False
 
     @rx.event
     def set_open(self, is_open: bool):

@@ -30,9 +30,12 @@ class LeadFormState(RecordFormMixin, AuthState):
 
     @rx.event
     def open_from_query(self):
-        """on_load of /leads: ?new=1 opens the dialog (the dashboard's "Add a lead")."""
+        """on_load of /leads: ?new=1 opens the dialog (the dashboard's "Add a lead"); otherwise
+        one left open is closed (close_on_arrival)."""
         if self._user_id and self.router.url.query_parameters.get("new") == "1":
             self._show("", dict(BLANK))
+        else:
+            self.open = False
 
     # --- what RecordFormMixin's open_edit and save run
 

@@ -119,6 +119,7 @@ class LeadsState(RecordListMixin, PeriodFilterMixin, ListPageMixin, AuthState):
         """
         if not self._user_id:
             return None
+        self._forget_dialogs()
         params = self.router.url.query_parameters
         if any(name in params for name in ("status", "source", "period")):
             self.search, self.status, self.source, self.period = "", ALL, ANY_SOURCE, ALL

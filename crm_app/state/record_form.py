@@ -91,6 +91,15 @@ class RecordFormMixin(rx.State, mixin=True):
         return None
 
     @rx.event
+    def close_on_arrival(self):
+        """on_load: a page arrived at (a link, Back, a reload) shows no dialog the tab left open.
+
+        The dialog's state outlives the page it was opened on: without this, Back from
+        a lead with its Edit dialog open would show that dialog over the list.
+        """
+        self.open = False
+
+    @rx.event
     def set_open(self, is_open: bool):
         self.open = is_open and self.open
 

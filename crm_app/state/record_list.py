@@ -59,6 +59,10 @@ class RecordListMixin(rx.State, mixin=True):
         self.sort, self.offset = (value if value in self.SORTS else "newest"), 0
         self._refresh()
 
+    def _forget_dialogs(self) -> None:
+        """On arriving at the page: no confirmation left open from the last visit (Back, reload)."""
+        self.delete_id, self.delete_name = "", ""
+
     @rx.event
     def ask_delete(self, record_id: str, name: str):
         self.delete_id, self.delete_name = record_id, name or f"this {self.NOUN}"

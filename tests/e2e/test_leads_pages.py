@@ -352,6 +352,34 @@ def test_two_tabs_editing_one_lead_keep_each_others_changes(new_context, app_ser
     expect(first.get_by_text("won → lost")).to_have_count(0)
 
 
+def test_a_dialog_left_open_is_closed_by_back_and_by_a_reload(page, app_server):
+    _owner_of(page, app_server, "arrive", [{"name": "Left Open", "phone": "+14155550133"}])
+    dialog, confirm = page.get_by_test_id("lead-dialog"), page.get_by_role("alertdialog")
+    page.get_by_role("link", name="Left Open").click()
+    expect(page.get_by_role("heading", name="Left Open")).to_be_visible()
+    page.get_by_role("button", name="Edit").click()
+    expect(dialog).to_be_visible()
+    # Back to the list: the lead's Edit dialog is not carried over it.
+    page.go_back()
+    expect(page.get_by_test_id("lead-row")).to_have_count(1)
+    expect(dialog).to_be_hidden()
+    # A delete confirmation does not come back by itself after a reload...
+    page.get_by_role("button", name="Delete Left Open").click()
+    expect(confirm).to_be_visible()
+    page.reload()
+    expect(page.get_by_test_id("lead-row")).to_have_count(1)
+    expect(confirm).to_have_count(0)
+    # ...nor a New lead dialog, half filled.
+    page.get_by_role("button", name="New lead").first.click()
+    dialog.get_by_label("Name").fill("Half typed")
+    page.reload()
+    expect(page.get_by_test_id("lead-row")).to_have_count(1)
+    expect(dialog).to_be_hidden()
+    # The dashboard's "Add a lead" link still opens it.
+    page.goto(f"{app_server.base_url}/leads?new=1")
+    expect(dialog).to_be_visible()
+
+
 def test_another_users_lead_is_not_found(new_context, app_server):
     first, second = new_context().new_page(), new_context().new_page()
     owner_email = unique_email("owner")
