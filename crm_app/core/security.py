@@ -71,7 +71,17 @@ def decode_session_token(token: str) -> tuple[uuid.UUID, uuid.UUID] | None:
 
 
 def safe_next(target: str | None) -> str:
-    """A local path to go to after login; anything else (other hosts, //evil) is refused."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    """A local path to go to after login; anything else (other hosts, //evil) is refused.
+
+    So is a path with a control character: browsers drop tabs and line breaks from
+    URLs, which turns "/<tab>/evil.example" into "//evil.example", another host.
+    """
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and target.isprintable()
+    ):
         return target
     return "/dashboard"

@@ -53,11 +53,20 @@ def require_identity(values: Mapping[str, Any]) -> None:
         raise InvalidInput({"name": "enter a name, phone or email"})
 
 
+# Characters no one types on purpose, which only mislead: control characters other than
+# tab and line breaks (NUL among them, which Postgres refuses in text), and the Unicode
+# controls that reorder the text around them ("\u202eevil" is shown as "live"). Dropped,
+# not refused: they are invisible, so an error naming them would puzzle the person, and a
+# provider's webhook must not fail over one in a caller's name.
+_MISLEADING = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+
+
 def text_field(max_length: int, *, default: str = "") -> Callable[[str | None], str]:
-    """A cleaner for free text: stripped, at most max_length characters, blank -> default."""
+    """A cleaner for free text: misleading controls dropped, stripped, at most max_length
+    characters, blank -> default."""
 
     def clean(value: str | None) -> str:
-        value = (value or "").strip()
+        value = _MISLEADING.sub("", value or "").strip()
         if len(value) > max_length:
             raise ValueError(f"at most {max_length} characters")
         return value or default

@@ -176,7 +176,11 @@ def test_form_login_redirects_to_a_local_next_path(client):
 
 @pytest.mark.parametrize(
     "next_path",
-    ["https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:alert(1)"],
+    [
+        *("https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:alert(1)"),
+        # Browsers drop tabs and line breaks from a URL: these would become //evil.example.
+        *("/\t/evil.example", "/\n/evil.example", "/\r\n/evil.example"),
+    ],
 )
 def test_form_login_never_redirects_off_site(client, next_path):
     email = _email()

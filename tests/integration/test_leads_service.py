@@ -48,6 +48,17 @@ def test_create_lead_normalises_phone_to_e164_and_email_to_lower_case(engine, us
     assert lead.created_at.tzinfo is not None
 
 
+def test_create_lead_drops_invisible_controls_that_would_disguise_or_break_the_text(
+    engine, user
+) -> None:
+    # A right-to-left override shows "\u202eevil" as "live"; Postgres refuses NUL in text.
+    lead = _create(engine, user, name="Ana \u202eevil\u202c", notes="line one\nline two\x00\x07")
+    assert (lead.name, lead.notes) == ("Ana evil", "line one\nline two")
+    with tenant_session(user.id, engine) as session:
+        stored = get_lead(session=session, user_id=user.id, lead_id=lead.id)
+        assert stored is not None and stored.name == "Ana evil"
+
+
 def test_create_lead_keeps_an_international_numbers_country(engine, user) -> None:
     assert _create(engine, user, phone="+44 20 7946 0958").phone == "+442079460958"
 
