@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, delete, func, select, update
+from sqlmodel import Session, delete, select, update
 from sqlmodel.sql.expression import SelectOfScalar
 
 from crm_app.core.config import get_settings
@@ -22,15 +22,22 @@ from crm_app.services.errors import (
     require_identity,
     text_field,
 )
-from crm_app.services.pagination import Page, date_filters, paginate, search_text_filter, sort_order
+from crm_app.services.pagination import (
+    Page,
+    blank_last,
+    date_filters,
+    paginate,
+    search_text_filter,
+    sort_order,
+)
 from crm_app.services.phones import normalize_phone
 
 # Sortable columns; text case-insensitively, so both databases agree.
 SORTABLE = {
     "created_at": Contact.created_at,
     "updated_at": Contact.updated_at,
-    "name": func.lower(Contact.name),
-    "company": func.lower(Contact.company),
+    "name": blank_last(Contact.name),
+    "company": blank_last(Contact.company),
     "email": Contact.email,
     "phone": Contact.phone,
 }

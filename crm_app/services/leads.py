@@ -29,7 +29,14 @@ from crm_app.services.errors import (
     require_identity,
     text_field,
 )
-from crm_app.services.pagination import Page, date_filters, paginate, search_text_filter, sort_order
+from crm_app.services.pagination import (
+    Page,
+    blank_last,
+    date_filters,
+    paginate,
+    search_text_filter,
+    sort_order,
+)
 from crm_app.services.phones import normalize_phone
 from crm_app.services.timeline import STATUS_CHANGE, record_activity
 
@@ -37,7 +44,7 @@ from crm_app.services.timeline import STATUS_CHANGE, record_activity
 SORTABLE = {
     "created_at": Lead.created_at,
     "updated_at": Lead.updated_at,
-    "name": func.lower(Lead.name),
+    "name": blank_last(Lead.name),
     "status": Lead.status,
     "source": func.lower(Lead.source),
     "email": Lead.email,

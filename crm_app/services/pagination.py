@@ -110,6 +110,15 @@ def date_filters(
     return conditions
 
 
+def blank_last(column: Any) -> Any:
+    """A text column to sort by, case-insensitively, with blank values after all others.
+
+    Blank text is stored as "" rather than NULL, which NULLS LAST does not move: a
+    contact list sorted by company began with every contact that has none.
+    """
+    return sa.func.nullif(sa.func.lower(column), "")
+
+
 def sort_order(
     sortable: Mapping[str, Any], sort: str, descending: bool, tiebreaker: Any
 ) -> list[sa.ColumnElement[Any]]:

@@ -175,6 +175,21 @@ def test_list_contacts_sorts_by_name_and_pages(engine, user) -> None:
         _all(engine, user, sort="lead_id")
 
 
+def test_contacts_without_a_company_or_a_name_come_after_the_others_either_way(
+    engine, user
+) -> None:
+    _create(engine, user, name="Dee", company="")
+    _create(engine, user, name="Eve", company="acme")
+    _create(engine, user, name="", company="Zeta", phone="4155552671")
+    _create(engine, user, name="Fay", company="Bolt")
+    by_company = _all(engine, user, sort="company", descending=False)
+    assert [c.company for c in by_company.items] == ["acme", "Bolt", "Zeta", ""]
+    by_company = _all(engine, user, sort="company", descending=True)
+    assert [c.company for c in by_company.items] == ["Zeta", "Bolt", "acme", ""]
+    by_name = _all(engine, user, sort="name", descending=False)
+    assert [c.name for c in by_name.items] == ["Dee", "Eve", "Fay", ""]
+
+
 def test_delete_contact_unlinks_calls_and_runs_and_drops_its_own_notes(engine, user) -> None:
     contact = _create(engine, user, phone="4155552671")
     with tenant_session(user.id, engine) as session:
