@@ -100,7 +100,8 @@ class RecordDetailMixin(rx.State, mixin=True):
             self.note_error = display.SAVE_FAILED
             return None
         self.note_error = ""
-        if note is None:
+        if note is None:  # deleted meanwhile (another tab): show that, not the stale record
+            self._reload()
             return rx.toast.error(f"That {self.NOUN} no longer exists.")
         self.note_key += 1
         self._reload()

@@ -133,8 +133,8 @@ class RecordFormMixin(rx.State, mixin=True):
             # Whatever happened, the next Save is heard.
             self.saving = False
         self.open = False
-        if record is None:
-            return rx.toast.error(f"That {self.NOUN} no longer exists.")
+        if record is None:  # deleted meanwhile (another tab): the page stops showing it too
+            return [self._refresh_page(), rx.toast.error(f"That {self.NOUN} no longer exists.")]
         verb = "Saved" if self.editing_id else "Added"
         name = record.name or f"the {self.NOUN}"
         return [self._refresh_page(), rx.toast.success(f"{verb} {name}.")]

@@ -447,6 +447,25 @@ def test_deleting_a_lead_another_tab_deleted_says_so(page, app_server):
     expect(page).to_have_url(re.compile(r"/leads/?$"))
 
 
+def test_a_note_or_an_edit_on_a_lead_deleted_elsewhere_shows_it_is_gone(page, app_server):
+    _owner_of(page, app_server, "gonelead", [{"name": "Gone Gina"}])
+    page.get_by_role("link", name="Gone Gina").click()
+    expect(page.get_by_role("heading", name="Gone Gina")).to_be_visible()
+    page.get_by_role("button", name="Edit").click()
+    dialog = page.get_by_test_id("lead-dialog")
+    other = page.context.new_page()
+    other.goto(page.url)
+    other.get_by_role("button", name="Delete", exact=True).click()
+    other.get_by_role("alertdialog").get_by_role("button", name="Delete").click()
+    expect(other.get_by_text("Deleted Gone Gina.")).to_be_visible()
+    # This tab saves its edit: it says so, and stops offering a lead that is not there.
+    dialog.get_by_label("Name").fill("Gone Gina Edited")
+    dialog.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("That lead no longer exists.")).to_be_visible()
+    expect(page.get_by_test_id("lead-not-found")).to_be_visible()
+    expect(page.get_by_role("button", name="Convert to contact")).to_have_count(0)
+
+
 def test_back_to_the_list_returns_to_the_page_the_lead_was_opened_from(page, app_server):
     start = datetime(2026, 1, 1, tzinfo=UTC)
     # 75 leads, newest first: page 3 is "Paged 24" down to "Paged 00".
