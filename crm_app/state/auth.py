@@ -18,8 +18,10 @@ from crm_app.core.upload_identity import uploader
 from crm_app.services import sessions, users
 
 logger = logging.getLogger(__name__)
-# The query parameter that tells /login a tab's session ended under it.
+# The query parameter that tells /login a tab's session ended under it: on an action,
+# which was not carried out ("1"), or on opening a page, which lost nothing (ENDED_ON_VISIT).
 SESSION_ENDED = "ended"
+ENDED_ON_VISIT = "visit"
 
 
 class AuthState(rx.State):
@@ -53,8 +55,8 @@ class AuthState(rx.State):
         self.database_unavailable = False
         if not self._user_id:
             self.is_authenticated = False
-            self._session_ended = False  # what it ended on is this page load: nothing was lost
-            return self._to_login()
+            # What found the session over is this page load: nothing was lost.
+            return self._to_login(lost_an_action=False)
         with global_session() as session:
             user = users.get_user(session=session, user_id=uuid.UUID(self._user_id))
         if user is None:
@@ -76,7 +78,7 @@ class AuthState(rx.State):
             return None
         return self._to_login()
 
-    def _to_login(self) -> rx.event.EventSpec:
+    def _to_login(self, lost_an_action: bool = True) -> rx.event.EventSpec:
         """To /login by loading it anew, not by the app's own navigation.
 
         A tab's websocket keeps the cookie it opened with. When another tab of
@@ -91,7 +93,7 @@ class AuthState(rx.State):
         url = f"/login?next={quote(target, safe='')}"
         if self._session_ended:
             self._session_ended = False
-            url += f"&{SESSION_ENDED}=1"
+            url += f"&{SESSION_ENDED}={'1' if lost_an_action else ENDED_ON_VISIT}"
         return rx.call_script(f"window.location.replace({json.dumps(url)})")
 
     @rx.event

@@ -8,7 +8,7 @@ import reflex as rx
 
 from crm_app.core.security import safe_next
 from crm_app.services.users import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
-from crm_app.state.auth import SESSION_ENDED, AuthState
+from crm_app.state.auth import ENDED_ON_VISIT, SESSION_ENDED, AuthState
 
 MESSAGES = {
     "invalid": "Email or password is incorrect.",
@@ -26,6 +26,10 @@ MESSAGES = {
 ENDED_LOGGED_IN = (
     "This tab's session was replaced in another tab, so the page was loaded again: "
     "what you last did here was not carried out. Please do it again."
+)
+ENDED_ON_A_VISIT = (
+    "Your session ended: you logged out or changed your password in another tab or browser. "
+    "Log in to continue."
 )
 ENDED_LOGGED_OUT = (
     "You were logged out in another tab, so what you last did here was not carried out. "
@@ -58,17 +62,19 @@ class LoginFormState(AuthState):
     def load_form(self):
         """on_load: read the outcome of the last submit and skip the form if logged in."""
         params = self.router.url.query_parameters
-        ended = params.get(SESSION_ENDED) == "1"
+        ended = params.get(SESSION_ENDED, "")
         if self._user_id:  # to where the link was going (a tab sent here, then reloaded)
             destination = rx.redirect(safe_next(params.get("next")), replace=True)
-            return [destination, rx.toast.warning(ENDED_LOGGED_IN)] if ended else destination
+            lost = ended == "1"
+            return [destination, rx.toast.warning(ENDED_LOGGED_IN)] if lost else destination
         error = params.get("error", "")
         self.error = (
             throttled_message(params.get("retry", ""))
             if error == "throttled"
             else MESSAGES.get(error, "")
         )
-        self.notice = ENDED_LOGGED_OUT if ended and not self.error else ""
+        notices = {"1": ENDED_LOGGED_OUT, ENDED_ON_VISIT: ENDED_ON_A_VISIT}
+        self.notice = "" if self.error else notices.get(ended, "")
         self.email = params.get("email", "")[:320]
         self.name = params.get("name", "")[:200]
         self.next_path = params.get("next", "")[:500]

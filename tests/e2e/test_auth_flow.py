@@ -259,6 +259,13 @@ def test_changing_the_password_ends_other_sessions_at_once(new_context, app_serv
     form.get_by_label("New password").fill("an entirely new password")
     form.get_by_role("button", name="Change password").click()
     expect(here.get_by_role("status")).to_have_text("Password changed.")
-    # The other browser's next page load finds its session gone.
-    elsewhere.goto(f"{app_server.base_url}/dashboard")
-    expect(elsewhere).to_have_url(re.compile(r"/login/?\?next="))
+    # The other browser's next page finds its session gone, and says why.
+    elsewhere.get_by_role("link", name="Leads").first.click()
+    expect(elsewhere).to_have_url(re.compile(r"/login/?\?next=%2Fleads&ended=visit$"))
+    expect(elsewhere.get_by_text("Your session ended: you logged out or changed")).to_be_visible()
+    # A visit by someone who was never logged in here is told nothing of the kind.
+    stranger = new_context().new_page()
+    stranger.goto(f"{app_server.base_url}/leads")
+    expect(stranger).to_have_url(re.compile(r"/login/?\?next=%2Fleads$"))
+    expect(stranger.get_by_role("heading", name="Log in")).to_be_visible()
+    expect(stranger.get_by_text("Your session ended")).to_have_count(0)
