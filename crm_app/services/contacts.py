@@ -24,7 +24,7 @@ from crm_app.services.errors import (
 )
 from crm_app.services.pagination import (
     Page,
-    blank_last,
+    alphabetical,
     date_filters,
     paginate,
     search_text_filter,
@@ -36,8 +36,8 @@ from crm_app.services.phones import normalize_phone
 SORTABLE = {
     "created_at": Contact.created_at,
     "updated_at": Contact.updated_at,
-    "name": blank_last(Contact.name),
-    "company": blank_last(Contact.company),
+    "name": alphabetical(Contact.name),
+    "company": alphabetical(Contact.company),
     "email": Contact.email,
     "phone": Contact.phone,
 }

@@ -31,7 +31,7 @@ from crm_app.services.errors import (
 )
 from crm_app.services.pagination import (
     Page,
-    blank_last,
+    alphabetical,
     date_filters,
     paginate,
     search_text_filter,
@@ -44,7 +44,7 @@ from crm_app.services.timeline import STATUS_CHANGE, record_activity
 SORTABLE = {
     "created_at": Lead.created_at,
     "updated_at": Lead.updated_at,
-    "name": blank_last(Lead.name),
+    "name": alphabetical(Lead.name),
     "status": Lead.status,
     "source": func.lower(Lead.source),
     "email": Lead.email,

@@ -9,6 +9,8 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session, func
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -110,13 +112,27 @@ def date_filters(
     return conditions
 
 
-def blank_last(column: Any) -> Any:
-    """A text column to sort by, case-insensitively, with blank values after all others.
+class alphabetical(FunctionElement[str]):  # noqa: N801 (a SQL function, named like one)
+    """A text column as people expect it sorted: "Ángel" beside "Angel", case ignored, and
+    blank values after all others (stored as "", which NULLS LAST alone would not move)."""
 
-    Blank text is stored as "" rather than NULL, which NULLS LAST does not move: a
-    contact list sorted by company began with every contact that has none.
-    """
-    return sa.func.nullif(sa.func.lower(column), "")
+    type = sa.String()
+    inherit_cache = True
+
+
+@compiles(alphabetical)
+def _alphabetical(element: alphabetical, compiler: Any, **kw: Any) -> str:
+    # SQLite compares by code point, Á after z: the key is the folded text (core/search_fold).
+    column = compiler.process(element.clauses, **kw)
+    return f"NULLIF({search_fold.SQL_FUNCTION}({column}), '')"
+
+
+@compiles(alphabetical, "postgresql")
+def _alphabetical_on_postgres(element: alphabetical, compiler: Any, **kw: Any) -> str:
+    # ICU's root collation orders accented letters with their base letter at about the cost
+    # of lower() alone; search_fold for every row made a 100,000-row sort four times slower.
+    column = compiler.process(element.clauses, **kw)
+    return f"NULLIF(lower({column}), '') COLLATE \"und-x-icu\""
 
 
 def sort_order(

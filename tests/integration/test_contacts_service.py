@@ -175,19 +175,19 @@ def test_list_contacts_sorts_by_name_and_pages(engine, user) -> None:
         _all(engine, user, sort="lead_id")
 
 
-def test_contacts_without_a_company_or_a_name_come_after_the_others_either_way(
-    engine, user
-) -> None:
+def test_names_and_companies_sort_as_people_read_them_blanks_last_either_way(engine, user) -> None:
     _create(engine, user, name="Dee", company="")
     _create(engine, user, name="Eve", company="acme")
     _create(engine, user, name="", company="Zeta", phone="4155552671")
     _create(engine, user, name="Fay", company="Bolt")
+    _create(engine, user, name="Élodie", company="Ábaco")
     by_company = _all(engine, user, sort="company", descending=False)
-    assert [c.company for c in by_company.items] == ["acme", "Bolt", "Zeta", ""]
+    assert [c.company for c in by_company.items] == ["Ábaco", "acme", "Bolt", "Zeta", ""]
     by_company = _all(engine, user, sort="company", descending=True)
-    assert [c.company for c in by_company.items] == ["Zeta", "Bolt", "acme", ""]
+    assert [c.company for c in by_company.items] == ["Zeta", "Bolt", "acme", "Ábaco", ""]
+    # Accented initials among the others, not after Z.
     by_name = _all(engine, user, sort="name", descending=False)
-    assert [c.name for c in by_name.items] == ["Dee", "Eve", "Fay", ""]
+    assert [c.name for c in by_name.items] == ["Dee", "Élodie", "Eve", "Fay", ""]
 
 
 def test_delete_contact_unlinks_calls_and_runs_and_drops_its_own_notes(engine, user) -> None:
