@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from crm_app.core.config import Settings
 from crm_app.core.db import create_db_engine, database_is_reachable, role_problems
 from crm_app.models import RLS_TABLES
+from crm_app.services.pagination import SORT_COLLATION
 from crm_app.services.schema import current_revision, head_revision
 
 Check = tuple[str, bool, str]
@@ -38,6 +39,15 @@ def rls_problems(engine: sa.Engine) -> list[str]:
     return problems
 
 
+def has_sort_collation(engine: sa.Engine) -> bool:
+    """Whether Postgres has ICU's root collation (built without ICU, it has not)."""
+    with engine.connect() as connection:
+        found = connection.execute(
+            sa.text("SELECT 1 FROM pg_collation WHERE collname = :name"), {"name": SORT_COLLATION}
+        ).first()
+    return found is not None
+
+
 def run_checks(settings: Settings) -> list[Check]:
     """Every check in order; later ones are skipped once the database is unreachable."""
     results: list[Check] = [("settings", True, f"environment {settings.environment}")]
@@ -56,6 +66,9 @@ def run_checks(settings: Settings) -> list[Check]:
             results.append(("app role", not problems, "; ".join(problems) or "cannot bypass RLS"))
             problems = rls_problems(engine)
             results.append(("row-level security", not problems, "; ".join(problems) or "on"))
+            found = has_sort_collation(engine)
+            detail = "present" if found else "missing: use a PostgreSQL built with ICU"
+            results.append((f"collation {SORT_COLLATION} (sorting by name)", found, detail))
     finally:
         engine.dispose()
     return results

@@ -112,6 +112,10 @@ def date_filters(
     return conditions
 
 
+# ICU's root collation: every PostgreSQL built with ICU has it (`python -m crm_app check`).
+SORT_COLLATION = "und-x-icu"
+
+
 class alphabetical(FunctionElement[str]):  # noqa: N801 (a SQL function, named like one)
     """A text column as people expect it sorted: "Ángel" beside "Angel", case ignored, and
     blank values after all others (stored as "", which NULLS LAST alone would not move)."""
@@ -132,7 +136,7 @@ def _alphabetical_on_postgres(element: alphabetical, compiler: Any, **kw: Any) -
     # ICU's root collation orders accented letters with their base letter at about the cost
     # of lower() alone; search_fold for every row made a 100,000-row sort four times slower.
     column = compiler.process(element.clauses, **kw)
-    return f"NULLIF(lower({column}), '') COLLATE \"und-x-icu\""
+    return f"NULLIF(lower({column}), '') COLLATE \"{SORT_COLLATION}\""
 
 
 def sort_order(

@@ -47,6 +47,7 @@ def test_checks_all_pass_on_postgres_as_the_app_role(pg_database) -> None:
         "migrations",
         "app role",
         "row-level security",
+        "collation und-x-icu (sorting by name)",
     ]
     assert all(ok for _, ok, _ in results), results
 
