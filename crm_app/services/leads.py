@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import Session, delete, func, select, update
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -45,7 +46,11 @@ SORTABLE = {
     "created_at": Lead.created_at,
     "updated_at": Lead.updated_at,
     "name": alphabetical(Lead.name),
-    "status": Lead.status,
+    # In the pipeline's order (new, contacted, qualified, won, lost), as the board and the
+    # status menus show it; not alphabetical.
+    "status": sa.case(
+        {status: rank for rank, status in enumerate(LEAD_STATUSES)}, value=Lead.status
+    ),
     "source": func.lower(Lead.source),
     "email": Lead.email,
     "phone": Lead.phone,
