@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import Session, select
 
-from crm_app.models import CallLog
+from crm_app.models import CallLog, Contact, Lead
 from crm_app.services.pagination import Page, date_filters, paginate, search_filter
 
 # Enough distinct values for a filter menu; more would be noise, not choices.
@@ -52,6 +53,29 @@ def list_call_logs(
     statement = statement.where(*date_filters(CallLog.created_at, created_from, created_to))
     statement = statement.order_by(CallLog.created_at.desc(), CallLog.id.desc())
     return paginate(session, statement, offset=offset, limit=limit)
+
+
+def linked_names(
+    *, session: Session, user_id: uuid.UUID, calls: Sequence[CallLog]
+) -> dict[uuid.UUID, str]:
+    """The names of the user's leads and contacts these calls are linked to, by id.
+
+    A provider often sends a number and no name; the person it belongs to is
+    known here. Leads and contacts without a name are left out.
+    """
+    lead_ids = {call.lead_id for call in calls if call.lead_id}
+    contact_ids = {call.contact_id for call in calls if call.contact_id}
+    names: dict[uuid.UUID, str] = {}
+    for model, ids in ((Lead, lead_ids), (Contact, contact_ids)):
+        if not ids:
+            continue
+        rows = session.exec(
+            select(model.id, model.name).where(
+                model.user_id == user_id, model.id.in_(ids), model.name != ""
+            )
+        )
+        names.update({row_id: name for row_id, name in rows})
+    return names
 
 
 def get_call_log(*, session: Session, user_id: uuid.UUID, call_id: uuid.UUID) -> CallLog | None:

@@ -13,7 +13,15 @@ import sqlalchemy as sa
 from sqlmodel import Session, func, select
 
 from crm_app.core.prebuilt import run_prebuilt, run_prebuilt_together
-from crm_app.models import LEAD_STATUSES, Activity, AutomationLog, CallLog, Lead, LeadStatus
+from crm_app.models import (
+    LEAD_STATUSES,
+    Activity,
+    AutomationLog,
+    CallLog,
+    Contact,
+    Lead,
+    LeadStatus,
+)
 from crm_app.models.base import UTCDateTime, utcnow
 from crm_app.services.calendar_days import first_day, local_midnight, period_start
 from crm_app.services.errors import InvalidInput
@@ -356,11 +364,27 @@ def _feed_branch(
     return select(*columns).where(model.user_id == user_id).order_by(at.desc())
 
 
+def _linked_name(model: Any, link: Any) -> Any:
+    """The name of the call's lead or contact (NULL: none, or nameless), as a subquery."""
+    return (
+        select(func.nullif(model.name, ""))
+        .where(model.user_id == CallLog.user_id, model.id == link)
+        .scalar_subquery()
+    )
+
+
 def latest_activity(*, session: Session, user_id: uuid.UUID, limit: int = 10) -> list[ActivityItem]:
     """The user's newest calls, SMS, new leads and automation runs, merged newest first."""
     limit = max(1, min(int(limit), MAX_LATEST))
     # Blank when the call names no one: the page says "Unknown caller", as the calls list does.
-    caller = func.coalesce(func.nullif(CallLog.customer_name, ""), CallLog.customer_number, "")
+    # A provider that sent only a number: the name of the lead or contact it belongs to.
+    caller = func.coalesce(
+        func.nullif(CallLog.customer_name, ""),
+        _linked_name(Lead, CallLog.lead_id),
+        _linked_name(Contact, CallLog.contact_id),
+        CallLog.customer_number,
+        "",
+    )
     branches = [
         _feed_branch(
             user_id,

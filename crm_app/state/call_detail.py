@@ -58,7 +58,9 @@ class CallDetailState(AuthState):
             return
         self.not_found = call is None
         if call is not None:
-            self.call, self.summary = call_row(call), call.summary
+            # The heading names the linked person when the provider sent no name.
+            names = {record.id: record.name for record in (lead, contact) if record and record.name}
+            self.call, self.summary = call_row(call, names), call.summary
             self.transcript = transcript_turns(call.transcript)
             self.recording_url = safe_link(call.recording_url)
             self.success_evaluation = call.success_evaluation or ""

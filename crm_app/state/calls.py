@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+import uuid
+from collections.abc import Mapping
 
 import reflex as rx
 import sqlalchemy as sa
 
 from crm_app.core.db import tenant_session
 from crm_app.models import CallLog
-from crm_app.services.call_logs import call_filter_options, list_call_logs
+from crm_app.services.call_logs import call_filter_options, linked_names, list_call_logs
 from crm_app.state import display
 from crm_app.state.auth import AuthState
 from crm_app.state.list_page import (
@@ -44,14 +46,17 @@ class CallRow:
     contact_id: str = ""
 
 
-def call_row(call: CallLog) -> CallRow:
+def call_row(call: CallLog, names: Mapping[uuid.UUID, str] | None = None) -> CallRow:
+    """The row; `names` (call_logs.linked_names) names a caller the provider did not."""
+    names = names or {}
+    known = names.get(call.lead_id) or names.get(call.contact_id)  # type: ignore[arg-type]
     return CallRow(
         id=str(call.id),
         occurred_at=display.iso(call.created_at),
         started_at=display.iso(call.started_at),
         provider=call.provider,
         direction=call.direction,
-        caller=call.customer_name or call.customer_number or display.UNKNOWN_CALLER,
+        caller=call.customer_name or known or call.customer_number or display.UNKNOWN_CALLER,
         number=call.customer_number or call.from_number or "",
         status=call.status,
         ended_reason=call.ended_reason or "",
@@ -112,10 +117,11 @@ class CallsState(PeriodFilterMixin, ListPageMixin, AuthState):
                     offset=self.offset,
                     limit=PAGE_SIZE,
                 )
+                names = linked_names(session=session, user_id=self.user_uuid, calls=page.items)
         except sa.exc.SQLAlchemyError:
             self._load_failed("calls")
             return
-        self.rows, self.total = [call_row(call) for call in page.items], page.total
+        self.rows, self.total = [call_row(call, names) for call in page.items], page.total
         self._load_succeeded()
 
     @rx.event

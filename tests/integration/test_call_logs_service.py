@@ -10,9 +10,15 @@ import pytest
 
 from crm_app.core.db import tenant_session
 from crm_app.models import User
-from crm_app.services.call_logs import call_filter_options, get_call_log, list_call_logs
+from crm_app.services.call_logs import (
+    call_filter_options,
+    get_call_log,
+    linked_names,
+    list_call_logs,
+)
 from crm_app.services.errors import InvalidInput
-from tests.factories import add_call_log
+from crm_app.state.calls import call_row
+from tests.factories import add_call_log, add_contact, add_lead
 
 T0 = datetime(2026, 2, 1, 9, 0, tzinfo=UTC)
 DAY = timedelta(days=1)
@@ -82,3 +88,30 @@ def test_call_filter_options_are_the_distinct_values_present(engine, calls) -> N
 def test_get_call_log_of_an_unknown_id_is_none(engine, calls) -> None:
     with tenant_session(calls.id, engine) as session:
         assert get_call_log(session=session, user_id=calls.id, call_id=uuid.uuid4()) is None
+
+
+def test_linked_names_names_the_lead_or_contact_a_call_belongs_to(engine, make_user) -> None:
+    owner = make_user()
+    with tenant_session(owner.id, engine) as session:
+        named = add_lead(session, user_id=owner.id, name="Ingrid Øster")
+        nameless = add_lead(session, user_id=owner.id, name="", phone="+14155550100")
+        contact = add_contact(session, user_id=owner.id, name="Kai Kowalski")
+        calls = [
+            add_call_log(session, user_id=owner.id, customer_name=None, lead_id=named.id),
+            add_call_log(
+                session,
+                user_id=owner.id,
+                customer_name=None,
+                customer_number="+14155550100",
+                lead_id=nameless.id,
+            ),
+            add_call_log(session, user_id=owner.id, customer_name=None, contact_id=contact.id),
+            add_call_log(session, user_id=owner.id, customer_name=None),
+        ]
+    with tenant_session(owner.id, engine) as session:
+        names = linked_names(session=session, user_id=owner.id, calls=calls)
+        assert names == {named.id: "Ingrid Øster", contact.id: "Kai Kowalski"}
+        assert linked_names(session=session, user_id=owner.id, calls=[]) == {}
+    rows = [call_row(call, names).caller for call in calls]
+    # A lead without a name leaves the number.
+    assert rows[:3] == ["Ingrid Øster", "+14155550100", "Kai Kowalski"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from crm_app.core.db import tenant_session
-from crm_app.models import ContactCreate, ContactUpdate, LeadCreate, LeadUpdate
+from crm_app.models import CallLog, ContactCreate, ContactUpdate, LeadCreate, LeadUpdate
 from crm_app.services import automation_logs, call_logs, contacts, dashboard, leads, webhook_events
 from tests.factories import SHARED_LEAD_PHONE
 from tests.isolation import World, isolation_case
@@ -221,3 +221,16 @@ def _call_filter_options(world: World) -> None:
     with world.as_b() as session:
         options = call_logs.call_filter_options(session=session, user_id=world.b.id)
     assert (options.providers, options.statuses) == (["vapi"], ["ended"])
+
+
+@isolation_case("call_logs.linked_names")
+def _linked_names(world: World) -> None:
+    # B's own call pointed at A's lead and contact: A's names stay A's.
+    stray = CallLog(
+        user_id=world.b.id,
+        provider="vapi",
+        lead_id=world.a_rows.lead_id,
+        contact_id=world.a_rows.contact_id,
+    )
+    with world.as_b() as session:
+        assert call_logs.linked_names(session=session, user_id=world.b.id, calls=[stray]) == {}
