@@ -199,7 +199,13 @@ def ingest_webhook_event(
     original = _find(session, user_id, event.provider, event.event_id)
     if original.status == FAILED:  # the provider retried an event that failed: try again
         result = _apply(session, user_id, event)
-        _finish(session, user_id, original.id, result, reason="applied on redelivery")
+        # The retry's body may differ from the one that failed (a sender that fixed its
+        # data kept the message id): the row keeps what was applied.
+        applied = {
+            name: values[name]
+            for name in ("event_type", "payload", "payload_size", "payload_sha256")
+        }
+        _finish(session, user_id, original.id, result, reason="applied on redelivery", **applied)
         return IngestOutcome(ACCEPTED, original.id, event.event_id, event.event_type, result)
     duplicate = _row(
         user_id,
@@ -226,9 +232,15 @@ def _stored_result(text: str) -> dict[str, Any]:
 
 
 def _finish(
-    session: Session, user_id: uuid.UUID, row_id: uuid.UUID, result: dict[str, Any], reason: str
+    session: Session,
+    user_id: uuid.UUID,
+    row_id: uuid.UUID,
+    result: dict[str, Any],
+    reason: str,
+    **columns: Any,
 ) -> None:
-    values = {"status": ACCEPTED, "result": _result_text(result), "reason": reason}
+    """The row accepted, with the result and reason (and any other columns given)."""
+    values = {"status": ACCEPTED, "result": _result_text(result), "reason": reason, **columns}
     run_prebuilt(
         session,
         _FINISH,
@@ -250,8 +262,13 @@ def record_failed_webhook(
     if insert_ignoring_conflict(session, _TABLE, values, _UNIQUE):
         return values["id"]
     original = _find(session, user_id, event.provider, event.event_id)
-    if original.status == FAILED:  # a redelivery failed again: the newest reason wins
+    if original.status == FAILED:  # a redelivery failed again: the newest body and reason win
         original.reason, original.processed_at = values["reason"], values["processed_at"]
+        original.event_type, original.payload = values["event_type"], values["payload"]
+        original.payload_size, original.payload_sha256 = (
+            values["payload_size"],
+            values["payload_sha256"],
+        )
         session.add(original)
         session.flush()
         return original.id

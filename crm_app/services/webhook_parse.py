@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from collections.abc import Iterable
 from typing import Any
 
@@ -213,14 +214,28 @@ def parse_make(delivery: Delivery, known_secrets: Iterable[str] = ()) -> Incomin
     scenario_id = payload.get("scenario_id")
     if scenario_id is not None and identifier(scenario_id, MAX_ID_LENGTH) is None:
         raise WebhookRejected(422, "invalid field: scenario_id")
+    event_id = _make_event_id(delivery, execution_id, event_type, data)
+    return _event(delivery, event_id, event_type, payload)
+
+
+def _make_event_id(
+    delivery: Delivery, execution_id: str | None, event_type: str, data: dict[str, Any]
+) -> str:
+    """What makes a redelivery of this Make event the same event.
+
+    Standard Webhooks' webhook-id names the message. Else the scenario's
+    execution with the same data is a retry of the same step. With neither,
+    nothing tells a retry from a new run that sends the same data (a lead set
+    back to "contacted" after "qualified"): each delivery is its own event.
+    """
     message_id = identifier(delivery.headers.get("webhook-id"), MAX_EVENT_ID_LENGTH)
     if message_id:
-        event_id = message_id
-    else:
-        canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        digest = hashlib.sha256(canonical.encode()).hexdigest()[:32]
-        event_id = f"{execution_id or '-'}:{event_type}:{digest}"
-    return _event(delivery, event_id, event_type, payload)
+        return message_id
+    if execution_id is None:
+        return f"-:{event_type}:{uuid.uuid4().hex}"
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    digest = hashlib.sha256(canonical.encode()).hexdigest()[:32]
+    return f"{execution_id}:{event_type}:{digest}"
 
 
 # --- Verification, then parsing: the order every route follows

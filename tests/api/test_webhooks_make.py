@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import UTC, datetime, timedelta
 
@@ -132,6 +133,42 @@ def test_without_a_webhook_id_the_same_execution_and_data_is_a_duplicate(client,
     assert _post(client, make, body, headers).json()["status"] == "accepted"
     assert _post(client, make, body, headers).json()["status"] == "duplicate"
     assert len(owned(engine, make.user_id, Lead)) == 1
+
+
+def test_without_an_execution_id_or_a_webhook_id_each_delivery_is_applied(client, engine, make):
+    # Nothing tells a retry from a new run that sends the same data: the lead is set back.
+    headers = {"content-type": "application/json", "x-make-apikey": make.secret}
+    answers = []
+    for status in ("contacted", "qualified", "contacted"):
+        event = {"event": "lead.upsert", "data": {"phone": "+14155550160", "status": status}}
+        answers.append(_post(client, make, encode(event), headers).json())
+    assert [answer["status"] for answer in answers] == ["accepted"] * 3
+    assert len({answer["event_id"] for answer in answers}) == 3
+    [lead] = owned(engine, make.user_id, Lead)
+    assert lead.status == "contacted"
+
+
+def test_a_failed_event_retried_with_a_fixed_body_is_audited_with_the_body_applied(
+    client, engine, make
+):
+    for email in ("not-an-email", "still@bad"):
+        bad = encode(make_event("lead.upsert", {"name": "Bad Email", "email": email}))
+        headers = make_headers(make.secret, bad, message_id="msg_bademail")
+        assert _post(client, make, bad, headers).status_code == 422
+        # Failed again: the row keeps the newest body, which a Replay would apply.
+        [row] = audit_rows(engine, make.user_id)
+        assert (row.status, json.loads(row.payload)["data"]["email"]) == ("failed", email)
+    fixed = encode(make_event("lead.upsert", {"name": "Bad Email", "email": "bad@example.com"}))
+    headers = make_headers(make.secret, fixed, message_id="msg_bademail")
+    assert _post(client, make, fixed, headers).json()["status"] == "accepted"
+    [lead] = owned(engine, make.user_id, Lead)
+    assert lead.email == "bad@example.com"
+    [row] = audit_rows(engine, make.user_id)
+    assert (row.status, row.event_id) == ("accepted", "msg_bademail")
+    # The audit row holds what was applied, not the body that failed.
+    assert json.loads(row.payload)["data"]["email"] == "bad@example.com"
+    assert row.payload_size == len(fixed)
+    assert row.payload_sha256 == hashlib.sha256(fixed).hexdigest()
 
 
 # --- A verified event whose records cannot be written: failed, kept for a replay
