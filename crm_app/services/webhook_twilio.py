@@ -37,6 +37,10 @@ from crm_app.services.webhook_records import (
 from crm_app.services.webhook_types import IncomingEvent
 
 PROVIDER = "twilio"
+# A call's statuses in the order it goes through them; the final ones share the last
+# place. Used when callbacks carry no SequenceNumber (older or partial configurations).
+_RANK = {"queued": 0, "initiated": 1, "ringing": 2, "in-progress": 3}
+_FINAL_RANK = 4  # completed, busy, failed, no-answer, canceled
 SMS_LEAD_SOURCE = "sms"
 SMS_IN = "sms_in"
 ANSWERED = ("in-progress", "answered")
@@ -80,7 +84,7 @@ def _call_status(session: Session, user_id: uuid.UUID, first: Any) -> dict[str, 
     if (
         created
         or (sequence is not None and (latest is None or sequence > latest))
-        or (sequence is None and latest is None)
+        or (sequence is None and latest is None and _rank(status) >= _rank(log.status))
     ):
         log.status = status
         if sequence is not None:
@@ -96,6 +100,11 @@ def _call_status(session: Session, user_id: uuid.UUID, first: Any) -> dict[str, 
     result: dict[str, Any] = {"call_log_id": str(log.id), "status": log.status}
     result["created"] = ["call_log"] if created else []
     return result
+
+
+def _rank(status: str) -> int:
+    """How far along a call with this status is; a call never goes back."""
+    return _RANK.get(status, _FINAL_RANK)
 
 
 def _keep_details(log: Any, first: Any, status: str) -> None:

@@ -105,6 +105,19 @@ def test_out_of_order_status_callbacks_end_with_the_highest_sequence_number(clie
     assert len(audit_rows(engine, twilio.user_id)) == 4
 
 
+def test_callbacks_without_sequence_numbers_never_take_a_call_back(client, engine, twilio):
+    def unnumbered(status: str, **details: int) -> list[tuple[str, str]]:
+        fields = twilio_status("CA8", status, 0, **details)
+        return [(name, value) for name, value in fields if name != "SequenceNumber"]
+
+    for callback in (unnumbered("ringing"), unnumbered("completed", duration=10)):
+        assert _post(client, twilio, callback).status_code == 200
+    # Late, out of order: an earlier stage arrives after the call ended.
+    assert _post(client, twilio, unnumbered("in-progress")).status_code == 200
+    [call] = owned(engine, twilio.user_id, CallLog)
+    assert (call.status, call.duration_seconds) == ("completed", 10)
+
+
 def test_redelivery_answers_2xx_and_changes_nothing(client, engine, twilio):
     fields = twilio_sms("SM3")
     assert _post(client, twilio, fields).status_code == 200
