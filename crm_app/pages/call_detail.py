@@ -125,6 +125,22 @@ def call_view() -> rx.Component:
                     ),
                     rx.text("No transcript for this call.", size="2"),
                 ),
+                rx.cond(
+                    State.transcript_note != "",
+                    rx.hstack(
+                        rx.text(State.transcript_note, size="2", color=rx.color("gray", 11)),
+                        rx.button(
+                            "Show the whole transcript",
+                            variant="soft",
+                            size="1",
+                            on_click=State.show_whole_transcript,
+                        ),
+                        align="center",
+                        spacing="3",
+                        wrap="wrap",
+                        data_testid="transcript-cut",
+                    ),
+                ),
                 style=styles.card,
                 min_width="0",
                 data_testid="call-transcript",

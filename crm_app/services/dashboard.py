@@ -42,7 +42,7 @@ UNANSWERED_REASONS = (
 )
 # A call not over yet (the last status a provider sent, Vapi's or Twilio's): neither
 # answered nor not answered. Twilio's "in-progress" means answered and still talking.
-IN_PROGRESS_STATUSES = ("queued", "initiated", "ringing", "in-progress", "forwarding")
+IN_PROGRESS_STATUSES = ("scheduled", "queued", "initiated", "ringing", "in-progress", "forwarding")
 _COST_PLACES = Decimal("0.0001")
 # The chart of calls per day covers the period, or this many days for "all time".
 ALL_TIME_CHART_DAYS = 90

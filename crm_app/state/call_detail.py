@@ -12,7 +12,7 @@ from crm_app.services.leads import get_lead
 from crm_app.state import display
 from crm_app.state.auth import AuthState
 from crm_app.state.calls import CallRow, call_row
-from crm_app.state.transcript import Turn, safe_link, transcript_turns
+from crm_app.state.transcript import MAX_TURNS, Turn, safe_link, transcript_turns
 
 
 class CallDetailState(AuthState):
@@ -21,6 +21,9 @@ class CallDetailState(AuthState):
     call: CallRow = CallRow()
     summary: str = ""
     transcript: list[Turn] = []
+    transcript_total: int = 0  # turns in all: more than shown until the whole is asked for
+    # The call whose whole transcript this tab asked for.
+    _whole_transcript_of: str = ""
     recording_url: str = ""
     success_evaluation: str = ""
     from_number: str = ""
@@ -32,6 +35,19 @@ class CallDetailState(AuthState):
     loaded: bool = False
     not_found: bool = False
     error: str = ""
+
+    @rx.var
+    def transcript_note(self) -> str:
+        """What part of a long transcript is shown ("" when all of it is)."""
+        shown = len(self.transcript)
+        if shown >= self.transcript_total:
+            return ""
+        return f"The first {shown:,} of {self.transcript_total:,} turns."
+
+    @rx.event
+    def show_whole_transcript(self):
+        self._whole_transcript_of = self.call.id
+        self.load_call()
 
     @rx.event
     def load_call(self):
@@ -61,7 +77,9 @@ class CallDetailState(AuthState):
             # The heading names the linked person when the provider sent no name.
             names = {record.id: record.name for record in (lead, contact) if record and record.name}
             self.call, self.summary = call_row(call, names), call.summary
-            self.transcript = transcript_turns(call.transcript)
+            turns = transcript_turns(call.transcript)
+            shown = None if self._whole_transcript_of == str(call.id) else MAX_TURNS
+            self.transcript, self.transcript_total = turns[:shown], len(turns)
             self.recording_url = safe_link(call.recording_url)
             self.success_evaluation = call.success_evaluation or ""
             self.from_number, self.to_number = call.from_number or "", call.to_number or ""

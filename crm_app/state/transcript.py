@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 # "AI: ...", "User: ...", "bot: ..." at the start of a line begins a turn (Vapi's format).
 _TURN = re.compile(r"^\s*(ai|assistant|bot|agent|user|customer|caller|human)\s*:\s?(.*)$", re.I)
 _AGENT = {"ai", "assistant", "bot", "agent"}
+# Shown at first: a long call's whole transcript is asked for (CallDetailState).
 MAX_TURNS = 500
 
 
@@ -22,7 +23,8 @@ class Turn:
 
 
 def transcript_turns(transcript: str) -> list[Turn]:
-    """Split a transcript into turns; lines without a speaker continue the turn before."""
+    """Split a transcript into turns (all of them); lines without a speaker continue the
+    turn before."""
     turns: list[Turn] = []
     for line in (transcript or "").splitlines():
         match = _TURN.match(line)
@@ -35,7 +37,7 @@ def transcript_turns(transcript: str) -> list[Turn]:
                 turns.append(Turn(speaker="", text=line.strip()))
             else:
                 turns[-1].text = f"{turns[-1].text}\n{line.strip()}".strip()
-    return turns[:MAX_TURNS]
+    return turns
 
 
 def safe_link(url: str | None) -> str:

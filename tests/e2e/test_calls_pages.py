@@ -183,3 +183,23 @@ def test_a_long_unbroken_summary_and_name_wrap_inside_the_page(new_context, app_
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         box = page.get_by_test_id("call-summary").bounding_box()
         assert box["x"] + box["width"] <= width
+
+
+def test_a_long_transcript_says_it_is_cut_and_shows_the_rest_on_request(page, app_server):
+    email = unique_email("longcall")
+    sign_up(page, app_server.base_url, email=email, name="Long Call")
+    lines = [f"{'AI' if n % 2 else 'User'}: line {n}" for n in range(1, 1201)]
+    (call_id,) = insert_rows(
+        app_server,
+        user_id_of(app_server, email),
+        call_logs=[{"customer_name": "Chatty Cathy", "transcript": "\n".join(lines)}],
+    )
+    page.goto(f"{app_server.base_url}/calls/{call_id}")
+    turns = page.get_by_test_id("transcript-turn")
+    expect(turns).to_have_count(500)
+    cut = page.get_by_test_id("transcript-cut")
+    expect(cut).to_contain_text("The first 500 of 1,200 turns.")
+    cut.get_by_role("button", name="Show the whole transcript").click()
+    expect(turns).to_have_count(1200)
+    expect(turns.last).to_contain_text("line 1200")
+    expect(cut).to_have_count(0)
