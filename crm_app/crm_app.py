@@ -14,7 +14,11 @@ pages.register_all()
 
 # The API in front of the pages; uploads checked against their own request's cookie;
 # webhook deliveries answered first of all, ahead of FastAPI (each is a wrapper of the last).
-app = rx.App(api_transformer=[build_api(), UploadSessionCheck, WebhookFastPath])
+app = rx.App(
+    api_transformer=[build_api(), UploadSessionCheck, WebhookFastPath],
+    # Focus rings that can be seen, and the skip link (assets/crm.css).
+    stylesheets=["/crm.css"],
+)
 # Identity comes from this socket's cookie on every event, never from cached state.
 app.add_middleware(SessionMiddleware())
 # A plain function: if it raises, the server does not start.

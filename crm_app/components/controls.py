@@ -7,6 +7,7 @@ from typing import Any
 import reflex as rx
 
 from crm_app import styles
+from crm_app.state.focus import PAGE_HEADING_ID, PAGER_NEXT_ID, PAGER_PREVIOUS_ID
 
 # How long a search box waits after the last keystroke before it asks the server.
 # A person waits for it too: at 350 ms, last keystroke to table took over 400 ms on
@@ -21,7 +22,7 @@ def page_header(title: str, *actions: rx.Component, subtitle: Any = None) -> rx.
     """The page's h1 and its main actions, wrapping under the title on phones."""
     return rx.flex(
         rx.vstack(
-            rx.heading(title, size="7", as_="h1"),
+            rx.heading(title, size="7", as_="h1", id=PAGE_HEADING_ID, tab_index=-1),
             rx.box(subtitle, color=rx.color("gray", 11)) if subtitle is not None else rx.fragment(),
             spacing="1",
         ),
@@ -126,6 +127,7 @@ def pager(
             variant="soft",
             disabled=~has_previous,
             on_click=on_previous,
+            id=PAGER_PREVIOUS_ID,
         ),
         rx.button(
             "Next",
@@ -133,6 +135,7 @@ def pager(
             variant="soft",
             disabled=~has_next,
             on_click=on_next,
+            id=PAGER_NEXT_ID,
         ),
         width="100%",
         align="center",

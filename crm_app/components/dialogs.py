@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import reflex as rx
@@ -9,6 +10,7 @@ from reflex.vars import FunctionStringVar
 
 from crm_app.components.controls import field_label
 from crm_app.components.feedback import error_callout
+from crm_app.state.focus import PAGE_HEADING_ID
 
 # Radix gives focus back to a dialog's Trigger when it closes. These dialogs are
 # opened from server state by buttons elsewhere on the page, so they have no
@@ -18,9 +20,12 @@ _NOTE_OPENER = FunctionStringVar.create(
     "((event) => { const content = event.currentTarget, from = event.relatedTarget;"
     " if (from && !content.contains(from) && !content.crmOpener) content.crmOpener = from; })"
 )
+# The opener may be gone (the Delete of the list's last row): then the page's heading.
 _REFOCUS_OPENER = FunctionStringVar.create(
     "((event) => { const opener = event.target.crmOpener;"
-    " if (opener && opener.isConnected) { event.preventDefault(); opener.focus(); } })"
+    " const target = opener && opener.isConnected ? opener"
+    f" : document.getElementById({json.dumps(PAGE_HEADING_ID)});"
+    " if (target) { event.preventDefault(); target.focus(); } })"
 )
 
 

@@ -98,8 +98,12 @@ def confirm_button(
     on_confirm: rx.EventHandler,
     test_id: str,
     button_id: str | None = None,
+    aria_label: str | None = None,
 ) -> rx.Component:
-    """A button that asks before doing something that cannot be undone."""
+    """A button that asks before doing something that cannot be undone.
+
+    aria_label names it fully where its label alone is repeated on the page.
+    """
     return rx.alert_dialog.root(
         rx.alert_dialog.trigger(
             rx.button(
@@ -109,6 +113,7 @@ def confirm_button(
                 data_testid=test_id,
                 type="button",
                 **({"id": button_id} if button_id else {}),
+                **({"aria_label": aria_label} if aria_label else {}),
             )
         ),
         rx.alert_dialog.content(
@@ -166,6 +171,8 @@ def webhook_url_field(provider: str, name: str) -> rx.Component:
                 confirm="Regenerate",
                 on_confirm=IntegrationsState.regenerate_webhook(provider),
                 test_id=f"{provider}-regenerate",
+                # Three cards each have one: say whose.
+                aria_label=f"Regenerate the {name} webhook URL",
             ),
             spacing="2",
             wrap="wrap",

@@ -14,6 +14,7 @@ from crm_app import styles
 from crm_app.components.dialogs import confirm_delete
 from crm_app.components.feedback import empty_state, error_callout, loading_line
 from crm_app.components.timeline import note_form, timeline_panel
+from crm_app.state.focus import PAGE_HEADING_ID
 
 
 def detail_line(label: str, value: Any, test_id: str = "") -> rx.Component:
@@ -62,7 +63,13 @@ def record_view(
     noun = state.NOUN
     return rx.vstack(
         rx.flex(
-            rx.heading(rx.cond(name != "", name, "(no name)"), size="7", as_="h1"),
+            rx.heading(
+                rx.cond(name != "", name, "(no name)"),
+                size="7",
+                as_="h1",
+                id=PAGE_HEADING_ID,
+                tab_index=-1,
+            ),
             rx.spacer(),
             actions,
             direction=rx.breakpoints(initial="column", md="row"),

@@ -8,7 +8,7 @@ import reflex as rx
 
 from crm_app import styles
 from crm_app.components.controls import field_label, when
-from crm_app.state.record_detail import NOTE_GENERATION
+from crm_app.state.record_detail import NOTE_GENERATION, note_field_id
 from crm_app.state.timeline_rows import TimelineRow
 
 
@@ -41,7 +41,7 @@ def timeline_entry(row: TimelineRow) -> rx.Component:
 
 
 def note_form(*, on_submit: Any, error: Any, key: Any, prefix: str) -> rx.Component:
-    field_id = f"{prefix}-note"
+    field_id = note_field_id(prefix)
     return rx.el.form(
         rx.vstack(
             field_label("Add a note", field_id),

@@ -96,13 +96,35 @@ def mobile_bar(user_menu: rx.Component) -> rx.Component:
     )
 
 
+MAIN_ID = "main"
+
+
 def shell(content: rx.Component, user_menu: rx.Component) -> rx.Component:
     """A signed-in page: navigation plus the page's own content."""
     return rx.box(
+        # The first Tab stop: past the navigation's links, straight to the page.
+        rx.el.a(
+            "Skip to content",
+            href=f"#{MAIN_ID}",
+            class_name="skip-link",
+            # The page's router keeps the fragment from moving focus: move it here.
+            on_click=[
+                rx.prevent_default,
+                rx.call_script(f"document.getElementById('{MAIN_ID}').focus()"),
+            ],
+        ),
         mobile_bar(user_menu),
         rx.hstack(
             sidebar(user_menu),
-            rx.el.main(content, padding=styles.page_padding, width="100%", min_width="0"),
+            rx.el.main(
+                content,
+                id=MAIN_ID,
+                tab_index=-1,
+                padding=styles.page_padding,
+                width="100%",
+                min_width="0",
+                outline="none",
+            ),
             align="start",
             spacing="0",
             width="100%",

@@ -8,6 +8,7 @@ from crm_app.components.feedback import error_callout
 from crm_app.layouts.guarded import guarded_page
 from crm_app.services.users import MAX_EMAIL_LENGTH, MAX_NAME_LENGTH
 from crm_app.state.account import AccountState
+from crm_app.state.focus import PAGE_HEADING_ID
 
 
 def name_form() -> rx.Component:
@@ -152,7 +153,7 @@ def password_form() -> rx.Component:
 def account() -> rx.Component:
     """The account page."""
     return rx.vstack(
-        rx.heading("Account", size="7", as_="h1"),
+        rx.heading("Account", size="7", as_="h1", id=PAGE_HEADING_ID, tab_index=-1),
         rx.text("Signed in as ", rx.text.strong(AccountState.user_email)),
         name_form(),
         email_form(),

@@ -94,9 +94,20 @@ def run_table_row(run: RunRow) -> rx.Component:
         rx.table.cell(run.duration, white_space="nowrap"),
         rx.table.cell(
             rx.hstack(
-                rx.cond(run.lead_id != "", rx.link("Lead", href="/leads/" + run.lead_id)),
+                # Named per row for screen readers, which list links by name.
                 rx.cond(
-                    run.contact_id != "", rx.link("Contact", href="/contacts/" + run.contact_id)
+                    run.lead_id != "",
+                    rx.link(
+                        "Lead", href="/leads/" + run.lead_id, aria_label="Lead of " + run.scenario
+                    ),
+                ),
+                rx.cond(
+                    run.contact_id != "",
+                    rx.link(
+                        "Contact",
+                        href="/contacts/" + run.contact_id,
+                        aria_label="Contact of " + run.scenario,
+                    ),
                 ),
                 rx.cond((run.lead_id == "") & (run.contact_id == ""), rx.text("–")),
                 spacing="2",

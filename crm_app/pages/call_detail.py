@@ -11,6 +11,7 @@ from crm_app.components.controls import when
 from crm_app.components.feedback import empty_state, error_callout, loading_line, status_badge
 from crm_app.layouts.guarded import guarded_page
 from crm_app.state.call_detail import CallDetailState
+from crm_app.state.focus import PAGE_HEADING_ID
 from crm_app.state.transcript import Turn
 
 State = CallDetailState
@@ -91,7 +92,14 @@ def turn(item: Turn) -> rx.Component:
 def call_view() -> rx.Component:
     return rx.vstack(
         rx.hstack(
-            rx.heading(State.call.caller, size="7", as_="h1", overflow_wrap="anywhere"),
+            rx.heading(
+                State.call.caller,
+                size="7",
+                as_="h1",
+                overflow_wrap="anywhere",
+                id=PAGE_HEADING_ID,
+                tab_index=-1,
+            ),
             rx.text(State.call.number, color=rx.color("gray", 11)),
             align="baseline",
             wrap="wrap",

@@ -15,9 +15,14 @@ from crm_app.state.calls import CallRow, CallsState
 def person_link(call: CallRow) -> rx.Component:
     return rx.cond(
         call.lead_id != "",
-        rx.link("Lead", href="/leads/" + call.lead_id),
+        # "Lead" in every row: screen readers list the links by name, so each says whose.
+        rx.link("Lead", href="/leads/" + call.lead_id, aria_label="Lead: " + call.caller),
         rx.cond(
-            call.contact_id != "", rx.link("Contact", href="/contacts/" + call.contact_id), "–"
+            call.contact_id != "",
+            rx.link(
+                "Contact", href="/contacts/" + call.contact_id, aria_label="Contact: " + call.caller
+            ),
+            "–",
         ),
     )
 

@@ -13,6 +13,7 @@ from crm_app.components.integrations import (
     provider_card,
 )
 from crm_app.layouts.guarded import guarded_page
+from crm_app.state.focus import PAGE_HEADING_ID
 from crm_app.state.integrations import (
     MAKE_GENERATE_BUTTON,
     MAKE_REGENERATE_BUTTON,
@@ -159,7 +160,13 @@ def make_card() -> rx.Component:
 def integrations() -> rx.Component:
     """The integrations page."""
     return rx.vstack(
-        rx.heading("Integrations", size=rx.breakpoints(initial="6", md="7"), as_="h1"),
+        rx.heading(
+            "Integrations",
+            size=rx.breakpoints(initial="6", md="7"),
+            as_="h1",
+            id=PAGE_HEADING_ID,
+            tab_index=-1,
+        ),
         rx.text(
             "Keys are stored encrypted and never shown again; the fingerprint tells them apart.",
             color=rx.color("gray", 11),

@@ -18,7 +18,7 @@ from crm_app.components.record_page import (
 )
 from crm_app.layouts.guarded import guarded_page
 from crm_app.models import LEAD_STATUSES
-from crm_app.state.lead_detail import LeadDetailState
+from crm_app.state.lead_detail import CONTACT_LINK_ID, LeadDetailState
 from crm_app.state.lead_form import LeadFormState
 
 State = LeadDetailState
@@ -36,7 +36,9 @@ def lead_details() -> rx.Component:
             "Contact",
             rx.cond(
                 State.contact_id != "",
-                rx.link("Open the contact", href="/contacts/" + State.contact_id),
+                rx.link(
+                    "Open the contact", href="/contacts/" + State.contact_id, id=CONTACT_LINK_ID
+                ),
                 rx.text("Not converted yet", size="2"),
             ),
         ),

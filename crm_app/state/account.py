@@ -19,6 +19,7 @@ from crm_app.services import users
 from crm_app.services.users import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from crm_app.state import display
 from crm_app.state.auth import AuthState
+from crm_app.state.focus import focus_if_lost
 from crm_app.state.login import throttled_message
 
 MESSAGES = {
@@ -42,6 +43,10 @@ def account_message(params: Mapping[str, str]) -> str:
     if error == "throttled":
         return throttled_message(params.get("retry", ""))
     return MESSAGES.get(error, "")
+
+
+# The name form's field (components/auth_form.labelled_input's id for "name").
+NAME_FIELD_ID = "field-name"
 
 
 class AccountState(AuthState):
@@ -91,4 +96,6 @@ class AccountState(AuthState):
         if user is None:
             return None
         self.user_name = user.name
-        return rx.toast.success("Name saved.")
+        # The field is re-created to show the saved name (pages/account.py): focus, if it
+        # was there (Enter in the field), goes back to it.
+        return [rx.toast.success("Name saved."), focus_if_lost(NAME_FIELD_ID)]

@@ -20,9 +20,13 @@ from crm_app.services.pipeline import (
 from crm_app.services.timeline import list_timeline
 from crm_app.state import display
 from crm_app.state.auth import AuthState
+from crm_app.state.focus import focus_if_lost
 from crm_app.state.leads import LeadRow, lead_row
 from crm_app.state.record_detail import TIMELINE_LENGTH, RecordDetailMixin
 from crm_app.state.timeline_rows import timeline_row
+
+# The lead page's link to its contact, once converted.
+CONTACT_LINK_ID = "lead-contact-link"
 
 
 class LeadDetailState(RecordDetailMixin, AuthState):
@@ -112,4 +116,5 @@ class LeadDetailState(RecordDetailMixin, AuthState):
             return rx.toast.error("That lead no longer exists.")
         self.load_lead()
         message = "Created a contact." if conversion.created else "Linked to the existing contact."
-        return rx.toast.success(message)
+        # The Convert button is gone: focus goes to the link to the contact that replaced it.
+        return [rx.toast.success(message), focus_if_lost(CONTACT_LINK_ID)]

@@ -13,6 +13,7 @@ from datetime import datetime
 import reflex as rx
 
 from crm_app.state import display
+from crm_app.state.focus import PAGER_NEXT_ID, PAGER_PREVIOUS_ID, focus_if_lost
 from crm_app.state.viewer_zone import ViewerZoneMixin
 
 PAGE_SIZE = 25
@@ -85,11 +86,14 @@ class ListPageMixin(rx.State, mixin=True):
         if self.offset + len(self.rows) < self.total:
             self.offset += PAGE_SIZE
             self._refresh()
+        # On the last page Next is disabled under the focus: Previous takes it.
+        return focus_if_lost(PAGER_PREVIOUS_ID)
 
     @rx.event
     def previous_page(self):
         self.offset = max(0, self.offset - PAGE_SIZE)
         self._refresh()
+        return focus_if_lost(PAGER_NEXT_ID)
 
 
 class PeriodFilterMixin(ViewerZoneMixin, mixin=True):

@@ -17,10 +17,17 @@ from crm_app.core.db import tenant_session
 from crm_app.services.errors import InvalidInput
 from crm_app.services.timeline import add_note
 from crm_app.state import display
+from crm_app.state.focus import focus_if_lost
 from crm_app.state.timeline_rows import TimelineRow
 
 # The note form's hidden field naming which form it is (note_key): see save_note.
 NOTE_GENERATION = "note_form"
+
+
+def note_field_id(noun: str) -> str:
+    """The id of the note form's text field on a lead's or a contact's page."""
+    return f"{noun}-note"
+
 
 TIMELINE_LENGTH = 100
 
@@ -105,7 +112,8 @@ class RecordDetailMixin(rx.State, mixin=True):
             return rx.toast.error(f"That {self.NOUN} no longer exists.")
         self.note_key += 1
         self._reload()
-        return None
+        # The form was replaced by a fresh one: focus goes to its field, ready for the next.
+        return focus_if_lost(note_field_id(self.NOUN))
 
     @rx.event
     def set_confirming_delete(self, value: bool):

@@ -74,7 +74,7 @@ def test_calls_filter_search_and_open_with_transcript_and_recording(page, app_se
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text("Vera Vapi")
 
-    rows.first.get_by_role("link", name="Vera Vapi").click()
+    rows.first.get_by_role("link", name="Vera Vapi", exact=True).click()
     expect(page).to_have_url(re.compile(r"/calls/[0-9a-f-]{36}/?$"))
     expect(page.get_by_test_id("call-summary")).to_have_text("Wants a call back.")
     expect(page.get_by_test_id("transcript-turn")).to_have_count(2)
