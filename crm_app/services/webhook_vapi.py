@@ -267,6 +267,13 @@ def _status_update(session: Session, user_id: uuid.UUID, message: dict[str, Any]
         log.status = status
     if status == "ended" and not log.ended_reason:
         log.ended_reason = optional_text(message.get("endedReason"), 100)
+    if status == "in-progress" and log.started_at is None:  # how long it has run, while live
+        log.started_at = timestamp(get_path(message, "call", "startedAt")) or utcnow()
+    # A live call from a known number shows who it is, as Twilio's do, before the report.
+    if log.customer_number and log.lead_id is None and log.contact_id is None:
+        person = find_person_by_phone(session=session, user_id=user_id, phone=log.customer_number)
+        if person is not None:
+            person.link(log)
     log.updated_at = utcnow()
     session.add(log)
     session.flush()

@@ -141,6 +141,23 @@ def test_status_updates_move_a_call_forward_and_never_back(client, engine, vapi)
     assert call.duration_seconds == 95
 
 
+def test_a_live_call_from_a_known_number_is_linked_and_timed_before_its_report(
+    client, engine, vapi
+):
+    with tenant_session(vapi.user_id, engine) as session:
+        contact = create_contact(
+            session=session,
+            user_id=vapi.user_id,
+            contact_in=ContactCreate(name="Known Caller", phone="+14155550123"),
+        )
+    assert _post(client, vapi, vapi_status_update("call-live", "ringing")).status_code == 200
+    assert _post(client, vapi, vapi_status_update("call-live", "in-progress")).status_code == 200
+    [call] = owned(engine, vapi.user_id, CallLog)
+    assert (call.status, call.contact_id) == ("in-progress", contact.id)
+    assert call.started_at is not None  # the page can say how long it has run
+    assert owned(engine, vapi.user_id, Lead) == []  # linking creates no one
+
+
 def test_other_message_types_are_audited_as_accepted_and_ignored(client, engine, vapi):
     payload = {"message": {"type": "speech-update", "status": "started", "call": {"id": "c1"}}}
     response = _post(client, vapi, payload)
