@@ -29,7 +29,16 @@ from crm_app.services.webhook_types import TIMESTAMP_TOLERANCE_SECONDS, WebhookR
 MISSING_SIGNATURE = "missing signature"
 BAD_SIGNATURE = "bad signature"
 STALE_TIMESTAMP = "stale timestamp"
-NOT_CONFIGURED = "no secret configured for this provider"
+NOT_CONFIGURED = "no secret is saved for this provider: save one on the Integrations page"
+# Vapi's two ways, each refused for want of its own secret (the other one may be saved).
+NO_SERVER_SECRET = (
+    "signed with a server secret (X-Vapi-Secret or Bearer), but none is saved for Vapi: "
+    "save it on the Integrations page"
+)
+NO_HMAC_SECRET = (
+    "signed with HMAC (X-Signature), but no Vapi HMAC secret is saved: "
+    "save it on the Integrations page"
+)
 # Epoch values above this are milliseconds, not seconds.
 _MILLISECONDS_FROM = 1e11
 # Standard Webhooks secrets in their usual form; anything else is used as raw bytes.
@@ -98,6 +107,11 @@ def verify_vapi(
             return
     if server_secret is None and hmac_secret is None:
         raise WebhookRejected(403, NOT_CONFIGURED)
+    # Only the way that was used is missing its secret: say which, not "bad signature".
+    if presented is not None and server_secret is None and signature is None:
+        raise WebhookRejected(403, NO_SERVER_SECRET)
+    if signature is not None and hmac_secret is None and presented is None:
+        raise WebhookRejected(403, NO_HMAC_SECRET)
     raise WebhookRejected(403, BAD_SIGNATURE)
 
 

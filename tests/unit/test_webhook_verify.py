@@ -13,6 +13,9 @@ from twilio.request_validator import RequestValidator
 from crm_app.core.crypto import Secret
 from crm_app.services.webhook_types import WebhookRejected
 from crm_app.services.webhook_verify import (
+    NO_HMAC_SECRET,
+    NO_SERVER_SECRET,
+    NOT_CONFIGURED,
     make_signing_key,
     twilio_params,
     vapi_hmac_signature,
@@ -97,7 +100,22 @@ def test_vapi_without_any_stored_secret_refuses_everything():
         body=BODY,
         server_secret=None,
         hmac_secret=None,
-    ) == (403, "no secret configured for this provider")
+    ) == (403, NOT_CONFIGURED)
+
+
+def test_vapi_says_which_secret_is_missing_when_only_the_other_is_saved():
+    stamp = str(int(time.time()))
+    signed = {"x-timestamp": stamp, "x-signature": vapi_hmac_signature("x", stamp, BODY)}
+    cases = [
+        ({"x-vapi-secret": SERVER.reveal()}, None, HMAC_KEY, NO_SERVER_SECRET),
+        ({"authorization": f"Bearer {SERVER.reveal()}"}, None, HMAC_KEY, NO_SERVER_SECRET),
+        (signed, SERVER, None, NO_HMAC_SECRET),
+    ]
+    for headers, server, hmac_key, reason in cases:
+        assert _reason(
+            verify_vapi, headers=headers, body=BODY, server_secret=server, hmac_secret=hmac_key
+        ) == (403, reason)
+    assert "Integrations page" in NO_SERVER_SECRET and "Integrations page" in NOT_CONFIGURED
 
 
 # --- Twilio: the twilio package is the reference
