@@ -31,11 +31,11 @@ BAD_SIGNATURE = "bad signature"
 STALE_TIMESTAMP = "stale timestamp"
 NOT_CONFIGURED = "no secret is saved for this provider: save one on the Integrations page"
 # Vapi's two ways, each refused for want of its own secret (the other one may be saved).
-NO_SERVER_SECRET = (
+SERVER_KEY_NOT_SAVED = (
     "signed with a server secret (X-Vapi-Secret or Bearer), but none is saved for Vapi: "
     "save it on the Integrations page"
 )
-NO_HMAC_SECRET = (
+HMAC_KEY_NOT_SAVED = (
     "signed with HMAC (X-Signature), but no Vapi HMAC secret is saved: "
     "save it on the Integrations page"
 )
@@ -109,9 +109,9 @@ def verify_vapi(
         raise WebhookRejected(403, NOT_CONFIGURED)
     # Only the way that was used is missing its secret: say which, not "bad signature".
     if presented is not None and server_secret is None and signature is None:
-        raise WebhookRejected(403, NO_SERVER_SECRET)
+        raise WebhookRejected(403, SERVER_KEY_NOT_SAVED)
     if signature is not None and hmac_secret is None and presented is None:
-        raise WebhookRejected(403, NO_HMAC_SECRET)
+        raise WebhookRejected(403, HMAC_KEY_NOT_SAVED)
     raise WebhookRejected(403, BAD_SIGNATURE)
 
 

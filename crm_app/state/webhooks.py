@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import uuid
+from typing import Any
 
 import reflex as rx
 import sqlalchemy as sa
@@ -118,6 +119,25 @@ def created_records(result_text: str) -> list[CreatedRecord]:
         href = page + str(value) if page.endswith("/") else page
         made = key.removesuffix("_id") in (result.get("created") or [])
         records.append(CreatedRecord(label=f"{label} (new)" if made else label, href=href))
+    return records + _tool_call_records(result)
+
+
+def _tool_call_records(result: Any) -> list[CreatedRecord]:
+    """The leads and contacts a Vapi tool call created or found (each answer is JSON text)."""
+    answers = result.get("results") if isinstance(result, dict) else None
+    records = []
+    for item in answers if isinstance(answers, list) else []:
+        try:
+            answer = json.loads(item.get("result", "")) if isinstance(item, dict) else None
+        except ValueError:
+            continue
+        if not isinstance(answer, dict) or answer.get("type") not in ("lead", "contact"):
+            continue
+        if display.parse_id(answer.get("id")) is None:
+            continue
+        kind = answer["type"]
+        label = kind.capitalize() + (" (new)" if answer.get("created") is True else "")
+        records.append(CreatedRecord(label=label, href=f"/{kind}s/{answer['id']}"))
     return records
 
 

@@ -13,9 +13,9 @@ from twilio.request_validator import RequestValidator
 from crm_app.core.crypto import Secret
 from crm_app.services.webhook_types import WebhookRejected
 from crm_app.services.webhook_verify import (
-    NO_HMAC_SECRET,
-    NO_SERVER_SECRET,
+    HMAC_KEY_NOT_SAVED,
     NOT_CONFIGURED,
+    SERVER_KEY_NOT_SAVED,
     make_signing_key,
     twilio_params,
     vapi_hmac_signature,
@@ -107,15 +107,15 @@ def test_vapi_says_which_secret_is_missing_when_only_the_other_is_saved():
     stamp = str(int(time.time()))
     signed = {"x-timestamp": stamp, "x-signature": vapi_hmac_signature("x", stamp, BODY)}
     cases = [
-        ({"x-vapi-secret": SERVER.reveal()}, None, HMAC_KEY, NO_SERVER_SECRET),
-        ({"authorization": f"Bearer {SERVER.reveal()}"}, None, HMAC_KEY, NO_SERVER_SECRET),
-        (signed, SERVER, None, NO_HMAC_SECRET),
+        ({"x-vapi-secret": SERVER.reveal()}, None, HMAC_KEY, SERVER_KEY_NOT_SAVED),
+        ({"authorization": f"Bearer {SERVER.reveal()}"}, None, HMAC_KEY, SERVER_KEY_NOT_SAVED),
+        (signed, SERVER, None, HMAC_KEY_NOT_SAVED),
     ]
     for headers, server, hmac_key, reason in cases:
         assert _reason(
             verify_vapi, headers=headers, body=BODY, server_secret=server, hmac_secret=hmac_key
         ) == (403, reason)
-    assert "Integrations page" in NO_SERVER_SECRET and "Integrations page" in NOT_CONFIGURED
+    assert "Integrations page" in SERVER_KEY_NOT_SAVED and "Integrations page" in NOT_CONFIGURED
 
 
 # --- Twilio: the twilio package is the reference

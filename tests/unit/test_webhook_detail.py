@@ -1,0 +1,34 @@
+"""What an event's details say it created, from the result stored with it."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+from crm_app.state.webhooks import CreatedRecord, created_records
+
+
+def test_a_tool_call_that_created_a_lead_names_it_and_one_that_found_a_contact_too() -> None:
+    lead_id, contact_id = uuid.uuid4(), uuid.uuid4()
+    made = {"created": True, "type": "lead", "id": str(lead_id), "name": "Grace Tool"}
+    found = {"found": True, "type": "contact", "id": str(contact_id), "name": "Kai"}
+    results = [
+        {"toolCallId": "t1", "name": "create_lead", "result": json.dumps(made)},
+        {"toolCallId": "t2", "name": "lookup_contact", "result": json.dumps(found)},
+        {"toolCallId": "t3", "name": "create_lead", "result": '{"created": false, "error": "x"}'},
+        {"toolCallId": "t4", "name": "odd", "result": "not json"},
+        {"toolCallId": "t5", "name": "odd", "result": '{"type": "lead", "id": "../../etc"}'},
+    ]
+    assert created_records(json.dumps({"results": results})) == [
+        CreatedRecord(label="Lead (new)", href=f"/leads/{lead_id}"),
+        CreatedRecord(label="Contact", href=f"/contacts/{contact_id}"),
+    ]
+
+
+def test_an_ordinary_event_still_names_its_records() -> None:
+    call_id = uuid.uuid4()
+    result = {"call_log_id": str(call_id), "created": ["call_log"]}
+    assert created_records(json.dumps(result)) == [
+        CreatedRecord(label="Call (new)", href=f"/calls/{call_id}")
+    ]
+    assert created_records("") == [] and created_records("[1, 2]") == []
