@@ -18,6 +18,7 @@ from crm_app.core.config import get_settings
 from crm_app.core.db import tenant_session
 from crm_app.services.errors import InvalidInput
 from crm_app.state import display
+from crm_app.state.focus import focus_on
 
 # The most of one submitted field kept; the services refuse anything longer anyway.
 MAX_FIELD_CHARS = 20_000
@@ -120,11 +121,9 @@ class RecordFormMixin(rx.State, mixin=True):
                 else:
                     record = self._create(session, values)
         except InvalidInput as error:
-            self._show_problems(error.errors)
-            return None
+            return self._show_problems(error.errors)
         except pydantic.ValidationError as error:
-            self._show_problems(_problems(error))
-            return None
+            return self._show_problems(_problems(error))
         except sa.exc.SQLAlchemyError:
             display.log.exception("%s form: saving failed", self.NOUN)
             self.form_error = display.SAVE_FAILED
@@ -149,12 +148,18 @@ class RecordFormMixin(rx.State, mixin=True):
         opened = self._opened_with
         return {name: value for name, value in values.items() if value != opened.get(name)}
 
-    def _show_problems(self, problems: dict[str, str]) -> None:
-        """Each problem next to its field; any about no field of the form above the buttons."""
+    def _show_problems(self, problems: dict[str, str]) -> Any:
+        """Each problem next to its field; any about no field of the form above the buttons.
+
+        Focus goes to the first field with a problem, whose message is tied to it: a
+        screen reader reads it there, and the person types the fix at once.
+        """
         self.errors = {name: message for name, message in problems.items() if name in self.FIELDS}
         self.form_error = "; ".join(
             message for name, message in problems.items() if name not in self.FIELDS
         )
+        first = next((name for name in self.FIELDS if name in self.errors), None)
+        return focus_on(f"{self.NOUN}-{first}") if first else None
 
 
 def _problems(error: pydantic.ValidationError) -> dict[str, str]:

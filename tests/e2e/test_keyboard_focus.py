@@ -7,6 +7,8 @@ from the keyboard and checks where focus went.
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import expect
 
 from tests.e2e.helpers import press_enter_on, sign_up, unique_email
@@ -108,3 +110,18 @@ def test_saving_the_name_with_enter_leaves_focus_in_the_field(page, app_server):
     expect(page.get_by_text("Name saved.")).to_be_visible()
     expect(page.get_by_label("Name", exact=True)).to_have_value("New Name")
     expect(page.get_by_label("Name", exact=True)).to_be_focused()
+
+
+def test_a_refused_save_puts_focus_on_the_first_field_with_a_problem(page, app_server):
+    _signed_up_with_leads(page, app_server, "refused", [])
+    page.goto(f"{app_server.base_url}/leads")
+    press_enter_on(page.get_by_role("button", name="New lead").first)
+    dialog = page.get_by_test_id("lead-dialog")
+    dialog.get_by_label("Name").fill("Fixable Phone")
+    dialog.get_by_label("Phone").fill("12")
+    dialog.get_by_label("Email").fill("fixable@example.com")
+    dialog.get_by_label("Email").press("Enter")
+    phone = dialog.get_by_label("Phone")
+    expect(phone).to_be_focused()
+    expect(phone).to_have_attribute("aria-invalid", "true")
+    expect(phone).to_have_accessible_description(re.compile("^not a valid phone number"))
