@@ -7,7 +7,7 @@ from crm_app.components.auth_form import labelled_input
 from crm_app.components.feedback import error_callout
 from crm_app.layouts.guarded import guarded_page
 from crm_app.services.users import MAX_EMAIL_LENGTH, MAX_NAME_LENGTH
-from crm_app.state.account import AccountState
+from crm_app.state.account import EMAIL_ERROR_ID, PASSWORD_ERROR_ID, AccountState
 from crm_app.state.focus import PAGE_HEADING_ID
 
 
@@ -36,16 +36,24 @@ def name_form() -> rx.Component:
     )
 
 
-def verdict(error: rx.Var, success: rx.Var, success_text: str) -> rx.Component:
+def verdict(error: rx.Var, success: rx.Var, success_text: str, error_id: str) -> rx.Component:
     """The endpoint's verdict on a form, once on_load has read this visit's URL.
 
     Until then the tab's state may still hold the last visit's verdict (a
-    reload would flash it).
+    reload would flash it). A refusal takes focus (AccountState.load): the page
+    was loaded anew, and the message may sit below the fold of a phone.
     """
     return rx.fragment(
         rx.cond(
             AccountState.is_hydrated & (error != ""),
-            rx.callout(error, icon="triangle_alert", color_scheme="red", role="alert"),
+            rx.callout(
+                error,
+                icon="triangle_alert",
+                color_scheme="red",
+                role="alert",
+                id=error_id,
+                tab_index=-1,
+            ),
         ),
         rx.cond(
             AccountState.is_hydrated & success,
@@ -75,7 +83,12 @@ def email_form() -> rx.Component:
     return section(
         "Login email",
         "email",
-        verdict(AccountState.email_error, AccountState.email_changed, "Email changed."),
+        verdict(
+            AccountState.email_error,
+            AccountState.email_changed,
+            "Email changed.",
+            error_id=EMAIL_ERROR_ID,
+        ),
         rx.el.form(
             rx.vstack(
                 labelled_input(
@@ -119,7 +132,12 @@ def password_form() -> rx.Component:
         "Change password",
         "password",
         rx.text("Changing it logs you out everywhere else.", size="2", color=rx.color("gray", 11)),
-        verdict(AccountState.error, AccountState.changed, "Password changed."),
+        verdict(
+            AccountState.error,
+            AccountState.changed,
+            "Password changed.",
+            error_id=PASSWORD_ERROR_ID,
+        ),
         rx.el.form(
             rx.vstack(
                 labelled_input(

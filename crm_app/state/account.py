@@ -19,7 +19,7 @@ from crm_app.services import users
 from crm_app.services.users import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from crm_app.state import display
 from crm_app.state.auth import AuthState
-from crm_app.state.focus import focus_if_lost
+from crm_app.state.focus import focus_if_lost, focus_on
 from crm_app.state.login import throttled_message
 
 MESSAGES = {
@@ -47,6 +47,8 @@ def account_message(params: Mapping[str, str]) -> str:
 
 # The name form's field (components/auth_form.labelled_input's id for "name").
 NAME_FIELD_ID = "field-name"
+# Where each form's refusal is shown (pages/account.verdict).
+EMAIL_ERROR_ID, PASSWORD_ERROR_ID = "email-refused", "password-refused"
 
 
 class AccountState(AuthState):
@@ -72,9 +74,14 @@ class AccountState(AuthState):
         typed = params.get("new_email", "") if for_email else ""
         self.typed_email = typed[: users.MAX_EMAIL_LENGTH]
         # Not logged in: require_login is sending the tab to /login, whose query must stay.
-        if self._user_id and any(key in params for key in QUERY_KEYS):
-            return rx.call_script(FORGET_QUERY)
-        return None
+        if not (self._user_id and any(key in params for key in QUERY_KEYS)):
+            return None
+        forget = rx.call_script(FORGET_QUERY)
+        refused = EMAIL_ERROR_ID if self.email_error else PASSWORD_ERROR_ID if self.error else ""
+        if not refused:
+            return forget
+        # The refusal takes focus once it is on the page: read out, scrolled into view.
+        return [forget, focus_on(refused, settle=True)]
 
     @rx.event
     def save_name(self, form: dict[str, Any]):

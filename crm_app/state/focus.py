@@ -18,9 +18,15 @@ PAGE_HEADING_ID = "page-heading"
 PAGER_PREVIOUS_ID, PAGER_NEXT_ID = "pager-previous", "pager-next"
 
 
-def focus_on(element_id: str) -> rx.event.EventSpec:
-    """Focus an element by id (nothing happens if it is not on the page)."""
-    return rx.call_script(f"document.getElementById({json.dumps(element_id)})?.focus()")
+def focus_on(element_id: str, *, settle: bool = False) -> rx.event.EventSpec:
+    """Focus an element by id (nothing happens if it is not on the page).
+
+    settle: wait for the page to draw first (an element the same update shows).
+    """
+    focus = f"document.getElementById({json.dumps(element_id)})?.focus()"
+    if settle:
+        focus = f"setTimeout(() => requestAnimationFrame(() => {focus}), 0)"
+    return rx.call_script(focus)
 
 
 def focus_if_lost(element_id: str) -> rx.event.EventSpec:

@@ -42,6 +42,9 @@ def test_a_refused_change_says_why_once(page, app_server):
     _change_password(page, "not the password", "an entirely new password")
     expect(page.get_by_role("alert")).to_have_text("The current password is incorrect.")
     expect(page).to_have_url(ACCOUNT)
+    # The page was loaded anew: the refusal has focus, in view, not the top of the page.
+    expect(page.get_by_role("alert")).to_be_focused()
+    expect(page.get_by_role("alert")).to_be_in_viewport()
     _change_password(page, PASSWORD, " " * 8)
     expect(page.get_by_role("alert")).to_have_text("The new password cannot be only spaces.")
     page.reload()
