@@ -6,7 +6,7 @@ import reflex as rx
 
 from crm_app import styles
 from crm_app.components.feedback import error_callout, notice_callout
-from crm_app.state.login import LoginFormState
+from crm_app.state.login import FORM_ERROR_ID, LoginFormState
 
 
 def labelled_input(  # type: ignore[no-untyped-def]
@@ -34,32 +34,34 @@ def auth_card(
     when it shows, with this visit's values.
     """
     ready = rx.State.is_hydrated
-    return rx.center(
-        rx.vstack(
-            rx.heading(title, size="7", as_="h1"),
-            error_callout(rx.cond(ready, LoginFormState.error, "")),
-            notice_callout(rx.cond(ready, LoginFormState.notice, "")),
-            rx.el.form(
-                rx.vstack(
-                    *fields,
-                    rx.el.input(type="hidden", name="next", value=LoginFormState.next_path),
-                    rx.button(submit, type="submit", size="3", width="100%"),
-                    spacing="4",
+    return rx.el.main(
+        rx.center(
+            rx.vstack(
+                rx.heading(title, size="7", as_="h1"),
+                error_callout(rx.cond(ready, LoginFormState.error, ""), FORM_ERROR_ID),
+                notice_callout(rx.cond(ready, LoginFormState.notice, "")),
+                rx.el.form(
+                    rx.vstack(
+                        *fields,
+                        rx.el.input(type="hidden", name="next", value=LoginFormState.next_path),
+                        rx.button(submit, type="submit", size="3", width="100%"),
+                        spacing="4",
+                        width="100%",
+                    ),
+                    action=action,
+                    method="post",
+                    on_submit=None,  # let the browser post; Reflex would otherwise prevent it
                     width="100%",
+                    visibility=rx.cond(ready, "visible", "hidden"),
+                    key=rx.cond(ready, "ready", "loading"),
                 ),
-                action=action,
-                method="post",
-                on_submit=None,  # let the browser post; Reflex would otherwise prevent it
+                footer,
+                spacing="5",
                 width="100%",
-                visibility=rx.cond(ready, "visible", "hidden"),
-                key=rx.cond(ready, "ready", "loading"),
+                max_width="24em",
+                style=styles.card,
             ),
-            footer,
-            spacing="5",
-            width="100%",
-            max_width="24em",
-            style=styles.card,
-        ),
-        min_height="100vh",
-        padding="1em",
+            min_height="100vh",
+            padding="1em",
+        )
     )

@@ -9,11 +9,22 @@ import reflex as rx
 from crm_app import styles
 
 
-def error_callout(message: Any) -> rx.Component:
-    """A red callout with the message, announced to screen readers; nothing when it is ""."""
+def error_callout(message: Any, element_id: str | None = None) -> rx.Component:
+    """A red callout with the message, announced to screen readers; nothing when it is "".
+
+    With an id it can take focus (tabindex -1), for a page that loads with it.
+    """
+    focusable = {"id": element_id, "tab_index": -1} if element_id else {}
     return rx.cond(
         message != "",
-        rx.callout(message, icon="triangle_alert", color_scheme="red", role="alert", width="100%"),
+        rx.callout(
+            message,
+            icon="triangle_alert",
+            color_scheme="red",
+            role="alert",
+            width="100%",
+            **focusable,
+        ),
     )
 
 
@@ -39,11 +50,16 @@ def loading_line(loading: Any) -> rx.Component:
     )
 
 
-def empty_state(title: str, text: str, *actions: rx.Component, test_id: str = "") -> rx.Component:
-    """What a list shows before it has rows: what it is for and how to fill it."""
+def empty_state(
+    title: str, text: str, *actions: rx.Component, test_id: str = "", **heading: Any
+) -> rx.Component:
+    """What a list shows before it has rows: what it is for and how to fill it.
+
+    `heading` props replace the title's (as_="h1" where it is all the page shows).
+    """
     return rx.vstack(
         rx.icon("inbox", size=32, color=rx.color("gray", 9)),
-        rx.heading(title, size="4", as_="h2"),
+        rx.heading(title, size="4", **{"as_": "h2", **heading}),
         rx.text(text, **styles.muted_text, text_align="center", max_width="32em"),
         rx.flex(*actions, spacing="2", wrap="wrap", justify="center"),
         align="center",

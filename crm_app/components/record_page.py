@@ -133,6 +133,10 @@ def record_page(state: Any, *, list_title: str, view: rx.Component) -> rx.Compon
                     "It may have been deleted, or the link is wrong.",
                     rx.link(rx.button(f"Back to {list_title.lower()}"), href=list_href),
                     test_id=f"{noun}-not-found",
+                    # All the page shows: its heading is the page's.
+                    as_="h1",
+                    id=PAGE_HEADING_ID,
+                    tab_index=-1,
                 ),
                 view,
             ),

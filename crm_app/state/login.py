@@ -9,6 +9,7 @@ import reflex as rx
 from crm_app.core.security import safe_next
 from crm_app.services.users import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from crm_app.state.auth import ENDED_ON_VISIT, SESSION_ENDED, AuthState
+from crm_app.state.focus import focus_on
 
 MESSAGES = {
     "invalid": "Email or password is incorrect.",
@@ -49,6 +50,10 @@ def throttled_message(retry: str) -> str:
     )
 
 
+# The log-in and sign-up forms' message (components/auth_form).
+FORM_ERROR_ID = "form-error"
+
+
 class LoginFormState(AuthState):
     """What the public forms show: an error, what was typed before, where to go next."""
 
@@ -78,4 +83,5 @@ class LoginFormState(AuthState):
         self.email = params.get("email", "")[:320]
         self.name = params.get("name", "")[:200]
         self.next_path = params.get("next", "")[:500]
-        return None
+        # The page was loaded anew by the refused post: the message takes focus, read out.
+        return focus_on(FORM_ERROR_ID, settle=True) if self.error else None

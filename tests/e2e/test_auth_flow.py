@@ -84,6 +84,8 @@ def test_a_wrong_password_shows_the_same_message_as_an_unknownunique_email(page,
     page.context.clear_cookies()
     log_in(page, app_server.base_url, email=email, password="not the password")
     expect(page.get_by_role("alert")).to_have_text("Email or password is incorrect.")
+    # The page was loaded anew: the message has focus (read out), inside the page's main.
+    expect(page.get_by_role("main").get_by_role("alert")).to_be_focused()
     wrong_password_message = page.get_by_role("alert").inner_text()
     log_in(page, app_server.base_url, email=unique_email("nobody"), password="not the password")
     expect(page.get_by_role("alert")).to_have_text(wrong_password_message)

@@ -393,6 +393,8 @@ def test_another_users_lead_is_not_found(new_context, app_server):
     assert "Private Pat" not in second.content()
     second.goto(f"{app_server.base_url}/leads/not-a-uuid")
     expect(second.get_by_test_id("lead-not-found")).to_be_visible()
+    # All the page shows, so its heading is the page's h1.
+    expect(second.get_by_role("heading", level=1)).to_have_text("Lead not found")
 
 
 def test_the_edit_dialog_and_delete_confirmation_work_from_the_keyboard(page, app_server):
