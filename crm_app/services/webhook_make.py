@@ -163,10 +163,12 @@ def _automation_run(
     run.finished_at = (
         timestamp(data.get("finished_at")) or timestamp(body.get("occurred_at")) or run.finished_at
     )
-    run.duration_ms = bounded_int(data.get("duration_ms"))
+    # Given, else from the times, else what an earlier delivery of this run said.
+    duration = bounded_int(data.get("duration_ms"))
     started, finished = run.started_at, run.finished_at
-    if run.duration_ms is None and started and finished and finished >= started:
-        run.duration_ms = bounded_int(int((finished - started).total_seconds() * 1000))
+    if duration is None and started and finished and finished >= started:
+        duration = bounded_int(int((finished - started).total_seconds() * 1000))
+    run.duration_ms = duration if duration is not None else run.duration_ms
     _link_run(session, user_id, run, data)
     run.updated_at = utcnow()
     session.add(run)

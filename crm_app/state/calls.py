@@ -30,8 +30,9 @@ class CallRow:
 
     id: str = ""
     # When the call was logged: what the list sorts and filters by, as the
-    # dashboard and timelines count it. A replayed or late event's call keeps
-    # its own start time, which can be long before (started_at, on the detail).
+    # dashboard counts it. A replayed or late event's call keeps its own start
+    # time, which can be long before (started_at: on the detail, and where a
+    # lead's or contact's timeline places the call).
     occurred_at: str = ""
     started_at: str = ""
     provider: str = ""

@@ -88,6 +88,19 @@ def test_automation_run_records_a_log_linked_to_the_contact_it_names(client, eng
     assert log.finished_at == datetime(2026, 3, 2, 14, 0, 5, tzinfo=UTC)
 
 
+def test_a_second_delivery_of_a_run_without_a_duration_keeps_the_one_it_had(client, engine, make):
+    first = make_event(
+        "automation.run",
+        {"scenario_name": "Sync", "status": "error", "duration_ms": 1834},
+        execution_id="exec-dur",
+    )
+    again = make_event("automation.run", {"status": "success"}, execution_id="exec-dur")
+    assert _post(client, make, first).status_code == 200
+    assert _post(client, make, again).status_code == 200
+    [log] = owned(engine, make.user_id, AutomationLog)
+    assert (log.status, log.scenario_name, log.duration_ms) == ("success", "Sync", 1834)
+
+
 def test_automation_run_links_to_a_lead_by_phone(client, engine, make):
     assert (
         _post(client, make, make_event("lead.upsert", {"phone": "+14155550122"})).status_code == 200
