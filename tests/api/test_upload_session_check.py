@@ -34,11 +34,22 @@ def upload_client(engine, monkeypatch):
     return client
 
 
-def _upload(client, cookie: str | None):
+def _upload(client, cookie: str | None, content: bytes = b"name\nA\n"):
     headers = {"reflex-client-token": TOKEN, "reflex-event-handler": HANDLER}
     if cookie is not None:
         headers["cookie"] = f"{COOKIE_NAME}={cookie}"
-    return client.post("/_upload", headers=headers, files={"files": ("a.csv", b"name\nA\n")})
+    return client.post("/_upload", headers=headers, files={"files": ("a.csv", content)})
+
+
+def _session_of(engine, user) -> str:
+    """A live session cookie of the user."""
+    with tenant_session(user.id, engine) as session:
+        return start_session(session=session, user_id=user.id)
+
+
+def _database_down(monkeypatch) -> None:
+    unreachable = db.create_db_engine("postgresql+psycopg://nobody:hunter2@127.0.0.1:1/crm")
+    monkeypatch.setattr(db, "get_engine", lambda: unreachable)
 
 
 @pytest.mark.parametrize("cookie", [None, "", "forged.token.value"])
@@ -52,9 +63,7 @@ def test_an_upload_with_a_session_reaches_reflex_naming_its_sender_only_meanwhil
     upload_client, engine, make_user
 ):
     user = make_user()
-    with tenant_session(user.id, engine) as session:
-        cookie = start_session(session=session, user_id=user.id)
-    assert _upload(upload_client, cookie).status_code == 200
+    assert _upload(upload_client, _session_of(engine, user)).status_code == 200
     assert upload_client.seen == [str(user.id)]
     assert uploader(TOKEN, HANDLER) is None  # forgotten once the request is answered
 
@@ -66,11 +75,8 @@ def test_other_requests_pass_untouched(upload_client):
 def test_an_upload_while_the_database_is_down_answers_503(
     upload_client, engine, make_user, monkeypatch
 ):
-    user = make_user()
-    with tenant_session(user.id, engine) as session:
-        cookie = start_session(session=session, user_id=user.id)
-    unreachable = db.create_db_engine("postgresql+psycopg://nobody:hunter2@127.0.0.1:1/crm")
-    monkeypatch.setattr(db, "get_engine", lambda: unreachable)
+    cookie = _session_of(engine, make_user())
+    _database_down(monkeypatch)
     response = _upload(upload_client, cookie)
     assert response.status_code == 503
     assert "hunter2" not in response.text
@@ -80,28 +86,16 @@ def test_an_upload_while_the_database_is_down_answers_503(
 def test_an_upload_over_the_limit_is_refused_unread_before_the_session_is_looked_up(
     upload_client, engine, make_user, monkeypatch
 ):
-    user = make_user()
-    with tenant_session(user.id, engine) as session:
-        cookie = start_session(session=session, user_id=user.id)
-    # Not even the database is asked: a refusal by size costs nothing.
-    unreachable = db.create_db_engine("postgresql+psycopg://nobody:hunter2@127.0.0.1:1/crm")
-    monkeypatch.setattr(db, "get_engine", lambda: unreachable)
-    headers = {
-        "reflex-client-token": TOKEN,
-        "reflex-event-handler": HANDLER,
-        "cookie": f"{COOKIE_NAME}={cookie}",
-    }
-    big = b"name\n" + b"A" * (MAX_UPLOAD_BYTES)
-    response = upload_client.post("/_upload", headers=headers, files={"files": ("a.csv", big)})
+    cookie = _session_of(engine, make_user())
+    _database_down(monkeypatch)  # not even asked: a refusal by size costs nothing
+    response = _upload(upload_client, cookie, b"name\n" + b"A" * MAX_UPLOAD_BYTES)
     assert response.status_code == 413
     assert "larger than 5 MB" in response.json()["detail"]
     assert upload_client.seen == []
 
 
 def test_an_upload_that_does_not_declare_its_size_is_refused(upload_client, engine, make_user):
-    user = make_user()
-    with tenant_session(user.id, engine) as session:
-        cookie = start_session(session=session, user_id=user.id)
+    cookie = _session_of(engine, make_user())
     headers = {"reflex-client-token": TOKEN, "cookie": f"{COOKIE_NAME}={cookie}"}
 
     def chunks():
@@ -116,14 +110,7 @@ def test_an_upload_that_does_not_declare_its_size_is_refused(upload_client, engi
 
 def test_a_file_at_the_limit_still_reaches_reflex(upload_client, engine, make_user):
     user = make_user()
-    with tenant_session(user.id, engine) as session:
-        cookie = start_session(session=session, user_id=user.id)
-    headers = {
-        "reflex-client-token": TOKEN,
-        "reflex-event-handler": HANDLER,
-        "cookie": f"{COOKIE_NAME}={cookie}",
-    }
     at_limit = b"name\n" + b"A" * (MAX_FILE_BYTES - 5)
-    response = upload_client.post("/_upload", headers=headers, files={"files": ("a.csv", at_limit)})
+    response = _upload(upload_client, _session_of(engine, user), at_limit)
     assert response.status_code == 200
     assert upload_client.seen == [str(user.id)]
