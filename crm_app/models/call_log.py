@@ -13,6 +13,7 @@ from crm_app.models.base import (
     TenantMixin,
     TimestampMixin,
     UTCDateTime,
+    search_text_field,
     tenant_fk,
     tenant_index,
 )
@@ -53,3 +54,6 @@ class CallLog(TenantMixin, TimestampMixin, table=True):
     last_sequence_number: int | None = Field(default=None)
     lead_id: uuid.UUID | None = Field(default=None)
     contact_id: uuid.UUID | None = Field(default=None)
+    search_text: str | None = search_text_field(
+        "customer_name", "external_call_id", "customer_number", "from_number", "to_number"
+    )

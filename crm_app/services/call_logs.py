@@ -7,10 +7,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from crm_app.models import CallLog, Contact, Lead
-from crm_app.services.pagination import Page, date_filters, paginate, search_filter
+from crm_app.services.pagination import Page, date_filters, paginate, search_text_filter
 
 # Enough distinct values for a filter menu; more would be noise, not choices.
 MAX_FILTER_OPTIONS = 50
@@ -38,7 +39,12 @@ def list_call_logs(
     offset: int = 0,
     limit: int = 50,
 ) -> Page[CallLog]:
-    """One page of a user's calls, newest first, by caller name or number, provider and status."""
+    """One page of a user's calls, newest first, by provider, status, period and search.
+
+    A search finds a call by its caller's name or number, or by the name,
+    email or number of the lead or contact it is linked to: a provider often
+    sends only a number, and the person is known by name here.
+    """
     statement = select(CallLog).where(CallLog.user_id == user_id)
     if provider:
         statement = statement.where(CallLog.provider == provider.strip().lower())
@@ -46,13 +52,29 @@ def list_call_logs(
         statement = statement.where(CallLog.status == status.strip().lower())
     if ended_reason:
         statement = statement.where(CallLog.ended_reason == ended_reason.strip())
-    numbers = [CallLog.customer_number, CallLog.from_number, CallLog.to_number]
-    matches = search_filter(search, [CallLog.customer_name, CallLog.external_call_id], numbers)
+    matches = _calls_found_by(search, user_id)
     if matches is not None:
         statement = statement.where(matches)
     statement = statement.where(*date_filters(CallLog.created_at, created_from, created_to))
     statement = statement.order_by(CallLog.created_at.desc(), CallLog.id.desc())
     return paginate(session, statement, offset=offset, limit=limit)
+
+
+def _calls_found_by(search: str | None, user_id: uuid.UUID) -> sa.ColumnElement[bool] | None:
+    """Calls whose own text matches the search, or whose lead's or contact's does."""
+    numbers = (CallLog.customer_number, CallLog.from_number, CallLog.to_number)
+    own = search_text_filter(search, CallLog.search_text, *numbers)
+    if own is None:
+        return None
+    people = [
+        link.in_(
+            select(model.id).where(
+                model.user_id == user_id, search_text_filter(search, model.search_text, model.phone)
+            )
+        )
+        for link, model in ((CallLog.lead_id, Lead), (CallLog.contact_id, Contact))
+    ]
+    return sa.or_(own, *people)
 
 
 def linked_names(

@@ -71,15 +71,15 @@ def search_filter(
 
 
 def search_text_filter(
-    search: str | None, column: Any, phone_column: Any
+    search: str | None, column: Any, *phone_columns: Any
 ) -> sa.ColumnElement[bool] | None:
     """A substring match on a generated, folded search column (None for a blank search).
 
     One LIKE over one column: under row-level security no index can serve a
     substring search, so the cost per row is what matters. A search that looks
     like a phone number typed with separators ("(415) 555-2671") also matches
-    its digits inside the stored E.164 number. Those are matched in the phone
-    column, a dozen characters, not in the search text, where every digit of
+    its digits inside the stored E.164 numbers. Those are matched in the phone
+    columns, a dozen characters each, not in the search text, where every digit of
     every row's number starts a partial match: on the largest tenant that
     LIKE cost as much as the rest of the query.
     """
@@ -93,7 +93,7 @@ def search_text_filter(
     matches = [column.like(pattern, escape="\\")]
     digits = re.sub(r"\D", "", term)
     if len(digits) >= 3 and _PHONE_LIKE.match(term) and digits != term:
-        matches.append(phone_column.like(f"%{digits}%"))
+        matches += [phone_column.like(f"%{digits}%") for phone_column in phone_columns]
     return sa.or_(*matches)
 
 

@@ -96,7 +96,12 @@ def _claim(
     # Built as a model first so that every column gets its default.
     fresh = model(user_id=user_id, **keys)
     table = model.__table__  # type: ignore[attr-defined]
-    values = {column.name: getattr(fresh, column.key) for column in table.columns}
+    # Generated columns (search_text) are the database's to fill.
+    values = {
+        column.name: getattr(fresh, column.key)
+        for column in table.columns
+        if column.computed is None
+    }
     created = insert_ignoring_conflict(session, table, values, ["user_id", *keys])
     row = session.exec(statement.execution_options(populate_existing=True)).one()
     return row, created

@@ -63,13 +63,14 @@ MAX_TOOL_RESULT = 1_000
 LOOKUP_CONTACT, CREATE_LEAD = "lookup_contact", "create_lead"
 _CALLS = CallLog.__table__  # type: ignore[attr-defined]
 _CALL_KEY = ["user_id", "provider", "external_call_id"]
-# The model's defaults for every other column, taken once from the model itself.
+# The model's defaults for every other column, taken once from the model itself
+# (not the generated ones, search_text: the database fills those).
 _PER_CALL = ("id", "user_id", "provider", "external_call_id", "created_at", "updated_at")
 _TEMPLATE = CallLog(provider=PROVIDER, external_call_id="")
 _CALL_DEFAULTS = {
     column.key: getattr(_TEMPLATE, column.key)
     for column in _CALLS.columns
-    if column.key not in _PER_CALL
+    if column.key not in _PER_CALL and column.computed is None
 }
 _LOCKED_CALL = (
     sa.select(_CALLS.c.id, _CALLS.c.lead_id, _CALLS.c.contact_id)

@@ -115,3 +115,34 @@ def test_linked_names_names_the_lead_or_contact_a_call_belongs_to(engine, make_u
     rows = [call_row(call, names).caller for call in calls]
     # A lead without a name leaves the number.
     assert rows[:3] == ["Ingrid Øster", "+14155550100", "Kai Kowalski"]
+
+
+def test_calls_are_found_by_name_whatever_the_accents(engine, make_user) -> None:
+    owner = make_user()
+    with tenant_session(owner.id, engine) as session:
+        add_call_log(session, user_id=owner.id, customer_name="José Núñez")
+        add_call_log(session, user_id=owner.id, customer_name="JOSEPHINE BAKER")
+        add_call_log(session, user_id=owner.id, customer_name="Ana")
+    for search, expected in (
+        ("jose", ["JOSEPHINE BAKER", "José Núñez"]),
+        ("NUÑEZ", ["José Núñez"]),
+        ("josé n", ["José Núñez"]),
+        ("josephine b", ["JOSEPHINE BAKER"]),
+    ):
+        assert sorted(_names(engine, owner, search=search)) == expected, search
+
+
+def test_calls_are_found_by_the_lead_or_contact_they_belong_to(engine, make_user) -> None:
+    owner = make_user()
+    with tenant_session(owner.id, engine) as session:
+        lead = add_lead(session, user_id=owner.id, name="Ingrid Øster", email="ingrid@fjord.no")
+        contact = add_contact(session, user_id=owner.id, name="Kai Kowalski")
+        # Providers often send only the number: the name is known from the link.
+        add_call_log(session, user_id=owner.id, customer_name="lead's", lead_id=lead.id)
+        add_call_log(session, user_id=owner.id, customer_name="contact's", contact_id=contact.id)
+        add_call_log(session, user_id=owner.id, customer_name="unlinked")
+    assert _names(engine, owner, search="ingrid oster") == ["lead's"]
+    assert _names(engine, owner, search="FJORD.NO") == ["lead's"]
+    assert _names(engine, owner, search="kowalski") == ["contact's"]
+    assert _names(engine, owner, search="kowalski", provider="twilio") == []
+    assert _names(engine, owner, search="nobody") == []

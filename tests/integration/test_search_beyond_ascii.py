@@ -4,7 +4,9 @@ with or without their accents."""
 from __future__ import annotations
 
 import sqlite3
+import uuid
 from contextlib import closing
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -13,6 +15,7 @@ from alembic import command
 from crm_app.core.db import create_db_engine, global_session, tenant_session
 from crm_app.core.search_fold import fold
 from crm_app.models import ContactCreate, LeadCreate, User
+from crm_app.services.call_logs import list_call_logs
 from crm_app.services.contacts import create_contact, list_contacts
 from crm_app.services.leads import create_lead, list_leads
 from crm_app.services.schema import alembic_config
@@ -78,6 +81,36 @@ def test_the_upgrade_lower_cases_what_sqlite_stored_before(tmp_path) -> None:
             unaccented = list_leads(session=session, user_id=user.id, search="emile")
         assert [lead.name for lead in found.items] == ["Émile Zola"]
         assert [lead.name for lead in unaccented.items] == ["Émile Zola"]
+    finally:
+        engine.dispose()
+
+
+def test_the_upgrade_makes_calls_stored_before_it_searchable(tmp_path) -> None:
+    path = tmp_path / "old.db"
+    config = alembic_config(f"sqlite:///{path}")
+    command.upgrade(config, "0006")
+    engine = create_db_engine(f"sqlite:///{path}")
+    try:
+        user = User(email="old@example.com", name="", password_hash="!test-only")
+        with global_session(engine) as session:
+            session.add(user)
+        with tenant_session(user.id, engine) as session:
+            # A release before this one had no search_text on calls.
+            session.execute(
+                sa.text(
+                    "INSERT INTO call_logs (id, user_id, provider, external_call_id, direction,"
+                    " customer_number, customer_name, status, summary, transcript, created_at,"
+                    " updated_at) VALUES (:id, :user_id, 'vapi', 'call-old', 'inbound',"
+                    " '+14155550100', 'José Núñez', 'ended', '', '', :now, :now)"
+                ),
+                {"id": uuid.uuid4().hex, "user_id": user.id.hex, "now": datetime.now(UTC)},
+            )
+        command.upgrade(config, "head")
+        with tenant_session(user.id, engine) as session:
+            by_name = list_call_logs(session=session, user_id=user.id, search="jose nunez")
+            by_number = list_call_logs(session=session, user_id=user.id, search="(415) 555-0100")
+        assert [call.external_call_id for call in by_name.items] == ["call-old"]
+        assert [call.external_call_id for call in by_number.items] == ["call-old"]
     finally:
         engine.dispose()
 

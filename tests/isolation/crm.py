@@ -133,8 +133,13 @@ def _list_call_logs(world: World) -> None:
         by_name = call_logs.list_call_logs(
             session=session, user_id=world.b.id, search=world.a_rows.call_customer_name
         )
+        # Calls are also found by their lead's name: never by another user's lead.
+        by_lead = call_logs.list_call_logs(
+            session=session, user_id=world.b.id, search=world.a_rows.lead_name
+        )
     assert [call.id for call in everything.items] == [world.b_rows.call_id]
     assert by_name.total == 0
+    assert by_lead.total == 0
 
 
 @isolation_case("call_logs.get_call_log")
