@@ -15,8 +15,8 @@ def status_badge(provider: str, test_id: str) -> rx.Component:
     """Connected / Not connected: whether the provider's webhooks can be verified."""
     return rx.cond(
         IntegrationsState.provider_connected[provider],
-        rx.badge("Connected", color_scheme="green", data_testid=test_id),
-        rx.badge("Not connected", color_scheme="gray", data_testid=test_id),
+        rx.badge("Connected", color_scheme="green", high_contrast=True, data_testid=test_id),
+        rx.badge("Not connected", color_scheme="gray", high_contrast=True, data_testid=test_id),
     )
 
 

@@ -11,6 +11,7 @@ from typing import Any
 import reflex as rx
 
 from crm_app import styles
+from crm_app.components.controls import link_button
 from crm_app.components.dialogs import confirm_delete
 from crm_app.components.feedback import empty_state, error_callout, loading_line
 from crm_app.components.timeline import note_form, timeline_panel
@@ -131,7 +132,7 @@ def record_page(state: Any, *, list_title: str, view: rx.Component) -> rx.Compon
                 empty_state(
                     f"{noun.capitalize()} not found",
                     "It may have been deleted, or the link is wrong.",
-                    rx.link(rx.button(f"Back to {list_title.lower()}"), href=list_href),
+                    link_button(f"Back to {list_title.lower()}", href=list_href),
                     test_id=f"{noun}-not-found",
                     # All the page shows: its heading is the page's.
                     as_="h1",

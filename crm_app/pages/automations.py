@@ -5,7 +5,14 @@ from __future__ import annotations
 import reflex as rx
 
 from crm_app import styles
-from crm_app.components.controls import filter_bar, labelled_select, page_header, search_box, when
+from crm_app.components.controls import (
+    filter_bar,
+    labelled_select,
+    link_button,
+    page_header,
+    search_box,
+    when,
+)
 from crm_app.components.dialogs import returns_focus_to_opener
 from crm_app.components.feedback import empty_state, status_badge
 from crm_app.components.list_page import empty_list, list_status, paged_table, period_select
@@ -125,7 +132,7 @@ def no_runs() -> rx.Component:
             "No automation runs yet",
             "Connect Make.com on the Integrations page and point your scenarios at your "
             "webhook URL: each run then appears here.",
-            rx.link(rx.button("Connect Make.com"), href="/integrations"),
+            link_button("Connect Make.com", href="/integrations"),
             test_id="automations-empty",
         ),
     )

@@ -7,7 +7,7 @@ from typing import Any
 import reflex as rx
 
 from crm_app import styles
-from crm_app.components.controls import when
+from crm_app.components.controls import link_button, when
 from crm_app.components.feedback import empty_state, error_callout, loading_line, status_badge
 from crm_app.layouts.guarded import guarded_page
 from crm_app.state.call_detail import CallDetailState
@@ -176,7 +176,7 @@ def call_detail() -> rx.Component:
                 empty_state(
                     "Call not found",
                     "The link is wrong, or the call belongs to no one you can see.",
-                    rx.link(rx.button("Back to calls"), href="/calls"),
+                    link_button("Back to calls", href="/calls"),
                 ),
                 call_view(),
             ),

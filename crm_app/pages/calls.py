@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import reflex as rx
 
-from crm_app.components.controls import filter_bar, labelled_select, page_header, search_box, when
+from crm_app.components.controls import (
+    filter_bar,
+    labelled_select,
+    link_button,
+    page_header,
+    search_box,
+    when,
+)
 from crm_app.components.feedback import empty_state, status_badge
 from crm_app.components.list_page import empty_list, list_status, paged_table, period_select
 from crm_app.components.record_page import or_dash
@@ -52,11 +59,11 @@ def call_table_row(call: CallRow) -> rx.Component:
 def filters() -> rx.Component:
     return filter_bar(
         search_box(
-            "Search by number or name",
+            "Search by name, number or email",
             value=CallsState.search,
             on_change=CallsState.set_search,
             field_id="calls-search",
-            placeholder="Phone number or name",
+            placeholder="Caller, lead or contact",
         ),
         labelled_select(
             "Provider",
@@ -94,7 +101,7 @@ def no_calls() -> rx.Component:
             "No calls yet",
             "Connect Vapi or Twilio on the Integrations page: every call then appears here "
             "with its summary, transcript and recording.",
-            rx.link(rx.button("Connect a provider"), href="/integrations"),
+            link_button("Connect a provider", href="/integrations"),
             test_id="calls-empty",
         ),
     )

@@ -7,7 +7,7 @@ from typing import Any
 import reflex as rx
 
 from crm_app import styles
-from crm_app.components.controls import page_header, when
+from crm_app.components.controls import link_button, page_header, when
 from crm_app.components.feedback import error_callout, loading_line
 from crm_app.layouts.guarded import guarded_page
 from crm_app.state.dashboard import Bar, DashboardState, FeedItem
@@ -22,7 +22,9 @@ ALL_TIME = "all time"
 
 def scope_badge(scope: Any, **props: Any) -> rx.Component:
     """A small grey tag next to a title: what a figure covers."""
-    return rx.badge(scope, variant="soft", color_scheme="gray", size="1", **props)
+    return rx.badge(
+        scope, variant="soft", color_scheme="gray", size="1", high_contrast=True, **props
+    )
 
 
 def panel_title(title: str, scope: Any, **badge_props: Any) -> rx.Component:
@@ -119,15 +121,15 @@ def empty_dashboard() -> rx.Component:
                 "Connect a provider",
                 "Add your Vapi, Twilio or Make.com keys and webhook URL: calls, SMS and "
                 "automation runs then arrive by themselves.",
-                rx.link(rx.button("Connect a provider", size="2"), href="/integrations"),
+                link_button("Connect a provider", size="2", href="/integrations"),
             ),
             _step(
                 "2",
                 "Bring your leads",
                 "Import a CSV file from your spreadsheet or old CRM, or add a lead by hand.",
                 rx.flex(
-                    rx.link(rx.button("Import leads", size="2"), href="/leads?import=1"),
-                    rx.link(rx.button("Add a lead", size="2", variant="soft"), href="/leads?new=1"),
+                    link_button("Import leads", size="2", href="/leads?import=1"),
+                    link_button("Add a lead", size="2", variant="soft", href="/leads?new=1"),
                     spacing="2",
                     wrap="wrap",
                 ),

@@ -95,7 +95,7 @@ def board_column(column: BoardColumn) -> rx.Component:
     return rx.vstack(
         rx.hstack(
             rx.heading(column.status, size="3", as_="h2", text_transform="capitalize"),
-            rx.badge(column.total_label, variant="soft"),
+            rx.badge(column.total_label, variant="soft", high_contrast=True),
             align="center",
         ),
         rx.foreach(column.leads, board_card),

@@ -12,6 +12,7 @@ from crm_app.components.controls import (
     field_label,
     filter_bar,
     labelled_select,
+    link_button,
     page_header,
     when,
 )
@@ -248,7 +249,7 @@ def no_events() -> rx.Component:
             "No webhooks received yet",
             "Paste your webhook URLs from the Integrations page into Vapi, Twilio or Make.com: "
             "every request they send is listed here, accepted or not.",
-            rx.link(rx.button("Open Integrations"), href="/integrations"),
+            link_button("Open Integrations", href="/integrations"),
             test_id="webhooks-empty",
         ),
     )

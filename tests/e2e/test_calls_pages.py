@@ -70,7 +70,12 @@ def test_calls_filter_search_and_open_with_transcript_and_recording(page, app_se
     expect(rows).to_have_count(1)
     page.get_by_role("combobox", name="Ended reason").click()
     page.get_by_role("option", name="Any reason").click()
-    page.get_by_label("Search by number or name").fill("(415) 555-2671")
+    search = page.get_by_label("Search by name, number or email")
+    # By the name of the lead the call belongs to, in any case.
+    search.fill("LENA LEAD")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("Vera Vapi")
+    search.fill("(415) 555-2671")
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text("Vera Vapi")
 
@@ -89,8 +94,8 @@ def test_calls_filter_search_and_open_with_transcript_and_recording(page, app_se
     # Back on the list the filters are as they were; a recording URL that is not
     # http(s) is never made a link.
     page.goto(f"{app_server.base_url}/calls")
-    expect(page.get_by_label("Search by number or name")).to_have_value("(415) 555-2671")
-    page.get_by_label("Search by number or name").fill("+44 20 7946")
+    expect(page.get_by_label("Search by name, number or email")).to_have_value("(415) 555-2671")
+    page.get_by_label("Search by name, number or email").fill("+44 20 7946")
     page.get_by_role("link", name="Tom Twilio").click()
     expect(page.get_by_test_id("call-summary")).to_have_text("No summary for this call.")
     expect(page.get_by_role("link", name="Open the recording")).to_have_count(0)

@@ -133,6 +133,15 @@ def test_the_empty_dashboard_leads_to_integrations_and_the_import(page, app_serv
     sign_up(page, app_server.base_url, email=unique_email("empty"), name="Empty")
     empty = page.get_by_test_id("dashboard-empty")
     expect(empty).to_contain_text("Nothing here yet")
+    # Links drawn as buttons: one element and one Tab stop each, no button inside a link.
+    expect(page.locator("a button, button a")).to_have_count(0)
+    expect(empty.get_by_role("button")).to_have_count(0)
+    # Followed in the app, without reloading it (what the window holds survives).
+    page.evaluate("window.stillTheSameApp = true")
+    empty.get_by_role("link", name="Connect a provider").click()
+    expect(page).to_have_url(re.compile(r"/integrations/?$"))
+    assert page.evaluate("window.stillTheSameApp === true")
+    page.go_back()
     empty.get_by_role("link", name="Import leads").click()
     expect(page.get_by_test_id("csv-import-dialog")).to_be_visible()
     page.goto(f"{app_server.base_url}/dashboard")

@@ -395,6 +395,12 @@ def test_another_users_lead_is_not_found(new_context, app_server):
     expect(second.get_by_test_id("lead-not-found")).to_be_visible()
     # All the page shows, so its heading is the page's h1.
     expect(second.get_by_role("heading", level=1)).to_have_text("Lead not found")
+    # The way back is one link drawn as a button, not a button inside a link (two Tab stops).
+    back = second.get_by_test_id("lead-not-found").get_by_role("link", name="Back to leads")
+    expect(back).to_have_class(re.compile("rt-Button"))
+    expect(second.locator("a button, button a")).to_have_count(0)
+    back.click()
+    expect(second).to_have_url(re.compile(r"/leads/?$"))
 
 
 def test_the_edit_dialog_and_delete_confirmation_work_from_the_keyboard(page, app_server):
