@@ -7,6 +7,7 @@ from typing import Any
 import reflex as rx
 
 from crm_app import styles
+from crm_app.state.live_reload import LIVE_RELOAD_SECONDS
 
 
 def error_callout(message: Any, element_id: str | None = None) -> rx.Component:
@@ -91,4 +92,25 @@ def status_badge(status: Any) -> rx.Component:
         variant="soft",
         # Radix's soft text (step 11) is about 4.2:1 on its tint at 12 px; AA asks 4.5:1.
         high_contrast=True,
+    )
+
+
+def live_reload_watch(state: Any, test_id: str) -> rx.Component:
+    """Shown while the page holds a call in progress: says so, and keeps it reloading.
+
+    Its mount starts the state's timed reloads and its unmount ends them
+    (state/live_reload.py), so render it only while something is live.
+    """
+    return rx.hstack(
+        rx.icon("radio", size=14, color=rx.color("green", 11)),
+        rx.text(
+            f"A call is in progress: this page updates every {LIVE_RELOAD_SECONDS:.0f} seconds.",
+            size="1",
+            color=rx.color("gray", 11),
+        ),
+        align="center",
+        spacing="1",
+        on_mount=state.start_live_reload,
+        on_unmount=state.stop_live_reload,
+        data_testid=test_id,
     )

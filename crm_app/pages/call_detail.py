@@ -8,7 +8,13 @@ import reflex as rx
 
 from crm_app import styles
 from crm_app.components.controls import link_button, when
-from crm_app.components.feedback import empty_state, error_callout, loading_line, status_badge
+from crm_app.components.feedback import (
+    empty_state,
+    error_callout,
+    live_reload_watch,
+    loading_line,
+    status_badge,
+)
 from crm_app.layouts.guarded import guarded_page
 from crm_app.state.call_detail import CallDetailState
 from crm_app.state.focus import PAGE_HEADING_ID
@@ -169,6 +175,7 @@ def call_detail() -> rx.Component:
         rx.link(rx.hstack(rx.icon("arrow-left", size=16), "Calls", align="center"), href="/calls"),
         error_callout(State.error),
         loading_line(State.loading & ~State.loaded),
+        rx.cond(State.shows_live_call, live_reload_watch(State, "call-live")),
         rx.cond(
             State.loaded,
             rx.cond(

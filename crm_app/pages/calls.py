@@ -12,7 +12,7 @@ from crm_app.components.controls import (
     search_box,
     when,
 )
-from crm_app.components.feedback import empty_state, status_badge
+from crm_app.components.feedback import empty_state, live_reload_watch, status_badge
 from crm_app.components.list_page import empty_list, list_status, paged_table, period_select
 from crm_app.components.record_page import or_dash
 from crm_app.layouts.guarded import guarded_page
@@ -114,6 +114,7 @@ def calls_page() -> rx.Component:
         page_header("Calls"),
         filters(),
         list_status(CallsState),
+        rx.cond(CallsState.shows_live_calls, live_reload_watch(CallsState, "calls-live")),
         paged_table(
             CallsState,
             ["When", "Caller", "Line", "Status", "Ended because", "Duration", "Cost", "Who"],

@@ -12,10 +12,11 @@ from crm_app.services.leads import get_lead
 from crm_app.state import display
 from crm_app.state.auth import AuthState
 from crm_app.state.calls import CallRow, call_row
+from crm_app.state.live_reload import LiveReloadMixin, is_live
 from crm_app.state.transcript import MAX_TURNS, Turn, safe_link, transcript_turns
 
 
-class CallDetailState(AuthState):
+class CallDetailState(LiveReloadMixin, AuthState):
     """The call whose id is in the URL; not_found for an unknown or someone else's id."""
 
     call: CallRow = CallRow()
@@ -43,6 +44,16 @@ class CallDetailState(AuthState):
         if shown >= self.transcript_total:
             return ""
         return f"The first {shown:,} of {self.transcript_total:,} turns."
+
+    @rx.var
+    def shows_live_call(self) -> bool:
+        return self._shows_live()
+
+    def _shows_live(self) -> bool:
+        return self.loaded and not self.not_found and is_live(self.call.status)
+
+    def _reload_live(self) -> None:
+        self.load_call()
 
     @rx.event
     def show_whole_transcript(self):

@@ -22,6 +22,7 @@ from crm_app.state.list_page import (
     chosen,
     first_value,
 )
+from crm_app.state.live_reload import LiveReloadMixin, is_live
 
 
 @dataclasses.dataclass
@@ -68,7 +69,7 @@ def call_row(call: CallLog, names: Mapping[uuid.UUID, str] | None = None) -> Cal
     )
 
 
-class CallsState(PeriodFilterMixin, ListPageMixin, AuthState):
+class CallsState(LiveReloadMixin, PeriodFilterMixin, ListPageMixin, AuthState):
     """The calls list for the logged-in user; filters run in SQL."""
 
     provider: str = ALL
@@ -83,6 +84,17 @@ class CallsState(PeriodFilterMixin, ListPageMixin, AuthState):
     def is_filtered(self) -> bool:
         chosen = (self.provider, self.status, self.ended_reason, self.period)
         return bool(self.search) or chosen != (ALL, ALL, ALL, ALL)
+
+    @rx.var
+    def shows_live_calls(self) -> bool:
+        return self._shows_live()
+
+    def _shows_live(self) -> bool:
+        return any(is_live(row.status) for row in self.rows)
+
+    def _reload_live(self) -> None:
+        # Not the filter menus' options: one may be open in the person's hand.
+        self._refresh()
 
     @rx.event
     def load(self):

@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 from crm_app.core.db import create_db_engine, global_session, tenant_session
+from crm_app.models import CallLog
 from crm_app.services.users import get_user_by_email
 from tests.factories import (
     add_automation_log,
@@ -52,3 +53,17 @@ def insert_rows(app_server: Any, user_id: uuid.UUID, **tables: list[dict[str, An
     finally:
         engine.dispose()
     return ids
+
+
+def update_call(app_server: Any, user_id: uuid.UUID, call_id: str, **fields: Any) -> None:
+    """Change a call in the running app's database, as a provider's webhook would."""
+    engine = create_db_engine(app_server.database_url)
+    try:
+        with tenant_session(user_id, engine) as session:
+            call = session.get(CallLog, (user_id, uuid.UUID(call_id)))
+            assert call is not None and call.user_id == user_id
+            for name, value in fields.items():
+                setattr(call, name, value)
+            session.add(call)
+    finally:
+        engine.dispose()

@@ -9,8 +9,9 @@ from decimal import Decimal
 from playwright.sync_api import expect
 
 from crm_app.models.base import utcnow
+from crm_app.state.live_reload import LIVE_RELOAD_SECONDS
 from tests.e2e.helpers import sign_up, unique_email
-from tests.e2e.rows import insert_rows, user_id_of
+from tests.e2e.rows import insert_rows, update_call, user_id_of
 
 
 def test_calls_filter_search_and_open_with_transcript_and_recording(page, app_server):
@@ -208,3 +209,35 @@ def test_a_long_transcript_says_it_is_cut_and_shows_the_rest_on_request(page, ap
     expect(turns).to_have_count(1200)
     expect(turns.last).to_contain_text("line 1200")
     expect(cut).to_have_count(0)
+
+
+def test_a_call_in_progress_updates_on_its_pages_until_it_ends(page, app_server):
+    email = unique_email("live")
+    sign_up(page, app_server.base_url, email=email, name="Live")
+    owner = user_id_of(app_server, email)
+    in_progress = {"status": "in-progress", "duration_seconds": None, "ended_reason": None}
+    (call_id,) = insert_rows(app_server, owner, call_logs=[{"customer_name": "Lou", **in_progress}])
+    reload_wait = {"timeout": 3 * LIVE_RELOAD_SECONDS * 1000}
+
+    page.goto(f"{app_server.base_url}/calls")
+    row = page.get_by_test_id("call-row")
+    expect(row).to_contain_text("in-progress")
+    expect(page.get_by_test_id("calls-live")).to_be_visible()
+    # The provider's end-of-call report arrives while the list is open.
+    update_call(app_server, owner, call_id, status="ended", duration_seconds=95)
+    expect(row.get_by_text("ended", exact=True)).to_be_visible(**reload_wait)
+    expect(row).to_contain_text("1:35")
+    expect(page.get_by_test_id("calls-live")).to_have_count(0)
+
+    update_call(app_server, owner, call_id, **in_progress)
+    page.goto(f"{app_server.base_url}/calls/{call_id}")
+    expect(page.get_by_test_id("call-live")).to_be_visible()
+    update_call(app_server, owner, call_id, status="ended", summary="Booked a demo.")
+    expect(page.get_by_test_id("call-summary")).to_have_text("Booked a demo.", **reload_wait)
+    expect(page.get_by_test_id("call-live")).to_have_count(0)
+    # Over: the page stops asking. A later change shows only when the person reloads.
+    update_call(app_server, owner, call_id, summary="Changed afterwards.")
+    page.wait_for_timeout(2 * LIVE_RELOAD_SECONDS * 1000)
+    expect(page.get_by_test_id("call-summary")).to_have_text("Booked a demo.")
+    page.reload()
+    expect(page.get_by_test_id("call-summary")).to_have_text("Changed afterwards.")

@@ -1,0 +1,72 @@
+"""Pages showing a call still in progress reload it every few seconds, until it is over.
+
+A provider's webhook changes a call while its page is open, and Reflex tells a
+tab only about what the tab's own events change: without this, a call stayed
+"in-progress" on screen until the person reloaded. Only a page that shows a
+live call asks again (most of the time nothing is live, and nothing ticks):
+the page renders `live_reload_watch` while it shows one, whose mount starts a
+chain of timed reloads in this tab and whose unmount ends it.
+
+The chain is one link at a time: a background event waits, then sends the tab
+a reload, which schedules the next wait only while the page still shows a live
+call. A closed tab never receives the reload, so nothing keeps running for it
+on the server; a chain started again (the page remounted the watch) makes the
+older one stale by its generation number.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import reflex as rx
+
+from crm_app.services.dashboard import IN_PROGRESS_STATUSES
+
+# Often enough to follow a call's stages (ringing, in progress, ended), rarely
+# enough that an open page costs the server one query every few seconds at most.
+LIVE_RELOAD_SECONDS = 5.0
+
+
+def is_live(status: str) -> bool:
+    """Whether a call with this status may still change by itself."""
+    return status in IN_PROGRESS_STATUSES
+
+
+class LiveReloadMixin(rx.State, mixin=True):
+    """A page's timed reloads while it shows a live call (see the module's docstring)."""
+
+    _live_generation: int = 0
+
+    def _shows_live(self) -> bool:
+        """Whether the page shows something that may still change by itself."""
+        raise NotImplementedError
+
+    def _reload_live(self) -> None:
+        """Load the page's rows again, as they are now."""
+        raise NotImplementedError
+
+    @rx.event
+    def start_live_reload(self):
+        """The watch mounted: (re)start the chain."""
+        self._live_generation += 1
+        return type(self).wait_to_reload(self._live_generation)
+
+    @rx.event
+    def stop_live_reload(self):
+        """The watch unmounted (nothing live, or the tab left the page): end the chain."""
+        self._live_generation += 1
+
+    @rx.event(background=True)
+    async def wait_to_reload(self, generation: int):
+        # No state lock while waiting: the tab's other events run meanwhile.
+        await asyncio.sleep(LIVE_RELOAD_SECONDS)
+        yield self.__class__.reload_live(generation)
+
+    @rx.event
+    def reload_live(self, generation: int):
+        if generation != self._live_generation:
+            return None  # a chain that was ended or restarted
+        self._reload_live()
+        if not self._shows_live():
+            return None
+        return type(self).wait_to_reload(generation)
