@@ -18,6 +18,8 @@ app = rx.App(
     api_transformer=[build_api(), UploadSessionCheck, WebhookFastPath],
     # Focus rings that can be seen, and the skip link (assets/crm.css).
     stylesheets=["/crm.css"],
+    # Page changes told to screen readers (assets/announce_page.js).
+    head_components=[rx.el.script(src="/announce_page.js", defer=True)],
 )
 # Identity comes from this socket's cookie on every event, never from cached state.
 app.add_middleware(SessionMiddleware())

@@ -59,6 +59,22 @@ def test_phones_get_a_menu_button_instead_of_the_sidebar(new_context: Any) -> No
     menu.click()
     expect(page.get_by_role("menuitem", name="Leads")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    # Its entries are links (they open in a new tab too), and the current page is marked.
+    expect(page.get_by_role("menuitem", name="Leads")).to_have_attribute("href", "/leads")
+    expect(page.get_by_role("menuitem", name="Dashboard")).to_have_attribute("aria-current", "page")
+    expect(page.get_by_role("menuitem", name="Leads")).to_have_attribute("aria-current", "false")
+    page.keyboard.press("Escape")
+    # From the keyboard: Enter opens it on its first entry, Down moves to Leads, Enter follows.
+    menu.focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("menuitem", name="Dashboard")).to_be_focused()
+    page.keyboard.press("ArrowDown")
+    expect(page.get_by_role("menuitem", name="Leads")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/leads/?$"))
+    expect(page.get_by_role("heading", name="Leads", exact=True)).to_be_visible()
+    menu.click()
+    expect(page.get_by_role("menuitem", name="Leads")).to_have_attribute("aria-current", "page")
     page.keyboard.press("Escape")
     # Who is logged in sits behind a button of its own, and logging out works from there.
     expect(page.get_by_role("button", name="Log out")).to_be_hidden()
@@ -79,6 +95,19 @@ def test_each_signed_in_page_has_one_main_heading(page: Any) -> None:
         page.goto(path)
         expect(page.get_by_role("main").get_by_role("heading", level=1)).to_have_count(1)
         expect(page.get_by_role("heading", level=1)).to_have_count(1)  # the brand is not one
+
+
+def test_a_page_change_is_announced_to_screen_readers(page: Any) -> None:
+    start_session(page)
+    page.goto("/dashboard")
+    expect(page.get_by_role("heading", name="Dashboard", exact=True)).to_be_visible()
+    announcer = page.get_by_role("status").filter(has_text="crm_app")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Calls").click()
+    expect(page.get_by_role("heading", name="Calls", exact=True)).to_be_visible()
+    # Followed without a reload: no load event, focus stays on the link; the title is said.
+    expect(announcer).to_have_text("Calls · crm_app")
+    page.go_back()
+    expect(announcer).to_have_text("Dashboard · crm_app")
 
 
 def test_laptops_get_the_sidebar_and_no_menu_button(page: Any) -> None:
