@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 from reflex.vars import ArrayVar, ObjectVar
 
+from crm_app.components.dialogs import dialog_title
 from crm_app.components.feedback import error_callout
 from crm_app.services.csv_io import MAX_FILE_BYTES, MAX_ROWS
 from crm_app.state.csv_import import MAX_FILE_MB, CsvImportState, Rejection
@@ -244,7 +245,7 @@ def csv_import_dialog() -> rx.Component:
     """The dialog; open it with CsvImportState.open_for("leads") or ("contacts")."""
     return rx.dialog.root(
         rx.dialog.content(
-            rx.dialog.title(CsvImportState.title),
+            dialog_title(CsvImportState.title),
             rx.dialog.description(
                 "Rows whose phone or email is already saved are duplicates; bad rows are "
                 "listed with their row number.",

@@ -12,6 +12,13 @@ from crm_app.components.controls import field_label
 from crm_app.components.feedback import error_callout
 from crm_app.state.focus import PAGE_HEADING_ID
 
+
+def dialog_title(*children: Any, alert: bool = False) -> rx.Component:
+    """A dialog's title as an h2: Radix Themes draws it as an h1, and the page has its own."""
+    title = rx.alert_dialog.title if alert else rx.dialog.title
+    return title(*children, custom_attrs={"as": "h2"})
+
+
 # Radix gives focus back to a dialog's Trigger when it closes. These dialogs are
 # opened from server state by buttons elsewhere on the page, so they have no
 # Trigger: the content notes where focus came from when it first moved in (the
@@ -108,7 +115,7 @@ def form_dialog(
     """A dialog around a form: fields, a general error, Cancel and Save."""
     return rx.dialog.root(
         rx.dialog.content(
-            rx.dialog.title(title),
+            dialog_title(title),
             rx.dialog.description(
                 description, size="2", color=rx.color("gray", 11), margin_bottom="1em"
             ),
@@ -151,7 +158,7 @@ def confirm_delete(
     """
     return rx.alert_dialog.root(
         rx.alert_dialog.content(
-            rx.alert_dialog.title(rx.text.span("Delete ", name, "?")),
+            dialog_title(rx.text.span("Delete ", name, "?"), alert=True),
             rx.alert_dialog.description(
                 f"The {what} and its notes are deleted. Calls and automation runs stay, "
                 f"unlinked. This cannot be undone.",

@@ -8,6 +8,7 @@ import reflex as rx
 
 from crm_app import styles
 from crm_app.components.controls import when
+from crm_app.components.dialogs import dialog_title
 from crm_app.state.integrations import IntegrationsState, key_field_id
 
 
@@ -117,7 +118,7 @@ def confirm_button(
             )
         ),
         rx.alert_dialog.content(
-            rx.alert_dialog.title(title),
+            dialog_title(title, alert=True),
             rx.alert_dialog.description(description),
             rx.hstack(
                 rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),

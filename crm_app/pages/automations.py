@@ -13,7 +13,7 @@ from crm_app.components.controls import (
     search_box,
     when,
 )
-from crm_app.components.dialogs import returns_focus_to_opener
+from crm_app.components.dialogs import dialog_title, returns_focus_to_opener
 from crm_app.components.feedback import empty_state, status_badge
 from crm_app.components.list_page import empty_list, list_status, paged_table, period_select
 from crm_app.layouts.guarded import guarded_page
@@ -35,7 +35,7 @@ def error_dialog() -> rx.Component:
     """A run's whole error, read when its button is pressed (the list keeps the start of it)."""
     return rx.dialog.root(
         rx.dialog.content(
-            rx.dialog.title("Automation error"),
+            dialog_title("Automation error"),
             rx.text(
                 AutomationsState.full_error,
                 size="2",

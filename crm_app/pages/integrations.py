@@ -3,6 +3,7 @@
 import reflex as rx
 from reflex.vars import FunctionStringVar
 
+from crm_app.components.dialogs import dialog_title
 from crm_app.components.feedback import error_callout
 from crm_app.components.integrations import (
     confirm_button,
@@ -78,7 +79,7 @@ def make_secret_dialog() -> rx.Component:
     """
     return rx.dialog.root(
         rx.dialog.content(
-            rx.dialog.title("Your Make.com endpoint secret"),
+            dialog_title("Your Make.com endpoint secret"),
             rx.dialog.description(
                 "Copy it now into your Make scenario's x-make-apikey header. "
                 "It will not be shown again."

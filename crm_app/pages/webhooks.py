@@ -16,7 +16,7 @@ from crm_app.components.controls import (
     page_header,
     when,
 )
-from crm_app.components.dialogs import returns_focus_to_opener
+from crm_app.components.dialogs import dialog_title, returns_focus_to_opener
 from crm_app.components.feedback import empty_state, error_callout, status_badge
 from crm_app.components.list_page import empty_list, list_status, paged_table
 from crm_app.layouts.guarded import guarded_page
@@ -153,7 +153,7 @@ def detail_dialog() -> rx.Component:
     event = State.detail
     return rx.dialog.root(
         rx.dialog.content(
-            rx.dialog.title("Webhook event"),
+            dialog_title("Webhook event"),
             rx.dialog.description(
                 "What came in (secrets removed) and what it did.",
                 size="2",

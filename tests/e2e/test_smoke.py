@@ -95,6 +95,11 @@ def test_each_signed_in_page_has_one_main_heading(page: Any) -> None:
         page.goto(path)
         expect(page.get_by_role("main").get_by_role("heading", level=1)).to_have_count(1)
         expect(page.get_by_role("heading", level=1)).to_have_count(1)  # the brand is not one
+    # A dialog's title ranks under the page's h1 (Radix Themes makes it another h1).
+    page.goto("/leads")
+    page.get_by_role("button", name="New lead").first.click()
+    expect(page.get_by_role("dialog").get_by_role("heading", level=2)).to_have_text("New lead")
+    expect(page.locator("h1")).to_have_count(1)  # the page's, hidden from the tree meanwhile
 
 
 def test_a_page_change_is_announced_to_screen_readers(page: Any) -> None:
