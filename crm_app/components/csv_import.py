@@ -57,11 +57,13 @@ def _upload_step() -> rx.Component:
             ],
             # The browser keeps back a file over max_size or outside accept: say why.
             on_drop_rejected=_refuse_file,
+            # One Tab stop, the button (whose click the zone turns into the file
+            # chooser), not the zone as well: the zone is for the mouse's drop.
+            no_keyboard=True,
             border=f"2px dashed {rx.color('gray', 7)}",
             border_radius="0.75em",
             padding="2em",
             width="100%",
-            aria_label="CSV file",
             data_testid="csv-dropzone",
         ),
         rx.cond(CsvImportState.reading, rx.hstack(rx.spinner(), rx.text("Reading…", size="2"))),

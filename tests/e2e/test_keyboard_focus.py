@@ -125,3 +125,19 @@ def test_a_refused_save_puts_focus_on_the_first_field_with_a_problem(page, app_s
     expect(phone).to_be_focused()
     expect(phone).to_have_attribute("aria-invalid", "true")
     expect(phone).to_have_accessible_description(re.compile("^not a valid phone number"))
+
+
+def test_the_csv_file_is_chosen_from_one_tab_stop(page, app_server):
+    _signed_up_with_leads(page, app_server, "chooser", [])
+    page.goto(f"{app_server.base_url}/leads?import=1")
+    dialog = page.get_by_test_id("csv-import-dialog")
+    choose = dialog.get_by_role("button", name="Choose a file")
+    choose.focus()
+    page.keyboard.press("Shift+Tab")
+    # Not the drop zone around the button: one action, one stop.
+    expect(dialog.get_by_test_id("csv-dropzone")).not_to_be_focused()
+    page.keyboard.press("Tab")
+    expect(choose).to_be_focused()
+    with page.expect_file_chooser() as chooser:
+        page.keyboard.press("Enter")
+    assert not chooser.value.is_multiple()
