@@ -12,7 +12,7 @@ from crm_app.services.leads import get_lead
 from crm_app.state import display
 from crm_app.state.auth import AuthState
 from crm_app.state.calls import CallRow, call_row
-from crm_app.state.live_reload import LiveReloadMixin, is_live
+from crm_app.state.live_reload import LiveReloadMixin
 from crm_app.state.transcript import MAX_TURNS, Turn, safe_link, transcript_turns
 
 
@@ -50,7 +50,7 @@ class CallDetailState(LiveReloadMixin, AuthState):
         return self._shows_live()
 
     def _shows_live(self) -> bool:
-        return self.loaded and not self.not_found and is_live(self.call.status)
+        return self.loaded and not self.not_found and self.call.live
 
     def _reload_live(self) -> None:
         self.load_call()

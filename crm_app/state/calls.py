@@ -46,6 +46,8 @@ class CallRow:
     cost: str = ""
     lead_id: str = ""
     contact_id: str = ""
+    # Still under way: its page reloads until it is over (state/live_reload.py).
+    live: bool = False
 
 
 def call_row(call: CallLog, names: Mapping[uuid.UUID, str] | None = None) -> CallRow:
@@ -66,6 +68,7 @@ def call_row(call: CallLog, names: Mapping[uuid.UUID, str] | None = None) -> Cal
         cost=display.money(call.cost),
         lead_id=str(call.lead_id) if call.lead_id else "",
         contact_id=str(call.contact_id) if call.contact_id else "",
+        live=is_live(call.status, call.started_at or call.created_at),
     )
 
 
@@ -90,7 +93,7 @@ class CallsState(LiveReloadMixin, PeriodFilterMixin, ListPageMixin, AuthState):
         return self._shows_live()
 
     def _shows_live(self) -> bool:
-        return any(is_live(row.status) for row in self.rows)
+        return any(row.live for row in self.rows)
 
     def _reload_live(self) -> None:
         # Not the filter menus' options: one may be open in the person's hand.
