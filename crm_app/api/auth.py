@@ -202,7 +202,7 @@ async def login(request: Request) -> Response:
     typed = {"email": data.get("email")[:320], "next": next_path or ""}
     throttle = get_login_throttle()
     if (
-        wait := await run_in_threadpool(throttle.retry_after, email=email, address=address)
+        wait := await run_in_threadpool(throttle.begin_attempt, email=email, address=address)
     ) is not None:
         return too_many_attempts(data, "login", wait, **typed)
     try:
@@ -210,13 +210,13 @@ async def login(request: Request) -> Response:
             _login, email, data.get("password"), request.headers.get("user-agent", "")
         )
     except DATABASE_DOWN_ERRORS:
+        await run_in_threadpool(throttle.attempt_not_made, email=email, address=address)
         if not data.is_form:
             raise  # JSON clients get the app's 503 with Retry-After
         return back_to_form("login", "unavailable", **typed)
-    if result is None:
-        await run_in_threadpool(throttle.record_failure, email=email, address=address)
+    if result is None:  # counted by begin_attempt
         return refusal(data, "login", 401, LOGIN_FAILED, "invalid", **typed)
-    await run_in_threadpool(throttle.record_success, email=email)
+    await run_in_threadpool(throttle.attempt_succeeded, email=email, address=address)
     user_id, user_email, token = result
     response: Response = (
         RedirectResponse(safe_next(next_path), status_code=303)
@@ -262,9 +262,7 @@ class AccountChange:
     echo: dict[str, str]
 
     async def wrong_password(self) -> Response:
-        await run_in_threadpool(
-            self.throttle.record_failure, email=self.email, address=self.address
-        )
+        # Counted already, when the attempt began.
         return refusal(
             self.data,
             "account",
@@ -275,7 +273,15 @@ class AccountChange:
         )
 
     async def right_password(self) -> None:
-        await run_in_threadpool(self.throttle.record_success, email=self.email)
+        await run_in_threadpool(
+            self.throttle.attempt_succeeded, email=self.email, address=self.address
+        )
+
+    async def password_not_checked(self) -> None:
+        """Refused before the current password was looked at: the attempt does not count."""
+        await run_in_threadpool(
+            self.throttle.attempt_not_made, email=self.email, address=self.address
+        )
 
 
 async def _account_change(
@@ -304,7 +310,7 @@ async def _account_change(
     address, throttle = client_address(request), get_login_throttle()
     echoed = ({"form": form} if form else {}) | {name: data.get(name) for name in echo}
     if (
-        wait := await run_in_threadpool(throttle.retry_after, email=email, address=address)
+        wait := await run_in_threadpool(throttle.begin_attempt, email=email, address=address)
     ) is not None:
         return too_many_attempts(data, "account", wait, **echoed)
     return AccountChange(data, user_id, email, address, throttle, echoed)
@@ -324,7 +330,8 @@ async def change_password(request: Request) -> Response:
             data.get("new_password"),
             request.headers.get("user-agent", ""),
         )
-    except users.InvalidSignup as error:
+    except users.InvalidSignup as error:  # the new password, checked first
+        await change.password_not_checked()
         return refusal(data, "account", 422, str(error), error.code)
     if new_token is None:
         return await change.wrong_password()
@@ -358,9 +365,11 @@ async def change_email(request: Request) -> Response:
         changed_to = await run_in_threadpool(
             _change_email, change.user_id, data.get("current_password"), data.get("new_email")
         )
-    except users.EmailTaken as error:
+    except users.EmailTaken as error:  # checked after the password, which was right
+        await change.right_password()
         return refusal(data, "account", 409, str(error), "email-taken", **change.echo)
-    except users.InvalidSignup as error:
+    except users.InvalidSignup as error:  # the new address, checked first
+        await change.password_not_checked()
         return refusal(data, "account", 422, str(error), error.code, **change.echo)
     if changed_to is None:
         return await change.wrong_password()

@@ -4,6 +4,12 @@ Every check of a password counts here under the account's email: a wrong
 password at log-in and a wrong current password at password change add to
 the same count, under the same limits and window, and either success clears it.
 
+An attempt is counted before its password is checked, and taken back if it
+turns out right (or no check happened). Checking the count, then the
+password, then counting a failure let every request that arrived before the
+first failure was recorded check a password: 46 of 200 sent at once, against
+a limit of 5. Counting first, no more than the limit can be under way.
+
 Counts live in Redis when REDIS_URL is set, so every worker sees the same
 numbers; otherwise in this process (one worker, as `make run` starts).
 """
@@ -32,19 +38,22 @@ class MemoryCounter:
     _windows: dict[str, tuple[float, int]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def count(self, key: str, window: int) -> tuple[int, int]:
-        with self._lock:
-            started, count = self._windows.get(key, (0.0, 0))
-            remaining = started + window - time.monotonic()
-            return (count, math.ceil(remaining)) if remaining > 0 else (0, 0)
-
-    def add(self, key: str, window: int) -> None:
+    def add(self, key: str, window: int) -> tuple[int, int]:
+        """Count one more; (the count now, seconds left in its window)."""
         with self._lock:
             now = time.monotonic()
             started, count = self._windows.get(key, (now, 0))
             if now - started >= window:
                 started, count = now, 0
             self._windows[key] = (started, count + 1)
+            return count + 1, math.ceil(started + window - now)
+
+    def take_back(self, key: str) -> None:
+        """Count one less, within the window that is running (none: nothing to take back)."""
+        with self._lock:
+            if key in self._windows:
+                started, count = self._windows[key]
+                self._windows[key] = (started, max(count - 1, 0))
 
     def clear(self, key: str) -> None:
         with self._lock:
@@ -58,14 +67,22 @@ class RedisCounter:
         import redis
 
         self._redis = redis.Redis.from_url(url, socket_timeout=2)
+        # DECR of a key that expired meanwhile would make a -1 that never expires.
+        self._take_back = self._redis.register_script(
+            "if redis.call('exists', KEYS[1]) == 1 then return redis.call('decr', KEYS[1]) end"
+            " return 0"
+        )
 
-    def count(self, key: str, window: int) -> tuple[int, int]:
-        count, ttl = self._redis.pipeline().get(key).ttl(key).execute()
-        return (int(count or 0), max(int(ttl), 0) if count else 0)
+    def add(self, key: str, window: int) -> tuple[int, int]:
+        """Count one more; (the count now, seconds left in its window)."""
+        # NX: the window starts at the first attempt and is not extended by later ones.
+        count, _, ttl = (
+            self._redis.pipeline().incr(key).expire(key, window, nx=True).ttl(key).execute()
+        )
+        return int(count), max(int(ttl), 1)
 
-    def add(self, key: str, window: int) -> None:
-        # NX: the window starts at the first failure and is not extended by later ones.
-        self._redis.pipeline().incr(key).expire(key, window, nx=True).execute()
+    def take_back(self, key: str) -> None:
+        self._take_back(keys=[key])
 
     def clear(self, key: str) -> None:
         self._redis.delete(key)
@@ -84,29 +101,31 @@ class LoginThrottle:
         self.counter, self.max_failures, self.window = counter, max_failures, window
         self.max_failures_per_address = max_failures_per_address or max_failures
 
-    def retry_after(self, *, email: str, address: str) -> int | None:
-        """Seconds to wait when this account or address is throttled; None when free."""
-        waits = [
-            wait
-            for (count, wait), limit in (
-                (self.counter.count(_key("account", email), self.window), self.max_failures),
-                (
-                    self.counter.count(_key("address", address), self.window),
-                    self.max_failures_per_address,
-                ),
-            )
-            if count >= limit
-        ]
-        return max(max(waits), 1) if waits else None
+    def begin_attempt(self, *, email: str, address: str) -> int | None:
+        """Count a password check about to run: None to go ahead, or seconds to wait instead.
 
-    def record_failure(self, *, email: str, address: str) -> None:
-        """Count one failed attempt against the account and the address."""
-        self.counter.add(_key("account", email), self.window)
-        self.counter.add(_key("address", address), self.window)
+        Counted as a failure until attempt_succeeded or attempt_not_made says
+        otherwise; an attempt refused here is not counted.
+        """
+        keys = ((_key("account", email), self.max_failures),)
+        keys += ((_key("address", address), self.max_failures_per_address),)
+        counted = [(key, self.counter.add(key, self.window), limit) for key, limit in keys]
+        waits = [wait for _, (count, wait), limit in counted if count > limit]
+        if not waits:
+            return None
+        for key, _, _ in counted:
+            self.counter.take_back(key)
+        return max(waits)
 
-    def record_success(self, *, email: str) -> None:
-        """A correct password clears the account's count (not the address's)."""
+    def attempt_succeeded(self, *, email: str, address: str) -> None:
+        """The password was right: the account's count starts over; the address's loses it."""
         self.counter.clear(_key("account", email))
+        self.counter.take_back(_key("address", address))
+
+    def attempt_not_made(self, *, email: str, address: str) -> None:
+        """No password was checked after all (an invalid request, an unreachable database)."""
+        self.counter.take_back(_key("account", email))
+        self.counter.take_back(_key("address", address))
 
 
 _throttle: LoginThrottle | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -132,6 +133,28 @@ def test_failed_logins_are_throttled_per_account_with_retry_after(client):
     throttled = client.post("/api/auth/login", json={"email": email, "password": PASSWORD})
     assert throttled.status_code == 429
     assert int(throttled.headers["retry-after"]) > 0
+
+
+def test_logins_sent_at_once_check_no_more_passwords_than_the_limit(client):
+    email = _email()
+    _signup(client, email=email)
+
+    def attempt(_: int) -> int:
+        wrong = {"email": email, "password": "wrong password!"}
+        return client.post("/api/auth/login", json=wrong).status_code
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        statuses = list(pool.map(attempt, range(40)))
+    assert sorted(set(statuses)) == [401, 429]
+    assert statuses.count(401) <= 5  # the per-account limit
+
+
+def test_logging_in_again_and_again_from_one_address_is_never_throttled(client):
+    email = _email()
+    _signup(client, email=email)
+    for _ in range(25):  # more than the per-address limit of failures (20)
+        login = client.post("/api/auth/login", json={"email": email, "password": PASSWORD})
+        assert login.status_code == 200
 
 
 def test_failed_logins_are_throttled_per_address_across_accounts(client):

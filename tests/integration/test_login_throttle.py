@@ -1,13 +1,18 @@
-"""Failed-login throttling: per account and per address, shared across workers through Redis."""
+"""Failed-login throttling: per account and per address, shared across workers through Redis.
+
+An attempt is counted when it begins, before its password is checked, so that
+attempts sent at once cannot all slip under the limit.
+"""
 
 from __future__ import annotations
 
 import os
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from crm_app.services.login_throttle import LoginThrottle, MemoryCounter, RedisCounter
+from crm_app.services.login_throttle import LoginThrottle, MemoryCounter, RedisCounter, _key
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
@@ -25,70 +30,147 @@ def redis_url() -> str:
     return REDIS_URL
 
 
+@pytest.fixture(params=["memory", "redis"])
+def counter(request: pytest.FixtureRequest) -> MemoryCounter | RedisCounter:
+    """Each counter the app may run on: this process's, or Redis shared by every worker."""
+    if request.param == "memory":
+        return MemoryCounter()
+    return RedisCounter(request.getfixturevalue("redis_url"))
+
+
 def _email() -> str:
     return f"throttle-{uuid.uuid4().hex[:10]}@example.com"
 
 
-def test_failures_under_the_limit_do_not_throttle():
-    throttle = LoginThrottle(MemoryCounter(), max_failures=3, window=60)
-    email = _email()
-    for _ in range(2):
-        throttle.record_failure(email=email, address="10.0.0.1")
-    assert throttle.retry_after(email=email, address="10.0.0.1") is None
+def _address() -> str:
+    return f"198.51.100.{uuid.uuid4().int % 250}-{uuid.uuid4().hex[:6]}"
 
 
-def test_the_limit_throttles_the_account_from_any_address():
-    throttle = LoginThrottle(MemoryCounter(), max_failures=3, window=60)
+def _fail(throttle: LoginThrottle, email: str, address: str) -> int | None:
+    """An attempt whose password was wrong: it stays counted."""
+    return throttle.begin_attempt(email=email, address=address)
+
+
+def test_failures_under_the_limit_do_not_throttle(counter):
+    throttle = LoginThrottle(counter, max_failures=3, window=60)
+    email, address = _email(), _address()
+    assert [_fail(throttle, email, address) for _ in range(3)] == [None, None, None]
+
+
+def test_the_limit_throttles_the_account_from_any_address(counter):
+    throttle = LoginThrottle(counter, max_failures=3, window=60)
     email = _email()
-    for n in range(3):
-        throttle.record_failure(email=email, address=f"10.0.0.{n}")
-    wait = throttle.retry_after(email=email, address="192.0.2.7")
+    for _ in range(3):
+        assert _fail(throttle, email, _address()) is None
+    wait = throttle.begin_attempt(email=email, address=_address())
     assert wait is not None and 1 <= wait <= 60
 
 
-def test_a_success_clears_the_account_but_not_the_address():
-    throttle = LoginThrottle(MemoryCounter(), max_failures=3, window=60)
-    email = _email()
+def test_the_limit_throttles_the_address_across_accounts(counter):
+    throttle = LoginThrottle(counter, max_failures=3, window=60, max_failures_per_address=4)
+    address = _address()
+    for _ in range(4):
+        assert _fail(throttle, _email(), address) is None
+    assert throttle.begin_attempt(email=_email(), address=address) is not None
+
+
+def test_attempts_sent_at_once_check_no_more_passwords_than_the_limit(counter):
+    throttle = LoginThrottle(counter, max_failures=5, window=60)
+    email, address = _email(), _address()
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        waits = list(pool.map(lambda _: _fail(throttle, email, address), range(64)))
+    # At most the limit; fewer when attempts interleave on the two counts (each
+    # counts on both, and one over either limit is refused and taken back).
+    assert 1 <= waits.count(None) <= 5
+
+
+def test_a_refused_attempt_is_not_counted(counter):
+    # Throttled by its account, it must not use up the address's allowance meanwhile.
+    throttle = LoginThrottle(counter, max_failures=1, window=60, max_failures_per_address=3)
+    email, address = _email(), _address()
+    assert _fail(throttle, email, address) is None
+    for _ in range(5):
+        assert throttle.begin_attempt(email=email, address=address) is not None
+    assert _fail(throttle, _email(), address) is None
+    assert _fail(throttle, _email(), address) is None
+    assert throttle.begin_attempt(email=_email(), address=address) is not None
+
+
+def test_a_success_clears_the_account_and_does_not_count_against_the_address(counter):
+    throttle = LoginThrottle(counter, max_failures=3, window=60, max_failures_per_address=3)
+    email, address = _email(), _address()
+    for _ in range(2):
+        assert _fail(throttle, email, address) is None
+    assert throttle.begin_attempt(email=email, address=address) is None
+    throttle.attempt_succeeded(email=email, address=address)
+    # The account starts over; the address keeps only its two failures.
     for _ in range(3):
-        throttle.record_failure(email=email, address="10.0.0.9")
-    throttle.record_success(email=email)
-    assert throttle.retry_after(email=email, address="10.0.0.10") is None
-    assert throttle.retry_after(email=_email(), address="10.0.0.9") is not None
+        assert throttle.begin_attempt(email=email, address=_address()) is None
+    assert _fail(throttle, _email(), address) is None
+    assert throttle.begin_attempt(email=_email(), address=address) is not None
+
+
+def test_many_successes_from_one_address_never_throttle_it(counter):
+    # An office behind one address, everyone logging in on Monday morning.
+    throttle = LoginThrottle(counter, max_failures=3, window=60, max_failures_per_address=3)
+    address = _address()
+    for _ in range(10):
+        email = _email()
+        assert throttle.begin_attempt(email=email, address=address) is None
+        throttle.attempt_succeeded(email=email, address=address)
+
+
+def test_an_attempt_that_checked_no_password_is_taken_back(counter):
+    throttle = LoginThrottle(counter, max_failures=2, window=60)
+    email, address = _email(), _address()
+    for _ in range(5):  # the database did not answer, each time
+        assert throttle.begin_attempt(email=email, address=address) is None
+        throttle.attempt_not_made(email=email, address=address)
+    assert _fail(throttle, email, address) is None
 
 
 def test_the_window_expires(monkeypatch):
     clock = [1000.0]
     monkeypatch.setattr("crm_app.services.login_throttle.time.monotonic", lambda: clock[0])
     throttle = LoginThrottle(MemoryCounter(), max_failures=2, window=60)
-    email = _email()
+    email, address = _email(), _address()
     for _ in range(2):
-        throttle.record_failure(email=email, address="10.0.0.1")
-    assert throttle.retry_after(email=email, address="10.0.0.1") is not None
+        assert _fail(throttle, email, address) is None
+    assert throttle.begin_attempt(email=email, address=address) is not None
     clock[0] += 61
-    assert throttle.retry_after(email=email, address="10.0.0.1") is None
+    assert throttle.begin_attempt(email=email, address=address) is None
+
+
+def test_taking_back_after_the_window_ended_leaves_nothing_behind(redis_url):
+    import redis
+
+    throttle = LoginThrottle(RedisCounter(redis_url), max_failures=2, window=60)
+    email, address = _email(), _address()
+    keys = [_key("account", email), _key("address", address)]
+    assert throttle.begin_attempt(email=email, address=address) is None
+    redis.Redis.from_url(redis_url).delete(*keys)  # the window ran out meanwhile
+    throttle.attempt_not_made(email=email, address=address)
+    # No -1 without an expiry, which would give every later window an extra attempt.
+    assert redis.Redis.from_url(redis_url).exists(*keys) == 0
 
 
 def test_counts_in_redis_hold_across_workers(redis_url):
     # Two throttles with their own connections: two workers of one deployment.
     first = LoginThrottle(RedisCounter(redis_url), max_failures=4, window=30)
     second = LoginThrottle(RedisCounter(redis_url), max_failures=4, window=30)
-    email, address = _email(), f"198.51.100.{uuid.uuid4().int % 250}"
-    first.record_failure(email=email, address=address)
-    second.record_failure(email=email, address=address)
-    first.record_failure(email=email, address=address)
-    assert second.retry_after(email=email, address=address) is None
-    second.record_failure(email=email, address=address)
-    wait = first.retry_after(email=email, address=address)
+    email, address = _email(), _address()
+    for throttle in (first, second, first, second):
+        assert _fail(throttle, email, address) is None
+    wait = first.begin_attempt(email=email, address=address)
     assert wait is not None and 1 <= wait <= 30
 
 
 def test_redis_keys_do_not_contain_the_email(redis_url):
     import redis
 
-    counter = RedisCounter(redis_url)
-    throttle = LoginThrottle(counter, max_failures=4, window=30)
+    throttle = LoginThrottle(RedisCounter(redis_url), max_failures=4, window=30)
     email = _email()
-    throttle.record_failure(email=email, address="203.0.113.5")
+    throttle.begin_attempt(email=email, address="203.0.113.5")
     keys = [
         key.decode() for key in redis.Redis.from_url(redis_url).keys("crm_app:login-failures:*")
     ]
