@@ -7,7 +7,7 @@
   const start = () => {
     const region = document.createElement("div");
     region.id = "page-announcer";
-    region.setAttribute("role", "status");
+    region.setAttribute("aria-live", "polite");
     region.setAttribute("aria-atomic", "true");
     // Out of sight, still read (the usual visually-hidden rules).
     region.style.cssText =

@@ -106,7 +106,7 @@ def test_a_page_change_is_announced_to_screen_readers(page: Any) -> None:
     start_session(page)
     page.goto("/dashboard")
     expect(page.get_by_role("heading", name="Dashboard", exact=True)).to_be_visible()
-    announcer = page.get_by_role("status").filter(has_text="crm_app")
+    announcer = page.locator("#page-announcer[aria-live=polite]")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Calls").click()
     expect(page.get_by_role("heading", name="Calls", exact=True)).to_be_visible()
     # Followed without a reload: no load event, focus stays on the link; the title is said.
