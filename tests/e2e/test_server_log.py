@@ -1,0 +1,62 @@
+"""What the running server writes to its log: never a session cookie or an event's payload."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+
+import aiohttp
+import httpx
+from reflex import constants
+
+from crm_app.services.sessions import COOKIE_NAME
+from crm_app.state.integrations import IntegrationsState
+
+MARKER = "RAW-KEY-" + uuid.uuid4().hex
+
+
+def _session_cookie(base_url: str) -> str:
+    signup = httpx.post(
+        f"{base_url}/api/auth/signup",
+        json={"email": f"log-{uuid.uuid4().hex[:8]}@example.com", "password": "x" * 12},
+        headers={"origin": base_url},
+    )
+    assert signup.status_code == 201
+    return signup.cookies[COOKIE_NAME]
+
+
+async def _send_an_event_no_handler_takes(base_url: str, cookie: str, name: str) -> None:
+    """As a tab of a page one deploy behind the backend would: its handler is gone."""
+    socket_url = base_url.replace("http", "ws", 1) + "/_event/?EIO=4&transport=websocket"
+    headers = {"Origin": base_url, "Cookie": f"{COOKIE_NAME}={cookie}"}
+    router = {"pathname": "/integrations/", "asPath": "/integrations/"}
+    event = {"name": name, "payload": {"form_data": {"api_key": MARKER}}, "router_data": router}
+    async with (
+        aiohttp.ClientSession() as session,
+        session.ws_connect(
+            f"{socket_url}&token={uuid.uuid4()}",
+            headers=headers,
+            protocols=(constants.Reflex.VERSION,),
+        ) as socket,
+    ):
+        await socket.receive(timeout=10)  # the engine's greeting
+        await socket.send_str("40/_event,")
+        await socket.receive(timeout=10)  # connected to the namespace
+        await socket.send_str("42/_event," + json.dumps(["event", event]))
+        await asyncio.sleep(1)
+
+
+def test_an_event_the_server_cannot_route_is_logged_without_cookie_or_payload(app_server):
+    cookie = _session_cookie(app_server.base_url)
+    name = f"{IntegrationsState.get_full_name()}.save_api_key_of_an_older_page"
+    asyncio.run(_send_an_event_no_handler_takes(app_server.base_url, cookie, name))
+    deadline = time.monotonic() + 15
+    while name not in (log := app_server.log_text()) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    # It was logged, by its name only (the console wraps long lines).
+    assert "Error processing event queue entry" in log
+    assert "[router data and payload not logged]" in log
+    assert MARKER not in log
+    assert cookie not in log and cookie.split(".")[2] not in log

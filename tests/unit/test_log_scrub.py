@@ -1,0 +1,54 @@
+"""Log lines never carry a session token or an event's router data and payload."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from reflex_base.event import Event
+
+from crm_app.core import log_scrub
+
+TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjMifQ.c2lnbmF0dXJlLW9mLXRoZS10b2tlbg"
+
+
+@pytest.fixture
+def scrubbed_logging():
+    """The record factory as the app installs it, put back afterwards."""
+    before = logging.getLogRecordFactory()
+    log_scrub.install()
+    log_scrub.install()  # twice, as a reloaded module would: still one layer
+    yield
+    logging.setLogRecordFactory(before)
+
+
+def test_an_unroutable_event_is_logged_by_its_name_only(scrubbed_logging, caplog):
+    event = Event(
+        name="state.integrations_state.save_api_key",
+        router_data={"headers": {"cookie": f"crm_session={TOKEN}"}, "pathname": "/integrations"},
+        payload={"form_data": {"service": "vapi", "api_key": "RAW-KEY-0123456789"}},
+    )
+    # As Reflex's event processor words it.
+    logging.getLogger("reflex_base.event.processor").error(
+        f"Error processing event queue entry for {event} [txid=abc]:"
+    )
+    (line,) = caplog.messages
+    assert "state.integrations_state.save_api_key" in line
+    assert "RAW-KEY" not in line and TOKEN not in line and "crm_session=" not in line
+
+
+def test_a_token_is_cut_out_wherever_it_appears(scrubbed_logging, caplog):
+    logging.getLogger("anything").warning("cookie header: crm_session=%s; theme=dark", TOKEN)
+    assert caplog.messages == ["cookie header: crm_session=[token]; theme=dark"]
+
+
+def test_other_lines_are_left_alone(scrubbed_logging, caplog):
+    caplog.set_level(logging.INFO)
+    logging.getLogger("anything").info("webhook for %s with an unknown token refused", "vapi")
+    assert caplog.messages == ["webhook for vapi with an unknown token refused"]
+
+
+def test_a_malformed_call_does_not_raise_where_it_is_made(scrubbed_logging):
+    make_record = logging.getLogRecordFactory()
+    record = make_record("anything", logging.WARNING, __file__, 1, "%d", ("x",), None)
+    assert (record.msg, record.args) == ("%d", ("x",))  # reported by the handler, at emit
