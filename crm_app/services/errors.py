@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -61,12 +62,31 @@ def require_identity(values: Mapping[str, Any]) -> None:
 _MISLEADING = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 
 
+def without_misleading(value: str) -> str:
+    """The text without the control characters and direction overrides it should not hold."""
+    return _MISLEADING.sub("", value)
+
+
+def looks_like_email(value: str) -> bool:
+    """Whether a (normalised) value can be an email address.
+
+    No address holds a control, format or space character: a NUL, which
+    Postgres refuses to store, or a zero-width space, which would make
+    "ada@example.com" and a look-alike two different addresses.
+    """
+    return (
+        len(value) <= _EMAIL_MAX_LENGTH
+        and _EMAIL.match(value) is not None
+        and not any(unicodedata.category(char)[0] in "CZ" for char in value)
+    )
+
+
 def text_field(max_length: int, *, default: str = "") -> Callable[[str | None], str]:
     """A cleaner for free text: misleading controls dropped, stripped, at most max_length
     characters, blank -> default."""
 
     def clean(value: str | None) -> str:
-        value = _MISLEADING.sub("", value or "").strip()
+        value = without_misleading(value or "").strip()
         if len(value) > max_length:
             raise ValueError(f"at most {max_length} characters")
         return value or default
@@ -79,6 +99,6 @@ def normalize_email(raw: str | None) -> str | None:
     value = (raw or "").strip().lower()
     if not value:
         return None
-    if len(value) > _EMAIL_MAX_LENGTH or not _EMAIL.match(value):
+    if not looks_like_email(value):
         raise ValueError("not a valid email address")
     return value

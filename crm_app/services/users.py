@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 
 import sqlalchemy as sa
@@ -11,12 +10,12 @@ from sqlmodel import Session, select
 from crm_app.core.security import hash_password, verify_password
 from crm_app.models import User
 from crm_app.models.base import utcnow
+from crm_app.services.errors import looks_like_email, without_misleading
 
 MIN_PASSWORD_LENGTH = 8
 MAX_NAME_LENGTH = 200  # users.name
 MAX_EMAIL_LENGTH = 320  # users.email
 MAX_PASSWORD_LENGTH = 1024  # generous, but bounded: hashing is deliberately costly
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class InvalidSignup(ValueError):
@@ -61,8 +60,8 @@ def validate_password(password: str) -> None:
 
 
 def clean_name(name: str | None) -> str:
-    """A display name stripped; optional (blank is allowed), at most MAX_NAME_LENGTH characters."""
-    name = (name or "").strip()
+    """A display name stripped of controls and spaces; optional, at most MAX_NAME_LENGTH."""
+    name = without_misleading(name or "").strip()
     if len(name) > MAX_NAME_LENGTH:
         raise InvalidSignup("name", f"Use at most {MAX_NAME_LENGTH} characters for the name.")
     return name
@@ -71,7 +70,7 @@ def clean_name(name: str | None) -> str:
 def clean_email(email: str) -> str:
     """An email normalised; InvalidSignup when it is not an address."""
     email = normalize_email(email)
-    if len(email) > MAX_EMAIL_LENGTH or not _EMAIL.match(email):
+    if len(email) > MAX_EMAIL_LENGTH or not looks_like_email(email):
         raise InvalidSignup("email", "Enter a valid email address.")
     return email
 
@@ -138,7 +137,10 @@ def _store_with_email(session: Session, user: User) -> None:
 
 def get_user_by_email(*, session: Session, email: str) -> User | None:
     """The account with this exact (normalised) email."""
-    return session.exec(select(User).where(User.email == normalize_email(email))).first()
+    email = normalize_email(email)
+    if not looks_like_email(email):
+        return None  # no account has it, and Postgres would refuse a NUL in the query
+    return session.exec(select(User).where(User.email == email)).first()
 
 
 def get_user(*, session: Session, user_id: uuid.UUID) -> User | None:

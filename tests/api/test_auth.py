@@ -59,6 +59,10 @@ def test_signup_with_a_taken_email_answers_409_in_any_case(client):
         {"email": "a@example.com", "password": "short"},
         {"email": "a@example.com"},
         {"email": "a@example.com", "password": "x" * 5000},
+        # Postgres refuses a NUL; a zero-width space would make a look-alike account.
+        {"email": "a\u0000b@example.com", "password": PASSWORD},
+        {"email": "ada\u200b@example.com", "password": PASSWORD},
+        {"email": "ada@exa\u202emple.com", "password": PASSWORD},
     ],
 )
 def test_signup_with_invalid_input_answers_422_and_creates_nothing(client, body):
@@ -82,6 +86,23 @@ def test_malformed_bodies_get_a_clear_4xx(client, content, content_type, status)
     )
     assert response.status_code == status
     assert "detail" in response.json()
+
+
+def test_controls_in_a_name_are_dropped_and_an_email_with_them_logs_in_nobody(client, engine):
+    from crm_app.core.db import global_session
+    from crm_app.services.users import get_user_by_email
+
+    email = _email()
+    signup = _signup(client, email=email, name="Ada\u0000 \u202eLovelace\u0007")
+    assert signup.status_code == 201
+    client.cookies.clear()
+    for lookalike in (email.replace("@", "\u0000@"), email.replace("@", "\u200b@")):
+        refused = client.post("/api/auth/login", json={"email": lookalike, "password": PASSWORD})
+        assert refused.status_code == 401  # as for any unknown email, not a 500
+    login = client.post("/api/auth/login", json={"email": email, "password": PASSWORD})
+    assert login.status_code == 200
+    with global_session(engine) as session:
+        assert get_user_by_email(session=session, email=email).name == "Ada Lovelace"
 
 
 def test_login_with_the_right_password_starts_a_session(client):
