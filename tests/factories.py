@@ -135,6 +135,7 @@ class TenantRows:
 
     lead_id: uuid.UUID
     lead_name: str
+    lead_email: str
     contact_id: uuid.UUID
     contact_phone: str
     contact_email: str
@@ -188,6 +189,7 @@ def seed_tenant(engine: sa.Engine, user_id: uuid.UUID, *, label: str) -> TenantR
         return TenantRows(
             lead_id=lead.id,
             lead_name=lead.name,
+            lead_email=lead.email or "",
             contact_id=contact.id,
             contact_phone=contact.phone or "",
             contact_email=contact.email or "",

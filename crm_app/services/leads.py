@@ -25,6 +25,7 @@ from crm_app.models import (
 from crm_app.models.base import utcnow
 from crm_app.services.errors import (
     IDENTITY_FIELDS,
+    InvalidInput,
     clean_fields,
     normalize_email,
     require_identity,
@@ -57,6 +58,8 @@ SORTABLE = {
 }
 # Rows that may point at a lead; the composite foreign keys have no ON DELETE action.
 LINKED_TO_LEAD = (CallLog, AutomationLog, Contact, Activity)
+# What identifies a person: no two of a user's leads may share one (_refuse_taken).
+UNIQUE_FIELDS = {"phone": "phone number", "email": "email"}
 
 
 def check_status(value: str | None) -> str:
@@ -142,6 +145,30 @@ def get_lead(*, session: Session, user_id: uuid.UUID, lead_id: uuid.UUID) -> Lea
     return session.exec(select(Lead).where(Lead.user_id == user_id, Lead.id == lead_id)).first()
 
 
+def _refuse_taken(
+    session: Session, user_id: uuid.UUID, values: dict[str, Any], this_lead: uuid.UUID | None
+) -> None:
+    """InvalidInput naming the lead that already has this phone or email.
+
+    One number, one lead: calls and messages from a number go to its lead, so
+    a second lead with it would split that person's history (the CSV import
+    skips such rows as duplicates). Leads stored before this check may share
+    one; an edit is refused only for a value it changes.
+    """
+    for field in UNIQUE_FIELDS:
+        if not values.get(field):
+            continue
+        statement = select(Lead.name).where(
+            Lead.user_id == user_id, getattr(Lead, field) == values[field]
+        )
+        if this_lead is not None:
+            statement = statement.where(Lead.id != this_lead)
+        holder = session.exec(statement.limit(1)).first()
+        if holder is not None:
+            who = f"the lead {holder}" if holder else "another lead"
+            raise InvalidInput({field: f"{who} already has this {UNIQUE_FIELDS[field]}"})
+
+
 def create_lead(*, session: Session, user_id: uuid.UUID, lead_in: LeadCreate) -> Lead:
     """Validate and store a new lead for the user (phone in E.164, email lower-cased).
 
@@ -149,6 +176,7 @@ def create_lead(*, session: Session, user_id: uuid.UUID, lead_in: LeadCreate) ->
     """
     values = clean_fields(lead_in.model_dump(), _cleaners())
     require_identity(values)
+    _refuse_taken(session, user_id, values, this_lead=None)
     lead = Lead(user_id=user_id, **values)
     session.add(lead)
     session.flush()
@@ -166,6 +194,8 @@ def update_lead(
     # Checked only when one is changed, so moving an old blank lead on the board still works.
     if any(field in values for field in IDENTITY_FIELDS):
         require_identity({field: getattr(lead, field) for field in IDENTITY_FIELDS} | values)
+    changed = {field: value for field, value in values.items() if getattr(lead, field) != value}
+    _refuse_taken(session, user_id, changed, this_lead=lead_id)
     previous_status = lead.status
     for field, value in values.items():
         setattr(lead, field, value)

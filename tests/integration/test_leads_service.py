@@ -355,3 +355,36 @@ def test_list_leads_clamps_the_limit_between_1_and_200(engine, user) -> None:
     for limit, expected in [(0, 1), (-5, 1), (1, 1), (200, 200), (201, 200), (10_000, 200)]:
         page = _list(engine, user, limit=limit)
         assert (page.limit, len(page.items), page.total) == (expected, expected, 205), limit
+
+
+def test_a_second_lead_with_a_taken_number_or_email_is_refused_naming_the_first(engine, user):
+    _create(engine, user, name="Ada Caller", phone="+14155550123", email="ada@example.com")
+    for fields, field, what in (
+        ({"name": "Grace", "phone": "(415) 555-0123"}, "phone", "phone number"),  # typed so
+        ({"name": "Grace", "email": "ADA@example.com"}, "email", "email"),
+    ):
+        with pytest.raises(InvalidInput) as refused:
+            _create(engine, user, **fields)
+        assert refused.value.errors == {field: f"the lead Ada Caller already has this {what}"}
+    assert _list(engine, user).total == 1
+
+
+def test_an_edit_is_refused_only_for_a_number_another_lead_has(engine, user):
+    _create(engine, user, name="Ada", phone="+14155550123")
+    grace = _create(engine, user, name="Grace", phone="+14155550124")
+    with tenant_session(user.id, engine) as session, pytest.raises(InvalidInput):
+        update_lead(
+            session=session,
+            user_id=user.id,
+            lead_id=grace.id,
+            lead_in=LeadUpdate(phone="+1 415 555 0123"),
+        )
+    with tenant_session(user.id, engine) as session:
+        # Its own number again, and another field: nothing taken.
+        same = LeadUpdate(phone="+14155550124", name="Grace Hopper")
+        assert update_lead(session=session, user_id=user.id, lead_id=grace.id, lead_in=same)
+        # Two leads stored with one number before this rule can still be edited.
+        twin = add_lead(session, user_id=user.id, name="Twin", phone="+14155550124")
+    with tenant_session(user.id, engine) as session:
+        renamed = LeadUpdate(name="Twin Renamed", status="contacted")
+        assert update_lead(session=session, user_id=user.id, lead_id=twin.id, lead_in=renamed)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from crm_app.core.db import tenant_session
 from crm_app.models import CallLog, ContactCreate, ContactUpdate, LeadCreate, LeadUpdate
 from crm_app.services import automation_logs, call_logs, contacts, dashboard, leads, webhook_events
+from crm_app.services.errors import InvalidInput
 from tests.factories import SHARED_LEAD_PHONE
 from tests.isolation import World, isolation_case
 
@@ -36,9 +39,16 @@ def _get_lead(world: World) -> None:
 @isolation_case("leads.create_lead")
 def _create_lead(world: World) -> None:
     with world.as_b() as session:
-        lead_in = LeadCreate(name=world.a_rows.lead_name, phone=SHARED_LEAD_PHONE)
+        # A's lead has this email: B's may too (one number or email, one lead, per user).
+        lead_in = LeadCreate(name=world.a_rows.lead_name, email=world.a_rows.lead_email)
         lead = leads.create_lead(session=session, user_id=world.b.id, lead_in=lead_in)
     assert lead.user_id == world.b.id
+    # Both have a lead with this number: the refusal names B's, never A's.
+    with world.as_b() as session, pytest.raises(InvalidInput) as refused:
+        lead_in = LeadCreate(name="Another", phone=SHARED_LEAD_PHONE)
+        leads.create_lead(session=session, user_id=world.b.id, lead_in=lead_in)
+    assert world.b_rows.lead_name in str(refused.value)
+    assert world.a_rows.lead_name not in str(refused.value)
 
 
 @isolation_case("leads.update_lead")
