@@ -57,7 +57,13 @@ def test_create_edit_search_change_status_and_delete_a_lead(page, app_server):
     dialog.get_by_role("button", name="Save").click()
     expect(dialog).to_be_hidden()
     expect(_row(page, "Ada Lovelace")).to_contain_text("+14155552671")
-    _new_lead(page, name="Grace Hopper", email="GRACE@example.com")
+    # A second lead with Ada's number would split her calls between two records.
+    _new_lead(page, name="Grace Hopper", phone="415 555 2671", email="GRACE@example.com")
+    phone_problem = "the lead Ada Lovelace already has this phone number"
+    expect(dialog.get_by_label("Phone")).to_have_accessible_description(phone_problem)
+    dialog.get_by_label("Phone").fill("")
+    dialog.get_by_role("button", name="Save").click()
+    expect(dialog).to_be_hidden()
     expect(_row(page, "Grace Hopper")).to_contain_text("grace@example.com")
     expect(page.get_by_test_id("pager-label")).to_have_text("1–2 of 2")
 
