@@ -17,6 +17,7 @@ from crm_app.models import (
     Contact,
     ContactCreate,
     Lead,
+    LeadStatus,
     LeadUpdate,
 )
 from crm_app.services.contacts import create_contact
@@ -43,6 +44,8 @@ class Conversion:
 
     contact: Contact
     created: bool
+    # The lead was still open and is now won (a lost one stays lost).
+    won: bool = False
 
 
 def change_lead_status(
@@ -170,7 +173,9 @@ def convert_lead_to_contact(
 
     Converting twice gives the same contact. The lead's calls, runs and
     timeline entries that belong to no contact yet move onto the contact's
-    timeline too. None when the lead is not the user's.
+    timeline too. A lead still open is won: it became a customer, and the
+    pipeline and the dashboard's conversion rate count it so (a lost lead
+    kept as a contact stays lost). None when the lead is not the user's.
     """
     lead = get_lead(session=session, user_id=user_id, lead_id=lead_id)
     if lead is None:
@@ -201,6 +206,11 @@ def convert_lead_to_contact(
             .where(model.user_id == user_id, model.lead_id == lead_id, model.contact_id.is_(None))
             .values(contact_id=contact.id)
         )
+    won = lead.status not in (LeadStatus.WON, LeadStatus.LOST)
+    if won:
+        change_lead_status(
+            session=session, user_id=user_id, lead_id=lead_id, status=LeadStatus.WON.value
+        )
     record_activity(
         session=session,
         user_id=user_id,
@@ -209,4 +219,4 @@ def convert_lead_to_contact(
         lead_id=lead.id,
         contact_id=contact.id,
     )
-    return Conversion(contact=contact, created=created)
+    return Conversion(contact=contact, created=created, won=won)

@@ -116,5 +116,7 @@ class LeadDetailState(RecordDetailMixin, AuthState):
             return rx.toast.error("That lead no longer exists.")
         self.load_lead()
         message = "Created a contact." if conversion.created else "Linked to the existing contact."
+        if conversion.won:
+            message += " The lead is now won."
         # The Convert button is gone: focus goes to the link to the contact that replaced it.
         return [rx.toast.success(message), focus_if_lost(CONTACT_LINK_ID)]

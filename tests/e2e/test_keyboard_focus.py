@@ -97,7 +97,7 @@ def test_a_note_added_and_a_lead_converted_from_the_keyboard_keep_focus_nearby(p
     # The form was replaced by a fresh one: focus is in its field, ready for the next note.
     expect(page.get_by_label("Add a note")).to_be_focused()
     press_enter_on(page.get_by_role("button", name="Convert to contact"))
-    expect(page.get_by_text("Created a contact.")).to_be_visible()
+    expect(page.get_by_text("Created a contact. The lead is now won.")).to_be_visible()
     expect(page.get_by_role("link", name="Open the contact")).to_be_focused()
 
 

@@ -236,3 +236,23 @@ def test_converting_a_missing_lead_returns_none_and_creates_nothing(engine, user
             convert_lead_to_contact(session=session, user_id=user.id, lead_id=uuid.uuid4()) is None
         )
         assert list_contacts(session=session, user_id=user.id).total == 0
+
+
+@pytest.mark.parametrize(
+    ("status", "after", "changes"),
+    [
+        ("new", "won", ["new → won"]),
+        ("qualified", "won", ["qualified → won"]),
+        ("won", "won", []),
+        ("lost", "lost", []),  # kept as a contact, still a lost deal
+    ],
+)
+def test_converting_an_open_lead_wins_it(engine, user, status, after, changes) -> None:
+    lead = _lead(engine, user, name="Wynn", phone="+14155550177", status=status)
+    with tenant_session(user.id, engine) as session:
+        conversion = convert_lead_to_contact(session=session, user_id=user.id, lead_id=lead.id)
+    assert conversion is not None and conversion.won is (status != after)
+    with tenant_session(user.id, engine) as session:
+        assert get_lead(session=session, user_id=user.id, lead_id=lead.id).status == after
+        timeline = list_timeline(session=session, user_id=user.id, lead_id=lead.id)
+    assert [row.body for row in timeline if row.kind == "status_change"] == changes
