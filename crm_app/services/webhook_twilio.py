@@ -3,9 +3,10 @@
 Twilio does not promise to deliver status callbacks in order, so a call log
 keeps the status of the highest `SequenceNumber` seen, whatever arrived last;
 details that only some callbacks carry (duration, recording) are kept from
-whichever brings them. An inbound SMS becomes an "sms_in" activity on the
-contact or lead with the sender's number (a new lead with source "sms" if
-there is none).
+whichever brings them. A call is linked to the contact or lead with the
+customer's number, a new lead with source "voice" if there is none, as a Vapi
+call is. An inbound SMS becomes an "sms_in" activity on the contact or lead
+with the sender's number (a new lead with source "sms" if there is none).
 """
 
 from __future__ import annotations
@@ -29,11 +30,7 @@ from crm_app.services.webhook_fields import (
     timestamp,
 )
 from crm_app.services.webhook_parse import TWILIO_CALL_STATUS, TWILIO_SMS_RECEIVED
-from crm_app.services.webhook_records import (
-    claim_call_log,
-    find_person_by_phone,
-    person_for_number,
-)
+from crm_app.services.webhook_records import claim_call_log, person_for_number
 from crm_app.services.webhook_types import IncomingEvent
 
 PROVIDER = "twilio"
@@ -42,6 +39,7 @@ PROVIDER = "twilio"
 _RANK = {"queued": 0, "initiated": 1, "ringing": 2, "in-progress": 3}
 _FINAL_RANK = 4  # completed, busy, failed, no-answer, canceled
 SMS_LEAD_SOURCE = "sms"
+CALL_LEAD_SOURCE = "voice"  # as Vapi's calls name theirs
 SMS_IN = "sms_in"
 ANSWERED = ("in-progress", "answered")
 FINISHED = ("completed", "busy", "failed", "no-answer", "canceled")
@@ -90,15 +88,21 @@ def _call_status(session: Session, user_id: uuid.UUID, first: Any) -> dict[str, 
         if sequence is not None:
             log.last_sequence_number = sequence
     _keep_details(log, first, status)
+    new_lead = False
     if log.customer_number and log.lead_id is None and log.contact_id is None:
-        person = find_person_by_phone(session=session, user_id=user_id, phone=log.customer_number)
-        if person is not None:
-            person.link(log)
+        person, new_lead = person_for_number(
+            session=session,
+            user_id=user_id,
+            phone=log.customer_number,
+            name=log.customer_name,
+            source=CALL_LEAD_SOURCE,
+        )
+        person.link(log)
     log.updated_at = utcnow()
     session.add(log)
     session.flush()
     result: dict[str, Any] = {"call_log_id": str(log.id), "status": log.status}
-    result["created"] = ["call_log"] if created else []
+    result["created"] = (["call_log"] if created else []) + (["lead"] if new_lead else [])
     return result
 
 

@@ -61,7 +61,24 @@ def test_a_status_callback_creates_a_call_log_and_gets_empty_twiml(client, engin
     )
     assert (call.duration_seconds, call.last_sequence_number, call.lead_id) == (42, 3, lead.id)
     assert call.recording_url == "https://api.twilio.com/r/CA1"
-    assert owned(engine, twilio.user_id, Lead) == [lead]  # calls link, they create no lead
+    assert owned(engine, twilio.user_id, Lead) == [lead]  # linked to it, no second lead
+
+
+def test_a_call_from_an_unknown_number_makes_a_lead_once_as_a_vapi_call_does(
+    client, engine, twilio
+):
+    for sequence, status in enumerate(("ringing", "in-progress", "completed")):
+        fields = [
+            ("CallerName", "Rosa Diaz") if name == "CallerName" else (name, value)
+            for name, value in twilio_status("CA9", status, sequence)
+        ]
+        assert _post(client, twilio, fields).status_code == 200
+    [lead] = owned(engine, twilio.user_id, Lead)
+    assert (lead.name, lead.phone, lead.source) == ("Rosa Diaz", "+14155550142", "voice")
+    [call] = owned(engine, twilio.user_id, CallLog)
+    assert (call.lead_id, call.status) == (lead.id, "completed")
+    [first] = [row for row in audit_rows(engine, twilio.user_id) if "ringing" in row.payload]
+    assert json.loads(first.result)["created"] == ["call_log", "lead"]
 
 
 def test_an_sms_from_an_unknown_number_lands_on_a_new_leads_timeline(client, engine, twilio):
