@@ -376,12 +376,12 @@ def _linked_name(model: Any, link: Any) -> Any:
 def latest_activity(*, session: Session, user_id: uuid.UUID, limit: int = 10) -> list[ActivityItem]:
     """The user's newest calls, SMS, new leads and automation runs, merged newest first."""
     limit = max(1, min(int(limit), MAX_LATEST))
-    # Blank when the call names no one: the page says "Unknown caller", as the calls list does.
-    # A provider that sent only a number: the name of the lead or contact it belongs to.
+    # As the calls list names a caller (state/calls.call_row): the CRM's name for the
+    # contact or lead first, then the provider's, then the number; blank is "Unknown caller".
     caller = func.coalesce(
-        func.nullif(CallLog.customer_name, ""),
-        _linked_name(Lead, CallLog.lead_id),
         _linked_name(Contact, CallLog.contact_id),
+        _linked_name(Lead, CallLog.lead_id),
+        func.nullif(CallLog.customer_name, ""),
         CallLog.customer_number,
         "",
     )

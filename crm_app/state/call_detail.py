@@ -85,7 +85,7 @@ class CallDetailState(LiveReloadMixin, AuthState):
             return
         self.not_found = call is None
         if call is not None:
-            # The heading names the linked person when the provider sent no name.
+            # The heading names the call as the list does: by its person, as the CRM knows them.
             names = {record.id: record.name for record in (lead, contact) if record and record.name}
             self.call, self.summary = call_row(call, names), call.summary
             turns = transcript_turns(call.transcript)

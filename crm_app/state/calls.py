@@ -51,16 +51,21 @@ class CallRow:
 
 
 def call_row(call: CallLog, names: Mapping[uuid.UUID, str] | None = None) -> CallRow:
-    """The row; `names` (call_logs.linked_names) names a caller the provider did not."""
+    """The row; `names` (call_logs.linked_names) are the CRM's names for the call's people.
+
+    The CRM's name comes first, the contact's before the lead's: it is the one
+    the user keeps (a provider sends caller ID, or whatever its assistant was
+    told); the provider's name, then the number, when the call is linked to no one.
+    """
     names = names or {}
-    known = names.get(call.lead_id) or names.get(call.contact_id)  # type: ignore[arg-type]
+    known = names.get(call.contact_id) or names.get(call.lead_id)  # type: ignore[arg-type]
     return CallRow(
         id=str(call.id),
         occurred_at=display.iso(call.created_at),
         started_at=display.iso(call.started_at),
         provider=call.provider,
         direction=call.direction,
-        caller=call.customer_name or known or call.customer_number or display.UNKNOWN_CALLER,
+        caller=known or call.customer_name or call.customer_number or display.UNKNOWN_CALLER,
         number=call.customer_number or call.from_number or "",
         status=call.status,
         ended_reason=call.ended_reason or "",

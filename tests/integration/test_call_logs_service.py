@@ -16,6 +16,7 @@ from crm_app.services.call_logs import (
     linked_names,
     list_call_logs,
 )
+from crm_app.services.dashboard import latest_activity
 from crm_app.services.errors import InvalidInput
 from crm_app.state.calls import call_row
 from tests.factories import add_call_log, add_contact, add_lead
@@ -146,3 +147,29 @@ def test_calls_are_found_by_the_lead_or_contact_they_belong_to(engine, make_user
     assert _names(engine, owner, search="kowalski") == ["contact's"]
     assert _names(engine, owner, search="kowalski", provider="twilio") == []
     assert _names(engine, owner, search="nobody") == []
+
+
+def test_a_call_is_named_as_the_crm_knows_its_person_not_as_the_provider_sent(engine, make_user):
+    owner = make_user()
+    with tenant_session(owner.id, engine) as session:
+        lead = add_lead(session, user_id=owner.id, name="Grace Lead")
+        contact = add_contact(session, user_id=owner.id, name="Grace B. Hopper", lead_id=lead.id)
+        calls = [
+            # Converted: the contact's name, the record the user keeps.
+            add_call_log(
+                session,
+                user_id=owner.id,
+                customer_name="Grace",
+                lead_id=lead.id,
+                contact_id=contact.id,
+            ),
+            add_call_log(session, user_id=owner.id, customer_name="Grace", lead_id=lead.id),
+            add_call_log(session, user_id=owner.id, customer_name="Caller ID Name"),
+        ]
+    with tenant_session(owner.id, engine) as session:
+        names = linked_names(session=session, user_id=owner.id, calls=calls)
+        feed = latest_activity(session=session, user_id=owner.id)
+    rows = [call_row(call, names).caller for call in calls]
+    assert rows == ["Grace B. Hopper", "Grace Lead", "Caller ID Name"]
+    # The dashboard's feed names them alike.
+    assert sorted(item.label for item in feed if item.kind == "call") == sorted(rows)
