@@ -32,7 +32,7 @@ def _refuse_file(rejected: ArrayVar) -> rx.event.EventSpec:
 def _upload_step() -> rx.Component:
     return rx.vstack(
         rx.text(
-            "A CSV file (UTF-8) whose first row names the columns, such as name, phone, "
+            "A CSV file whose first row names the columns, such as name, phone, "
             f"email. Up to {MAX_ROWS:,} rows and {MAX_FILE_MB} MB.",
             size="2",
         ),
@@ -102,6 +102,16 @@ def _map_step() -> rx.Component:
             CsvImportState.rows_text,
             ". Check which field each column fills; the first rows are shown below.",
             size="2",
+        ),
+        rx.cond(
+            CsvImportState.encoding_note != "",
+            rx.callout(
+                CsvImportState.encoding_note,
+                icon="info",
+                color_scheme="amber",
+                size="1",
+                data_testid="csv-encoding-note",
+            ),
         ),
         rx.box(
             rx.table.root(

@@ -87,6 +87,8 @@ class ParsedCsv:
     headers: list[str]
     records: list[CsvRecord]
     mapping: dict[int, str] = field(default_factory=dict)  # column index -> field
+    # How the bytes were read, when not as UTF-8: worth a look at the preview's accents.
+    encoding_note: str = ""
 
     def preview(self, rows: int = PREVIEW_ROWS) -> list[list[str]]:
         """The first rows, each cell cut short for display."""
@@ -109,18 +111,38 @@ def suggest_mapping(headers: Sequence[str], fields: Sequence[str]) -> dict[int, 
     return mapping
 
 
-def _decode(data: bytes) -> str:
+WINDOWS_1252_NOTE = (
+    'Read as Windows text (Windows-1252, what Excel\'s "CSV (Comma delimited)" writes): '
+    "check that accented letters look right below."
+)
+
+
+def _decode(data: bytes) -> tuple[str, str]:
+    """The file's text, and a note on how it was read when that was not UTF-8.
+
+    UTF-8 (with or without Excel's byte order mark) is the norm. Excel's
+    "Unicode Text" is UTF-16 with a byte order mark, which says so. Anything
+    else is read as Windows-1252, which Excel writes for "CSV (Comma
+    delimited)" on Windows; every other byte sequence is valid in it, so the
+    note asks the person to check the preview (a Mac's "CSV" differs in its
+    accents only).
+    """
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise CsvFileError(
-            'The file is UTF-16 text. Save it as "CSV UTF-8" (comma delimited) and upload it again.'
-        )
+        try:
+            return data.decode("utf-16"), ""
+        except UnicodeDecodeError:
+            raise CsvFileError("The file starts as UTF-16 text but is not.") from None
     if b"\x00" in data[:65536]:
         raise CsvFileError("This is not a CSV text file (it contains binary data).")
     try:
-        return data.decode("utf-8-sig")
+        return data.decode("utf-8-sig"), ""
     except UnicodeDecodeError as error:
+        utf8_error = error
+    try:
+        return data.decode("cp1252"), WINDOWS_1252_NOTE
+    except UnicodeDecodeError:
         raise CsvFileError(
-            f"The file is not UTF-8 text (unreadable byte at position {error.start}). "
+            f"The file is not UTF-8 text (unreadable byte at position {utf8_error.start}). "
             'Save it as "CSV UTF-8" and upload it again.'
         ) from None
 
@@ -184,7 +206,7 @@ def parse_csv(data: bytes, *, fields: Sequence[str]) -> ParsedCsv:
         raise CsvFileError(
             f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB: split it into parts."
         )
-    text = _decode(data)
+    text, encoding_note = _decode(data)
     # strict: an unclosed quote is an error, not the rest of the file silently made one cell.
     reader = csv.reader(
         io.StringIO(text, newline=""), delimiter=_delimiter(text.split("\n", 1)[0]), strict=True
@@ -206,7 +228,7 @@ def parse_csv(data: bytes, *, fields: Sequence[str]) -> ParsedCsv:
     ]
     if not records:
         raise CsvFileError("The file has a header but no rows.")
-    return ParsedCsv(headers=headers, records=records, mapping=mapping)
+    return ParsedCsv(headers=headers, records=records, mapping=mapping, encoding_note=encoding_note)
 
 
 def looks_like_formula(value: str) -> bool:

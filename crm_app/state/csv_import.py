@@ -63,6 +63,8 @@ class CsvImportState(AuthState):
     kind: str = "leads"
     step: str = "upload"  # upload | map | importing | done
     file_name: str = ""
+    # How the file was read when it was not UTF-8 (csv_io.WINDOWS_1252_NOTE), else "".
+    encoding_note: str = ""
     headers: list[str] = []
     preview: list[list[str]] = []
     mapping: list[str] = []
@@ -112,6 +114,7 @@ class CsvImportState(AuthState):
         self.kind = kind if kind in KINDS else "leads"
         self.step, self.file_name, self.error, self.reading = "upload", "", "", False
         self.headers, self.preview, self.mapping, self._records = [], [], [], []
+        self.encoding_note = ""
         self.on_duplicate, self.rows_total, self.processed, self.progress = "skip", 0, 0, 0
         self.created = self.updated = self.duplicates = self.rejected_total = 0
         self.rejected = []
@@ -161,6 +164,7 @@ class CsvImportState(AuthState):
             (row + [""] * len(parsed.headers))[: len(parsed.headers)] for row in parsed.preview()
         ]
         self._records, self.rows_total = parsed.records, len(parsed.records)
+        self.encoding_note = parsed.encoding_note
         self.step, self.reading = "map", False
 
     @rx.event

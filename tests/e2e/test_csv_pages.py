@@ -115,13 +115,13 @@ def upload(page, dialog, file: Path) -> None:
     sent.value.finished()
 
 
-def test_a_file_that_is_not_utf8_or_not_valid_csv_gets_a_clear_message(page, app_server, tmp_path):
+def test_a_file_that_is_not_valid_csv_gets_a_clear_message(page, app_server, tmp_path):
     sign_up(page, app_server.base_url, email=unique_email("badfile"), name="Bad File")
-    file = tmp_path / "latin1.csv"
-    file.write_bytes("name,phone\nJosé,+14155550100\n".encode("latin-1"))
     page.goto(f"{app_server.base_url}/leads?import=1")
     dialog = page.get_by_test_id("csv-import-dialog")
-    upload(page, dialog, file)
+    neither = tmp_path / "neither.csv"
+    neither.write_bytes(b"name,phone\nJos\xe9 \x81,+14155550100\n")  # not UTF-8, not Windows
+    upload(page, dialog, neither)
     expect(dialog.get_by_role("alert")).to_contain_text("not UTF-8")
     no_header = tmp_path / "no-header.csv"
     no_header.write_text("Ana,+14155550100\nBob,+14155550101\n", encoding="utf-8")
@@ -132,6 +132,22 @@ def test_a_file_that_is_not_utf8_or_not_valid_csv_gets_a_clear_message(page, app
     upload(page, dialog, unclosed)
     expect(dialog.get_by_role("alert")).to_contain_text("Row 2: unclosed quote")
     expect(dialog.get_by_test_id("csv-preview")).to_have_count(0)
+
+
+def test_a_csv_saved_by_excel_on_windows_is_read_and_says_how(page, app_server, tmp_path):
+    sign_up(page, app_server.base_url, email=unique_email("excel"), name="Excel User")
+    page.goto(f"{app_server.base_url}/leads?import=1")
+    dialog = page.get_by_test_id("csv-import-dialog")
+    excel = tmp_path / "excel.csv"
+    excel.write_bytes("name,phone\nJosé Müller,+14155550100\n".encode("cp1252"))
+    upload(page, dialog, excel)
+    expect(dialog.get_by_test_id("csv-encoding-note")).to_contain_text("Windows-1252")
+    expect(dialog.get_by_test_id("csv-preview")).to_contain_text("José Müller")
+    dialog.get_by_role("button", name="Import", exact=True).click()
+    expect(dialog.get_by_test_id("import-created")).to_have_text("1")
+    dialog.get_by_role("button", name="Done").click()
+    expect(dialog).to_be_hidden()
+    expect(page.get_by_test_id("lead-row")).to_have_text(re.compile("José Müller"))
 
 
 def test_a_file_too_large_or_not_a_csv_is_refused_with_the_reason(page, app_server, tmp_path):

@@ -66,8 +66,9 @@ def test_suggest_mapping_gives_each_field_to_its_first_column_only() -> None:
         (b"name,phone\n", "header but no rows"),
         (b"foo,bar\n1,2\n", "must be a header"),
         (b"Ana,+14155552671\nBob,+14155550123\n", "must be a header"),
-        ("name\nZoë\n".encode("utf-16"), "UTF-16"),
-        ("name\nJosé\n".encode("latin-1"), "not UTF-8"),
+        # Windows-1252 leaves five bytes undefined: such a file is neither.
+        (b"name\nJos\xe9 \x81\n", "not UTF-8"),
+        (b"\xff\xfen\x00a\x00m", "starts as UTF-16 text but is not"),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
         (b'name\n"unterminated\n', "Row 2: unclosed quote"),
     ],
@@ -202,3 +203,23 @@ def test_record_values_fills_missing_cells_and_refuses_extra_ones() -> None:
 )
 def test_plural_says_1_row_and_counts_others_in_rows(count: int, text: str) -> None:
     assert plural(count, "row") == text
+
+
+@pytest.mark.parametrize(
+    ("data", "note"),
+    [
+        ("name,phone\nJosé Müller,+14155550100\n".encode(), ""),
+        ("\ufeffname,phone\nJosé Müller,+14155550100\n".encode("utf-8"), ""),
+        # Excel's "Unicode Text": UTF-16 with a byte order mark, tabs between cells.
+        ("name\tphone\nJosé Müller\t+14155550100\n".encode("utf-16"), ""),
+        # Excel's "CSV (Comma delimited)" on Windows, with a euro sign only 1252 has.
+        ("name,phone,notes\nJosé Müller,+14155550100,owes 5 €\n".encode("cp1252"), "Windows"),
+    ],
+)
+def test_files_from_excel_are_read_in_the_encoding_it_wrote(data: bytes, note: str) -> None:
+    parsed = _parse(data)
+    assert parsed.records[0].cells[0] == "José Müller"
+    assert parsed.records[0].cells[1] == "+14155550100"
+    assert (note in parsed.encoding_note) if note else parsed.encoding_note == ""
+    if len(parsed.records[0].cells) > 2:
+        assert parsed.records[0].cells[2] == "owes 5 €"
