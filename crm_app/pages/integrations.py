@@ -81,8 +81,10 @@ def make_secret_dialog() -> rx.Component:
         rx.dialog.content(
             dialog_title("Your Make.com endpoint secret"),
             rx.dialog.description(
-                "Copy it now into your Make scenario's x-make-apikey header. "
-                "It will not be shown again."
+                "Copy it now: it will not be shown again. Best, sign each request with it "
+                "(Standard Webhooks: webhook-id, webhook-timestamp and webhook-signature "
+                "headers); or, simpler but unsigned, send it as the x-make-apikey header "
+                "of your scenario's HTTP module."
             ),
             rx.input(
                 id=MAKE_SECRET_FIELD,
@@ -152,8 +154,9 @@ def make_card() -> rx.Component:
             wrap="wrap",
         ),
         make_secret_dialog(),
-        description="The app makes the secret Make sends in its x-make-apikey header; "
-        "you see it once, when it is made.",
+        description="The app makes the secret your scenario signs its requests with "
+        "(Standard Webhooks) or sends as its x-make-apikey header; you see it once, when "
+        "it is made.",
     )
 
 
