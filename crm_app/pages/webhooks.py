@@ -199,7 +199,7 @@ def detail_dialog() -> rx.Component:
                         spacing="3",
                     ),
                 ),
-                rx.heading("What it created", size="3", as_="h3"),
+                rx.heading("What it created or changed", size="3", as_="h3"),
                 rx.cond(
                     State.detail_records.length() > 0,
                     rx.flex(

@@ -84,6 +84,8 @@ def test_a_signed_vapi_report_shows_on_calls_and_webhooks_for_its_owner_only(
     event_row.get_by_role("button", name=re.compile("Details")).click()
     detail = owner_page.get_by_test_id("webhook-detail")
     expect(detail.get_by_test_id("detail-payload")).to_contain_text("[redacted]")
+    # New records say so; others it only changed or linked (an update is not a creation).
+    expect(detail.get_by_role("heading", name="What it created or changed")).to_be_visible()
     expect(detail.get_by_role("link", name="Call (new)")).to_be_visible()
     assert LEAKED_TWILIO_TOKEN not in owner_page.content()
     assert owner_page.evaluate("window.__pwned") is None
