@@ -16,7 +16,9 @@ from crm_app.components.feedback import empty_state, live_reload_watch, status_b
 from crm_app.components.list_page import empty_list, list_status, paged_table, period_select
 from crm_app.components.record_page import or_dash
 from crm_app.layouts.guarded import guarded_page
+from crm_app.services.call_outcomes import OUTCOMES
 from crm_app.state.calls import CallRow, CallsState
+from crm_app.state.list_page import ALL
 
 
 def person_link(call: CallRow) -> rx.Component:
@@ -80,6 +82,13 @@ def filters() -> rx.Component:
             on_change=CallsState.set_status,
             field_id="calls-status",
             all_label="All statuses",
+        ),
+        labelled_select(
+            "Outcome",
+            [(ALL, "Any outcome"), *((value, value.replace("-", " ")) for value in OUTCOMES)],
+            value=CallsState.outcome,
+            on_change=CallsState.set_outcome,
+            field_id="calls-outcome",
         ),
         labelled_select(
             "Ended reason",

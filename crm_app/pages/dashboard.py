@@ -178,6 +178,17 @@ def bar_panel(title: str, bars: Any, test_id: str, empty: str) -> rx.Component:
     )
 
 
+def outcome_link(count: Any, outcome: str) -> rx.Component:
+    """ "50 answered", linked to the calls list showing those 50 (the same days, the same rule)."""
+    return rx.link(
+        count,
+        " ",
+        outcome.replace("-", " "),
+        href=period_link("/calls") + f"&outcome={outcome}",
+        data_testid=f"calls-{outcome}-link",
+    )
+
+
 def calls_chart() -> rx.Component:
     """The period's calls per day; "all time" charts only the last 90 days, and says so."""
     return rx.vstack(
@@ -187,13 +198,12 @@ def calls_chart() -> rx.Component:
             rx.cond(DashboardState.period == "all", "All time: ", ""),
             DashboardState.calls,
             rx.cond(DashboardState.calls == 1, " call: ", " calls: "),
-            DashboardState.answered_calls,
-            " answered, ",
-            DashboardState.unanswered_calls,
-            " not answered",
+            outcome_link(DashboardState.answered_calls, "answered"),
+            ", ",
+            outcome_link(DashboardState.unanswered_calls, "not-answered"),
             rx.cond(
                 DashboardState.calls_in_progress > 0,
-                rx.fragment(", ", DashboardState.calls_in_progress, " in progress"),
+                rx.fragment(", ", outcome_link(DashboardState.calls_in_progress, "in-progress")),
                 "",
             ),
             " · average ",

@@ -11,6 +11,8 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from crm_app.models import CallLog, Contact, Lead
+from crm_app.services.call_outcomes import OUTCOMES, outcome_is
+from crm_app.services.errors import InvalidInput
 from crm_app.services.pagination import Page, date_filters, paginate, search_text_filter
 
 # Enough distinct values for a filter menu; more would be noise, not choices.
@@ -34,12 +36,16 @@ def list_call_logs(
     provider: str | None = None,
     status: str | None = None,
     ended_reason: str | None = None,
+    outcome: str | None = None,
     created_from: datetime | None = None,
     created_to: datetime | None = None,
     offset: int = 0,
     limit: int = 50,
 ) -> Page[CallLog]:
-    """One page of a user's calls, newest first, by provider, status, period and search.
+    """One page of a user's calls, newest first, by provider, status, outcome, period, search.
+
+    An outcome (answered, not-answered, in-progress) is the dashboard's own
+    (services/call_outcomes.py), so its figures and these lists agree.
 
     A search finds a call by its caller's name or number, or by the name,
     email or number of the lead or contact it is linked to: a provider often
@@ -52,6 +58,10 @@ def list_call_logs(
         statement = statement.where(CallLog.status == status.strip().lower())
     if ended_reason:
         statement = statement.where(CallLog.ended_reason == ended_reason.strip())
+    if outcome:
+        if outcome not in OUTCOMES:
+            raise InvalidInput({"outcome": f"one of {', '.join(OUTCOMES)}"})
+        statement = statement.where(outcome_is(outcome, CallLog))
     matches = _calls_found_by(search, user_id)
     if matches is not None:
         statement = statement.where(matches)

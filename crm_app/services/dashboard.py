@@ -24,25 +24,10 @@ from crm_app.models import (
 )
 from crm_app.models.base import UTCDateTime, utcnow
 from crm_app.services.calendar_days import first_day, local_midnight, period_start
+from crm_app.services.call_outcomes import answered, in_progress
 from crm_app.services.errors import InvalidInput
 from crm_app.services.timeline import newest_first
 
-# A call counts as answered when it ended normally after some talking...
-ANSWERED_STATUSES = ("ended", "completed")
-# ...and not for one of the reasons Vapi gives for a call no one took, which still
-# has a start and an end (the ringing, the voicemail greeting).
-UNANSWERED_REASONS = (
-    "customer-did-not-answer",
-    "customer-busy",
-    "voicemail",
-    "customer-did-not-give-microphone-permission",
-    "twilio-failed-to-connect-call",
-    "vonage-failed-to-connect-call",
-    "vonage-rejected",
-)
-# A call not over yet (the last status a provider sent, Vapi's or Twilio's): neither
-# answered nor not answered. Twilio's "in-progress" means answered and still talking.
-IN_PROGRESS_STATUSES = ("scheduled", "queued", "initiated", "ringing", "in-progress", "forwarding")
 _COST_PLACES = Decimal("0.0001")
 # The chart of calls per day covers the period, or this many days for "all time".
 ALL_TIME_CHART_DAYS = 90
@@ -104,16 +89,8 @@ _USER = sa.bindparam("user_id", type_=sa.Uuid)
 _START = sa.bindparam("period_start", type_=UTCDateTime)
 _END = sa.bindparam("period_end", type_=UTCDateTime)
 _PREVIOUS_START = sa.bindparam("previous_start", type_=UTCDateTime)
-# Spelled out rather than IN (...), which SQLAlchemy expands per call.
-_ANSWERED = sa.and_(
-    sa.or_(*(_CALLS.c.status == status for status in ANSWERED_STATUSES)),
-    _CALLS.c.duration_seconds > 0,
-    sa.or_(
-        _CALLS.c.ended_reason.is_(None),
-        sa.and_(*(_CALLS.c.ended_reason != reason for reason in UNANSWERED_REASONS)),
-    ),
-)
-_IN_PROGRESS = sa.or_(*(_CALLS.c.status == status for status in IN_PROGRESS_STATUSES))
+_ANSWERED = answered(_CALLS.c)
+_IN_PROGRESS = in_progress(_CALLS.c)
 
 
 def _lead_counts(has_period: bool) -> sa.Select[Any]:

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from crm_app.core.db import tenant_session
 from crm_app.models import CallLog
 from crm_app.services.call_logs import call_filter_options, linked_names, list_call_logs
+from crm_app.services.call_outcomes import OUTCOMES
 from crm_app.state import display
 from crm_app.state.auth import AuthState
 from crm_app.state.list_page import (
@@ -83,6 +84,8 @@ class CallsState(LiveReloadMixin, PeriodFilterMixin, ListPageMixin, AuthState):
     provider: str = ALL
     status: str = ALL
     ended_reason: str = ALL
+    # Answered, not answered or in progress, as the dashboard counts them.
+    outcome: str = ALL
     rows: list[CallRow] = []
     providers: list[str] = []
     statuses: list[str] = []
@@ -90,8 +93,8 @@ class CallsState(LiveReloadMixin, PeriodFilterMixin, ListPageMixin, AuthState):
 
     @rx.var
     def is_filtered(self) -> bool:
-        chosen = (self.provider, self.status, self.ended_reason, self.period)
-        return bool(self.search) or chosen != (ALL, ALL, ALL, ALL)
+        chosen = (self.provider, self.status, self.ended_reason, self.outcome, self.period)
+        return bool(self.search) or chosen != (ALL, ALL, ALL, ALL, ALL)
 
     @rx.var
     def shows_live_calls(self) -> bool:
@@ -106,10 +109,13 @@ class CallsState(LiveReloadMixin, PeriodFilterMixin, ListPageMixin, AuthState):
 
     @rx.event
     def load(self):
-        """on_load: a link naming a period (the dashboard's Calls) shows exactly that period."""
+        """on_load: a link naming a period (the dashboard's Calls) shows exactly that period,
+        and the outcome it names (its "answered" and "not answered"), if any."""
         if (period := self._linked_period()) is not None:
             self.search, self.provider, self.status, self.ended_reason = "", ALL, ALL, ALL
             self.period = period
+            linked = str(self.router.url.query_parameters.get("outcome") or "")
+            self.outcome = linked if linked in OUTCOMES else ALL
         self.offset = 0
         return self._load_in_viewer_zone()
 
@@ -134,6 +140,7 @@ class CallsState(LiveReloadMixin, PeriodFilterMixin, ListPageMixin, AuthState):
                     provider=chosen(self.provider),
                     status=chosen(self.status),
                     ended_reason=chosen(self.ended_reason),
+                    outcome=chosen(self.outcome),
                     created_from=self._created_from(),
                     offset=self.offset,
                     limit=PAGE_SIZE,
@@ -161,7 +168,13 @@ class CallsState(LiveReloadMixin, PeriodFilterMixin, ListPageMixin, AuthState):
         self._refresh()
 
     @rx.event
+    def set_outcome(self, value: str | list[str]):
+        value = first_value(value)
+        self.outcome, self.offset = (value if value in OUTCOMES else ALL), 0
+        self._refresh()
+
+    @rx.event
     def clear_filters(self):
         self.search, self.offset = "", 0
-        self.provider = self.status = self.ended_reason = self.period = ALL
+        self.provider = self.status = self.ended_reason = self.outcome = self.period = ALL
         self._refresh()

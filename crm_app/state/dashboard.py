@@ -196,6 +196,11 @@ class DashboardState(ViewerZoneMixin, AuthState):
         self.calls = stats.calls
         calls_change = display.change(stats.calls, stats.calls_previous)
         answered = f"{stats.answered_calls} answered"
+        # The change is in calls, not in answered calls: said so.
+        if calls_change == "no change":
+            calls_change = "as many calls as the period before"
+        elif calls_change:
+            calls_change = f"{calls_change} calls vs the period before"
         self.calls_note = f"{answered} · {calls_change}" if calls_change else answered
         self.answered_calls = stats.answered_calls
         self.calls_in_progress = stats.calls_in_progress

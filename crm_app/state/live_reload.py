@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 import reflex as rx
 
 from crm_app.models.base import utcnow
-from crm_app.services.dashboard import IN_PROGRESS_STATUSES
+from crm_app.services.call_outcomes import IN_PROGRESS_STATUSES
 
 # Often enough to follow a call's stages (ringing, in progress, ended), rarely
 # enough that an open page costs the server one query every few seconds at most.

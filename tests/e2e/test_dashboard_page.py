@@ -96,7 +96,9 @@ def test_dashboard_in_los_angeles_marks_all_time_figures_and_draws_a_bar_per_day
     expect(page.get_by_test_id("pipeline-by-status")).to_contain_text("all time")
     expect(page.get_by_test_id("leads-by-source")).to_contain_text("all time")
     expect(page.get_by_test_id("stat-new-leads-note")).to_have_text("+1 vs the period before")
-    expect(page.get_by_test_id("stat-calls-note")).to_have_text("1 answered · +3")
+    expect(page.get_by_test_id("stat-calls-note")).to_have_text(
+        "1 answered · +3 calls vs the period before"
+    )
 
     chart = page.get_by_test_id("calls-chart")
     page.get_by_role("radio", name="7 days").click()
@@ -127,6 +129,18 @@ def test_dashboard_in_los_angeles_marks_all_time_figures_and_draws_a_bar_per_day
     )
     expect(page.get_by_test_id("stat-new-leads-note")).to_have_text("")
     expect(page.get_by_test_id("stat-calls-note")).to_have_text("1 answered")
+    # Each outcome leads to its calls: the same rule, the same count.
+    for outcome, caller in (
+        ("answered", "Answered"),
+        ("not-answered", "Missed"),
+        ("in-progress", "Ringing"),
+    ):
+        page.get_by_test_id(f"calls-{outcome}-link").click()
+        expect(page).to_have_url(re.compile(rf"/calls/?\?period=all&outcome={outcome}$"))
+        expect(page.get_by_test_id("call-row")).to_have_count(1)
+        expect(page.get_by_test_id("call-row")).to_contain_text(caller)
+        expect(page.get_by_role("combobox", name="Outcome")).to_have_text(outcome.replace("-", " "))
+        page.go_back()
 
 
 def test_the_empty_dashboard_leads_to_integrations_and_the_import(page, app_server):

@@ -16,7 +16,8 @@ from crm_app.services.call_logs import (
     linked_names,
     list_call_logs,
 )
-from crm_app.services.dashboard import latest_activity
+from crm_app.services.call_outcomes import OUTCOMES
+from crm_app.services.dashboard import dashboard_stats, latest_activity
 from crm_app.services.errors import InvalidInput
 from crm_app.state.calls import call_row
 from tests.factories import add_call_log, add_contact, add_lead
@@ -173,3 +174,38 @@ def test_a_call_is_named_as_the_crm_knows_its_person_not_as_the_provider_sent(en
     assert rows == ["Grace B. Hopper", "Grace Lead", "Caller ID Name"]
     # The dashboard's feed names them alike.
     assert sorted(item.label for item in feed if item.kind == "call") == sorted(rows)
+
+
+def test_each_outcome_lists_as_many_calls_as_the_dashboard_counts(engine, make_user) -> None:
+    owner = make_user()
+    calls = [
+        ("ended", 60, None),  # answered
+        ("completed", 30, None),  # answered (Twilio)
+        ("ended", 25, "voicemail"),  # the greeting played: not answered
+        ("ended", 0, "customer-ended-call"),  # no talking: not answered
+        ("ended", None, None),  # no length known: not answered
+        ("no-answer", None, None),
+        ("busy", None, None),
+        ("ringing", None, None),  # not over yet
+        ("in-progress", None, None),
+    ]
+    with tenant_session(owner.id, engine) as session:
+        for status, seconds, reason in calls:
+            add_call_log(
+                session,
+                user_id=owner.id,
+                status=status,
+                duration_seconds=seconds,
+                ended_reason=reason,
+            )
+    with tenant_session(owner.id, engine) as session:
+        stats = dashboard_stats(session=session, user_id=owner.id, period_days=None)
+        listed = {
+            outcome: list_call_logs(session=session, user_id=owner.id, outcome=outcome).total
+            for outcome in OUTCOMES
+        }
+    assert listed == {"answered": 2, "not-answered": 5, "in-progress": 2}
+    assert (stats.answered_calls, stats.calls_in_progress) == (2, 2)
+    assert stats.calls - stats.answered_calls - stats.calls_in_progress == 5
+    with tenant_session(owner.id, engine) as session, pytest.raises(InvalidInput):
+        list_call_logs(session=session, user_id=owner.id, outcome="won")
