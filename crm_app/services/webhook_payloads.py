@@ -3,8 +3,9 @@
 Providers put credentials inside their payloads (Vapi sends the Twilio
 account's auth token, API key and secret inside `phoneNumber`), so every
 payload is redacted before it is stored or shown: any key named like a token,
-secret, password or API key loses its value, and any secret of the user's
-that turns up elsewhere in a string is cut out too.
+secret, password or API key loses its value, and that value, or a secret of
+the user's for this provider, is cut out of every string it turns up in too
+(a transcript that reads the Twilio token aloud, a summary quoting it).
 """
 
 from __future__ import annotations
@@ -30,9 +31,16 @@ _SECRET_KEY_PARTS = (
     "privatekey",
     "accesskey",
     "authorization",
+    "authkey",
+    "signingkey",
+    "privkey",
+    "bearer",
+    "passphrase",
     "credential",
     "cookie",
 )
+# Whole key names (lower-cased, punctuation removed) too short to look for inside others.
+_SECRET_KEY_NAMES = frozenset({"pin", "pwd", "otp"})
 _NOT_ALPHANUMERIC = re.compile(r"[^a-z0-9]")
 # Known secrets shorter than this are not searched for inside strings (too many false hits).
 _MIN_SECRET_LENGTH = 8
@@ -69,7 +77,7 @@ def _read_key_name(key: str) -> tuple[bool, bool]:
     """(whether the name marks a secret, whether only as "tokens", which may be a count)."""
     name = _NOT_ALPHANUMERIC.sub("", key.lower())
     matches = [part for part in _SECRET_KEY_PARTS if part in name]
-    return bool(matches), matches == ["token"] and "tokens" in name
+    return bool(matches) or name in _SECRET_KEY_NAMES, matches == ["token"] and "tokens" in name
 
 
 # Payloads repeat the same few dozen key names: each is read once. Only short
@@ -83,8 +91,28 @@ def redact(value: Any, known_secrets: Iterable[str] = ()) -> Any:
 
     Raises WebhookRejected(422) when the structure is nested deeper than MAX_DEPTH.
     """
-    secrets = sorted({s for s in known_secrets if len(s) >= _MIN_SECRET_LENGTH}, key=len)
+    found = _values_of_secret_keys(value, 0)
+    secrets = sorted({s for s in (*known_secrets, *found) if len(s) >= _MIN_SECRET_LENGTH}, key=len)
     return _redact(value, secrets[::-1], 0)
+
+
+def _values_of_secret_keys(value: Any, depth: int) -> list[str]:
+    """The strings under secret keys anywhere in the payload, to cut out of other strings."""
+    if depth > MAX_DEPTH:
+        raise WebhookRejected(422, "payload is nested too deeply")
+    found: list[str] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(item, str):
+                if is_secret_key(key, item):
+                    found.append(item)
+            elif isinstance(item, dict | list):
+                found += _values_of_secret_keys(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            if isinstance(item, dict | list):
+                found += _values_of_secret_keys(item, depth + 1)
+    return found
 
 
 def _redact(value: Any, secrets: list[str], depth: int) -> Any:

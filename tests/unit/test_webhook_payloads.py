@@ -36,13 +36,23 @@ from tests.webhook_senders import (
         "refresh_token",
         "credentials",
         "privateKey",
+        "authKey",
+        "signingKey",
+        "privKey",
+        "bearer",
+        "passphrase",
+        "pin",
+        "PIN",
     ],
 )
 def test_keys_named_like_secrets_are_secret(key):
     assert is_secret_key(key, "value")
 
 
-@pytest.mark.parametrize("key", ["twilioAccountSid", "number", "summary", "apiVersion", "keyword"])
+@pytest.mark.parametrize(
+    "key",
+    ["twilioAccountSid", "number", "summary", "apiVersion", "keyword", "pinned", "shipping"],
+)
 def test_ordinary_keys_are_not(key):
     assert not is_secret_key(key, "value")
 
@@ -78,6 +88,16 @@ def test_secrets_nested_in_lists_and_the_users_own_secret_anywhere_are_removed()
     redacted = redact(payload, known_secrets=["my-own-secret-value", "short"])
     assert redacted["servers"][0]["headers"]["Authorization"] == REDACTED
     assert redacted["note"] == f"the key is {REDACTED}, sorry"
+
+
+def test_a_secret_a_payload_carries_is_cut_out_wherever_else_it_appears():
+    report = vapi_end_of_call_report()
+    message = report["message"]
+    message["artifact"]["transcript"] = f"AI: your token is {LEAKED_TWILIO_TOKEN}, right?"
+    message["analysis"]["summary"] = f"Caller read out {LEAKED_TWILIO_API_SECRET}."
+    stored = dump_payload(redact(report))
+    assert LEAKED_TWILIO_TOKEN not in stored and LEAKED_TWILIO_API_SECRET not in stored
+    assert f"AI: your token is {REDACTED}, right?" in stored
 
 
 def test_redaction_does_not_change_the_original():
