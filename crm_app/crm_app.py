@@ -4,6 +4,7 @@ import reflex as rx
 
 from crm_app import pages
 from crm_app.api.app import build_api
+from crm_app.api.security_headers import SecurityHeaders
 from crm_app.api.uploads import UploadSessionCheck
 from crm_app.api.webhook_fast_path import WebhookFastPath
 from crm_app.core import log_scrub
@@ -18,7 +19,7 @@ pages.register_all()
 # The API in front of the pages; uploads checked against their own request's cookie;
 # webhook deliveries answered first of all, ahead of FastAPI (each is a wrapper of the last).
 app = rx.App(
-    api_transformer=[build_api(), UploadSessionCheck, WebhookFastPath],
+    api_transformer=[build_api(), UploadSessionCheck, SecurityHeaders, WebhookFastPath],
     # Focus rings that can be seen, and the skip link (assets/crm.css).
     stylesheets=["/crm.css"],
     # Page changes told to screen readers (assets/announce_page.js).

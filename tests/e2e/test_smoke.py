@@ -40,6 +40,16 @@ def test_dashboard_shows_the_app_shell(page: Any) -> None:
     expect_app_shell(page, "Dashboard")
 
 
+def test_no_other_site_may_frame_the_app_and_nothing_is_sniffed(page: Any) -> None:
+    start_session(page)
+    for response in (page.goto("/dashboard"), page.request.get("/api/health")):
+        headers = response.headers
+        assert headers["x-frame-options"] == "DENY"
+        assert headers["content-security-policy"] == "frame-ancestors 'none'"
+        assert headers["x-content-type-options"] == "nosniff"
+        assert headers["referrer-policy"] == "same-origin"
+
+
 def test_health_endpoint_reports_ok(page: Any) -> None:
     response = page.request.get("/api/health")
 
