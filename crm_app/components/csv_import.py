@@ -222,7 +222,7 @@ def _summary_step() -> rx.Component:
             data_testid="import-summary",
         ),
         rx.cond(
-            CsvImportState.rejected_total > 0,
+            CsvImportState.not_imported.length() > 0,
             rx.box(
                 rx.table.root(
                     rx.table.header(
@@ -231,7 +231,7 @@ def _summary_step() -> rx.Component:
                             rx.table.column_header_cell("Why it was not imported"),
                         )
                     ),
-                    rx.table.body(rx.foreach(CsvImportState.rejected, _rejection)),
+                    rx.table.body(rx.foreach(CsvImportState.not_imported, _rejection)),
                     size="1",
                 ),
                 max_height="14em",

@@ -52,6 +52,9 @@ class ImportResult:
     updated: int = 0
     duplicates: int = 0
     rejected: list[RejectedRow] = field(default_factory=list)
+    # The duplicates skipped, each with what it duplicates (a row that lost a race with
+    # another writer is counted, not listed).
+    skipped: list[RejectedRow] = field(default_factory=list)
 
     @property
     def processed(self) -> int:
@@ -62,6 +65,11 @@ class ImportResult:
         self.updated += other.updated
         self.duplicates += other.duplicates
         self.rejected.extend(other.rejected)
+        self.skipped.extend(other.skipped)
+
+    def skip(self, row: _Row, reason: str) -> None:
+        self.duplicates += 1
+        self.skipped.append(RejectedRow(row.number, reason))
 
 
 @dataclass
@@ -136,24 +144,29 @@ def _one_of(column: Any, values: set[str], dialect: str) -> sa.ColumnElement[boo
     return column.in_(values)
 
 
+_FIELD_NAMES = {"phone": "phone number", "email": "email"}
+
+
 def _split(
     rows: list[_Row], stored: dict[tuple[str, str], uuid.UUID], result: ImportResult
-) -> tuple[list[_Row], list[tuple[uuid.UUID, _Row]]]:
-    """New rows to insert, and (stored id, row) pairs for rows that match a stored one."""
+) -> tuple[list[_Row], list[tuple[uuid.UUID, _Row, str]]]:
+    """New rows to insert, and (stored id, row, field matched) for rows matching a stored one."""
     fresh: list[_Row] = []
-    matched: list[tuple[uuid.UUID, _Row]] = []
-    seen: set[tuple[str, str]] = set()
+    matched: list[tuple[uuid.UUID, _Row, str]] = []
+    seen: dict[tuple[str, str], int] = {}
     for row in rows:
         keys = [(name, row.values[name]) for name in ("phone", "email") if row.values.get(name)]
-        if any(key in seen for key in keys):
-            result.duplicates += 1  # an earlier row of this file has it
+        earlier = next((key for key in keys if key in seen), None)
+        if earlier is not None:
+            what = _FIELD_NAMES[earlier[0]]
+            result.skip(row, f"skipped: the same {what} as row {seen[earlier]}")
             continue
-        seen.update(keys)
-        stored_id = next((stored[key] for key in keys if key in stored), None)
-        if stored_id is None:
+        seen.update((key, row.number) for key in keys)
+        match = next((key for key in keys if key in stored), None)
+        if match is None:
             fresh.append(row)
         else:
-            matched.append((stored_id, row))
+            matched.append((stored[match], row, _FIELD_NAMES[match[0]]))
     return fresh, matched
 
 
@@ -222,13 +235,17 @@ def import_leads(
     rows = _cleaned_rows(records, headers, mapping, clean_lead_fields, result)
     fresh, matched = _split(rows, _stored_matches(session, Lead, user_id, rows), result)
     result.created = _insert(session, Lead, _row_dicts(user_id, fresh, _LEAD_DEFAULTS))
-    for lead_id, row in matched:
+    for lead_id, row, what in matched:
         if on_duplicate == "skip":
-            result.duplicates += 1
+            result.skip(row, f"skipped: a lead already has this {what}")
             continue
-        update_lead(
-            session=session, user_id=user_id, lead_id=lead_id, lead_in=LeadUpdate(**row.values)
-        )
+        try:
+            update_lead(
+                session=session, user_id=user_id, lead_id=lead_id, lead_in=LeadUpdate(**row.values)
+            )
+        except InvalidInput as error:  # e.g. its email belongs to another lead
+            result.rejected.append(RejectedRow(row.number, _reason(error)))
+            continue
         result.updated += 1
     return result
 
@@ -250,9 +267,9 @@ def import_contacts(
     created = _insert(session, Contact, _row_dicts(user_id, fresh, _CONTACT_DEFAULTS))
     result.created = created
     result.duplicates += len(fresh) - created  # lost a race with another writer
-    for contact_id, row in matched:
+    for contact_id, row, what in matched:
         if on_duplicate == "skip":
-            result.duplicates += 1
+            result.skip(row, f"skipped: a contact already has this {what}")
             continue
         try:
             update_contact(

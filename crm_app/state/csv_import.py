@@ -35,7 +35,7 @@ from crm_app.state.leads import LeadsState
 
 IGNORE = "ignore"
 KINDS = {"leads": LEAD_FIELDS, "contacts": CONTACT_FIELDS}
-MAX_SHOWN_REJECTIONS = 200
+MAX_SHOWN_NOT_IMPORTED = 200
 MAX_FILE_MB = MAX_FILE_BYTES // (1024 * 1024)
 # Why the browser refused a chosen file (react-dropzone's error codes), most telling first.
 REFUSALS = {
@@ -50,7 +50,7 @@ REFUSALS = {
 
 @dataclasses.dataclass
 class Rejection:
-    """A row that was not imported, as the summary lists it."""
+    """A row that was not imported (rejected, or skipped as a duplicate), and why."""
 
     row: int = 0
     reason: str = ""
@@ -76,7 +76,8 @@ class CsvImportState(AuthState):
     updated: int = 0
     duplicates: int = 0
     rejected_total: int = 0
-    rejected: list[Rejection] = []
+    # Rejected and skipped rows, in the file's order: the summary's "why not" table.
+    not_imported: list[Rejection] = []
     error: str = ""
     reading: bool = False
     _records: list[CsvRecord] = []
@@ -117,7 +118,7 @@ class CsvImportState(AuthState):
         self.encoding_note = ""
         self.on_duplicate, self.rows_total, self.processed, self.progress = "skip", 0, 0, 0
         self.created = self.updated = self.duplicates = self.rejected_total = 0
-        self.rejected = []
+        self.not_imported = []
 
     @rx.event
     def open_for(self, kind: str):
@@ -238,9 +239,10 @@ class CsvImportState(AuthState):
         async with self:
             self.created, self.updated = total.created, total.updated
             self.duplicates, self.rejected_total = total.duplicates, len(total.rejected)
-            self.rejected = [
+            not_imported = sorted([*total.rejected, *total.skipped], key=lambda r: r.number)
+            self.not_imported = [
                 Rejection(row=r.number, reason=r.reason[:300])
-                for r in total.rejected[:MAX_SHOWN_REJECTIONS]
+                for r in not_imported[:MAX_SHOWN_NOT_IMPORTED]
             ]
             self.error, self.step, self._records = failure, "done", []
             self.progress = 100 if not failure else self.progress

@@ -284,6 +284,11 @@ def test_import_leads_counts_created_duplicates_and_rejects_bad_rows_with_their_
     assert "not a valid phone number" in reasons[5]
     assert "status" in reasons[6]
     assert "needs a name, phone or email" in reasons[9]
+    # The skipped rows say what they duplicate.
+    assert sorted((r.number, r.reason) for r in result.skipped) == [
+        (3, "skipped: a lead already has this phone number"),
+        (4, "skipped: the same email as row 2"),
+    ]
     stored = _stored(engine, user, Lead, ["name", "phone", "email", "status", "source"])
     assert stored == [
         ("=cmd|' /C calc'!A0", None, "f@x.io", "new", "import"),
@@ -397,6 +402,24 @@ def test_import_contacts_with_update_rejects_a_row_that_would_take_anothers_emai
     # Matched P by phone; giving P the email of E would make two contacts one.
     assert (result.updated, [r.number for r in result.rejected]) == (0, [2])
     assert "email" in result.rejected[0].reason
+
+
+def test_import_leads_with_update_rejects_a_row_that_would_take_another_leads_email(
+    engine, user
+) -> None:
+    with tenant_session(user.id, engine) as session:
+        for name, phone, email in (("P", "+14155550100", None), ("E", None, "e@x.io")):
+            create_lead(
+                session=session,
+                user_id=user.id,
+                lead_in=LeadCreate(name=name, phone=phone, email=email),
+            )
+    text = "name,phone,email\nP2,+14155550100,e@x.io\nNew,+14155550199,\n"
+    result = _import(engine, user, text, on_duplicate="update")
+    # Matched P by phone; giving P the email of E would make two leads one person's.
+    assert (result.created, result.updated, [r.number for r in result.rejected]) == (1, 0, [2])
+    assert result.rejected[0].reason == "email: the lead E already has this email"
+    assert sorted(name for (name,) in _stored(engine, user, Lead, ["name"])) == ["E", "New", "P"]
 
 
 @pytest.mark.parametrize(
