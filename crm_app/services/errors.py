@@ -22,6 +22,19 @@ class InvalidInput(ValueError):
         super().__init__("; ".join(f"{field}: {message}" for field, message in self.errors.items()))
 
 
+class DuplicateLead(InvalidInput):
+    """Another of the user's leads has this phone number or email; `field` says which.
+
+    The message names that lead, for the person at the form; callers that
+    answer someone else (a voice agent's tool call) say less.
+    """
+
+    def __init__(self, field: str, holder: str, what: str) -> None:
+        self.field = field
+        who = f"the lead {holder}" if holder else "another lead"
+        super().__init__({field: f"{who} already has this {what}"})
+
+
 class DuplicateContact(InvalidInput):
     """The user already has a contact with this phone number or email; `field` says which."""
 

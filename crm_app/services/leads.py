@@ -25,7 +25,7 @@ from crm_app.models import (
 from crm_app.models.base import utcnow
 from crm_app.services.errors import (
     IDENTITY_FIELDS,
-    InvalidInput,
+    DuplicateLead,
     clean_fields,
     normalize_email,
     require_identity,
@@ -165,8 +165,7 @@ def _refuse_taken(
             statement = statement.where(Lead.id != this_lead)
         holder = session.exec(statement.limit(1)).first()
         if holder is not None:
-            who = f"the lead {holder}" if holder else "another lead"
-            raise InvalidInput({field: f"{who} already has this {UNIQUE_FIELDS[field]}"})
+            raise DuplicateLead(field, holder, UNIQUE_FIELDS[field])
 
 
 def create_lead(*, session: Session, user_id: uuid.UUID, lead_in: LeadCreate) -> Lead:

@@ -23,7 +23,7 @@ from sqlmodel import Session
 from crm_app.core.prebuilt import run_prebuilt
 from crm_app.models import CallLog, LeadCreate
 from crm_app.models.base import utcnow
-from crm_app.services.errors import InvalidInput
+from crm_app.services.errors import DuplicateLead, InvalidInput
 from crm_app.services.leads import create_lead
 from crm_app.services.webhook_fields import (
     MAX_CALL_SECONDS,
@@ -356,6 +356,9 @@ def _create_lead(
                 },
             ),
         )
+    except DuplicateLead as error:
+        # Spoken to the caller, perhaps: never the name of the lead that has it.
+        return {"created": False, "error": f"{error.field}: already on file for someone else"}
     except InvalidInput as error:
         return {"created": False, "error": str(error)}
     return {"created": True, "type": "lead", "id": str(lead.id), "name": lead.name}

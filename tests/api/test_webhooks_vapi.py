@@ -10,8 +10,9 @@ import uuid
 import pytest
 
 from crm_app.core.db import tenant_session
-from crm_app.models import CallLog, ContactCreate, Lead
+from crm_app.models import CallLog, ContactCreate, Lead, LeadCreate
 from crm_app.services.contacts import create_contact
+from crm_app.services.leads import create_lead
 from crm_app.services.webhook_parse import MAX_TOOL_CALLS
 from tests.webhook_senders import (
     LEAKED_TWILIO_API_SECRET,
@@ -209,6 +210,25 @@ def test_a_redelivered_tool_call_gets_the_same_answer_and_creates_nothing(client
     second = _post(client, vapi, create).json()
     assert first == second
     assert len(owned(engine, vapi.user_id, Lead)) == 1
+
+
+def test_a_tool_call_for_someone_elses_email_creates_nothing_and_names_no_one(client, engine, vapi):
+    with tenant_session(vapi.user_id, engine) as session:
+        create_lead(
+            session=session,
+            user_id=vapi.user_id,
+            lead_in=LeadCreate(name="Private Person", email="taken@example.com"),
+        )
+    create = vapi_tool_calls(
+        "call-e", ("tc-e", "create_lead", {"name": "Caller", "email": "taken@example.com"})
+    )
+    [result] = _post(client, vapi, create).json()["results"]
+    # The agent may read its answer out to the caller: the other lead's name stays here.
+    assert json.loads(result["result"]) == {
+        "created": False,
+        "error": "email: already on file for someone else",
+    }
+    assert [lead.name for lead in owned(engine, vapi.user_id, Lead)] == ["Private Person"]
 
 
 def test_an_unknown_tool_and_bad_arguments_get_an_answer_not_an_error(client, engine, vapi):
