@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import reflex as rx
 import sqlalchemy as sa
 
@@ -53,18 +55,23 @@ class CallDetailState(LiveReloadMixin, AuthState):
         return self.loaded and not self.not_found and self.call.live
 
     def _reload_live(self) -> None:
-        self.load_call()
+        # The call shown, not the URL's: a reload that arrives just after Back or
+        # Forward may carry another page's route, whose call id is none.
+        self._load(display.parse_id(self.call.id))
 
     @rx.event
     def show_whole_transcript(self):
         self._whole_transcript_of = self.call.id
-        self.load_call()
+        self._load(display.parse_id(self.call.id))
 
     @rx.event
     def load_call(self):
+        """on_load: the call whose id is in the URL."""
+        self._load(display.parse_id(self.router.page.params.get("call_id", "")))
+
+    def _load(self, call_uuid: uuid.UUID | None) -> None:
         if not self._user_id:
             return
-        call_uuid = display.parse_id(self.router.page.params.get("call_id", ""))
         self.loading = True
         if call_uuid is None:
             self.not_found, self.loading, self.loaded = True, False, True
