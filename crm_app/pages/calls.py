@@ -85,7 +85,10 @@ def filters() -> rx.Component:
         ),
         labelled_select(
             "Outcome",
-            [(ALL, "Any outcome"), *((value, value.replace("-", " ")) for value in OUTCOMES)],
+            [
+                (ALL, "Any outcome"),
+                *((value, value.replace("-", " ").capitalize()) for value in OUTCOMES),
+            ],
             value=CallsState.outcome,
             on_change=CallsState.set_outcome,
             field_id="calls-outcome",

@@ -109,12 +109,14 @@ class CallsState(LiveReloadMixin, PeriodFilterMixin, ListPageMixin, AuthState):
 
     @rx.event
     def load(self):
-        """on_load: a link naming a period (the dashboard's Calls) shows exactly that period,
-        and the outcome it names (its "answered" and "not answered"), if any."""
-        if (period := self._linked_period()) is not None:
+        """on_load: a link naming a period or an outcome (the dashboard's Calls, its
+        "answered" and "not answered") shows exactly those calls, other filters cleared."""
+        params = self.router.url.query_parameters
+        period = self._linked_period()
+        if period is not None or "outcome" in params:
             self.search, self.provider, self.status, self.ended_reason = "", ALL, ALL, ALL
-            self.period = period
-            linked = str(self.router.url.query_parameters.get("outcome") or "")
+            self.period = period or ALL
+            linked = str(params.get("outcome") or "")
             self.outcome = linked if linked in OUTCOMES else ALL
         self.offset = 0
         return self._load_in_viewer_zone()

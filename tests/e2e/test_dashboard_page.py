@@ -130,17 +130,21 @@ def test_dashboard_in_los_angeles_marks_all_time_figures_and_draws_a_bar_per_day
     expect(page.get_by_test_id("stat-new-leads-note")).to_have_text("")
     expect(page.get_by_test_id("stat-calls-note")).to_have_text("1 answered")
     # Each outcome leads to its calls: the same rule, the same count.
-    for outcome, caller in (
-        ("answered", "Answered"),
-        ("not-answered", "Missed"),
-        ("in-progress", "Ringing"),
+    for outcome, caller, label in (
+        ("answered", "Answered", "Answered"),
+        ("not-answered", "Missed", "Not answered"),
+        ("in-progress", "Ringing", "In progress"),
     ):
         page.get_by_test_id(f"calls-{outcome}-link").click()
         expect(page).to_have_url(re.compile(rf"/calls/?\?period=all&outcome={outcome}$"))
         expect(page.get_by_test_id("call-row")).to_have_count(1)
         expect(page.get_by_test_id("call-row")).to_contain_text(caller)
-        expect(page.get_by_role("combobox", name="Outcome")).to_have_text(outcome.replace("-", " "))
+        expect(page.get_by_role("combobox", name="Outcome")).to_have_text(label)
         page.go_back()
+    # A link naming only the outcome (a bookmark) shows those calls too.
+    page.goto(f"{app_server.base_url}/calls?outcome=not-answered")
+    expect(page.get_by_role("combobox", name="Outcome")).to_have_text("Not answered")
+    expect(page.get_by_test_id("call-row")).to_have_count(1)
 
 
 def test_the_empty_dashboard_leads_to_integrations_and_the_import(page, app_server):
