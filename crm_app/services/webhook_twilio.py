@@ -44,6 +44,28 @@ SMS_IN = "sms_in"
 ANSWERED = ("in-progress", "answered")
 FINISHED = ("completed", "busy", "failed", "no-answer", "canceled")
 MAX_SMS_BODY = 10_000
+# What caller ID lookups return when they have no name: a lead called "WIRELESS
+# CALLER" would head every call from the number; the number says more.
+PLACEHOLDER_CALLER_NAMES = frozenset(
+    {
+        "ANONYMOUS",
+        "BLOCKED",
+        "CELL PHONE",
+        "NO CALLER ID",
+        "NOT AVAILABLE",
+        "OUT OF AREA",
+        "PRIVATE",
+        "PRIVATE CALLER",
+        "PRIVATE NUMBER",
+        "RESTRICTED",
+        "TOLL FREE CALL",
+        "UNAVAILABLE",
+        "UNKNOWN",
+        "UNKNOWN CALLER",
+        "UNKNOWN NAME",
+        "WIRELESS CALLER",
+    }
+)
 
 
 def apply_twilio_event(
@@ -77,7 +99,7 @@ def _call_status(session: Session, user_id: uuid.UUID, first: Any) -> dict[str, 
         log.direction = "inbound" if inbound else "outbound"
         log.from_number, log.to_number = short_number(first("From")), short_number(first("To"))
         log.customer_number = phone_number(first("From") if inbound else first("To"))
-        log.customer_name = text(first("CallerName"), 200) if inbound else ""
+        log.customer_name = _caller_name(first("CallerName")) if inbound else ""
     latest = log.last_sequence_number
     if (
         created
@@ -104,6 +126,12 @@ def _call_status(session: Session, user_id: uuid.UUID, first: Any) -> dict[str, 
     result: dict[str, Any] = {"call_log_id": str(log.id), "status": log.status}
     result["created"] = (["call_log"] if created else []) + (["lead"] if new_lead else [])
     return result
+
+
+def _caller_name(value: Any) -> str:
+    """Caller ID's name, unless it is one of the carriers' stand-ins for "no name"."""
+    name = text(value, 200)
+    return "" if " ".join(name.upper().split()) in PLACEHOLDER_CALLER_NAMES else name
 
 
 def _rank(status: str) -> int:

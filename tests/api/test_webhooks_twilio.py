@@ -81,6 +81,19 @@ def test_a_call_from_an_unknown_number_makes_a_lead_once_as_a_vapi_call_does(
     assert json.loads(first.result)["created"] == ["call_log", "lead"]
 
 
+@pytest.mark.parametrize("placeholder", ["WIRELESS CALLER", "Unavailable", " anonymous "])
+def test_caller_ids_stand_in_for_no_name_names_no_one(client, engine, twilio, placeholder):
+    fields = [
+        ("CallerName", placeholder) if name == "CallerName" else (name, value)
+        for name, value in twilio_status("CA7", "ringing", 0)
+    ]
+    assert _post(client, twilio, fields).status_code == 200
+    [lead] = owned(engine, twilio.user_id, Lead)
+    assert lead.name == "+14155550142"  # the number says more than a stand-in
+    [call] = owned(engine, twilio.user_id, CallLog)
+    assert call.customer_name == ""
+
+
 def test_an_sms_from_an_unknown_number_lands_on_a_new_leads_timeline(client, engine, twilio):
     response = _post(client, twilio, twilio_sms("SM1", body="Can you call me back?"))
     assert response.status_code == 200 and response.text == EMPTY_TWIML
