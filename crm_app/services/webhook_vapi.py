@@ -270,15 +270,23 @@ def _status_update(session: Session, user_id: uuid.UUID, message: dict[str, Any]
         log.ended_reason = optional_text(message.get("endedReason"), 100)
     if status == "in-progress" and log.started_at is None:  # how long it has run, while live
         log.started_at = timestamp(get_path(message, "call", "startedAt")) or utcnow()
-    # A live call from a known number shows who it is, as Twilio's do, before the report.
+    # A live call shows who it is before its report, as Twilio's do: the contact or
+    # lead with its number, or a new lead (which the report then finds).
+    new_lead = False
     if log.customer_number and log.lead_id is None and log.contact_id is None:
-        person = find_person_by_phone(session=session, user_id=user_id, phone=log.customer_number)
-        if person is not None:
-            person.link(log)
+        person, new_lead = person_for_number(
+            session=session,
+            user_id=user_id,
+            phone=log.customer_number,
+            name=log.customer_name,
+            source=LEAD_SOURCE,
+        )
+        person.link(log)
     log.updated_at = utcnow()
     session.add(log)
     session.flush()
-    return {**_made(log, ["call_log"] if created else []), "status": log.status}
+    made = (["call_log"] if created else []) + (["lead"] if new_lead else [])
+    return {**_made(log, made), "status": log.status}
 
 
 # --- Tool calls, answered while the call is live

@@ -159,6 +159,21 @@ def test_a_live_call_from_a_known_number_is_linked_and_timed_before_its_report(
     assert owned(engine, vapi.user_id, Lead) == []  # linking creates no one
 
 
+def test_a_live_call_from_a_new_number_makes_its_lead_which_the_report_then_finds(
+    client, engine, vapi
+):
+    assert _post(client, vapi, vapi_status_update("call-new", "ringing")).status_code == 200
+    [lead] = owned(engine, vapi.user_id, Lead)
+    [call] = owned(engine, vapi.user_id, CallLog)
+    assert (call.lead_id, lead.phone, lead.source) == (lead.id, "+14155550123", "voice")
+    [row] = audit_rows(engine, vapi.user_id)
+    assert json.loads(row.result)["created"] == ["call_log", "lead"]
+    assert _post(client, vapi, vapi_end_of_call_report("call-new")).status_code == 200
+    assert owned(engine, vapi.user_id, Lead) == [lead]  # one lead for the number
+    [call] = owned(engine, vapi.user_id, CallLog)
+    assert (call.lead_id, call.status) == (lead.id, "ended")
+
+
 def test_other_message_types_are_audited_as_accepted_and_ignored(client, engine, vapi):
     payload = {"message": {"type": "speech-update", "status": "started", "call": {"id": "c1"}}}
     response = _post(client, vapi, payload)
