@@ -107,8 +107,9 @@ def _cleaned_rows(
 
 def _stored_matches(
     session: Session, model: Any, user_id: uuid.UUID, rows: list[_Row]
-) -> dict[tuple[str, str], uuid.UUID]:
-    """The user's stored rows sharing a phone or email with the batch, keyed by (field, value)."""
+) -> dict[tuple[str, str], tuple[uuid.UUID, str]]:
+    """The user's stored rows sharing a phone or email with the batch: (id, name) by
+    (field, value)."""
     phones = {row.values["phone"] for row in rows if row.values.get("phone")}
     emails = {row.values["email"] for row in rows if row.values.get("email")}
     dialect = session.get_bind().dialect.name
@@ -119,15 +120,15 @@ def _stored_matches(
         conditions.append(_one_of(model.email, emails, dialect))
     if not conditions:
         return {}
-    found: dict[tuple[str, str], uuid.UUID] = {}
-    statement = select(model.id, model.phone, model.email).where(
+    found: dict[tuple[str, str], tuple[uuid.UUID, str]] = {}
+    statement = select(model.id, model.name, model.phone, model.email).where(
         model.user_id == user_id, sa.or_(*conditions)
     )
-    for row_id, phone, email in session.exec(statement.order_by(model.created_at)).all():
+    for row_id, name, phone, email in session.exec(statement.order_by(model.created_at)).all():
         if phone:
-            found.setdefault(("phone", phone), row_id)
+            found.setdefault(("phone", phone), (row_id, name))
         if email:
-            found.setdefault(("email", email), row_id)
+            found.setdefault(("email", email), (row_id, name))
     return found
 
 
@@ -148,9 +149,13 @@ _FIELD_NAMES = {"phone": "phone number", "email": "email"}
 
 
 def _split(
-    rows: list[_Row], stored: dict[tuple[str, str], uuid.UUID], result: ImportResult
+    rows: list[_Row],
+    stored: dict[tuple[str, str], tuple[uuid.UUID, str]],
+    result: ImportResult,
+    kind: str,
 ) -> tuple[list[_Row], list[tuple[uuid.UUID, _Row, str]]]:
-    """New rows to insert, and (stored id, row, field matched) for rows matching a stored one."""
+    """New rows to insert, and (stored id, row, why it matches) for rows matching a stored one:
+    "the ... Ada Lovelace already has this phone number"."""
     fresh: list[_Row] = []
     matched: list[tuple[uuid.UUID, _Row, str]] = []
     seen: dict[tuple[str, str], int] = {}
@@ -166,7 +171,9 @@ def _split(
         if match is None:
             fresh.append(row)
         else:
-            matched.append((stored[match], row, _FIELD_NAMES[match[0]]))
+            stored_id, name = stored[match]
+            holder = f"the {kind} {name}" if name else f"a {kind}"
+            matched.append((stored_id, row, f"{holder} already has this {_FIELD_NAMES[match[0]]}"))
     return fresh, matched
 
 
@@ -233,11 +240,11 @@ def import_leads(
     _check_mapping(mapping, LEAD_FIELDS, on_duplicate)
     result = ImportResult()
     rows = _cleaned_rows(records, headers, mapping, clean_lead_fields, result)
-    fresh, matched = _split(rows, _stored_matches(session, Lead, user_id, rows), result)
+    fresh, matched = _split(rows, _stored_matches(session, Lead, user_id, rows), result, "lead")
     result.created = _insert(session, Lead, _row_dicts(user_id, fresh, _LEAD_DEFAULTS))
-    for lead_id, row, what in matched:
+    for lead_id, row, why in matched:
         if on_duplicate == "skip":
-            result.skip(row, f"skipped: a lead already has this {what}")
+            result.skip(row, f"skipped: {why}")
             continue
         try:
             update_lead(
@@ -263,13 +270,14 @@ def import_contacts(
     _check_mapping(mapping, CONTACT_FIELDS, on_duplicate)
     result = ImportResult()
     rows = _cleaned_rows(records, headers, mapping, clean_contact_fields, result)
-    fresh, matched = _split(rows, _stored_matches(session, Contact, user_id, rows), result)
+    stored = _stored_matches(session, Contact, user_id, rows)
+    fresh, matched = _split(rows, stored, result, "contact")
     created = _insert(session, Contact, _row_dicts(user_id, fresh, _CONTACT_DEFAULTS))
     result.created = created
     result.duplicates += len(fresh) - created  # lost a race with another writer
-    for contact_id, row, what in matched:
+    for contact_id, row, why in matched:
         if on_duplicate == "skip":
-            result.skip(row, f"skipped: a contact already has this {what}")
+            result.skip(row, f"skipped: {why}")
             continue
         try:
             update_contact(

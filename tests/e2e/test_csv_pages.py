@@ -82,7 +82,7 @@ def test_import_a_csv_watch_the_progress_complete_and_see_it_on_the_dashboard(
     rejections = dialog.get_by_test_id("import-rejections")
     # The duplicate is listed with what it repeats (row 2's lead, imported a batch before).
     expect(rejections.get_by_role("row").filter(has_text=str(ROWS + 2))).to_contain_text(
-        "skipped: a lead already has this email"
+        "skipped: the lead Person 0 already has this email"
     )
     expect(rejections).to_contain_text(str(ROWS + 3))  # the bad phone's row number
     expect(rejections).to_contain_text("not a valid phone number")

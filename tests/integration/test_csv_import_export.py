@@ -286,7 +286,7 @@ def test_import_leads_counts_created_duplicates_and_rejects_bad_rows_with_their_
     assert "needs a name, phone or email" in reasons[9]
     # The skipped rows say what they duplicate.
     assert sorted((r.number, r.reason) for r in result.skipped) == [
-        (3, "skipped: a lead already has this phone number"),
+        (3, "skipped: the lead Stored already has this phone number"),
         (4, "skipped: the same email as row 2"),
     ]
     stored = _stored(engine, user, Lead, ["name", "phone", "email", "status", "source"])
@@ -402,6 +402,19 @@ def test_import_contacts_with_update_rejects_a_row_that_would_take_anothers_emai
     # Matched P by phone; giving P the email of E would make two contacts one.
     assert (result.updated, [r.number for r in result.rejected]) == (0, [2])
     assert "email" in result.rejected[0].reason
+
+
+def test_a_skipped_row_names_the_contact_it_repeats_whatever_its_name_holds(engine, user) -> None:
+    with tenant_session(user.id, engine) as session:
+        create_contact(
+            session=session,
+            user_id=user.id,
+            contact_in=ContactCreate(name="Braces {kind} {0}", email="b@x.io"),
+        )
+    result = _import(engine, user, "name,email\nAgain,B@X.IO\n", kind="contacts")
+    assert [(r.number, r.reason) for r in result.skipped] == [
+        (2, "skipped: the contact Braces {kind} {0} already has this email")
+    ]
 
 
 def test_import_leads_with_update_rejects_a_row_that_would_take_another_leads_email(
