@@ -67,6 +67,11 @@ def _upload_step() -> rx.Component:
             data_testid="csv-dropzone",
         ),
         rx.cond(CsvImportState.reading, rx.hstack(rx.spinner(), rx.text("Reading…", size="2"))),
+        rx.hstack(
+            rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray")),
+            justify="end",
+            width="100%",
+        ),
         spacing="3",
         width="100%",
     )

@@ -14,7 +14,7 @@ from crm_app.state.lead_form import LeadFormState
 
 def _phone_hint(region: rx.Var) -> rx.Component:
     return rx.text.span(
-        "Numbers without + are read as ", region, " numbers; saved as +countrycode…"
+        "Without a +, read as a ", region, " number; saved with + and its country code."
     )
 
 
