@@ -33,6 +33,10 @@ class AuthState(rx.State):
     # replaced by a password change, in another tab): the event that found out
     # was not carried out, and /login says so once the tab has been sent there.
     _session_ended: bool = False
+    # Where this tab was sent to log in, until it arrives: a page's on_load and its
+    # on_mount may both find the session gone, and a second redirect, worked out
+    # anew, lacked the reason the first one carried and replaced it (Redis, 2 workers).
+    _login_trip: str = ""
     user_email: str = ""
     user_name: str = ""
     is_authenticated: bool = False
@@ -86,6 +90,8 @@ class AuthState(rx.State):
         revoked one while the browser holds a good one: a new page load opens
         a new websocket with it, and /login sends a logged-in tab on to `next`.
         """
+        if self._login_trip:  # on its way already: the same destination, reason and all
+            return rx.call_script(f"window.location.replace({json.dumps(self._login_trip)})")
         # Production serves /dashboard as /dashboard/; next names the page, not the file.
         path = self.router.url.path.rstrip("/") or "/dashboard"
         query = self.router.url.query
@@ -94,6 +100,7 @@ class AuthState(rx.State):
         if self._session_ended:
             self._session_ended = False
             url += f"&{SESSION_ENDED}={'1' if lost_an_action else ENDED_ON_VISIT}"
+        self._login_trip = url
         return rx.call_script(f"window.location.replace({json.dumps(url)})")
 
     @rx.event

@@ -68,6 +68,7 @@ class LoginFormState(AuthState):
         """on_load: read the outcome of the last submit and skip the form if logged in."""
         params = self.router.url.query_parameters
         ended = params.get(SESSION_ENDED, "")
+        self._login_trip = ""  # arrived
         if self._user_id:  # to where the link was going (a tab sent here, then reloaded)
             destination = rx.redirect(safe_next(params.get("next")), replace=True)
             lost = ended == "1"
