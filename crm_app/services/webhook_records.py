@@ -186,6 +186,27 @@ def person_for_number(
     return Person("lead", lead.id, lead.name, lead.status), True
 
 
+def link_call_to_person(*, session: Session, user_id: uuid.UUID, call: Any, source: str) -> bool:
+    """Link a call to the user's contact or lead with its customer's number, or to a new lead
+    named as the call names the caller (or by the number); True when a lead was made.
+
+    `call` is a CallLog or a provider's report of one (customer_number,
+    customer_name, lead_id, contact_id). One already linked, or without a
+    number, is left as it is.
+    """
+    if not call.customer_number or call.lead_id or call.contact_id:
+        return False
+    person, created = person_for_number(
+        session=session,
+        user_id=user_id,
+        phone=call.customer_number,
+        name=call.customer_name,
+        source=source,
+    )
+    person.link(call)
+    return created
+
+
 def _lock_number(session: Session, user_id: uuid.UUID, phone: str) -> None:
     """On Postgres, serialise lead creation per user and number until the unit of work ends.
 

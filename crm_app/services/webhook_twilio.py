@@ -30,7 +30,11 @@ from crm_app.services.webhook_fields import (
     timestamp,
 )
 from crm_app.services.webhook_parse import TWILIO_CALL_STATUS, TWILIO_SMS_RECEIVED
-from crm_app.services.webhook_records import claim_call_log, person_for_number
+from crm_app.services.webhook_records import (
+    claim_call_log,
+    link_call_to_person,
+    person_for_number,
+)
 from crm_app.services.webhook_types import IncomingEvent
 
 PROVIDER = "twilio"
@@ -110,16 +114,9 @@ def _call_status(session: Session, user_id: uuid.UUID, first: Any) -> dict[str, 
         if sequence is not None:
             log.last_sequence_number = sequence
     _keep_details(log, first, status)
-    new_lead = False
-    if log.customer_number and log.lead_id is None and log.contact_id is None:
-        person, new_lead = person_for_number(
-            session=session,
-            user_id=user_id,
-            phone=log.customer_number,
-            name=log.customer_name,
-            source=CALL_LEAD_SOURCE,
-        )
-        person.link(log)
+    new_lead = link_call_to_person(
+        session=session, user_id=user_id, call=log, source=CALL_LEAD_SOURCE
+    )
     log.updated_at = utcnow()
     session.add(log)
     session.flush()

@@ -48,7 +48,7 @@ from crm_app.services.webhook_records import (
     input_model,
     insert_ignoring_conflict,
     last_call_summary,
-    person_for_number,
+    link_call_to_person,
 )
 from crm_app.services.webhook_types import IncomingEvent
 
@@ -163,15 +163,11 @@ def _end_of_call(session: Session, user_id: uuid.UUID, message: dict[str, Any]) 
     _fill_report(report, message)
     existing = _locked_call(session, user_id, call_id)
     made = []
-    if not (existing and (existing.lead_id or existing.contact_id)) and report.customer_number:
-        person, new_lead = person_for_number(
-            session=session,
-            user_id=user_id,
-            phone=report.customer_number,
-            name=report.customer_name,
-            source=LEAD_SOURCE,
+    # A call its status updates already linked keeps its person.
+    if not (existing and (existing.lead_id or existing.contact_id)):
+        new_lead = link_call_to_person(
+            session=session, user_id=user_id, call=report, source=LEAD_SOURCE
         )
-        person.link(report)
         made += ["lead"] if new_lead else []
     if existing is None:
         if insert_ignoring_conflict(session, _CALLS, vars(report), _CALL_KEY):
@@ -272,16 +268,7 @@ def _status_update(session: Session, user_id: uuid.UUID, message: dict[str, Any]
         log.started_at = timestamp(get_path(message, "call", "startedAt")) or utcnow()
     # A live call shows who it is before its report, as Twilio's do: the contact or
     # lead with its number, or a new lead (which the report then finds).
-    new_lead = False
-    if log.customer_number and log.lead_id is None and log.contact_id is None:
-        person, new_lead = person_for_number(
-            session=session,
-            user_id=user_id,
-            phone=log.customer_number,
-            name=log.customer_name,
-            source=LEAD_SOURCE,
-        )
-        person.link(log)
+    new_lead = link_call_to_person(session=session, user_id=user_id, call=log, source=LEAD_SOURCE)
     log.updated_at = utcnow()
     session.add(log)
     session.flush()

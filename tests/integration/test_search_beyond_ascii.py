@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import sqlite3
 import uuid
-from contextlib import closing
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from alembic import command
+from alembic.config import Config
 
 from crm_app.core.db import create_db_engine, global_session, tenant_session
 from crm_app.core.search_fold import fold
@@ -59,15 +62,24 @@ def test_leads_and_contacts_are_found_in_any_case_of_any_letter(
     assert sorted(contact.name for contact in contacts.items) == expected
 
 
-def test_the_upgrade_lower_cases_what_sqlite_stored_before(tmp_path) -> None:
-    path = tmp_path / "old.db"
+@contextmanager
+def _database_at(path: Path, revision: str) -> Iterator[tuple[Config, sa.Engine, User]]:
+    """A SQLite database migrated to an older revision, with one user; its engine disposed."""
     config = alembic_config(f"sqlite:///{path}")
-    command.upgrade(config, "0004")
+    command.upgrade(config, revision)
     engine = create_db_engine(f"sqlite:///{path}")
     try:
         user = User(email="old@example.com", name="", password_hash="!test-only")
         with global_session(engine) as session:
             session.add(user)
+        yield config, engine, user
+    finally:
+        engine.dispose()
+
+
+def test_the_upgrade_lower_cases_what_sqlite_stored_before(tmp_path) -> None:
+    path = tmp_path / "old.db"
+    with _database_at(path, "0004") as (config, engine, user):
         with tenant_session(user.id, engine) as session:
             create_lead(session=session, user_id=user.id, lead_in=LeadCreate(name="Émile Zola"))
         # As a release before this one stored it: rewritten with SQLite's own lower().
@@ -81,19 +93,10 @@ def test_the_upgrade_lower_cases_what_sqlite_stored_before(tmp_path) -> None:
             unaccented = list_leads(session=session, user_id=user.id, search="emile")
         assert [lead.name for lead in found.items] == ["Émile Zola"]
         assert [lead.name for lead in unaccented.items] == ["Émile Zola"]
-    finally:
-        engine.dispose()
 
 
 def test_the_upgrade_makes_calls_stored_before_it_searchable(tmp_path) -> None:
-    path = tmp_path / "old.db"
-    config = alembic_config(f"sqlite:///{path}")
-    command.upgrade(config, "0006")
-    engine = create_db_engine(f"sqlite:///{path}")
-    try:
-        user = User(email="old@example.com", name="", password_hash="!test-only")
-        with global_session(engine) as session:
-            session.add(user)
+    with _database_at(tmp_path / "old.db", "0006") as (config, engine, user):
         with tenant_session(user.id, engine) as session:
             # A release before this one had no search_text on calls.
             session.execute(
@@ -111,8 +114,6 @@ def test_the_upgrade_makes_calls_stored_before_it_searchable(tmp_path) -> None:
             by_number = list_call_logs(session=session, user_id=user.id, search="(415) 555-0100")
         assert [call.external_call_id for call in by_name.items] == ["call-old"]
         assert [call.external_call_id for call in by_number.items] == ["call-old"]
-    finally:
-        engine.dispose()
 
 
 @pytest.mark.postgres

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from types import SimpleNamespace
 from typing import Any
 
 from sqlmodel import select
@@ -13,6 +14,7 @@ from crm_app.core.db import tenant_session
 from crm_app.models import AutomationLog, CallLog, WebhookEvent
 from crm_app.models.base import utcnow
 from crm_app.services import (
+    leads,
     webhook_events,
     webhook_ingest,
     webhook_make,
@@ -230,6 +232,24 @@ def _person_for_number(world: World) -> None:
             source="voice",
         )
     assert created and person.kind == "lead"
+
+
+@isolation_case("webhook_records.link_call_to_person")
+def _link_call_to_person(world: World) -> None:
+    # B's call from A's contact's number: never linked to A's contact, but to a lead of B's.
+    call = SimpleNamespace(
+        customer_number=world.a_rows.contact_phone,
+        customer_name="",
+        lead_id=None,
+        contact_id=None,
+    )
+    with world.as_b() as session:
+        created = webhook_records.link_call_to_person(
+            session=session, user_id=world.b.id, call=call, source="voice"
+        )
+        linked = leads.get_lead(session=session, user_id=world.b.id, lead_id=call.lead_id)
+    assert created and call.contact_id is None
+    assert linked is not None and linked.user_id == world.b.id
 
 
 @isolation_case("webhook_records.last_call_summary")
