@@ -18,15 +18,30 @@ PAGE_HEADING_ID = "page-heading"
 PAGER_PREVIOUS_ID, PAGER_NEXT_ID = "pager-previous", "pager-next"
 
 
+# How long a settling focus waits for its element to be drawn, in 50 ms steps.
+SETTLE_TRIES = 40
+
+
 def focus_on(element_id: str, *, settle: bool = False) -> rx.event.EventSpec:
     """Focus an element by id (nothing happens if it is not on the page).
 
-    settle: wait for the page to draw first (an element the same update shows).
+    settle: the element comes with the same update, which the page may draw
+    after this script runs (on Redis, with two workers, the state can arrive
+    in two parts): wait for it to be drawn, up to 2 s, unless the person has
+    put focus somewhere meanwhile.
     """
-    focus = f"document.getElementById({json.dumps(element_id)})?.focus()"
-    if settle:
-        focus = f"setTimeout(() => requestAnimationFrame(() => {focus}), 0)"
-    return rx.call_script(focus)
+    target = json.dumps(element_id)
+    if not settle:
+        return rx.call_script(f"document.getElementById({target})?.focus()")
+    return rx.call_script(
+        "(() => { let tries = 0; const attempt = () => {"
+        f" const element = document.getElementById({target});"
+        " if (element) { element.focus(); return; }"
+        " const held = document.activeElement;"
+        f" if ((!held || held === document.body) && ++tries < {SETTLE_TRIES})"
+        " setTimeout(attempt, 50); };"
+        " setTimeout(() => requestAnimationFrame(attempt), 0); })()"
+    )
 
 
 def focus_if_lost(element_id: str) -> rx.event.EventSpec:
