@@ -33,6 +33,7 @@ from crm_app.models import (
 from crm_app.models.base import utcnow
 from crm_app.services.contacts import create_contact
 from crm_app.services.leads import create_lead
+from crm_app.services.webhook_ingest import NOISE_ROWS_PER_WINDOW
 
 Row = TypeVar("Row", bound=SQLModel)
 
@@ -182,6 +183,18 @@ def seed_tenant(engine: sa.Engine, user_id: uuid.UUID, *, label: str) -> TenantR
         )
         run = add_automation_log(session, user_id=user_id, **links)
         event = add_webhook_event(session, user_id=user_id)
+        # A flood of forged Vapi requests, as many as a window holds: the tenant's next one
+        # would be counted on the newest of these, and another tenant's never may be.
+        for _ in range(NOISE_ROWS_PER_WINDOW):
+            add_webhook_event(
+                session,
+                user_id=user_id,
+                status="rejected",
+                reason="bad signature",
+                event_id=None,
+                event_type="",
+                payload=None,
+            )
         activity = add_activity(session, user_id=user_id, **links)
         key = add_api_key(session, user_id=user_id)
         login = add_user_session(session, user_id=user_id)

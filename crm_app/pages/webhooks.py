@@ -20,9 +20,24 @@ from crm_app.components.dialogs import dialog_title, returns_focus_to_opener
 from crm_app.components.feedback import empty_state, error_callout, status_badge
 from crm_app.components.list_page import empty_list, list_status, paged_table
 from crm_app.layouts.guarded import guarded_page
-from crm_app.state.webhooks import CreatedRecord, WebhookRow, WebhooksState
+from crm_app.state.webhooks import REPEATS_NOTE, CreatedRecord, WebhookRow, WebhooksState
 
 State = WebhooksState
+
+
+def repeats_line(event: Any) -> rx.Component:
+    """For a run of rejected or duplicate requests counted on one row: how many, the last when."""
+    return rx.cond(
+        event.repeats != "",
+        rx.text(
+            event.repeats,
+            ", the last ",
+            when(event.last_repeated_at),
+            size="1",
+            weight="medium",
+            data_testid="webhook-repeats",
+        ),
+    )
 
 
 def webhook_table_row(event: WebhookRow) -> rx.Component:
@@ -39,7 +54,11 @@ def webhook_table_row(event: WebhookRow) -> rx.Component:
             ),
             min_width="12em",
         ),
-        rx.table.cell(rx.text(event.reason, size="1", word_break="break-word"), min_width="12em"),
+        rx.table.cell(
+            rx.text(event.reason, size="1", word_break="break-word"),
+            repeats_line(event),
+            min_width="12em",
+        ),
         rx.table.cell(
             rx.button(
                 "Details",
@@ -177,6 +196,14 @@ def detail_dialog() -> rx.Component:
                     event.reason != "",
                     rx.callout(
                         event.reason, icon="info", width="100%", data_testid="detail-reason"
+                    ),
+                ),
+                rx.cond(
+                    event.repeats != "",
+                    rx.vstack(
+                        repeats_line(event),
+                        rx.text(REPEATS_NOTE, **styles.muted_text),
+                        spacing="1",
                     ),
                 ),
                 error_callout(State.detail_error),

@@ -11,6 +11,13 @@ Rows, by status:
 - failed: a verified event whose records could not be written; it keeps the
   redacted payload and its event id, so a redelivery or a Replay applies it again.
 
+Rejected and duplicate requests change nothing, and anyone holding a leaked
+URL (or a captured Twilio request, whose signature never expires) can send
+them as fast as the server answers. Once a provider has NOISE_ROWS_PER_WINDOW
+of them in NOISE_WINDOW, a request repeating one of those rows (same status,
+same reason) is counted on the newest such row instead of adding its own:
+every request is still accounted for, and the trail keeps its other rows in view.
+
 The insert of the accepted row comes first and uses ON CONFLICT DO NOTHING:
 of two deliveries racing with one id, exactly one inserts and applies.
 """
@@ -22,7 +29,7 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -32,6 +39,7 @@ from crm_app.core.db import is_database_unavailable
 from crm_app.core.prebuilt import run_prebuilt
 from crm_app.models import WebhookEvent
 from crm_app.models.base import utcnow
+from crm_app.models.webhook import NOISE_STATUSES
 from crm_app.services.errors import InvalidInput
 from crm_app.services.vault import get_api_keys
 from crm_app.services.webhook_make import apply_make_event
@@ -55,6 +63,10 @@ MAX_REASON = 500  # webhook_events.reason
 # A tool-calls answer (at most 20 results of 1,000 characters, JSON-escaped) fits whole: a
 # redelivery is answered from it. Anything longer is cut, as a safety net.
 MAX_RESULT = 64 * 1024
+# Rows of rejected or duplicate requests a provider may add in a window before repeats are
+# counted: enough to read a misconfiguration from, too few to bury anything.
+NOISE_ROWS_PER_WINDOW = 20
+NOISE_WINDOW = timedelta(minutes=10)
 _TABLE = WebhookEvent.__table__  # type: ignore[attr-defined]
 _UNIQUE = ["user_id", "provider", "event_id"]
 # The columns to set come with the parameters (status, result, reason, processed_at).
@@ -121,9 +133,58 @@ def _row(user_id: uuid.UUID, **values: Any) -> dict[str, Any]:
         "result": "",
         "received_at": utcnow(),
         "processed_at": None,
+        "repeats": 0,
+        "last_repeated_at": None,
     }
     row.update(values)
     return row
+
+
+def _counted_as_repeat(session: Session, values: dict[str, Any]) -> uuid.UUID | None:
+    """Count a rejected or duplicate request on the row it repeats, if its provider is flooded.
+
+    The id of the row that counted it, or None: then the request needs a row
+    of its own. One statement, a write: on SQLite a transaction that begins by
+    reading cannot wait for another writer.
+    """
+    table = _TABLE.c
+    since = values["received_at"] - NOISE_WINDOW
+    recent_noise = sa.and_(
+        table.user_id == values["user_id"],
+        table.provider == values["provider"],
+        table.status.in_(NOISE_STATUSES),
+        table.received_at >= since,
+    )
+    flooded = (
+        sa.select(sa.func.count())
+        .select_from(
+            sa.select(sa.literal(1)).where(recent_noise).limit(NOISE_ROWS_PER_WINDOW).subquery()
+        )
+        .scalar_subquery()
+    ) >= NOISE_ROWS_PER_WINDOW
+    repeated = (
+        sa.select(table.id)
+        .where(recent_noise, table.status == values["status"], table.reason == values["reason"])
+        .order_by(table.received_at.desc(), table.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    statement = (
+        sa.update(_TABLE)
+        .where(table.user_id == values["user_id"], table.id == repeated, flooded)
+        .values(repeats=table.repeats + 1, last_repeated_at=values["received_at"])
+        .returning(table.id)
+    )
+    return session.exec(statement).scalar()  # type: ignore[call-overload]
+
+
+def _record_noise(session: Session, values: dict[str, Any]) -> uuid.UUID:
+    """Store a rejected or duplicate request: a row, or a repeat counted on a recent one."""
+    counted_on = _counted_as_repeat(session, values)
+    if counted_on is not None:
+        return counted_on
+    session.exec(_TABLE.insert().values(**values))  # type: ignore[call-overload]
+    return values["id"]
 
 
 def record_rejected_webhook(
@@ -136,7 +197,11 @@ def record_rejected_webhook(
     sha256: str,
     received_at: datetime,
 ) -> uuid.UUID:
-    """Audit a refused request: why, how big, its hash; never its payload."""
+    """Audit a refused request: why, how big, its hash; never its payload.
+
+    The id of its row, or of the recent row with the same reason it was
+    counted on (see the module's docstring).
+    """
     values = _row(
         user_id,
         provider=provider,
@@ -147,8 +212,7 @@ def record_rejected_webhook(
         received_at=received_at,
         processed_at=utcnow(),
     )
-    session.exec(_TABLE.insert().values(**values))  # type: ignore[call-overload]
-    return values["id"]
+    return _record_noise(session, values)
 
 
 def _event_values(user_id: uuid.UUID, event: IncomingEvent, received_at: datetime) -> dict:
@@ -218,9 +282,9 @@ def ingest_webhook_event(
         received_at=received_at,
         processed_at=utcnow(),
     )
-    session.exec(_TABLE.insert().values(**duplicate))  # type: ignore[call-overload]
+    row_id = _record_noise(session, duplicate)
     previous = _stored_result(original.result)
-    return IngestOutcome(DUPLICATE, duplicate["id"], event.event_id, event.event_type, previous)
+    return IngestOutcome(DUPLICATE, row_id, event.event_id, event.event_type, previous)
 
 
 def _stored_result(text: str) -> dict[str, Any]:

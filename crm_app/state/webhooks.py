@@ -21,7 +21,11 @@ from crm_app.services.webhook_events import (
     list_webhook_events,
     webhook_event_types,
 )
-from crm_app.services.webhook_ingest import replay_webhook_event
+from crm_app.services.webhook_ingest import (
+    NOISE_ROWS_PER_WINDOW,
+    NOISE_WINDOW,
+    replay_webhook_event,
+)
 from crm_app.services.webhook_types import PROVIDERS, STATUSES
 from crm_app.state import display
 from crm_app.state.auth import AuthState
@@ -37,6 +41,12 @@ RECORD_LINKS = {
     "automation_log_id": ("Automation run", "/automations"),
     "activity_id": ("Timeline entry", ""),
 }
+REPEATS_NOTE = (
+    f"Once a provider has sent {NOISE_ROWS_PER_WINDOW} rejected or duplicate requests in "
+    f"{NOISE_WINDOW.seconds // 60} minutes, a repeat of one is counted on it instead of listed. "
+    "Requests you did not send mean someone else has this URL: make a new one on the "
+    "Integrations page."
+)
 REPLAY_FAILED = "Could not replay the event. Nothing was changed; try again in a moment."
 
 
@@ -51,6 +61,9 @@ class WebhookRow:
     status: str = ""
     event_id: str = ""
     reason: str = ""
+    # "+30 more like it", for a run of rejected or duplicate requests counted on this row.
+    repeats: str = ""
+    last_repeated_at: str = ""
 
 
 @dataclasses.dataclass
@@ -73,11 +86,18 @@ class WebhookDetail:
     status: str = ""
     event_id: str = ""
     reason: str = ""
+    repeats: str = ""
+    last_repeated_at: str = ""
     payload: str = ""
     payload_size: str = ""
     payload_sha256: str = ""
     result: str = ""
     can_replay: bool = False
+
+
+def repeats_text(repeats: int) -> str:
+    """How many later requests were counted on a row ("" for none)."""
+    return f"+{repeats:,} more like it" if repeats else ""
 
 
 def webhook_row(event: WebhookEvent) -> WebhookRow:
@@ -89,6 +109,8 @@ def webhook_row(event: WebhookEvent) -> WebhookRow:
         status=event.status,
         event_id=event.event_id or "",
         reason=event.reason,
+        repeats=repeats_text(event.repeats),
+        last_repeated_at=display.iso(event.last_repeated_at),
     )
 
 
@@ -151,6 +173,8 @@ def webhook_detail(event: WebhookEvent) -> WebhookDetail:
         status=event.status,
         event_id=event.event_id or "",
         reason=event.reason,
+        repeats=repeats_text(event.repeats),
+        last_repeated_at=display.iso(event.last_repeated_at),
         payload=_pretty(event.payload),
         payload_size=f"{event.payload_size:,} bytes",
         payload_sha256=event.payload_sha256,

@@ -1,0 +1,48 @@
+"""webhook_events.repeats: a flood of rejected or duplicate requests is counted, not stored row by row
+
+Revision ID: 0008
+Revises: 0007
+Create Date: 2026-12-06 08:00:00
+
+Every request left a row. A leaked webhook URL sent forged requests, or a
+captured Twilio request replayed (its signature has no timestamp), could add
+rows as fast as the server answered: hundreds a second, burying the trail a
+person reads to find what went wrong, and growing the table without bound.
+Past a few such rows for a provider in ten minutes, a repeat of one of them
+is counted on it (`repeats`, `last_repeated_at`). A partial index finds a
+provider's recent rejected and duplicate rows without reading its accepted
+ones. Existing rows get 0 repeats.
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0008"
+down_revision: str | None = "0007"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+INDEX = "ix_webhook_events_user_id_provider_received_at_noise"
+NOISE = sa.text("status IN ('rejected', 'duplicate')")
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("webhook_events") as table:
+        table.add_column(sa.Column("repeats", sa.Integer(), nullable=False, server_default="0"))
+        table.add_column(sa.Column("last_repeated_at", sa.DateTime(timezone=True), nullable=True))
+    op.create_index(
+        INDEX,
+        "webhook_events",
+        ["user_id", "provider", "received_at"],
+        postgresql_where=NOISE,
+        sqlite_where=NOISE,
+    )
+
+
+def downgrade() -> None:
+    op.drop_index(INDEX, table_name="webhook_events")
+    with op.batch_alter_table("webhook_events") as table:
+        table.drop_column("last_repeated_at")
+        table.drop_column("repeats")
