@@ -15,7 +15,9 @@ from sqlmodel import Session, func
 from sqlmodel.sql.expression import SelectOfScalar
 
 from crm_app.core import search_fold
+from crm_app.core.config import get_settings
 from crm_app.services.errors import InvalidInput
+from crm_app.services.phones import as_international_digits
 
 T = TypeVar("T")
 
@@ -91,10 +93,29 @@ def search_text_filter(
     # wildcards and the escape character have no marks to lose).
     pattern = getattr(sa.func, search_fold.SQL_FUNCTION)(f"%{escaped}%", type_=sa.Text)
     matches = [column.like(pattern, escape="\\")]
-    digits = re.sub(r"\D", "", term)
-    if len(digits) >= 3 and _PHONE_LIKE.match(term) and digits != term:
-        matches += [phone_column.like(f"%{digits}%") for phone_column in phone_columns]
+    if _PHONE_LIKE.match(term):
+        matches += [
+            phone_column.like(f"%{digits}%")
+            for digits in _phone_digits(term)
+            for phone_column in phone_columns
+        ]
     return sa.or_(*matches)
+
+
+def _phone_digits(term: str) -> list[str]:
+    """The digit strings to look for in stored E.164 numbers, for a search shaped like a number.
+
+    Its digits as typed when separators hid them from the search text
+    ("(415) 555-2671"), and, for a whole number typed the local way, its
+    international digits: "020 7946 0958" in the UK is stored as +442079460958,
+    without the 0 that the digits as typed begin with.
+    """
+    digits = re.sub(r"\D", "", term)
+    found = [digits] if len(digits) >= 3 and digits != term else []
+    international = as_international_digits(term, get_settings().default_phone_region)
+    if international and international not in found and international != term.lstrip("+"):
+        found.append(international)
+    return found
 
 
 def date_filters(

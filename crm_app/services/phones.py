@@ -32,3 +32,20 @@ def normalize_phone(raw: str | None, region: str) -> str | None:
             {"phone": "enter the number without its extension (put the extension in the notes)"}
         )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def as_international_digits(text: str, region: str) -> str | None:
+    """The digits of E.164 for text that is a whole valid number as typed locally, or None.
+
+    "020 7946 0958" in GB is 442079460958: what a search must look for in the
+    stored numbers, where the national prefix (the 0) is not.
+    """
+    if len(text) > _MAX_INPUT_LENGTH:
+        return None
+    try:
+        number = phonenumbers.parse(text, region.upper())
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return f"{number.country_code}{number.national_number}"

@@ -273,6 +273,20 @@ def test_list_leads_searches_name_email_and_phone_case_insensitively(
     assert _names(_list(engine, five_leads, search=search)) == expected
 
 
+@pytest.mark.parametrize("search", ["020 7946 0958", "02079460958", "(020) 7946-0958"])
+def test_list_leads_finds_a_number_typed_the_local_way_with_its_national_prefix(
+    engine, five_leads, search, monkeypatch
+) -> None:
+    # Stored as +442079460958: the UK's leading 0 is not in it.
+    monkeypatch.setattr(get_settings(), "default_phone_region", "GB")
+    assert _names(_list(engine, five_leads, search=search)) == ["dave_x"]
+
+
+def test_a_partial_local_number_is_not_taken_for_another_number(engine, five_leads) -> None:
+    # "0207" is no whole number: only its digits as typed are looked for (none match).
+    assert _names(_list(engine, five_leads, search="0207")) == []
+
+
 @pytest.mark.parametrize(("search", "expected"), [("%", ["Carla 100%"]), ("_", ["dave_x"])])
 def test_list_leads_search_treats_like_wildcards_literally(
     engine, five_leads, search, expected
