@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from bench.timing import Row
 from crm_app.core.db import global_session, tenant_session
 from crm_app.models import User
-from crm_app.services.csv_import import ImportResult, batches, import_leads
+from crm_app.services.csv_import import EarlierRows, ImportResult, batches, import_leads
 from crm_app.services.csv_io import LEAD_FIELDS, parse_csv
 
 ROWS = 10_000
@@ -43,7 +43,7 @@ def _ours(engine: sa.Engine, data: bytes) -> float:
     user_id = _new_user(engine)
     started = time.perf_counter()
     parsed = parse_csv(data, fields=LEAD_FIELDS)
-    total = ImportResult()
+    total, earlier = ImportResult(), EarlierRows()
     for batch in batches(parsed.records):
         with tenant_session(user_id, engine) as session:
             total.add(
@@ -53,6 +53,7 @@ def _ours(engine: sa.Engine, data: bytes) -> float:
                     headers=parsed.headers,
                     records=batch,
                     mapping=parsed.mapping,
+                    earlier=earlier,
                 )
             )
     seconds = time.perf_counter() - started

@@ -36,6 +36,19 @@ _LEAD_DEFAULTS = {"name": "", "phone": None, "email": None, "status": "new", "so
 _CONTACT_DEFAULTS = {"name": "", "phone": None, "email": None, "company": ""}
 
 
+@dataclass
+class EarlierRows:
+    """The phones and emails of a file's rows so far, with the row each first came in.
+
+    One per file, passed to each of its batches: a row repeating an earlier
+    row's phone or email is a duplicate of that row wherever the two fall.
+    Without it, a repeat in the same batch was skipped while one in a later
+    batch "updated" the lead its first row had just created.
+    """
+
+    numbers: dict[tuple[str, str], int] = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class RejectedRow:
     """A row that was not imported, and why."""
@@ -153,12 +166,13 @@ def _split(
     stored: dict[tuple[str, str], tuple[uuid.UUID, str]],
     result: ImportResult,
     kind: str,
+    earlier: EarlierRows,
 ) -> tuple[list[_Row], list[tuple[uuid.UUID, _Row, str]]]:
     """New rows to insert, and (stored id, row, why it matches) for rows matching a stored one:
     "the ... Ada Lovelace already has this phone number"."""
     fresh: list[_Row] = []
     matched: list[tuple[uuid.UUID, _Row, str]] = []
-    seen: dict[tuple[str, str], int] = {}
+    seen = earlier.numbers
     for row in rows:
         keys = [(name, row.values[name]) for name in ("phone", "email") if row.values.get(name)]
         earlier = next((key for key in keys if key in seen), None)
@@ -235,12 +249,14 @@ def import_leads(
     records: Sequence[CsvRecord],
     mapping: dict[int, str],
     on_duplicate: OnDuplicate = "skip",
+    earlier: EarlierRows | None = None,
 ) -> ImportResult:
     """Import one batch of CSV records as the user's leads (matched by phone or email)."""
     _check_mapping(mapping, LEAD_FIELDS, on_duplicate)
     result = ImportResult()
     rows = _cleaned_rows(records, headers, mapping, clean_lead_fields, result)
-    fresh, matched = _split(rows, _stored_matches(session, Lead, user_id, rows), result, "lead")
+    stored = _stored_matches(session, Lead, user_id, rows)
+    fresh, matched = _split(rows, stored, result, "lead", earlier or EarlierRows())
     result.created = _insert(session, Lead, _row_dicts(user_id, fresh, _LEAD_DEFAULTS))
     for lead_id, row, why in matched:
         if on_duplicate == "skip":
@@ -265,13 +281,14 @@ def import_contacts(
     records: Sequence[CsvRecord],
     mapping: dict[int, str],
     on_duplicate: OnDuplicate = "skip",
+    earlier: EarlierRows | None = None,
 ) -> ImportResult:
     """Import one batch of CSV records as the user's contacts (unique by phone and by email)."""
     _check_mapping(mapping, CONTACT_FIELDS, on_duplicate)
     result = ImportResult()
     rows = _cleaned_rows(records, headers, mapping, clean_contact_fields, result)
     stored = _stored_matches(session, Contact, user_id, rows)
-    fresh, matched = _split(rows, stored, result, "contact")
+    fresh, matched = _split(rows, stored, result, "contact", earlier or EarlierRows())
     created = _insert(session, Contact, _row_dicts(user_id, fresh, _CONTACT_DEFAULTS))
     result.created = created
     result.duplicates += len(fresh) - created  # lost a race with another writer

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from crm_app.core.db import tenant_session
 from crm_app.services.csv_import import (
+    EarlierRows,
     ImportResult,
     OnDuplicate,
     batches,
@@ -220,10 +221,11 @@ class CsvImportState(AuthState):
             mapping = {i: field for i, field in enumerate(self.mapping) if field != IGNORE}
             self.processed, self.progress = 0, 0
         total, failure = ImportResult(), ""
+        earlier = EarlierRows()
         for batch in batches(records):
             try:
                 result = await asyncio.to_thread(
-                    _import_batch, user_id, kind, headers, batch, mapping, policy
+                    _import_batch, user_id, kind, headers, batch, mapping, policy, earlier
                 )
             except InvalidInput as error:
                 failure = str(error)
@@ -265,6 +267,7 @@ def _import_batch(
     batch: Sequence[CsvRecord],
     mapping: dict[int, str],
     policy: OnDuplicate,
+    earlier: EarlierRows,
 ) -> ImportResult:
     """One batch in its own unit of work (run in a worker thread)."""
     importer = import_leads if kind == "leads" else import_contacts
@@ -276,4 +279,5 @@ def _import_batch(
             records=batch,
             mapping=mapping,
             on_duplicate=policy,
+            earlier=earlier,
         )

@@ -16,7 +16,14 @@ from sqlmodel import select
 from crm_app.core.db import tenant_session
 from crm_app.models import Contact, ContactCreate, Lead, LeadCreate, User
 from crm_app.services.contacts import create_contact
-from crm_app.services.csv_import import ImportResult, batches, import_contacts, import_leads
+from crm_app.services.csv_import import (
+    BATCH_SIZE,
+    EarlierRows,
+    ImportResult,
+    batches,
+    import_contacts,
+    import_leads,
+)
 from crm_app.services.csv_io import (
     CONTACT_FIELDS,
     LEAD_FIELDS,
@@ -45,7 +52,7 @@ def _import(engine, user: User, text: str, kind: str = "leads", **options) -> Im
         (LEAD_FIELDS, import_leads) if kind == "leads" else (CONTACT_FIELDS, import_contacts)
     )
     parsed = parse_csv(text.encode("utf-8"), fields=fields)
-    total = ImportResult()
+    total, earlier = ImportResult(), EarlierRows()
     for batch in batches(parsed.records):
         with tenant_session(user.id, engine) as session:
             total.add(
@@ -55,6 +62,7 @@ def _import(engine, user: User, text: str, kind: str = "leads", **options) -> Im
                     headers=parsed.headers,
                     records=batch,
                     mapping=parsed.mapping,
+                    earlier=earlier,
                     **options,
                 )
             )
@@ -343,6 +351,28 @@ def test_import_of_a_file_with_an_unclosed_quote_says_which_row_and_imports_noth
         _import(engine, user, text)
     assert raised.value.message.startswith(message)
     assert _stored(engine, user, Lead, ["name"]) == []
+
+
+@pytest.mark.parametrize("kind", ["leads", "contacts"])
+def test_a_repeat_within_the_file_is_skipped_wherever_it_falls(engine, user, kind) -> None:
+    # Row 2 and row 3 share a number, in one batch; row 4 and a row far below it share
+    # another, in two batches. Both repeats are the file's own duplicates: the first row
+    # wins, nothing this file created is "updated", and the skipped rows say so.
+    far = BATCH_SIZE + 100
+    lines = ["name,phone,notes", "First A,+14155550101,a", "Second A,+14155550101,b"]
+    lines += ["First B,+14155550102,c"]
+    lines += [f"Filler {n},,x" for n in range(5, far)]
+    lines += ["Second B,+14155550102,d"]
+    model = Lead if kind == "leads" else Contact
+    result = _import(engine, user, "\n".join(lines) + "\n", kind, on_duplicate="update")
+    assert (result.updated, result.duplicates) == (0, 2)
+    assert [(row.number, row.reason) for row in result.skipped] == [
+        (3, "skipped: the same phone number as row 2"),
+        (far, "skipped: the same phone number as row 4"),
+    ]
+    phones = {name: phone for name, phone in _stored(engine, user, model, ["name", "phone"])}
+    assert phones["First A"] == "+14155550101" and phones["First B"] == "+14155550102"
+    assert "Second A" not in phones and "Second B" not in phones
 
 
 def test_import_with_update_fills_in_stored_leads_and_records_status_changes(engine, user) -> None:
