@@ -81,7 +81,8 @@ _LOCKED_CALL = (
     )
     .with_for_update()
 )
-# What an end-of-call report says about a call, all of which it overwrites.
+# What an end-of-call report says about a call: what it says overwrites, what it leaves out
+# (None or "") is kept from the status updates.
 _REPORT_COLUMNS = (
     "direction",
     "from_number",
@@ -175,7 +176,8 @@ def _end_of_call(session: Session, user_id: uuid.UUID, message: dict[str, Any]) 
         # A status update for this call was written meanwhile (it holds the key the
         # insert conflicted on): the report completes it.
         existing = _locked_call(session, user_id, call_id)
-    return _made(_update_call(session, user_id, existing, report), made)
+    knows_direction = bool(get_path(message, "call", "type"))
+    return _made(_update_call(session, user_id, existing, report, knows_direction), made)
 
 
 def _new_call(user_id: uuid.UUID, call_id: str) -> SimpleNamespace:
@@ -231,11 +233,20 @@ def _locked_call(session: Session, user_id: uuid.UUID, call_id: str) -> Any:
     return run_prebuilt(session, _LOCKED_CALL, {"user_id": user_id, "call_id": call_id}).first()
 
 
-def _update_call(session: Session, user_id: uuid.UUID, existing: Any, report: Any) -> Any:
-    """Overwrite an existing call log with the report; its link is kept if it had one."""
+def _update_call(
+    session: Session, user_id: uuid.UUID, existing: Any, report: Any, knows_direction: bool
+) -> Any:
+    """Complete an existing call log with the report; its link is kept if it had one.
+
+    What the report leaves out keeps the value a status update gave it. A
+    report without the call's type has its direction guessed ("inbound"), and
+    with it which number is the caller's: those are kept too.
+    """
     values = {name: getattr(report, name) for name in _REPORT_COLUMNS}
-    if report.duration_seconds is None:  # a report without both times keeps a known duration
-        del values["duration_seconds"]
+    values = {name: value for name, value in values.items() if value is not None and value != ""}
+    if not knows_direction:
+        for name in ("direction", "from_number", "to_number"):
+            values.pop(name, None)
     if not (existing.lead_id or existing.contact_id):
         values.update(lead_id=report.lead_id, contact_id=report.contact_id)
     statement = (

@@ -174,6 +174,32 @@ def test_a_live_call_from_a_new_number_makes_its_lead_which_the_report_then_find
     assert (call.lead_id, call.status) == (lead.id, "ended")
 
 
+def test_a_sparse_report_completes_a_call_without_erasing_what_its_updates_said(
+    client, engine, vapi
+):
+    live = vapi_status_update("call-sparse", "in-progress", number="+14155550144")
+    live["message"]["call"]["type"] = "outboundPhoneCall"
+    assert _post(client, vapi, live).status_code == 200
+    [before] = owned(engine, vapi.user_id, CallLog)
+    # A report that leaves out the call's type, the customer and the times.
+    report = vapi_end_of_call_report("call-sparse")
+    message = report["message"]
+    for name in ("customer", "startedAt", "endedAt", "phoneNumber"):
+        del message[name]
+    message["call"] = {"id": "call-sparse"}
+    assert _post(client, vapi, report).status_code == 200
+    [call] = owned(engine, vapi.user_id, CallLog)
+    assert (call.status, call.summary) == ("ended", "Wants a quote for 3 seats.")
+    # What the report did not say is kept, not blanked or guessed ("inbound").
+    assert (call.direction, call.customer_number, call.to_number) == (
+        "outbound",
+        "+14155550144",
+        "+14155550144",
+    )
+    assert call.started_at == before.started_at is not None
+    assert call.lead_id == before.lead_id is not None
+
+
 def test_other_message_types_are_audited_as_accepted_and_ignored(client, engine, vapi):
     payload = {"message": {"type": "speech-update", "status": "started", "call": {"id": "c1"}}}
     response = _post(client, vapi, payload)
