@@ -54,6 +54,9 @@ class CallLog(TenantMixin, TimestampMixin, table=True):
     last_sequence_number: int | None = Field(default=None)
     lead_id: uuid.UUID | None = Field(default=None)
     contact_id: uuid.UUID | None = Field(default=None)
+    # When the lead or contact it was linked to was deleted: the call's later events
+    # (a report, a status callback, a replay) link it to no one new.
+    unlinked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     search_text: str | None = search_text_field(
         "customer_name", "external_call_id", "customer_number", "from_number", "to_number"
     )

@@ -188,10 +188,12 @@ def delete_contact(*, session: Session, user_id: uuid.UUID, contact_id: uuid.UUI
         )
     )
     for model in LINKED_TO_CONTACT:
+        # A call remembers it was unlinked: its next event must not make a new lead.
+        unlinked = {"unlinked_at": utcnow()} if model is CallLog else {}
         session.exec(
             update(model)
             .where(model.user_id == user_id, model.contact_id == contact_id)
-            .values(contact_id=None)
+            .values(contact_id=None, **unlinked)
         )
     session.exec(delete(Contact).where(Contact.user_id == user_id, Contact.id == contact_id))
     return True

@@ -225,10 +225,12 @@ def delete_lead(*, session: Session, user_id: uuid.UUID, lead_id: uuid.UUID) -> 
         )
     )
     for model in LINKED_TO_LEAD:
+        # A call remembers it was unlinked: its next event must not make a new lead.
+        unlinked = {"unlinked_at": utcnow()} if model is CallLog else {}
         session.exec(
             update(model)
             .where(model.user_id == user_id, model.lead_id == lead_id)
-            .values(lead_id=None)
+            .values(lead_id=None, **unlinked)
         )
     session.exec(delete(Lead).where(Lead.user_id == user_id, Lead.id == lead_id))
     return True

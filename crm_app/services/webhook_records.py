@@ -191,10 +191,10 @@ def link_call_to_person(*, session: Session, user_id: uuid.UUID, call: Any, sour
     named as the call names the caller (or by the number); True when a lead was made.
 
     `call` is a CallLog or a provider's report of one (customer_number,
-    customer_name, lead_id, contact_id). One already linked, or without a
-    number, is left as it is.
+    customer_name, lead_id, contact_id, unlinked_at). One already linked,
+    without a number, or whose person was deleted, is left as it is.
     """
-    if not call.customer_number or call.lead_id or call.contact_id:
+    if not call.customer_number or call.lead_id or call.contact_id or call.unlinked_at:
         return False
     person, created = person_for_number(
         session=session,

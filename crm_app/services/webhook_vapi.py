@@ -73,7 +73,7 @@ _CALL_DEFAULTS = {
     if column.key not in _PER_CALL and column.computed is None
 }
 _LOCKED_CALL = (
-    sa.select(_CALLS.c.id, _CALLS.c.lead_id, _CALLS.c.contact_id)
+    sa.select(_CALLS.c.id, _CALLS.c.lead_id, _CALLS.c.contact_id, _CALLS.c.unlinked_at)
     .where(
         _CALLS.c.user_id == sa.bindparam("user_id", type_=sa.Uuid),
         _CALLS.c.provider == PROVIDER,
@@ -164,8 +164,8 @@ def _end_of_call(session: Session, user_id: uuid.UUID, message: dict[str, Any]) 
     _fill_report(report, message)
     existing = _locked_call(session, user_id, call_id)
     made = []
-    # A call its status updates already linked keeps its person.
-    if not (existing and (existing.lead_id or existing.contact_id)):
+    # A call its status updates already linked keeps its person (or, deleted, no one).
+    if not (existing and (existing.lead_id or existing.contact_id or existing.unlinked_at)):
         new_lead = link_call_to_person(
             session=session, user_id=user_id, call=report, source=LEAD_SOURCE
         )

@@ -11,7 +11,7 @@ from crm_app.core.config import get_settings
 from crm_app.core.db import tenant_session
 from crm_app.models import Activity, CallLog, ContactCreate, Lead, LeadCreate
 from crm_app.services.contacts import create_contact
-from crm_app.services.leads import create_lead
+from crm_app.services.leads import create_lead, delete_lead
 from crm_app.services.webhook_parse import FORM_TYPE
 from tests.webhook_senders import (
     connect,
@@ -79,6 +79,25 @@ def test_a_call_from_an_unknown_number_makes_a_lead_once_as_a_vapi_call_does(
     assert (call.lead_id, call.status) == (lead.id, "completed")
     [first] = [row for row in audit_rows(engine, twilio.user_id) if "ringing" in row.payload]
     assert json.loads(first.result)["created"] == ["call_log", "lead"]
+
+
+def test_a_lead_deleted_during_its_call_does_not_come_back_with_the_next_callback(
+    client, engine, twilio
+):
+    assert _post(client, twilio, twilio_status("CA8", "ringing", 0)).status_code == 200
+    [lead] = owned(engine, twilio.user_id, Lead)
+    with tenant_session(twilio.user_id, engine) as session:
+        assert delete_lead(session=session, user_id=twilio.user_id, lead_id=lead.id)
+    assert (
+        _post(client, twilio, twilio_status("CA8", "completed", 1, duration=30)).status_code == 200
+    )
+    assert owned(engine, twilio.user_id, Lead) == []
+    [call] = owned(engine, twilio.user_id, CallLog)
+    assert (call.status, call.lead_id) == ("completed", None)
+    assert call.unlinked_at is not None
+    # A new call from the number is a new caller again.
+    assert _post(client, twilio, twilio_status("CA10", "ringing", 0)).status_code == 200
+    assert len(owned(engine, twilio.user_id, Lead)) == 1
 
 
 @pytest.mark.parametrize("placeholder", ["WIRELESS CALLER", "Unavailable", " anonymous "])

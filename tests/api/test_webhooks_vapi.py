@@ -11,8 +11,8 @@ import pytest
 
 from crm_app.core.db import tenant_session
 from crm_app.models import CallLog, ContactCreate, Lead, LeadCreate
-from crm_app.services.contacts import create_contact
-from crm_app.services.leads import create_lead
+from crm_app.services.contacts import create_contact, delete_contact
+from crm_app.services.leads import create_lead, delete_lead
 from crm_app.services.webhook_parse import MAX_TOOL_CALLS
 from tests.webhook_senders import (
     LEAKED_TWILIO_API_SECRET,
@@ -172,6 +172,35 @@ def test_a_live_call_from_a_new_number_makes_its_lead_which_the_report_then_find
     assert owned(engine, vapi.user_id, Lead) == [lead]  # one lead for the number
     [call] = owned(engine, vapi.user_id, CallLog)
     assert (call.lead_id, call.status) == (lead.id, "ended")
+
+
+@pytest.mark.parametrize("person", ["lead", "contact"])
+def test_a_person_deleted_during_their_call_does_not_come_back_with_its_report(
+    client, engine, vapi, person
+):
+    if person == "contact":
+        with tenant_session(vapi.user_id, engine) as session:
+            create_contact(
+                session=session,
+                user_id=vapi.user_id,
+                contact_in=ContactCreate(name="Known", phone="+14155550123"),
+            )
+    assert _post(client, vapi, vapi_status_update("call-gone", "in-progress")).status_code == 200
+    [call] = owned(engine, vapi.user_id, CallLog)
+    with tenant_session(vapi.user_id, engine) as session:
+        if person == "lead":
+            [lead] = owned(engine, vapi.user_id, Lead)
+            assert delete_lead(session=session, user_id=vapi.user_id, lead_id=lead.id)
+        else:
+            assert delete_contact(session=session, user_id=vapi.user_id, contact_id=call.contact_id)
+    before = record_counts(engine, vapi.user_id)
+    assert _post(client, vapi, vapi_end_of_call_report("call-gone")).status_code == 200
+    [call] = owned(engine, vapi.user_id, CallLog)
+    assert (call.status, call.lead_id, call.contact_id) == ("ended", None, None)
+    assert record_counts(engine, vapi.user_id) == before  # no one new
+    # A later call from the number makes its lead, as any new caller's does.
+    assert _post(client, vapi, vapi_end_of_call_report("call-next")).status_code == 200
+    assert len(owned(engine, vapi.user_id, Lead)) == 1
 
 
 def test_a_sparse_report_completes_a_call_without_erasing_what_its_updates_said(

@@ -244,6 +244,7 @@ def _link_call_to_person(world: World) -> None:
         customer_name="",
         lead_id=None,
         contact_id=None,
+        unlinked_at=None,
     )
     with world.as_b() as session:
         created = webhook_records.link_call_to_person(
