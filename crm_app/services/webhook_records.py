@@ -19,9 +19,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel, select
 
 from crm_app.core.prebuilt import run_prebuilt
-from crm_app.models import AutomationLog, CallLog, Contact, Lead, LeadCreate
+from crm_app.models import AutomationLog, CallLog, Contact, Lead, LeadCreate, LeadUpdate
 from crm_app.services.errors import InvalidInput
-from crm_app.services.leads import create_lead
+from crm_app.services.leads import create_lead, update_lead
 
 Row = TypeVar("Row", bound=SQLModel)
 Model = TypeVar("Model", bound=SQLModel)
@@ -205,6 +205,32 @@ def link_call_to_person(*, session: Session, user_id: uuid.UUID, call: Any, sour
     )
     person.link(call)
     return created
+
+
+def name_lead_known_by_number(
+    *, session: Session, user_id: uuid.UUID, lead_id: uuid.UUID, name: str
+) -> bool:
+    """Give the user's lead the caller's name if it still goes by its number; True if renamed.
+
+    A Vapi call's first status update makes the lead before anyone has said a
+    name, so it is named by the number; the report names the caller. A lead
+    someone renamed (its name is no longer its number) keeps their name.
+    """
+    if not name:
+        return False
+    lead = session.exec(select(Lead).where(Lead.user_id == user_id, Lead.id == lead_id)).first()
+    if lead is None or lead.name != lead.phone:
+        return False
+    try:
+        update_lead(
+            session=session, user_id=user_id, lead_id=lead_id, lead_in=LeadUpdate(name=name)
+        )
+    except (
+        InvalidInput,
+        pydantic.ValidationError,
+    ):  # a name the form would refuse: keep the number
+        return False
+    return True
 
 
 def _lock_number(session: Session, user_id: uuid.UUID, phone: str) -> None:

@@ -49,6 +49,7 @@ from crm_app.services.webhook_records import (
     insert_ignoring_conflict,
     last_call_summary,
     link_call_to_person,
+    name_lead_known_by_number,
 )
 from crm_app.services.webhook_types import IncomingEvent
 
@@ -177,7 +178,14 @@ def _end_of_call(session: Session, user_id: uuid.UUID, message: dict[str, Any]) 
         # insert conflicted on): the report completes it.
         existing = _locked_call(session, user_id, call_id)
     knows_direction = bool(get_path(message, "call", "type"))
-    return _made(_update_call(session, user_id, existing, report, knows_direction), made)
+    updated = _update_call(session, user_id, existing, report, knows_direction)
+    result = _made(updated, made)
+    # The lead its first status update made before the caller was named.
+    if updated.lead_id and name_lead_known_by_number(
+        session=session, user_id=user_id, lead_id=updated.lead_id, name=report.customer_name
+    ):
+        result["renamed"] = ["lead"]
+    return result
 
 
 def _new_call(user_id: uuid.UUID, call_id: str) -> SimpleNamespace:

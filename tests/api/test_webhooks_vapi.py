@@ -10,9 +10,9 @@ import uuid
 import pytest
 
 from crm_app.core.db import tenant_session
-from crm_app.models import CallLog, ContactCreate, Lead, LeadCreate
+from crm_app.models import CallLog, ContactCreate, Lead, LeadCreate, LeadUpdate
 from crm_app.services.contacts import create_contact, delete_contact
-from crm_app.services.leads import create_lead, delete_lead
+from crm_app.services.leads import create_lead, delete_lead, update_lead
 from crm_app.services.webhook_parse import MAX_TOOL_CALLS
 from tests.webhook_senders import (
     LEAKED_TWILIO_API_SECRET,
@@ -169,9 +169,41 @@ def test_a_live_call_from_a_new_number_makes_its_lead_which_the_report_then_find
     [row] = audit_rows(engine, vapi.user_id)
     assert json.loads(row.result)["created"] == ["call_log", "lead"]
     assert _post(client, vapi, vapi_end_of_call_report("call-new")).status_code == 200
-    assert owned(engine, vapi.user_id, Lead) == [lead]  # one lead for the number
+    # One lead for the number, named now that the report names the caller.
+    assert [(row.id, row.name) for row in owned(engine, vapi.user_id, Lead)] == [
+        (lead.id, "Ada Caller")
+    ]
     [call] = owned(engine, vapi.user_id, CallLog)
     assert (call.lead_id, call.status) == (lead.id, "ended")
+
+
+def test_the_report_names_the_lead_its_status_update_made_before_anyone_said_a_name(
+    client, engine, vapi
+):
+    assert _post(client, vapi, vapi_status_update("call-name", "in-progress")).status_code == 200
+    [lead] = owned(engine, vapi.user_id, Lead)
+    assert lead.name == "+14155550123"
+    report = vapi_end_of_call_report("call-name", name="Dolores Fernández")
+    assert _post(client, vapi, report).status_code == 200
+    [lead] = owned(engine, vapi.user_id, Lead)
+    assert lead.name == "Dolores Fernández"
+    row = [
+        row for row in audit_rows(engine, vapi.user_id) if row.event_type == "end-of-call-report"
+    ]
+    assert json.loads(row[0].result)["renamed"] == ["lead"]
+
+
+def test_a_lead_someone_renamed_keeps_their_name_when_the_report_comes(client, engine, vapi):
+    assert _post(client, vapi, vapi_status_update("call-kept", "in-progress")).status_code == 200
+    [lead] = owned(engine, vapi.user_id, Lead)
+    with tenant_session(vapi.user_id, engine) as session:
+        update_lead(
+            session=session, user_id=vapi.user_id, lead_id=lead.id, lead_in=LeadUpdate(name="Mrs D")
+        )
+    report = vapi_end_of_call_report("call-kept", name="Dolores Fernández")
+    assert _post(client, vapi, report).status_code == 200
+    [lead] = owned(engine, vapi.user_id, Lead)
+    assert lead.name == "Mrs D"
 
 
 @pytest.mark.parametrize("person", ["lead", "contact"])

@@ -255,6 +255,16 @@ def _link_call_to_person(world: World) -> None:
     assert linked is not None and linked.user_id == world.b.id
 
 
+@isolation_case("webhook_records.name_lead_known_by_number")
+def _name_lead_known_by_number(world: World) -> None:
+    # B names a lead by A's lead's id: nothing of A's changes (the harness checks).
+    with world.as_b() as session:
+        renamed = webhook_records.name_lead_known_by_number(
+            session=session, user_id=world.b.id, lead_id=world.a_rows.lead_id, name="Taken Over"
+        )
+    assert not renamed
+
+
 @isolation_case("webhook_records.last_call_summary")
 def _last_call_summary(world: World) -> None:
     a_lead = webhook_records.Person("lead", world.a_rows.lead_id, "", "new")
