@@ -178,4 +178,5 @@ MAKE_RESPONSES = {
         "content": {"application/json": {"schema": _ACK}},
     },
     **_common_errors("webhook-signature or x-make-apikey"),
+    409: _error("The webhook-id was already used by a different event; nothing was applied."),
 }

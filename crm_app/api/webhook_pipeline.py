@@ -178,6 +178,8 @@ def _verify_and_apply(
         )
         # Here, not on leaving the block: a failing commit is a failure of this event.
         session.commit()
+    except WebhookRejected as rejection:  # refused before it changed anything (a reused id)
+        return _reject(session, owner, delivery, rejection.status_code, rejection.reason)
     except InvalidInput as error:
         raise _NotApplied(owner, event, 422, f"could not apply: {error}") from None
     except Exception as error:

@@ -55,6 +55,7 @@ from crm_app.services.webhook_types import (
     IncomingEvent,
     IngestOutcome,
     WebhookCredentials,
+    WebhookRejected,
 )
 from crm_app.services.webhook_vapi import apply_vapi_event
 
@@ -271,6 +272,10 @@ def ingest_webhook_event(
         }
         _finish(session, user_id, original.id, result, reason="applied on redelivery", **applied)
         return IngestOutcome(ACCEPTED, original.id, event.event_id, event.event_type, result)
+    if event.id_names_one_body and event.sha256 != original.payload_sha256:
+        # Not a redelivery: another event under an id already used (answering "duplicate"
+        # would drop it without a word).
+        raise WebhookRejected(409, _reason(reused_id_reason(event.event_id)))
     duplicate = _row(
         user_id,
         provider=event.provider,
@@ -285,6 +290,14 @@ def ingest_webhook_event(
     row_id = _record_noise(session, duplicate)
     previous = _stored_result(original.result)
     return IngestOutcome(DUPLICATE, row_id, event.event_id, event.event_type, previous)
+
+
+def reused_id_reason(event_id: str) -> str:
+    """Why a second body under one sender-chosen id is refused, and what to change."""
+    return (
+        f"webhook-id {event_id} was already used by a different event; nothing was applied. "
+        "Give each event its own id (in Make, for example {{executionId}} and the module's name)"
+    )
 
 
 def _stored_result(text: str) -> dict[str, Any]:

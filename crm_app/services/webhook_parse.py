@@ -67,7 +67,13 @@ def _json_object(delivery: Delivery) -> dict[str, Any]:
     return data
 
 
-def _event(delivery: Delivery, event_id: str, event_type: str, payload: dict) -> IncomingEvent:
+def _event(
+    delivery: Delivery,
+    event_id: str,
+    event_type: str,
+    payload: dict,
+    id_names_one_body: bool = False,
+) -> IncomingEvent:
     return IncomingEvent(
         provider=delivery.provider,
         event_id=bounded_event_id(event_id),
@@ -75,6 +81,7 @@ def _event(delivery: Delivery, event_id: str, event_type: str, payload: dict) ->
         payload=payload,
         size=delivery.size,
         sha256=delivery.sha256,
+        id_names_one_body=id_names_one_body,
     )
 
 
@@ -214,23 +221,21 @@ def parse_make(delivery: Delivery, known_secrets: Iterable[str] = ()) -> Incomin
     scenario_id = payload.get("scenario_id")
     if scenario_id is not None and identifier(scenario_id, MAX_ID_LENGTH) is None:
         raise WebhookRejected(422, "invalid field: scenario_id")
-    event_id = _make_event_id(delivery, execution_id, event_type, data)
+    message_id = identifier(delivery.headers.get("webhook-id"), MAX_EVENT_ID_LENGTH)
+    if message_id:
+        return _event(delivery, message_id, event_type, payload, id_names_one_body=True)
+    event_id = _make_event_id(execution_id, event_type, data)
     return _event(delivery, event_id, event_type, payload)
 
 
-def _make_event_id(
-    delivery: Delivery, execution_id: str | None, event_type: str, data: dict[str, Any]
-) -> str:
-    """What makes a redelivery of this Make event the same event.
+def _make_event_id(execution_id: str | None, event_type: str, data: dict[str, Any]) -> str:
+    """What makes a redelivery of a Make event without a webhook-id the same event.
 
-    Standard Webhooks' webhook-id names the message. Else the scenario's
-    execution with the same data is a retry of the same step. With neither,
-    nothing tells a retry from a new run that sends the same data (a lead set
-    back to "contacted" after "qualified"): each delivery is its own event.
+    (Standard Webhooks' webhook-id, when sent, names the message.) The
+    scenario's execution with the same data is a retry of the same step. With
+    neither, nothing tells a retry from a new run that sends the same data (a
+    lead set back to "contacted" after "qualified"): each delivery is its own event.
     """
-    message_id = identifier(delivery.headers.get("webhook-id"), MAX_EVENT_ID_LENGTH)
-    if message_id:
-        return message_id
     if execution_id is None:
         return f"-:{event_type}:{uuid.uuid4().hex}"
     canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)

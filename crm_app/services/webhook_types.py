@@ -74,6 +74,9 @@ class IncomingEvent:
     payload: dict[str, Any] = field(repr=False)
     size: int = 0
     sha256: str = ""
+    # The sender chose the id (Standard Webhooks' webhook-id): a redelivery repeats the
+    # body byte for byte, so another body under the id is another event, not a retry.
+    id_names_one_body: bool = False
 
 
 @dataclass(frozen=True)

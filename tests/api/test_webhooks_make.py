@@ -140,6 +140,28 @@ def test_redelivery_with_the_same_webhook_id_answers_2xx_and_changes_nothing(cli
     assert record_counts(engine, make.user_id) == before
 
 
+def test_another_event_under_a_used_webhook_id_is_refused_not_dropped(client, engine, make):
+    # A scenario that maps {{executionId}} into webhook-id for two of its modules.
+    lead = encode(make_event("lead.upsert", {"phone": "+14155550133"}, execution_id="exec-1"))
+    run = encode(make_event("automation.run", {"scenario_name": "Sync"}, execution_id="exec-1"))
+    first = _post(client, make, lead, make_headers(make.secret, lead, message_id="exec-multi"))
+    assert first.json()["status"] == "accepted"
+    before = record_counts(engine, make.user_id)
+    second = _post(client, make, run, make_headers(make.secret, run, message_id="exec-multi"))
+    assert second.status_code == 409
+    assert "already used by a different event" in second.json()["detail"]
+    assert record_counts(engine, make.user_id) == before  # no run recorded as if it were a retry
+    rows = audit_rows(engine, make.user_id)
+    assert [(row.status, row.event_id) for row in rows] == [
+        ("accepted", "exec-multi"),
+        ("rejected", None),
+    ]
+    assert "Give each event its own id" in rows[1].reason
+    # The first event's true redelivery is still a duplicate.
+    again = _post(client, make, lead, make_headers(make.secret, lead, message_id="exec-multi"))
+    assert again.json()["status"] == "duplicate"
+
+
 def test_without_a_webhook_id_the_same_execution_and_data_is_a_duplicate(client, engine, make):
     body = encode(make_event("lead.upsert", {"name": "Api key twice"}, execution_id="e-1"))
     headers = {"content-type": "application/json", "x-make-apikey": make.secret}
