@@ -15,7 +15,8 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from crm_app.services.webhook_fields import bounded_int, get_path, identifier, text
@@ -247,7 +248,12 @@ def _make_event_id(execution_id: str | None, event_type: str, data: dict[str, An
 
 
 def verify_and_parse(delivery: Delivery, credentials: WebhookCredentials) -> IncomingEvent:
-    """The event of a delivery signed with the user's secret; WebhookRejected otherwise."""
+    """The event of a delivery signed with the user's secret; WebhookRejected otherwise.
+
+    A signed request refused for its shape (422) names the fields it did send:
+    the audit row keeps no payload, and "missing field: data" alone does not
+    show what a Make scenario sent instead.
+    """
     known = credentials.revealed()
     if delivery.provider == "vapi":
         verify_vapi(
@@ -256,7 +262,8 @@ def verify_and_parse(delivery: Delivery, credentials: WebhookCredentials) -> Inc
             server_secret=credentials.primary,
             hmac_secret=credentials.hmac,
         )
-        return parse_vapi(delivery, known)
+        with _naming_the_fields(lambda: _json_field_names(delivery.body)):
+            return parse_vapi(delivery, known)
     if delivery.provider == "twilio":
         # Twilio signs form fields; any other body is signed as no fields (then refused: 415).
         is_form = delivery.content_type == FORM_TYPE
@@ -267,8 +274,37 @@ def verify_and_parse(delivery: Delivery, credentials: WebhookCredentials) -> Inc
             params=params,
             auth_token=credentials.primary,
         )
-        return parse_twilio(delivery, params, known)
+        with _naming_the_fields(lambda: list(params)):
+            return parse_twilio(delivery, params, known)
     if delivery.provider == "make":
         verify_make(headers=delivery.headers, body=delivery.body, secret=credentials.primary)
-        return parse_make(delivery, known)
+        with _naming_the_fields(lambda: _json_field_names(delivery.body)):
+            return parse_make(delivery, known)
     raise WebhookRejected(404, "unknown provider")
+
+
+# How much of a refused body's field names its reason lists.
+_NAMED_FIELDS, _FIELD_NAME_LENGTH = 12, 40
+
+
+@contextmanager
+def _naming_the_fields(field_names: Callable[[], list[str]]) -> Iterator[None]:
+    """Add the body's top-level field names to a 422 raised inside (never their values)."""
+    try:
+        yield
+    except WebhookRejected as rejection:
+        names = field_names() if rejection.status_code == 422 else []
+        if names:
+            shown = [text(name, _FIELD_NAME_LENGTH) or "?" for name in names[:_NAMED_FIELDS]]
+            more = f" and {len(names) - _NAMED_FIELDS:,} more" if len(names) > _NAMED_FIELDS else ""
+            rejection.reason += f"; the body's fields: {', '.join(shown)}{more}"
+        raise
+
+
+def _json_field_names(body: bytes) -> list[str]:
+    """The keys of a JSON object body, in order ([] for anything else)."""
+    try:
+        data = load_json(body)
+    except WebhookRejected:
+        return []
+    return list(data) if isinstance(data, dict) else []

@@ -309,11 +309,33 @@ def test_an_oversized_body_gets_413_even_without_content_length(client, engine, 
 
 def test_an_unknown_event_type_is_refused_with_422(client, engine, make):
     response = _post(client, make, make_event("lead.delete", {"id": "x"}))
-    reason = "unknown event type (expected one of lead.upsert, contact.upsert, automation.run)"
+    reason = (
+        "unknown event type (expected one of lead.upsert, contact.upsert, automation.run); "
+        "the body's fields: event, scenario_id, execution_id, occurred_at, data"
+    )
     _assert_refused(engine, make, response, 422, reason)
 
 
 def test_an_automation_run_without_execution_id_is_refused_with_422(client, engine, make):
     event = make_event("automation.run", {"status": "success"})
     del event["execution_id"]
-    _assert_refused(engine, make, _post(client, make, event), 422, "missing field: execution_id")
+    reason = "missing field: execution_id; the body's fields: event, scenario_id, occurred_at, data"
+    _assert_refused(engine, make, _post(client, make, event), 422, reason)
+
+
+def test_a_signed_event_in_the_wrong_shape_names_the_fields_it_sent_not_their_values(
+    client, engine, make
+):
+    # A scenario that mapped its fields at the top level instead of inside "data".
+    event = {"event": "lead.upsert", "name": "Lin Secret", "phone": "+14155550101"}
+    event.update({f"extra_{n}": "v" for n in range(12)})
+    event["a" * 60] = "x"
+    response = _post(client, make, event)
+    reason = (
+        "missing field: data (an object); the body's fields: event, name, phone, "
+        + ", ".join(f"extra_{n}" for n in range(9))
+        + " and 4 more"
+    )
+    _assert_refused(engine, make, response, 422, reason)
+    assert response.json() == {"detail": reason}
+    assert "Lin Secret" not in reason

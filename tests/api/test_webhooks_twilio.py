@@ -278,4 +278,5 @@ def test_a_callback_that_is_neither_a_call_nor_a_message_is_refused_with_422(
     client, engine, twilio
 ):
     response = _post(client, twilio, [("AccountSid", "AC1"), ("Foo", "bar")])
-    _assert_refused(engine, twilio, response, 422, "missing field: CallSid or MessageSid")
+    reason = "missing field: CallSid or MessageSid; the body's fields: AccountSid, Foo"
+    _assert_refused(engine, twilio, response, 422, reason)

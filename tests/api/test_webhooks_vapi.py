@@ -437,7 +437,8 @@ def test_a_report_without_a_call_id_is_refused_with_422(client, engine, vapi):
     report = vapi_end_of_call_report()
     del report["message"]["call"]
     response = _post(client, vapi, report)
-    _assert_refused(engine, vapi, response, 422, "missing or invalid field: message.call.id")
+    reason = "missing or invalid field: message.call.id; the body's fields: message"
+    _assert_refused(engine, vapi, response, 422, reason)
 
 
 def test_a_redelivered_long_tool_answer_is_the_same_whole_answer(client, engine, vapi):
