@@ -254,7 +254,15 @@ def verify_and_parse(delivery: Delivery, credentials: WebhookCredentials) -> Inc
     the audit row keeps no payload, and "missing field: data" alone does not
     show what a Make scenario sent instead.
     """
-    known = credentials.revealed()
+    # Twilio signs form fields; any other body is signed as no fields (then refused: 415).
+    is_form = delivery.provider == "twilio" and delivery.content_type == FORM_TYPE
+    params = twilio_params(delivery.body) if is_form else TwilioParams()
+    with _naming_the_sender(delivery):
+        _verify(delivery, credentials, params)
+    return _parse(delivery, credentials.revealed(), params)
+
+
+def _verify(delivery: Delivery, credentials: WebhookCredentials, params: TwilioParams) -> None:
     if delivery.provider == "vapi":
         verify_vapi(
             headers=delivery.headers,
@@ -262,25 +270,60 @@ def verify_and_parse(delivery: Delivery, credentials: WebhookCredentials) -> Inc
             server_secret=credentials.primary,
             hmac_secret=credentials.hmac,
         )
-        with _naming_the_fields(lambda: _json_field_names(delivery.body)):
-            return parse_vapi(delivery, known)
-    if delivery.provider == "twilio":
-        # Twilio signs form fields; any other body is signed as no fields (then refused: 415).
-        is_form = delivery.content_type == FORM_TYPE
-        params = twilio_params(delivery.body) if is_form else TwilioParams()
+    elif delivery.provider == "twilio":
         verify_twilio(
             headers=delivery.headers,
             public_url=delivery.public_url,
             params=params,
             auth_token=credentials.primary,
         )
+    elif delivery.provider == "make":
+        verify_make(headers=delivery.headers, body=delivery.body, secret=credentials.primary)
+    else:
+        raise WebhookRejected(404, "unknown provider")
+
+
+def _parse(delivery: Delivery, known: list[str], params: TwilioParams) -> IncomingEvent:
+    if delivery.provider == "vapi":
+        with _naming_the_fields(lambda: _json_field_names(delivery.body)):
+            return parse_vapi(delivery, known)
+    if delivery.provider == "twilio":
         with _naming_the_fields(lambda: list(params)):
             return parse_twilio(delivery, params, known)
-    if delivery.provider == "make":
-        verify_make(headers=delivery.headers, body=delivery.body, secret=credentials.primary)
-        with _naming_the_fields(lambda: _json_field_names(delivery.body)):
-            return parse_make(delivery, known)
-    raise WebhookRejected(404, "unknown provider")
+    with _naming_the_fields(lambda: _json_field_names(delivery.body)):
+        return parse_make(delivery, known)
+
+
+# Headers only one provider sends: a request carrying another's was sent to the wrong URL.
+_SENDER_HEADERS = {
+    "twilio": ("x-twilio-signature",),
+    "vapi": ("x-vapi-secret", "x-vapi-signature"),
+    "make": ("webhook-signature", "x-make-apikey"),
+}
+_PROVIDER_NAMES = {"twilio": "Twilio", "vapi": "Vapi", "make": "Make.com"}
+
+
+@contextmanager
+def _naming_the_sender(delivery: Delivery) -> Iterator[None]:
+    """Add to a refused signature which provider's URL the request seems meant for."""
+    try:
+        yield
+    except WebhookRejected as rejection:
+        sender = next(
+            (
+                provider
+                for provider, headers in _SENDER_HEADERS.items()
+                if provider != delivery.provider and any(h in delivery.headers for h in headers)
+            ),
+            None,
+        )
+        if sender is not None and rejection.status_code in (401, 403):
+            name = _PROVIDER_NAMES[sender]
+            rejection.reason += (
+                f" (this request carries {name}'s signature: give {name} its own URL, "
+                "from the Integrations page)"
+            )
+        raise
 
 
 # How much of a refused body's field names its reason lists.

@@ -214,3 +214,24 @@ def test_another_method_than_post_gets_405_naming_post_and_changes_nothing(
 def test_a_provider_there_is_no_route_for_is_404_whatever_the_method(client, method):
     response = client.request(method, "/api/webhooks/zapier/whk_zapier_x", content=b"{}")
     assert (response.status_code, response.json()) == (404, {"detail": "Not Found"})
+
+
+def test_a_twilio_request_sent_to_the_vapi_url_says_whose_url_it_needs(client, engine, vapi):
+    twilio = connect(engine, vapi.user_id, "twilio")
+    public = get_settings().public_base_url.rstrip("/") + vapi.path
+    body, headers = twilio_request(twilio.secret, public, twilio_status("CA1", "ringing", 0))
+    response = client.post(vapi.path, content=body, headers=headers)
+    reason = (
+        "missing signature (this request carries Twilio's signature: give Twilio its own URL, "
+        "from the Integrations page)"
+    )
+    assert (response.status_code, response.json()) == (401, {"detail": reason})
+    [row] = audit_rows(engine, vapi.user_id)
+    assert (row.provider, row.reason) == ("vapi", reason)
+
+
+def test_a_vapi_request_sent_to_the_make_url_says_whose_url_it_needs(client, engine, make):
+    body = encode(vapi_end_of_call_report())
+    response = client.post(make.path, content=body, headers=vapi_headers("some-vapi-secret"))
+    assert response.status_code == 401
+    assert "carries Vapi's signature: give Vapi its own URL" in response.json()["detail"]
