@@ -112,9 +112,26 @@ def _find(
     return None
 
 
+def _refuse_unknown_id(data: dict[str, Any], kind: str) -> None:
+    """An upsert naming a record by an id that is none of the user's is a mistake to report.
+
+    Creating a record from the rest of its data would make a second one (or
+    fail for want of a name, saying nothing of the id).
+    """
+    if data.get("id") is None:
+        return
+    if _uuid(data.get("id")) is None:
+        raise InvalidInput({"data.id": f"not a {kind} id (send the id the CRM gave the {kind})"})
+    raise InvalidInput(
+        {"data.id": f"no {kind} has this id (deleted?); leave it out to match by phone or email"}
+    )
+
+
 def _upsert_lead(session: Session, user_id: uuid.UUID, data: dict[str, Any]) -> dict[str, Any]:
     fields = _fields(data, LEAD_FIELDS)
     lead = _find(session, user_id, Lead, data)
+    if lead is None:
+        _refuse_unknown_id(data, "lead")
     if lead is not None:
         update_lead(
             session=session,
@@ -131,6 +148,8 @@ def _upsert_lead(session: Session, user_id: uuid.UUID, data: dict[str, Any]) -> 
 def _upsert_contact(session: Session, user_id: uuid.UUID, data: dict[str, Any]) -> dict[str, Any]:
     fields = _fields(data, CONTACT_FIELDS)
     contact = _find(session, user_id, Contact, data)
+    if contact is None:
+        _refuse_unknown_id(data, "contact")
     if contact is not None:
         update_contact(
             session=session,

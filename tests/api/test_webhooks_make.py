@@ -48,6 +48,35 @@ def test_lead_upsert_creates_a_lead_then_updates_the_one_with_that_phone(client,
     assert (lead.name, lead.status) == ("Lin", "qualified")
 
 
+@pytest.mark.parametrize(
+    ("given_id", "reason"),
+    [
+        (
+            "5b0c8a1e-0000-4000-8000-000000000001",
+            "could not apply: data.id: no lead has this id (deleted?); leave it out to match by "
+            "phone or email",
+        ),
+        ("12345", "could not apply: data.id: not a lead id (send the id the CRM gave the lead)"),
+    ],
+)
+def test_an_upsert_naming_no_lead_of_the_users_says_so_and_creates_nothing(
+    client, engine, make, given_id, reason
+):
+    response = _post(client, make, make_event("lead.upsert", {"id": given_id, "status": "won"}))
+    assert (response.status_code, response.json()) == (422, {"detail": reason})
+    assert record_counts(engine, make.user_id) == NOTHING
+
+
+def test_an_unknown_id_with_a_known_phone_updates_the_lead_with_that_phone(client, engine, make):
+    assert (
+        _post(client, make, make_event("lead.upsert", {"phone": "+14155550188"})).status_code == 200
+    )
+    data = {"id": "5b0c8a1e-0000-4000-8000-000000000001", "phone": "+14155550188", "status": "won"}
+    assert _post(client, make, make_event("lead.upsert", data)).status_code == 200
+    [lead] = owned(engine, make.user_id, Lead)
+    assert lead.status == "won"
+
+
 def test_contact_upsert_creates_then_updates_by_email(client, engine, make):
     first = make_event("contact.upsert", {"name": "Mo", "email": "mo@example.com", "company": "A"})
     second = make_event("contact.upsert", {"email": "MO@example.com", "company": "B"})

@@ -8,6 +8,7 @@ import uuid
 from types import SimpleNamespace
 from typing import Any
 
+import pytest
 from sqlmodel import select
 
 from crm_app.core.db import tenant_session
@@ -22,6 +23,7 @@ from crm_app.services import (
     webhook_twilio,
     webhook_vapi,
 )
+from crm_app.services.errors import InvalidInput
 from crm_app.services.webhook_types import IncomingEvent
 from tests.factories import SHARED_LEAD_PHONE
 from tests.isolation import World, isolation_case
@@ -163,14 +165,22 @@ def _apply_twilio_event(world: World) -> None:
 @isolation_case("webhook_make.apply_make_event")
 def _apply_make_event(world: World) -> None:
     a_run = _a_row(world, AutomationLog, world.a_rows.automation_log_id)
-    lead = {"id": str(world.a_rows.lead_id), "name": "taken over", "email": "b@example.com"}
     run = {"status": "error", "lead_id": str(world.a_rows.lead_id)}
+
+    def upsert(lead_id: uuid.UUID) -> str:
+        lead = {"id": str(lead_id), "name": "taken over", "email": "b@example.com"}
+        with pytest.raises(InvalidInput) as refused, world.as_b() as session:
+            webhook_make.apply_make_event(
+                session=session,
+                user_id=world.b.id,
+                event=_event("make", "m1", "lead.upsert", {"event": "lead.upsert", "data": lead}),
+            )
+        return str(refused.value)
+
+    # A's lead id is, to B, a lead that does not exist: the same answer as a made-up id.
+    assert upsert(world.a_rows.lead_id) == upsert(uuid.uuid4())
+    assert "no lead has this id" in upsert(world.a_rows.lead_id)
     with world.as_b() as session:
-        upserted = webhook_make.apply_make_event(
-            session=session,
-            user_id=world.b.id,
-            event=_event("make", "m1", "lead.upsert", {"event": "lead.upsert", "data": lead}),
-        )
         recorded = webhook_make.apply_make_event(
             session=session,
             user_id=world.b.id,
@@ -181,7 +191,6 @@ def _apply_make_event(world: World) -> None:
                 {"event": "automation.run", "execution_id": a_run.execution_id, "data": run},
             ),
         )
-    assert upserted["created"] == ["lead"] and upserted["lead_id"] != str(world.a_rows.lead_id)
     assert recorded["created"] == ["automation_log"] and "lead_id" not in recorded
 
 
