@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from crm_app.models import CallLog, Contact, Lead
+from crm_app.models.base import utcnow
 from crm_app.services.call_outcomes import OUTCOMES, outcome_is
 from crm_app.services.errors import InvalidInput
 from crm_app.services.pagination import Page, date_filters, paginate, search_text_filter
@@ -41,11 +42,12 @@ def list_call_logs(
     created_to: datetime | None = None,
     offset: int = 0,
     limit: int = 50,
+    now: datetime | None = None,
 ) -> Page[CallLog]:
     """One page of a user's calls, newest first, by provider, status, outcome, period, search.
 
     An outcome (answered, not-answered, in-progress) is the dashboard's own
-    (services/call_outcomes.py), so its figures and these lists agree.
+    (services/call_outcomes.py), as of `now`, so its figures and these lists agree.
 
     A search finds a call by its caller's name or number, or by the name,
     email or number of the lead or contact it is linked to: a provider often
@@ -61,7 +63,7 @@ def list_call_logs(
     if outcome:
         if outcome not in OUTCOMES:
             raise InvalidInput({"outcome": f"one of {', '.join(OUTCOMES)}"})
-        statement = statement.where(outcome_is(outcome, CallLog))
+        statement = statement.where(outcome_is(outcome, CallLog, now or utcnow()))
     matches = _calls_found_by(search, user_id)
     if matches is not None:
         statement = statement.where(matches)

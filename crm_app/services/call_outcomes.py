@@ -2,10 +2,17 @@
 
 One definition for the dashboard's figures and the calls list's filter, so that
 "50 answered" on the dashboard is 50 rows on /calls?outcome=answered.
+
+A call is in progress only while it may still be: one whose last status is a
+live one LIVE_CALL_MAX_AGE after it began lost its final webhook (Vapi does
+not retry a report; a Twilio callback may never be sent). Nothing says it was
+answered, so it counts as not answered, where before it was "in progress"
+on the dashboard for ever.
 """
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -28,6 +35,18 @@ UNANSWERED_REASONS = (
 IN_PROGRESS_STATUSES = ("scheduled", "queued", "initiated", "ringing", "in-progress", "forwarding")
 ANSWERED, NOT_ANSWERED, IN_PROGRESS = "answered", "not-answered", "in-progress"
 OUTCOMES = (ANSWERED, NOT_ANSWERED, IN_PROGRESS)
+# Longer than any call a small business makes; a call "live" for longer lost its end.
+LIVE_CALL_MAX_AGE = timedelta(hours=3)
+
+
+def live_since(now: datetime) -> datetime:
+    """The earliest start of a call that may still be in progress at `now`."""
+    return now - LIVE_CALL_MAX_AGE
+
+
+def is_live(status: str, began: datetime, now: datetime) -> bool:
+    """in_progress for one call in Python: its status, and when it began (or was logged)."""
+    return status in IN_PROGRESS_STATUSES and began >= live_since(now)
 
 
 def answered(calls: Any) -> sa.ColumnElement[bool]:
@@ -43,20 +62,27 @@ def answered(calls: Any) -> sa.ColumnElement[bool]:
     )
 
 
-def in_progress(calls: Any) -> sa.ColumnElement[bool]:
-    """Calls not over yet."""
-    return sa.or_(*(calls.status == status for status in IN_PROGRESS_STATUSES))
+def in_progress(calls: Any, since: Any) -> sa.ColumnElement[bool]:
+    """Calls not over yet: a live status, begun (or, with no start, logged) at `since` or later.
+
+    `since` is live_since(now), as a value or a bound parameter.
+    """
+    return sa.and_(
+        sa.or_(*(calls.status == status for status in IN_PROGRESS_STATUSES)),
+        sa.func.coalesce(calls.started_at, calls.created_at) >= since,
+    )
 
 
-def outcome_is(outcome: str, calls: Any) -> sa.ColumnElement[bool]:
-    """Calls with this outcome (one of OUTCOMES); ValueError for another."""
+def outcome_is(outcome: str, calls: Any, now: datetime) -> sa.ColumnElement[bool]:
+    """Calls with this outcome (one of OUTCOMES) at `now`; ValueError for another."""
     if outcome == ANSWERED:
         return answered(calls)
     if outcome == IN_PROGRESS:
-        return in_progress(calls)
+        return in_progress(calls, live_since(now))
     if outcome == NOT_ANSWERED:
         # NOT over a NULL duration is NULL: coalesce so a call without one counts.
         return sa.and_(
-            sa.not_(sa.func.coalesce(answered(calls), False)), sa.not_(in_progress(calls))
+            sa.not_(sa.func.coalesce(answered(calls), False)),
+            sa.not_(in_progress(calls, live_since(now))),
         )
     raise ValueError(f"not a call outcome: {outcome!r}")

@@ -24,7 +24,7 @@ from crm_app.models import (
 )
 from crm_app.models.base import UTCDateTime, utcnow
 from crm_app.services.calendar_days import first_day, local_midnight, period_start
-from crm_app.services.call_outcomes import answered, in_progress
+from crm_app.services.call_outcomes import answered, in_progress, live_since
 from crm_app.services.errors import InvalidInput
 from crm_app.services.timeline import newest_first
 
@@ -89,8 +89,10 @@ _USER = sa.bindparam("user_id", type_=sa.Uuid)
 _START = sa.bindparam("period_start", type_=UTCDateTime)
 _END = sa.bindparam("period_end", type_=UTCDateTime)
 _PREVIOUS_START = sa.bindparam("previous_start", type_=UTCDateTime)
+# The earliest start of a call still in progress: live_since(period_end).
+_LIVE_SINCE = sa.bindparam("live_since", type_=UTCDateTime)
 _ANSWERED = answered(_CALLS.c)
-_IN_PROGRESS = in_progress(_CALLS.c)
+_IN_PROGRESS = in_progress(_CALLS.c, _LIVE_SINCE)
 
 
 def _lead_counts(has_period: bool) -> sa.Select[Any]:
@@ -167,7 +169,7 @@ def dashboard_stats(
     start = None
     if period_days is not None:
         start = period_start(days=period_days, now=end, time_zone=time_zone)
-    params: dict[str, Any] = {"user_id": user_id, "period_end": end}
+    params: dict[str, Any] = {"user_id": user_id, "period_end": end, "live_since": live_since(end)}
     if start is not None:
         params.update(period_start=start, previous_start=start - (end - start))
     # Custom plans (not prepared): the best plan differs between small and large tenants.
@@ -296,7 +298,7 @@ def calls_per_day(
     params: dict[str, Any] = {
         f"day_{number}": local_midnight(day, time_zone) for number, day in enumerate(dates)
     }
-    params.update(user_id=user_id, period_end=end)
+    params.update(user_id=user_id, period_end=end, live_since=live_since(end))
     rows = run_prebuilt(session, _calls_per_day_query(count), params, prepare=False).all()
     counted = {int(day): tuple(int(value) for value in counts) for day, *counts in rows}
     return [DayCount(dates[number], *counted.get(number, (0, 0, 0))) for number in range(count)]

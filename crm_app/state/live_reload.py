@@ -17,24 +17,25 @@ older one stale by its generation number.
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import reflex as rx
 
 from crm_app.models.base import utcnow
-from crm_app.services.call_outcomes import IN_PROGRESS_STATUSES
+from crm_app.services import call_outcomes
 
 # Often enough to follow a call's stages (ringing, in progress, ended), rarely
 # enough that an open page costs the server one query every few seconds at most.
 LIVE_RELOAD_SECONDS = 5.0
-# A call still "in progress" this long after it began is one whose last webhook
-# never came (a lost delivery): its page stops waiting for it.
-LIVE_CALL_MAX_AGE = timedelta(hours=3)
 
 
 def is_live(status: str, began: datetime) -> bool:
-    """Whether a call with this status, begun (or logged) then, may still change by itself."""
-    return status in IN_PROGRESS_STATUSES and utcnow() - began < LIVE_CALL_MAX_AGE
+    """Whether a call with this status, begun (or logged) then, may still change by itself.
+
+    As the dashboard counts it in progress: a call whose last webhook never came
+    (call_outcomes.LIVE_CALL_MAX_AGE) is not waited for.
+    """
+    return call_outcomes.is_live(status, began, utcnow())
 
 
 class LiveReloadMixin(rx.State, mixin=True):

@@ -10,13 +10,14 @@ import pytest
 
 from crm_app.core.db import tenant_session
 from crm_app.models import User
+from crm_app.models.base import utcnow
 from crm_app.services.call_logs import (
     call_filter_options,
     get_call_log,
     linked_names,
     list_call_logs,
 )
-from crm_app.services.call_outcomes import OUTCOMES
+from crm_app.services.call_outcomes import LIVE_CALL_MAX_AGE, OUTCOMES
 from crm_app.services.dashboard import dashboard_stats, latest_activity
 from crm_app.services.errors import InvalidInput
 from crm_app.state.calls import call_row
@@ -189,6 +190,7 @@ def test_each_outcome_lists_as_many_calls_as_the_dashboard_counts(engine, make_u
         ("ringing", None, None),  # not over yet
         ("in-progress", None, None),
     ]
+    lost_end = utcnow() - LIVE_CALL_MAX_AGE - timedelta(minutes=1)
     with tenant_session(owner.id, engine) as session:
         for status, seconds, reason in calls:
             add_call_log(
@@ -198,14 +200,20 @@ def test_each_outcome_lists_as_many_calls_as_the_dashboard_counts(engine, make_u
                 duration_seconds=seconds,
                 ended_reason=reason,
             )
+        # Still "in progress" long after it began: its end never came. Not answered.
+        add_call_log(session, user_id=owner.id, status="in-progress", started_at=lost_end)
+        add_call_log(session, user_id=owner.id, status="ringing", created_at=lost_end)
+    now = utcnow()
     with tenant_session(owner.id, engine) as session:
-        stats = dashboard_stats(session=session, user_id=owner.id, period_days=None)
+        stats = dashboard_stats(session=session, user_id=owner.id, period_days=None, now=now)
         listed = {
-            outcome: list_call_logs(session=session, user_id=owner.id, outcome=outcome).total
+            outcome: list_call_logs(
+                session=session, user_id=owner.id, outcome=outcome, now=now
+            ).total
             for outcome in OUTCOMES
         }
-    assert listed == {"answered": 2, "not-answered": 5, "in-progress": 2}
+    assert listed == {"answered": 2, "not-answered": 7, "in-progress": 2}
     assert (stats.answered_calls, stats.calls_in_progress) == (2, 2)
-    assert stats.calls - stats.answered_calls - stats.calls_in_progress == 5
+    assert stats.calls - stats.answered_calls - stats.calls_in_progress == 7
     with tenant_session(owner.id, engine) as session, pytest.raises(InvalidInput):
         list_call_logs(session=session, user_id=owner.id, outcome="won")

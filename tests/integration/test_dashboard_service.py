@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from crm_app.core.db import tenant_session
 from crm_app.models import User
 from crm_app.services.calendar_days import viewer_time_zone
+from crm_app.services.call_outcomes import LIVE_CALL_MAX_AGE
 from crm_app.services.dashboard import (
     DashboardStats,
     calls_per_day,
@@ -556,6 +557,31 @@ def test_a_call_not_over_yet_is_in_progress_not_unanswered(
     with tenant_session(user.id, engine) as session:
         today = calls_per_day(session=session, user_id=user.id, period_days=7, now=NOW)[-1]
     assert (today.calls, today.answered, today.not_answered, today.in_progress) == (3, 1, 1, 1)
+
+
+def test_a_call_whose_end_never_came_stops_counting_as_in_progress(engine, make_user) -> None:
+    user = make_user()
+    lost_end = NOW - LIVE_CALL_MAX_AGE - SECOND
+    with tenant_session(user.id, engine) as session:
+        # Logged an hour ago by a status update that said when it began.
+        logged = NOW - timedelta(hours=1)
+        add_call_log(
+            session, user_id=user.id, status="in-progress", started_at=lost_end, created_at=logged
+        )
+        add_call_log(session, user_id=user.id, status="ringing", created_at=lost_end)
+        # Begun just within the limit: may still be going.
+        add_call_log(
+            session,
+            user_id=user.id,
+            status="in-progress",
+            started_at=lost_end + 2 * SECOND,
+            created_at=logged,
+        )
+    stats = _stats(engine, user, period_days=30)
+    assert (stats.calls, stats.answered_calls, stats.calls_in_progress) == (3, 0, 1)
+    with tenant_session(user.id, engine) as session:
+        today = calls_per_day(session=session, user_id=user.id, period_days=7, now=NOW)[-1]
+    assert (today.calls, today.not_answered, today.in_progress) == (3, 2, 1)
 
 
 def test_latest_activity_leaves_a_call_that_names_no_one_blank(engine, make_user) -> None:

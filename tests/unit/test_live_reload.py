@@ -8,8 +8,8 @@ import pytest
 
 from crm_app.models import CallLog
 from crm_app.models.base import utcnow
+from crm_app.services.call_outcomes import LIVE_CALL_MAX_AGE
 from crm_app.state.calls import call_row
-from crm_app.state.live_reload import LIVE_CALL_MAX_AGE
 
 
 def _call(status: str, started_ago: timedelta | None, logged_ago: timedelta) -> CallLog:
@@ -42,3 +42,11 @@ def test_a_call_is_live_while_in_progress_and_not_forgotten(
     status, started_ago, logged_ago, live
 ) -> None:
     assert call_row(_call(status, started_ago, logged_ago)).live is live
+
+
+def test_a_call_whose_end_never_came_says_so_rather_than_in_progress() -> None:
+    lost = _call("in-progress", LIVE_CALL_MAX_AGE + timedelta(minutes=1), timedelta(minutes=1))
+    assert call_row(lost).status == "no end reported"
+    assert call_row(_call("in-progress", timedelta(minutes=2), timedelta(minutes=2))).status == (
+        "in-progress"
+    )
