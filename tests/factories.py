@@ -179,7 +179,11 @@ def seed_tenant(engine: sa.Engine, user_id: uuid.UUID, *, label: str) -> TenantR
         contact.lead_id = lead.id
         links = {"lead_id": lead.id, "contact_id": contact.id}
         call = add_call_log(
-            session, user_id=user_id, customer_name=f"{label} caller {unique}", **links
+            session,
+            user_id=user_id,
+            customer_name=f"{label} caller {unique}",
+            carrier_call_id=f"CA{unique}",
+            **links,
         )
         run = add_automation_log(session, user_id=user_id, **links)
         event = add_webhook_event(session, user_id=user_id)

@@ -31,6 +31,7 @@ class CallLog(TenantMixin, TimestampMixin, table=True):
         tenant_index("call_logs", "started_at"),
         tenant_index("call_logs", "lead_id"),
         tenant_index("call_logs", "contact_id"),
+        tenant_index("call_logs", "carrier_call_id"),
     )
 
     provider: str = Field(max_length=20)  # vapi | twilio
@@ -57,6 +58,9 @@ class CallLog(TenantMixin, TimestampMixin, table=True):
     # When the lead or contact it was linked to was deleted: the call's later events
     # (a report, a status callback, a replay) link it to no one new.
     unlinked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The call's id at the carrier a Vapi call went through (Twilio's CallSid): the same
+    # phone call, when that Twilio number's status callbacks come here too.
+    carrier_call_id: str | None = Field(default=None, max_length=100)
     search_text: str | None = search_text_field(
         "customer_name", "external_call_id", "customer_number", "from_number", "to_number"
     )

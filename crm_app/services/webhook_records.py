@@ -20,6 +20,7 @@ from sqlmodel import Session, SQLModel, select
 
 from crm_app.core.prebuilt import run_prebuilt
 from crm_app.models import AutomationLog, CallLog, Contact, Lead, LeadCreate, LeadUpdate
+from crm_app.models.base import utcnow
 from crm_app.services.errors import InvalidInput
 from crm_app.services.leads import create_lead, update_lead
 
@@ -113,6 +114,65 @@ def claim_call_log(
     """The user's call log for a provider's call id, created if new; (row, created)."""
     keys = {"provider": provider, "external_call_id": external_call_id}
     return _claim(session, CallLog, user_id, keys)
+
+
+_CALL_TABLE = CallLog.__table__  # type: ignore[attr-defined]
+
+
+def adopt_carrier_call(
+    *,
+    session: Session,
+    user_id: uuid.UUID,
+    carrier: str,
+    carrier_call_id: str,
+    provider: str,
+    external_call_id: str,
+) -> bool:
+    """Make the user's call log that the carrier's callbacks began the provider's; True if done.
+
+    A Vapi call over a Twilio number is one phone call: when Twilio's status
+    callbacks logged it first (provider twilio, its CallSid), Vapi's first
+    message takes that row over, links and all, rather than logging a second.
+    Not when the provider already logged the call itself.
+    """
+    calls = _CALL_TABLE.c
+    already_logged = (
+        sa.select(calls.id)
+        .where(
+            calls.user_id == user_id,
+            calls.provider == provider,
+            calls.external_call_id == external_call_id,
+        )
+        .exists()
+    )
+    adopted = session.exec(  # type: ignore[call-overload]
+        sa.update(_CALL_TABLE)
+        .where(
+            calls.user_id == user_id,
+            calls.provider == carrier,
+            calls.external_call_id == carrier_call_id,
+            ~already_logged,
+        )
+        .values(
+            provider=provider,
+            external_call_id=external_call_id,
+            carrier_call_id=carrier_call_id,
+            updated_at=utcnow(),
+        )
+        .returning(calls.id)
+    ).first()
+    return adopted is not None
+
+
+def call_through_carrier(
+    *, session: Session, user_id: uuid.UUID, carrier_call_id: str
+) -> CallLog | None:
+    """The user's call (Vapi's) that went through the carrier's call with this id, or None."""
+    return session.exec(
+        select(CallLog)
+        .where(CallLog.user_id == user_id, CallLog.carrier_call_id == carrier_call_id)
+        .limit(1)
+    ).first()
 
 
 def claim_automation_log(

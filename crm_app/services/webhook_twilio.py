@@ -31,6 +31,7 @@ from crm_app.services.webhook_fields import (
 )
 from crm_app.services.webhook_parse import TWILIO_CALL_STATUS, TWILIO_SMS_RECEIVED
 from crm_app.services.webhook_records import (
+    call_through_carrier,
     claim_call_log,
     link_call_to_person,
     person_for_number,
@@ -96,6 +97,11 @@ def _call_status(session: Session, user_id: uuid.UUID, first: Any) -> dict[str, 
     status = text(first("CallStatus"), 30)
     sequence = bounded_int(first("SequenceNumber"))
     inbound = text(first("Direction"), 30).startswith("inbound") or not first("Direction")
+    # A Vapi assistant answered this call on the user's number: Vapi's messages log it, and
+    # logging it again from Twilio's callbacks would count one call twice.
+    vapis = call_through_carrier(session=session, user_id=user_id, carrier_call_id=call_sid)
+    if vapis is not None:
+        return {"call_log_id": str(vapis.id), "created": [], "logged_by": vapis.provider}
     log, created = claim_call_log(
         session=session, user_id=user_id, provider=PROVIDER, external_call_id=call_sid
     )

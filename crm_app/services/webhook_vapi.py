@@ -29,6 +29,7 @@ from crm_app.services.webhook_fields import (
     MAX_CALL_SECONDS,
     get_path,
     http_url,
+    identifier,
     money,
     optional_text,
     phone_number,
@@ -43,6 +44,7 @@ from crm_app.services.webhook_parse import (
 )
 from crm_app.services.webhook_records import (
     Person,
+    adopt_carrier_call,
     claim_call_log,
     find_person_by_phone,
     input_model,
@@ -54,6 +56,8 @@ from crm_app.services.webhook_records import (
 from crm_app.services.webhook_types import IncomingEvent
 
 PROVIDER = "vapi"
+# The carrier whose callbacks may log a Vapi phone call too.
+TWILIO = "twilio"
 LEAD_SOURCE = "voice"
 # Vapi's call statuses in the order a call goes through them.
 CALL_STATUSES = ("scheduled", "queued", "ringing", "in-progress", "forwarding", "ended")
@@ -100,6 +104,7 @@ _REPORT_COLUMNS = (
     "success_evaluation",
     "transcript",
     "recording_url",
+    "carrier_call_id",
 )
 
 
@@ -119,12 +124,33 @@ def apply_vapi_event(
 
 def _call(session: Session, user_id: uuid.UUID, message: dict[str, Any]) -> tuple[CallLog, bool]:
     call_id = _call_id(message)
+    carrier_call_id = _carrier_call_id(message)
+    if carrier_call_id is not None:  # Twilio's callbacks may have logged this call first
+        _adopt(session, user_id, call_id, carrier_call_id)
     log, created = claim_call_log(
         session=session, user_id=user_id, provider=PROVIDER, external_call_id=call_id
     )
     if created:
         _fill_parties(log, message)
+    log.carrier_call_id = log.carrier_call_id or carrier_call_id
     return log, created
+
+
+def _carrier_call_id(message: dict[str, Any]) -> str | None:
+    """The id of the call at the carrier (Twilio's CallSid) for a call over a phone number."""
+    return identifier(get_path(message, "call", "phoneCallProviderId"), 100)
+
+
+def _adopt(session: Session, user_id: uuid.UUID, call_id: str, carrier_call_id: str) -> bool:
+    """Take over the call log Twilio's callbacks began for this very call, if there is one."""
+    return adopt_carrier_call(
+        session=session,
+        user_id=user_id,
+        carrier=TWILIO,
+        carrier_call_id=carrier_call_id,
+        provider=PROVIDER,
+        external_call_id=call_id,
+    )
 
 
 def _customer(message: dict[str, Any]) -> dict[str, Any]:
@@ -163,7 +189,12 @@ def _end_of_call(session: Session, user_id: uuid.UUID, message: dict[str, Any]) 
     report = _new_call(user_id, call_id)
     _fill_parties(report, message)
     _fill_report(report, message)
+    report.carrier_call_id = _carrier_call_id(message)
     existing = _locked_call(session, user_id, call_id)
+    carrier_call_id = report.carrier_call_id
+    # Twilio's callbacks may have logged this call first: the report completes that row.
+    if existing is None and carrier_call_id and _adopt(session, user_id, call_id, carrier_call_id):
+        existing = _locked_call(session, user_id, call_id)
     made = []
     # A call its status updates already linked keeps its person (or, deleted, no one).
     if not (existing and (existing.lead_id or existing.contact_id or existing.unlinked_at)):

@@ -208,6 +208,33 @@ def _claim_call_log(world: World) -> None:
     assert created and log.id != a_call.id
 
 
+@isolation_case("webhook_records.adopt_carrier_call")
+def _adopt_carrier_call(world: World) -> None:
+    # B's Vapi call names A's call as the carrier's: A's row is not taken over.
+    a_call = _a_row(world, CallLog, world.a_rows.call_id)
+    with world.as_b() as session:
+        adopted = webhook_records.adopt_carrier_call(
+            session=session,
+            user_id=world.b.id,
+            carrier=a_call.provider,
+            carrier_call_id=a_call.external_call_id,
+            provider="twilio",
+            external_call_id="b-call",
+        )
+    assert not adopted
+
+
+@isolation_case("webhook_records.call_through_carrier")
+def _call_through_carrier(world: World) -> None:
+    a_call = _a_row(world, CallLog, world.a_rows.call_id)
+    assert a_call.carrier_call_id
+    with world.as_b() as session:
+        found = webhook_records.call_through_carrier(
+            session=session, user_id=world.b.id, carrier_call_id=a_call.carrier_call_id
+        )
+    assert found is None
+
+
 @isolation_case("webhook_records.claim_automation_log")
 def _claim_automation_log(world: World) -> None:
     a_run = _a_row(world, AutomationLog, world.a_rows.automation_log_id)

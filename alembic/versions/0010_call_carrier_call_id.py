@@ -1,0 +1,37 @@
+"""call_logs.carrier_call_id: a Vapi call over a Twilio number is one call, not two
+
+Revision ID: 0010
+Revises: 0009
+Create Date: 2026-12-06 08:20:00
+
+A business whose Vapi assistant answers its Twilio number, and which points
+that number's status callbacks here too, had every call logged twice: once
+from Vapi's messages, once from Twilio's callbacks, both counted on the
+dashboard. Vapi names the Twilio call (`call.phoneCallProviderId`, the
+CallSid); stored with the Vapi call, it lets Twilio's callbacks find it.
+Indexed by user, as a Twilio callback looks it up.
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0010"
+down_revision: str | None = "0009"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+INDEX = "ix_call_logs_user_id_carrier_call_id"
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("call_logs") as table:
+        table.add_column(sa.Column("carrier_call_id", sa.String(length=100), nullable=True))
+    op.create_index(INDEX, "call_logs", ["user_id", "carrier_call_id"])
+
+
+def downgrade() -> None:
+    op.drop_index(INDEX, table_name="call_logs")
+    with op.batch_alter_table("call_logs") as table:
+        table.drop_column("carrier_call_id")
