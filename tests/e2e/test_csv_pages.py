@@ -80,9 +80,9 @@ def test_import_a_csv_watch_the_progress_complete_and_see_it_on_the_dashboard(
     expect(dialog.get_by_test_id("import-duplicates")).to_have_text("1")
     expect(dialog.get_by_test_id("import-rejected")).to_have_text("2")
     rejections = dialog.get_by_test_id("import-rejections")
-    # The duplicate is listed with what it repeats (row 2's lead, imported a batch before).
+    # The duplicate is listed with what it repeats: row 2 of the file, batches before.
     expect(rejections.get_by_role("row").filter(has_text=str(ROWS + 2))).to_contain_text(
-        "skipped: the lead Person 0 already has this email"
+        "skipped: the same email as row 2"
     )
     expect(rejections).to_contain_text(str(ROWS + 3))  # the bad phone's row number
     expect(rejections).to_contain_text("not a valid phone number")
