@@ -20,8 +20,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from crm_app.api import webhooks
 from crm_app.services.webhook_types import PROVIDERS
 
-# POST /api/webhooks/{provider}/{token}, as webhooks.router declares them.
-_ROUTE = re.compile(rf"{webhooks.router.prefix}/({'|'.join(PROVIDERS)})/([^/]+)")
+# POST /api/webhooks/{provider}/{token}, as webhooks.router declares them; with a trailing
+# slash too, as a URL pasted into a provider's form sometimes gets one (FastAPI answered
+# those 405, and the request reached no audit trail).
+_ROUTE = re.compile(rf"{webhooks.router.prefix}/({'|'.join(PROVIDERS)})/([^/]+)/?")
 
 
 class WebhookFastPath:

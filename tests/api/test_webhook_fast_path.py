@@ -48,6 +48,15 @@ def test_a_delivery_is_verified_and_stored_without_the_app_behind(behind, engine
     assert app.paths == []
 
 
+def test_a_url_pasted_with_a_trailing_slash_is_the_same_webhook(behind, engine, make_user):
+    app, client = behind
+    endpoint = connect(engine, make_user().id, "vapi")
+    body = encode(vapi_end_of_call_report("call-slash"))
+    response = client.post(endpoint.path + "/", content=body, headers=vapi_headers(endpoint.secret))
+    assert (response.status_code, response.json()["status"]) == (200, "accepted")
+    assert app.paths == []
+
+
 @pytest.mark.parametrize("provider", ["vapi", "twilio", "make"])
 def test_an_unknown_token_is_refused_by_the_fast_path(behind, provider):
     app, client = behind

@@ -81,6 +81,18 @@ def test_a_call_from_an_unknown_number_makes_a_lead_once_as_a_vapi_call_does(
     assert json.loads(first.result)["created"] == ["call_log", "lead"]
 
 
+def test_a_number_configured_with_a_trailing_slash_is_verified_against_that_url(
+    client, engine, twilio
+):
+    path = twilio.path + "/"
+    body, headers = twilio_request(
+        twilio.secret, _public(path), twilio_status("CA11", "ringing", 0)
+    )
+    assert client.post(path, content=body, headers=headers).status_code == 200
+    [call] = owned(engine, twilio.user_id, CallLog)
+    assert call.external_call_id == "CA11"
+
+
 def test_a_lead_deleted_during_its_call_does_not_come_back_with_the_next_callback(
     client, engine, twilio
 ):
