@@ -218,8 +218,10 @@ def detail_dialog() -> rx.Component:
                             color_scheme="amber",
                         ),
                         rx.text(
-                            "Fix what the reason above names (for example, edit or delete the "
-                            "record it conflicts with), then replay the stored payload.",
+                            "If the reason names a record this event clashes with, edit or "
+                            "delete that record, then replay the stored payload. If it names a "
+                            "field of the event itself, replaying cannot help: the sender must "
+                            "send the event again, corrected.",
                             **styles.muted_text,
                         ),
                         align="center",

@@ -162,7 +162,10 @@ def _keep_details(log: Any, first: Any, status: str) -> None:
 def _inbound_sms(session: Session, user_id: uuid.UUID, first: Any) -> dict[str, Any]:
     sender = phone_number(first("From"))
     if sender is None:
-        raise InvalidInput({"From": "the sender is not a phone number"})
+        # A short code or a name ("PLUMBCO"): a service's message, no one to be a lead. Kept
+        # as an accepted event that says so (its text stays on the audit trail), not as a
+        # failure no Replay could ever fix.
+        return {"ignored": True, "reason": "the sender is not a phone number", "created": []}
     person, created = person_for_number(
         session=session, user_id=user_id, phone=sender, name="", source=SMS_LEAD_SOURCE
     )

@@ -125,6 +125,22 @@ def test_caller_ids_stand_in_for_no_name_names_no_one(client, engine, twilio, pl
     assert call.customer_name == ""
 
 
+@pytest.mark.parametrize("sender", ["PLUMBCO", "72345"])
+def test_an_sms_from_a_name_or_short_code_is_accepted_and_makes_no_one(
+    client, engine, twilio, sender
+):
+    response = _post(client, twilio, twilio_sms("SM" + "7" * 32, sender=sender))
+    assert response.status_code == 200
+    assert record_counts(engine, twilio.user_id) == NOTHING
+    [row] = audit_rows(engine, twilio.user_id)
+    assert row.status == "accepted"  # not failed: no Replay could make it apply
+    assert json.loads(row.result) == {
+        "ignored": True,
+        "reason": "the sender is not a phone number",
+        "created": [],
+    }
+
+
 def test_an_sms_from_an_unknown_number_lands_on_a_new_leads_timeline(client, engine, twilio):
     response = _post(client, twilio, twilio_sms("SM1", body="Can you call me back?"))
     assert response.status_code == 200 and response.text == EMPTY_TWIML
