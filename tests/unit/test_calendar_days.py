@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zoneinfo
 from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -70,3 +71,15 @@ def test_a_period_across_a_dst_change_starts_at_that_days_own_midnight() -> None
 def test_a_period_needs_an_aware_now() -> None:
     with pytest.raises(ValueError):
         period_start(days=7, now=datetime(2026, 6, 30, 12), time_zone=UTC)
+
+
+def test_zones_are_known_without_the_systems_zone_files() -> None:
+    # As on a slim container or Windows: no TZPATH, only the tzdata package (requirements.txt).
+    zoneinfo.reset_tzpath(to=[])
+    ZoneInfo.clear_cache()
+    try:
+        zone = viewer_time_zone("America/New_York", -300)
+        assert isinstance(zone, ZoneInfo) and zone.key == "America/New_York"
+    finally:
+        zoneinfo.reset_tzpath()
+        ZoneInfo.clear_cache()
