@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import reflex as rx
 import sqlalchemy as sa
@@ -47,11 +47,17 @@ class RunRow:
     contact_id: str = ""
 
 
-def _started_apart(run: AutomationLog) -> bool:
-    """Whether the run began more than REPORTED_LATE before it was logged."""
-    if run.started_at is None or run.created_at is None:
+def _ran_at(run: AutomationLog) -> datetime | None:
+    """When the run ran, as Make said: its start, else its end (an event's occurred_at)."""
+    return run.started_at or run.finished_at
+
+
+def _ran_apart(run: AutomationLog) -> bool:
+    """Whether the run ran more than REPORTED_LATE before (or after) it was logged."""
+    ran = _ran_at(run)
+    if ran is None or run.created_at is None:
         return False
-    return abs(run.created_at - run.started_at) > REPORTED_LATE
+    return abs(run.created_at - ran) > REPORTED_LATE
 
 
 def run_row(run: AutomationLog) -> RunRow:
@@ -59,7 +65,7 @@ def run_row(run: AutomationLog) -> RunRow:
     return RunRow(
         id=str(run.id),
         occurred_at=display.iso(run.created_at),
-        started_at=display.iso(run.started_at) if _started_apart(run) else "",
+        started_at=display.iso(_ran_at(run)) if _ran_apart(run) else "",
         scenario=run.scenario_name or run.scenario_id or "(unnamed scenario)",
         scenario_id=run.scenario_id,
         execution_id=run.execution_id,

@@ -92,3 +92,7 @@ def test_a_run_is_listed_at_the_time_it_is_sorted_and_filtered_by() -> None:
     on_time = AutomationLog(user_id=owner, created_at=logged, started_at=soon)
     assert run_row(on_time).started_at == ""  # the same moment, said once
     assert run_row(AutomationLog(user_id=uuid.uuid4(), created_at=logged)).started_at == ""
+    # Make sent only when it happened (occurred_at, stored as the run's end): shown as such.
+    ended_long_ago = logged - timedelta(days=3)
+    only_end = AutomationLog(user_id=owner, created_at=logged, finished_at=ended_long_ago)
+    assert run_row(only_end).started_at == ended_long_ago.isoformat()
