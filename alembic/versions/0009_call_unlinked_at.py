@@ -28,5 +28,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("call_logs") as table:
-        table.drop_column("unlinked_at")
+    # Not in batch mode: SQLite's copy of the table cannot copy its generated search_text;
+    # SQLite (3.35+) drops a plain column in place.
+    op.drop_column("call_logs", "unlinked_at")

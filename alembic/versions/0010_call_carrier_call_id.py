@@ -33,5 +33,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index(INDEX, table_name="call_logs")
-    with op.batch_alter_table("call_logs") as table:
-        table.drop_column("carrier_call_id")
+    # Not in batch mode: SQLite's copy of the table cannot copy its generated search_text;
+    # SQLite (3.35+) drops a plain column in place.
+    op.drop_column("call_logs", "carrier_call_id")
