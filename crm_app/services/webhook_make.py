@@ -118,9 +118,10 @@ def _refuse_unknown_id(data: dict[str, Any], kind: str) -> None:
     Creating a record from the rest of its data would make a second one (or
     fail for want of a name, saying nothing of the id).
     """
-    if data.get("id") is None:
-        return
-    if _uuid(data.get("id")) is None:
+    given = data.get("id")
+    if given is None or (isinstance(given, str) and not given.strip()):
+        return  # no id (a scenario maps an empty lookup result as ""): match or create
+    if _uuid(given) is None:
         raise InvalidInput({"data.id": f"not a {kind} id (send the id the CRM gave the {kind})"})
     raise InvalidInput(
         {"data.id": f"no {kind} has this id (deleted?); leave it out to match by phone or email"}

@@ -318,10 +318,11 @@ def _naming_the_sender(delivery: Delivery) -> Iterator[None]:
             None,
         )
         if sender is not None and rejection.status_code in (401, 403):
+            # Only a hint: anyone holding the URL can send any header.
             name = _PROVIDER_NAMES[sender]
             rejection.reason += (
-                f" (this request carries {name}'s signature: give {name} its own URL, "
-                "from the Integrations page)"
+                f" (it carries a {name} signature header: if you gave {name} this URL, give it "
+                f"the {name} URL from the Integrations page instead)"
             )
         raise
 

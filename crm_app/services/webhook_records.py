@@ -278,7 +278,10 @@ def name_lead_known_by_number(
     """
     if not name:
         return False
-    lead = session.exec(select(Lead).where(Lead.user_id == user_id, Lead.id == lead_id)).first()
+    # Locked: a rename by the user between this check and the update would be overwritten.
+    lead = session.exec(
+        select(Lead).where(Lead.user_id == user_id, Lead.id == lead_id).with_for_update()
+    ).first()
     if lead is None or lead.name != lead.phone:
         return False
     try:

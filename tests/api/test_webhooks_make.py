@@ -67,6 +67,14 @@ def test_an_upsert_naming_no_lead_of_the_users_says_so_and_creates_nothing(
     assert record_counts(engine, make.user_id) == NOTHING
 
 
+@pytest.mark.parametrize("blank", ["", "  "])
+def test_an_empty_id_is_no_id_and_the_lead_is_created(client, engine, make, blank):
+    event = make_event("lead.upsert", {"id": blank, "name": "Ada", "phone": "+14155550199"})
+    assert _post(client, make, event).status_code == 200
+    [lead] = owned(engine, make.user_id, Lead)
+    assert (lead.name, lead.phone) == ("Ada", "+14155550199")
+
+
 def test_an_unknown_id_with_a_known_phone_updates_the_lead_with_that_phone(client, engine, make):
     assert (
         _post(client, make, make_event("lead.upsert", {"phone": "+14155550188"})).status_code == 200

@@ -222,8 +222,8 @@ def test_a_twilio_request_sent_to_the_vapi_url_says_whose_url_it_needs(client, e
     body, headers = twilio_request(twilio.secret, public, twilio_status("CA1", "ringing", 0))
     response = client.post(vapi.path, content=body, headers=headers)
     reason = (
-        "missing signature (this request carries Twilio's signature: give Twilio its own URL, "
-        "from the Integrations page)"
+        "missing signature (it carries a Twilio signature header: if you gave Twilio this URL, "
+        "give it the Twilio URL from the Integrations page instead)"
     )
     assert (response.status_code, response.json()) == (401, {"detail": reason})
     [row] = audit_rows(engine, vapi.user_id)
@@ -234,4 +234,4 @@ def test_a_vapi_request_sent_to_the_make_url_says_whose_url_it_needs(client, eng
     body = encode(vapi_end_of_call_report())
     response = client.post(make.path, content=body, headers=vapi_headers("some-vapi-secret"))
     assert response.status_code == 401
-    assert "carries Vapi's signature: give Vapi its own URL" in response.json()["detail"]
+    assert "carries a Vapi signature header: if you gave Vapi this URL" in response.json()["detail"]
