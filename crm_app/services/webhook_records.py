@@ -119,7 +119,7 @@ def claim_call_log(
 _CALL_TABLE = CallLog.__table__  # type: ignore[attr-defined]
 
 
-def adopt_carrier_call(
+def join_carrier_call(
     *,
     session: Session,
     user_id: uuid.UUID,
@@ -127,15 +127,23 @@ def adopt_carrier_call(
     carrier_call_id: str,
     provider: str,
     external_call_id: str,
-) -> bool:
-    """Make the user's call log that the carrier's callbacks began the provider's; True if done.
+) -> None:
+    """Before a provider's message about a call is applied: one phone call, one row.
 
-    A Vapi call over a Twilio number is one phone call: when Twilio's status
-    callbacks logged it first (provider twilio, its CallSid), Vapi's first
-    message takes that row over, links and all, rather than logging a second.
-    Not when the provider already logged the call itself.
+    A Vapi call over a Twilio number: when Twilio's status callbacks logged it
+    (provider twilio, its CallSid), that row becomes the provider's, links and
+    all; when the provider had logged the call already (its first message did
+    not name the CallSid), the carrier's row is a second copy and goes.
+    Serialised with call_through_carrier for the same call (on Postgres), so
+    a callback and a message arriving together cannot each log it.
     """
+    _lock_carrier_call(session, user_id, carrier, carrier_call_id)
     calls = _CALL_TABLE.c
+    carriers_row = sa.and_(
+        calls.user_id == user_id,
+        calls.provider == carrier,
+        calls.external_call_id == carrier_call_id,
+    )
     already_logged = (
         sa.select(calls.id)
         .where(
@@ -147,12 +155,7 @@ def adopt_carrier_call(
     )
     adopted = session.exec(  # type: ignore[call-overload]
         sa.update(_CALL_TABLE)
-        .where(
-            calls.user_id == user_id,
-            calls.provider == carrier,
-            calls.external_call_id == carrier_call_id,
-            ~already_logged,
-        )
+        .where(carriers_row, ~already_logged)
         .values(
             provider=provider,
             external_call_id=external_call_id,
@@ -161,18 +164,31 @@ def adopt_carrier_call(
         )
         .returning(calls.id)
     ).first()
-    return adopted is not None
+    if adopted is None:
+        session.exec(sa.delete(_CALL_TABLE).where(carriers_row, already_logged))  # type: ignore[call-overload]
 
 
 def call_through_carrier(
-    *, session: Session, user_id: uuid.UUID, carrier_call_id: str
+    *, session: Session, user_id: uuid.UUID, carrier: str, carrier_call_id: str
 ) -> CallLog | None:
-    """The user's call (Vapi's) that went through the carrier's call with this id, or None."""
+    """The user's call (Vapi's) that went through the carrier's call with this id, or None.
+
+    Takes the call's lock (see join_carrier_call) for the rest of the unit of work.
+    """
+    _lock_carrier_call(session, user_id, carrier, carrier_call_id)
     return session.exec(
         select(CallLog)
         .where(CallLog.user_id == user_id, CallLog.carrier_call_id == carrier_call_id)
         .limit(1)
     ).first()
+
+
+def _lock_carrier_call(
+    session: Session, user_id: uuid.UUID, carrier: str, carrier_call_id: str
+) -> None:
+    """On Postgres, hold the carrier's call for this user until the unit of work ends."""
+    if session.get_bind().dialect.name == "postgresql":
+        run_prebuilt(session, _LOCK_KEY, {"key": f"{user_id}:{carrier}:{carrier_call_id}"})
 
 
 def claim_automation_log(
@@ -219,7 +235,8 @@ def _person_by_phone_query() -> sa.Select:
 
 
 _PERSON_BY_PHONE = _person_by_phone_query()
-_LOCK_NUMBER = sa.select(
+# A transaction-long lock on a key (a user's phone number, a carrier's call).
+_LOCK_KEY = sa.select(
     sa.func.pg_advisory_xact_lock(sa.func.hashtextextended(sa.bindparam("key", type_=sa.Text), 0))
 )
 
@@ -304,7 +321,7 @@ def _lock_number(session: Session, user_id: uuid.UUID, phone: str) -> None:
     """
     if session.get_bind().dialect.name != "postgresql":
         return
-    run_prebuilt(session, _LOCK_NUMBER, {"key": f"{user_id}:{phone}"})
+    run_prebuilt(session, _LOCK_KEY, {"key": f"{user_id}:{phone}"})
 
 
 def last_call_summary(*, session: Session, user_id: uuid.UUID, person: Person) -> str:

@@ -99,7 +99,9 @@ def _call_status(session: Session, user_id: uuid.UUID, first: Any) -> dict[str, 
     inbound = text(first("Direction"), 30).startswith("inbound") or not first("Direction")
     # A Vapi assistant answered this call on the user's number: Vapi's messages log it, and
     # logging it again from Twilio's callbacks would count one call twice.
-    vapis = call_through_carrier(session=session, user_id=user_id, carrier_call_id=call_sid)
+    vapis = call_through_carrier(
+        session=session, user_id=user_id, carrier=PROVIDER, carrier_call_id=call_sid
+    )
     if vapis is not None:
         return {"call_log_id": str(vapis.id), "created": [], "logged_by": vapis.provider}
     log, created = claim_call_log(

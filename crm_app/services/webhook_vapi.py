@@ -44,11 +44,11 @@ from crm_app.services.webhook_parse import (
 )
 from crm_app.services.webhook_records import (
     Person,
-    adopt_carrier_call,
     claim_call_log,
     find_person_by_phone,
     input_model,
     insert_ignoring_conflict,
+    join_carrier_call,
     last_call_summary,
     link_call_to_person,
     name_lead_known_by_number,
@@ -125,8 +125,8 @@ def apply_vapi_event(
 def _call(session: Session, user_id: uuid.UUID, message: dict[str, Any]) -> tuple[CallLog, bool]:
     call_id = _call_id(message)
     carrier_call_id = _carrier_call_id(message)
-    if carrier_call_id is not None:  # Twilio's callbacks may have logged this call first
-        _adopt(session, user_id, call_id, carrier_call_id)
+    if carrier_call_id is not None:  # Twilio's callbacks may have logged this call too
+        _join_carrier_call(session, user_id, call_id, carrier_call_id)
     log, created = claim_call_log(
         session=session, user_id=user_id, provider=PROVIDER, external_call_id=call_id
     )
@@ -141,9 +141,11 @@ def _carrier_call_id(message: dict[str, Any]) -> str | None:
     return identifier(get_path(message, "call", "phoneCallProviderId"), 100)
 
 
-def _adopt(session: Session, user_id: uuid.UUID, call_id: str, carrier_call_id: str) -> bool:
-    """Take over the call log Twilio's callbacks began for this very call, if there is one."""
-    return adopt_carrier_call(
+def _join_carrier_call(
+    session: Session, user_id: uuid.UUID, call_id: str, carrier_call_id: str
+) -> None:
+    """One row for this call, whichever of Vapi's messages and Twilio's callbacks came first."""
+    join_carrier_call(
         session=session,
         user_id=user_id,
         carrier=TWILIO,
@@ -190,11 +192,9 @@ def _end_of_call(session: Session, user_id: uuid.UUID, message: dict[str, Any]) 
     _fill_parties(report, message)
     _fill_report(report, message)
     report.carrier_call_id = _carrier_call_id(message)
+    if report.carrier_call_id:  # Twilio's callbacks may have logged this call too
+        _join_carrier_call(session, user_id, call_id, report.carrier_call_id)
     existing = _locked_call(session, user_id, call_id)
-    carrier_call_id = report.carrier_call_id
-    # Twilio's callbacks may have logged this call first: the report completes that row.
-    if existing is None and carrier_call_id and _adopt(session, user_id, call_id, carrier_call_id):
-        existing = _locked_call(session, user_id, call_id)
     made = []
     # A call its status updates already linked keeps its person (or, deleted, no one).
     if not (existing and (existing.lead_id or existing.contact_id or existing.unlinked_at)):

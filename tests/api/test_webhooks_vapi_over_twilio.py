@@ -89,3 +89,23 @@ def test_a_vapi_web_call_has_no_carrier_and_twilio_calls_stay_their_own(client, 
     _twilio(client, engine, twilio, "completed", 3, duration=20)
     providers = sorted(call.provider for call in owned(engine, vapi.user_id, CallLog))
     assert providers == ["twilio", "vapi"]
+
+
+def test_a_twilio_row_begun_after_vapi_logged_the_call_goes_when_the_report_names_it(
+    client, engine, both
+):
+    vapi, twilio = both
+    # Vapi's first message does not name the CallSid; Twilio's callback comes next.
+    _vapi(client, vapi, vapi_status_update("call-v3", "in-progress", CALLER))
+    _twilio(client, engine, twilio, "in-progress", 1)
+    assert len(owned(engine, vapi.user_id, CallLog)) == 2
+    _vapi(client, vapi, _over_twilio(vapi_end_of_call_report("call-v3", number=CALLER)))
+    _twilio(client, engine, twilio, "completed", 3, duration=95)
+    [call] = owned(engine, vapi.user_id, CallLog)
+    assert (call.provider, call.external_call_id, call.carrier_call_id) == (
+        "vapi",
+        "call-v3",
+        CALL_SID,
+    )
+    assert call.status == "ended"
+    assert len(owned(engine, vapi.user_id, Lead)) == 1

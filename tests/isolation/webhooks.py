@@ -208,20 +208,21 @@ def _claim_call_log(world: World) -> None:
     assert created and log.id != a_call.id
 
 
-@isolation_case("webhook_records.adopt_carrier_call")
-def _adopt_carrier_call(world: World) -> None:
-    # B's Vapi call names A's call as the carrier's: A's row is not taken over.
+@isolation_case("webhook_records.join_carrier_call")
+def _join_carrier_call(world: World) -> None:
+    # B's Vapi call names A's call as the carrier's: A's row is neither taken over nor deleted
+    # (the harness checks A's rows are unchanged).
     a_call = _a_row(world, CallLog, world.a_rows.call_id)
-    with world.as_b() as session:
-        adopted = webhook_records.adopt_carrier_call(
-            session=session,
-            user_id=world.b.id,
-            carrier=a_call.provider,
-            carrier_call_id=a_call.external_call_id,
-            provider="twilio",
-            external_call_id="b-call",
-        )
-    assert not adopted
+    for b_call_id in ("b-call", a_call.external_call_id):
+        with world.as_b() as session:
+            webhook_records.join_carrier_call(
+                session=session,
+                user_id=world.b.id,
+                carrier=a_call.provider,
+                carrier_call_id=a_call.external_call_id,
+                provider="twilio",
+                external_call_id=b_call_id,
+            )
 
 
 @isolation_case("webhook_records.call_through_carrier")
@@ -230,7 +231,10 @@ def _call_through_carrier(world: World) -> None:
     assert a_call.carrier_call_id
     with world.as_b() as session:
         found = webhook_records.call_through_carrier(
-            session=session, user_id=world.b.id, carrier_call_id=a_call.carrier_call_id
+            session=session,
+            user_id=world.b.id,
+            carrier="twilio",
+            carrier_call_id=a_call.carrier_call_id,
         )
     assert found is None
 
