@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from crm_app.core.db import tenant_session
 from crm_app.models import CallLog
 from crm_app.services.call_logs import call_filter_options, linked_names, list_call_logs
-from crm_app.services.call_outcomes import IN_PROGRESS_STATUSES, OUTCOMES
+from crm_app.services.call_outcomes import OUTCOMES
 from crm_app.state import display
 from crm_app.state.auth import AuthState
 from crm_app.state.list_page import (
@@ -23,10 +23,7 @@ from crm_app.state.list_page import (
     chosen,
     first_value,
 )
-from crm_app.state.live_reload import LiveReloadMixin, is_live
-
-# What a call still "in progress" long after it began shows (its end never came).
-NO_END_REPORTED = "no end reported"
+from crm_app.state.live_reload import LiveReloadMixin, is_live, shown_call_status
 
 
 @dataclasses.dataclass
@@ -63,7 +60,7 @@ def call_row(call: CallLog, names: Mapping[uuid.UUID, str] | None = None) -> Cal
     """
     names = names or {}
     known = names.get(call.contact_id) or names.get(call.lead_id)  # type: ignore[arg-type]
-    live = is_live(call.status, call.started_at or call.created_at)
+    began = call.started_at or call.created_at
     return CallRow(
         id=str(call.id),
         occurred_at=display.iso(call.created_at),
@@ -72,23 +69,14 @@ def call_row(call: CallLog, names: Mapping[uuid.UUID, str] | None = None) -> Cal
         direction=call.direction,
         caller=known or call.customer_name or call.customer_number or display.UNKNOWN_CALLER,
         number=call.customer_number or call.from_number or "",
-        status=_shown_status(call.status, live),
+        status=shown_call_status(call.status, began),
         ended_reason=call.ended_reason or "",
         duration=display.duration(call.duration_seconds),
         cost=display.money(call.cost),
         lead_id=str(call.lead_id) if call.lead_id else "",
         contact_id=str(call.contact_id) if call.contact_id else "",
-        live=live,
+        live=is_live(call.status, began),
     )
-
-
-def _shown_status(status: str, live: bool) -> str:
-    """The provider's last status, unless it says "in progress" of a call long over.
-
-    Its final webhook never came (call_outcomes.LIVE_CALL_MAX_AGE); the
-    dashboard counts it as not answered.
-    """
-    return NO_END_REPORTED if status in IN_PROGRESS_STATUSES and not live else status
 
 
 class CallsState(LiveReloadMixin, PeriodFilterMixin, ListPageMixin, AuthState):

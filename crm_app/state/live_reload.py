@@ -38,6 +38,20 @@ def is_live(status: str, began: datetime) -> bool:
     return call_outcomes.is_live(status, began, utcnow())
 
 
+# What a call still "in progress" long after it began shows (its end never came).
+NO_END_REPORTED = "no end reported"
+
+
+def shown_call_status(status: str, began: datetime) -> str:
+    """The provider's last status, unless it says "in progress" of a call long over.
+
+    Its final webhook never came (call_outcomes.LIVE_CALL_MAX_AGE); the
+    dashboard counts it as not answered.
+    """
+    stale = status in call_outcomes.IN_PROGRESS_STATUSES and not is_live(status, began)
+    return NO_END_REPORTED if stale else status
+
+
 class LiveReloadMixin(rx.State, mixin=True):
     """A page's timed reloads while it shows a live call (see the module's docstring)."""
 

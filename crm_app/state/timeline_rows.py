@@ -6,6 +6,7 @@ import dataclasses
 
 from crm_app.services.timeline import TimelineEntry
 from crm_app.state import display
+from crm_app.state.live_reload import shown_call_status
 
 _TITLES = {
     "sms_in": ("message-square", "SMS received"),
@@ -31,7 +32,8 @@ class TimelineRow:
 def timeline_row(entry: TimelineEntry, contact_id: str = "") -> TimelineRow:
     """The row for one entry; contact_id links a "converted" entry to its contact."""
     if entry.kind == "call":
-        parts = [f"Call ({entry.label})", entry.status, display.duration(entry.number)]
+        status = shown_call_status(entry.status, entry.occurred_at)
+        parts = [f"Call ({entry.label})", status, display.duration(entry.number)]
         return TimelineRow(
             kind="call",
             icon="phone",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -9,7 +11,9 @@ import pytest
 from crm_app.models import CallLog
 from crm_app.models.base import utcnow
 from crm_app.services.call_outcomes import LIVE_CALL_MAX_AGE
+from crm_app.services.timeline import TimelineEntry
 from crm_app.state.calls import call_row
+from crm_app.state.timeline_rows import timeline_row
 
 
 def _call(status: str, started_ago: timedelta | None, logged_ago: timedelta) -> CallLog:
@@ -50,3 +54,19 @@ def test_a_call_whose_end_never_came_says_so_rather_than_in_progress() -> None:
     assert call_row(_call("in-progress", timedelta(minutes=2), timedelta(minutes=2))).status == (
         "in-progress"
     )
+
+
+def test_a_leads_timeline_says_the_same_of_a_call_whose_end_never_came() -> None:
+    long_ago = utcnow() - LIVE_CALL_MAX_AGE - timedelta(minutes=1)
+    entry = TimelineEntry(
+        kind="call",
+        id=uuid.uuid4(),
+        occurred_at=long_ago,
+        label="vapi",
+        status="in-progress",
+        body="",
+        number=None,
+    )
+    assert timeline_row(entry).title == "Call (vapi) · no end reported · –"
+    recent = dataclasses.replace(entry, occurred_at=utcnow())
+    assert timeline_row(recent).title == "Call (vapi) · in-progress · –"
