@@ -281,6 +281,12 @@ def link_call_to_person(*, session: Session, user_id: uuid.UUID, call: Any, sour
         source=source,
     )
     person.link(call)
+    # A lead an earlier unnamed call or SMS made goes by its number: this call names them.
+    # (Checked on the name already read: the common case costs no statement.)
+    if person.kind == "lead" and person.name == call.customer_number and call.customer_name:
+        name_lead_known_by_number(
+            session=session, user_id=user_id, lead_id=person.id, name=call.customer_name
+        )
     return created
 
 

@@ -193,6 +193,19 @@ def test_the_report_names_the_lead_its_status_update_made_before_anyone_said_a_n
     assert json.loads(row[0].result)["renamed"] == ["lead"]
 
 
+def test_a_later_call_names_the_lead_an_unnamed_call_made(client, engine, vapi):
+    unnamed = vapi_end_of_call_report("call-first", name="")
+    assert _post(client, vapi, unnamed).status_code == 200
+    [lead] = owned(engine, vapi.user_id, Lead)
+    assert lead.name == "+14155550123"
+    named = vapi_end_of_call_report("call-second", name="Late Name")
+    assert _post(client, vapi, named).status_code == 200
+    [lead] = owned(engine, vapi.user_id, Lead)
+    assert lead.name == "Late Name"
+    calls = owned(engine, vapi.user_id, CallLog)
+    assert {call.lead_id for call in calls} == {lead.id}
+
+
 def test_a_lead_someone_renamed_keeps_their_name_when_the_report_comes(client, engine, vapi):
     assert _post(client, vapi, vapi_status_update("call-kept", "in-progress")).status_code == 200
     [lead] = owned(engine, vapi.user_id, Lead)
