@@ -185,7 +185,14 @@ def detail_dialog() -> rx.Component:
                     fact("Provider", rx.text(event.provider)),
                     fact("Type", rx.text(event.event_type)),
                     fact("Status", status_badge(event.status)),
-                    fact("Event id", rx.code(event.event_id, size="1")),
+                    fact(
+                        "Event id",
+                        rx.cond(
+                            event.event_id != "",
+                            rx.code(event.event_id, size="1"),
+                            rx.text("–", as_="span"),
+                        ),
+                    ),
                     fact("Size", rx.text(event.payload_size)),
                     fact("SHA-256", rx.code(event.payload_sha256, size="1")),
                     columns={"initial": "1", "sm": "2"},

@@ -128,7 +128,17 @@ def _refuse_unknown_id(data: dict[str, Any], kind: str) -> None:
     )
 
 
+def _refuse_no_known_field(data: dict[str, Any], known: dict[str, int]) -> None:
+    """An upsert whose data has none of the fields it reads: say which it had instead."""
+    if data.get("id") is not None or any(data.get(name) is not None for name in known):
+        return
+    sent = ", ".join(text(name, 40) for name in list(data)[:12]) or "none"
+    expected = ", ".join(["id", *known])
+    raise InvalidInput({"data": f"no field this event reads ({expected}); it had: {sent}"})
+
+
 def _upsert_lead(session: Session, user_id: uuid.UUID, data: dict[str, Any]) -> dict[str, Any]:
+    _refuse_no_known_field(data, LEAD_FIELDS)
     fields = _fields(data, LEAD_FIELDS)
     lead = _find(session, user_id, Lead, data)
     if lead is None:
@@ -147,6 +157,7 @@ def _upsert_lead(session: Session, user_id: uuid.UUID, data: dict[str, Any]) -> 
 
 
 def _upsert_contact(session: Session, user_id: uuid.UUID, data: dict[str, Any]) -> dict[str, Any]:
+    _refuse_no_known_field(data, CONTACT_FIELDS)
     fields = _fields(data, CONTACT_FIELDS)
     contact = _find(session, user_id, Contact, data)
     if contact is None:

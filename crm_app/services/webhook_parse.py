@@ -211,8 +211,12 @@ def parse_make(delivery: Delivery, known_secrets: Iterable[str] = ()) -> Incomin
     if event_type not in MAKE_EVENTS:
         raise WebhookRejected(422, f"unknown event type (expected one of {', '.join(MAKE_EVENTS)})")
     data = payload.get("data")
-    if not isinstance(data, dict):
+    if data is None:
         raise WebhookRejected(422, "missing field: data (an object)")
+    if not isinstance(data, dict):
+        # Make maps a JSON string into a field as text: an easy slip in a scenario.
+        sent = "text" if isinstance(data, str) else type(data).__name__
+        raise WebhookRejected(422, f"invalid field: data must be an object, not {sent}")
     execution_id = payload.get("execution_id")
     if execution_id is not None and identifier(execution_id, MAX_ID_LENGTH) is None:
         raise WebhookRejected(422, "invalid field: execution_id")

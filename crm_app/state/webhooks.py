@@ -44,8 +44,8 @@ RECORD_LINKS = {
 REPEATS_NOTE = (
     f"Once a provider has sent {NOISE_ROWS_PER_WINDOW} rejected or duplicate requests in "
     f"{NOISE_WINDOW.seconds // 60} minutes, a repeat of one is counted on it instead of listed. "
-    "Requests you did not send mean someone else has this URL: make a new one on the "
-    "Integrations page."
+    "If your provider sent them, check the secret saved for it on the Integrations page; "
+    "if it did not, someone else has this URL: make a new one there."
 )
 REPLAY_FAILED = "Could not replay the event. Nothing was changed; try again in a moment."
 

@@ -85,6 +85,24 @@ def test_an_unknown_id_with_a_known_phone_updates_the_lead_with_that_phone(clien
     assert lead.status == "won"
 
 
+def test_data_sent_as_text_is_named_as_such(client, engine, make):
+    event = make_event("lead.upsert", {})
+    event["data"] = '{"name": "Lin"}'  # a scenario that mapped the JSON as a string
+    response = _post(client, make, event)
+    assert response.status_code == 422
+    assert response.json()["detail"].startswith("invalid field: data must be an object, not text")
+
+
+def test_data_with_none_of_the_fields_an_upsert_reads_lists_what_it_had(client, engine, make):
+    response = _post(client, make, make_event("contact.upsert", {"nme": "Lin", "mail": "x"}))
+    assert response.status_code == 422
+    assert response.json()["detail"] == (
+        "could not apply: data: no field this event reads (id, name, phone, email, company, "
+        "notes); it had: nme, mail"
+    )
+    assert record_counts(engine, make.user_id) == NOTHING
+
+
 def test_contact_upsert_creates_then_updates_by_email(client, engine, make):
     first = make_event("contact.upsert", {"name": "Mo", "email": "mo@example.com", "company": "A"})
     second = make_event("contact.upsert", {"email": "MO@example.com", "company": "B"})

@@ -46,4 +46,4 @@ def test_forged_requests_past_the_limit_show_as_one_counted_row(new_context, app
     counted.get_by_role("button", name=re.compile("Details")).click()
     detail = page.get_by_test_id("webhook-detail")
     expect(detail.get_by_test_id("webhook-repeats")).to_contain_text(f"+{MORE} more like it")
-    expect(detail.get_by_text("make a new one on the Integrations page")).to_be_visible()
+    expect(detail.get_by_text("someone else has this URL: make a new one there")).to_be_visible()
