@@ -11,10 +11,11 @@ person reads to find what went wrong, and growing the table without bound.
 Past a few such rows for a provider in ten minutes, a repeat of one of them
 is counted on it (`repeats`, `last_repeated_at`). A partial index finds a
 provider's recent rejected and duplicate rows without reading its accepted
-ones. Existing rows get 0 repeats.
+ones. Existing rows get 0 repeats. On Postgres the index is built CONCURRENTLY.
 """
 
 from collections.abc import Sequence
+from contextlib import nullcontext
 
 import sqlalchemy as sa
 from alembic import op
@@ -32,13 +33,19 @@ def upgrade() -> None:
     with op.batch_alter_table("webhook_events") as table:
         table.add_column(sa.Column("repeats", sa.Integer(), nullable=False, server_default="0"))
         table.add_column(sa.Column("last_repeated_at", sa.DateTime(timezone=True), nullable=True))
-    op.create_index(
-        INDEX,
-        "webhook_events",
-        ["user_id", "provider", "received_at"],
-        postgresql_where=NOISE,
-        sqlite_where=NOISE,
-    )
+    # On Postgres without locking out writes: webhook_events is the largest table, and a
+    # plain CREATE INDEX would hold every webhook for as long as it took. CONCURRENTLY
+    # cannot run in a transaction: the columns above are committed first.
+    concurrently = op.get_bind().dialect.name == "postgresql"
+    with op.get_context().autocommit_block() if concurrently else nullcontext():
+        op.create_index(
+            INDEX,
+            "webhook_events",
+            ["user_id", "provider", "received_at"],
+            postgresql_where=NOISE,
+            sqlite_where=NOISE,
+            postgresql_concurrently=concurrently,
+        )
 
 
 def downgrade() -> None:

@@ -9,10 +9,11 @@ that number's status callbacks here too, had every call logged twice: once
 from Vapi's messages, once from Twilio's callbacks, both counted on the
 dashboard. Vapi names the Twilio call (`call.phoneCallProviderId`, the
 CallSid); stored with the Vapi call, it lets Twilio's callbacks find it.
-Indexed by user, as a Twilio callback looks it up.
+Indexed by user, as a Twilio callback looks it up (CONCURRENTLY on Postgres).
 """
 
 from collections.abc import Sequence
+from contextlib import nullcontext
 
 import sqlalchemy as sa
 from alembic import op
@@ -28,7 +29,13 @@ INDEX = "ix_call_logs_user_id_carrier_call_id"
 def upgrade() -> None:
     with op.batch_alter_table("call_logs") as table:
         table.add_column(sa.Column("carrier_call_id", sa.String(length=100), nullable=True))
-    op.create_index(INDEX, "call_logs", ["user_id", "carrier_call_id"])
+    # On Postgres without locking out writes (webhooks write call_logs); CONCURRENTLY
+    # cannot run in a transaction: the column above is committed first.
+    concurrently = op.get_bind().dialect.name == "postgresql"
+    with op.get_context().autocommit_block() if concurrently else nullcontext():
+        op.create_index(
+            INDEX, "call_logs", ["user_id", "carrier_call_id"], postgresql_concurrently=concurrently
+        )
 
 
 def downgrade() -> None:

@@ -6,13 +6,16 @@ import pytest
 import sqlalchemy as sa
 from alembic import command
 
-from crm_app.core.db import create_db_engine
+from crm_app.core.db import create_db_engine, global_session, tenant_session
+from crm_app.models import User
 from crm_app.services.schema import (
     alembic_config,
     current_revision,
     head_revision,
     pending_schema_changes,
 )
+from tests.factories import add_call_log, add_webhook_event
+from tests.pg import create_postgres_database, drop_postgres_database
 
 
 def test_sqlite_migrates_to_head(sqlite_engine: sa.Engine) -> None:
@@ -46,3 +49,31 @@ def test_sqlite_migrations_go_back_and_forth(tmp_path, back_to: str) -> None:
         assert pending_schema_changes(engine) == []
     finally:
         engine.dispose()
+
+
+@pytest.mark.postgres
+def test_postgres_migrations_go_back_and_forth_over_rows(pg_admin) -> None:
+    # Back before the indexes built CONCURRENTLY (outside the migration's transaction),
+    # and forward again over tables that hold rows.
+    database = create_postgres_database(pg_admin)
+    engine = create_db_engine(database.owner_url)
+    try:
+        user = User(email="rows@example.com", name="", password_hash="!test-only-not-a-hash")
+        with global_session(engine) as session:
+            session.add(user)
+        with tenant_session(user.id, engine) as session:
+            add_call_log(session, user_id=user.id)
+            add_webhook_event(session, user_id=user.id, status="rejected", event_id=None)
+        config = alembic_config(database.owner_url)
+        command.downgrade(config, "0007")
+        command.upgrade(config, "head")
+        assert current_revision(engine) == head_revision()
+        assert pending_schema_changes(engine) == []
+        with engine.connect() as connection:
+            invalid = connection.execute(
+                sa.text("SELECT count(*) FROM pg_index WHERE NOT indisvalid")
+            ).scalar_one()
+        assert invalid == 0
+    finally:
+        engine.dispose()
+        drop_postgres_database(pg_admin, database)
