@@ -307,14 +307,12 @@ def name_lead_known_by_number(
     ).first()
     if lead is None or lead.name != lead.phone:
         return False
+    # A name the form would refuse keeps the number.
     try:
         update_lead(
             session=session, user_id=user_id, lead_id=lead_id, lead_in=LeadUpdate(name=name)
         )
-    except (
-        InvalidInput,
-        pydantic.ValidationError,
-    ):  # a name the form would refuse: keep the number
+    except (InvalidInput, pydantic.ValidationError):
         return False
     return True
 

@@ -197,7 +197,8 @@ def _end_of_call(session: Session, user_id: uuid.UUID, message: dict[str, Any]) 
     existing = _locked_call(session, user_id, call_id)
     made = []
     # A call its status updates already linked keeps its person (or, deleted, no one).
-    if not (existing and (existing.lead_id or existing.contact_id or existing.unlinked_at)):
+    already_linked = bool(existing and (existing.lead_id or existing.contact_id))
+    if not (already_linked or (existing and existing.unlinked_at)):
         new_lead = link_call_to_person(
             session=session, user_id=user_id, call=report, source=LEAD_SOURCE
         )
@@ -211,9 +212,14 @@ def _end_of_call(session: Session, user_id: uuid.UUID, message: dict[str, Any]) 
     knows_direction = bool(get_path(message, "call", "type"))
     updated = _update_call(session, user_id, existing, report, knows_direction)
     result = _made(updated, made)
-    # The lead its first status update made before the caller was named.
-    if updated.lead_id and name_lead_known_by_number(
-        session=session, user_id=user_id, lead_id=updated.lead_id, name=report.customer_name
+    # The lead its first status update made before the caller was named (linking names
+    # the lead it finds itself).
+    if (
+        already_linked
+        and updated.lead_id
+        and name_lead_known_by_number(
+            session=session, user_id=user_id, lead_id=updated.lead_id, name=report.customer_name
+        )
     ):
         result["renamed"] = ["lead"]
     return result
