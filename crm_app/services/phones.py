@@ -15,16 +15,10 @@ def normalize_phone(raw: str | None, region: str) -> str | None:
     value = (raw or "").strip()
     if not value:
         return None
-    hint = f"outside {region.upper()}, start with + and the country code"
-    invalid = InvalidInput({"phone": f"not a valid phone number ({hint})"})
-    if len(value) > _MAX_INPUT_LENGTH:
-        raise invalid
-    try:
-        number = phonenumbers.parse(value, region.upper())
-    except phonenumbers.NumberParseException:
-        raise invalid from None
-    if not phonenumbers.is_valid_number(number):
-        raise invalid
+    number = _valid_number(value, region)
+    if number is None:
+        hint = f"outside {region.upper()}, start with + and the country code"
+        raise InvalidInput({"phone": f"not a valid phone number ({hint})"})
     # E.164 has no extension, and calls and contacts are matched on the number alone:
     # dropping it would lose what the user typed, keeping it would break those matches.
     if number.extension:
@@ -40,12 +34,16 @@ def as_international_digits(text: str, region: str) -> str | None:
     "020 7946 0958" in GB is 442079460958: what a search must look for in the
     stored numbers, where the national prefix (the 0) is not.
     """
+    number = _valid_number(text, region)
+    return f"{number.country_code}{number.national_number}" if number is not None else None
+
+
+def _valid_number(text: str, region: str) -> phonenumbers.PhoneNumber | None:
+    """The number text writes (national numbers in region), or None unless it is a valid one."""
     if len(text) > _MAX_INPUT_LENGTH:
         return None
     try:
         number = phonenumbers.parse(text, region.upper())
     except phonenumbers.NumberParseException:
         return None
-    if not phonenumbers.is_valid_number(number):
-        return None
-    return f"{number.country_code}{number.national_number}"
+    return number if phonenumbers.is_valid_number(number) else None

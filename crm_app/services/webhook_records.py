@@ -186,9 +186,8 @@ def call_through_carrier(
 def _lock_carrier_call(
     session: Session, user_id: uuid.UUID, carrier: str, carrier_call_id: str
 ) -> None:
-    """On Postgres, hold the carrier's call for this user until the unit of work ends."""
-    if session.get_bind().dialect.name == "postgresql":
-        run_prebuilt(session, _LOCK_KEY, {"key": f"{user_id}:{carrier}:{carrier_call_id}"})
+    """Hold the carrier's call for this user until the unit of work ends."""
+    _lock(session, f"{user_id}:{carrier}:{carrier_call_id}")
 
 
 def claim_automation_log(
@@ -321,11 +320,16 @@ def _lock_number(session: Session, user_id: uuid.UUID, phone: str) -> None:
     """On Postgres, serialise lead creation per user and number until the unit of work ends.
 
     Two calls from a new number arriving at once would otherwise both find no
-    lead and create one each. (SQLite already serialises every writer.)
+    lead and create one each.
     """
-    if session.get_bind().dialect.name != "postgresql":
-        return
-    run_prebuilt(session, _LOCK_KEY, {"key": f"{user_id}:{phone}"})
+    _lock(session, f"{user_id}:{phone}")
+
+
+def _lock(session: Session, key: str) -> None:
+    """On Postgres, a lock on the key until the unit of work ends (SQLite already
+    serialises every writer)."""
+    if session.get_bind().dialect.name == "postgresql":
+        run_prebuilt(session, _LOCK_KEY, {"key": key})
 
 
 def last_call_summary(*, session: Session, user_id: uuid.UUID, person: Person) -> str:
