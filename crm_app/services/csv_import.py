@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -28,6 +28,7 @@ from crm_app.services.contacts import clean_contact_fields, update_contact
 from crm_app.services.csv_io import CONTACT_FIELDS, LEAD_FIELDS, CsvRecord, record_values
 from crm_app.services.errors import IDENTITY_FIELDS, InvalidInput
 from crm_app.services.leads import clean_lead_fields, update_lead
+from crm_app.services.record_locks import lock_contact_details
 
 BATCH_SIZE = 500
 OnDuplicate = Literal["skip", "update"]
@@ -167,28 +168,35 @@ def _split(
     result: ImportResult,
     kind: str,
     earlier: EarlierRows,
-) -> tuple[list[_Row], list[tuple[uuid.UUID, _Row, str]]]:
-    """New rows to insert, and (stored id, row, why it matches) for rows matching a stored one:
-    "the ... Ada Lovelace already has this phone number"."""
+    update: Callable[[uuid.UUID, _Row], bool] | None,
+) -> list[_Row]:
+    """The rows to insert, in file order; each row matching a stored one is skipped, or given
+    to `update` (which counts it, and says whether it was taken) to fill in the stored row.
+
+    A row's phone and email count as the file's once the row is taken: an update refused
+    (its email belongs to another lead) leaves them free for a later row with the same phone.
+    """
     fresh: list[_Row] = []
-    matched: list[tuple[uuid.UUID, _Row, str]] = []
     seen = earlier.numbers
     for row in rows:
         keys = [(name, row.values[name]) for name in ("phone", "email") if row.values.get(name)]
-        earlier = next((key for key in keys if key in seen), None)
-        if earlier is not None:
-            what = _FIELD_NAMES[earlier[0]]
-            result.skip(row, f"skipped: the same {what} as row {seen[earlier]}")
+        repeated = next((key for key in keys if key in seen), None)
+        if repeated is not None:
+            what = _FIELD_NAMES[repeated[0]]
+            result.skip(row, f"skipped: the same {what} as row {seen[repeated]}")
             continue
-        seen.update((key, row.number) for key in keys)
         match = next((key for key in keys if key in stored), None)
         if match is None:
             fresh.append(row)
         else:
             stored_id, name = stored[match]
-            holder = f"the {kind} {name}" if name else f"a {kind}"
-            matched.append((stored_id, row, f"{holder} already has this {_FIELD_NAMES[match[0]]}"))
-    return fresh, matched
+            if update is None:
+                holder = f"the {kind} {name}" if name else f"a {kind}"
+                result.skip(row, f"skipped: {holder} already has this {_FIELD_NAMES[match[0]]}")
+            elif not update(stored_id, row):
+                continue
+        seen.update((key, row.number) for key in keys)
+    return fresh
 
 
 @functools.cache
@@ -255,21 +263,36 @@ def import_leads(
     _check_mapping(mapping, LEAD_FIELDS, on_duplicate)
     result = ImportResult()
     rows = _cleaned_rows(records, headers, mapping, clean_lead_fields, result)
+    # Leads have no unique constraint to skip a concurrent writer's row: hold the batch's
+    # phones and emails, so a lead a webhook or the form makes meanwhile is found below.
+    lock_contact_details(
+        session=session,
+        user_id=user_id,
+        values=[row.values.get(name) for row in rows for name in ("phone", "email")],
+    )
     stored = _stored_matches(session, Lead, user_id, rows)
-    fresh, matched = _split(rows, stored, result, "lead", earlier or EarlierRows())
+
+    def update(lead_id: uuid.UUID, row: _Row) -> bool:
+        lead_in = LeadUpdate(**row.values)
+        return _updated(
+            result,
+            row,
+            update_lead,
+            session=session,
+            user_id=user_id,
+            lead_id=lead_id,
+            lead_in=lead_in,
+        )
+
+    fresh = _split(
+        rows,
+        stored,
+        result,
+        "lead",
+        earlier or EarlierRows(),
+        update if on_duplicate == "update" else None,
+    )
     result.created = _insert(session, Lead, _row_dicts(user_id, fresh, _LEAD_DEFAULTS))
-    for lead_id, row, why in matched:
-        if on_duplicate == "skip":
-            result.skip(row, f"skipped: {why}")
-            continue
-        try:
-            update_lead(
-                session=session, user_id=user_id, lead_id=lead_id, lead_in=LeadUpdate(**row.values)
-            )
-        except InvalidInput as error:  # e.g. its email belongs to another lead
-            result.rejected.append(RejectedRow(row.number, _reason(error)))
-            continue
-        result.updated += 1
     return result
 
 
@@ -288,26 +311,42 @@ def import_contacts(
     result = ImportResult()
     rows = _cleaned_rows(records, headers, mapping, clean_contact_fields, result)
     stored = _stored_matches(session, Contact, user_id, rows)
-    fresh, matched = _split(rows, stored, result, "contact", earlier or EarlierRows())
+
+    def update(contact_id: uuid.UUID, row: _Row) -> bool:
+        contact_in = ContactUpdate(**row.values)
+        return _updated(
+            result,
+            row,
+            update_contact,
+            session=session,
+            user_id=user_id,
+            contact_id=contact_id,
+            contact_in=contact_in,
+        )
+
+    fresh = _split(
+        rows,
+        stored,
+        result,
+        "contact",
+        earlier or EarlierRows(),
+        update if on_duplicate == "update" else None,
+    )
     created = _insert(session, Contact, _row_dicts(user_id, fresh, _CONTACT_DEFAULTS))
     result.created = created
     result.duplicates += len(fresh) - created  # lost a race with another writer
-    for contact_id, row, why in matched:
-        if on_duplicate == "skip":
-            result.skip(row, f"skipped: {why}")
-            continue
-        try:
-            update_contact(
-                session=session,
-                user_id=user_id,
-                contact_id=contact_id,
-                contact_in=ContactUpdate(**row.values),
-            )
-        except InvalidInput as error:  # e.g. its email belongs to another contact
-            result.rejected.append(RejectedRow(row.number, _reason(error)))
-            continue
-        result.updated += 1
     return result
+
+
+def _updated(result: ImportResult, row: _Row, update: Callable[..., Any], **arguments: Any) -> bool:
+    """Fill in a stored row from the file's row; False (rejected, with why) if refused."""
+    try:
+        update(**arguments)
+    except InvalidInput as error:  # e.g. its email belongs to another lead
+        result.rejected.append(RejectedRow(row.number, _reason(error)))
+        return False
+    result.updated += 1
+    return True
 
 
 def _check_mapping(mapping: dict[int, str], fields: Sequence[str], on_duplicate: str) -> None:

@@ -40,6 +40,7 @@ from crm_app.services.pagination import (
     sort_order,
 )
 from crm_app.services.phones import normalize_phone
+from crm_app.services.record_locks import lock_contact_details
 from crm_app.services.timeline import STATUS_CHANGE, record_activity
 
 # Sortable columns; text case-insensitively, so both databases agree.
@@ -145,6 +146,14 @@ def get_lead(*, session: Session, user_id: uuid.UUID, lead_id: uuid.UUID) -> Lea
     return session.exec(select(Lead).where(Lead.user_id == user_id, Lead.id == lead_id)).first()
 
 
+def _lock_unique_values(session: Session, user_id: uuid.UUID, values: Mapping[str, Any]) -> None:
+    """Hold the phone and email about to be claimed until the unit of work ends, so a
+    concurrent writer's lead with the same one is seen by _refuse_taken (record_locks)."""
+    lock_contact_details(
+        session=session, user_id=user_id, values=[values.get(field) for field in UNIQUE_FIELDS]
+    )
+
+
 def _refuse_taken(
     session: Session, user_id: uuid.UUID, values: dict[str, Any], this_lead: uuid.UUID | None
 ) -> None:
@@ -175,6 +184,7 @@ def create_lead(*, session: Session, user_id: uuid.UUID, lead_in: LeadCreate) ->
     """
     values = clean_fields(lead_in.model_dump(), _cleaners())
     require_identity(values)
+    _lock_unique_values(session, user_id, values)
     _refuse_taken(session, user_id, values, this_lead=None)
     lead = Lead(user_id=user_id, **values)
     session.add(lead)
@@ -194,6 +204,7 @@ def update_lead(
     if any(field in values for field in IDENTITY_FIELDS):
         require_identity({field: getattr(lead, field) for field in IDENTITY_FIELDS} | values)
     changed = {field: value for field, value in values.items() if getattr(lead, field) != value}
+    _lock_unique_values(session, user_id, changed)
     _refuse_taken(session, user_id, changed, this_lead=lead_id)
     previous_status = lead.status
     for field, value in values.items():

@@ -23,6 +23,7 @@ from crm_app.models import AutomationLog, CallLog, Contact, Lead, LeadCreate, Le
 from crm_app.models.base import utcnow
 from crm_app.services.errors import InvalidInput
 from crm_app.services.leads import create_lead, update_lead
+from crm_app.services.record_locks import lock_contact_details, lock_keys
 
 Row = TypeVar("Row", bound=SQLModel)
 Model = TypeVar("Model", bound=SQLModel)
@@ -187,7 +188,7 @@ def _lock_carrier_call(
     session: Session, user_id: uuid.UUID, carrier: str, carrier_call_id: str
 ) -> None:
     """Hold the carrier's call for this user until the unit of work ends."""
-    _lock(session, f"{user_id}:{carrier}:{carrier_call_id}")
+    lock_keys(session, [f"{user_id}:{carrier}:{carrier_call_id}"])
 
 
 def claim_automation_log(
@@ -234,10 +235,6 @@ def _person_by_phone_query() -> sa.Select:
 
 
 _PERSON_BY_PHONE = _person_by_phone_query()
-# A transaction-long lock on a key (a user's phone number, a carrier's call).
-_LOCK_KEY = sa.select(
-    sa.func.pg_advisory_xact_lock(sa.func.hashtextextended(sa.bindparam("key", type_=sa.Text), 0))
-)
 
 
 def find_person_by_phone(*, session: Session, user_id: uuid.UUID, phone: str) -> Person | None:
@@ -250,7 +247,8 @@ def person_for_number(
     *, session: Session, user_id: uuid.UUID, phone: str, name: str, source: str
 ) -> tuple[Person, bool]:
     """The user's contact or lead with this number, else a new lead; (person, created)."""
-    _lock_number(session, user_id, phone)
+    # Two calls from a new number arriving at once would otherwise both find no lead.
+    lock_contact_details(session=session, user_id=user_id, values=[phone])
     person = find_person_by_phone(session=session, user_id=user_id, phone=phone)
     if person is not None:
         return person, False
@@ -314,22 +312,6 @@ def name_lead_known_by_number(
     except (InvalidInput, pydantic.ValidationError):
         return False
     return True
-
-
-def _lock_number(session: Session, user_id: uuid.UUID, phone: str) -> None:
-    """On Postgres, serialise lead creation per user and number until the unit of work ends.
-
-    Two calls from a new number arriving at once would otherwise both find no
-    lead and create one each.
-    """
-    _lock(session, f"{user_id}:{phone}")
-
-
-def _lock(session: Session, key: str) -> None:
-    """On Postgres, a lock on the key until the unit of work ends (SQLite already
-    serialises every writer)."""
-    if session.get_bind().dialect.name == "postgresql":
-        run_prebuilt(session, _LOCK_KEY, {"key": key})
 
 
 def last_call_summary(*, session: Session, user_id: uuid.UUID, person: Person) -> str:

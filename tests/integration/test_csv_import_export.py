@@ -465,6 +465,26 @@ def test_import_leads_with_update_rejects_a_row_that_would_take_another_leads_em
     assert sorted(name for (name,) in _stored(engine, user, Lead, ["name"])) == ["E", "New", "P"]
 
 
+def test_a_row_whose_update_is_refused_leaves_its_phone_to_a_later_row(engine, user) -> None:
+    with tenant_session(user.id, engine) as session:
+        for name, phone, email in (("P", "+14155550100", None), ("E", None, "e@x.io")):
+            create_lead(
+                session=session,
+                user_id=user.id,
+                lead_in=LeadCreate(name=name, phone=phone, email=email),
+            )
+    # Row 2 is refused (E has its email); row 3 has P's phone alone and may fill P in.
+    text = "name,phone,email,notes\nP2,+14155550100,e@x.io,first\nP3,+14155550100,,second\n"
+    result = _import(engine, user, text, on_duplicate="update")
+    assert [r.number for r in result.rejected] == [2]
+    assert (result.updated, result.skipped) == (1, [])
+    with tenant_session(user.id, engine) as session:
+        p = session.exec(
+            select(Lead).where(Lead.user_id == user.id, Lead.phone == "+14155550100")
+        ).one()
+    assert (p.name, p.notes) == ("P3", "second")
+
+
 @pytest.mark.parametrize(
     ("mapping", "field"),
     [

@@ -3,15 +3,40 @@
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 
 from crm_app.core.db import tenant_session
 from crm_app.models import CallLog, ContactCreate, ContactUpdate, LeadCreate, LeadUpdate
-from crm_app.services import automation_logs, call_logs, contacts, dashboard, leads, webhook_events
+from crm_app.services import (
+    automation_logs,
+    call_logs,
+    contacts,
+    dashboard,
+    leads,
+    record_locks,
+    webhook_events,
+)
 from crm_app.services.errors import InvalidInput
 from tests.factories import SHARED_LEAD_PHONE
 from tests.isolation import World, isolation_case
 
 # --- Leads
+
+
+@isolation_case("record_locks.lock_contact_details")
+def _lock_contact_details(world: World) -> None:
+    # B holding the number both users' leads share does not hold up A's writer: each
+    # user's numbers are keys of their own (on Postgres A would wait out the timeout).
+    with world.as_b() as session:
+        record_locks.lock_contact_details(
+            session=session, user_id=world.b.id, values=[SHARED_LEAD_PHONE]
+        )
+        with tenant_session(world.a.id, world.engine) as a_session:
+            if a_session.get_bind().dialect.name == "postgresql":
+                a_session.exec(sa.text("SET LOCAL lock_timeout = '2s'"))
+            record_locks.lock_contact_details(
+                session=a_session, user_id=world.a.id, values=[SHARED_LEAD_PHONE]
+            )
 
 
 @isolation_case("leads.list_leads")

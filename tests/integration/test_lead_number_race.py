@@ -1,0 +1,148 @@
+"""One number, one lead, when writers race for it on Postgres: the form, an import, a call.
+
+Leads have no unique constraint on phone or email, so each writer looks
+before it writes; a second writer looking while the first has not committed
+found nothing and made a second lead. Each test holds the first writer's unit
+of work open past the second writer's look.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+import pytest
+from sqlmodel import Session, select
+
+from crm_app.core.db import tenant_session
+from crm_app.models import Lead, LeadCreate, LeadUpdate
+from crm_app.services.csv_import import import_leads
+from crm_app.services.csv_io import LEAD_FIELDS, parse_csv
+from crm_app.services.errors import InvalidInput
+from crm_app.services.leads import create_lead, update_lead
+from crm_app.services.webhook_records import person_for_number
+
+PHONE = "+14155552671"
+HELD_SECONDS = 0.5
+
+pytestmark = [pytest.mark.postgres, pytest.mark.parametrize("engine", ["postgres"], indirect=True)]
+
+
+class HeldWriter:
+    """`write` in a unit of work of its own, committed HELD_SECONDS after it wrote."""
+
+    def __init__(self, engine, user_id, write: Callable[[Session], object]) -> None:
+        self.errors: list[BaseException] = []
+        written = threading.Event()
+
+        def run() -> None:
+            try:
+                with tenant_session(user_id, engine) as session:
+                    write(session)
+                    session.flush()
+                    written.set()
+                    time.sleep(HELD_SECONDS)
+            except BaseException as error:  # reported by the test's thread
+                self.errors.append(error)
+                written.set()
+
+        self.thread = threading.Thread(target=run)
+        self.thread.start()
+        assert written.wait(10)
+
+    def done(self) -> None:
+        self.thread.join(10)
+        assert self.errors == []
+
+
+def _create(session: Session, user_id, name: str, email: str | None = None) -> None:
+    create_lead(
+        session=session, user_id=user_id, lead_in=LeadCreate(name=name, phone=PHONE, email=email)
+    )
+
+
+def _leads(engine, user_id) -> list[str]:
+    with tenant_session(user_id, engine) as session:
+        return sorted(lead.name for lead in session.exec(select(Lead)).all())
+
+
+def test_two_forms_saving_one_number_at_once_make_one_lead(engine, make_user) -> None:
+    user = make_user()
+    first = HeldWriter(engine, user.id, lambda s: _create(s, user.id, "First"))
+    with (
+        pytest.raises(InvalidInput, match="the lead First already has this phone number"),
+        tenant_session(user.id, engine) as session,
+    ):
+        _create(session, user.id, "Second")
+    first.done()
+    assert _leads(engine, user.id) == ["First"]
+
+
+def test_a_call_during_an_import_of_its_number_finds_the_imported_lead(engine, make_user) -> None:
+    user = make_user()
+    parsed = parse_csv(f"name,phone\nImported,{PHONE}\n".encode(), fields=LEAD_FIELDS)
+
+    def import_file(session: Session) -> None:
+        result = import_leads(
+            session=session,
+            user_id=user.id,
+            headers=parsed.headers,
+            records=parsed.records,
+            mapping=parsed.mapping,
+        )
+        assert result.created == 1
+
+    importing = HeldWriter(engine, user.id, import_file)
+    with tenant_session(user.id, engine) as session:
+        person, created = person_for_number(
+            session=session, user_id=user.id, phone=PHONE, name="Caller", source="vapi"
+        )
+    importing.done()
+    assert (person.name, created) == ("Imported", False)
+    assert _leads(engine, user.id) == ["Imported"]
+
+
+def test_an_import_during_a_call_from_its_number_skips_the_row(engine, make_user) -> None:
+    user = make_user()
+    calling = HeldWriter(
+        engine,
+        user.id,
+        lambda s: person_for_number(
+            session=s, user_id=user.id, phone=PHONE, name="Caller", source="vapi"
+        ),
+    )
+    parsed = parse_csv(f"name,phone\nImported,{PHONE}\n".encode(), fields=LEAD_FIELDS)
+    with tenant_session(user.id, engine) as session:
+        result = import_leads(
+            session=session,
+            user_id=user.id,
+            headers=parsed.headers,
+            records=parsed.records,
+            mapping=parsed.mapping,
+        )
+    calling.done()
+    assert (result.created, result.duplicates) == (0, 1)
+    assert _leads(engine, user.id) == ["Caller"]
+
+
+def test_an_edit_taking_an_email_a_new_lead_is_saving_is_refused(engine, make_user) -> None:
+    user = make_user()
+    with tenant_session(user.id, engine) as session:
+        other = create_lead(
+            session=session, user_id=user.id, lead_in=LeadCreate(name="Other", phone="+14155550100")
+        )
+    first = HeldWriter(
+        engine, user.id, lambda s: _create(s, user.id, "First", email="ana@example.com")
+    )
+    with (
+        pytest.raises(InvalidInput, match="already has this email"),
+        tenant_session(user.id, engine) as session,
+    ):
+        update_lead(
+            session=session,
+            user_id=user.id,
+            lead_id=other.id,
+            lead_in=LeadUpdate(email="ana@example.com"),
+        )
+    first.done()
