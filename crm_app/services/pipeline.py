@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,11 +17,13 @@ from crm_app.models import (
     CallLog,
     Contact,
     ContactCreate,
+    ContactUpdate,
     Lead,
     LeadStatus,
     LeadUpdate,
 )
-from crm_app.services.contacts import create_contact
+from crm_app.services.contacts import create_contact, update_contact
+from crm_app.services.errors import DuplicateContact
 from crm_app.services.leads import SORTABLE, get_lead, update_lead
 from crm_app.services.pagination import date_filters, search_text_filter, sort_order
 from crm_app.services.timeline import CONVERTED, record_activity
@@ -166,6 +169,23 @@ def _existing_contact(session: Session, user_id: uuid.UUID, lead: Lead) -> Conta
     return session.exec(statement.order_by(Contact.created_at).limit(1)).first()
 
 
+def _fill_in_from_lead(session: Session, user_id: uuid.UUID, contact: Contact, lead: Lead) -> None:
+    """The contact takes what it lacks from the lead: its phone above all, or the person's
+    next call from that number would go to the lead alone, never to the contact's timeline.
+    What the contact has stays; a phone or email another contact holds stays theirs."""
+    for field in ("name", "phone", "email", "notes"):
+        value = getattr(lead, field)
+        if not value or getattr(contact, field):
+            continue
+        with contextlib.suppress(DuplicateContact):
+            update_contact(
+                session=session,
+                user_id=user_id,
+                contact_id=contact.id,
+                contact_in=ContactUpdate(**{field: value}),
+            )
+
+
 def convert_lead_to_contact(
     *, session: Session, user_id: uuid.UUID, lead_id: uuid.UUID
 ) -> Conversion | None:
@@ -196,6 +216,8 @@ def convert_lead_to_contact(
                 name=lead.name, phone=lead.phone, email=lead.email, notes=lead.notes
             ),
         )
+    else:
+        _fill_in_from_lead(session, user_id, contact, lead)
     if contact.lead_id is None:
         contact.lead_id = lead.id
         session.add(contact)

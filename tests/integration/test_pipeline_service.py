@@ -21,6 +21,7 @@ from crm_app.services.pipeline import (
     pipeline_board,
 )
 from crm_app.services.timeline import list_timeline
+from crm_app.services.webhook_records import person_for_number
 from tests.factories import add_activity, add_automation_log, add_call_log, add_lead
 
 T0 = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)
@@ -204,6 +205,40 @@ def test_converting_a_lead_whose_phone_is_a_contact_links_that_contact(engine, u
         assert list_contacts(session=session, user_id=user.id).total == 1
     assert (conversion.contact.id, conversion.created) == (existing.id, False)
     assert (conversion.contact.name, conversion.contact.lead_id) == ("Ana (contact)", lead.id)
+
+
+def test_converting_onto_a_contact_fills_in_what_it_lacked_so_calls_reach_it(engine, user) -> None:
+    with tenant_session(user.id, engine) as session:
+        existing = create_contact(
+            session=session,
+            user_id=user.id,
+            contact_in=ContactCreate(name="Ana", email="ana@example.com"),
+        )
+        create_contact(  # holds a number the lead also gives: it stays this contact's
+            session=session,
+            user_id=user.id,
+            contact_in=ContactCreate(name="Office", phone="+14155550199"),
+        )
+    lead = _lead(
+        engine, user, name="Ana Lead", phone="+14155550177", email="ana@example.com", notes="VIP"
+    )
+    with tenant_session(user.id, engine) as session:
+        conversion = convert_lead_to_contact(session=session, user_id=user.id, lead_id=lead.id)
+        contact = conversion.contact
+        assert (contact.id, contact.name, contact.phone, contact.notes) == (
+            existing.id,
+            "Ana",
+            "+14155550177",
+            "VIP",
+        )
+        person, created = person_for_number(
+            session=session, user_id=user.id, phone="+14155550177", name="", source="vapi"
+        )
+    assert (person.kind, person.id, created) == ("contact", existing.id, False)
+    other = _lead(engine, user, name="Bo", phone="+14155550199", email="bo@example.com")
+    with tenant_session(user.id, engine) as session:
+        bo = convert_lead_to_contact(session=session, user_id=user.id, lead_id=other.id).contact
+        assert (bo.name, bo.phone, bo.email) == ("Office", "+14155550199", "bo@example.com")
 
 
 def test_a_second_lead_with_the_contacts_number_is_converted_once_onto_it(engine, user) -> None:
