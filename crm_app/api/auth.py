@@ -146,8 +146,11 @@ def _login(email: str, password: str, user_agent: str) -> tuple[str, str, str] |
         user = users.authenticate(session=session, email=email, password=password)
         if user is None:
             return None
-        user_id, user_email = user.id, user.email
+        user_id, user_email, checked = user.id, user.email, user.password_hash
     with tenant_session(user_id) as session:
+        # Changed since it was checked: the old password no longer logs in.
+        if not users.password_is_still(session=session, user_id=user_id, password_hash=checked):
+            return None
         token = sessions.start_session(session=session, user_id=user_id, user_agent=user_agent)
     return str(user_id), user_email, token
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import uuid
 
 import sqlalchemy as sa
@@ -154,6 +155,21 @@ def authenticate(*, session: Session, email: str, password: str) -> User | None:
     if not verify_password(password, user.password_hash if user else None):
         return None
     return user
+
+
+def password_is_still(*, session: Session, user_id: uuid.UUID, password_hash: str) -> bool:
+    """Whether the user's password is still the one a log-in checked; the row is held (shared)
+    until the unit of work ends.
+
+    A log-in checks the password, then starts the session in a second unit of
+    work. A password change committed in between revokes the sessions it finds,
+    which is not yet this one; held, a change waits for this unit of work, and
+    its revocation then finds the new session.
+    """
+    stored = session.exec(
+        select(User.password_hash).where(User.id == user_id).with_for_update(read=True)
+    ).first()
+    return stored is not None and hmac.compare_digest(stored, password_hash)
 
 
 def change_password(

@@ -518,3 +518,67 @@ def test_a_form_while_the_database_is_down_goes_back_saying_so(monkeypatch, path
     query = parse_qs(location.query)
     assert (query["error"], query["email"]) == (["unavailable"], [email])
     assert PASSWORD not in response.headers["location"]
+
+
+def _change_password_directly(email: str, new_password: str) -> None:
+    """What POST /api/auth/password does, from another request of the owner's."""
+    from crm_app.core.db import global_session, tenant_session
+    from crm_app.services import sessions, users
+
+    with global_session() as session:
+        user_id = users.get_user_by_email(session=session, email=email).id
+    with tenant_session(user_id) as session:
+        assert users.change_password(
+            session=session, user_id=user_id, current_password=PASSWORD, new_password=new_password
+        )
+        sessions.revoke_all_sessions(session=session, user_id=user_id)
+
+
+def test_a_login_whose_password_changes_after_its_check_gets_no_session(client, monkeypatch):
+    from crm_app.services import users
+
+    email = _email()
+    _signup(client, email=email)
+    checked = users.authenticate
+
+    def owner_changes_the_password_meanwhile(**arguments):
+        found = checked(**arguments)
+        _change_password_directly(email, "a brand new password")
+        return found
+
+    monkeypatch.setattr(users, "authenticate", owner_changes_the_password_meanwhile)
+    login = client.post("/api/auth/login", json={"email": email, "password": PASSWORD})
+    assert (login.status_code, COOKIE_NAME in login.cookies) == (401, False)
+
+
+# On SQLite a change that reads before writing cannot wait for the login's write: it fails
+# ("database is locked") and the password stays; there is no race to lose.
+@pytest.mark.postgres
+@pytest.mark.parametrize("engine", ["postgres"], indirect=True)
+def test_a_password_change_during_a_login_revokes_the_session_it_starts(client, monkeypatch):
+    import threading
+    import time
+
+    from crm_app.services import sessions
+    from crm_app.services.sessions import user_id_from_token
+
+    email = _email()
+    _signup(client, email=email)
+    started = sessions.start_session
+    changes: list[threading.Thread] = []
+
+    def owner_changes_the_password_before_this_commits(**arguments):
+        token = started(**arguments)
+        # Its revocation must wait for this unit of work, then find its session.
+        changes.append(
+            threading.Thread(target=_change_password_directly, args=(email, "brand new password"))
+        )
+        changes[0].start()
+        time.sleep(0.5)
+        return token
+
+    monkeypatch.setattr(sessions, "start_session", owner_changes_the_password_before_this_commits)
+    login = client.post("/api/auth/login", json={"email": email, "password": PASSWORD})
+    changes[0].join(10)
+    assert login.status_code == 200
+    assert user_id_from_token(login.cookies[COOKIE_NAME]) is None

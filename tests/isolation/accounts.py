@@ -43,6 +43,25 @@ def _change_password(world: World) -> None:
     assert changed is True
 
 
+@isolation_case("users.password_is_still")
+def _password_is_still(world: World) -> None:
+    # A's hash is no answer about B's password, and B's session holds only B's row.
+    from crm_app.services import users
+
+    with world.as_b() as session:
+        b = session.get(User, world.b.id)
+        b.password_hash = _password_hash("bob's password")
+        session.add(b)
+        session.flush()
+        for password_hash, still in ((world.a.password_hash, False), (b.password_hash, True)):
+            assert (
+                users.password_is_still(
+                    session=session, user_id=world.b.id, password_hash=password_hash
+                )
+                is still
+            )
+
+
 @isolation_case("users.rename_user")
 def _rename_user(world: World) -> None:
     # B renaming B renames nobody else (the snapshot of A is compared after).
