@@ -43,6 +43,8 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\0")
 # A sign and ASCII digits (an E.164 phone number, an amount): nothing in it can run.
 _PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")
 _DELIMITERS = (",", ";", "\t")
+# Rows a file may have above its header: a title, a date, blank lines (as spreadsheets export).
+LINES_BEFORE_HEADER = 5
 # Header spellings people use for each field, compared lower-cased without spaces, - and _.
 HEADER_ALIASES = {
     "name": {"name", "fullname", "contactname", "leadname", "customername", "customer", "person"},
@@ -147,11 +149,18 @@ def _decode(data: bytes) -> tuple[str, str]:
         ) from None
 
 
-def _delimiter(first_line: str) -> str:
-    """The separator the header uses most: commas, or semicolons and tabs from some locales."""
-    counts = {delimiter: first_line.count(delimiter) for delimiter in _DELIMITERS}
-    best = max(counts, key=lambda delimiter: counts[delimiter])
-    return best if counts[best] else ","
+def _delimiter(text: str) -> str:
+    """The separator the header uses most: commas, or semicolons and tabs from some locales.
+
+    Read from the first line that has any: blank lines or a title line
+    ("Leads export") may come before the header.
+    """
+    for line in text.split("\n", LINES_BEFORE_HEADER + 1)[: LINES_BEFORE_HEADER + 1]:
+        counts = {delimiter: line.count(delimiter) for delimiter in _DELIMITERS}
+        best = max(counts, key=lambda delimiter: counts[delimiter])
+        if counts[best]:
+            return best
+    return ","
 
 
 def plural(count: int, noun: str) -> str:
@@ -208,15 +217,19 @@ def parse_csv(data: bytes, *, fields: Sequence[str]) -> ParsedCsv:
         )
     text, encoding_note = _decode(data)
     # strict: an unclosed quote is an error, not the rest of the file silently made one cell.
-    reader = csv.reader(
-        io.StringIO(text, newline=""), delimiter=_delimiter(text.split("\n", 1)[0]), strict=True
-    )
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text), strict=True)
     rows = _read_records(reader)
-    header = next((row for row in rows if any(cell.strip() for cell in row.cells)), None)
-    if header is None:
+    filled = [row for row in rows if any(cell.strip() for cell in row.cells)]
+    if not filled:
         raise CsvFileError("The file has no rows.")
-    headers = [cell.strip() for cell in header.cells]
-    mapping = suggest_mapping(headers, fields)
+    # The header is the first row naming a field; a title line or two may come first.
+    header, headers, mapping = filled[0], [cell.strip() for cell in filled[0].cells], {}
+    for row in filled[: LINES_BEFORE_HEADER + 1]:
+        cells = [cell.strip() for cell in row.cells]
+        mapping = suggest_mapping(cells, fields)
+        if mapping:
+            header, headers = row, cells
+            break
     if not mapping:
         raise CsvFileError(
             "The first row must be a header naming the columns, for example "

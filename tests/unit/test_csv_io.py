@@ -51,6 +51,26 @@ def test_parse_csv_reads_tab_separated_files() -> None:
     assert _parse("name\tphone\nAna\t+14155552671\n").records[0].cells == ["Ana", "+14155552671"]
 
 
+@pytest.mark.parametrize(
+    "above",
+    ["", "\n", "\n\n", "Leads export\n", "Leads export\nMarch 2026\n\n", "\ufeffLeads\n"],
+)
+@pytest.mark.parametrize("delimiter", [",", ";", "\t"])
+def test_parse_csv_finds_the_header_below_blank_or_title_lines(above: str, delimiter: str) -> None:
+    text = (
+        above + delimiter.join(["name", "phone"]) + "\n" + delimiter.join(["Ana", "+1415"]) + "\n"
+    )
+    parsed = parse_csv(text.encode(), fields=LEAD_FIELDS)
+    assert parsed.mapping == {0: "name", 1: "phone"}
+    assert [record.cells for record in parsed.records] == [["Ana", "+1415"]]
+    assert parsed.records[0].number == text.count("\n")  # numbered as the spreadsheet shows it
+
+
+def test_a_header_further_down_than_a_title_is_not_looked_for() -> None:
+    with pytest.raises(CsvFileError, match="must be a header"):
+        _parse("".join(f"title {n}\n" for n in range(6)) + "name,phone\nAna,+1415\n")
+
+
 def test_suggest_mapping_gives_each_field_to_its_first_column_only() -> None:
     assert suggest_mapping(["email", "Email Address", "name"], LEAD_FIELDS) == {
         0: "email",
