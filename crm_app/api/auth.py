@@ -166,6 +166,9 @@ async def signup(request: Request) -> Response:
     next_path = safe_next(data.get("next"))
     # Back on the form, what was typed is there again (never the password).
     typed = {"email": data.get("email"), "name": data.get("name")}
+    throttle, address = get_login_throttle(), client_address(request)
+    if (wait := await run_in_threadpool(throttle.begin_signup, address=address)) is not None:
+        return too_many_attempts(data, "signup", wait, **typed)
     try:
         user_id, email, token = await run_in_threadpool(
             _signup,
@@ -174,14 +177,17 @@ async def signup(request: Request) -> Response:
             data.get("name"),
             request.headers.get("user-agent", ""),
         )
-    except users.EmailTaken as error:
+    except users.EmailTaken as error:  # counted by begin_signup
         return refusal(data, "signup", 409, str(error), "taken", **typed)
     except users.InvalidSignup as error:
+        await run_in_threadpool(throttle.signup_told_nothing, address=address)
         return refusal(data, "signup", 422, str(error), error.code, **typed)
     except DATABASE_DOWN_ERRORS:
+        await run_in_threadpool(throttle.signup_told_nothing, address=address)
         if not data.is_form:
             raise  # JSON clients get the app's 503 with Retry-After
         return back_to_form("signup", "unavailable", **typed)
+    await run_in_threadpool(throttle.signup_told_nothing, address=address)
     response: Response = (
         RedirectResponse(next_path, status_code=303)
         if data.is_form

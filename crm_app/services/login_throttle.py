@@ -1,5 +1,8 @@
 """Failed-login throttling per account and per client address.
 
+Sign-ups that meet an existing account count against the address too: the
+answer says the account exists, which a failed log-in never tells.
+
 Every check of a password counts here under the account's email: a wrong
 password at log-in and a wrong current password at password change add to
 the same count, under the same limits and window, and either success clears it.
@@ -116,6 +119,24 @@ class LoginThrottle:
         for key, _, _ in counted:
             self.counter.take_back(key)
         return max(waits)
+
+    def begin_signup(self, *, address: str) -> int | None:
+        """Count a sign-up about to run against its address: None to go ahead, or seconds to wait.
+
+        A sign-up naming an email that has an account says so, so it tells a
+        guesser what a log-in never does; counted like a wrong password, it
+        takes the same toll. Counted until signup_told_nothing says otherwise.
+        """
+        key = _key("address", address)
+        count, wait = self.counter.add(key, self.window)
+        if count <= self.max_failures_per_address:
+            return None
+        self.counter.take_back(key)
+        return wait
+
+    def signup_told_nothing(self, *, address: str) -> None:
+        """The sign-up met no account (it made one, or its input was refused first)."""
+        self.counter.take_back(_key("address", address))
 
     def attempt_succeeded(self, *, email: str, address: str) -> None:
         """The password was right: the account's count starts over; the address's loses it."""

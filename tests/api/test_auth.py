@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from crm_app.api.auth import THROTTLED
 from crm_app.services.sessions import COOKIE_NAME
 from tests.api.conftest import SITE_ORIGIN
 
@@ -185,6 +186,31 @@ def test_failed_logins_are_throttled_per_address_across_accounts(client):
         client.post("/api/auth/login", json={"email": _email(), "password": "x" * 10}).status_code
         == 429
     )
+
+
+def test_signups_meeting_existing_accounts_are_throttled_per_address(client):
+    # Each 409 tells a guesser an account exists: 20 per address and window, as wrong passwords.
+    taken = _email()
+    _signup(client, email=taken)
+    for _ in range(25):  # new accounts and refused input tell nothing: never counted
+        assert _signup(client).status_code == 201
+        assert _signup(client, password="short").status_code == 422
+    assert [_signup(client, email=taken).status_code for _ in range(21)] == [409] * 20 + [429]
+    refused = _signup(client)
+    assert (refused.status_code, refused.json()) == (429, {"detail": THROTTLED})
+    assert int(refused.headers["retry-after"]) > 0
+    form = client.post("/api/auth/signup", data={"email": _email(), "password": PASSWORD})
+    assert form.status_code == 303
+    assert parse_qs(urlsplit(form.headers["location"]).query)["error"] == ["throttled"]
+
+
+def test_wrong_passwords_and_signups_meeting_accounts_add_to_one_count(client):
+    taken = _email()
+    _signup(client, email=taken)
+    for _ in range(10):
+        client.post("/api/auth/login", json={"email": _email(), "password": "wrong password!"})
+        _signup(client, email=taken)
+    assert _signup(client, email=taken).status_code == 429
 
 
 def test_logout_revokes_the_session_so_the_old_cookie_fails(client):
