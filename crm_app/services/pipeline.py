@@ -222,16 +222,16 @@ def convert_lead_to_contact(
         contact.lead_id = lead.id
         session.add(contact)
         session.flush()
+    won = lead.status not in (LeadStatus.WON, LeadStatus.LOST)
+    if won:  # before the move: the contact's timeline shows the whole pipeline, "→ won" too
+        change_lead_status(
+            session=session, user_id=user_id, lead_id=lead_id, status=LeadStatus.WON.value
+        )
     for model in (CallLog, AutomationLog, Activity):
         session.exec(
             update(model)
             .where(model.user_id == user_id, model.lead_id == lead_id, model.contact_id.is_(None))
             .values(contact_id=contact.id)
-        )
-    won = lead.status not in (LeadStatus.WON, LeadStatus.LOST)
-    if won:
-        change_lead_status(
-            session=session, user_id=user_id, lead_id=lead_id, status=LeadStatus.WON.value
         )
     record_activity(
         session=session,

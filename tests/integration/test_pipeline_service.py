@@ -291,3 +291,17 @@ def test_converting_an_open_lead_wins_it(engine, user, status, after, changes) -
         assert get_lead(session=session, user_id=user.id, lead_id=lead.id).status == after
         timeline = list_timeline(session=session, user_id=user.id, lead_id=lead.id)
     assert [row.body for row in timeline if row.kind == "status_change"] == changes
+
+
+def test_the_contacts_timeline_has_the_leads_whole_pipeline_won_included(engine, user) -> None:
+    lead = _lead(engine, user, name="Wynn", phone="+14155550177")
+    with tenant_session(user.id, engine) as session:
+        change_lead_status(session=session, user_id=user.id, lead_id=lead.id, status="qualified")
+    with tenant_session(user.id, engine) as session:
+        contact = convert_lead_to_contact(session=session, user_id=user.id, lead_id=lead.id).contact
+    with tenant_session(user.id, engine) as session:
+        timeline = list_timeline(session=session, user_id=user.id, contact_id=contact.id)
+    assert sorted(row.body for row in timeline if row.kind == "status_change") == [
+        "new → qualified",
+        "qualified → won",
+    ]
