@@ -36,6 +36,11 @@ _REFOCUS_OPENER = FunctionStringVar.create(
 )
 
 
+# A click beside a form's dialog (a stray one, or one meant for the page behind) would
+# close it, and what was typed with it; Cancel, the Escape key and Save still close it.
+_KEEP_OPEN = FunctionStringVar.create("((event) => event.preventDefault())")
+
+
 def returns_focus_to_opener() -> dict[str, Any]:
     """Props for a dialog's content: on close, focus goes back to the button that opened it."""
     return {"on_focus": _NOTE_OPENER, "on_close_auto_focus": _REFOCUS_OPENER}
@@ -140,6 +145,7 @@ def form_dialog(
             ),
             max_width="32em",
             data_testid=test_id,
+            on_interact_outside=_KEEP_OPEN,
             **returns_focus_to_opener(),
         ),
         open=open,

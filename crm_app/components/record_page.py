@@ -70,8 +70,14 @@ def record_view(
                 as_="h1",
                 id=PAGE_HEADING_ID,
                 tab_index=-1,
+                # Beside the actions, the name takes the room they leave (basis 0, growing),
+                # and a name with no spaces (200 characters) wraps in it rather than
+                # pushing the actions off the page.
+                flex_grow="1",
+                flex_basis=rx.breakpoints(initial="auto", md="0"),
+                min_width="0",
+                overflow_wrap="anywhere",
             ),
-            rx.spacer(),
             actions,
             direction=rx.breakpoints(initial="column", md="row"),
             spacing="3",

@@ -68,9 +68,13 @@ def board_card(lead: LeadRow) -> rx.Component:
             rx.cond(lead.name != "", lead.name, "(no name)"),
             href="/leads/" + lead.id,
             weight="medium",
+            overflow_wrap="anywhere",  # a name with no spaces stays in its column
         ),
         rx.text(
-            rx.cond(lead.phone != "", lead.phone, lead.email), size="1", color=rx.color("gray", 11)
+            rx.cond(lead.phone != "", lead.phone, lead.email),
+            size="1",
+            color=rx.color("gray", 11),
+            overflow_wrap="anywhere",
         ),
         labelled_select(
             rx.Var.create("Move ") + lead.name + " to",
@@ -87,6 +91,7 @@ def board_card(lead: LeadRow) -> rx.Component:
         border_radius="0.5em",
         background=rx.color("gray", 2),
         width="100%",
+        min_width="0",
         data_testid="board-card",
     )
 

@@ -299,6 +299,43 @@ def test_names_keep_their_words_whole_beside_the_sidebar_and_on_a_phone(page, ap
     expect(page.get_by_role("button", name="Edit Nadia Nakamura")).to_be_in_viewport()
 
 
+PAGE_OVERFLOW = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+
+
+def test_a_name_with_no_spaces_stays_on_the_page_with_its_actions(page, app_server):
+    page.set_viewport_size({"width": 1280, "height": 800})
+    name = "A" * 200  # the longest name the form takes
+    _owner_of(page, app_server, "unbroken", [{"name": name, "phone": "+14155550188"}])
+    page.get_by_role("radio", name="Board").click()
+    expect(page.get_by_test_id("board-column-new")).to_contain_text(name)
+    for width in (1280, 375):
+        page.set_viewport_size({"width": width, "height": 800})
+        assert page.evaluate(PAGE_OVERFLOW) <= 0, f"the board is wider than {width} px"
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.get_by_role("link", name=name).click()
+    expect(page.get_by_role("heading", name=name)).to_be_visible()
+    for width in (1280, 375):
+        page.set_viewport_size({"width": width, "height": 800})
+        assert page.evaluate(PAGE_OVERFLOW) <= 0, f"the lead's page is wider than {width} px"
+        for action in ("Edit", "Delete"):
+            button = page.get_by_role("button", name=action, exact=True)
+            button.scroll_into_view_if_needed()
+            expect(button).to_be_in_viewport()
+
+
+def test_a_click_beside_the_dialog_keeps_what_was_typed(page, app_server):
+    _owner_of(page, app_server, "stray", [])
+    page.get_by_role("button", name="New lead").first.click()
+    dialog = page.get_by_test_id("lead-dialog")
+    dialog.get_by_label("Name").fill("Half Typed")
+    dialog.get_by_label("Notes").fill("Wants a quote for the boiler")
+    page.mouse.click(5, 5)  # outside the dialog, on the overlay
+    expect(dialog).to_be_visible()
+    expect(dialog.get_by_label("Notes")).to_have_value("Wants a quote for the boiler")
+    page.keyboard.press("Escape")  # still the way out, as Cancel is
+    expect(dialog).to_have_count(0)
+
+
 def test_a_double_click_adds_one_lead_one_note_and_converts_once(page, app_server):
     _owner_of(page, app_server, "double", [])
     page.get_by_role("button", name="New lead").first.click()
