@@ -104,16 +104,14 @@ def run_table_row(run: RunRow) -> rx.Component:
                 # Named per row for screen readers, which list links by name.
                 rx.cond(
                     run.lead_id != "",
-                    rx.link(
-                        "Lead", href="/leads/" + run.lead_id, aria_label="Lead of " + run.scenario
-                    ),
+                    rx.link("Lead", href="/leads/" + run.lead_id, aria_label=run.lead_label),
                 ),
                 rx.cond(
                     run.contact_id != "",
                     rx.link(
                         "Contact",
                         href="/contacts/" + run.contact_id,
-                        aria_label="Contact of " + run.scenario,
+                        aria_label=run.contact_label,
                     ),
                 ),
                 rx.cond((run.lead_id == "") & (run.contact_id == ""), rx.text("–")),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -87,29 +86,6 @@ def _calls_found_by(search: str | None, user_id: uuid.UUID) -> sa.ColumnElement[
         for link, model in ((CallLog.lead_id, Lead), (CallLog.contact_id, Contact))
     ]
     return sa.or_(own, *people)
-
-
-def linked_names(
-    *, session: Session, user_id: uuid.UUID, calls: Sequence[CallLog]
-) -> dict[uuid.UUID, str]:
-    """The names of the user's leads and contacts these calls are linked to, by id.
-
-    A provider often sends a number and no name; the person it belongs to is
-    known here. Leads and contacts without a name are left out.
-    """
-    lead_ids = {call.lead_id for call in calls if call.lead_id}
-    contact_ids = {call.contact_id for call in calls if call.contact_id}
-    names: dict[uuid.UUID, str] = {}
-    for model, ids in ((Lead, lead_ids), (Contact, contact_ids)):
-        if not ids:
-            continue
-        rows = session.exec(
-            select(model.id, model.name).where(
-                model.user_id == user_id, model.id.in_(ids), model.name != ""
-            )
-        )
-        names.update({row_id: name for row_id, name in rows})
-    return names
 
 
 def get_call_log(*, session: Session, user_id: uuid.UUID, call_id: uuid.UUID) -> CallLog | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 import reflex as rx
@@ -12,6 +13,7 @@ import sqlalchemy as sa
 from crm_app.core.db import tenant_session
 from crm_app.models import AutomationLog
 from crm_app.services.automation_logs import automation_error, list_automation_logs
+from crm_app.services.linked_people import linked_names
 from crm_app.state import display
 from crm_app.state.auth import AuthState
 from crm_app.state.list_page import (
@@ -45,6 +47,10 @@ class RunRow:
     duration: str = ""
     lead_id: str = ""
     contact_id: str = ""
+    # What the Lead and Contact links are called for screen readers, which list links by
+    # name: the person's (linked_people.linked_names), else the scenario's.
+    lead_label: str = ""
+    contact_label: str = ""
 
 
 def _ran_at(run: AutomationLog) -> datetime | None:
@@ -60,13 +66,20 @@ def _ran_apart(run: AutomationLog) -> bool:
     return abs(run.created_at - ran) > REPORTED_LATE
 
 
-def run_row(run: AutomationLog) -> RunRow:
+def run_row(run: AutomationLog, names: Mapping[uuid.UUID, str] | None = None) -> RunRow:
     seconds = f"{run.duration_ms / 1000:.1f} s" if run.duration_ms is not None else "–"
+    names = names or {}
+    scenario = run.scenario_name or run.scenario_id or "(unnamed scenario)"
+
+    def label(kind: str, person: uuid.UUID | None) -> str:
+        name = names.get(person) if person else None
+        return f"{kind}: {name}" if name else f"{kind} of {scenario}"
+
     return RunRow(
         id=str(run.id),
         occurred_at=display.iso(run.created_at),
         started_at=display.iso(_ran_at(run)) if _ran_apart(run) else "",
-        scenario=run.scenario_name or run.scenario_id or "(unnamed scenario)",
+        scenario=scenario,
         scenario_id=run.scenario_id,
         execution_id=run.execution_id,
         status=run.status,
@@ -74,6 +87,8 @@ def run_row(run: AutomationLog) -> RunRow:
         duration=seconds,
         lead_id=str(run.lead_id) if run.lead_id else "",
         contact_id=str(run.contact_id) if run.contact_id else "",
+        lead_label=label("Lead", run.lead_id),
+        contact_label=label("Contact", run.contact_id),
     )
 
 
@@ -117,10 +132,11 @@ class AutomationsState(PeriodFilterMixin, ListPageMixin, AuthState):
                     offset=self.offset,
                     limit=PAGE_SIZE,
                 )
+                names = linked_names(session=session, user_id=self.user_uuid, records=page.items)
         except sa.exc.SQLAlchemyError:
             self._load_failed("automations")
             return
-        self.rows, self.total = [run_row(run) for run in page.items], page.total
+        self.rows, self.total = [run_row(run, names) for run in page.items], page.total
         self._load_succeeded()
 
     @rx.event

@@ -11,8 +11,9 @@ import sqlalchemy as sa
 
 from crm_app.core.db import tenant_session
 from crm_app.models import CallLog
-from crm_app.services.call_logs import call_filter_options, linked_names, list_call_logs
+from crm_app.services.call_logs import call_filter_options, list_call_logs
 from crm_app.services.call_outcomes import OUTCOMES
+from crm_app.services.linked_people import linked_names
 from crm_app.state import display
 from crm_app.state.auth import AuthState
 from crm_app.state.list_page import (
@@ -52,7 +53,7 @@ class CallRow:
 
 
 def call_row(call: CallLog, names: Mapping[uuid.UUID, str] | None = None) -> CallRow:
-    """The row; `names` (call_logs.linked_names) are the CRM's names for the call's people.
+    """The row; `names` (linked_people.linked_names) are the CRM's names for the call's people.
 
     The CRM's name comes first, the contact's before the lead's: it is the one
     the user keeps (a provider sends caller ID, or whatever its assistant was
@@ -148,7 +149,7 @@ class CallsState(LiveReloadMixin, PeriodFilterMixin, ListPageMixin, AuthState):
                     offset=self.offset,
                     limit=PAGE_SIZE,
                 )
-                names = linked_names(session=session, user_id=self.user_uuid, calls=page.items)
+                names = linked_names(session=session, user_id=self.user_uuid, records=page.items)
         except sa.exc.SQLAlchemyError:
             self._load_failed("calls")
             return

@@ -130,7 +130,8 @@ def test_automation_runs_show_scenario_status_error_and_links(page, app_server):
     page.get_by_role("option", name="All").click()
     page.get_by_label("Search scenario or error").fill("welcome")
     expect(rows).to_have_count(1)
-    rows.first.get_by_role("link", name="Lead").click()
+    # Named by the person for screen readers, which list a page's links by name.
+    rows.first.get_by_role("link", name="Lead: Rita Run", exact=True).click()
     expect(page.get_by_role("heading", name="Rita Run")).to_be_visible()
     expect(page.get_by_test_id("timeline-automation")).to_contain_text("Welcome SMS")
 

@@ -14,12 +14,12 @@ from crm_app.models.base import utcnow
 from crm_app.services.call_logs import (
     call_filter_options,
     get_call_log,
-    linked_names,
     list_call_logs,
 )
 from crm_app.services.call_outcomes import LIVE_CALL_MAX_AGE, OUTCOMES
 from crm_app.services.dashboard import dashboard_stats, latest_activity
 from crm_app.services.errors import InvalidInput
+from crm_app.services.linked_people import linked_names
 from crm_app.state.calls import call_row
 from tests.factories import add_call_log, add_contact, add_lead
 
@@ -112,9 +112,9 @@ def test_linked_names_names_the_lead_or_contact_a_call_belongs_to(engine, make_u
             add_call_log(session, user_id=owner.id, customer_name=None),
         ]
     with tenant_session(owner.id, engine) as session:
-        names = linked_names(session=session, user_id=owner.id, calls=calls)
+        names = linked_names(session=session, user_id=owner.id, records=calls)
         assert names == {named.id: "Ingrid Øster", contact.id: "Kai Kowalski"}
-        assert linked_names(session=session, user_id=owner.id, calls=[]) == {}
+        assert linked_names(session=session, user_id=owner.id, records=[]) == {}
     rows = [call_row(call, names).caller for call in calls]
     # A lead without a name leaves the number.
     assert rows[:3] == ["Ingrid Øster", "+14155550100", "Kai Kowalski"]
@@ -169,7 +169,7 @@ def test_a_call_is_named_as_the_crm_knows_its_person_not_as_the_provider_sent(en
             add_call_log(session, user_id=owner.id, customer_name="Caller ID Name"),
         ]
     with tenant_session(owner.id, engine) as session:
-        names = linked_names(session=session, user_id=owner.id, calls=calls)
+        names = linked_names(session=session, user_id=owner.id, records=calls)
         feed = latest_activity(session=session, user_id=owner.id)
     rows = [call_row(call, names).caller for call in calls]
     assert rows == ["Grace B. Hopper", "Grace Lead", "Caller ID Name"]

@@ -13,6 +13,7 @@ from crm_app.services import (
     contacts,
     dashboard,
     leads,
+    linked_people,
     record_locks,
     webhook_events,
 )
@@ -265,7 +266,7 @@ def _call_filter_options(world: World) -> None:
     assert (options.providers, options.statuses) == (["vapi"], ["ended"])
 
 
-@isolation_case("call_logs.linked_names")
+@isolation_case("linked_people.linked_names")
 def _linked_names(world: World) -> None:
     # B's own call pointed at A's lead and contact: A's names stay A's.
     stray = CallLog(
@@ -275,4 +276,6 @@ def _linked_names(world: World) -> None:
         contact_id=world.a_rows.contact_id,
     )
     with world.as_b() as session:
-        assert call_logs.linked_names(session=session, user_id=world.b.id, calls=[stray]) == {}
+        assert (
+            linked_people.linked_names(session=session, user_id=world.b.id, records=[stray]) == {}
+        )

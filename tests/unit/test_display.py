@@ -96,3 +96,17 @@ def test_a_run_is_listed_at_the_time_it_is_sorted_and_filtered_by() -> None:
     ended_long_ago = logged - timedelta(days=3)
     only_end = AutomationLog(user_id=owner, created_at=logged, finished_at=ended_long_ago)
     assert run_row(only_end).started_at == ended_long_ago.isoformat()
+
+
+def test_a_runs_links_are_named_by_their_person_else_by_the_scenario() -> None:
+    lead, contact = uuid.uuid4(), uuid.uuid4()
+    run = AutomationLog(
+        user_id=uuid.uuid4(), scenario_name="Welcome SMS", lead_id=lead, contact_id=contact
+    )
+    named = run_row(run, {lead: "Rita Run", contact: "Rita R."})
+    assert (named.lead_label, named.contact_label) == ("Lead: Rita Run", "Contact: Rita R.")
+    nameless = run_row(run)  # a person without a name: the scenario tells the rows apart
+    assert (nameless.lead_label, nameless.contact_label) == (
+        "Lead of Welcome SMS",
+        "Contact of Welcome SMS",
+    )
