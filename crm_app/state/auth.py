@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 import reflex as rx
+from reflex import constants
+from reflex.event import Event
 from reflex.middleware import Middleware
 from reflex.state import StateUpdate
 
@@ -22,6 +24,8 @@ logger = logging.getLogger(__name__)
 # which was not carried out ("1"), or on opening a page, which lost nothing (ENDED_ON_VISIT).
 SESSION_ENDED = "ended"
 ENDED_ON_VISIT = "visit"
+# The pages a tab without a session is sent to, or logs out to.
+PUBLIC_FORMS = ("/login", "/signup")
 
 
 class AuthState(rx.State):
@@ -150,13 +154,22 @@ class SessionMiddleware(Middleware):
         user_id = str(current) if current else ""
         auth = await state.get_state(AuthState)
         if auth._user_id != user_id:
-            ended = bool(auth._user_id) and not user_id
+            # Found over by the login or sign-up page itself, the tab logged out there (or
+            # was sent there): nothing to tell it later about a session ended elsewhere.
+            ended = bool(auth._user_id) and not user_id and not _on_public_form(event)
             if auth._user_id:
                 await _forget_user(state)
             auth._user_id, auth._session_ended = user_id, ended
         if unavailable:
             auth.database_unavailable = True
         return None
+
+
+def _on_public_form(event: Event) -> bool:
+    """Whether the event comes from the login or sign-up page (its own route, not the state's
+    router, which may still be the page before)."""
+    path = str((event.router_data or {}).get(constants.RouteVar.PATH, ""))
+    return path.rstrip("/") in PUBLIC_FORMS
 
 
 async def _check_upload(state: rx.State, sent_by: str) -> StateUpdate | None:

@@ -126,8 +126,16 @@ def test_logout_returns_to_login_and_the_old_cookie_is_refused(new_context, app_
     email = unique_email("linus")
     sign_up(page, app_server.base_url, email=email, name="Linus")
     old_cookie = session_cookie(context)
-    page.get_by_role("button", name="Log out").first.click()
+    with page.expect_websocket() as opened:  # the login page's own
+        page.get_by_role("button", name="Log out").first.click()
     expect(page).to_have_url(re.compile(r"/login/?$"))
+    # Once the login page has heard from the server (a person reads it first), this tab,
+    # which logged out itself, opens a page that does not blame another tab.
+    opened.value.wait_for_event("framereceived", lambda frame: "delta" in str(frame))
+    page.goto(f"{app_server.base_url}/dashboard")
+    expect(page).to_have_url(re.compile(r"/login/?\?next=%2Fdashboard$"))
+    expect(page.get_by_role("heading", name="Log in")).to_be_visible()
+    expect(page.get_by_text("Your session ended")).to_have_count(0)
     # Replay the old cookie in a fresh browser: the session was revoked server-side.
     replay = new_context()
     replay.add_cookies([old_cookie])
