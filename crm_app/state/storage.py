@@ -1,9 +1,11 @@
 """Where Reflex keeps tabs' state on disk (without Redis): readable by the app's user only.
 
 Reflex stores each tab's state with the request headers of its websocket,
-the session cookie among them, in one file per tab. The files get the
-default mode (world-readable); the directory that holds them does not have
-to let anyone else in.
+in one file per tab: who is logged in, their email, what they searched
+for. (The session cookie is taken out of those headers before a state is
+saved: state/auth.py, _forget_cookie.) The files get the default mode
+(world-readable); the directory that holds them does not have to let
+anyone else in.
 """
 
 from __future__ import annotations

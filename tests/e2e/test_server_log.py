@@ -7,6 +7,7 @@ import json
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import aiohttp
 import httpx
@@ -64,3 +65,40 @@ def test_an_event_the_server_cannot_route_is_logged_without_cookie_or_payload(ap
     assert "[router data and payload not logged]" in log
     assert MARKER not in log
     assert cookie not in log and cookie.split(".")[2] not in log
+
+
+def _saved_state(app_server) -> bytes:
+    """Everything Reflex has saved of tabs' states: its files, or its Redis database."""
+    if redis_url := app_server.env.get("REDIS_URL"):
+        import redis
+
+        client = redis.Redis.from_url(redis_url)
+        try:
+            return b"".join(
+                value for key in client.scan_iter() if (value := client.get(key)) is not None
+            )
+        finally:
+            client.close()
+    states = Path(app_server.env["REFLEX_STATES_WORKDIR"])
+    return b"".join(path.read_bytes() for path in states.rglob("*") if path.is_file())
+
+
+def test_the_state_reflex_saves_holds_no_session_token(page, app_server):
+    from tests.e2e.helpers import sign_up, unique_email
+
+    email = unique_email("saved")
+    sign_up(page, app_server.base_url, email=email, name="Saved State")
+    token = next(c["value"] for c in page.context.cookies() if c["name"] == COOKIE_NAME)
+    for path in ("/leads", "/calls", "/dashboard"):
+        page.goto(f"{app_server.base_url}{path}")
+        page.get_by_role("main").wait_for()
+    deadline = time.monotonic() + 10
+    saved = b""
+    while time.monotonic() < deadline:  # saved after the events, not necessarily at once
+        saved = _saved_state(app_server)
+        if email.encode() in saved:
+            break
+        time.sleep(0.5)
+    assert email.encode() in saved, "no saved state of this tab was found to look into"
+    assert token.encode() not in saved
+    assert COOKIE_NAME.encode() + b"=" not in saved

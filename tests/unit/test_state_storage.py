@@ -1,4 +1,4 @@
-"""Reflex's on-disk tab state (it holds session cookies) is closed to other users."""
+"""Reflex's on-disk tab state (who is logged in, what they searched) is closed to other users."""
 
 from __future__ import annotations
 
