@@ -107,9 +107,18 @@ def text_field(max_length: int, *, default: str = "") -> Callable[[str | None], 
     return clean
 
 
+def canonical_email(raw: str) -> str:
+    """An email as stored and looked up: trimmed, composed (NFC) and lower-cased.
+
+    "josé@example.com" typed on one keyboard is é, on another e and a combining
+    accent: two strings a person cannot tell apart, one address.
+    """
+    return unicodedata.normalize("NFC", raw.strip()).lower()
+
+
 def normalize_email(raw: str | None) -> str | None:
-    """An email address stripped and lower-cased (None when blank); loosely validated."""
-    value = (raw or "").strip().lower()
+    """An email address in its canonical form (None when blank); loosely validated."""
+    value = canonical_email(raw or "")
     if not value:
         return None
     if not looks_like_email(value):

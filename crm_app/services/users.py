@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from crm_app.core.security import hash_password, verify_password
 from crm_app.models import User
 from crm_app.models.base import utcnow
-from crm_app.services.errors import looks_like_email, without_misleading
+from crm_app.services.errors import canonical_email, looks_like_email, without_misleading
 
 MIN_PASSWORD_LENGTH = 8
 MAX_NAME_LENGTH = 200  # users.name
@@ -40,8 +40,8 @@ class EmailTaken(InvalidSignup):
 
 
 def normalize_email(email: str) -> str:
-    """The canonical form of an email: trimmed and lower-cased."""
-    return email.strip().lower()
+    """The canonical form of an account's email (errors.canonical_email)."""
+    return canonical_email(email)
 
 
 def validate_password(password: str) -> None:

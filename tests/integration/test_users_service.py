@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 import uuid
 
 import pytest
@@ -15,6 +16,7 @@ from crm_app.services.users import (
     InvalidSignup,
     authenticate,
     change_email,
+    create_user,
     get_user,
     rename_user,
 )
@@ -145,3 +147,16 @@ def test_moving_no_such_account_returns_none(engine) -> None:
             )
             is None
         )
+
+
+def test_an_email_typed_with_a_separate_accent_is_the_same_account(engine) -> None:
+    composed = f"josé.díaz-{uuid.uuid4().hex[:6]}@example.com"
+    decomposed = unicodedata.normalize("NFD", composed).upper()
+    assert decomposed.lower() != composed  # two strings, one address to a person
+    with global_session(engine) as session:
+        user = create_user(session=session, email=decomposed, password=PASSWORD, name="José")
+        assert user.email == composed
+    with global_session(engine) as session:
+        assert authenticate(session=session, email=decomposed, password=PASSWORD).id == user.id
+        with pytest.raises(EmailTaken):
+            create_user(session=session, email=composed, password=PASSWORD, name="Another")
