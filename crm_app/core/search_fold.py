@@ -13,6 +13,9 @@ import unicodedata
 
 # The SQL function both databases know (a Postgres function, an SQLite one per connection).
 SQL_FUNCTION = "search_fold"
+# Greek's word-final sigma: Python lower-cases a final Σ to ς, Postgres always to σ, and
+# people type either; folded to σ everywhere, "ΠΑΠΑΣ", "παπας" and "Παπάς" are one word.
+FINAL_SIGMA, SIGMA = "ς", "σ"
 # Letters that do not decompose into a base letter and a mark, which unaccent's
 # rules still map to plain letters.
 _PLAIN = str.maketrans(
@@ -42,4 +45,5 @@ def fold(value: object) -> str | None:
     if value is None:
         return None
     decomposed = unicodedata.normalize("NFKD", str(value).translate(_PLAIN))
-    return "".join(char for char in decomposed if not unicodedata.combining(char)).lower()
+    folded = "".join(char for char in decomposed if not unicodedata.combining(char)).lower()
+    return folded.replace(FINAL_SIGMA, SIGMA)

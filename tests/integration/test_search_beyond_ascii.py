@@ -22,8 +22,19 @@ from crm_app.services.call_logs import list_call_logs
 from crm_app.services.contacts import create_contact, list_contacts
 from crm_app.services.leads import create_lead, list_leads
 from crm_app.services.schema import alembic_config
+from tests.pg import create_postgres_database, drop_postgres_database
 
-NAMES = ("Émile Zola", "Łukasz Nowak", "ØYVIND Ås", "Ada Lovelace", "Jürgen Müller", "Jose Straße")
+NAMES = (
+    "Émile Zola",
+    "Łukasz Nowak",
+    "ØYVIND Ås",
+    "Ada Lovelace",
+    "Jürgen Müller",
+    "Jose Straße",
+    "ΟΔΥΣΣΕΑΣ ΠΑΠΑΣ",
+    "Νίκος Παπάς",
+)
+GREEK = ["Νίκος Παπάς", "ΟΔΥΣΣΕΑΣ ΠΑΠΑΣ"]
 
 
 @pytest.mark.parametrize(
@@ -45,6 +56,12 @@ NAMES = ("Émile Zola", "Łukasz Nowak", "ØYVIND Ås", "Ada Lovelace", "Jürgen
         ("strasse", ["Jose Straße"]),
         ("straße", ["Jose Straße"]),
         ("zoë", []),
+        # Greek's final sigma: ς as typed, σ as Postgres lower-cases a final Σ.
+        ("ΠΑΠΑΣ", GREEK),
+        ("παπας", GREEK),
+        ("Παπάς", GREEK),
+        ("παπασ", GREEK),
+        ("οδυσσεας", ["ΟΔΥΣΣΕΑΣ ΠΑΠΑΣ"]),
     ],
 )
 def test_leads_and_contacts_are_found_in_any_case_of_any_letter(
@@ -120,6 +137,34 @@ def test_the_upgrade_makes_calls_stored_before_it_searchable(tmp_path) -> None:
 def test_folding_matches_postgres_unaccent_letter_for_letter(pg_app_engine) -> None:
     """The Python fold (SQLite's search_fold) takes off what Postgres's unaccent does."""
     letters = "ÀÁÂÃÄÅàáâãäåÇçÈÉÊËèéêëÌÍÎÏìíîïÑñÒÓÔÕÖØòóôõöøÙÚÛÜùúûüÝýÿŁłŚśŹźŻżĆćĘęĄąŃńßÆæŒœĐđÞþ"
+    letters += " ΠΑΠΑΣ Παπάς ς Σ σ ΣΑΣ"  # a final Σ, a final ς, and one alone
     with global_session(pg_app_engine) as session:
         in_sql = session.exec(sa.select(sa.func.search_fold(letters))).one()[0]
     assert fold(letters) == in_sql
+
+
+@pytest.mark.postgres
+def test_the_upgrade_makes_greek_names_stored_before_it_found_by_either_sigma(pg_admin) -> None:
+    database = create_postgres_database(pg_admin)
+    config = alembic_config(database.owner_url)
+    command.downgrade(config, "0010")
+    engine = create_db_engine(database.app_url)
+    try:
+        user = User(email="greek@example.com", name="", password_hash="!test-only")
+        with global_session(engine) as session:
+            session.add(user)
+        with tenant_session(user.id, engine) as session:
+            for name in GREEK:  # stored as "νικος παπας" (ς) and "οδυσσεασ παπασ" (σ)
+                create_lead(session=session, user_id=user.id, lead_in=LeadCreate(name=name))
+                contact_in = ContactCreate(name=name)
+                create_contact(session=session, user_id=user.id, contact_in=contact_in)
+        command.upgrade(config, "head")
+        with tenant_session(user.id, engine) as session:
+            for search in ("ΠΑΠΑΣ", "παπας", "Παπάς"):
+                leads = list_leads(session=session, user_id=user.id, search=search)
+                contacts = list_contacts(session=session, user_id=user.id, search=search)
+                assert sorted(lead.name for lead in leads.items) == GREEK, search
+                assert sorted(contact.name for contact in contacts.items) == GREEK, search
+    finally:
+        engine.dispose()
+        drop_postgres_database(pg_admin, database)
