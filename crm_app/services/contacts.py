@@ -65,13 +65,14 @@ def _check_duplicates(
     for field in UNIQUE_FIELDS:
         if values.get(field) is None:
             continue
-        statement = select(Contact.id).where(
+        statement = select(Contact.name).where(
             Contact.user_id == user_id, getattr(Contact, field) == values[field]
         )
         if exclude_id is not None:
             statement = statement.where(Contact.id != exclude_id)
-        if session.exec(statement).first() is not None:
-            raise DuplicateContact(field)
+        holder = session.exec(statement).first()
+        if holder is not None:
+            raise DuplicateContact(field, holder)
 
 
 def _flush_unique(session: Session, contact: Contact) -> None:

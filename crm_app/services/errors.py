@@ -36,11 +36,17 @@ class DuplicateLead(InvalidInput):
 
 
 class DuplicateContact(InvalidInput):
-    """The user already has a contact with this phone number or email; `field` says which."""
+    """The user already has a contact with this phone number or email; `field` says which.
 
-    def __init__(self, field: str) -> None:
+    The message names that contact when it is known, as DuplicateLead's does
+    (a duplicate caught only by the unique constraint, in a race, is not).
+    """
+
+    def __init__(self, field: str, holder: str = "") -> None:
         self.field = field
-        super().__init__({field: f"a contact with this {field} already exists"})
+        who = f"the contact {holder}" if holder else "another contact"
+        what = "phone number" if field == "phone" else field
+        super().__init__({field: f"{who} already has this {what}"})
 
 
 def clean_fields(

@@ -277,10 +277,10 @@ def test_an_event_the_crm_cannot_apply_is_audited_as_failed_with_its_payload(cli
     clash = make_event("contact.upsert", {"phone": "+14155550199", "email": "b@example.com"})
     response = _post(client, make, clash)
     assert response.status_code == 422
-    assert "already exists" in response.json()["detail"]
+    assert "another contact already has this email" in response.json()["detail"]
     assert record_counts(engine, make.user_id) == before
     [row] = audit_rows(engine, make.user_id)
-    assert row.status == "failed" and "already exists" in row.reason
+    assert row.status == "failed" and "already has this email" in row.reason
     assert json.loads(row.payload)["data"]["email"] == "b@example.com"
 
 

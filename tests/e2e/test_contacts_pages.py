@@ -37,11 +37,11 @@ def test_contacts_are_unique_by_phone_and_email_and_can_be_managed(page, app_ser
 
     # The same number typed another way is the same contact: refused at its field.
     _new_contact(page, name="Ada again", phone="(415) 555 2671")
-    expect(dialog.get_by_text("a contact with this phone already exists")).to_be_visible()
+    expect(dialog.get_by_text("the contact Ada already has this phone number")).to_be_visible()
     dialog.get_by_label("Phone").fill("")
     dialog.get_by_label("Email").fill("ADA@example.com")
     dialog.get_by_role("button", name="Save").click()
-    expect(dialog.get_by_text("a contact with this email already exists")).to_be_visible()
+    expect(dialog.get_by_text("the contact Ada already has this email")).to_be_visible()
     dialog.get_by_role("button", name="Cancel").click()
     expect(page.get_by_test_id("contact-row")).to_have_count(1)
 

@@ -63,6 +63,7 @@ def test_a_second_contact_with_the_same_phone_is_a_duplicate(engine, user, same_
     with pytest.raises(DuplicateContact) as raised:
         _create(engine, user, name="Ana again", phone=same_number)
     assert raised.value.field == "phone"
+    assert raised.value.errors == {"phone": "the contact Ana already has this phone number"}
     assert set(raised.value.errors) == {"phone"}
     assert isinstance(raised.value, InvalidInput)
     assert _all(engine, user).total == 1
@@ -100,6 +101,7 @@ def test_the_unique_constraint_catches_a_duplicate_that_raced_the_check(
     with pytest.raises(DuplicateContact) as raised:
         _create(engine, user, **{field: second})
     assert raised.value.field == field
+    assert raised.value.errors[field].startswith("another contact already has this")
     assert _all(engine, user).total == 1
 
 
