@@ -11,11 +11,20 @@ Postgres advisory locks, released when the unit of work ends. Several keys
 are taken in one statement, in one order (by their hash), so two writers
 each locking several never wait for each other in a circle. SQLite already
 serialises every writer: nothing to do there.
+
+A user's phones and emails are locked by bucket, not one by one: a CSV
+batch of 500 rows would otherwise hold a thousand locks, and Postgres's
+lock table is shared by every session (max_locks_per_transaction, 64, times
+max_connections): with Postgres's defaults, twelve transactions holding a
+thousand each filled it here, and the thirteenth failed with "out of shared
+memory", as would every other session wanting a lock meanwhile. With buckets a batch holds at most BUCKETS; two
+numbers that share one make one writer wait for the other's commit, no more.
 """
 
 from __future__ import annotations
 
 import uuid
+import zlib
 from collections.abc import Iterable
 
 import sqlalchemy as sa
@@ -33,6 +42,9 @@ _LOCK_KEYS = sa.text(
 ).bindparams(sa.bindparam("keys", type_=postgresql.ARRAY(sa.Text)))
 
 
+BUCKETS = 64
+
+
 def lock_keys(session: Session, keys: Iterable[str]) -> None:
     """On Postgres, hold these keys until the unit of work ends (waiting for any holder)."""
     wanted = sorted(set(keys))
@@ -46,7 +58,8 @@ def lock_contact_details(
     """Hold the user's phone numbers and emails (blank ones skipped) until the unit of work ends.
 
     A phone is in E.164 and an email lower-cased, as stored, so every writer
-    locks the same key for the same person; another user's identical number is
-    another key.
+    locks the same bucket for the same person; another user's identical number
+    is another key.
     """
-    lock_keys(session, (f"{user_id}:{value}" for value in values if value))
+    buckets = {zlib.crc32(value.encode()) % BUCKETS for value in values if value}
+    lock_keys(session, (f"{user_id}:contact-details:{bucket}" for bucket in buckets))

@@ -13,10 +13,12 @@ import time
 from collections.abc import Callable
 
 import pytest
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from crm_app.core.db import tenant_session
 from crm_app.models import Lead, LeadCreate, LeadUpdate
+from crm_app.services import record_locks
 from crm_app.services.csv_import import import_leads
 from crm_app.services.csv_io import LEAD_FIELDS, parse_csv
 from crm_app.services.errors import InvalidInput
@@ -146,3 +148,27 @@ def test_an_edit_taking_an_email_a_new_lead_is_saving_is_refused(engine, make_us
             lead_in=LeadUpdate(email="ana@example.com"),
         )
     first.done()
+
+
+def test_an_import_batch_holds_a_bounded_number_of_locks(engine, make_user) -> None:
+    # Postgres's lock table is shared: a lock per phone and email of 500 rows, times a few
+    # imports at once, ran out of it ("out of shared memory").
+    user = make_user()
+    rows = "".join(f"Lead {n},+1415555{n:04d},lead{n}@example.com\n" for n in range(500))
+    parsed = parse_csv(f"name,phone,email\n{rows}".encode(), fields=LEAD_FIELDS)
+    with tenant_session(user.id, engine) as session:
+        result = import_leads(
+            session=session,
+            user_id=user.id,
+            headers=parsed.headers,
+            records=parsed.records,
+            mapping=parsed.mapping,
+        )
+        held = session.exec(
+            sa.text(
+                "SELECT count(*) FROM pg_locks"
+                " WHERE locktype = 'advisory' AND pid = pg_backend_pid()"
+            )
+        ).one()[0]
+    assert result.created == 500
+    assert 0 < held <= record_locks.BUCKETS
