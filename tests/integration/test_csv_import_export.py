@@ -447,9 +447,7 @@ def test_a_skipped_row_names_the_contact_it_repeats_whatever_its_name_holds(engi
     ]
 
 
-def test_import_leads_with_update_rejects_a_row_that_would_take_another_leads_email(
-    engine, user
-) -> None:
+def _lead_p_with_a_phone_and_e_with_an_email(engine, user) -> None:
     with tenant_session(user.id, engine) as session:
         for name, phone, email in (("P", "+14155550100", None), ("E", None, "e@x.io")):
             create_lead(
@@ -457,6 +455,12 @@ def test_import_leads_with_update_rejects_a_row_that_would_take_another_leads_em
                 user_id=user.id,
                 lead_in=LeadCreate(name=name, phone=phone, email=email),
             )
+
+
+def test_import_leads_with_update_rejects_a_row_that_would_take_another_leads_email(
+    engine, user
+) -> None:
+    _lead_p_with_a_phone_and_e_with_an_email(engine, user)
     text = "name,phone,email\nP2,+14155550100,e@x.io\nNew,+14155550199,\n"
     result = _import(engine, user, text, on_duplicate="update")
     # Matched P by phone; giving P the email of E would make two leads one person's.
@@ -466,13 +470,7 @@ def test_import_leads_with_update_rejects_a_row_that_would_take_another_leads_em
 
 
 def test_a_row_whose_update_is_refused_leaves_its_phone_to_a_later_row(engine, user) -> None:
-    with tenant_session(user.id, engine) as session:
-        for name, phone, email in (("P", "+14155550100", None), ("E", None, "e@x.io")):
-            create_lead(
-                session=session,
-                user_id=user.id,
-                lead_in=LeadCreate(name=name, phone=phone, email=email),
-            )
+    _lead_p_with_a_phone_and_e_with_an_email(engine, user)
     # Row 2 is refused (E has its email); row 3 has P's phone alone and may fill P in.
     text = "name,phone,email,notes\nP2,+14155550100,e@x.io,first\nP3,+14155550100,,second\n"
     result = _import(engine, user, text, on_duplicate="update")

@@ -19,7 +19,7 @@ from sqlmodel import Session, select
 from crm_app.core.db import tenant_session
 from crm_app.models import Lead, LeadCreate, LeadUpdate
 from crm_app.services import record_locks
-from crm_app.services.csv_import import import_leads
+from crm_app.services.csv_import import ImportResult, import_leads
 from crm_app.services.csv_io import LEAD_FIELDS, parse_csv
 from crm_app.services.errors import InvalidInput
 from crm_app.services.leads import create_lead, update_lead
@@ -64,6 +64,18 @@ def _create(session: Session, user_id, name: str, email: str | None = None) -> N
     )
 
 
+def _import(session: Session, user_id, csv_text: str) -> ImportResult:
+    """One batch of a CSV file imported as the user's leads, as the import page does."""
+    parsed = parse_csv(csv_text.encode(), fields=LEAD_FIELDS)
+    return import_leads(
+        session=session,
+        user_id=user_id,
+        headers=parsed.headers,
+        records=parsed.records,
+        mapping=parsed.mapping,
+    )
+
+
 def _leads(engine, user_id) -> list[str]:
     with tenant_session(user_id, engine) as session:
         return sorted(lead.name for lead in session.exec(select(Lead)).all())
@@ -83,19 +95,9 @@ def test_two_forms_saving_one_number_at_once_make_one_lead(engine, make_user) ->
 
 def test_a_call_during_an_import_of_its_number_finds_the_imported_lead(engine, make_user) -> None:
     user = make_user()
-    parsed = parse_csv(f"name,phone\nImported,{PHONE}\n".encode(), fields=LEAD_FIELDS)
-
-    def import_file(session: Session) -> None:
-        result = import_leads(
-            session=session,
-            user_id=user.id,
-            headers=parsed.headers,
-            records=parsed.records,
-            mapping=parsed.mapping,
-        )
-        assert result.created == 1
-
-    importing = HeldWriter(engine, user.id, import_file)
+    importing = HeldWriter(
+        engine, user.id, lambda s: _import(s, user.id, f"name,phone\nImported,{PHONE}\n")
+    )
     with tenant_session(user.id, engine) as session:
         person, created = person_for_number(
             session=session, user_id=user.id, phone=PHONE, name="Caller", source="vapi"
@@ -114,15 +116,8 @@ def test_an_import_during_a_call_from_its_number_skips_the_row(engine, make_user
             session=s, user_id=user.id, phone=PHONE, name="Caller", source="vapi"
         ),
     )
-    parsed = parse_csv(f"name,phone\nImported,{PHONE}\n".encode(), fields=LEAD_FIELDS)
     with tenant_session(user.id, engine) as session:
-        result = import_leads(
-            session=session,
-            user_id=user.id,
-            headers=parsed.headers,
-            records=parsed.records,
-            mapping=parsed.mapping,
-        )
+        result = _import(session, user.id, f"name,phone\nImported,{PHONE}\n")
     calling.done()
     assert (result.created, result.duplicates) == (0, 1)
     assert _leads(engine, user.id) == ["Caller"]
@@ -155,15 +150,8 @@ def test_an_import_batch_holds_a_bounded_number_of_locks(engine, make_user) -> N
     # imports at once, ran out of it ("out of shared memory").
     user = make_user()
     rows = "".join(f"Lead {n},+1415555{n:04d},lead{n}@example.com\n" for n in range(500))
-    parsed = parse_csv(f"name,phone,email\n{rows}".encode(), fields=LEAD_FIELDS)
     with tenant_session(user.id, engine) as session:
-        result = import_leads(
-            session=session,
-            user_id=user.id,
-            headers=parsed.headers,
-            records=parsed.records,
-            mapping=parsed.mapping,
-        )
+        result = _import(session, user.id, f"name,phone,email\n{rows}")
         held = session.exec(
             sa.text(
                 "SELECT count(*) FROM pg_locks"
