@@ -44,7 +44,15 @@ def auth_card(
                     rx.vstack(
                         *fields,
                         rx.el.input(type="hidden", name="next", value=LoginFormState.next_path),
-                        rx.button(submit, type="submit", size="3", width="100%"),
+                        rx.button(
+                            submit,
+                            type="submit",
+                            size="3",
+                            width="100%",
+                            # The last refusal is about what was sent then: once sent again
+                            # it goes, also when the browser's own checks stop this send.
+                            on_click=LoginFormState.clear_error,
+                        ),
                         spacing="4",
                         width="100%",
                     ),

@@ -58,6 +58,11 @@ def labelled_field(
     )
 
 
+def key_error_id(service: str) -> str:
+    """The id of the text saying why a service's key was refused (the fields point at it)."""
+    return f"{service}-key-error"
+
+
 def key_form(service: str, label: str, *extra_fields: rx.Component) -> rx.Component:
     """A form whose submit sends the key to the server once; cleared once the key is saved.
 
@@ -74,6 +79,17 @@ def key_form(service: str, label: str, *extra_fields: rx.Component) -> rx.Compon
                 "api_key",
                 type="password",
                 spellcheck=False,
+                aria_describedby=key_error_id(service),
+            ),
+            rx.cond(
+                IntegrationsState.key_errors.contains(service),
+                rx.text(
+                    IntegrationsState.key_errors[service],
+                    id=key_error_id(service),
+                    size="2",
+                    color=rx.color("red", 11),
+                    data_testid=f"{service}-key-error",
+                ),
             ),
             rx.el.input(type="hidden", name="service", value=service),
             rx.button(

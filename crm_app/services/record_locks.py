@@ -17,8 +17,9 @@ batch of 500 rows would otherwise hold a thousand locks, and Postgres's
 lock table is shared by every session (max_locks_per_transaction, 64, times
 max_connections): with Postgres's defaults, twelve transactions holding a
 thousand each filled it here, and the thirteenth failed with "out of shared
-memory", as would every other session wanting a lock meanwhile. With buckets a batch holds at most BUCKETS; two
-numbers that share one make one writer wait for the other's commit, no more.
+memory", as would every other session wanting a lock meanwhile. With
+buckets a batch holds at most BUCKETS; two numbers that share one make one
+writer wait for the other's commit, no more.
 """
 
 from __future__ import annotations

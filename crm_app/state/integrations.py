@@ -110,6 +110,8 @@ class IntegrationsState(AuthState):
     }
     webhook_urls: dict[str, str] = dict.fromkeys(WEBHOOK_PROVIDERS, "")
     error: str = ""
+    # Why a key form's last save was refused, by service: shown by that form until it saves.
+    key_errors: dict[str, str] = {}
     loaded: bool = False
     # The dialog that makes a Make.com endpoint secret and shows it this once
     # (its field: MAKE_SECRET_FIELD). Closed on every visit.
@@ -171,6 +173,7 @@ class IntegrationsState(AuthState):
     def load(self):
         """on_load: statuses and URLs for this user."""
         self.make_secret_open = False
+        self.key_errors = {}
         if not self._user_id:
             return None
         try:
@@ -205,9 +208,12 @@ class IntegrationsState(AuthState):
             )
             self._refresh()
         except InvalidInput as error:
+            # Beside the form, where the correction is made; the toast is gone in seconds.
+            self.key_errors = {**self.key_errors, service: _problem(error)}
             return rx.toast.error(_problem(error))
         except _Unavailable:
             return rx.toast.error(VAULT_UNAVAILABLE)
+        self.key_errors = {name: text for name, text in self.key_errors.items() if name != service}
         # Saved: the form's fields are emptied (save_key never holds the key after this).
         cleared = [rx.set_value(field, "") for field in KEY_FORM_FIELDS.get(service, ())]
         return [

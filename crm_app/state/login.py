@@ -86,3 +86,8 @@ class LoginFormState(AuthState):
         self.next_path = params.get("next", "")[:500]
         # The page was loaded anew by the refused post: the message takes focus, read out.
         return focus_on(FORM_ERROR_ID, settle=True) if self.error else None
+
+    @rx.event
+    def clear_error(self):
+        """The form is being sent again: the last refusal no longer applies."""
+        self.error = ""

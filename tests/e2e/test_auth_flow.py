@@ -45,6 +45,13 @@ def test_a_refused_sign_up_keeps_the_name_and_email_typed(page, app_server):
     expect(page.get_by_label("Name")).to_have_value("Second Time")
     expect(page.get_by_label("Email")).to_have_value(email)
     expect(page.get_by_label("Password")).to_have_value("")
+    # Sent again with another email and a password the browser itself refuses (too
+    # short): the page no longer says the new email has an account.
+    page.get_by_label("Email").fill(unique_email("other"))
+    page.get_by_label("Password").fill("short")
+    page.get_by_role("button", name="Sign up").click()
+    expect(page.get_by_role("alert")).to_have_count(0)
+    expect(page).to_have_url(re.compile(r"/signup/?\?"))  # not sent: the browser held it
 
 
 def test_the_session_cookie_is_http_only_and_invisible_to_scripts(page, app_server):

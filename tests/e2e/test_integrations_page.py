@@ -133,16 +133,26 @@ def test_bad_keys_get_a_clear_message_and_change_nothing(page, app_server):
     _open_integrations(page, app_server.base_url, "badkey")
 
     page.get_by_test_id("vapi-save").click()
-    expect(page.get_by_text("The Vapi server secret is required.")).to_be_visible()
+    vapi_refused = page.get_by_test_id("vapi-key-error")
+    expect(vapi_refused).to_have_text("The Vapi server secret is required.")
 
     page.get_by_label("Twilio Account SID").fill("AC" + "0" * 32)
-    page.get_by_label("Twilio auth token", exact=True).fill("not-a-twilio-token-not-hex-00000")
+    token = page.get_by_label("Twilio auth token", exact=True)
+    token.fill("not-a-twilio-token-not-hex-00000")
     page.get_by_test_id("twilio-save").click()
-    expect(page.get_by_text(re.compile("Twilio auth token is not plausible"))).to_be_visible()
+    # Said beside the form, and by the field to a screen reader, after the toast has gone.
+    refused = re.compile("Twilio auth token is not plausible")
+    expect(page.get_by_test_id("twilio-key-error")).to_contain_text(refused)
+    expect(token).to_have_accessible_description(refused)
     expect(page.get_by_test_id("twilio-status")).to_have_text("Not connected")
     # What was typed stays, to be corrected rather than typed again.
     expect(page.get_by_label("Twilio Account SID")).to_have_value("AC" + "0" * 32)
     _assert_nowhere_in_the_browser(page, frames, "not-a-twilio-token-not-hex-00000")
+    token.fill("0123456789abcdef0123456789abcdef")
+    page.get_by_test_id("twilio-save").click()
+    expect(page.get_by_test_id("twilio-status")).to_have_text("Connected")
+    expect(page.get_by_test_id("twilio-key-error")).to_have_count(0)
+    expect(vapi_refused).to_be_visible()  # not the form that saved
 
 
 def test_twilio_connects_with_its_account_sid_and_disconnects(page, app_server):

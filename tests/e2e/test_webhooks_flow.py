@@ -127,12 +127,13 @@ def test_a_failed_event_can_be_replayed_from_the_page(
     expect(failed).to_have_count(1)
     failed.get_by_role("button", name="Details of the make contact.upsert event, failed").click()
     detail = page.get_by_test_id("webhook-detail")
-    expect(detail.get_by_test_id("detail-reason")).to_contain_text("already exists")
+    clash = "another contact already has this email"
+    expect(detail.get_by_test_id("detail-reason")).to_contain_text(clash)
     # Replayed before the clash is fixed: it fails again, and says why once.
     detail.get_by_role("button", name="Replay").click()
     expect(page.get_by_text("Not replayed")).to_be_visible()
     expect(detail.get_by_test_id("detail-reason")).to_contain_text("replay failed")
-    expect(detail.get_by_text("already exists")).to_have_count(1)
+    expect(detail.get_by_text("already has this email")).to_have_count(1)
     with tenant_session(owner, server_db) as session:  # the user fixes the clash
         assert delete_contact(session=session, user_id=owner, contact_id=blocker.id)
     detail.get_by_role("button", name="Replay").click()
