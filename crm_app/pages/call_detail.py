@@ -74,7 +74,10 @@ def facts() -> rx.Component:
         ),
         fact(
             "Evaluation",
-            rx.text(rx.cond(State.success_evaluation != "", State.success_evaluation, "–")),
+            rx.text(
+                rx.cond(State.success_evaluation != "", State.success_evaluation, "–"),
+                data_testid="call-evaluation",
+            ),
         ),
         columns=rx.breakpoints(initial="1", sm="2"),
         spacing="4",

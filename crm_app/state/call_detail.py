@@ -99,7 +99,7 @@ class CallDetailState(LiveReloadMixin, AuthState):
             shown = None if self._whole_transcript_of == str(call.id) else MAX_TURNS
             self.transcript, self.transcript_total = turns[:shown], len(turns)
             self.recording_url = safe_link(call.recording_url)
-            self.success_evaluation = call.success_evaluation or ""
+            self.success_evaluation = display.evaluation(call.success_evaluation)
             self.from_number, self.to_number = call.from_number or "", call.to_number or ""
             self.ended_at = display.iso(call.ended_at)
         self.lead_name = (lead.name or "(no name)") if lead is not None else ""

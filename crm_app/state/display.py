@@ -56,6 +56,17 @@ def money(value: Decimal | None) -> str:
     return f"${value:,.4f}"
 
 
+# Vapi's success evaluation is what the assistant's rubric gives: true/false (stored as
+# text), a score, a grade or a sentence. A yes or no reads as one; the rest as it came.
+EVALUATION_WORDS = {"true": "Passed", "false": "Not passed"}
+
+
+def evaluation(value: str | None) -> str:
+    """A call's success evaluation as the call's page shows it ("" when there is none)."""
+    text = (value or "").strip()
+    return EVALUATION_WORDS.get(text.lower(), text)
+
+
 def percent(value: float | None) -> str:
     """67%, or an en dash when there is nothing to divide."""
     return "–" if value is None else f"{value * 100:.0f}%"

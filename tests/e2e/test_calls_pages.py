@@ -36,6 +36,7 @@ def test_calls_filter_search_and_open_with_transcript_and_recording(page, app_se
                 "started_at": now - timedelta(minutes=3),
                 "duration_seconds": 125,
                 "cost": Decimal("1.5"),
+                "success_evaluation": "true",
             },
             {
                 "customer_name": "Tom Twilio",
@@ -88,6 +89,7 @@ def test_calls_filter_search_and_open_with_transcript_and_recording(page, app_se
     expect(page.get_by_test_id("transcript-turn")).to_have_count(2)
     expect(page.get_by_test_id("call-duration")).to_have_text("2:05")
     expect(page.get_by_test_id("call-cost")).to_have_text("$1.50")
+    expect(page.get_by_test_id("call-evaluation")).to_have_text("Passed")
     expect(page.get_by_role("link", name="Open the recording")).to_have_attribute(
         "href", "https://recordings.example.com/a.wav"
     )

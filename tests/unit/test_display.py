@@ -110,3 +110,20 @@ def test_a_runs_links_are_named_by_their_person_else_by_the_scenario() -> None:
         "Lead of Welcome SMS",
         "Contact of Welcome SMS",
     )
+
+
+@pytest.mark.parametrize(
+    ("stored", "shown"),
+    [
+        ("true", "Passed"),
+        ("false", "Not passed"),
+        ("TRUE", "Passed"),
+        ("8", "8"),
+        ("B+", "B+"),
+        ("Booked a visit for Tuesday", "Booked a visit for Tuesday"),
+        (None, ""),
+        ("  ", ""),
+    ],
+)
+def test_a_calls_success_evaluation_reads_as_words_when_it_is_a_yes_or_no(stored, shown) -> None:
+    assert display.evaluation(stored) == shown
