@@ -12,13 +12,13 @@ from urllib.parse import quote
 import reflex as rx
 from reflex import constants
 from reflex.event import Event
-from reflex.istate.data import HeaderData
 from reflex.middleware import Middleware
 from reflex.state import StateUpdate
 
 from crm_app.core.db import DATABASE_DOWN_ERRORS, database_is_reachable, global_session
 from crm_app.core.upload_identity import uploader
 from crm_app.services import sessions, users
+from crm_app.state.storage import saved_without_credentials
 
 logger = logging.getLogger(__name__)
 # The query parameter that tells /login a tab's session ended under it: on an action,
@@ -142,7 +142,8 @@ class SessionMiddleware(Middleware):
         if sent_by is not None:
             return await _check_upload(state, sent_by)
         cookie_header = state.router.headers.cookie if state.router else ""
-        _forget_cookie(state)
+        # Read here, every event; never saved with the state (state/storage.py).
+        saved_without_credentials(state.router_data, constants.RouteVar.HEADERS)
         unavailable = False
         try:
             current = await asyncio.to_thread(
@@ -165,17 +166,6 @@ class SessionMiddleware(Middleware):
         if unavailable:
             auth.database_unavailable = True
         return None
-
-
-def _forget_cookie(state: rx.State) -> None:
-    """Keep the session token out of the state Reflex saves (on disk, or in Redis with
-    several workers): this event's check was all it was needed for. Reflex keeps the
-    socket's headers in the state's router data; the next event brings them again."""
-    headers = state.router_data.get(constants.RouteVar.HEADERS)
-    if isinstance(headers, dict) and headers.get("cookie"):
-        # This event's own copy of the socket's headers (reflex/app.py), not the cache.
-        state.router_data[constants.RouteVar.HEADERS] = {**headers, "cookie": ""}
-        state.rx_router_headers = HeaderData.from_router_data(state.router_data)
 
 
 def _on_public_form(event: Event) -> bool:
