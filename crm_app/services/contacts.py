@@ -88,7 +88,7 @@ def _flush_unique(session: Session, contact: Contact) -> None:
         message = str(error.orig).lower()
         for field in UNIQUE_FIELDS:
             if f"contacts_user_id_{field}" in message or f"contacts.{field}" in message:
-                raise DuplicateContact(field) from None
+                raise DuplicateContact(field, raced=True) from None
         raise
 
 

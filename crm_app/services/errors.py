@@ -38,12 +38,14 @@ class DuplicateLead(InvalidInput):
 class DuplicateContact(InvalidInput):
     """The user already has a contact with this phone number or email; `field` says which.
 
-    The message names that contact when it is known, as DuplicateLead's does
-    (a duplicate caught only by the unique constraint, in a race, is not).
+    The message names that contact when it is known, as DuplicateLead's does.
+    `raced`: caught by the unique constraint, not by the check before it (a
+    concurrent writer came first); the holder is not known, and the unit of
+    work cannot go on: it must roll back.
     """
 
-    def __init__(self, field: str, holder: str = "") -> None:
-        self.field = field
+    def __init__(self, field: str, holder: str = "", *, raced: bool = False) -> None:
+        self.field, self.raced = field, raced
         who = f"the contact {holder}" if holder else "another contact"
         what = "phone number" if field == "phone" else field
         super().__init__({field: f"{who} already has this {what}"})

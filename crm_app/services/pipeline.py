@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -177,13 +176,16 @@ def _fill_in_from_lead(session: Session, user_id: uuid.UUID, contact: Contact, l
         value = getattr(lead, field)
         if not value or getattr(contact, field):
             continue
-        with contextlib.suppress(DuplicateContact):
+        try:
             update_contact(
                 session=session,
                 user_id=user_id,
                 contact_id=contact.id,
                 contact_in=ContactUpdate(**{field: value}),
             )
+        except DuplicateContact as taken:
+            if taken.raced:  # the unit of work is spoilt: the conversion fails, whole
+                raise
 
 
 def convert_lead_to_contact(

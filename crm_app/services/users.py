@@ -189,4 +189,7 @@ def change_password(
     user.password_hash = hash_password(new_password)
     user.updated_at = utcnow()
     session.add(user)
+    # Written now, before the caller revokes the sessions: the UPDATE waits for a log-in
+    # holding this row (password_is_still), so the revocation then finds its session.
+    session.flush()
     return True

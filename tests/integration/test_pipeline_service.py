@@ -305,3 +305,33 @@ def test_the_contacts_timeline_has_the_leads_whole_pipeline_won_included(engine,
         "new → qualified",
         "qualified → won",
     ]
+
+
+def test_a_conversion_racing_another_writer_for_a_number_fails_whole(
+    engine, user, monkeypatch
+) -> None:
+    import crm_app.services.contacts as contacts_service
+    from crm_app.services.errors import DuplicateContact
+
+    with tenant_session(user.id, engine) as session:
+        ana = create_contact(
+            session=session, user_id=user.id, contact_in=ContactCreate(email="ana@example.com")
+        )
+        create_contact(
+            session=session, user_id=user.id, contact_in=ContactCreate(phone="+14155550177")
+        )
+    lead = _lead(engine, user, name="Ana", phone="+14155550177", email="ana@example.com")
+    # As if the number's contact was saved between the check and the write: the unique
+    # constraint refuses it, and the unit of work cannot go on, so nothing is half done.
+    monkeypatch.setattr(contacts_service, "_check_duplicates", lambda *args, **kwargs: None)
+    with (
+        pytest.raises(DuplicateContact) as raised,
+        tenant_session(user.id, engine) as session,
+    ):
+        convert_lead_to_contact(session=session, user_id=user.id, lead_id=lead.id)
+    assert raised.value.raced
+    with tenant_session(user.id, engine) as session:
+        assert get_lead(session=session, user_id=user.id, lead_id=lead.id).status == "new"
+        assert converted_contact_id(session=session, user_id=user.id, lead_id=lead.id) is None
+        contacts = {c.id: c.phone for c in list_contacts(session=session, user_id=user.id).items}
+    assert contacts[ana.id] is None

@@ -22,6 +22,7 @@ from crm_app.services.call_logs import list_call_logs
 from crm_app.services.contacts import create_contact, list_contacts
 from crm_app.services.leads import create_lead, list_leads
 from crm_app.services.schema import alembic_config
+from tests.factories import add_call_log
 from tests.pg import create_postgres_database, drop_postgres_database
 
 NAMES = (
@@ -158,13 +159,25 @@ def test_the_upgrade_makes_greek_names_stored_before_it_found_by_either_sigma(pg
                 create_lead(session=session, user_id=user.id, lead_in=LeadCreate(name=name))
                 contact_in = ContactCreate(name=name)
                 create_contact(session=session, user_id=user.id, contact_in=contact_in)
+                add_call_log(session, user_id=user.id, customer_name=name)
         command.upgrade(config, "head")
         with tenant_session(user.id, engine) as session:
             for search in ("ΠΑΠΑΣ", "παπας", "Παπάς"):
                 leads = list_leads(session=session, user_id=user.id, search=search)
                 contacts = list_contacts(session=session, user_id=user.id, search=search)
+                calls = list_call_logs(session=session, user_id=user.id, search=search)
                 assert sorted(lead.name for lead in leads.items) == GREEK, search
                 assert sorted(contact.name for contact in contacts.items) == GREEK, search
+                assert sorted(call.customer_name for call in calls.items) == GREEK, search
+        # Row-level security was lifted for the migration's update only: forced again.
+        with global_session(engine) as session:
+            forced = session.exec(
+                sa.text(
+                    "SELECT relname, relforcerowsecurity FROM pg_class"
+                    " WHERE relname IN ('leads', 'contacts', 'call_logs')"
+                )
+            ).all()
+        assert sorted(forced) == [("call_logs", True), ("contacts", True), ("leads", True)]
     finally:
         engine.dispose()
         drop_postgres_database(pg_admin, database)
