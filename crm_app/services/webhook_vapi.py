@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import uuid
 from types import SimpleNamespace
@@ -23,8 +24,9 @@ from sqlmodel import Session
 from crm_app.core.prebuilt import run_prebuilt
 from crm_app.models import CallLog, LeadCreate
 from crm_app.models.base import utcnow
-from crm_app.services.errors import DuplicateLead, InvalidInput
+from crm_app.services.errors import DuplicateLead, InvalidInput, normalize_email
 from crm_app.services.leads import create_lead
+from crm_app.services.record_locks import lock_contact_details
 from crm_app.services.webhook_fields import (
     MAX_CALL_SECONDS,
     get_path,
@@ -339,8 +341,10 @@ def _tool_results(
     session: Session, user_id: uuid.UUID, message: dict[str, Any]
 ) -> list[dict[str, str]]:
     caller = phone_number(_customer(message).get("number"))
+    calls = vapi_tool_calls(message)
+    _lock_numbers_to_claim(session, user_id, calls, caller)
     results = []
-    for call in vapi_tool_calls(message):
+    for call in calls:
         name, arguments = call["name"], call["arguments"]
         if name == LOOKUP_CONTACT:
             answer = _lookup_contact(session, user_id, arguments, caller)
@@ -351,6 +355,27 @@ def _tool_results(
         encoded = json.dumps(answer, ensure_ascii=False)[:MAX_TOOL_RESULT]
         results.append({"toolCallId": call["id"], "name": name, "result": encoded})
     return results
+
+
+def _lock_numbers_to_claim(
+    session: Session, user_id: uuid.UUID, calls: list[dict[str, Any]], caller: str | None
+) -> None:
+    """Hold every number and email the message's create_lead calls may claim, at once.
+
+    One by one, two messages for the same user naming two numbers in the
+    opposite order could each hold one and wait for the other (record_locks
+    takes several in one order only when asked for them together).
+    """
+    values: list[str | None] = []
+    for call in calls:
+        if call["name"] != CREATE_LEAD:
+            continue
+        arguments = call["arguments"]
+        given = arguments.get("phone") or arguments.get("number")
+        values.append(phone_number(given) if given else caller)
+        with contextlib.suppress(ValueError):  # refused by create_lead, which says why
+            values.append(normalize_email(optional_text(arguments.get("email"), 320)))
+    lock_contact_details(session=session, user_id=user_id, values=values)
 
 
 def _person_answer(session: Session, user_id: uuid.UUID, person: Person) -> dict[str, Any]:

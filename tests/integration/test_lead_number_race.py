@@ -8,6 +8,7 @@ of work open past the second writer's look.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable
@@ -18,12 +19,15 @@ from sqlmodel import Session, select
 
 from crm_app.core.db import tenant_session
 from crm_app.models import Lead, LeadCreate, LeadUpdate
-from crm_app.services import record_locks
+from crm_app.services import record_locks, webhook_vapi
 from crm_app.services.csv_import import ImportResult, import_leads
 from crm_app.services.csv_io import LEAD_FIELDS, parse_csv
 from crm_app.services.errors import InvalidInput
 from crm_app.services.leads import create_lead, update_lead
 from crm_app.services.webhook_records import person_for_number
+from crm_app.services.webhook_vapi import apply_vapi_event
+from tests.isolation.webhooks import _event
+from tests.webhook_senders import vapi_tool_calls
 
 PHONE = "+14155552671"
 HELD_SECONDS = 0.5
@@ -160,3 +164,53 @@ def test_an_import_batch_holds_a_bounded_number_of_locks(engine, make_user) -> N
         ).one()[0]
     assert result.created == 500
     assert 0 < held <= record_locks.BUCKETS
+
+
+def test_two_tool_call_messages_naming_two_numbers_in_turn_do_not_deadlock(
+    engine, make_user, monkeypatch
+) -> None:
+    # Each message makes two leads; between its first and its second the other message
+    # makes its first. Locked one by one, each held one number and waited for the other.
+    user = make_user()
+    numbers = ("+14155550101", "+14155550102")
+    # Both first leads made before either message goes on; a message kept waiting for
+    # the other's commit never gets there, and the barrier gives up after 2 s.
+    made_one = threading.Barrier(2, timeout=2)
+    create = webhook_vapi._create_lead
+
+    def create_then_wait_for_the_other_message(session, user_id, arguments, caller):
+        answer = create(session, user_id, arguments, caller)
+        if arguments.get("first"):
+            with contextlib.suppress(threading.BrokenBarrierError):
+                made_one.wait()
+        return answer
+
+    monkeypatch.setattr(webhook_vapi, "_create_lead", create_then_wait_for_the_other_message)
+    errors: list[BaseException] = []
+
+    def message(call_id: str, first: str, second: str) -> None:
+        payload = vapi_tool_calls(
+            call_id,
+            ("t1", "create_lead", {"name": f"First {call_id}", "phone": first, "first": True}),
+            ("t2", "create_lead", {"name": f"Second {call_id}", "phone": second}),
+        )
+        try:
+            with tenant_session(user.id, engine) as session:
+                apply_vapi_event(
+                    session=session,
+                    user_id=user.id,
+                    event=_event("vapi", f"{call_id}:tool-calls", "tool-calls", payload),
+                )
+        except BaseException as error:  # reported by the test's thread
+            errors.append(error)
+
+    threads = [
+        threading.Thread(target=message, args=("call-a", numbers[0], numbers[1])),
+        threading.Thread(target=message, args=("call-b", numbers[1], numbers[0])),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+    assert errors == []
+    assert len(_leads(engine, user.id)) == 2  # one lead a number, whoever made it
