@@ -129,6 +129,11 @@ def _call(session: Session, user_id: uuid.UUID, message: dict[str, Any]) -> tupl
     carrier_call_id = _carrier_call_id(message)
     if carrier_call_id is not None:  # Twilio's callbacks may have logged this call too
         _join_carrier_call(session, user_id, call_id, carrier_call_id)
+    # The number before the call's row, in the report's order (_end_of_call links the call
+    # to its person, then writes the row): the other way round, a status update and the
+    # report arriving together each held what the other waited for.
+    number = phone_number(_customer(message).get("number"))
+    lock_contact_details(session=session, user_id=user_id, values=[number])
     log, created = claim_call_log(
         session=session, user_id=user_id, provider=PROVIDER, external_call_id=call_id
     )

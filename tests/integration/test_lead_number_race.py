@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from crm_app.core.db import tenant_session
-from crm_app.models import Lead, LeadCreate, LeadUpdate
+from crm_app.models import CallLog, Lead, LeadCreate, LeadUpdate
 from crm_app.services import record_locks, webhook_vapi
 from crm_app.services.csv_import import ImportResult, import_leads
 from crm_app.services.csv_io import LEAD_FIELDS, parse_csv
@@ -27,7 +27,7 @@ from crm_app.services.leads import create_lead, update_lead
 from crm_app.services.webhook_records import person_for_number
 from crm_app.services.webhook_vapi import apply_vapi_event
 from tests.isolation.webhooks import _event
-from tests.webhook_senders import vapi_tool_calls
+from tests.webhook_senders import vapi_end_of_call_report, vapi_status_update, vapi_tool_calls
 
 PHONE = "+14155552671"
 HELD_SECONDS = 0.5
@@ -214,3 +214,54 @@ def test_two_tool_call_messages_naming_two_numbers_in_turn_do_not_deadlock(
         thread.join(20)
     assert errors == []
     assert len(_leads(engine, user.id)) == 2  # one lead a number, whoever made it
+
+
+def test_a_status_update_and_the_report_of_a_new_call_at_once_do_not_deadlock(
+    engine, make_user, monkeypatch
+) -> None:
+    # Vapi sends the "ended" status update and the end-of-call report together. The update
+    # logged the call (its row held) and then locked the number; the report locked the
+    # number and then waited for the row: each waited for the other. Vapi does not send a
+    # report again.
+    user = make_user()
+    claimed = threading.Event()
+    claim = webhook_vapi.claim_call_log
+
+    def claim_then_let_the_report_in(**arguments):
+        found = claim(**arguments)
+        claimed.set()
+        time.sleep(HELD_SECONDS)
+        return found
+
+    monkeypatch.setattr(webhook_vapi, "claim_call_log", claim_then_let_the_report_in)
+    update = vapi_status_update("call-together", "ended", number=PHONE)
+    errors: list[BaseException] = []
+
+    def status_update() -> None:
+        try:
+            with tenant_session(user.id, engine) as session:
+                apply_vapi_event(
+                    session=session,
+                    user_id=user.id,
+                    event=_event("vapi", "call-together:status-update", "status-update", update),
+                )
+        except BaseException as error:  # reported by the test's thread
+            errors.append(error)
+            claimed.set()
+
+    updating = threading.Thread(target=status_update)
+    updating.start()
+    assert claimed.wait(10)
+    report = vapi_end_of_call_report("call-together", number=PHONE, name="Ana")
+    with tenant_session(user.id, engine) as session:
+        apply_vapi_event(
+            session=session,
+            user_id=user.id,
+            event=_event("vapi", "call-together:end-of-call-report", "end-of-call-report", report),
+        )
+    updating.join(10)
+    assert errors == []
+    with tenant_session(user.id, engine) as session:
+        calls = session.exec(select(CallLog).where(CallLog.user_id == user.id)).all()
+    assert [(call.external_call_id, call.status) for call in calls] == [("call-together", "ended")]
+    assert _leads(engine, user.id) == ["Ana"]
