@@ -67,4 +67,6 @@ def _reduce_header_data(headers: HeaderData) -> tuple[Any, ...]:
 
 
 # Registered on import, in every worker: states are pickled to disk or Redis by Reflex.
+# (copy.copy and copy.deepcopy go by the same table: a copied HeaderData has no cookie
+# either. Nothing here copies one; the session check reads the state's own.)
 copyreg.pickle(HeaderData, _reduce_header_data)
