@@ -168,10 +168,10 @@ def _split(
     result: ImportResult,
     kind: str,
     earlier: EarlierRows,
-    update: Callable[[uuid.UUID, _Row], bool] | None,
+    update: Callable[[uuid.UUID, _Row], None] | None,
 ) -> list[_Row]:
     """The rows to insert, in file order; each row matching a stored one is skipped, or given
-    to `update` (which counts it, and says whether it was taken) to fill in the stored row.
+    to `update` to fill in the stored row (InvalidInput: the row is rejected, with why).
 
     A row's phone and email count as the file's once the row is taken: an update refused
     (its email belongs to another lead) leaves them free for a later row with the same phone.
@@ -193,8 +193,13 @@ def _split(
             if update is None:
                 holder = f"the {kind} {name}" if name else f"a {kind}"
                 result.skip(row, f"skipped: {holder} already has this {_FIELD_NAMES[match[0]]}")
-            elif not update(stored_id, row):
-                continue
+            else:
+                try:
+                    update(stored_id, row)
+                except InvalidInput as error:  # e.g. its email belongs to another one
+                    result.rejected.append(RejectedRow(row.number, _reason(error)))
+                    continue
+                result.updated += 1
         seen.update((key, row.number) for key in keys)
     return fresh
 
@@ -272,17 +277,9 @@ def import_leads(
     )
     stored = _stored_matches(session, Lead, user_id, rows)
 
-    def update(lead_id: uuid.UUID, row: _Row) -> bool:
+    def update(lead_id: uuid.UUID, row: _Row) -> None:
         lead_in = LeadUpdate(**row.values)
-        return _updated(
-            result,
-            row,
-            update_lead,
-            session=session,
-            user_id=user_id,
-            lead_id=lead_id,
-            lead_in=lead_in,
-        )
+        update_lead(session=session, user_id=user_id, lead_id=lead_id, lead_in=lead_in)
 
     fresh = _split(
         rows,
@@ -312,16 +309,10 @@ def import_contacts(
     rows = _cleaned_rows(records, headers, mapping, clean_contact_fields, result)
     stored = _stored_matches(session, Contact, user_id, rows)
 
-    def update(contact_id: uuid.UUID, row: _Row) -> bool:
+    def update(contact_id: uuid.UUID, row: _Row) -> None:
         contact_in = ContactUpdate(**row.values)
-        return _updated(
-            result,
-            row,
-            update_contact,
-            session=session,
-            user_id=user_id,
-            contact_id=contact_id,
-            contact_in=contact_in,
+        update_contact(
+            session=session, user_id=user_id, contact_id=contact_id, contact_in=contact_in
         )
 
     fresh = _split(
@@ -336,17 +327,6 @@ def import_contacts(
     result.created = created
     result.duplicates += len(fresh) - created  # lost a race with another writer
     return result
-
-
-def _updated(result: ImportResult, row: _Row, update: Callable[..., Any], **arguments: Any) -> bool:
-    """Fill in a stored row from the file's row; False (rejected, with why) if refused."""
-    try:
-        update(**arguments)
-    except InvalidInput as error:  # e.g. its email belongs to another lead
-        result.rejected.append(RejectedRow(row.number, _reason(error)))
-        return False
-    result.updated += 1
-    return True
 
 
 def _check_mapping(mapping: dict[int, str], fields: Sequence[str], on_duplicate: str) -> None:

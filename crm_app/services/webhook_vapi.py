@@ -376,8 +376,7 @@ def _lock_numbers_to_claim(
         if call["name"] != CREATE_LEAD:
             continue
         arguments = call["arguments"]
-        given = arguments.get("phone") or arguments.get("number")
-        values.append(phone_number(given) if given else caller)
+        values.append(_lead_phone(arguments, caller)[1])
         with contextlib.suppress(ValueError):  # refused by create_lead, which says why
             values.append(normalize_email(optional_text(arguments.get("email"), 320)))
     lock_contact_details(session=session, user_id=user_id, values=values)
@@ -408,11 +407,16 @@ def _lookup_contact(
     return _person_answer(session, user_id, person)
 
 
+def _lead_phone(arguments: dict[str, Any], caller: str | None) -> tuple[Any, str | None]:
+    """The number a create_lead call names (as given, and in E.164), else the caller's."""
+    given = arguments.get("phone") or arguments.get("number")
+    return given, phone_number(given) if given else caller
+
+
 def _create_lead(
     session: Session, user_id: uuid.UUID, arguments: dict[str, Any], caller: str | None
 ) -> dict[str, Any]:
-    given = arguments.get("phone") or arguments.get("number")
-    phone = phone_number(given) if given else caller
+    given, phone = _lead_phone(arguments, caller)
     if given and phone is None:
         return {"created": False, "error": "phone: not a valid phone number"}
     if phone is not None:
