@@ -7,8 +7,11 @@ what the person typed, an API key being saved among them. Neither may reach a
 log (SECURITY.md 12). Lines are cleaned as each record is made, so the rule
 holds for every logger and every handler, Reflex's own included:
 
-- an Event's repr keeps its name and drops the rest;
-- anything shaped like a JWT (the session cookie's value) becomes "[token]".
+- an Event's repr keeps its name, cut to a readable length, and drops the rest;
+- anything shaped like a JWT (the session cookie's value) becomes "[token]";
+- an event no handler takes is one line, without Reflex's traceback: anyone
+  with a socket can send such names, and each cost two tracebacks quoting the
+  name three times (a 100 KB name wrote 300 KB), where the line says it all.
 """
 
 from __future__ import annotations
@@ -21,12 +24,31 @@ from typing import Any
 # a payload's own quotes and brackets make any tighter match unreliable.
 _EVENT_REPR = re.compile(r"Event\(name=(?P<name>'[^']*'|\"[^\"]*\").*", re.DOTALL)
 _JWT = re.compile(r"eyJ[\w-]*\.[\w-]+\.[\w-]+")
+# Enough for any of this app's handler names (under 80 characters).
+MAX_EVENT_NAME_LOGGED = 120
+# How Reflex's event processor words the KeyError for a name it has no handler for.
+_NO_HANDLER = "No registered handler found for event"
 
 
 def scrub(text: str) -> str:
     """The text without event payloads, router data or tokens."""
-    text = _EVENT_REPR.sub(r"Event(name=\g<name>, [router data and payload not logged])", text)
+    text = _EVENT_REPR.sub(_event_by_name, text)
     return _JWT.sub("[token]", text)
+
+
+def _event_by_name(match: re.Match[str]) -> str:
+    name = match["name"]
+    if len(name) - 2 > MAX_EVENT_NAME_LOGGED:  # inside its quotes
+        # The quote it opens with, the first characters, the quote it closes with.
+        name = f"{name[: MAX_EVENT_NAME_LOGGED + 1]}...{name[0]} ({len(name) - 2} characters)"
+    return f"Event(name={name}, [router data and payload not logged])"
+
+
+def _is_unroutable_event(exc_info: Any) -> bool:
+    error = exc_info[1] if isinstance(exc_info, tuple) else exc_info
+    return isinstance(error, KeyError) and str(error.args[0] if error.args else "").startswith(
+        _NO_HANDLER
+    )
 
 
 def install() -> None:
@@ -42,6 +64,10 @@ def install() -> None:
         except Exception:  # noqa: BLE001  (a malformed call is the handler's to report, at emit)
             return record
         cleaned = scrub(message)
+        if _is_unroutable_event(record.exc_info):
+            # The name is in the line already; the traceback is Reflex's, the same every time.
+            cleaned = f"{cleaned.rstrip(':')}: no handler by that name, dropped"
+            record.exc_info = record.exc_text = None
         if cleaned != message:
             record.msg, record.args = cleaned, ()
         return record

@@ -52,3 +52,47 @@ def test_a_malformed_call_does_not_raise_where_it_is_made(scrubbed_logging):
     make_record = logging.getLogRecordFactory()
     record = make_record("anything", logging.WARNING, __file__, 1, "%d", ("x",), None)
     assert (record.msg, record.args) == ("%d", ("x",))  # reported by the handler, at emit
+
+
+def _log_unroutable(name: str) -> None:
+    """As Reflex's event processor does for an event whose name no handler has."""
+    event = Event(name=name, router_data={}, payload={})
+    try:
+        try:
+            {}[name]
+        except KeyError as error:
+            raise KeyError(f"No registered handler found for event: {name}") from error
+    except KeyError:
+        logging.getLogger("reflex_base.event.processor").exception(
+            f"Error processing event queue entry for {event} [txid=abc]:"
+        )
+
+
+def test_an_event_no_handler_takes_is_one_line_without_traceback(scrubbed_logging, caplog):
+    _log_unroutable("state.integrations_state.save_api_key_of_an_older_page")
+    (record,) = caplog.records
+    assert record.exc_info is None and record.exc_text is None
+    assert caplog.text.strip() == (
+        "ERROR    reflex_base.event.processor:test_log_scrub.py:"
+        f"{record.lineno} Error processing event queue entry for "
+        "Event(name='state.integrations_state.save_api_key_of_an_older_page', "
+        "[router data and payload not logged]): no handler by that name, dropped"
+    )
+
+
+def test_a_huge_event_name_is_cut_and_its_length_said(scrubbed_logging, caplog):
+    name = "x" * 100_000
+    _log_unroutable(name)
+    (line,) = caplog.messages
+    assert len(line) < 400
+    assert f"Event(name='{'x' * log_scrub.MAX_EVENT_NAME_LOGGED}...' (100000 characters)" in line
+
+
+def test_other_errors_keep_their_traceback(scrubbed_logging, caplog):
+    try:
+        raise KeyError("lead_id")
+    except KeyError:
+        logging.getLogger("anything").exception("saving a lead failed")
+    (record,) = caplog.records
+    assert record.exc_info is not None
+    assert "Traceback" in caplog.text
