@@ -26,6 +26,7 @@ from crm_app.models.base import UTCDateTime, utcnow
 from crm_app.services.calendar_days import first_day, local_midnight, period_start
 from crm_app.services.call_outcomes import answered, in_progress, live_since
 from crm_app.services.errors import InvalidInput
+from crm_app.services.lead_sources import merge_spellings
 from crm_app.services.timeline import newest_first
 
 _COST_PLACES = Decimal("0.0001")
@@ -96,7 +97,10 @@ _IN_PROGRESS = in_progress(_CALLS.c, _LIVE_SINCE)
 
 
 def _lead_counts(has_period: bool) -> sa.Select[Any]:
-    """Leads by (status, source): all of them, new in the period, new in the one before."""
+    """Leads by (status, source): all of them, new in the period, new in the one before.
+
+    With each source lowered by the database, as the leads list's filter compares it.
+    """
     created = _LEADS.c.created_at
     start = _START if has_period else None
     previous = sa.and_(created >= _PREVIOUS_START, created < _START) if has_period else None
@@ -104,6 +108,7 @@ def _lead_counts(has_period: bool) -> sa.Select[Any]:
         sa.select(
             _LEADS.c.status,
             _LEADS.c.source,
+            func.lower(_LEADS.c.source),
             func.count(),
             _count_where(_within(created, start, _END)),
             _count_where(previous),
@@ -180,11 +185,11 @@ def dashboard_stats(
     )
 
     by_status = dict.fromkeys(LEAD_STATUSES, 0)
-    by_source: dict[str, int] = {}
+    by_source: list[tuple[str, str, int]] = []
     new_leads = new_previous = 0
-    for status, source, count, new, before in lead_result.all():
+    for status, source, lowered, count, new, before in lead_result.all():
         by_status[status] = by_status.get(status, 0) + count
-        by_source[source] = by_source.get(source, 0) + count
+        by_source.append((source, lowered, count))
         new_leads += int(new)
         new_previous += int(before)
     total_leads = sum(by_status.values())
@@ -205,7 +210,7 @@ def dashboard_stats(
         new_leads=new_leads,
         new_leads_previous=new_previous if start is not None else None,
         leads_by_status=by_status,
-        leads_by_source=dict(sorted(by_source.items(), key=lambda item: (-item[1], item[0]))),
+        leads_by_source=merge_spellings(by_source),
         conversion_rate=_ratio(won, won + lost),
         calls=int(calls),
         calls_previous=int(calls_before) if start is not None else None,

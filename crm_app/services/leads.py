@@ -31,6 +31,7 @@ from crm_app.services.errors import (
     require_identity,
     text_field,
 )
+from crm_app.services.lead_sources import source_is
 from crm_app.services.pagination import (
     Page,
     alphabetical,
@@ -133,7 +134,7 @@ def select_leads(
         status = clean_fields({"status": status}, {"status": check_status})["status"]
         statement = statement.where(Lead.status == status)
     if source:
-        statement = statement.where(Lead.source == source.strip())
+        statement = statement.where(source_is(Lead.source, source))
     matches = search_text_filter(search, Lead.search_text, Lead.phone)
     if matches is not None:
         statement = statement.where(matches)

@@ -23,6 +23,7 @@ from crm_app.models import (
 )
 from crm_app.services.contacts import create_contact, update_contact
 from crm_app.services.errors import DuplicateContact
+from crm_app.services.lead_sources import merge_spellings, source_is
 from crm_app.services.leads import SORTABLE, get_lead, update_lead
 from crm_app.services.pagination import date_filters, search_text_filter, sort_order
 from crm_app.services.timeline import CONVERTED, record_activity
@@ -84,7 +85,7 @@ def pipeline_board(
     if matches is not None:
         conditions.append(matches)
     if source:
-        conditions.append(Lead.source == source.strip())
+        conditions.append(source_is(Lead.source, source))
     counts = dict(
         session.exec(
             select(Lead.status, func.count()).where(*conditions).group_by(Lead.status)
@@ -121,15 +122,16 @@ def pipeline_board(
 
 
 def list_lead_sources(*, session: Session, user_id: uuid.UUID) -> list[str]:
-    """The distinct sources of the user's leads, most used first (for the source filter)."""
-    rows = session.exec(
-        select(Lead.source)
+    """The user's leads' sources, each once whatever its case, most used first (the menu)."""
+    spellings = session.exec(
+        select(Lead.source, func.lower(Lead.source), func.count())
         .where(Lead.user_id == user_id)
         .group_by(Lead.source)
         .order_by(func.count().desc(), Lead.source)
-        .limit(MAX_SOURCES)
+        # Room for a few spellings of each source the menu lists.
+        .limit(MAX_SOURCES * 4)
     ).all()
-    return list(rows)
+    return list(merge_spellings(spellings))[:MAX_SOURCES]
 
 
 def converted_contact_id(
