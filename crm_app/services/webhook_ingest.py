@@ -259,7 +259,7 @@ def ingest_webhook_event(
     values["status"] = ACCEPTED
     if insert_ignoring_conflict(session, _TABLE, values, _UNIQUE):
         result = _apply(session, user_id, event)
-        _finish(session, user_id, values["id"], result, reason="")
+        _finish(session, user_id, values["id"], result, reason=_ignored_because(result))
         return IngestOutcome(ACCEPTED, values["id"], event.event_id, event.event_type, result)
     original = _find(session, user_id, event.provider, event.event_id)
     if original.status == FAILED:  # the provider retried an event that failed: try again
@@ -306,6 +306,13 @@ def _stored_result(text: str) -> dict[str, Any]:
     except ValueError:
         return {}
     return result if isinstance(result, dict) else {}
+
+
+def _ignored_because(result: dict[str, Any]) -> str:
+    """Why an accepted event changed nothing, for the audit trail's list ("" if it did)."""
+    if result.get("ignored") and result.get("reason"):
+        return _reason(f"ignored: {result['reason']}")
+    return ""
 
 
 def _finish(

@@ -5,7 +5,10 @@ keeps the status of the highest `SequenceNumber` seen, whatever arrived last;
 details that only some callbacks carry (duration, recording) are kept from
 whichever brings them. A call is linked to the contact or lead with the
 customer's number, a new lead with source "voice" if there is none, as a Vapi
-call is. An inbound SMS becomes an "sms_in" activity on the contact or lead
+call is. A leg Twilio dials from a call (a `<Dial>` forwarding it to someone's
+mobile) is part of that call, not a call of its own: its callbacks are audited
+and ignored, or the forwarding number would be logged as a second caller. An
+inbound SMS becomes an "sms_in" activity on the contact or lead
 with the sender's number (a new lead with source "sms" if there is none).
 """
 
@@ -47,6 +50,9 @@ SMS_LEAD_SOURCE = "sms"
 CALL_LEAD_SOURCE = "voice"  # as Vapi's calls name theirs
 SMS_IN = "sms_in"
 ANSWERED = ("in-progress", "answered")
+# Twilio's Direction values for calls that came in to the user's number; outbound-api,
+# outbound-dial and trunking-originating went out from it.
+INBOUND_DIRECTIONS = ("inbound", "trunking-terminating")
 FINISHED = ("completed", "busy", "failed", "no-answer", "canceled")
 MAX_SMS_BODY = 10_000
 # What caller ID lookups return when they have no name: a lead called "WIRELESS
@@ -94,9 +100,14 @@ def _call_status(session: Session, user_id: uuid.UUID, first: Any) -> dict[str, 
     call_sid = text(first("CallSid"), 100)
     if not call_sid:
         raise InvalidInput({"CallSid": "missing"})
+    parent_sid = text(first("ParentCallSid"), 100)
+    if parent_sid:
+        # Its "To" is whoever the call was put through to, not the customer.
+        reason = f"a leg dialled from call {parent_sid}, which is logged as the call"
+        return {"ignored": True, "reason": reason, "created": []}
     status = text(first("CallStatus"), 30)
     sequence = bounded_int(first("SequenceNumber"))
-    inbound = text(first("Direction"), 30).startswith("inbound") or not first("Direction")
+    inbound = text(first("Direction"), 30) in INBOUND_DIRECTIONS or not first("Direction")
     # A Vapi assistant answered this call on the user's number: Vapi's messages log it, and
     # logging it again from Twilio's callbacks would count one call twice.
     vapis = call_through_carrier(

@@ -139,6 +139,64 @@ def test_an_sms_from_a_name_or_short_code_is_accepted_and_makes_no_one(
         "reason": "the sender is not a phone number",
         "created": [],
     }
+    assert row.reason == "ignored: the sender is not a phone number"  # in the trail's list
+
+
+def _forwarded_leg(call_sid: str, parent_sid: str, status: str, sequence: int) -> list:
+    """A callback of the leg a <Dial> makes to put the caller through to the owner's mobile."""
+    leg = {"Direction": "outbound-dial", "To": "+14155550199", "From": "+14155550142"}
+    fields = [
+        (name, leg.get(name, value)) for name, value in twilio_status(call_sid, status, sequence)
+    ]
+    return [*fields, ("ParentCallSid", parent_sid)]
+
+
+def test_a_call_put_through_to_another_phone_is_logged_once_with_its_caller(client, engine, twilio):
+    parent, leg = "CA" + "1" * 32, "CA" + "2" * 32
+    deliveries = [
+        twilio_status(parent, "ringing", 0),
+        twilio_status(parent, "in-progress", 1),
+        _forwarded_leg(leg, parent, "ringing", 0),
+        _forwarded_leg(leg, parent, "in-progress", 1),
+        _forwarded_leg(leg, parent, "completed", 2),
+        twilio_status(parent, "completed", 2, duration=52),
+    ]
+    for fields in deliveries:
+        assert _post(client, twilio, fields).status_code == 200
+    [call] = owned(engine, twilio.user_id, CallLog)
+    assert (call.external_call_id, call.direction, call.customer_number) == (
+        parent,
+        "inbound",
+        "+14155550142",
+    )
+    assert (call.status, call.duration_seconds) == ("completed", 52)
+    [lead] = owned(engine, twilio.user_id, Lead)
+    assert lead.phone == "+14155550142"  # the owner's mobile is no lead
+    legs = [row for row in audit_rows(engine, twilio.user_id) if leg in row.payload]
+    assert len(legs) == 3
+    assert {(row.status, row.reason) for row in legs} == {
+        ("accepted", f"ignored: a leg dialled from call {parent}, which is logged as the call")
+    }
+
+
+@pytest.mark.parametrize(
+    ("direction", "expected"),
+    [
+        ("inbound", "inbound"),
+        ("trunking-terminating", "inbound"),
+        ("outbound-api", "outbound"),
+        ("trunking-originating", "outbound"),
+    ],
+)
+def test_a_calls_direction_is_read_from_twilios_names(client, engine, twilio, direction, expected):
+    fields = [
+        (name, direction if name == "Direction" else value)
+        for name, value in twilio_status("CA5", "completed", 3)
+    ]
+    assert _post(client, twilio, fields).status_code == 200
+    [call] = owned(engine, twilio.user_id, CallLog)
+    customer = "+14155550142" if expected == "inbound" else "+14155559999"
+    assert (call.direction, call.customer_number) == (expected, customer)
 
 
 def test_an_sms_from_an_unknown_number_lands_on_a_new_leads_timeline(client, engine, twilio):
