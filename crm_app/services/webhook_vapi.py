@@ -262,7 +262,7 @@ def _fill_report(log: Any, message: dict[str, Any]) -> None:
     log.status = "ended"
     log.started_at, log.ended_at = started, ended
     if started is not None and ended is not None:
-        seconds = int((ended - started).total_seconds())
+        seconds = round((ended - started).total_seconds())  # 95.7 s is 96, as Vapi shows it
         if 0 <= seconds <= MAX_CALL_SECONDS:
             log.duration_seconds = seconds
     cost = message.get("cost") if "cost" in message else get_path(message, "call", "cost")
@@ -273,9 +273,11 @@ def _fill_report(log: Any, message: dict[str, Any]) -> None:
     log.summary = text(analysis.get("summary") or message.get("summary"), MAX_SUMMARY)
     log.success_evaluation = _success_evaluation(analysis.get("successEvaluation"))
     log.transcript = text(artifact.get("transcript") or message.get("transcript"), MAX_TRANSCRIPT)
+    # recordingUrl is deprecated in Vapi's schema for artifact.recording; reports carry both.
     log.recording_url = http_url(
         artifact.get("recordingUrl")
-        or get_path(artifact, "recording", "url")
+        or get_path(artifact, "recording", "mono", "combinedUrl")
+        or get_path(artifact, "recording", "stereoUrl")
         or message.get("recordingUrl")
     )
 

@@ -6,6 +6,7 @@ import json
 import logging
 import time
 import uuid
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -21,6 +22,7 @@ from tests.webhook_senders import (
     VAPI_SECRET,
     connect,
     encode,
+    iso,
     vapi_end_of_call_report,
     vapi_headers,
     vapi_hmac_headers,
@@ -69,6 +71,40 @@ def test_end_of_call_report_creates_a_call_log_linked_to_a_new_voice_lead(client
         "call-abc:end-of-call-report",
     )
     assert json.loads(row.result)["call_log_id"] == str(call.id)
+
+
+@pytest.mark.parametrize(
+    ("recording", "expected"),
+    [
+        (
+            {
+                "stereoUrl": "https://storage.vapi.ai/s.wav",
+                "mono": {"combinedUrl": "https://storage.vapi.ai/m.wav"},
+            },
+            "https://storage.vapi.ai/m.wav",
+        ),
+        ({"stereoUrl": "https://storage.vapi.ai/s.wav"}, "https://storage.vapi.ai/s.wav"),
+        ({"mono": {"combinedUrl": "javascript:alert(1)"}}, None),
+    ],
+)
+def test_a_recording_sent_only_in_the_artifacts_recording_is_kept(
+    client, engine, vapi, recording, expected
+):
+    report = vapi_end_of_call_report("call-rec")
+    del report["message"]["artifact"]["recordingUrl"]  # deprecated by Vapi
+    report["message"]["artifact"]["recording"] = recording
+    assert _post(client, vapi, report).status_code == 200
+    [call] = owned(engine, vapi.user_id, CallLog)
+    assert call.recording_url == expected
+
+
+def test_a_calls_length_is_rounded_to_the_nearest_second(client, engine, vapi):
+    report = vapi_end_of_call_report("call-long")
+    started = datetime.fromisoformat(report["message"]["startedAt"])
+    report["message"]["endedAt"] = iso(started + timedelta(seconds=95.7))
+    assert _post(client, vapi, report).status_code == 200
+    [call] = owned(engine, vapi.user_id, CallLog)
+    assert call.duration_seconds == 96
 
 
 def test_end_of_call_report_links_to_an_existing_contact_with_that_number(client, engine, vapi):
