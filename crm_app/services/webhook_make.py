@@ -56,16 +56,25 @@ def apply_make_event(
     return {"ignored": True}
 
 
+def _given(value: Any) -> bool:
+    """Whether a field has a value: null, "" and blanks are as good as absent.
+
+    A Make scenario maps its data into a body template, where a variable that
+    is empty in this run is written as "" (Make's own modules ignore an empty
+    value, too): taking it for "erase" would wipe a lead's name or email on
+    every run that lacked it.
+    """
+    return value is not None and not (isinstance(value, str) and not value.strip())
+
+
 def _fields(data: dict[str, Any], limits: dict[str, int]) -> dict[str, Any]:
-    """The given fields as text; absent and null ones are left out (and left unchanged).
+    """The given fields as text; absent, null and blank ones are left out (and left unchanged).
 
     A phone number is normalised here (InvalidInput if it is not one), since
     the input models would refuse a long but valid way of writing it.
     """
     fields: dict[str, Any] = {
-        name: text(data[name], limit)
-        for name, limit in limits.items()
-        if data.get(name) is not None
+        name: text(data[name], limit) for name, limit in limits.items() if _given(data.get(name))
     }
     if fields.get("phone"):
         fields["phone"] = normalize_phone(fields["phone"], get_settings().default_phone_region)
@@ -119,7 +128,7 @@ def _refuse_unknown_id(data: dict[str, Any], kind: str) -> None:
     fail for want of a name, saying nothing of the id).
     """
     given = data.get("id")
-    if given is None or (isinstance(given, str) and not given.strip()):
+    if not _given(given):
         return  # no id (a scenario maps an empty lookup result as ""): match or create
     if _uuid(given) is None:
         raise InvalidInput({"data.id": f"not a {kind} id (send the id the CRM gave the {kind})"})
@@ -130,11 +139,13 @@ def _refuse_unknown_id(data: dict[str, Any], kind: str) -> None:
 
 def _refuse_no_known_field(data: dict[str, Any], known: dict[str, int]) -> None:
     """An upsert whose data has none of the fields it reads: say which it had instead."""
-    if data.get("id") is not None or any(data.get(name) is not None for name in known):
+    if _given(data.get("id")) or any(_given(data.get(name)) for name in known):
         return
     sent = ", ".join(text(name, 40) for name in list(data)[:12]) or "none"
     expected = ", ".join(["id", *known])
-    raise InvalidInput({"data": f"no field this event reads ({expected}); it had: {sent}"})
+    raise InvalidInput(
+        {"data": f"no field this event reads has a value ({expected}); it had: {sent}"}
+    )
 
 
 def _upsert_lead(session: Session, user_id: uuid.UUID, data: dict[str, Any]) -> dict[str, Any]:

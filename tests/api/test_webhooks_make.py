@@ -97,9 +97,29 @@ def test_data_with_none_of_the_fields_an_upsert_reads_lists_what_it_had(client, 
     response = _post(client, make, make_event("contact.upsert", {"nme": "Lin", "mail": "x"}))
     assert response.status_code == 422
     assert response.json()["detail"] == (
-        "could not apply: data: no field this event reads (id, name, phone, email, company, "
-        "notes); it had: nme, mail"
+        "could not apply: data: no field this event reads has a value (id, name, phone, email, "
+        "company, notes); it had: nme, mail"
     )
+    assert record_counts(engine, make.user_id) == NOTHING
+
+
+def test_fields_a_scenario_left_empty_leave_the_lead_as_it_was(client, engine, make):
+    first = {"name": "Grace Hopper", "phone": "+14155550501", "email": "grace@example.com"}
+    assert (
+        _post(client, make, make_event("lead.upsert", {**first, "notes": "VIP"})).status_code == 200
+    )
+    # The body template of a run whose lookups came back empty.
+    later = {"name": "", "phone": "+14155550501", "email": " ", "notes": "", "status": "contacted"}
+    assert _post(client, make, make_event("lead.upsert", later)).status_code == 200
+    [lead] = owned(engine, make.user_id, Lead)
+    assert (lead.name, lead.email, lead.notes) == ("Grace Hopper", "grace@example.com", "VIP")
+    assert lead.status == "contacted"
+
+
+def test_data_whose_fields_are_all_empty_is_refused_and_creates_nothing(client, engine, make):
+    response = _post(client, make, make_event("lead.upsert", {"name": "", "phone": "", "id": ""}))
+    assert response.status_code == 422
+    assert "no field this event reads has a value" in response.json()["detail"]
     assert record_counts(engine, make.user_id) == NOTHING
 
 
