@@ -45,7 +45,8 @@ def vapi_card() -> rx.Component:
         rx.heading("HMAC credential (optional)", size="3", as_="h3"),
         key_section("vapi_hmac", "Vapi HMAC secret"),
         description="The server secret Vapi sends with each server message "
-        "(or an HMAC credential secret, if you signed requests instead).",
+        "(or an HMAC credential secret, if you signed requests instead: keep its headers "
+        "and payload format as Vapi sets them by default).",
     )
 
 

@@ -7,7 +7,9 @@
   a late "in-progress" does not reopen an ended call).
 - `tool-calls` answers the two built-in tools, `lookup_contact` and
   `create_lead` (definitions to paste into Vapi: docs/vapi-tools.md).
-- Any other type is audited and ignored.
+- Any other type is audited and ignored. Two of them wait for an answer that
+  crm_app does not give (an assistant, a transfer's destination): their audit
+  row says where in Vapi to set what they asked for.
 """
 
 from __future__ import annotations
@@ -110,6 +112,19 @@ _REPORT_COLUMNS = (
 )
 
 
+# Vapi goes on with the call on its own settings when these get no answer.
+UNANSWERED_REQUESTS = {
+    "assistant-request": (
+        "Vapi asked which assistant should take the call; crm_app chooses none, so give the "
+        "phone number an assistant in Vapi"
+    ),
+    "transfer-destination-request": (
+        "Vapi asked where to transfer the call; crm_app chooses none, so give the transfer "
+        "tool its destinations in Vapi"
+    ),
+}
+
+
 def apply_vapi_event(
     *, session: Session, user_id: uuid.UUID, event: IncomingEvent
 ) -> dict[str, Any]:
@@ -121,6 +136,8 @@ def apply_vapi_event(
         return _status_update(session, user_id, message)
     if event.event_type == VAPI_TOOL_CALLS:
         return {"results": _tool_results(session, user_id, message)}
+    if event.event_type in UNANSWERED_REQUESTS:
+        return {"ignored": True, "reason": UNANSWERED_REQUESTS[event.event_type]}
     return {"ignored": True}
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import time
 from collections.abc import Mapping
 from urllib.parse import parse_qsl, urlparse
@@ -70,7 +71,40 @@ def _check_timestamp(raw: str, now: float) -> None:
 
 def vapi_hmac_signature(secret: str, timestamp: str, body: bytes) -> str:
     """Hex HMAC-SHA256 of "{timestamp}.{body}": what Vapi's HMAC credential sends as x-signature."""
-    return hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+    return _vapi_hmac(secret, timestamp, body).hex()
+
+
+def _vapi_hmac(secret: str, timestamp: str, body: bytes) -> bytes:
+    return hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).digest()
+
+
+def _vapi_signature_matches(signature: str, expected: bytes) -> bool:
+    """Hex (Vapi's default encoding, "sha256=" allowed before it) or base64 (its other one)."""
+    given = signature.strip()
+    if given[:7].lower() == "sha256=":
+        given = given[7:]
+    hex_matches = _same(given.lower(), expected.hex())
+    return _same(given, base64.b64encode(expected).decode()) or hex_matches
+
+
+# Other providers' signatures: the reason names their URL instead (webhook_parse).
+_OTHER_SENDERS_SIGNATURES = ("x-twilio-signature", "webhook-signature")
+
+
+def _missing_vapi_signature(headers: Mapping[str, str]) -> str:
+    """Why nothing was found to check, naming a signature header Vapi was set to use instead."""
+    for name in headers:
+        if (
+            "signature" in name.lower()
+            and name.lower() not in _OTHER_SENDERS_SIGNATURES
+            and re.fullmatch(r"[A-Za-z0-9-]{1,60}", name)
+        ):
+            return (
+                f"{MISSING_SIGNATURE}: a signature came as {name.lower()}, not x-signature; keep "
+                "the Vapi HMAC credential's signature and timestamp headers as Vapi sets them "
+                "by default (x-signature, x-timestamp)"
+            )
+    return MISSING_SIGNATURE
 
 
 def verify_vapi(
@@ -81,15 +115,20 @@ def verify_vapi(
     hmac_secret: Secret | None,
     now: float | None = None,
 ) -> None:
-    """Accept the server secret (X-Vapi-Secret or Authorization: Bearer) or an HMAC signature."""
+    """Accept the server secret (X-Vapi-Secret or Authorization) or an HMAC signature."""
     now = time.time() if now is None else now
     signature = headers.get("x-signature")
     presented = headers.get("x-vapi-secret")
-    authorization = headers.get("authorization", "")
-    if presented is None and authorization[:7].lower() == "bearer ":
-        presented = authorization[7:].strip()
+    authorization = headers.get("authorization", "").strip()
+    if presented is None and authorization:
+        # A bearer credential sends "Bearer <secret>", or the secret alone with its prefix off.
+        scheme, _, rest = authorization.partition(" ")
+        if scheme.lower() == "bearer":
+            presented = rest.strip()
+        elif not rest:
+            presented = authorization
     if signature is None and presented is None:
-        raise WebhookRejected(401, MISSING_SIGNATURE)
+        raise WebhookRejected(401, _missing_vapi_signature(headers))
     if (
         presented is not None
         and server_secret is not None
@@ -100,9 +139,7 @@ def verify_vapi(
         stamp = headers.get("x-timestamp")
         if stamp is None:
             raise WebhookRejected(401, "missing timestamp")
-        expected = vapi_hmac_signature(hmac_secret.reveal(), stamp, body)
-        given = signature.strip().lower().removeprefix("sha256=")
-        if _same(given, expected):
+        if _vapi_signature_matches(signature, _vapi_hmac(hmac_secret.reveal(), stamp, body)):
             _check_timestamp(stamp, now)
             return
     if server_secret is None and hmac_secret is None:

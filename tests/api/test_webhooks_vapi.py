@@ -320,6 +320,22 @@ def test_other_message_types_are_audited_as_accepted_and_ignored(client, engine,
     assert owned(engine, vapi.user_id, CallLog) == []
 
 
+@pytest.mark.parametrize(
+    ("kind", "words"),
+    [
+        ("assistant-request", "give the phone number an assistant in Vapi"),
+        ("transfer-destination-request", "give the transfer tool its destinations in Vapi"),
+    ],
+)
+def test_a_request_crm_app_does_not_answer_says_where_to_set_it(client, engine, vapi, kind, words):
+    payload = {"message": {"type": kind, "call": {"id": "c2"}}}
+    assert _post(client, vapi, payload).status_code == 200
+    [row] = audit_rows(engine, vapi.user_id)
+    assert row.status == "accepted"
+    assert row.reason.startswith("ignored: Vapi asked") and row.reason.endswith(words)
+    assert record_counts(engine, vapi.user_id) == NOTHING
+
+
 # --- Tool calls
 
 

@@ -42,7 +42,11 @@ def _reason(check, /, **arguments) -> tuple[int, str]:
 
 @pytest.mark.parametrize(
     "headers",
-    [{"x-vapi-secret": "server-secret-123456"}, {"authorization": "Bearer server-secret-123456"}],
+    [
+        {"x-vapi-secret": "server-secret-123456"},
+        {"authorization": "Bearer server-secret-123456"},
+        {"authorization": "server-secret-123456"},  # a bearer credential with its prefix off
+    ],
 )
 def test_vapi_accepts_the_server_secret_in_either_header(headers):
     verify_vapi(headers=headers, body=BODY, server_secret=SERVER, hmac_secret=None)
@@ -55,6 +59,38 @@ def test_vapi_accepts_an_hmac_signature_with_seconds_or_milliseconds(millis):
     signature = vapi_hmac_signature(HMAC_KEY.reveal(), stamp, BODY)
     headers = {"x-timestamp": stamp, "x-signature": signature}
     verify_vapi(headers=headers, body=BODY, server_secret=None, hmac_secret=HMAC_KEY, now=now)
+
+
+@pytest.mark.parametrize("encode", [str, str.upper, "sha256={}".format, "base64"])
+def test_vapi_accepts_an_hmac_signature_in_either_of_vapis_encodings(encode):
+    now = time.time()
+    stamp = str(int(now))
+    signature = vapi_hmac_signature(HMAC_KEY.reveal(), stamp, BODY)
+    if encode == "base64":
+        signature = base64.b64encode(bytes.fromhex(signature)).decode()
+    else:
+        signature = encode(signature)
+    headers = {"x-timestamp": stamp, "x-signature": signature}
+    verify_vapi(headers=headers, body=BODY, server_secret=None, hmac_secret=HMAC_KEY, now=now)
+
+
+def test_a_base64_signature_with_its_case_changed_is_refused():
+    stamp = str(int(time.time()))
+    signature = base64.b64encode(bytes.fromhex(vapi_hmac_signature(HMAC_KEY.reveal(), stamp, BODY)))
+    headers = {"x-timestamp": stamp, "x-signature": signature.decode().swapcase()}
+    assert _reason(
+        verify_vapi, headers=headers, body=BODY, server_secret=None, hmac_secret=HMAC_KEY
+    ) == (403, "bad signature")
+
+
+def test_a_signature_in_a_header_of_its_own_naming_says_which_header_to_use():
+    headers = {"X-Vapi-Signature": "ab" * 32}
+    status, reason = _reason(
+        verify_vapi, headers=headers, body=BODY, server_secret=None, hmac_secret=HMAC_KEY
+    )
+    assert status == 401
+    assert reason.startswith("missing signature: a signature came as x-vapi-signature")
+    assert "x-signature, x-timestamp" in reason and "ab" * 32 not in reason
 
 
 def test_vapi_hmac_covers_the_timestamp_and_every_body_byte():
