@@ -315,6 +315,8 @@ class ActivityItem:
 
     kind: call | sms_in | sms_out | lead | automation. label is who or what
     (caller, lead name, SMS text, scenario); detail is a status or source.
+    began_at is when a call began (or was logged), which tells a call in
+    progress from one whose end was never reported; for the rest, occurred_at.
     """
 
     kind: str
@@ -324,6 +326,7 @@ class ActivityItem:
     detail: str
     lead_id: uuid.UUID | None
     contact_id: uuid.UUID | None
+    began_at: datetime
 
 
 def _feed_branch(
@@ -335,6 +338,7 @@ def _feed_branch(
     detail: Any,
     lead_id: Any,
     contact_id: Any,
+    began: Any = None,
 ) -> Any:
     columns = [
         sa.cast(kind, sa.String).label("kind"),
@@ -344,6 +348,7 @@ def _feed_branch(
         sa.cast(detail, sa.String).label("detail"),
         sa.cast(lead_id, sa.Uuid).label("lead_id"),
         sa.cast(contact_id, sa.Uuid).label("contact_id"),
+        sa.type_coerce(at if began is None else began, UTCDateTime).label("began_at"),
     ]
     return select(*columns).where(model.user_id == user_id).order_by(at.desc())
 
@@ -379,6 +384,7 @@ def latest_activity(*, session: Session, user_id: uuid.UUID, limit: int = 10) ->
             CallLog.status,
             CallLog.lead_id,
             CallLog.contact_id,
+            began=func.coalesce(CallLog.started_at, CallLog.created_at),
         ).limit(limit),
         _feed_branch(
             user_id,
@@ -423,6 +429,7 @@ def latest_activity(*, session: Session, user_id: uuid.UUID, limit: int = 10) ->
             detail=row.detail or "",
             lead_id=row.lead_id,
             contact_id=row.contact_id,
+            began_at=row.began_at,
         )
         for row in rows
     ]

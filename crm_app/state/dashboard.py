@@ -19,6 +19,7 @@ from crm_app.services.dashboard import (
 )
 from crm_app.state import display
 from crm_app.state.auth import AuthState
+from crm_app.state.live_reload import shown_call_status
 from crm_app.state.viewer_zone import ViewerZoneMixin
 
 FEED_LENGTH = 12
@@ -72,10 +73,19 @@ def _feed_item(item: ActivityItem) -> FeedItem:
         kind=item.kind,
         icon=icon,
         title=f"{title}: {label}" if label else title,
-        detail=item.detail if not item.kind.startswith("sms") else "",
+        detail=_feed_detail(item),
         occurred_at=display.iso(item.occurred_at),
         href=href,
     )
+
+
+def _feed_detail(item: ActivityItem) -> str:
+    """A call's status as the calls list shows it ("no end reported" of one long over)."""
+    if item.kind.startswith("sms"):
+        return ""
+    if item.kind == "call":
+        return shown_call_status(item.detail, item.began_at)
+    return item.detail
 
 
 def _bars(counts: dict[str, int], href: str) -> list[Bar]:

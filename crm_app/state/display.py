@@ -68,8 +68,17 @@ def evaluation(value: str | None) -> str:
 
 
 def percent(value: float | None) -> str:
-    """67%, or an en dash when there is nothing to divide."""
-    return "–" if value is None else f"{value * 100:.0f}%"
+    """67%, or an en dash when there is nothing to divide.
+
+    Only all is 100% and only none is 0%: one failed run in 200 reads 99%
+    ("100% succeeded" would hide it), one sale in 201 closed leads reads 1%.
+    """
+    if value is None:
+        return "–"
+    whole = round(value * 100)
+    if 0 < value < 1:
+        whole = min(max(whole, 1), 99)
+    return f"{whole}%"
 
 
 def change(current: int, previous: int | None) -> str:

@@ -474,6 +474,22 @@ def test_latest_activity_merges_calls_sms_leads_and_runs_newest_first(engine, ma
     assert items[0].occurred_at == NOW - 2 * SECOND
 
 
+def test_latest_activity_says_when_a_call_began_or_else_was_logged(engine, make_user) -> None:
+    user = make_user()
+    began = NOW - timedelta(hours=5)
+    with tenant_session(user.id, engine) as session:
+        add_call_log(session, user_id=user.id, customer_name="A", started_at=began, created_at=NOW)
+        add_call_log(session, user_id=user.id, customer_name="B", created_at=NOW - SECOND)
+        add_lead(session, user_id=user.id, name="C", created_at=NOW - 2 * SECOND)
+    with tenant_session(user.id, engine) as session:
+        items = latest_activity(session=session, user_id=user.id)
+    assert [(i.label, i.began_at) for i in items] == [
+        ("A", began),
+        ("B", NOW - SECOND),
+        ("C", NOW - 2 * SECOND),
+    ]
+
+
 def test_latest_activity_keeps_only_the_newest_up_to_the_limit(engine, make_user) -> None:
     user = make_user()
     with tenant_session(user.id, engine) as session:

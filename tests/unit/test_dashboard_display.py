@@ -3,22 +3,39 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
+import pytest
+
+from crm_app.models.base import utcnow
 from crm_app.services.dashboard import ActivityItem
 from crm_app.state.dashboard import _bars, _feed_item
 
 
-def _item(kind: str, label: str) -> ActivityItem:
+def _item(
+    kind: str, label: str, detail: str = "ended", began: datetime | None = None
+) -> ActivityItem:
+    at = datetime(2026, 6, 30, tzinfo=UTC)
     return ActivityItem(
         kind=kind,
         id=uuid.uuid4(),
-        occurred_at=datetime(2026, 6, 30, tzinfo=UTC),
+        occurred_at=at,
         label=label,
-        detail="ended",
+        detail=detail,
         lead_id=None,
         contact_id=None,
+        began_at=began or at,
     )
+
+
+@pytest.mark.parametrize(
+    ("began_hours_ago", "shown"), [(0.5, "in-progress"), (5, "no end reported")]
+)
+def test_a_call_reads_in_the_feed_as_in_the_calls_list(began_hours_ago, shown) -> None:
+    began = utcnow() - timedelta(hours=began_hours_ago)
+    assert _feed_item(_item("call", "Ada", "in-progress", began)).detail == shown
+    # Other kinds' details are theirs, however old.
+    assert _feed_item(_item("automation", "Sync", "in-progress", began)).detail == "in-progress"
 
 
 def test_a_call_that_names_no_one_is_an_unknown_caller_as_on_the_calls_page() -> None:

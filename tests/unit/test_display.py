@@ -47,6 +47,9 @@ def test_change_against_the_previous_period(current, previous, shown) -> None:
 
 def test_percent_and_count_label() -> None:
     assert (display.percent(None), display.percent(2 / 3)) == ("–", "67%")
+    assert (display.percent(0.0), display.percent(1.0)) == ("0%", "100%")
+    # Anything short of all, or more than none, never reads as if it were.
+    assert (display.percent(199 / 200), display.percent(1 / 201)) == ("99%", "1%")
     assert display.count_label(0, 0, 0) == "No results"
     assert display.count_label(25, 25, 1234) == "26–50 of 1,234"
 
