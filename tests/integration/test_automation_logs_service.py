@@ -56,6 +56,31 @@ def test_list_automation_logs_filters(engine, runs, filters, expected) -> None:
     assert [run.execution_id for run in page.items] == expected
 
 
+@pytest.mark.parametrize("search", ["émile", "Émile", "emile", "ÉMILE", "EMILE SYNC"])
+def test_a_search_finds_runs_with_or_without_accents_as_the_other_lists_do(
+    engine, make_user, search
+) -> None:
+    user = make_user()
+    with tenant_session(user.id, engine) as session:
+        add_automation_log(session, user_id=user.id, scenario_name="Émile sync")
+        add_automation_log(session, user_id=user.id, scenario_name="Backup", error="ÉMILE down")
+        add_automation_log(session, user_id=user.id, scenario_name="Emil sync", error=None)
+    with tenant_session(user.id, engine) as session:
+        page = list_automation_logs(session=session, user_id=user.id, search=search)
+    expected = {"Émile sync"} if "SYNC" in search else {"Émile sync", "Backup"}
+    assert {run.scenario_name for run in page.items} == expected
+
+
+def test_a_search_for_like_wildcards_finds_them_literally(engine, make_user) -> None:
+    user = make_user()
+    with tenant_session(user.id, engine) as session:
+        add_automation_log(session, user_id=user.id, scenario_name="Upsell 100% done")
+        add_automation_log(session, user_id=user.id, scenario_name="Upsell 1000 done")
+    with tenant_session(user.id, engine) as session:
+        page = list_automation_logs(session=session, user_id=user.id, search="100%")
+    assert [run.scenario_name for run in page.items] == ["Upsell 100% done"]
+
+
 def test_automation_error_is_the_whole_text_of_the_users_run(engine, make_user) -> None:
     user = make_user()
     long_error = "Traceback (most recent call last):\n" + "x" * 9_000
