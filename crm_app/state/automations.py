@@ -107,11 +107,11 @@ class AutomationsState(PeriodFilterMixin, ListPageMixin, AuthState):
 
     @rx.event
     def load(self):
-        """on_load: a link naming a period (the dashboard's Automation runs) shows exactly that."""
+        """on_load: a link naming a period (the dashboard's Automation runs) shows exactly
+        that, from page 1; a plain visit keeps the filters and the page the tab last had."""
         self.error_run_id, self.full_error = "", ""  # no dialog left open by the last visit
         if (period := self._linked_period()) is not None:
-            self.search, self.status, self.period = "", ALL, period
-        self.offset = 0
+            self.search, self.status, self.period, self.offset = "", ALL, period, 0
         return self._load_in_viewer_zone()
 
     def _load_after_zone(self) -> None:
@@ -138,6 +138,8 @@ class AutomationsState(PeriodFilterMixin, ListPageMixin, AuthState):
             return
         self.rows, self.total = [run_row(run, names) for run in page.items], page.total
         self._load_succeeded()
+        if self._past_the_end():
+            self._refresh()
 
     @rx.event
     def set_status(self, value: str | list[str]):

@@ -112,7 +112,8 @@ class CallsState(LiveReloadMixin, PeriodFilterMixin, ListPageMixin, AuthState):
     @rx.event
     def load(self):
         """on_load: a link naming a period or an outcome (the dashboard's Calls, its
-        "answered" and "not answered") shows exactly those calls, other filters cleared."""
+        "answered" and "not answered") shows exactly those calls, other filters cleared,
+        from page 1; a plain visit (Back from a call) keeps the filters and the page."""
         params = self.router.url.query_parameters
         period = self._linked_period()
         if period is not None or "outcome" in params:
@@ -120,7 +121,7 @@ class CallsState(LiveReloadMixin, PeriodFilterMixin, ListPageMixin, AuthState):
             self.period = period or ALL
             linked = str(params.get("outcome") or "")
             self.outcome = linked if linked in OUTCOMES else ALL
-        self.offset = 0
+            self.offset = 0
         return self._load_in_viewer_zone()
 
     def _load_after_zone(self) -> None:
@@ -155,6 +156,8 @@ class CallsState(LiveReloadMixin, PeriodFilterMixin, ListPageMixin, AuthState):
             return
         self.rows, self.total = [call_row(call, names) for call in page.items], page.total
         self._load_succeeded()
+        if self._past_the_end():
+            self._refresh()
 
     @rx.event
     def set_provider(self, value: str | list[str]):

@@ -215,7 +215,8 @@ class WebhooksState(ListPageMixin, AuthState):
 
     @rx.event
     def load(self):
-        self.offset, self.detail_open = 0, False
+        """on_load: the filters and the page the tab last had (Back from a record)."""
+        self.detail_open = False
         self._refresh(with_options=True)
 
     def _refresh(self, with_options: bool = False) -> None:
@@ -242,6 +243,8 @@ class WebhooksState(ListPageMixin, AuthState):
             return
         self.rows, self.total = [webhook_row(event) for event in page.items], page.total
         self._load_succeeded()
+        if self._past_the_end():
+            self._refresh()
 
     @rx.event
     def set_provider(self, value: str | list[str]):

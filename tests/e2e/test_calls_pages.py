@@ -254,3 +254,41 @@ def test_a_call_in_progress_updates_on_its_pages_until_it_ends(page, app_server)
     expect(page.get_by_test_id("call-summary")).to_have_text("Booked a demo.")
     page.reload()
     expect(page.get_by_test_id("call-summary")).to_have_text("Changed afterwards.")
+
+
+def test_back_from_a_call_or_a_runs_lead_returns_to_the_page_it_was_opened_from(page, app_server):
+    email = unique_email("backpaging")
+    sign_up(page, app_server.base_url, email=email, name="Paging Calls")
+    owner = user_id_of(app_server, email)
+    start = utcnow() - timedelta(days=1)
+    (lead_id,) = insert_rows(app_server, owner, leads=[{"name": "Runs Lead"}])
+    # 30 of each, newest first: page 2 holds number 04 down to 00.
+    insert_rows(
+        app_server,
+        owner,
+        call_logs=[
+            {"customer_name": f"Caller {n:02}", "created_at": start + timedelta(minutes=n)}
+            for n in range(30)
+        ],
+        automation_logs=[
+            {
+                "scenario_name": f"Run {n:02}",
+                "lead_id": lead_id,
+                "created_at": start + timedelta(minutes=n),
+            }
+            for n in range(30)
+        ],
+    )
+    pager_label = page.get_by_test_id("pager-label")
+    for path, row_id, link, heading, first_row in (
+        ("/calls", "call-row", "Caller 04", "Caller 04", "Caller 04"),
+        ("/automations", "run-row", "Lead: Runs Lead", "Runs Lead", "Run 04"),
+    ):
+        page.goto(f"{app_server.base_url}{path}")
+        page.get_by_role("button", name="Next").click()
+        expect(pager_label).to_have_text("26–30 of 30")
+        page.get_by_test_id(row_id).first.get_by_role("link", name=link).first.click()
+        expect(page.get_by_role("heading", name=heading)).to_be_visible()
+        page.go_back()
+        expect(pager_label).to_have_text("26–30 of 30")
+        expect(page.get_by_test_id(row_id).first).to_contain_text(first_row)
