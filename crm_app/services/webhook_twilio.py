@@ -141,6 +141,11 @@ def _call_status(session: Session, user_id: uuid.UUID, first: Any) -> dict[str, 
     session.flush()
     result: dict[str, Any] = {"call_log_id": str(log.id), "status": log.status}
     result["created"] = (["call_log"] if created else []) + (["lead"] if new_lead else [])
+    # The person it was linked to, for the audit trail's links (as a Vapi report names them).
+    if log.lead_id:
+        result["lead_id"] = str(log.lead_id)
+    if log.contact_id:
+        result["contact_id"] = str(log.contact_id)
     return result
 
 

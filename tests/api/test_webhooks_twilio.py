@@ -77,6 +77,9 @@ def test_a_call_from_an_unknown_number_makes_a_lead_once_as_a_vapi_call_does(
     assert (lead.name, lead.phone, lead.source) == ("Rosa Diaz", "+14155550142", "voice")
     [call] = owned(engine, twilio.user_id, CallLog)
     assert (call.lead_id, call.status) == (lead.id, "completed")
+    # The audit trail links the call and the lead each callback touched.
+    for row in audit_rows(engine, twilio.user_id):
+        assert json.loads(row.result)["lead_id"] == str(lead.id)
     [first] = [row for row in audit_rows(engine, twilio.user_id) if "ringing" in row.payload]
     assert json.loads(first.result)["created"] == ["call_log", "lead"]
 
