@@ -72,7 +72,7 @@ def empty_state(
 
 
 def status_badge(status: Any) -> rx.Component:
-    """A lead's status or a call's or run's outcome, coloured by meaning."""
+    """A lead's status or a call's, run's or webhook event's outcome, coloured by meaning."""
     return rx.badge(
         status,
         color_scheme=rx.match(
@@ -81,12 +81,15 @@ def status_badge(status: Any) -> rx.Component:
             ("success", "green"),
             ("ended", "green"),
             ("completed", "green"),
+            ("accepted", "green"),
             ("lost", "red"),
             ("error", "red"),
             ("failed", "red"),
+            ("rejected", "red"),
             ("qualified", "indigo"),
             ("contacted", "amber"),
             ("warning", "amber"),
+            ("no end reported", "amber"),
             "gray",
         ),
         variant="soft",

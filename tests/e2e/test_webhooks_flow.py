@@ -70,6 +70,10 @@ def test_a_signed_vapi_report_shows_on_calls_and_webhooks_for_its_owner_only(
         app_server.base_url + vapi.path, content=encode(report), headers=vapi_headers(vapi.secret)
     )
     assert response.status_code == 200, response.text
+    forged = httpx.post(
+        app_server.base_url + vapi.path, content=encode(report), headers=vapi_headers("x" * 20)
+    )
+    assert forged.status_code == 403
 
     owner_page.goto(f"{app_server.base_url}/calls")
     row = owner_page.get_by_test_id("call-row").filter(has_text="Ada")
@@ -81,6 +85,13 @@ def test_a_signed_vapi_report_shows_on_calls_and_webhooks_for_its_owner_only(
     event_row = owner_page.get_by_test_id("webhook-row").filter(has_text="end-of-call-report")
     expect(event_row).to_have_count(1)
     expect(event_row).to_contain_text("accepted")
+    # Told apart at a glance: accepted in green, refused in red.
+    accepted = event_row.get_by_text("accepted", exact=True)
+    expect(accepted).to_have_attribute("data-accent-color", "green")
+    rejected = owner_page.get_by_test_id("webhook-row").filter(has_text="rejected")
+    expect(rejected.get_by_text("rejected", exact=True)).to_have_attribute(
+        "data-accent-color", "red"
+    )
     event_row.get_by_role("button", name=re.compile("Details")).click()
     detail = owner_page.get_by_test_id("webhook-detail")
     expect(detail.get_by_test_id("detail-payload")).to_contain_text("[redacted]")
