@@ -153,13 +153,16 @@ def pager(
     )
 
 
-def when(value: Any, **props: Any) -> rx.Component:
-    """An ISO timestamp shown in the viewer's own time zone ("" shows nothing)."""
-    return rx.cond(
-        value != "",
-        rx.moment(value, format="YYYY-MM-DD HH:mm", **props),
-        rx.text("–", as_="span"),
-    )
+def when(value: Any, *, seconds: bool = False, **props: Any) -> rx.Component:
+    """An ISO timestamp shown in the viewer's own time zone ("" shows nothing).
+
+    With seconds (the webhook audit trail, where many events share a minute),
+    the exact moment in UTC shows on hover, to match against a provider's logs.
+    """
+    shown = rx.moment(value, format=f"YYYY-MM-DD HH:mm{':ss' if seconds else ''}", **props)
+    if seconds:  # react-moment passes no title on: a span carries it
+        shown = rx.el.span(shown, title=value)  # ISO 8601, +00:00
+    return rx.cond(value != "", shown, rx.text("–", as_="span"))
 
 
 def _header(title: str) -> rx.Component | str:

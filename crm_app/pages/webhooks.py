@@ -32,7 +32,7 @@ def repeats_line(event: Any) -> rx.Component:
         rx.text(
             event.repeats,
             ", the last ",
-            when(event.last_repeated_at),
+            when(event.last_repeated_at, seconds=True),
             size="1",
             weight="medium",
             data_testid="webhook-repeats",
@@ -42,7 +42,7 @@ def repeats_line(event: Any) -> rx.Component:
 
 def webhook_table_row(event: WebhookRow) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(when(event.received_at), white_space="nowrap"),
+        rx.table.cell(when(event.received_at, seconds=True), white_space="nowrap"),
         rx.table.cell(event.provider),
         rx.table.cell(rx.text(event.event_type, size="2")),
         rx.table.cell(status_badge(event.status)),
@@ -79,9 +79,9 @@ def webhook_table_row(event: WebhookRow) -> rx.Component:
 
 
 def event_search() -> rx.Component:
-    """Search by the provider's event id (or words of the reason)."""
+    """Search by the provider's event id or words of the reason (the label says both)."""
     return rx.vstack(
-        field_label("Search by event id", "webhooks-search"),
+        field_label("Search by event id or reason", "webhooks-search"),
         rx.debounce_input(
             rx.input(
                 rx.input.slot(rx.icon("search", size=16)),
@@ -180,8 +180,8 @@ def detail_dialog() -> rx.Component:
             ),
             rx.vstack(
                 rx.grid(
-                    fact("Received", when(event.received_at)),
-                    fact("Processed", when(event.processed_at)),
+                    fact("Received", when(event.received_at, seconds=True)),
+                    fact("Processed", when(event.processed_at, seconds=True)),
                     fact("Provider", rx.text(event.provider)),
                     fact("Type", rx.text(event.event_type)),
                     fact("Status", status_badge(event.status)),

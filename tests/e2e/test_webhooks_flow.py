@@ -85,6 +85,11 @@ def test_a_signed_vapi_report_shows_on_calls_and_webhooks_for_its_owner_only(
     event_row = owner_page.get_by_test_id("webhook-row").filter(has_text="end-of-call-report")
     expect(event_row).to_have_count(1)
     expect(event_row).to_contain_text("accepted")
+    # To the second (many events share a minute), with the moment in UTC on hover.
+    expect(event_row).to_contain_text(re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d"))
+    expect(event_row.locator("span[title]").first).to_have_attribute(
+        "title", re.compile(r"^2\d{3}-.*\+00:00$")
+    )
     # Told apart at a glance: accepted in green, refused in red.
     accepted = event_row.get_by_text("accepted", exact=True)
     expect(accepted).to_have_attribute("data-accent-color", "green")
