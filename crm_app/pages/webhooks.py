@@ -206,6 +206,10 @@ def detail_dialog() -> rx.Component:
                     ),
                 ),
                 rx.cond(
+                    event.advice != "",
+                    rx.text(event.advice, size="2", data_testid="detail-advice"),
+                ),
+                rx.cond(
                     event.repeats != "",
                     rx.vstack(
                         repeats_line(event),

@@ -29,6 +29,7 @@ from crm_app.services.webhook_types import TIMESTAMP_TOLERANCE_SECONDS, WebhookR
 
 MISSING_SIGNATURE = "missing signature"
 BAD_SIGNATURE = "bad signature"
+BAD_API_KEY = "wrong API key (x-make-apikey)"
 STALE_TIMESTAMP = "stale timestamp"
 NOT_CONFIGURED = "no secret is saved for this provider: save one on the Integrations page"
 # Vapi's two ways, each refused for want of its own secret (the other one may be saved).
@@ -63,7 +64,27 @@ def _check_timestamp(raw: str, now: float) -> None:
     if moment >= _MILLISECONDS_FROM:
         moment /= 1000
     if abs(now - moment) > TIMESTAMP_TOLERANCE_SECONDS:
-        raise WebhookRejected(401, STALE_TIMESTAMP)
+        raise WebhookRejected(401, _stale(now - moment))
+
+
+def _stale(age: float) -> str:
+    """How far off a refused timestamp was: an old delivery resent, or a clock that is wrong."""
+    limit = _how_long(TIMESTAMP_TOLERANCE_SECONDS)
+    if age > 0:
+        return (
+            f"{STALE_TIMESTAMP}: signed {_how_long(age)} before it arrived (the limit is {limit})"
+        )
+    return f"{STALE_TIMESTAMP}: dated {_how_long(-age)} ahead of this server's clock"
+
+
+def _how_long(seconds: float) -> str:
+    if seconds < 600:
+        return f"{int(seconds)} s"
+    if seconds < 2 * 3600:
+        return f"{round(seconds / 60)} min"
+    if seconds < 2 * 86400:
+        return f"{round(seconds / 3600)} h"
+    return f"{round(seconds / 86400):,} days"
 
 
 # --- Vapi
@@ -243,7 +264,7 @@ def verify_make(
     if signature is None:
         if api_key is not None and _same(api_key.strip(), secret.reveal()):
             return
-        raise WebhookRejected(403, BAD_SIGNATURE)
+        raise WebhookRejected(403, BAD_API_KEY)
     message_id, stamp = headers.get("webhook-id"), headers.get("webhook-timestamp")
     if not message_id or not stamp:
         raise WebhookRejected(401, "missing webhook-id or webhook-timestamp")

@@ -30,6 +30,7 @@ from crm_app.services.webhook_types import PROVIDERS, STATUSES
 from crm_app.state import display
 from crm_app.state.auth import AuthState
 from crm_app.state.list_page import ALL, PAGE_SIZE, ListPageMixin, chosen, first_value
+from crm_app.state.webhook_advice import what_to_do
 
 # The most of a payload the detail view shows; the rest stays in the database.
 MAX_SHOWN_PAYLOAD = 100_000
@@ -92,6 +93,7 @@ class WebhookDetail:
     payload_size: str = ""
     payload_sha256: str = ""
     result: str = ""
+    advice: str = ""  # what to do about a refusal (state/webhook_advice.py)
     can_replay: bool = False
 
 
@@ -179,6 +181,7 @@ def webhook_detail(event: WebhookEvent) -> WebhookDetail:
         payload_size=f"{event.payload_size:,} bytes",
         payload_sha256=event.payload_sha256,
         result=_pretty(event.result),
+        advice=what_to_do(event.provider, event.status, event.reason),
         can_replay=event.status == "failed" and event.payload is not None,
     )
 

@@ -97,6 +97,11 @@ def test_a_signed_vapi_report_shows_on_calls_and_webhooks_for_its_owner_only(
     expect(rejected.get_by_text("rejected", exact=True)).to_have_attribute(
         "data-accent-color", "red"
     )
+    # Its details say what to change, and where.
+    rejected.get_by_role("button", name=re.compile("Details")).click()
+    advice = owner_page.get_by_test_id("webhook-detail").get_by_test_id("detail-advice")
+    expect(advice).to_contain_text("Copy the server secret")
+    owner_page.get_by_role("button", name="Close").click()
     event_row.get_by_role("button", name=re.compile("Details")).click()
     detail = owner_page.get_by_test_id("webhook-detail")
     expect(detail.get_by_test_id("detail-payload")).to_contain_text("[redacted]")
