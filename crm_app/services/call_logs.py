@@ -11,7 +11,13 @@ from sqlmodel import Session, select
 
 from crm_app.models import CallLog, Contact, Lead
 from crm_app.models.base import utcnow
-from crm_app.services.call_outcomes import OUTCOMES, outcome_is
+from crm_app.services.call_outcomes import (
+    IN_PROGRESS_STATUSES,
+    NO_END_REPORTED,
+    OUTCOMES,
+    outcome_is,
+    status_is,
+)
 from crm_app.services.errors import InvalidInput
 from crm_app.services.pagination import Page, date_filters, paginate, search_text_filter
 
@@ -56,7 +62,7 @@ def list_call_logs(
     if provider:
         statement = statement.where(CallLog.provider == provider.strip().lower())
     if status:
-        statement = statement.where(CallLog.status == status.strip().lower())
+        statement = statement.where(status_is(status.strip().lower(), CallLog, now or utcnow()))
     if ended_reason:
         statement = statement.where(CallLog.ended_reason == ended_reason.strip())
     if outcome:
@@ -95,7 +101,11 @@ def get_call_log(*, session: Session, user_id: uuid.UUID, call_id: uuid.UUID) ->
 
 
 def call_filter_options(*, session: Session, user_id: uuid.UUID) -> CallFilterOptions:
-    """The providers, statuses and ended reasons among the user's calls, alphabetically."""
+    """The providers, statuses and ended reasons among the user's calls, alphabetically.
+
+    The statuses are those the list shows: "no end reported" among them once a
+    call has a live status, which it shows when that status outlived the call.
+    """
 
     def distinct(column) -> list[str]:  # type: ignore[no-untyped-def]
         statement = (
@@ -107,8 +117,12 @@ def call_filter_options(*, session: Session, user_id: uuid.UUID) -> CallFilterOp
         )
         return list(session.exec(statement).all())
 
+    statuses = distinct(CallLog.status)
+    if any(status in IN_PROGRESS_STATUSES for status in statuses):
+        # Some of those calls may have outlived any call and show this instead (status_is).
+        statuses = sorted({*statuses, NO_END_REPORTED})
     return CallFilterOptions(
         providers=distinct(CallLog.provider),
-        statuses=distinct(CallLog.status),
+        statuses=statuses,
         ended_reasons=distinct(CallLog.ended_reason),
     )

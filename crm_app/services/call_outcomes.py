@@ -37,6 +37,8 @@ ANSWERED, NOT_ANSWERED, IN_PROGRESS = "answered", "not-answered", "in-progress"
 OUTCOMES = (ANSWERED, NOT_ANSWERED, IN_PROGRESS)
 # Longer than any call a small business makes; a call "live" for longer lost its end.
 LIVE_CALL_MAX_AGE = timedelta(hours=3)
+# The status such a call shows, and is filtered by, in place of the live one it last had.
+NO_END_REPORTED = "no end reported"
 
 
 def live_since(now: datetime) -> datetime:
@@ -71,6 +73,19 @@ def in_progress(calls: Any, since: Any) -> sa.ColumnElement[bool]:
         sa.or_(*(calls.status == status for status in IN_PROGRESS_STATUSES)),
         sa.func.coalesce(calls.started_at, calls.created_at) >= since,
     )
+
+
+def status_is(status: str, calls: Any, now: datetime) -> sa.ColumnElement[bool]:
+    """Calls showing this status at `now`: a live one only while the call may still be live,
+    and NO_END_REPORTED for a call whose live status outlasted LIVE_CALL_MAX_AGE."""
+    if status == NO_END_REPORTED:
+        return sa.and_(
+            sa.or_(*(calls.status == live for live in IN_PROGRESS_STATUSES)),
+            sa.not_(in_progress(calls, live_since(now))),
+        )
+    if status in IN_PROGRESS_STATUSES:
+        return sa.and_(calls.status == status, in_progress(calls, live_since(now)))
+    return calls.status == status
 
 
 def outcome_is(outcome: str, calls: Any, now: datetime) -> sa.ColumnElement[bool]:

@@ -39,7 +39,7 @@ def is_live(status: str, began: datetime) -> bool:
 
 
 # What a call still "in progress" long after it began shows (its end never came).
-NO_END_REPORTED = "no end reported"
+NO_END_REPORTED = call_outcomes.NO_END_REPORTED
 
 
 def shown_call_status(status: str, began: datetime) -> str:

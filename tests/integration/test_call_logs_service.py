@@ -88,6 +88,49 @@ def test_call_filter_options_are_the_distinct_values_present(engine, calls) -> N
     assert options.ended_reasons == ["assistant-ended-call", "customer-ended-call"]
 
 
+def test_a_status_filter_lists_the_calls_whose_row_shows_that_status(engine, make_user) -> None:
+    user = make_user()
+    now = utcnow()
+    with tenant_session(user.id, engine) as session:
+        for name, status, began in [
+            ("live", "in-progress", now - timedelta(minutes=5)),
+            ("lost end", "in-progress", now - LIVE_CALL_MAX_AGE - timedelta(minutes=1)),
+            ("lost ringing", "ringing", now - timedelta(days=2)),
+            ("over", "ended", now - timedelta(days=2)),
+        ]:
+            add_call_log(
+                session,
+                user_id=user.id,
+                customer_name=name,
+                status=status,
+                started_at=began,
+                created_at=began,
+            )
+    with tenant_session(user.id, engine) as session:
+        options = call_filter_options(session=session, user_id=user.id)
+        found = {
+            status: [
+                call.customer_name
+                for call in list_call_logs(
+                    session=session, user_id=user.id, status=status, now=now
+                ).items
+            ]
+            for status in options.statuses
+        }
+        rows = list_call_logs(session=session, user_id=user.id, now=now).items
+        shown = {call.customer_name: call_row(call, {}).status for call in rows}
+    assert options.statuses == ["ended", "in-progress", "no end reported", "ringing"]
+    assert found == {
+        "ended": ["over"],
+        "in-progress": ["live"],
+        "no end reported": ["lost end", "lost ringing"],
+        "ringing": [],
+    }
+    # Each call is found under the status its row shows.
+    for status, names in found.items():
+        assert all(shown[name] == status for name in names)
+
+
 def test_get_call_log_of_an_unknown_id_is_none(engine, calls) -> None:
     with tenant_session(calls.id, engine) as session:
         assert get_call_log(session=session, user_id=calls.id, call_id=uuid.uuid4()) is None
