@@ -62,14 +62,17 @@ def call_row(call: CallLog, names: Mapping[uuid.UUID, str] | None = None) -> Cal
     names = names or {}
     known = names.get(call.contact_id) or names.get(call.lead_id)  # type: ignore[arg-type]
     began = call.started_at or call.created_at
+    caller = known or call.customer_name or call.customer_number or display.UNKNOWN_CALLER
+    number = call.customer_number or call.from_number or ""
     return CallRow(
         id=str(call.id),
         occurred_at=display.iso(call.created_at),
         started_at=display.iso(call.started_at),
         provider=call.provider,
         direction=call.direction,
-        caller=known or call.customer_name or call.customer_number or display.UNKNOWN_CALLER,
-        number=call.customer_number or call.from_number or "",
+        caller=caller,
+        # Under the name; not again under a number (a lead made from a call goes by it).
+        number="" if number == caller else number,
         status=shown_call_status(call.status, began),
         ended_reason=call.ended_reason or "",
         duration=display.duration(call.duration_seconds),

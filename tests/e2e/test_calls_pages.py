@@ -203,9 +203,13 @@ def test_a_long_transcript_says_it_is_cut_and_shows_the_rest_on_request(page, ap
     (call_id,) = insert_rows(
         app_server,
         user_id_of(app_server, email),
-        call_logs=[{"customer_name": "Chatty Cathy", "transcript": "\n".join(lines)}],
+        call_logs=[
+            {"customer_name": "Chatty Cathy", "transcript": "\n".join(lines), "to_number": "+1415"}
+        ],
     )
     page.goto(f"{app_server.base_url}/calls/{call_id}")
+    # A web call: no caller's number, so a dash rather than an arrow from nothing.
+    expect(page.get_by_text("– → +1415", exact=True)).to_be_visible()
     turns = page.get_by_test_id("transcript-turn")
     expect(turns).to_have_count(500)
     cut = page.get_by_test_id("transcript-cut")

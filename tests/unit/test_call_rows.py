@@ -1,0 +1,36 @@
+"""How a call reads in the list and on its page: its caller, and the number beneath."""
+
+from __future__ import annotations
+
+import uuid
+
+from crm_app.models import CallLog
+from crm_app.models.base import utcnow
+from crm_app.state.calls import call_row
+
+
+def _call(**fields: object) -> CallLog:
+    return CallLog(
+        id=uuid.uuid4(),
+        user_id=uuid.uuid4(),
+        provider="twilio",
+        external_call_id="CA1",
+        status="completed",
+        created_at=utcnow(),
+        **fields,
+    )
+
+
+def test_a_named_caller_has_the_number_beneath() -> None:
+    row = call_row(_call(customer_name="Rosa Diaz", customer_number="+14155550142"))
+    assert (row.caller, row.number) == ("Rosa Diaz", "+14155550142")
+
+
+def test_a_caller_known_only_by_number_shows_it_once() -> None:
+    call = _call(customer_name="", customer_number="+14155550142")
+    assert (call_row(call).caller, call_row(call).number) == ("+14155550142", "")
+    # Linked to the lead a call made, which goes by the number too.
+    lead_id = uuid.uuid4()
+    call.lead_id = lead_id
+    row = call_row(call, {lead_id: "+14155550142"})
+    assert (row.caller, row.number) == ("+14155550142", "")
