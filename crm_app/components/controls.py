@@ -29,6 +29,17 @@ def link_button(text: str, *, href: str, **button_props: Any) -> rx.Component:
     return rx.button(ReactRouterLink.create(text, to=href), as_child=True, **button_props)
 
 
+def refresh_button(state: Any) -> rx.Component:
+    """Reload a list that providers add to while it is open (calls, runs, webhook events)."""
+    return rx.button(
+        rx.icon("refresh-cw", size=16),
+        "Refresh",
+        variant="soft",
+        on_click=state.refresh,
+        loading=state.loading,
+    )
+
+
 def page_header(title: str, *actions: rx.Component, subtitle: Any = None) -> rx.Component:
     """The page's h1 and its main actions, wrapping under the title on phones."""
     return rx.flex(

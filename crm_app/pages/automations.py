@@ -10,6 +10,7 @@ from crm_app.components.controls import (
     labelled_select,
     link_button,
     page_header,
+    refresh_button,
     search_box,
     when,
 )
@@ -140,7 +141,7 @@ def no_runs() -> rx.Component:
 def automations_page() -> rx.Component:
     """The automations page."""
     return rx.vstack(
-        page_header("Automations"),
+        page_header("Automations", refresh_button(AutomationsState)),
         filter_bar(
             search_box(
                 "Search scenario or error",

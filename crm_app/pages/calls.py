@@ -9,6 +9,7 @@ from crm_app.components.controls import (
     labelled_select,
     link_button,
     page_header,
+    refresh_button,
     search_box,
     when,
 )
@@ -123,7 +124,7 @@ def no_calls() -> rx.Component:
 def calls_page() -> rx.Component:
     """The calls page."""
     return rx.vstack(
-        page_header("Calls"),
+        page_header("Calls", refresh_button(CallsState)),
         filters(),
         list_status(CallsState),
         rx.cond(CallsState.shows_live_calls, live_reload_watch(CallsState, "calls-live")),

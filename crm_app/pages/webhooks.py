@@ -14,6 +14,7 @@ from crm_app.components.controls import (
     labelled_select,
     link_button,
     page_header,
+    refresh_button,
     when,
 )
 from crm_app.components.dialogs import dialog_title, returns_focus_to_opener
@@ -301,6 +302,7 @@ def webhooks_page() -> rx.Component:
     return rx.vstack(
         page_header(
             "Webhooks",
+            refresh_button(State),
             subtitle="Every request Vapi, Twilio and Make.com sent you, newest first.",
         ),
         filters(),

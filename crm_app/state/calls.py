@@ -130,6 +130,11 @@ class CallsState(LiveReloadMixin, PeriodFilterMixin, ListPageMixin, AuthState):
     def _load_after_zone(self) -> None:
         self._refresh(with_options=True)
 
+    @rx.event
+    def refresh(self):
+        """Load the current page again, and the filter menus (a new provider or status)."""
+        self._refresh(with_options=True)
+
     def _refresh(self, with_options: bool = False) -> None:
         if not self._user_id:
             return

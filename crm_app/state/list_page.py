@@ -77,6 +77,11 @@ class ListPageMixin(rx.State, mixin=True):
         return self.total > 0
 
     @rx.event
+    def refresh(self):
+        """Load the current page again: what arrived since (a call, a webhook) shows."""
+        self._refresh()
+
+    @rx.event
     def set_search(self, value: str):
         self.search, self.offset = value[:200], 0
         self._refresh()

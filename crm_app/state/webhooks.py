@@ -222,6 +222,11 @@ class WebhooksState(ListPageMixin, AuthState):
         self.detail_open = False
         self._refresh(with_options=True)
 
+    @rx.event
+    def refresh(self):
+        """Load the current page again, and the filter menus (a new provider or status)."""
+        self._refresh(with_options=True)
+
     def _refresh(self, with_options: bool = False) -> None:
         if not self._user_id:
             return

@@ -166,6 +166,30 @@ def test_a_failed_event_can_be_replayed_from_the_page(
     expect(page.get_by_test_id("webhook-row").filter(has_text="failed")).to_have_count(0)
 
 
+def test_events_and_calls_that_arrive_while_a_list_is_open_show_on_refresh(
+    new_context, app_server, server_db, server_keyring
+):
+    webhooks, email = _signed_up(new_context, app_server, "refresher")
+    vapi = connect(server_db, _user_id(server_db, email), "vapi", keyring=server_keyring)
+    calls = webhooks.context.new_page()  # a second tab
+    lists = (
+        (webhooks, "/webhooks", "webhooks-empty", "webhook-row"),
+        (calls, "/calls", "calls-empty", "call-row"),
+    )
+    for page, path, empty, _row in lists:
+        page.goto(f"{app_server.base_url}{path}")
+        expect(page.get_by_test_id(empty)).to_be_visible()
+    response = httpx.post(
+        app_server.base_url + vapi.path,
+        content=encode(vapi_end_of_call_report("call-refresh")),
+        headers=vapi_headers(vapi.secret),
+    )
+    assert response.status_code == 200, response.text
+    for page, _path, _empty, row in lists:
+        page.get_by_role("button", name="Refresh").click()
+        expect(page.get_by_test_id(row)).to_have_count(1)
+
+
 def test_the_details_dialog_gives_focus_back_to_its_button(new_context, app_server, server_db):
     page, email = _signed_up(new_context, app_server, "detailkeys")
     insert_rows(app_server, _user_id(server_db, email), webhook_events=[{}, {}])
