@@ -49,10 +49,11 @@ def call_table_row(call: CallRow) -> rx.Component:
                 spacing="0",
             )
         ),
-        rx.table.cell(rx.text(call.provider, " · ", call.direction, size="2")),
+        # The status and length before the line: on a phone the first columns are what shows.
         rx.table.cell(status_badge(call.status)),
-        rx.table.cell(rx.text(or_dash(call.ended_reason), size="1")),
         rx.table.cell(call.duration),
+        rx.table.cell(rx.text(call.provider, " · ", call.direction, size="2")),
+        rx.table.cell(rx.text(or_dash(call.ended_reason), size="1")),
         rx.table.cell(call.cost),
         rx.table.cell(person_link(call)),
         data_testid="call-row",
@@ -130,7 +131,7 @@ def calls_page() -> rx.Component:
         rx.cond(CallsState.shows_live_calls, live_reload_watch(CallsState, "calls-live")),
         paged_table(
             CallsState,
-            ["When", "Caller", "Line", "Status", "Ended because", "Duration", "Cost", "Who"],
+            ["Logged", "Caller", "Status", "Duration", "Line", "Ended because", "Cost", "Who"],
             call_table_row,
             test_id="calls-table",
             empty=no_calls(),

@@ -43,21 +43,22 @@ def repeats_line(event: Any) -> rx.Component:
 
 def webhook_table_row(event: WebhookRow) -> rx.Component:
     return rx.table.row(
+        # What matters most first: on a phone the first columns are what shows.
         rx.table.cell(when(event.received_at, seconds=True), white_space="nowrap"),
+        rx.table.cell(status_badge(event.status)),
         rx.table.cell(event.provider),
         rx.table.cell(rx.text(event.event_type, size="2")),
-        rx.table.cell(status_badge(event.status)),
+        rx.table.cell(
+            rx.text(event.reason, size="1", word_break="break-word"),
+            repeats_line(event),
+            min_width="12em",
+        ),
         rx.table.cell(
             rx.cond(
                 event.event_id != "",
                 rx.code(event.event_id, size="1", word_break="break-all"),
                 rx.text("–", as_="span"),
             ),
-            min_width="12em",
-        ),
-        rx.table.cell(
-            rx.text(event.reason, size="1", word_break="break-word"),
-            repeats_line(event),
             min_width="12em",
         ),
         rx.table.cell(
@@ -309,7 +310,7 @@ def webhooks_page() -> rx.Component:
         list_status(State),
         paged_table(
             State,
-            ["Received", "Provider", "Type", "Status", "Event id", "Reason", ""],
+            ["Received", "Status", "Provider", "Type", "Reason", "Event id", ""],
             webhook_table_row,
             test_id="webhooks-table",
             empty=no_events(),

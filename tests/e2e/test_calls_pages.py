@@ -296,3 +296,24 @@ def test_back_from_a_call_or_a_runs_lead_returns_to_the_page_it_was_opened_from(
         page.go_back()
         expect(pager_label).to_have_text("26–30 of 30")
         expect(page.get_by_test_id(row_id).first).to_contain_text(first_row)
+
+
+def test_on_a_phone_each_lists_status_is_on_the_first_screen(new_context, app_server):
+    page = new_context(viewport={"width": 390, "height": 844}).new_page()
+    email = unique_email("phonecols")
+    sign_up(page, app_server.base_url, email=email, name="Phone Columns")
+    insert_rows(
+        app_server,
+        user_id_of(app_server, email),
+        call_logs=[{"customer_name": "Pat Phone", "status": "completed"}],
+        webhook_events=[{"status": "rejected", "reason": "bad signature"}],
+    )
+    for path, row, status in (
+        ("/calls", "call-row", "completed"),
+        ("/webhooks", "webhook-row", "rejected"),
+    ):
+        page.goto(f"{app_server.base_url}{path}")
+        badge = page.get_by_test_id(row).get_by_text(status, exact=True)
+        expect(badge).to_be_visible()
+        box = badge.bounding_box()
+        assert box is not None and box["x"] + box["width"] <= 390, (path, box)
