@@ -107,11 +107,16 @@ class AutomationsState(PeriodFilterMixin, ListPageMixin, AuthState):
 
     @rx.event
     def load(self):
-        """on_load: a link naming a period (the dashboard's Automation runs) shows exactly
-        that, from page 1; a plain visit keeps the filters and the page the tab last had."""
+        """on_load: a link naming a period (the dashboard's Automation runs) or a search (a
+        webhook event's run, by its execution id) shows exactly that, from page 1; a plain
+        visit keeps the filters and the page the tab last had."""
         self.error_run_id, self.full_error = "", ""  # no dialog left open by the last visit
+        params = self.router.url.query_parameters
         if (period := self._linked_period()) is not None:
             self.search, self.status, self.period, self.offset = "", ALL, period, 0
+        elif "search" in params:
+            linked = str(params.get("search") or "")[:200]
+            self.search, self.status, self.period, self.offset = linked, ALL, ALL, 0
         return self._load_in_viewer_zone()
 
     def _load_after_zone(self) -> None:

@@ -10,6 +10,7 @@ import dataclasses
 import json
 import uuid
 from typing import Any
+from urllib.parse import quote
 
 import reflex as rx
 import sqlalchemy as sa
@@ -129,8 +130,12 @@ def _pretty(text: str | None) -> str:
     return shown
 
 
-def created_records(result_text: str) -> list[CreatedRecord]:
-    """The records named in an event's result, with links to their pages."""
+def created_records(result_text: str, payload_text: str | None = "") -> list[CreatedRecord]:
+    """The records named in an event's result, with links to their pages.
+
+    A run has no page of its own: its link searches the runs for its Make
+    execution id, read from the stored payload.
+    """
     try:
         result = json.loads(result_text) if result_text else {}
     except ValueError:
@@ -141,9 +146,21 @@ def created_records(result_text: str) -> list[CreatedRecord]:
         if display.parse_id(value) is None:
             continue
         href = page + str(value) if page.endswith("/") else page
+        if key == "automation_log_id" and (execution_id := _execution_id(payload_text)):
+            href = f"{page}?search={quote(execution_id)}"
         made = key.removesuffix("_id") in (result.get("created") or [])
         records.append(CreatedRecord(label=f"{label} (new)" if made else label, href=href))
     return records + _tool_call_records(result)
+
+
+def _execution_id(payload_text: str | None) -> str:
+    """A Make event's execution id, from its stored payload ("" if it has none)."""
+    try:
+        payload = json.loads(payload_text) if payload_text else {}
+    except ValueError:
+        return ""
+    value = payload.get("execution_id") if isinstance(payload, dict) else None
+    return value[:200] if isinstance(value, str) else ""
 
 
 def _tool_call_records(result: Any) -> list[CreatedRecord]:
@@ -285,7 +302,7 @@ class WebhooksState(ListPageMixin, AuthState):
         if event is None:
             return False
         self.detail = webhook_detail(event)
-        self.detail_records = created_records(event.result)
+        self.detail_records = created_records(event.result, event.payload)
         return True
 
     @rx.event

@@ -16,6 +16,9 @@ from tests.factories import (
     add_webhook_event,
 )
 
+# Links to other records, given as the strings insert_rows returns (execution_id and
+# external_call_id are the provider's own text).
+_RECORD_IDS = frozenset({"id", "lead_id", "contact_id"})
 _FACTORIES = {
     "leads": add_lead,
     "contacts": add_contact,
@@ -45,7 +48,7 @@ def insert_rows(app_server: Any, user_id: uuid.UUID, **tables: list[dict[str, An
                 for fields in rows:
                     values = {
                         key: uuid.UUID(value)
-                        if key.endswith("_id") and isinstance(value, str)
+                        if key in _RECORD_IDS and isinstance(value, str)
                         else value
                         for key, value in fields.items()
                     }

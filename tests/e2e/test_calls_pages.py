@@ -117,7 +117,12 @@ def test_automation_runs_show_scenario_status_error_and_links(page, app_server):
         owner,
         automation_logs=[
             {"scenario_name": "Welcome SMS", "status": "success", "lead_id": lead_id},
-            {"scenario_name": "Sheets sync", "status": "error", "error": "429 Too Many Requests"},
+            {
+                "scenario_name": "Sheets sync",
+                "status": "error",
+                "error": "429 Too Many Requests",
+                "execution_id": "exec-sheets-1",
+            },
         ],
     )
     page.goto(f"{app_server.base_url}/automations")
@@ -136,6 +141,12 @@ def test_automation_runs_show_scenario_status_error_and_links(page, app_server):
     rows.first.get_by_role("link", name="Lead: Rita Run", exact=True).click()
     expect(page.get_by_role("heading", name="Rita Run")).to_be_visible()
     expect(page.get_by_test_id("timeline-automation")).to_contain_text("Welcome SMS")
+
+    # A webhook event's link to its run: the runs with its execution id, other filters off.
+    page.goto(f"{app_server.base_url}/automations?search=exec-sheets-1")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("Sheets sync")
+    expect(page.get_by_label("Search scenario or error")).to_have_value("exec-sheets-1")
 
 
 def test_a_huge_run_error_stays_inside_its_cell(page, app_server):

@@ -32,3 +32,14 @@ def test_an_ordinary_event_still_names_its_records() -> None:
         CreatedRecord(label="Call (new)", href=f"/calls/{call_id}")
     ]
     assert created_records("") == [] and created_records("[1, 2]") == []
+
+
+def test_a_run_links_to_the_runs_found_by_its_execution_id() -> None:
+    result = json.dumps({"automation_log_id": str(uuid.uuid4()), "created": ["automation_log"]})
+    payload = json.dumps({"event": "automation.run", "execution_id": "exec 7/a&b"})
+    assert created_records(result, payload) == [
+        CreatedRecord(label="Automation run (new)", href="/automations?search=exec%207/a%26b")
+    ]
+    # A payload without one (or none kept): the runs, unfiltered.
+    for no_id in ("", None, "[]", json.dumps({"execution_id": 7})):
+        assert created_records(result, no_id)[0].href == "/automations"
