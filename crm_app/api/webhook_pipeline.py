@@ -124,6 +124,12 @@ def _reject(
 
 def reject_oversized(*, provider: str, token: str, size: int, received_at: datetime) -> Answer:
     """413 for a body over the limit, audited for its owner (size only: it was never read)."""
+    audit_unread(provider=provider, token=token, reason=TOO_LARGE, size=size, at=received_at)
+    return Answer(413, TOO_LARGE)
+
+
+def audit_unread(*, provider: str, token: str, reason: str, size: int, at: datetime) -> None:
+    """Audit a request refused before its body was read, for the owner of the token (if any)."""
     with global_session() as session:
         owner = _find_owner(session, provider, token)
     if owner is not None:
@@ -132,12 +138,11 @@ def reject_oversized(*, provider: str, token: str, size: int, received_at: datet
                 session=session,
                 user_id=owner,
                 provider=provider,
-                reason=TOO_LARGE,
+                reason=reason,
                 size=size,
                 sha256="",
-                received_at=received_at,
+                received_at=at,
             )
-    return Answer(413, TOO_LARGE)
 
 
 def handle_delivery(*, token: str, delivery: Delivery) -> Answer:

@@ -19,7 +19,12 @@ from fastapi.responses import JSONResponse, Response
 
 from crm_app.api import webhook_openapi as spec
 from crm_app.api.limits import BodyTooLarge, read_limited_body
-from crm_app.api.webhook_pipeline import Answer, handle_delivery, reject_oversized
+from crm_app.api.webhook_pipeline import (
+    Answer,
+    audit_unread,
+    handle_delivery,
+    reject_oversized,
+)
 from crm_app.core.config import get_settings
 from crm_app.core.db import is_database_unavailable
 from crm_app.models.base import utcnow
@@ -151,14 +156,34 @@ async def not_a_post(provider: str, token: str, request: Request) -> Response:
     """A webhook URL opened in a browser, or called with another method: say what it is for.
 
     Without this route the request would fall through to the pages, whose
-    "page not found" suggests the URL is wrong. The token is not looked up.
+    "page not found" suggests the URL is wrong. The token is looked up only
+    for a request Twilio signed (Twilio lets a callback's method be GET): its
+    refusal goes on the owner's audit trail, saying what to change in Twilio.
     A POST gets here only for a provider there is no route for: 404.
     """
     if provider not in PROVIDERS or request.method == "POST":
         return JSONResponse({"detail": "Not Found"}, status_code=404)
+    if provider == "twilio" and "x-twilio-signature" in request.headers:
+        await _audit_twilio_method(token, request.method)
     name = PROVIDER_NAMES[provider]
     detail = (
         f"This is a webhook URL: it receives {name}'s events as POST requests. "
         f"Paste it into {name}, not into a browser."
     )
     return JSONResponse({"detail": detail}, status_code=405, headers={"Allow": "POST"})
+
+
+async def _audit_twilio_method(token: str, method: str) -> None:
+    reason = (
+        f"sent with {method[:10]}, not POST: in Twilio, set this webhook's method "
+        "(or the status callback's) to HTTP POST"
+    )
+    try:
+        await _in_thread(
+            audit_unread, provider="twilio", token=token, reason=reason, size=0, at=utcnow()
+        )
+    except Exception as error:
+        if not is_database_unavailable(error):
+            raise
+        # The 405 says what to change all the same.
+        logger.warning("a Twilio %s went unaudited: database unavailable", method[:10])

@@ -369,3 +369,23 @@ def test_a_callback_that_is_neither_a_call_nor_a_message_is_refused_with_422(
     response = _post(client, twilio, [("AccountSid", "AC1"), ("Foo", "bar")])
     reason = "missing field: CallSid or MessageSid; the body's fields: AccountSid, Foo"
     _assert_refused(engine, twilio, response, 422, reason)
+
+
+def test_a_callback_twilio_sent_with_get_is_refused_and_says_what_to_change(
+    client, engine, twilio
+):
+    fields = twilio_status("CA7", "completed", 3)
+    query = urlencode(fields)
+    signature = twilio_signature(twilio.secret, _public(f"{twilio.path}?{query}"), [])
+    response = client.get(f"{twilio.path}?{query}", headers={"x-twilio-signature": signature})
+    assert response.status_code == 405 and response.headers["allow"] == "POST"
+    [row] = audit_rows(engine, twilio.user_id)
+    assert (row.status, row.payload) == ("rejected", None)
+    assert row.reason == (
+        "sent with GET, not POST: in Twilio, set this webhook's method "
+        "(or the status callback's) to HTTP POST"
+    )
+    assert record_counts(engine, twilio.user_id) == NOTHING
+    # Opened in a browser (no Twilio signature): told what the URL is for, nothing audited.
+    assert client.get(twilio.path).status_code == 405
+    assert len(audit_rows(engine, twilio.user_id)) == 1
