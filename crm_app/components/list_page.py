@@ -70,7 +70,7 @@ def period_select(state: Any, *, label: str, all_time: str, field_id: str) -> rx
 
 
 def sort_select(state: Any, *, field_id: str) -> rx.Component:
-    """The sort menu of a RecordListMixin state, from its SORTS."""
+    """The sort menu of a SortMixin state, from its SORTS."""
     return labelled_select(
         "Sort",
         [(key, label) for key, (_, _, label) in state.SORTS.items()],

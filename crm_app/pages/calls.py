@@ -14,7 +14,13 @@ from crm_app.components.controls import (
     when,
 )
 from crm_app.components.feedback import empty_state, live_reload_watch, status_badge
-from crm_app.components.list_page import empty_list, list_status, paged_table, period_select
+from crm_app.components.list_page import (
+    empty_list,
+    list_status,
+    paged_table,
+    period_select,
+    sort_select,
+)
 from crm_app.components.record_page import or_dash
 from crm_app.layouts.guarded import guarded_page
 from crm_app.services.call_outcomes import OUTCOMES
@@ -104,6 +110,7 @@ def filters() -> rx.Component:
             all_label="Any reason",
         ),
         period_select(CallsState, label="Period", all_time="All time", field_id="calls-period"),
+        sort_select(CallsState, field_id="calls-sort"),
     )
 
 

@@ -19,7 +19,13 @@ from crm_app.services.call_outcomes import (
     status_is,
 )
 from crm_app.services.errors import InvalidInput
-from crm_app.services.pagination import Page, date_filters, paginate, search_text_filter
+from crm_app.services.pagination import (
+    Page,
+    date_filters,
+    paginate,
+    search_text_filter,
+    sort_order,
+)
 
 # Enough distinct values for a filter menu; more would be noise, not choices.
 MAX_FILTER_OPTIONS = 50
@@ -32,6 +38,14 @@ class CallFilterOptions:
     providers: list[str]
     statuses: list[str]
     ended_reasons: list[str]
+
+
+# What the calls list sorts by: when logged (its default), length, cost.
+SORTABLE_CALLS = {
+    "created_at": CallLog.created_at,
+    "duration": CallLog.duration_seconds,
+    "cost": CallLog.cost,
+}
 
 
 def list_call_logs(
@@ -48,8 +62,11 @@ def list_call_logs(
     offset: int = 0,
     limit: int = 50,
     now: datetime | None = None,
+    sort: str = "created_at",
+    descending: bool = True,
 ) -> Page[CallLog]:
-    """One page of a user's calls, newest first, by provider, status, outcome, period, search.
+    """One page of a user's calls, newest first unless sorted by SORTABLE_CALLS, by provider,
+    status, outcome, period and search.
 
     An outcome (answered, not-answered, in-progress) is the dashboard's own
     (services/call_outcomes.py), as of `now`, so its figures and these lists agree.
@@ -73,7 +90,7 @@ def list_call_logs(
     if matches is not None:
         statement = statement.where(matches)
     statement = statement.where(*date_filters(CallLog.created_at, created_from, created_to))
-    statement = statement.order_by(CallLog.created_at.desc(), CallLog.id.desc())
+    statement = statement.order_by(*sort_order(SORTABLE_CALLS, sort, descending, CallLog.id))
     return paginate(session, statement, offset=offset, limit=limit)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from collections.abc import Mapping
+from typing import ClassVar
 
 import reflex as rx
 import sqlalchemy as sa
@@ -21,6 +22,7 @@ from crm_app.state.list_page import (
     PAGE_SIZE,
     ListPageMixin,
     PeriodFilterMixin,
+    SortMixin,
     chosen,
     first_value,
 )
@@ -83,8 +85,15 @@ def call_row(call: CallLog, names: Mapping[uuid.UUID, str] | None = None) -> Cal
     )
 
 
-class CallsState(LiveReloadMixin, PeriodFilterMixin, ListPageMixin, AuthState):
-    """The calls list for the logged-in user; filters run in SQL."""
+class CallsState(SortMixin, LiveReloadMixin, PeriodFilterMixin, ListPageMixin, AuthState):
+    """The calls list for the logged-in user; filters and sort run in SQL."""
+
+    SORTS: ClassVar[dict[str, tuple[str, bool, str]]] = {
+        "newest": ("created_at", True, "Newest first"),
+        "oldest": ("created_at", False, "Oldest first"),
+        "longest": ("duration", True, "Longest first"),
+        "costliest": ("cost", True, "Most expensive first"),
+    }
 
     provider: str = ALL
     status: str = ALL
@@ -157,6 +166,7 @@ class CallsState(LiveReloadMixin, PeriodFilterMixin, ListPageMixin, AuthState):
                     created_from=self._created_from(),
                     offset=self.offset,
                     limit=PAGE_SIZE,
+                    **self._sort_keywords(),
                 )
                 names = linked_names(session=session, user_id=self.user_uuid, records=page.items)
         except sa.exc.SQLAlchemyError:

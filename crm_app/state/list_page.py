@@ -9,6 +9,7 @@ own `_refresh`, which runs the page's query.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, ClassVar
 
 import reflex as rx
 
@@ -99,6 +100,26 @@ class ListPageMixin(rx.State, mixin=True):
         self.offset = max(0, self.offset - PAGE_SIZE)
         self._refresh()
         return focus_if_lost(PAGER_NEXT_ID)
+
+
+class SortMixin(rx.State, mixin=True):
+    """A list's sort menu: the page sets SORTS, value -> (column, descending, label)."""
+
+    # "newest" is every list's default.
+    SORTS: ClassVar[dict[str, tuple[str, bool, str]]]
+
+    sort: str = "newest"
+
+    def _sort_keywords(self) -> dict[str, Any]:
+        """The chosen order as its list service's sort and descending keywords."""
+        column, descending, _ = self.SORTS.get(self.sort, self.SORTS["newest"])
+        return {"sort": column, "descending": descending}
+
+    @rx.event
+    def set_sort(self, value: str | list[str]):
+        value = first_value(value)
+        self.sort, self.offset = (value if value in self.SORTS else "newest"), 0
+        self._refresh()
 
 
 class PeriodFilterMixin(ViewerZoneMixin, mixin=True):

@@ -16,10 +16,10 @@ from sqlmodel import Session
 from crm_app.core.db import tenant_session
 from crm_app.models.base import utcnow
 from crm_app.state import display
-from crm_app.state.list_page import first_value
+from crm_app.state.list_page import SortMixin
 
 
-class RecordListMixin(rx.State, mixin=True):
+class RecordListMixin(SortMixin, mixin=True):
     """Sort menu, "Delete X?" confirmation and export of the filtered list.
 
     A page sets NOUN and SORTS and implements _filters, _delete and _export.
@@ -27,20 +27,13 @@ class RecordListMixin(rx.State, mixin=True):
 
     # "lead": the toasts and the export's file name say what the rows are.
     NOUN: ClassVar[str]
-    # The sort menu: value -> (column, descending, label); "newest" is the default.
-    SORTS: ClassVar[dict[str, tuple[str, bool, str]]]
 
-    sort: str = "newest"
     delete_id: str = ""
     delete_name: str = ""
 
     def _filters(self) -> dict[str, Any]:
         """The list's search, filters and sort as keywords of its list and export services."""
         raise NotImplementedError
-
-    def _sort_keywords(self) -> dict[str, Any]:
-        column, descending, _ = self.SORTS.get(self.sort, self.SORTS["newest"])
-        return {"sort": column, "descending": descending}
 
     def _delete(self, session: Session, record_id: uuid.UUID) -> bool:
         """Delete the user's record; False when it was already gone."""
@@ -51,12 +44,6 @@ class RecordListMixin(rx.State, mixin=True):
         raise NotImplementedError
 
     def _refresh_after_delete(self) -> None:
-        self._refresh()
-
-    @rx.event
-    def set_sort(self, value: str | list[str]):
-        value = first_value(value)
-        self.sort, self.offset = (value if value in self.SORTS else "newest"), 0
         self._refresh()
 
     def _forget_dialogs(self) -> None:

@@ -371,9 +371,7 @@ def test_a_callback_that_is_neither_a_call_nor_a_message_is_refused_with_422(
     _assert_refused(engine, twilio, response, 422, reason)
 
 
-def test_a_callback_twilio_sent_with_get_is_refused_and_says_what_to_change(
-    client, engine, twilio
-):
+def test_a_callback_twilio_sent_with_get_is_refused_and_says_what_to_change(client, engine, twilio):
     fields = twilio_status("CA7", "completed", 3)
     query = urlencode(fields)
     signature = twilio_signature(twilio.secret, _public(f"{twilio.path}?{query}"), [])

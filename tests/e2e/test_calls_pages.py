@@ -328,3 +328,31 @@ def test_on_a_phone_each_lists_status_is_on_the_first_screen(new_context, app_se
         expect(badge).to_be_visible()
         box = badge.bounding_box()
         assert box is not None and box["x"] + box["width"] <= 390, (path, box)
+
+
+def test_calls_sort_by_length_and_cost(page, app_server):
+    email = unique_email("callsort")
+    sign_up(page, app_server.base_url, email=email, name="Call Sorter")
+    start = utcnow() - timedelta(days=1)
+    insert_rows(
+        app_server,
+        user_id_of(app_server, email),
+        call_logs=[
+            {
+                "customer_name": name,
+                "duration_seconds": seconds,
+                "cost": Decimal(cost),
+                "created_at": start + timedelta(minutes=n),
+            }
+            for n, (name, seconds, cost) in enumerate(
+                [("Long Lou", 900, "0.50"), ("Dear Dee", 60, "4.00"), ("Brief Bo", 5, "0.01")]
+            )
+        ],
+    )
+    page.goto(f"{app_server.base_url}/calls")
+    rows = page.get_by_test_id("call-row")
+    expect(rows.first).to_contain_text("Brief Bo")  # newest first
+    for option, first in (("Longest first", "Long Lou"), ("Most expensive first", "Dear Dee")):
+        page.get_by_role("combobox", name="Sort").click()
+        page.get_by_role("option", name=option).click()
+        expect(rows.first).to_contain_text(first)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 
@@ -73,6 +74,41 @@ def _names(engine, user: User, **filters: object) -> list[str]:
 )
 def test_list_call_logs_filters(engine, calls, filters, expected) -> None:
     assert _names(engine, calls, **filters) == expected
+
+
+@pytest.mark.parametrize(
+    ("sort", "descending", "expected"),
+    [
+        ("created_at", True, ["short", "none", "long", "dear"]),
+        ("created_at", False, ["dear", "long", "none", "short"]),
+        ("duration", True, ["long", "dear", "short", "none"]),  # unknown length last
+        ("duration", False, ["short", "dear", "long", "none"]),
+        ("cost", True, ["dear", "long", "short", "none"]),
+    ],
+)
+def test_calls_sort_by_time_length_or_cost_unknowns_last(
+    engine, make_user, sort, descending, expected
+) -> None:
+    user = make_user()
+    rows = [("dear", 60, "2.5"), ("long", 600, "0.9"), ("none", None, None), ("short", 5, "0.01")]
+    with tenant_session(user.id, engine) as session:
+        for n, (name, seconds, cost) in enumerate(rows):
+            add_call_log(
+                session,
+                user_id=user.id,
+                customer_name=name,
+                duration_seconds=seconds,
+                cost=None if cost is None else Decimal(cost),
+                created_at=T0 + n * DAY,
+            )
+    with tenant_session(user.id, engine) as session:
+        page = list_call_logs(session=session, user_id=user.id, sort=sort, descending=descending)
+    assert [call.customer_name for call in page.items] == expected
+
+
+def test_calls_refuse_a_sort_they_do_not_offer(engine, calls) -> None:
+    with pytest.raises(InvalidInput):
+        _names(engine, calls, sort="transcript")
 
 
 def test_list_call_logs_refuses_naive_dates(engine, calls) -> None:
