@@ -71,15 +71,22 @@ def labelled_select(
     show_label: bool = True,
     all_label: str = "All",
     all_value: str = "all",
+    pairs: bool = False,
     **props: Any,
 ) -> rx.Component:
     """A select with a visible label tied to it (or an aria-label when the label is hidden).
 
     options: (value, text) pairs, or a Var of strings shown as they are, except
-    all_value (the menu's "no filter"), which reads all_label.
+    all_value (the menu's "no filter"), which reads all_label; with pairs, a Var
+    of [value, text] pairs after all_label's item.
     """
     if isinstance(options, list):
         items = [rx.select.item(text, value=option) for option, text in options]
+    elif pairs:
+        items = [
+            rx.select.item(all_label, value=all_value),
+            rx.foreach(options, lambda pair: rx.select.item(pair[1], value=pair[0])),
+        ]
     else:
         items = [
             rx.foreach(

@@ -39,7 +39,18 @@ def facts() -> rx.Component:
         fact("Duration", rx.text(call.duration), "call-duration"),
         fact("Cost", rx.text(call.cost), "call-cost"),
         fact("Status", status_badge(call.status)),
-        fact("Ended because", rx.text(rx.cond(call.ended_reason != "", call.ended_reason, "–"))),
+        fact(
+            "Ended because",
+            rx.text(
+                rx.cond(call.ended_reason != "", call.ended_reason, "–"),
+                # The provider's own code beside its words, to look up in its logs.
+                rx.cond(
+                    call.ended_reason != call.ended_reason_code,
+                    rx.text.span(" (", call.ended_reason_code, ")", color=rx.color("gray", 11)),
+                ),
+            ),
+            "call-ended-reason",
+        ),
         fact("Line", rx.text(call.provider, " · ", call.direction)),
         fact("Logged", when(call.occurred_at)),
         fact("From → to", rx.text(State.from_number, " → ", State.to_number)),

@@ -108,6 +108,7 @@ def filters() -> rx.Component:
             on_change=CallsState.set_ended_reason,
             field_id="calls-ended-reason",
             all_label="Any reason",
+            pairs=True,
         ),
         period_select(CallsState, label="Period", all_time="All time", field_id="calls-period"),
         sort_select(CallsState, field_id="calls-sort"),

@@ -45,7 +45,8 @@ class CallRow:
     caller: str = ""
     number: str = ""
     status: str = ""
-    ended_reason: str = ""
+    ended_reason: str = ""  # in words (display.ended_reason)
+    ended_reason_code: str = ""  # as the provider sent it
     duration: str = ""
     cost: str = ""
     lead_id: str = ""
@@ -76,7 +77,8 @@ def call_row(call: CallLog, names: Mapping[uuid.UUID, str] | None = None) -> Cal
         # Under the name; not again under a number (a lead made from a call goes by it).
         number="" if number == caller else number,
         status=shown_call_status(call.status, began),
-        ended_reason=call.ended_reason or "",
+        ended_reason=display.ended_reason(call.ended_reason),
+        ended_reason_code=call.ended_reason or "",
         duration=display.duration(call.duration_seconds),
         cost=display.money(call.cost),
         lead_id=str(call.lead_id) if call.lead_id else "",
@@ -103,7 +105,7 @@ class CallsState(SortMixin, LiveReloadMixin, PeriodFilterMixin, ListPageMixin, A
     rows: list[CallRow] = []
     providers: list[str] = []
     statuses: list[str] = []
-    ended_reasons: list[str] = []
+    ended_reasons: list[list[str]] = []  # [code, words]; the menu adds "Any reason"
 
     @rx.var
     def is_filtered(self) -> bool:
@@ -154,7 +156,9 @@ class CallsState(SortMixin, LiveReloadMixin, PeriodFilterMixin, ListPageMixin, A
                     options = call_filter_options(session=session, user_id=self.user_uuid)
                     self.providers = [ALL, *options.providers]
                     self.statuses = [ALL, *options.statuses]
-                    self.ended_reasons = [ALL, *options.ended_reasons]
+                    self.ended_reasons = [
+                        [reason, display.ended_reason(reason)] for reason in options.ended_reasons
+                    ]
                 page = list_call_logs(
                     session=session,
                     user_id=self.user_uuid,

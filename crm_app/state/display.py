@@ -61,6 +61,32 @@ def money(value: Decimal | None) -> str:
 EVALUATION_WORDS = {"true": "Passed", "false": "Not passed"}
 
 
+# Vapi's endedReason codes a small business sees most, in its words; any other code
+# (Vapi has hundreds, most of them its own errors) is shown as Vapi sends it.
+ENDED_REASON_WORDS = {
+    "customer-ended-call": "Caller hung up",
+    "assistant-ended-call": "Assistant ended the call",
+    "assistant-ended-call-after-message-spoken": "Assistant ended the call after its message",
+    "assistant-ended-call-with-hangup-task": "Assistant hung up (hang-up task)",
+    "assistant-said-end-call-phrase": "Assistant said its end-of-call phrase",
+    "assistant-forwarded-call": "Transferred",
+    "silence-timed-out": "Caller went silent",
+    "exceeded-max-duration": "Reached the time limit",
+    "customer-did-not-answer": "No answer",
+    "customer-busy": "Line busy",
+    "voicemail": "Went to voicemail",
+    "customer-did-not-give-microphone-permission": "No microphone access",
+    "manually-canceled": "Cancelled",
+    "twilio-failed-to-connect-call": "Could not connect",
+}
+
+
+def ended_reason(code: str | None) -> str:
+    """Why a call ended, in words where the code is a common one ("" when none was sent)."""
+    code = (code or "").strip()
+    return ENDED_REASON_WORDS.get(code, code)
+
+
 def evaluation(value: str | None) -> str:
     """A call's success evaluation as the call's page shows it ("" when there is none)."""
     text = (value or "").strip()

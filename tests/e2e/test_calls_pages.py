@@ -68,8 +68,10 @@ def test_calls_filter_search_and_open_with_transcript_and_recording(page, app_se
     page.get_by_role("option", name="Last 30 days").click()
     expect(rows).to_have_count(2)
     page.get_by_role("combobox", name="Ended reason").click()
-    page.get_by_role("option", name="customer-ended-call").click()
+    # Vapi's code in words, in the menu and on the row.
+    page.get_by_role("option", name="Caller hung up").click()
     expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("Caller hung up")
     page.get_by_role("combobox", name="Ended reason").click()
     page.get_by_role("option", name="Any reason").click()
     search = page.get_by_label("Search by name, number or email")
@@ -90,6 +92,9 @@ def test_calls_filter_search_and_open_with_transcript_and_recording(page, app_se
     expect(page.get_by_test_id("call-duration")).to_have_text("2:05")
     expect(page.get_by_test_id("call-cost")).to_have_text("$1.50")
     expect(page.get_by_test_id("call-evaluation")).to_have_text("Passed")
+    expect(page.get_by_test_id("call-ended-reason")).to_have_text(
+        "Caller hung up (customer-ended-call)"
+    )
     expect(page.get_by_role("link", name="Open the recording")).to_have_attribute(
         "href", "https://recordings.example.com/a.wav"
     )

@@ -130,3 +130,15 @@ def test_a_runs_links_are_named_by_their_person_else_by_the_scenario() -> None:
 )
 def test_a_calls_success_evaluation_reads_as_words_when_it_is_a_yes_or_no(stored, shown) -> None:
     assert display.evaluation(stored) == shown
+
+
+def test_common_ended_reasons_read_in_words_and_others_as_sent() -> None:
+    assert display.ended_reason("silence-timed-out") == "Caller went silent"
+    assert display.ended_reason(" customer-did-not-answer ") == "No answer"
+    assert display.ended_reason("pipeline-error-openai-llm-failed") == (
+        "pipeline-error-openai-llm-failed"
+    )
+    assert display.ended_reason(None) == display.ended_reason("") == ""
+    # Each in words of its own, so the filter menu never offers two alike.
+    words = list(display.ENDED_REASON_WORDS.values())
+    assert len(set(words)) == len(words)
