@@ -18,6 +18,7 @@ from crm_app.services.webhook_ingest import (
 from tests.webhook_senders import (
     connect,
     encode,
+    make_event,
     twilio_request,
     twilio_sms,
     vapi_end_of_call_report,
@@ -59,6 +60,38 @@ def test_forged_requests_past_the_limit_are_counted_on_the_newest_row(client, en
     assert newest.repeats == MORE
     assert newest.last_repeated_at >= newest.received_at
     assert record_counts(engine, vapi.user_id) == NOTHING
+
+
+def test_refusals_whose_headers_the_sender_varies_still_count_on_a_few_rows(
+    client, engine, make_user
+):
+    # Reasons never quote what the sender chose (a timestamp's age, a header's name):
+    # each request would be a reason, and a row, of its own.
+    make = connect(engine, make_user().id, "make")
+    vapi = connect(engine, make_user().id, "vapi")
+    body = encode(make_event("lead.upsert", {"name": "x"}))
+    for number in range(NOISE_ROWS_PER_WINDOW + MORE):
+        stamp = str(10**9 + number * 86_400)
+        forged = {"webhook-id": f"msg_{number}", "webhook-timestamp": stamp}
+        forged |= {"webhook-signature": "v1,AAAA", "content-type": "application/json"}
+        assert client.post(make.path, content=body, headers=forged).status_code == 401
+        named = {f"x-signature-{number}": "ab", "content-type": "application/json"}
+        assert client.post(vapi.path, content=body, headers=named).status_code == 401
+    for user_id in (make.user_id, vapi.user_id):
+        assert len(audit_rows(engine, user_id)) <= NOISE_ROWS_PER_WINDOW
+
+
+@pytest.mark.parametrize("stamp", ["inf", "-inf", "1e400", "Infinity", "nan"])
+def test_a_timestamp_that_is_no_number_of_seconds_is_refused_and_audited(
+    client, engine, make_user, stamp
+):
+    make = connect(engine, make_user().id, "make")
+    body = encode(make_event("lead.upsert", {"name": "x"}))
+    headers = {"webhook-id": "msg_1", "webhook-timestamp": stamp, "webhook-signature": "v1,AA"}
+    response = client.post(make.path, content=body, headers=headers)
+    assert (response.status_code, response.json()) == (401, {"detail": "malformed timestamp"})
+    [row] = audit_rows(engine, make.user_id)
+    assert (row.status, row.reason) == ("rejected", "malformed timestamp")
 
 
 def test_during_a_flood_a_new_reason_and_real_events_still_get_rows(client, engine, vapi):

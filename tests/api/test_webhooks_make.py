@@ -103,13 +103,15 @@ def test_data_with_none_of_the_fields_an_upsert_reads_lists_what_it_had(client, 
     assert record_counts(engine, make.user_id) == NOTHING
 
 
-def test_fields_a_scenario_left_empty_leave_the_lead_as_it_was(client, engine, make):
+@pytest.mark.parametrize("empty", ["", " ", [], {}, False, "\u0007"])
+def test_fields_a_scenario_left_empty_leave_the_lead_as_it_was(client, engine, make, empty):
     first = {"name": "Grace Hopper", "phone": "+14155550501", "email": "grace@example.com"}
     assert (
         _post(client, make, make_event("lead.upsert", {**first, "notes": "VIP"})).status_code == 200
     )
     # The body template of a run whose lookups came back empty.
-    later = {"name": "", "phone": "+14155550501", "email": " ", "notes": "", "status": "contacted"}
+    later = {"name": empty, "phone": "+14155550501", "email": empty, "notes": empty}
+    later["status"] = "contacted"
     assert _post(client, make, make_event("lead.upsert", later)).status_code == 200
     [lead] = owned(engine, make.user_id, Lead)
     assert (lead.name, lead.email, lead.notes) == ("Grace Hopper", "grace@example.com", "VIP")
@@ -351,14 +353,14 @@ def test_no_credentials_at_all_are_refused_with_401(client, engine, make):
 def test_a_stale_timestamp_is_refused_with_401(client, engine, make):
     body = encode(make_event("lead.upsert", {"name": "Late"}))
     headers = make_headers(make.secret, body, at=datetime.now(UTC) - timedelta(minutes=16))
-    reason = "stale timestamp: signed 16 min before it arrived (the limit is 300 s)"
+    reason = "stale timestamp: signed over 5 min before it arrived"
     _assert_refused(engine, make, _post(client, make, body, headers), 401, reason)
 
 
 def test_a_timestamp_from_the_future_is_refused_with_401(client, engine, make):
     body = encode(make_event("lead.upsert", {"name": "Early"}))
     headers = make_headers(make.secret, body, at=datetime.now(UTC) + timedelta(minutes=16))
-    reason = "stale timestamp: dated 16 min ahead of this server's clock"
+    reason = "stale timestamp: dated ahead of this server's clock"
     _assert_refused(engine, make, _post(client, make, body, headers), 401, reason)
 
 

@@ -101,10 +101,10 @@ def test_a_recording_sent_only_in_the_artifacts_recording_is_kept(
 def test_a_calls_length_is_rounded_to_the_nearest_second(client, engine, vapi):
     report = vapi_end_of_call_report("call-long")
     started = datetime.fromisoformat(report["message"]["startedAt"])
-    report["message"]["endedAt"] = iso(started + timedelta(seconds=95.7))
+    report["message"]["endedAt"] = iso(started + timedelta(seconds=94.5))
     assert _post(client, vapi, report).status_code == 200
     [call] = owned(engine, vapi.user_id, CallLog)
-    assert call.duration_seconds == 96
+    assert call.duration_seconds == 95  # halves up, not to even
 
 
 def test_end_of_call_report_links_to_an_existing_contact_with_that_number(client, engine, vapi):
@@ -448,7 +448,7 @@ def test_one_flipped_byte_in_an_hmac_signed_body_is_refused(client, engine, vapi
 def test_a_stale_hmac_timestamp_is_refused_with_401(client, engine, vapi):
     body = encode(vapi_end_of_call_report())
     headers = vapi_hmac_headers(body, at=time.time() - 960)
-    reason = "stale timestamp: signed 16 min before it arrived (the limit is 300 s)"
+    reason = "stale timestamp: signed over 5 min before it arrived"
     _assert_refused(engine, vapi, _post(client, vapi, body, headers), 401, reason)
 
 

@@ -10,7 +10,8 @@ from crm_app.services.webhook_verify import (
     HMAC_KEY_NOT_SAVED,
     MISSING_SIGNATURE,
     NOT_CONFIGURED,
-    _stale,
+    STALE_AGO,
+    STALE_AHEAD,
 )
 from crm_app.state.webhook_advice import what_to_do
 
@@ -25,8 +26,8 @@ from crm_app.state.webhook_advice import what_to_do
         ("twilio", MISSING_SIGNATURE, "did not come from Twilio"),
         ("make", MISSING_SIGNATURE, "add an x-make-apikey header"),
         ("make", BAD_API_KEY, "not the Make secret saved here"),
-        ("make", _stale(960), "An old delivery resent by hand is refused"),
-        ("vapi", _stale(-960), "the sender's clock is wrong"),
+        ("make", STALE_AGO, "An old delivery resent by hand is refused"),
+        ("vapi", STALE_AHEAD, "the sender's clock is wrong"),
         ("make", "body too large", "256 KiB"),
         ("make", "body is not valid JSON", "Raw with content type JSON"),
         ("vapi", "the stored secret could not be decrypted", "ENCRYPTION_KEY"),

@@ -83,13 +83,17 @@ def test_a_base64_signature_with_its_case_changed_is_refused():
     ) == (403, "bad signature")
 
 
-def test_a_signature_in_a_header_of_its_own_naming_says_which_header_to_use():
-    headers = {"X-Vapi-Signature": "ab" * 32}
+@pytest.mark.parametrize(
+    ("header", "said"),
+    [("X-Vapi-Signature", "as x-vapi-signature"), ("x-my-signature-7", "in another header")],
+)
+def test_a_signature_in_a_header_of_its_own_says_which_header_to_use(header, said):
+    headers = {header: "ab" * 32}
     status, reason = _reason(
         verify_vapi, headers=headers, body=BODY, server_secret=None, hmac_secret=HMAC_KEY
     )
     assert status == 401
-    assert reason.startswith("missing signature: a signature came as x-vapi-signature")
+    assert reason.startswith(f"missing signature: a signature came {said}, not x-signature")
     assert "x-signature, x-timestamp" in reason and "ab" * 32 not in reason
 
 
@@ -110,7 +114,7 @@ def test_vapi_refuses_a_correctly_signed_but_stale_timestamp():
     headers = {"x-timestamp": stamp, "x-signature": signature}
     assert _reason(
         verify_vapi, headers=headers, body=BODY, server_secret=None, hmac_secret=HMAC_KEY, now=now
-    ) == (401, "stale timestamp: signed 301 s before it arrived (the limit is 300 s)")
+    ) == (401, "stale timestamp: signed over 5 min before it arrived")
 
 
 @pytest.mark.parametrize(
@@ -268,8 +272,8 @@ def test_make_accepts_a_header_listing_several_signatures_if_one_matches():
         ("body", (403, "bad signature")),
         ("secret", (403, "bad signature")),
         ("malformed entry", (403, "bad signature")),
-        ("stale", (401, "stale timestamp: signed 30 min before it arrived (the limit is 300 s)")),
-        ("future", (401, "stale timestamp: dated 30 min ahead of this server's clock")),
+        ("stale", (401, "stale timestamp: signed over 5 min before it arrived")),
+        ("future", (401, "stale timestamp: dated ahead of this server's clock")),
         ("garbage timestamp", (401, "malformed timestamp")),
     ],
 )
