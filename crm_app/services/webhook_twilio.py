@@ -50,9 +50,10 @@ SMS_LEAD_SOURCE = "sms"
 CALL_LEAD_SOURCE = "voice"  # as Vapi's calls name theirs
 SMS_IN = "sms_in"
 ANSWERED = ("in-progress", "answered")
-# Twilio's Direction values for calls that came in to the user's number; outbound-api,
-# outbound-dial and trunking-originating went out from it.
-INBOUND_DIRECTIONS = ("inbound", "trunking-terminating")
+# Twilio's Direction values for calls that came in to the user: with Elastic SIP
+# Trunking, "originating" is from the PSTN into the user's own phone system and
+# "terminating" from it out to the PSTN. outbound-api and outbound-dial went out.
+INBOUND_DIRECTIONS = ("inbound", "trunking-originating")
 FINISHED = ("completed", "busy", "failed", "no-answer", "canceled")
 MAX_SMS_BODY = 10_000
 # What caller ID lookups return when they have no name: a lead called "WIRELESS

@@ -186,9 +186,9 @@ def test_a_call_put_through_to_another_phone_is_logged_once_with_its_caller(clie
     ("direction", "expected"),
     [
         ("inbound", "inbound"),
-        ("trunking-terminating", "inbound"),
+        ("trunking-originating", "inbound"),  # from the PSTN into the user's trunk
         ("outbound-api", "outbound"),
-        ("trunking-originating", "outbound"),
+        ("trunking-terminating", "outbound"),  # from the user's trunk out to the PSTN
     ],
 )
 def test_a_calls_direction_is_read_from_twilios_names(client, engine, twilio, direction, expected):
