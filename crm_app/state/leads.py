@@ -196,10 +196,19 @@ class LeadsState(RecordListMixin, PeriodFilterMixin, ListPageMixin, AuthState):
             self._refresh()
 
     def _drop_vanished_source(self) -> None:
-        """Back to all sources once no lead has the chosen one (its last was deleted or edited)."""
+        """Back to all sources once no lead has the chosen one (its last was deleted or edited).
+
+        A source is one whatever its case (services/lead_sources): the chosen one
+        takes the menu's spelling ("yelp" from a link is "Yelp" there).
+        """
         # The menu cannot show a value it no longer offers: the filter would go blank
         # yet still empty the list, with nothing on the page to say why.
-        if self.source == ANY_SOURCE or self.source in self.sources:
+        if self.source == ANY_SOURCE:
+            return
+        chosen = self.source.lower()
+        offered = next((source for source in self.sources if source.lower() == chosen), None)
+        if offered is not None:
+            self.source = offered
             return
         if len(self.sources) >= MAX_SOURCES:
             return  # only the most used sources were read: the chosen one may still exist

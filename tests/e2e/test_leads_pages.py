@@ -238,14 +238,17 @@ def test_a_link_that_names_filters_shows_exactly_those(page, app_server):
         {"name": "Won Web", "status": "won", "source": "website"},
         {"name": "Lost Web", "status": "lost", "source": "website"},
         {"name": "Won Vapi", "status": "won", "source": "vapi"},
+        {"name": "New Web", "status": "new", "source": "Website"},  # one source, whatever case
     ]
     _owner_of(page, app_server, "links", leads)
     rows = page.get_by_test_id("lead-row")
     page.goto(f"{app_server.base_url}/leads?status=won")  # as the dashboard's pipeline links
     expect(rows).to_have_count(2)
-    page.goto(f"{app_server.base_url}/leads?source=website")  # its sources link: any status
-    expect(rows).to_have_count(2)
+    page.goto(f"{app_server.base_url}/leads?source=WEBSITE")  # its sources link: any status
+    expect(rows).to_have_count(3)
     expect(_row(page, "Lost Web")).to_be_visible()
+    # The menu names it as it is most often spelled.
+    expect(page.get_by_role("combobox", name="Source")).to_have_text("website")
     page.get_by_label("Search leads").fill("Won")
     expect(rows).to_have_count(1)
     page.goto(f"{app_server.base_url}/leads")  # a plain visit keeps what the tab had
