@@ -57,14 +57,15 @@ def apply_make_event(
 
 
 def _given(value: Any) -> bool:
-    """Whether a field has a value: null, "" and blanks are as good as absent.
+    """Whether a field has a value: null, "", blanks and what is no text at all ([], {},
+    false) are as good as absent.
 
     A Make scenario maps its data into a body template, where a variable that
     is empty in this run is written as "" (Make's own modules ignore an empty
     value, too): taking it for "erase" would wipe a lead's name or email on
     every run that lacked it.
     """
-    return value is not None and not (isinstance(value, str) and not value.strip())
+    return bool(text(value, 1))
 
 
 def _fields(data: dict[str, Any], limits: dict[str, int]) -> dict[str, Any]:
@@ -73,9 +74,8 @@ def _fields(data: dict[str, Any], limits: dict[str, int]) -> dict[str, Any]:
     A phone number is normalised here (InvalidInput if it is not one), since
     the input models would refuse a long but valid way of writing it.
     """
-    fields: dict[str, Any] = {
-        name: text(data[name], limit) for name, limit in limits.items() if _given(data.get(name))
-    }
+    fields = {name: text(data.get(name), limit) for name, limit in limits.items()}
+    fields = {name: value for name, value in fields.items() if value}
     if fields.get("phone"):
         fields["phone"] = normalize_phone(fields["phone"], get_settings().default_phone_region)
     return fields
