@@ -11,13 +11,7 @@ from sqlmodel import Session, select
 
 from crm_app.models import CallLog, Contact, Lead
 from crm_app.models.base import utcnow
-from crm_app.services.call_outcomes import (
-    IN_PROGRESS_STATUSES,
-    NO_END_REPORTED,
-    OUTCOMES,
-    outcome_is,
-    status_is,
-)
+from crm_app.services.call_outcomes import OUTCOMES, outcome_is, shown_status, status_is
 from crm_app.services.errors import InvalidInput
 from crm_app.services.pagination import (
     Page,
@@ -117,11 +111,13 @@ def get_call_log(*, session: Session, user_id: uuid.UUID, call_id: uuid.UUID) ->
     return session.exec(statement).first()
 
 
-def call_filter_options(*, session: Session, user_id: uuid.UUID) -> CallFilterOptions:
+def call_filter_options(
+    *, session: Session, user_id: uuid.UUID, now: datetime | None = None
+) -> CallFilterOptions:
     """The providers, statuses and ended reasons among the user's calls, alphabetically.
 
-    The statuses are those the list shows: "no end reported" among them once a
-    call has a live status, which it shows when that status outlived the call.
+    The statuses are those the rows show at `now` (call_outcomes.shown_status):
+    "no end reported" in place of a live status that outlived its call.
     """
 
     def distinct(column) -> list[str]:  # type: ignore[no-untyped-def]
@@ -134,12 +130,8 @@ def call_filter_options(*, session: Session, user_id: uuid.UUID) -> CallFilterOp
         )
         return list(session.exec(statement).all())
 
-    statuses = distinct(CallLog.status)
-    if any(status in IN_PROGRESS_STATUSES for status in statuses):
-        # Some of those calls may have outlived any call and show this instead (status_is).
-        statuses = sorted({*statuses, NO_END_REPORTED})
     return CallFilterOptions(
         providers=distinct(CallLog.provider),
-        statuses=statuses,
+        statuses=distinct(shown_status(CallLog, now or utcnow())),
         ended_reasons=distinct(CallLog.ended_reason),
     )

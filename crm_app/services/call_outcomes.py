@@ -75,17 +75,19 @@ def in_progress(calls: Any, since: Any) -> sa.ColumnElement[bool]:
     )
 
 
+def shown_status(calls: Any, now: datetime) -> sa.ColumnElement[str]:
+    """The status a call shows at `now`: its last one, or NO_END_REPORTED for a live
+    status that outlived LIVE_CALL_MAX_AGE (the end never came)."""
+    lost_end = sa.and_(
+        sa.or_(*(calls.status == live for live in IN_PROGRESS_STATUSES)),
+        sa.func.coalesce(calls.started_at, calls.created_at) < live_since(now),
+    )
+    return sa.case((lost_end, NO_END_REPORTED), else_=calls.status)
+
+
 def status_is(status: str, calls: Any, now: datetime) -> sa.ColumnElement[bool]:
-    """Calls showing this status at `now`: a live one only while the call may still be live,
-    and NO_END_REPORTED for a call whose live status outlasted LIVE_CALL_MAX_AGE."""
-    if status == NO_END_REPORTED:
-        return sa.and_(
-            sa.or_(*(calls.status == live for live in IN_PROGRESS_STATUSES)),
-            sa.not_(in_progress(calls, live_since(now))),
-        )
-    if status in IN_PROGRESS_STATUSES:
-        return sa.and_(calls.status == status, in_progress(calls, live_since(now)))
-    return calls.status == status
+    """Calls showing this status at `now` (shown_status), as the list's rows show them."""
+    return shown_status(calls, now) == status
 
 
 def outcome_is(outcome: str, calls: Any, now: datetime) -> sa.ColumnElement[bool]:
