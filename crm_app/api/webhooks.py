@@ -157,8 +157,10 @@ async def not_a_post(provider: str, token: str, request: Request) -> Response:
 
     Without this route the request would fall through to the pages, whose
     "page not found" suggests the URL is wrong. The token is looked up only
-    for a request Twilio signed (Twilio lets a callback's method be GET): its
-    refusal goes on the owner's audit trail, saying what to change in Twilio.
+    for a request that carries Twilio's signature header (Twilio lets a
+    callback's method be GET; the signature is not checked, as nothing is
+    applied): its refusal goes on the owner's audit trail, saying what to
+    change in Twilio, and counts toward the trail's cap on noise like any other.
     A POST gets here only for a provider there is no route for: 404.
     """
     if provider not in PROVIDERS or request.method == "POST":

@@ -29,7 +29,7 @@ def source_is(column: Any, source: str) -> sa.ColumnElement[bool]:
 def merge_spellings(counts: Iterable[tuple[str, str, int]]) -> dict[str, int]:
     """Counts by (source, lowered source) as one count per source, most leads first.
 
-    Each is named by its most used spelling (on a tie, the first in order),
+    Each is named by its most used spelling (on a tie, the first alphabetically),
     which is also the spelling its link filters on.
     """
     totals: Counter[str] = Counter()

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import uuid
 from types import SimpleNamespace
 from typing import Any
@@ -279,7 +280,8 @@ def _fill_report(log: Any, message: dict[str, Any]) -> None:
     log.status = "ended"
     log.started_at, log.ended_at = started, ended
     if started is not None and ended is not None:
-        seconds = round((ended - started).total_seconds())  # 95.7 s is 96, as Vapi shows it
+        # To the nearest second, halves up (95.5 s is 96), as Vapi's own figure reads.
+        seconds = math.floor((ended - started).total_seconds() + 0.5)
         if 0 <= seconds <= MAX_CALL_SECONDS:
             log.duration_seconds = seconds
     cost = message.get("cost") if "cost" in message else get_path(message, "call", "cost")

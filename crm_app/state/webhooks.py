@@ -160,7 +160,9 @@ def _execution_id(payload_text: str | None) -> str:
     except ValueError:
         return ""
     value = payload.get("execution_id") if isinstance(payload, dict) else None
-    return value[:200] if isinstance(value, str) else ""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        return ""
+    return str(value)[:200]  # an integer id is stored as its digits (webhook_fields.identifier)
 
 
 def _tool_call_records(result: Any) -> list[CreatedRecord]:

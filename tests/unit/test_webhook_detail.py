@@ -41,5 +41,7 @@ def test_a_run_links_to_the_runs_found_by_its_execution_id() -> None:
         CreatedRecord(label="Automation run (new)", href="/automations?search=exec%207/a%26b")
     ]
     # A payload without one (or none kept): the runs, unfiltered.
-    for no_id in ("", None, "[]", json.dumps({"execution_id": 7})):
+    numbered = json.dumps({"execution_id": 7})
+    assert created_records(result, numbered)[0].href == "/automations?search=7"
+    for no_id in ("", None, "[]", json.dumps({"execution_id": True})):
         assert created_records(result, no_id)[0].href == "/automations"
