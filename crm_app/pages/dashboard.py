@@ -151,12 +151,12 @@ def bar_row(bar: Bar) -> rx.Component:
             # Drawn against the largest bar, so its percentage would mislead a screen
             # reader: the link's name says the count instead.
             rx.progress(value=bar.percent, aria_hidden="true", flex="1"),
-            rx.text(bar.count, size="2", weight="bold", min_width="3em", text_align="right"),
+            rx.text(bar.count_text, size="2", weight="bold", min_width="3em", text_align="right"),
             align="center",
             width="100%",
         ),
         href=bar.href,
-        aria_label=f"{bar.label}: {bar.count} leads",
+        aria_label=f"{bar.label}: {bar.count_text} leads",
         underline="none",
         color=rx.color("gray", 12),
         width="100%",
@@ -196,14 +196,16 @@ def calls_chart() -> rx.Component:
         rx.text(
             # All time: these figures cover more than the bars below.
             rx.cond(DashboardState.period == "all", "All time: ", ""),
-            DashboardState.calls,
+            DashboardState.calls_text,
             rx.cond(DashboardState.calls == 1, " call: ", " calls: "),
-            outcome_link(DashboardState.answered_calls, "answered"),
+            outcome_link(DashboardState.answered_calls_text, "answered"),
             ", ",
-            outcome_link(DashboardState.unanswered_calls, "not-answered"),
+            outcome_link(DashboardState.unanswered_calls_text, "not-answered"),
             rx.cond(
                 DashboardState.calls_in_progress > 0,
-                rx.fragment(", ", outcome_link(DashboardState.calls_in_progress, "in-progress")),
+                rx.fragment(
+                    ", ", outcome_link(DashboardState.calls_in_progress_text, "in-progress")
+                ),
                 "",
             ),
             " · average ",
@@ -294,16 +296,16 @@ def numbers() -> rx.Component:
         rx.grid(
             stat_card(
                 "Leads",
-                DashboardState.total_leads,
+                DashboardState.total_leads_text,
                 "stat-total-leads",
-                rx.text.span(DashboardState.new_leads, " new in the period"),
+                rx.text.span(DashboardState.new_leads_text, " new in the period"),
                 scope=ALL_TIME,
                 href="/leads?period=all",
                 shows="all leads",
             ),
             stat_card(
                 "New leads",
-                DashboardState.new_leads,
+                DashboardState.new_leads_text,
                 "stat-new-leads",
                 DashboardState.new_leads_note,
                 href=period_link("/leads"),
@@ -317,7 +319,7 @@ def numbers() -> rx.Component:
             ),
             stat_card(
                 "Calls",
-                DashboardState.calls,
+                DashboardState.calls_text,
                 "stat-calls",
                 DashboardState.calls_note,
                 href=period_link("/calls"),
@@ -329,7 +331,7 @@ def numbers() -> rx.Component:
             stat_card("Call cost", DashboardState.total_cost, "stat-call-cost"),
             stat_card(
                 "Automation runs",
-                DashboardState.automation_runs,
+                DashboardState.automation_runs_text,
                 "stat-automation-runs",
                 rx.text.span(DashboardState.automation_success, " succeeded"),
                 href=period_link("/automations"),

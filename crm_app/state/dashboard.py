@@ -31,6 +31,7 @@ class Bar:
 
     label: str = ""
     count: int = 0
+    count_text: str = ""  # "1,080", as the lists write counts
     percent: int = 0
     href: str = ""
 
@@ -94,6 +95,7 @@ def _bars(counts: dict[str, int], href: str) -> list[Bar]:
         Bar(
             label=label,
             count=count,
+            count_text=f"{count:,}",
             percent=round(count / largest * 100),
             href=href + quote(label, safe=""),
         )
@@ -132,6 +134,35 @@ class DashboardState(ViewerZoneMixin, AuthState):
     @rx.var
     def period_label(self) -> str:
         return display.PERIODS.get(self.period, "")
+
+    # The counts as the lists and the board write them: "5,027", not "5027".
+    @rx.var
+    def total_leads_text(self) -> str:
+        return f"{self.total_leads:,}"
+
+    @rx.var
+    def new_leads_text(self) -> str:
+        return f"{self.new_leads:,}"
+
+    @rx.var
+    def calls_text(self) -> str:
+        return f"{self.calls:,}"
+
+    @rx.var
+    def answered_calls_text(self) -> str:
+        return f"{self.answered_calls:,}"
+
+    @rx.var
+    def unanswered_calls_text(self) -> str:
+        return f"{self.unanswered_calls:,}"
+
+    @rx.var
+    def calls_in_progress_text(self) -> str:
+        return f"{self.calls_in_progress:,}"
+
+    @rx.var
+    def automation_runs_text(self) -> str:
+        return f"{self.automation_runs:,}"
 
     @rx.event
     def start(self):
@@ -205,7 +236,7 @@ class DashboardState(ViewerZoneMixin, AuthState):
         self.conversion_rate = display.percent(stats.conversion_rate)
         self.calls = stats.calls
         calls_change = display.change(stats.calls, stats.calls_previous)
-        answered = f"{stats.answered_calls} answered"
+        answered = f"{stats.answered_calls:,} answered"
         # The change is in calls, not in answered calls: said so.
         if calls_change == "no change":
             calls_change = "as many calls as the period before"

@@ -115,8 +115,8 @@ def change(current: int, previous: int | None) -> str:
     if difference == 0:
         return "no change"
     if previous == 0:
-        return f"{difference:+d}"
-    return f"{difference:+d} ({difference / previous * 100:+.0f}%)"
+        return f"{difference:+,d}"
+    return f"{difference:+,d} ({difference / previous * 100:+,.0f}%)"
 
 
 def count_label(offset: int, shown: int, total: int) -> str:

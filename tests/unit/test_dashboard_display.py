@@ -48,3 +48,8 @@ def test_a_bars_link_carries_its_label_as_one_query_value() -> None:
     [bar] = _bars({"web & phone=1": 3}, "/leads?source=")
     assert bar.href == "/leads?source=web%20%26%20phone%3D1"
     assert bar.label == "web & phone=1"
+
+
+def test_a_bar_writes_its_count_as_the_lists_do() -> None:
+    [bar] = _bars({"won": 1080}, "/leads?status=")
+    assert (bar.count, bar.count_text) == (1080, "1,080")

@@ -39,7 +39,15 @@ def test_money(value, shown) -> None:
 
 @pytest.mark.parametrize(
     ("current", "previous", "shown"),
-    [(5, None, ""), (5, 5, "no change"), (3, 0, "+3"), (6, 4, "+2 (+50%)"), (1, 4, "-3 (-75%)")],
+    [
+        (5, None, ""),
+        (5, 5, "no change"),
+        (3, 0, "+3"),
+        (6, 4, "+2 (+50%)"),
+        (1, 4, "-3 (-75%)"),
+        (5027, 0, "+5,027"),  # as the lists write counts
+        (12000, 10, "+11,990 (+119,900%)"),
+    ],
 )
 def test_change_against_the_previous_period(current, previous, shown) -> None:
     assert display.change(current, previous) == shown
