@@ -7,6 +7,7 @@ import json
 import logging
 import uuid
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote
 
 import reflex as rx
@@ -142,6 +143,8 @@ class SessionMiddleware(Middleware):
         if sent_by is not None:
             return await _check_upload(state, sent_by)
         cookie_header = state.router.headers.cookie if state.router else ""
+        if not _from_the_tabs_socket(app, state):
+            cookie_header = ""  # that socket's cookie vouches for no one now
         # Read here, every event; never saved with the state (state/storage.py).
         saved_without_credentials(state.router_data, constants.RouteVar.HEADERS)
         unavailable = False
@@ -166,6 +169,23 @@ class SessionMiddleware(Middleware):
         if unavailable:
             auth.database_unavailable = True
         return None
+
+
+def _from_the_tabs_socket(app: Any, state: rx.State) -> bool:
+    """Whether the socket whose headers this event carries is still the tab's.
+
+    An event the server chains (a live page's timed reload) carries the
+    headers, cookie included, of the socket that started the chain, and its
+    updates go to whichever socket holds the tab's token now. Once that socket
+    has closed, another connection presenting the token would receive them:
+    the owner's rows, with no cookie of its own. So the cookie counts only
+    while its socket is still the one linked to the token.
+    """
+    namespace = getattr(app, "event_namespace", None)
+    if namespace is None or state.router is None:
+        return True  # no sockets to tell apart (an app without its websocket)
+    session = state.router.session
+    return namespace.token_to_sid.get(session.client_token) == session.session_id
 
 
 def _on_public_form(event: Event) -> bool:

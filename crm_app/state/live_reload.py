@@ -7,11 +7,14 @@ live call asks again (most of the time nothing is live, and nothing ticks):
 the page renders `live_reload_watch` while it shows one, whose mount starts a
 chain of timed reloads in this tab and whose unmount ends it.
 
-The chain is one link at a time: a background event waits, then sends the tab
-a reload, which schedules the next wait only while the page still shows a live
-call. A closed tab never receives the reload, so nothing keeps running for it
-on the server; a chain started again (the page remounted the watch) makes the
-older one stale by its generation number.
+The chain is one link at a time: a background event waits, then reloads,
+which schedules the next wait only while the page still shows a live call. The
+server runs the chain, with the headers of the socket that started it; once
+that socket has closed, the session check no longer takes its cookie (see
+auth._from_the_tabs_socket), so the next reload finds no one logged in, shows
+nothing and ends the chain: a connection that later presents the tab's token
+receives none of it. A chain started again (the page remounted the watch)
+makes the older one stale by its generation number.
 """
 
 from __future__ import annotations
