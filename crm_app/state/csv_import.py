@@ -220,6 +220,8 @@ class CsvImportState(AuthState):
             headers, records = list(self.headers), self._records
             mapping = {i: field for i, field in enumerate(self.mapping) if field != IGNORE}
             self.processed, self.progress = 0, 0
+            # Reflex points a running task at whichever socket takes the tab's token.
+            started_on = self.router.session.session_id
         total, failure = ImportResult(), ""
         earlier = EarlierRows()
         for batch in batches(records):
@@ -242,6 +244,11 @@ class CsvImportState(AuthState):
             self.created, self.updated = total.created, total.updated
             self.duplicates, self.rejected_total = total.duplicates, len(total.rejected)
             not_imported = sorted([*total.rejected, *total.skipped], key=lambda r: r.number)
+            if self._user_id != str(user_id) or self.router.session.session_id != started_on:
+                # The tab's socket closed during the import, and whoever presents its token
+                # next would get the reasons, which quote the file's rows and the records
+                # they clash with (the counts say what happened all the same).
+                not_imported = []
             self.not_imported = [
                 Rejection(row=r.number, reason=r.reason[:300])
                 for r in not_imported[:MAX_SHOWN_NOT_IMPORTED]

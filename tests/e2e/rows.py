@@ -5,8 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from sqlmodel import func, select
+
 from crm_app.core.db import create_db_engine, global_session, tenant_session
-from crm_app.models import CallLog
+from crm_app.models import CallLog, Lead
 from crm_app.services.users import get_user_by_email
 from tests.factories import (
     add_automation_log,
@@ -68,5 +70,16 @@ def update_call(app_server: Any, user_id: uuid.UUID, call_id: str, **fields: Any
             for name, value in fields.items():
                 setattr(call, name, value)
             session.add(call)
+    finally:
+        engine.dispose()
+
+
+def lead_count(app_server: Any, user_id: uuid.UUID) -> int:
+    """How many leads the user has in the running app's database."""
+    engine = create_db_engine(app_server.database_url)
+    try:
+        with tenant_session(user_id, engine) as session:
+            counted = select(func.count()).select_from(Lead).where(Lead.user_id == user_id)
+            return session.exec(counted).one()
     finally:
         engine.dispose()

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import re
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -12,7 +15,8 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.helpers import SESSION_COOKIE, sign_up, unique_email
-from tests.e2e.rows import insert_rows, user_id_of
+from tests.e2e.rows import insert_rows, lead_count, user_id_of
+from tests.e2e.sockets import listen_with_token
 
 ROWS = 2_400
 # Records every value the import's progress bar shows, as the page updates it.
@@ -98,8 +102,10 @@ def test_import_a_csv_watch_the_progress_complete_and_see_it_on_the_dashboard(
     expect(page.get_by_test_id("lead-row")).to_contain_text(FORMULA_NAME)
 
     page.goto(f"{app_server.base_url}/dashboard")
-    expect(page.get_by_test_id("stat-total-leads")).to_have_text(str(ROWS))
-    expect(page.get_by_test_id("stat-new-leads")).to_have_text(str(ROWS))
+    expect(page.get_by_test_id("stat-total-leads")).to_have_text(
+        f"{ROWS:,}"
+    )  # as the lists write counts
+    expect(page.get_by_test_id("stat-new-leads")).to_have_text(f"{ROWS:,}")
     pipeline = page.get_by_test_id("pipeline-by-status")
     for status in STATUSES:
         expect(pipeline.get_by_role("link", name=status)).to_contain_text(str(ROWS // 5))
@@ -322,3 +328,44 @@ def test_a_file_chosen_after_a_log_out_in_another_tab_says_so_at_login(
     # The upload itself was refused (401); the page says why instead of nothing.
     expect(page).to_have_url(re.compile(r"/login/?\?next=%2Fleads.*&ended=1$"))
     expect(page.get_by_text("You were logged out in another tab")).to_be_visible()
+
+
+def test_a_tab_closed_during_an_import_sends_its_rows_to_no_one(new_context, app_server, tmp_path):
+    """The import runs on after the tab closes; its summary quotes the file's rows and the
+    records they clash with, which must not go to a connection presenting the tab's token."""
+    owner = new_context().new_page()
+    email = unique_email("closedimport")
+    sign_up(owner, app_server.base_url, email=email, name="Closed Import")
+    holder = "Secret Sam " + email.split("@")[0][-6:]
+    insert_rows(
+        app_server, user_id_of(app_server, email), leads=[{"name": holder, "phone": "+14155550999"}]
+    )
+    # Long enough to outlast closing the tab; its last row clashes with the saved lead.
+    rows = 30_000
+    lines = ["Name,Phone"] + [f"Row {n},+1415{6000000 + n:07d}" for n in range(rows)]
+    file = tmp_path / "long.csv"
+    file.write_text("\n".join([*lines, "Clash,+14155550999"]) + "\n", encoding="utf-8")
+    owner.goto(f"{app_server.base_url}/leads")
+    owner.get_by_role("button", name="Import CSV").first.click()
+    dialog = owner.get_by_test_id("csv-import-dialog")
+    dialog.locator("input[type=file]").set_input_files(str(file))
+    expect(dialog).to_contain_text(f"{rows + 1:,} rows")
+    dialog.get_by_role("button", name="Import", exact=True).click()
+    progress = dialog.get_by_role("progressbar", name="Import progress")
+    expect(progress).not_to_have_attribute("data-value", "0")  # the first batches are in
+    assert owner.get_by_test_id("import-summary").count() == 0  # and the last are not
+    token = owner.evaluate("window.sessionStorage.getItem('token')")
+    owner.close()
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        received = thread.submit(
+            asyncio.run, listen_with_token(app_server.base_url, token, 20)
+        ).result()
+    assert received
+    assert holder not in received
+    # The import itself went on to the end, without its tab.
+    owner_id = user_id_of(app_server, email)
+    for _ in range(120):
+        if lead_count(app_server, owner_id) == rows + 1:
+            break
+        time.sleep(0.5)
+    assert lead_count(app_server, owner_id) == rows + 1

@@ -19,6 +19,7 @@ from crm_app.state.integrations import IntegrationsState
 from crm_app.state.live_reload import LIVE_RELOAD_SECONDS
 from tests.e2e.helpers import sign_up, unique_email
 from tests.e2e.rows import insert_rows, user_id_of
+from tests.e2e.sockets import listen_with_token
 
 MARKER = "RAW-KEY-" + uuid.uuid4().hex
 
@@ -111,34 +112,6 @@ def test_the_state_reflex_saves_holds_no_session_token(page, app_server):
     assert COOKIE_NAME.encode() + b"=" not in saved
 
 
-async def _listen_with_token(base_url: str, token: str, seconds: float) -> str:
-    """Everything the server sends a socket that presents this tab token and no cookie."""
-    socket_url = base_url.replace("http", "ws", 1) + "/_event/?EIO=4&transport=websocket"
-    received: list[str] = []
-    async with (
-        aiohttp.ClientSession() as session,
-        session.ws_connect(
-            f"{socket_url}&token={token}",
-            headers={"Origin": base_url},
-            protocols=(constants.Reflex.VERSION,),
-        ) as socket,
-    ):
-        await socket.receive(timeout=10)
-        await socket.send_str("40/_event,")
-        deadline = time.monotonic() + seconds
-        while (left := deadline - time.monotonic()) > 0:
-            try:
-                message = await socket.receive(timeout=left)
-            except TimeoutError:
-                break
-            if message.type != aiohttp.WSMsgType.TEXT:
-                break
-            if message.data == "2":  # the engine's ping
-                await socket.send_str("3")
-            received.append(message.data)
-    return "\n".join(received)
-
-
 def test_a_closed_tabs_token_gets_none_of_its_live_pages_reloads(new_context, app_server):
     """A live page's reloads are chained on the server with the socket's old cookie: once
     the tab has gone, whoever connects with its token must not receive them."""
@@ -153,7 +126,7 @@ def test_a_closed_tabs_token_gets_none_of_its_live_pages_reloads(new_context, ap
     token = owner.evaluate("window.sessionStorage.getItem('token')")
     owner.close()
     with ThreadPoolExecutor(max_workers=1) as thread:
-        listening = _listen_with_token(app_server.base_url, token, 3 * LIVE_RELOAD_SECONDS)
+        listening = listen_with_token(app_server.base_url, token, 3 * LIVE_RELOAD_SECONDS)
         received = thread.submit(asyncio.run, listening).result()
     assert received  # the socket was answered: the test listened to a live connection
     assert caller not in received
