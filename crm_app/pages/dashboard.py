@@ -196,15 +196,16 @@ def calls_chart() -> rx.Component:
         rx.text(
             # All time: these figures cover more than the bars below.
             rx.cond(DashboardState.period == "all", "All time: ", ""),
-            DashboardState.calls_text,
+            DashboardState.counts_text["calls"],
             rx.cond(DashboardState.calls == 1, " call: ", " calls: "),
-            outcome_link(DashboardState.answered_calls_text, "answered"),
+            outcome_link(DashboardState.counts_text["answered_calls"], "answered"),
             ", ",
-            outcome_link(DashboardState.unanswered_calls_text, "not-answered"),
+            outcome_link(DashboardState.counts_text["unanswered_calls"], "not-answered"),
             rx.cond(
                 DashboardState.calls_in_progress > 0,
                 rx.fragment(
-                    ", ", outcome_link(DashboardState.calls_in_progress_text, "in-progress")
+                    ", ",
+                    outcome_link(DashboardState.counts_text["calls_in_progress"], "in-progress"),
                 ),
                 "",
             ),
@@ -296,16 +297,16 @@ def numbers() -> rx.Component:
         rx.grid(
             stat_card(
                 "Leads",
-                DashboardState.total_leads_text,
+                DashboardState.counts_text["total_leads"],
                 "stat-total-leads",
-                rx.text.span(DashboardState.new_leads_text, " new in the period"),
+                rx.text.span(DashboardState.counts_text["new_leads"], " new in the period"),
                 scope=ALL_TIME,
                 href="/leads?period=all",
                 shows="all leads",
             ),
             stat_card(
                 "New leads",
-                DashboardState.new_leads_text,
+                DashboardState.counts_text["new_leads"],
                 "stat-new-leads",
                 DashboardState.new_leads_note,
                 href=period_link("/leads"),
@@ -319,7 +320,7 @@ def numbers() -> rx.Component:
             ),
             stat_card(
                 "Calls",
-                DashboardState.calls_text,
+                DashboardState.counts_text["calls"],
                 "stat-calls",
                 DashboardState.calls_note,
                 href=period_link("/calls"),
@@ -331,7 +332,7 @@ def numbers() -> rx.Component:
             stat_card("Call cost", DashboardState.total_cost, "stat-call-cost"),
             stat_card(
                 "Automation runs",
-                DashboardState.automation_runs_text,
+                DashboardState.counts_text["automation_runs"],
                 "stat-automation-runs",
                 rx.text.span(DashboardState.automation_success, " succeeded"),
                 href=period_link("/automations"),

@@ -305,6 +305,8 @@ _SENDER_HEADERS = {
     "make": ("webhook-signature", "x-make-apikey"),
 }
 _PROVIDER_NAMES = {"twilio": "Twilio", "vapi": "Vapi", "make": "Make.com"}
+# How a refusal's reason ends when it names the provider whose URL the request needed.
+SENT_TO_ANOTHER_URL = "URL from the Integrations page instead"
 
 
 @contextmanager
@@ -326,7 +328,7 @@ def _naming_the_sender(delivery: Delivery) -> Iterator[None]:
             name = _PROVIDER_NAMES[sender]
             rejection.reason += (
                 f" (it carries a {name} signature header: if you gave {name} this URL, give it "
-                f"the {name} URL from the Integrations page instead)"
+                f"the {name} {SENT_TO_ANOTHER_URL})"
             )
         raise
 

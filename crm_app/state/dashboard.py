@@ -135,34 +135,19 @@ class DashboardState(ViewerZoneMixin, AuthState):
     def period_label(self) -> str:
         return display.PERIODS.get(self.period, "")
 
-    # The counts as the lists and the board write them: "5,027", not "5027".
     @rx.var
-    def total_leads_text(self) -> str:
-        return f"{self.total_leads:,}"
-
-    @rx.var
-    def new_leads_text(self) -> str:
-        return f"{self.new_leads:,}"
-
-    @rx.var
-    def calls_text(self) -> str:
-        return f"{self.calls:,}"
-
-    @rx.var
-    def answered_calls_text(self) -> str:
-        return f"{self.answered_calls:,}"
-
-    @rx.var
-    def unanswered_calls_text(self) -> str:
-        return f"{self.unanswered_calls:,}"
-
-    @rx.var
-    def calls_in_progress_text(self) -> str:
-        return f"{self.calls_in_progress:,}"
-
-    @rx.var
-    def automation_runs_text(self) -> str:
-        return f"{self.automation_runs:,}"
+    def counts_text(self) -> dict[str, str]:
+        """The counts as the lists and the board write them: "5,027", not "5027"."""
+        counts = {
+            "total_leads": self.total_leads,
+            "new_leads": self.new_leads,
+            "calls": self.calls,
+            "answered_calls": self.answered_calls,
+            "unanswered_calls": self.unanswered_calls,
+            "calls_in_progress": self.calls_in_progress,
+            "automation_runs": self.automation_runs,
+        }
+        return {name: f"{count:,}" for name, count in counts.items()}
 
     @rx.event
     def start(self):

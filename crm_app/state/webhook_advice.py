@@ -9,11 +9,10 @@ the CRM could not take) gets nothing more.
 
 from __future__ import annotations
 
+from crm_app.services.webhook_parse import SENT_TO_ANOTHER_URL
 from crm_app.services.webhook_types import MAX_BODY_BYTES
 
 _INTEGRATIONS = "the Integrations page"
-# The end of a reason that already says the request was meant for another provider's URL.
-_SENT_TO_ANOTHER_URL = "URL from the Integrations page instead"
 
 _BAD_SIGNATURE = {
     "vapi": (
@@ -79,7 +78,7 @@ _BY_REASON = {
 
 def what_to_do(provider: str, status: str, reason: str) -> str:
     """Advice for a refused event, or "" when its reason says all there is."""
-    if status != "rejected" or _SENT_TO_ANOTHER_URL in reason:
+    if status != "rejected" or SENT_TO_ANOTHER_URL in reason:
         return ""
     if reason.startswith("bad signature"):
         return _BAD_SIGNATURE.get(provider, "")
