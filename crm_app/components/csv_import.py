@@ -86,7 +86,9 @@ def _column_choice(header: rx.Var[str], index: rx.Var[int]) -> rx.Component:
                 rx.select.content(
                     rx.foreach(
                         CsvImportState.field_options,
-                        lambda option: rx.select.item(option, value=option),
+                        lambda option: rx.select.item(
+                            CsvImportState.field_labels[option], value=option
+                        ),
                     )
                 ),
                 value=CsvImportState.mapping[index],

@@ -21,13 +21,22 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
+from crm_app.core.config import get_settings
 from crm_app.core.prebuilt import run_prebuilt_many
 from crm_app.models import Contact, ContactUpdate, Lead, LeadUpdate
 from crm_app.models.base import utcnow
 from crm_app.services.contacts import clean_contact_fields, update_contact
-from crm_app.services.csv_io import CONTACT_FIELDS, LEAD_FIELDS, CsvRecord, record_values
+from crm_app.services.csv_io import (
+    CONTACT_FIELDS,
+    LEAD_FIELDS,
+    NAME_PARTS,
+    CsvRecord,
+    import_columns,
+    record_values,
+)
 from crm_app.services.errors import IDENTITY_FIELDS, InvalidInput
 from crm_app.services.leads import clean_lead_fields, update_lead
+from crm_app.services.phones import split_extension
 from crm_app.services.record_locks import lock_contact_details
 
 BATCH_SIZE = 500
@@ -90,6 +99,8 @@ class ImportResult:
 class _Row:
     number: int
     values: dict[str, Any]
+    # The phone's extension ("512-555-0143 ext. 12"): a created row keeps it in its notes.
+    extension: str = ""
 
 
 def _reason(error: InvalidInput) -> str:
@@ -104,19 +115,35 @@ def _cleaned_rows(
     result: ImportResult,
 ) -> list[_Row]:
     rows = []
+    region = get_settings().default_phone_region
     for record in records:
         try:
             raw = record_values(record, headers, mapping)
+            # Calls and contacts match on the number alone; the extension is kept apart.
+            raw["phone"], extension = split_extension(raw.get("phone", ""), region)
             # A blank cell means "not given": the defaults (or, on update, the stored value) hold.
             values = clean({name: value for name, value in raw.items() if value != ""})
+            row = _Row(record.number, values, extension)
+            if extension:  # the notes it would be created with must fit too
+                clean({"notes": _notes_with_extension(row)})
         except InvalidInput as error:
             result.rejected.append(RejectedRow(record.number, _reason(error)))
             continue
         if not any(values.get(name) for name in IDENTITY_FIELDS):
             result.rejected.append(RejectedRow(record.number, "needs a name, phone or email"))
             continue
-        rows.append(_Row(record.number, values))
+        rows.append(row)
     return rows
+
+
+def _notes_with_extension(row: _Row) -> str:
+    """A created row's notes, with its phone's extension after them (an update leaves the
+    stored notes as they are: the stored number already matched without it)."""
+    notes = row.values.get("notes") or ""
+    if not row.extension:
+        return notes
+    line = f"Phone extension: {row.extension}"
+    return f"{notes}\n{line}" if notes else line
 
 
 def _stored_matches(
@@ -243,8 +270,8 @@ def _row_dicts(
         dicts.append(
             {
                 **defaults,
-                "notes": "",
                 **row.values,
+                "notes": _notes_with_extension(row),
                 "user_id": user_id,
                 "id": uuid.uuid4(),
                 "created_at": created_at,
@@ -330,12 +357,12 @@ def import_contacts(
 
 
 def _check_mapping(mapping: dict[int, str], fields: Sequence[str], on_duplicate: str) -> None:
-    unknown = sorted(set(mapping.values()) - set(fields))
+    unknown = sorted(set(mapping.values()) - set(import_columns(fields)))
     if unknown:
         raise InvalidInput({"mapping": f"unknown fields: {', '.join(unknown)}"})
     if len(set(mapping.values())) != len(mapping):
         raise InvalidInput({"mapping": "each field can come from one column only"})
-    if not set(mapping.values()) & set(IDENTITY_FIELDS):
+    if not set(mapping.values()) & {*IDENTITY_FIELDS, *NAME_PARTS}:
         raise InvalidInput({"mapping": "match a column to name, phone or email"})
     if on_duplicate not in ("skip", "update"):
         raise InvalidInput({"on_duplicate": "skip or update"})

@@ -29,12 +29,17 @@ from crm_app.services.leads import select_leads
 
 LEAD_FIELDS = ("name", "phone", "email", "status", "source", "notes")
 CONTACT_FIELDS = ("name", "phone", "email", "company", "notes")
+# Columns an import may also fill, joined into the name ("Ada" + "Lovelace") when the row has
+# no name of its own: Google Contacts, Outlook and most spreadsheets split names in two.
+NAME_PARTS = ("first_name", "last_name")
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 50_000
 MAX_COLUMNS = 100
 # csv's own limit; a longer cell is reported, not silently cut.
 MAX_CELL_CHARS = 100_000
 PREVIEW_ROWS = 5
+# Rows read to choose between columns whose headers name the same field.
+_ROWS_SAMPLED_FOR_MAPPING = 200
 # Starts every export: without it Excel reads the file in the local ANSI code page
 # ("JosÃ© MÃ¼ller"). Our importer (utf-8-sig) and other CSV readers skip it.
 UTF8_BOM = "\ufeff"
@@ -46,23 +51,50 @@ _DELIMITERS = (",", ";", "\t")
 # Rows a file may have above its header: a title, a date, blank lines (as spreadsheets export).
 LINES_BEFORE_HEADER = 5
 # Header spellings people use for each field, compared lower-cased without spaces, - and _.
+# Google Contacts writes "E-mail 1 - Value" and "Phone 1 - Value"; Outlook "Mobile Phone".
 HEADER_ALIASES = {
     "name": {"name", "fullname", "contactname", "leadname", "customername", "customer", "person"},
+    "first_name": {"firstname", "givenname", "forename", "first"},
+    "last_name": {"lastname", "familyname", "surname", "last"},
     "phone": {
         "phone",
         "phonenumber",
         "mobile",
         "mobilenumber",
+        "mobilephone",
         "cell",
+        "cellphone",
         "telephone",
         "tel",
         "number",
+        "phone1value",
+        "primaryphone",
+        "businessphone",
+        "homephone",
+        "workphone",
     },
-    "email": {"email", "emailaddress", "mail"},
+    "email": {
+        "email",
+        "emailaddress",
+        "mail",
+        "email1value",
+        "primaryemail",
+        "workemail",
+        "businessemail",
+    },
     "status": {"status", "stage", "leadstatus", "pipelinestage"},
     "source": {"source", "leadsource", "channel", "origin"},
-    "company": {"company", "companyname", "organisation", "organization", "business", "account"},
-    "notes": {"notes", "note", "comments", "comment", "description"},
+    "company": {
+        "company",
+        "companyname",
+        "organisation",
+        "organization",
+        "organizationname",
+        "organization1name",
+        "business",
+        "account",
+    },
+    "notes": {"notes", "note", "comments", "comment", "description", "jobnotes", "remarks"},
 }
 
 
@@ -97,20 +129,43 @@ class ParsedCsv:
         return [[cell[:80] for cell in record.cells] for record in self.records[:rows]]
 
 
+def import_columns(fields: Sequence[str]) -> tuple[str, ...]:
+    """What an import's columns may fill: the fields, and the name's parts after the name."""
+    if "name" not in fields:
+        return tuple(fields)
+    at = fields.index("name") + 1
+    return (*fields[:at], *NAME_PARTS, *fields[at:])
+
+
 def _normalise_header(header: str) -> str:
     return re.sub(r"[\s_\-.]+", "", header.strip().lower())
 
 
-def suggest_mapping(headers: Sequence[str], fields: Sequence[str]) -> dict[int, str]:
-    """Match columns to fields by header name; the first column wins when two name one field."""
-    mapping: dict[int, str] = {}
+def suggest_mapping(
+    headers: Sequence[str], fields: Sequence[str], records: Sequence[CsvRecord] = ()
+) -> dict[int, str]:
+    """Match columns to fields (and the name's parts) by header name.
+
+    Where several columns name one field (Outlook's "Business Phone" and "Mobile
+    Phone"), the one with the most cells filled in the first rows wins, the
+    first of them on a tie: an empty first column would hide the numbers.
+    """
+    candidates: dict[str, list[int]] = {}
     for index, header in enumerate(headers):
         key = _normalise_header(header)
-        for name in fields:
-            if key in HEADER_ALIASES.get(name, {name}) and name not in mapping.values():
-                mapping[index] = name
+        for name in import_columns(fields):
+            if key in HEADER_ALIASES.get(name, {name}):
+                candidates.setdefault(name, []).append(index)
                 break
-    return mapping
+    sample = records[:_ROWS_SAMPLED_FOR_MAPPING]
+
+    def filled(index: int) -> int:
+        return sum(1 for r in sample if index < len(r.cells) and r.cells[index].strip())
+
+    chosen = {
+        max(columns, key=lambda i: (filled(i), -i)): name for name, columns in candidates.items()
+    }
+    return dict(sorted(chosen.items()))
 
 
 WINDOWS_1252_NOTE = (
@@ -226,7 +281,7 @@ def parse_csv(data: bytes, *, fields: Sequence[str]) -> ParsedCsv:
     header, headers, mapping = filled[0], [cell.strip() for cell in filled[0].cells], {}
     for row in filled[: LINES_BEFORE_HEADER + 1]:
         cells = [cell.strip() for cell in row.cells]
-        mapping = suggest_mapping(cells, fields)
+        mapping = suggest_mapping(cells, fields, [r for r in filled if r.number > row.number])
         if mapping:
             header, headers = row, cells
             break
@@ -288,6 +343,9 @@ def record_values(
             raise InvalidInput({name: f"longer than {MAX_CELL_CHARS:,} characters"})
         # Kept as typed, = + - @ included: the pages show it as text and export escapes it.
         values[name] = unescape_cell(raw.strip())
+    parts = [values.pop(part, "") for part in NAME_PARTS]
+    if not values.get("name") and any(parts):
+        values["name"] = " ".join(part for part in parts if part)
     return values
 
 

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import copy
+import re
+
 import phonenumbers
 
 from crm_app.services.errors import InvalidInput
 
 # Longer input is not a phone number; phonenumbers itself gives up at 250.
 _MAX_INPUT_LENGTH = 50
+# How a spreadsheet writes a long number in a "General" cell (5.12555E+09): the digits
+# past the sixth or so are gone, so the number cannot be read back from it.
+_SCIENTIFIC_NOTATION = re.compile(r"[0-9](?:[.,][0-9]+)?[eE]\+?[0-9]+")
 
 
 def normalize_phone(raw: str | None, region: str) -> str | None:
@@ -16,6 +22,14 @@ def normalize_phone(raw: str | None, region: str) -> str | None:
     if not value:
         return None
     number = _valid_number(value, region)
+    if number is None and _SCIENTIFIC_NOTATION.fullmatch(value):
+        raise InvalidInput(
+            {
+                "phone": f"a spreadsheet wrote this number in scientific notation ({value}), "
+                "which can lose its last digits: format the phone column as Text in the "
+                "spreadsheet and type the numbers again"
+            }
+        )
     if number is None:
         hint = f"outside {region.upper()}, start with + and the country code"
         raise InvalidInput({"phone": f"not a valid phone number ({hint})"})
@@ -26,6 +40,19 @@ def normalize_phone(raw: str | None, region: str) -> str | None:
             {"phone": "enter the number without its extension (put the extension in the notes)"}
         )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def split_extension(raw: str, region: str) -> tuple[str, str]:
+    """(the number in E.164, its extension) for a valid number written with an extension
+    ("512-555-0143 ext. 12"); (raw, "") for anything else, which normalize_phone judges."""
+    number = _valid_number(raw.strip(), region)
+    if number is None or not number.extension:
+        return raw, ""
+    without = copy.copy(number)
+    without.extension = None
+    return phonenumbers.format_number(without, phonenumbers.PhoneNumberFormat.E164), str(
+        number.extension
+    )
 
 
 def as_international_digits(text: str, region: str) -> str | None:

@@ -23,8 +23,10 @@ from crm_app.services.csv_io import (
     CONTACT_FIELDS,
     LEAD_FIELDS,
     MAX_FILE_BYTES,
+    NAME_PARTS,
     CsvFileError,
     CsvRecord,
+    import_columns,
     parse_csv,
     plural,
 )
@@ -36,6 +38,12 @@ from crm_app.state.leads import LeadsState
 
 IGNORE = "ignore"
 KINDS = {"leads": LEAD_FIELDS, "contacts": CONTACT_FIELDS}
+# How a column choice reads in its menu, where the field's own name would not say enough.
+CHOICE_LABELS = {
+    IGNORE: "ignore",
+    "first_name": "first name (joined into name)",
+    "last_name": "last name (joined into name)",
+}
 MAX_SHOWN_NOT_IMPORTED = 200
 MAX_FILE_MB = MAX_FILE_BYTES // (1024 * 1024)
 # Why the browser refused a chosen file (react-dropzone's error codes), most telling first.
@@ -85,7 +93,12 @@ class CsvImportState(AuthState):
 
     @rx.var
     def field_options(self) -> list[str]:
-        return [IGNORE, *KINDS.get(self.kind, LEAD_FIELDS)]
+        return [IGNORE, *import_columns(KINDS.get(self.kind, LEAD_FIELDS))]
+
+    @rx.var
+    def field_labels(self) -> dict[str, str]:
+        """Each column choice as its menu shows it."""
+        return {option: CHOICE_LABELS.get(option, option) for option in self.field_options}
 
     @rx.var
     def title(self) -> str:
@@ -203,7 +216,7 @@ class CsvImportState(AuthState):
         if not self._user_id or self.step != "map":
             return None
         chosen = set(self.mapping) - {IGNORE}
-        if not chosen & {"name", "phone", "email"}:
+        if not chosen & {"name", *NAME_PARTS, "phone", "email"}:
             self.error = "Match at least one column to name, phone or email."
             return None
         self.error, self.step = "", "importing"

@@ -36,14 +36,14 @@ FORMULA_NAME = '=HYPERLINK("http://evil.example","click")'
 
 def _leads_csv(path) -> None:
     """ROWS good rows (statuses in turn, the last named like a formula), one duplicate,
-    one bad phone, one phone with an extension."""
+    one bad phone, one phone a spreadsheet wrote in scientific notation."""
     lines = ["Full Name,Phone Number,E-mail,Stage,Lead Source"]
     for n in range(ROWS):
         name = f"Person {n}" if n < ROWS - 1 else '"' + FORMULA_NAME.replace('"', '""') + '"'
         lines.append(f"{name},+1415{4000000 + n:07d},p{n}@import.example,{STATUSES[n % 5]},expo")
     lines.append("Person 0 again,,P0@IMPORT.EXAMPLE,new,expo")
     lines.append("Bad Phone,12,,new,expo")
-    lines.append("Extension,+1 (415) 555-0177 ext 1234,,new,expo")
+    lines.append("Spreadsheet,4.15555E+09,,new,expo")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
@@ -91,7 +91,7 @@ def test_import_a_csv_watch_the_progress_complete_and_see_it_on_the_dashboard(
     expect(rejections).to_contain_text(str(ROWS + 3))  # the bad phone's row number
     expect(rejections).to_contain_text("not a valid phone number")
     expect(rejections).to_contain_text(str(ROWS + 4))
-    expect(rejections).to_contain_text("extension")
+    expect(rejections).to_contain_text("scientific notation (4.15555E+09)")
     expect(rejections).not_to_contain_text("formula")
     dialog.get_by_role("button", name="Done").click()
     expect(dialog).to_be_hidden()  # its focus trap would take the search's keystrokes
@@ -222,6 +222,43 @@ def test_on_a_phone_the_dialog_fits_the_screen_and_the_preview_scrolls_inside_it
     expect(import_button).to_be_in_viewport(ratio=1)
     import_button.click()
     expect(dialog.get_by_test_id("import-created")).to_have_text("5", timeout=30_000)
+
+
+def test_a_google_contacts_export_joins_first_and_last_names_and_keeps_extensions(
+    page, app_server, tmp_path
+):
+    sign_up(page, app_server.base_url, email=unique_email("google"), name="Google Export")
+    file = tmp_path / "contacts.csv"
+    file.write_text(
+        "First Name,Middle Name,Last Name,Organization Name,Notes,E-mail 1 - Value,"
+        "Home Phone,Phone 1 - Value\n"
+        'Ada,M.,Lovelace,Analytical Co,,ada@x.io,,"(415) 555-0150 ext. 12"\n'
+        "Charles,,Babbage,,Met at the expo,,,415 555 0151\n",
+        encoding="utf-8",
+    )
+    page.goto(f"{app_server.base_url}/contacts?import=1")
+    dialog = page.get_by_test_id("csv-import-dialog")
+    dialog.locator("input[type=file]").set_input_files(str(file))
+    expect(dialog).to_contain_text("contacts.csv: 2 rows. Check which field")
+    for header, choice in (
+        ("First Name", "first name (joined into name)"),
+        ("Middle Name", "ignore"),
+        ("Last Name", "last name (joined into name)"),
+        ("E-mail 1 - Value", "email"),
+        ("Home Phone", "ignore"),  # empty: the column with the numbers is the phone
+        ("Phone 1 - Value", "phone"),
+    ):
+        column = dialog.get_by_role("combobox", name=f"Field for column {header}")
+        expect(column).to_have_text(choice)
+    dialog.get_by_role("button", name="Import", exact=True).click()
+    expect(dialog.get_by_test_id("import-created")).to_have_text("2", timeout=30_000)
+    expect(dialog.get_by_test_id("import-rejected")).to_have_text("0")
+    dialog.get_by_role("button", name="Done").click()
+    rows = page.get_by_test_id("contact-row")
+    expect(rows).to_have_count(2)
+    expect(rows.filter(has_text="Babbage")).to_contain_text("Charles Babbage")
+    rows.get_by_role("link", name="Ada Lovelace").click()
+    expect(page.get_by_text("Phone extension: 12")).to_be_visible()
 
 
 def test_a_one_row_file_says_1_row_and_keeps_notes_as_typed(page, app_server, tmp_path):

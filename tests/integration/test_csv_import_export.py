@@ -312,22 +312,69 @@ def test_import_keeps_notes_starting_with_dash_or_at_and_gives_a_bad_phone_the_p
         "name,phone,notes\n"
         "Ana,+14155550150,- called twice\n"  # 2
         "Bob,+14155550151,@twitter handle\n"  # 3
-        "Cid,+1 (415) 555-0177 ext 1234,\n"  # 4: rejected, extension
+        "Cid,+1 (415) 555-0177 ext 1234,\n"  # 4: created, the extension in its notes
         "Dee,+1 (415) 555-01,\n"  # 5: rejected, too short
         "Eve,+cmd,\n"  # 6: rejected, not a number
         "Fay,=1+1,\n"  # 7: rejected, not a number
+        "Gil,4.15555E+09,\n"  # 8: rejected, digits lost to a spreadsheet
     )
     result = _import(engine, user, text)
-    assert (result.created, [r.number for r in result.rejected]) == (2, [4, 5, 6, 7])
+    assert (result.created, [r.number for r in result.rejected]) == (3, [5, 6, 7, 8])
     reasons = {r.number: r.reason for r in result.rejected}
-    assert "extension" in reasons[4]
     for number in (5, 6, 7):
         assert "not a valid phone number" in reasons[number]
+    assert "scientific notation (4.15555E+09)" in reasons[8]
     for reason in reasons.values():
         assert reason.startswith("phone: ") and "formula" not in reason
     assert _stored(engine, user, Lead, ["name", "phone", "notes"]) == [
         ("Ana", "+14155550150", "- called twice"),
         ("Bob", "+14155550151", "@twitter handle"),
+        ("Cid", "+14155550177", "Phone extension: 1234"),
+    ]
+
+
+@pytest.mark.parametrize("kind", ["leads", "contacts"])
+def test_a_phones_extension_goes_after_a_created_rows_notes_and_never_over_stored_ones(
+    engine, user, kind
+) -> None:
+    model = Lead if kind == "leads" else Contact
+    created = _import(
+        engine, user, 'name,phone,notes\nAna,"415-555-0150, ext. 12",Gate code 4\n', kind
+    )
+    assert created.created == 1
+    stored = [("Ana", "+14155550150", "Gate code 4\nPhone extension: 12")]
+    assert _stored(engine, user, model, ["name", "phone", "notes"]) == stored
+    # The same number again, updating: it matches without its extension, and the stored
+    # notes are not replaced by the extension's line.
+    updated = _import(
+        engine, user, "name,phone\nAna B,415-555-0150 x99\n", kind, on_duplicate="update"
+    )
+    assert (updated.created, updated.updated, updated.rejected) == (0, 1, [])
+    assert _stored(engine, user, model, ["name", "phone", "notes"]) == [
+        ("Ana B", "+14155550150", "Gate code 4\nPhone extension: 12")
+    ]
+
+
+def test_a_row_whose_notes_leave_no_room_for_its_extension_is_rejected_whole(engine, user) -> None:
+    result = _import(engine, user, f"name,phone,notes\nAna,415-555-0150 x12,{'n' * 10_000}\n")
+    assert (result.created, [r.number for r in result.rejected]) == (0, [2])
+    assert result.rejected[0].reason.startswith("notes: ")
+    assert _stored(engine, user, Lead, ["name"]) == []
+
+
+def test_a_google_contacts_export_imports_with_first_and_last_names_joined(engine, user) -> None:
+    text = (
+        "First Name,Middle Name,Last Name,Organization Name,Notes,E-mail 1 - Label,"
+        "E-mail 1 - Value,Phone 1 - Label,Phone 1 - Value\n"
+        "Ada,M.,Lovelace,Analytical Co,Met at the expo,* Home,ada@x.io,Mobile,(415) 555-0150\n"
+        ",,Babbage,,,,,Work,415 555 0151\n"
+        ",,,,,,,,\n"
+    )
+    result = _import(engine, user, text, "contacts")
+    assert (result.created, result.rejected) == (2, [])
+    assert _stored(engine, user, Contact, ["name", "phone", "email", "company", "notes"]) == [
+        ("Ada Lovelace", "+14155550150", "ada@x.io", "Analytical Co", "Met at the expo"),
+        ("Babbage", "+14155550151", None, "", ""),
     ]
 
 
@@ -488,6 +535,7 @@ def test_a_row_whose_update_is_refused_leaves_its_phone_to_a_later_row(engine, u
     [
         ({0: "password_hash"}, "mapping"),
         ({0: "name", 1: "name"}, "mapping"),
+        ({0: "first_name", 1: "first_name"}, "mapping"),
         ({0: "notes"}, "mapping"),
     ],
 )
@@ -504,6 +552,21 @@ def test_import_refuses_a_mapping_to_unknown_repeated_or_no_identifying_fields(
             mapping=mapping,
         )
     assert set(raised.value.errors) == {field}
+
+
+def test_a_column_of_first_names_alone_is_enough_to_know_a_lead_by(engine, user) -> None:
+    parsed = parse_csv(b"Given name,Notes\nAda,pays cash\n", fields=LEAD_FIELDS)
+    assert parsed.mapping == {0: "first_name", 1: "notes"}
+    with tenant_session(user.id, engine) as session:
+        result = import_leads(
+            session=session,
+            user_id=user.id,
+            headers=parsed.headers,
+            records=parsed.records,
+            mapping=parsed.mapping,
+        )
+    assert result.created == 1
+    assert _stored(engine, user, Lead, ["name", "notes"]) == [("Ada", "pays cash")]
 
 
 def test_import_refuses_an_unknown_duplicate_policy(engine, user) -> None:

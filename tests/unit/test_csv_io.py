@@ -12,6 +12,7 @@ from crm_app.services.csv_io import (
     CsvFileError,
     CsvRecord,
     escape_cell,
+    import_columns,
     looks_like_formula,
     parse_csv,
     plural,
@@ -76,6 +77,99 @@ def test_suggest_mapping_gives_each_field_to_its_first_column_only() -> None:
         0: "email",
         2: "name",
     }
+
+
+def test_of_two_columns_naming_a_field_the_one_filled_in_more_rows_wins() -> None:
+    headers = ["Home Phone", "Mobile Phone", "Name"]
+    rows = [["", "415 555 0150", "Ada"], ["415 555 0199", "415 555 0151", "Bob"]]
+    records = [CsvRecord(number, cells) for number, cells in enumerate(rows, start=2)]
+    assert suggest_mapping(headers, LEAD_FIELDS, records) == {1: "phone", 2: "name"}
+    assert suggest_mapping(headers, LEAD_FIELDS, records[1:]) == {0: "phone", 2: "name"}
+
+
+# The first columns of each export, as written on 2026-12 (Google Contacts' file since 2024,
+# its earlier "Google CSV", Outlook's "CSV (Windows)").
+GOOGLE_CONTACTS = (
+    "First Name,Middle Name,Last Name,Phonetic First Name,Nickname,Organization Name,"
+    "Organization Title,Birthday,Notes,Labels,E-mail 1 - Label,E-mail 1 - Value,"
+    "Phone 1 - Label,Phone 1 - Value\n"
+    "Ada,M.,Lovelace,,,Analytical Co,,,Met at the expo,* myContacts,* Home,ada@x.io,"
+    "Mobile,(415) 555-0150\n"
+    "Prince,,,,,,,,,,,,Mobile,415 555 0151\n"
+)
+GOOGLE_CSV_BEFORE_2024 = (
+    "Name,Given Name,Additional Name,Family Name,Notes,E-mail 1 - Type,E-mail 1 - Value,"
+    "Phone 1 - Type,Phone 1 - Value,Organization 1 - Name\n"
+    "Ada Lovelace,Ada,,Lovelace,,* Home,ada@x.io,Mobile,(415) 555-0150,Analytical Co\n"
+)
+OUTLOOK = (
+    "First Name,Middle Name,Last Name,Title,Company,Job Notes,Business Phone,Mobile Phone,"
+    "E-mail Address\n"
+    "Ada,,Lovelace,,Analytical Co,Roof leak,,(415) 555-0150,ada@x.io\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "fields", "expected"),
+    [
+        (
+            GOOGLE_CONTACTS,
+            CONTACT_FIELDS,
+            {
+                0: "first_name",
+                2: "last_name",
+                5: "company",
+                8: "notes",
+                11: "email",
+                13: "phone",
+            },
+        ),
+        (
+            GOOGLE_CSV_BEFORE_2024,
+            CONTACT_FIELDS,
+            {
+                0: "name",
+                1: "first_name",
+                3: "last_name",
+                4: "notes",
+                6: "email",
+                8: "phone",
+                9: "company",
+            },
+        ),
+        (
+            OUTLOOK,
+            LEAD_FIELDS,
+            # "Business Phone" comes first, but is empty: "Mobile Phone" has the numbers.
+            {0: "first_name", 2: "last_name", 5: "notes", 7: "phone", 8: "email"},
+        ),
+    ],
+)
+def test_exports_of_google_contacts_and_outlook_find_their_columns(
+    text: str, fields: tuple[str, ...], expected: dict[int, str]
+) -> None:
+    assert _parse(text, fields).mapping == expected
+
+
+def test_a_rows_first_and_last_name_are_joined_when_it_has_no_name_of_its_own() -> None:
+    parsed = _parse(GOOGLE_CONTACTS, CONTACT_FIELDS)
+    ada, prince = (record_values(r, parsed.headers, parsed.mapping) for r in parsed.records)
+    assert ada == {
+        "name": "Ada Lovelace",
+        "company": "Analytical Co",
+        "notes": "Met at the expo",
+        "email": "ada@x.io",
+        "phone": "(415) 555-0150",
+    }
+    assert prince["name"] == "Prince"  # one part alone is the name
+    full = _parse("Name,First Name,Last Name\nAda King,Ada,Lovelace\n", CONTACT_FIELDS)
+    # A name of its own wins over its parts.
+    assert record_values(full.records[0], full.headers, full.mapping) == {"name": "Ada King"}
+
+
+def test_the_name_parts_are_offered_after_the_name_and_only_with_it() -> None:
+    assert import_columns(LEAD_FIELDS)[:3] == ("name", "first_name", "last_name")
+    assert import_columns(("phone", "email")) == ("phone", "email")
 
 
 @pytest.mark.parametrize(

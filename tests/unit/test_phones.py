@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from crm_app.services.errors import InvalidInput
-from crm_app.services.phones import normalize_phone
+from crm_app.services.phones import normalize_phone, split_extension
 
 
 @pytest.mark.parametrize(
@@ -64,3 +64,33 @@ def test_a_number_longer_than_a_phone_column_is_refused_as_not_a_number() -> Non
     with pytest.raises(InvalidInput) as raised:
         normalize_phone("4" * 30, "US")
     assert raised.value.errors["phone"].startswith("not a valid phone number")
+
+
+@pytest.mark.parametrize("raw", ["5.12555E+09", "1.5125550143e+10", "5E9", "4,15555E+10"])
+def test_a_number_a_spreadsheet_wrote_in_scientific_notation_is_refused_saying_why(
+    raw: str,
+) -> None:
+    with pytest.raises(InvalidInput) as raised:
+        normalize_phone(raw, "US")
+    message = raised.value.errors["phone"]
+    assert "scientific notation" in message and raw in message
+    assert "format the phone column as Text" in message
+    assert "outside US" not in message
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("512-555-0143 ext. 12", ("+15125550143", "12")),
+        ("(512) 555-0143 x204", ("+15125550143", "204")),
+        ("+44 20 7946 0958 ext 7", ("+442079460958", "7")),
+        # Anything else is given back for normalize_phone to judge.
+        ("512-555-0143", ("512-555-0143", "")),
+        ("not a number ext 12", ("not a number ext 12", "")),
+        ("", ("", "")),
+    ],
+)
+def test_split_extension_keeps_the_number_and_the_extension_apart(
+    raw: str, expected: tuple[str, str]
+) -> None:
+    assert split_extension(raw, "US") == expected
