@@ -164,8 +164,9 @@ async def signup(request: Request) -> Response:
     except BadRequest as error:
         return JSONResponse({"detail": error.message}, status_code=error.status)
     next_path = safe_next(data.get("next"))
-    # Back on the form, what was typed is there again (never the password).
-    typed = {"email": data.get("email"), "name": data.get("name")}
+    # Back on the form, what was typed is there again (never the password), and where it
+    # was going (the log-in it may offer goes there too).
+    typed = {"email": data.get("email"), "name": data.get("name"), "next": data.get("next")}
     throttle, address = get_login_throttle(), client_address(request)
     if (wait := await run_in_threadpool(throttle.begin_signup, address=address)) is not None:
         return too_many_attempts(data, "signup", wait, **typed)

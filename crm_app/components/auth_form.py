@@ -39,6 +39,15 @@ def auth_card(
             rx.vstack(
                 rx.heading(title, size="7", as_="h1"),
                 error_callout(rx.cond(ready, LoginFormState.error, ""), FORM_ERROR_ID),
+                rx.cond(
+                    ready & (LoginFormState.login_instead != ""),
+                    rx.link(
+                        "Log in with this email instead",
+                        href=LoginFormState.login_instead,
+                        size="3",
+                        weight="medium",
+                    ),
+                ),
                 notice_callout(rx.cond(ready, LoginFormState.notice, "")),
                 rx.el.form(
                     rx.vstack(

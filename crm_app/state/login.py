@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from urllib.parse import urlencode
 
 import reflex as rx
 
@@ -14,7 +15,7 @@ from crm_app.state.focus import focus_on
 MESSAGES = {
     "invalid": "Email or password is incorrect.",
     "unavailable": "The service is briefly unavailable. Nothing was changed; try again shortly.",
-    "taken": "An account with this email already exists. Log in instead?",
+    "taken": "An account with this email already exists.",
     "invalid-email": "Enter a valid email address.",
     "short-password": f"Use a password of at least {MIN_PASSWORD_LENGTH} characters.",
     "long-password": f"Use a password of at most {MAX_PASSWORD_LENGTH} characters.",
@@ -62,6 +63,8 @@ class LoginFormState(AuthState):
     email: str = ""
     name: str = ""
     next_path: str = ""
+    # After a sign-up refused for an email that has an account: its log-in page, email filled.
+    login_instead: str = ""
 
     @rx.event
     def load_form(self):
@@ -84,10 +87,14 @@ class LoginFormState(AuthState):
         self.email = params.get("email", "")[:320]
         self.name = params.get("name", "")[:200]
         self.next_path = params.get("next", "")[:500]
+        self.login_instead = ""
+        if error == "taken":
+            query = {"email": self.email, **({"next": self.next_path} if self.next_path else {})}
+            self.login_instead = f"/login?{urlencode(query)}"
         # The page was loaded anew by the refused post: the message takes focus, read out.
         return focus_on(FORM_ERROR_ID, settle=True) if self.error else None
 
     @rx.event
     def clear_error(self):
         """The form is being sent again: the last refusal no longer applies."""
-        self.error = ""
+        self.error, self.login_instead = "", ""

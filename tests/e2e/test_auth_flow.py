@@ -52,6 +52,25 @@ def test_a_refused_sign_up_keeps_the_name_and_email_typed(page, app_server):
     page.get_by_role("button", name="Sign up").click()
     expect(page.get_by_role("alert")).to_have_count(0)
     expect(page).to_have_url(re.compile(r"/signup/?\?"))  # not sent: the browser held it
+    expect(page.get_by_role("link", name="Log in with this email instead")).to_have_count(0)
+
+
+def test_a_sign_up_with_an_email_that_has_an_account_offers_its_log_in(page, app_server):
+    email = unique_email("has-account")
+    sign_up(page, app_server.base_url, email=email, name="First Time")
+    page.context.clear_cookies()
+    page.goto(f"{app_server.base_url}/signup?next=/calls")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign up").click()
+    expect(page.get_by_role("alert")).to_have_text("An account with this email already exists.")
+    page.get_by_role("link", name="Log in with this email instead").click()
+    expect(page).to_have_url(re.compile(r"/login/?\?"))
+    expect(page.get_by_role("heading", name="Log in")).to_be_visible()
+    expect(page.get_by_label("Email")).to_have_value(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(re.compile(r"/calls/?$"))  # where the sign-up was going
 
 
 def test_the_session_cookie_is_http_only_and_invisible_to_scripts(page, app_server):
