@@ -36,9 +36,23 @@ _REFOCUS_OPENER = FunctionStringVar.create(
 )
 
 
+DISCARD_QUESTION = "Close without saving? What you typed will be lost."
 # A click beside a form's dialog (a stray one, or one meant for the page behind) would
 # close it, and what was typed with it; Cancel, the Escape key and Save still close it.
 _KEEP_OPEN = FunctionStringVar.create("((event) => event.preventDefault())")
+# Escape stays the way out (the dialog pattern's), but a form with something typed in
+# asks first: a stray press lost a half-written lead. Fields are compared with what the
+# dialog opened with, so an edit dialog nothing was changed in closes at once.
+_ASK_BEFORE_DISCARDING = FunctionStringVar.create(
+    "((event) => {"
+    " const dialog = event.target?.closest?.('[role=dialog]')"
+    " ?? document.querySelector('[role=dialog]');"
+    " const fields = dialog"
+    " ? Array.from(dialog.querySelectorAll('form input, form textarea')) : [];"
+    " const typed = fields.some((field) => field.type !== 'hidden'"
+    " && field.value !== field.defaultValue);"
+    f" if (typed && !window.confirm({json.dumps(DISCARD_QUESTION)})) event.preventDefault(); }})"
+)
 
 
 def returns_focus_to_opener() -> dict[str, Any]:
@@ -146,6 +160,7 @@ def form_dialog(
             max_width="32em",
             data_testid=test_id,
             on_interact_outside=_KEEP_OPEN,
+            on_escape_key_down=_ASK_BEFORE_DISCARDING,
             **returns_focus_to_opener(),
         ),
         open=open,

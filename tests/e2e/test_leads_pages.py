@@ -11,6 +11,7 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
+from crm_app.components.dialogs import DISCARD_QUESTION
 from tests.e2e.helpers import (
     DUPLICATE_IDS,
     check_dialog_keyboard,
@@ -335,8 +336,30 @@ def test_a_click_beside_the_dialog_keeps_what_was_typed(page, app_server):
     page.mouse.click(5, 5)  # outside the dialog, on the overlay
     expect(dialog).to_be_visible()
     expect(dialog.get_by_label("Notes")).to_have_value("Wants a quote for the boiler")
-    page.keyboard.press("Escape")  # still the way out, as Cancel is
+    # Escape is still the way out, as Cancel is, but asks first when something was typed.
+    questions: list[str] = []
+
+    def answer(accept: bool):
+        def on_dialog(question) -> None:
+            questions.append(question.message)
+            question.accept() if accept else question.dismiss()
+
+        return on_dialog
+
+    page.once("dialog", answer(False))
+    page.keyboard.press("Escape")
+    expect(dialog.get_by_label("Notes")).to_have_value("Wants a quote for the boiler")
+    assert questions == [DISCARD_QUESTION]
+    page.once("dialog", answer(True))
+    page.keyboard.press("Escape")
     expect(dialog).to_have_count(0)
+    assert questions == [DISCARD_QUESTION] * 2
+    # Nothing typed: Escape closes at once, without a question.
+    page.get_by_role("button", name="New lead").first.click()
+    expect(dialog.get_by_label("Name")).to_have_value("")
+    page.keyboard.press("Escape")
+    expect(dialog).to_have_count(0)
+    assert len(questions) == 2
 
 
 def test_a_double_click_adds_one_lead_one_note_and_converts_once(page, app_server):
