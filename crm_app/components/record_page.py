@@ -32,8 +32,9 @@ def or_dash(value: Any) -> Any:
     return rx.cond(value != "", value, "–")
 
 
-def phone_link(phone: Any) -> rx.Component:
-    return rx.cond(phone != "", rx.link(phone, href="tel:" + phone), "–")
+def phone_link(phone: Any, tel: Any) -> rx.Component:
+    """The number as written, dialled as stored (E.164: no spaces for the tel: URI)."""
+    return rx.cond(phone != "", rx.link(phone, href="tel:" + tel), "–")
 
 
 def email_link(email: Any) -> rx.Component:

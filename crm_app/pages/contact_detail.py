@@ -27,7 +27,7 @@ State = ContactDetailState
 def contact_details() -> rx.Component:
     contact = State.contact
     return details_card(
-        detail_line("Phone", phone_link(contact.phone)),
+        detail_line("Phone", phone_link(contact.phone, contact.tel)),
         detail_line("Email", email_link(contact.email)),
         detail_line("Company", or_dash(contact.company)),
         detail_line("Created", when(contact.created_at)),

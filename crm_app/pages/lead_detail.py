@@ -27,7 +27,7 @@ State = LeadDetailState
 def lead_details() -> rx.Component:
     lead = State.lead
     return details_card(
-        detail_line("Phone", phone_link(lead.phone), "lead-phone"),
+        detail_line("Phone", phone_link(lead.phone, lead.tel), "lead-phone"),
         detail_line("Email", email_link(lead.email), "lead-email"),
         detail_line("Source", rx.text(lead.source), "lead-source"),
         detail_line("Created", when(lead.created_at)),

@@ -13,6 +13,8 @@ from crm_app.services.errors import InvalidInput
 _MAX_INPUT_LENGTH = 50
 # How a spreadsheet writes a long number in a "General" cell (5.12555E+09): the digits
 # past the sixth or so are gone, so the number cannot be read back from it.
+_E164 = re.compile(r"\+[1-9][0-9]{6,14}")
+_INTERNATIONAL = phonenumbers.PhoneNumberFormat.INTERNATIONAL
 _SCIENTIFIC_NOTATION = re.compile(r"[0-9](?:[.,][0-9]+)?[eE]\+?[0-9]+")
 
 
@@ -74,3 +76,22 @@ def _valid_number(text: str, region: str) -> phonenumbers.PhoneNumber | None:
     except phonenumbers.NumberParseException:
         return None
     return number if phonenumbers.is_valid_number(number) else None
+
+
+def as_written(stored: str, region: str) -> str:
+    """A stored E.164 number as people write it: national in region ("(512) 555-0143"),
+    international elsewhere ("+44 20 7946 0958"); any other text as it is.
+
+    For display only: links and searches use the stored form.
+    """
+    if not _E164.fullmatch(stored):
+        return stored
+    try:
+        number = phonenumbers.parse(stored, None)
+    except phonenumbers.NumberParseException:
+        return stored
+    if not phonenumbers.is_valid_number(number):
+        return stored  # a number no plan knows is shown as sent, not half-formatted
+    national = phonenumbers.region_code_for_number(number) == region.upper()
+    style = phonenumbers.PhoneNumberFormat.NATIONAL if national else _INTERNATIONAL
+    return phonenumbers.format_number(number, style)

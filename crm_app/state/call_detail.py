@@ -101,7 +101,8 @@ class CallDetailState(LiveReloadMixin, AuthState):
             self.recording_url = safe_link(call.recording_url)
             self.success_evaluation = display.evaluation(call.success_evaluation)
             # A web call has no caller's number: a dash, not an arrow from nothing.
-            self.from_number, self.to_number = call.from_number or "–", call.to_number or "–"
+            self.from_number = display.phone(call.from_number) or "–"
+            self.to_number = display.phone(call.to_number) or "–"
             self.ended_at = display.iso(call.ended_at)
         self.lead_name = (lead.name or "(no name)") if lead is not None else ""
         self.contact_name = (contact.name or "(no name)") if contact is not None else ""

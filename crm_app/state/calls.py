@@ -73,9 +73,10 @@ def call_row(call: CallLog, names: Mapping[uuid.UUID, str] | None = None) -> Cal
         started_at=display.iso(call.started_at),
         provider=call.provider,
         direction=call.direction,
-        caller=caller,
+        # A lead made from a call goes by its number: written as people write numbers.
+        caller=display.phone(caller),
         # Under the name; not again under a number (a lead made from a call goes by it).
-        number="" if number == caller else number,
+        number="" if number == caller else display.phone(number),
         status=shown_call_status(call.status, began),
         ended_reason=display.ended_reason(call.ended_reason),
         ended_reason_code=call.ended_reason or "",

@@ -36,7 +36,8 @@ class ContactRow:
 
     id: str = ""
     name: str = ""
-    phone: str = ""
+    phone: str = ""  # as written (display.phone)
+    tel: str = ""  # as stored, for tel: links
     email: str = ""
     company: str = ""
     created_at: str = ""
@@ -47,7 +48,8 @@ def contact_row(contact: Contact) -> ContactRow:
     return ContactRow(
         id=str(contact.id),
         name=contact.name,
-        phone=contact.phone or "",
+        phone=display.phone(contact.phone),
+        tel=contact.phone or "",
         email=contact.email or "",
         company=contact.company,
         created_at=display.iso(contact.created_at),

@@ -69,7 +69,9 @@ def _feed_item(item: ActivityItem) -> FeedItem:
         href = f"/contacts/{item.contact_id}"
     else:
         href = "/automations"
-    label = item.label or {"lead": "(no name)", "call": display.UNKNOWN_CALLER}.get(item.kind, "")
+    # A call's caller, or a lead, known only by number: written as people write numbers.
+    label = display.phone(item.label) if item.kind in ("call", "lead") else item.label
+    label = label or {"lead": "(no name)", "call": display.UNKNOWN_CALLER}.get(item.kind, "")
     return FeedItem(
         kind=item.kind,
         icon=icon,

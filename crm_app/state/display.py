@@ -7,6 +7,9 @@ import uuid
 from datetime import datetime
 from decimal import Decimal
 
+from crm_app.core.config import get_settings
+from crm_app.services.phones import as_written
+
 log = logging.getLogger("crm_app.pages")
 
 # The period menus of every list and the dashboard: value -> label.
@@ -24,6 +27,12 @@ def parse_id(value: str | None) -> uuid.UUID | None:
         return uuid.UUID(str(value or "").strip())
     except ValueError:
         return None
+
+
+def phone(stored: str | None) -> str:
+    """A stored number as people write it where the business is ("(512) 555-0143"); other
+    text (a name, "anonymous") as it is."""
+    return as_written(stored or "", get_settings().default_phone_region)
 
 
 def period_days(period: str) -> int | None:

@@ -55,7 +55,8 @@ class LeadRow:
 
     id: str = ""
     name: str = ""
-    phone: str = ""
+    phone: str = ""  # as written (display.phone)
+    tel: str = ""  # as stored, for tel: links
     email: str = ""
     status: str = ""
     source: str = ""
@@ -77,7 +78,8 @@ def lead_row(lead: Lead) -> LeadRow:
     return LeadRow(
         id=str(lead.id),
         name=lead.name,
-        phone=lead.phone or "",
+        phone=display.phone(lead.phone),
+        tel=lead.phone or "",
         email=lead.email or "",
         status=lead.status,
         source=lead.source,

@@ -33,7 +33,13 @@ def test_contacts_are_unique_by_phone_and_email_and_can_be_managed(page, app_ser
     _new_contact(page, name="Ada", phone="415-555-2671", email="ada@example.com", company="Acme")
     dialog = page.get_by_test_id("contact-dialog")
     expect(dialog).to_be_hidden()
-    expect(_row(page, "Ada")).to_contain_text("+14155552671")
+    expect(_row(page, "Ada")).to_contain_text("(415) 555-2671")
+    # Its page dials the number as stored: a tel: URI has no spaces or brackets.
+    _row(page, "Ada").get_by_role("link", name="Ada").click()
+    phone = page.get_by_role("link", name="(415) 555-2671")
+    expect(phone).to_have_attribute("href", "tel:+14155552671")
+    page.go_back()
+    expect(_row(page, "Ada")).to_be_visible()
 
     # The same number typed another way is the same contact: refused at its field.
     _new_contact(page, name="Ada again", phone="(415) 555 2671")

@@ -50,14 +50,15 @@ def test_create_edit_search_change_status_and_delete_a_lead(page, app_server):
     page.goto(f"{app_server.base_url}/leads")
     expect(page.get_by_test_id("leads-empty")).to_be_visible()
 
-    # Create: a bad phone is refused next to its field, a good one is stored in E.164.
+    # Create: a bad phone is refused next to its field, a good one is stored in E.164 and
+    # written as people write numbers here.
     _new_lead(page, name="Ada Lovelace", phone="12", email="ada@example.com")
     dialog = page.get_by_test_id("lead-dialog")
     expect(dialog.get_by_text("not a valid phone number")).to_be_visible()
     dialog.get_by_label("Phone").fill("(415) 555-2671")
     dialog.get_by_role("button", name="Save").click()
     expect(dialog).to_be_hidden()
-    expect(_row(page, "Ada Lovelace")).to_contain_text("+14155552671")
+    expect(_row(page, "Ada Lovelace")).to_contain_text("(415) 555-2671")
     # A second lead with Ada's number would split her calls between two records.
     _new_lead(page, name="Grace Hopper", phone="415 555 2671", email="GRACE@example.com")
     phone_problem = "the lead Ada Lovelace already has this phone number"
@@ -121,7 +122,7 @@ def test_a_blank_lead_and_a_phone_extension_are_refused_at_their_fields_then_sav
     dialog.get_by_role("button", name="Save").click()
     expect(dialog).to_be_hidden()
     expect(page.get_by_text("Added Ext Phone.")).to_be_visible()
-    expect(_row(page, "Ext Phone")).to_contain_text("+14155550100")
+    expect(_row(page, "Ext Phone")).to_contain_text("(415) 555-0100")
     expect(page.get_by_text("An error occurred")).to_have_count(0)
 
 
@@ -413,7 +414,7 @@ def test_two_tabs_editing_one_lead_keep_each_others_changes(new_context, app_ser
     expect(first_dialog).to_be_hidden()
     first.reload()
     row = _row(first, "Renamed Elsewhere")
-    expect(row).to_contain_text("+14155550122")
+    expect(row).to_contain_text("(415) 555-0122")
     expect(first.get_by_role("combobox", name="Status of Renamed Elsewhere")).to_have_text("won")
     first.get_by_role("link", name="Renamed Elsewhere").click()
     # Only the status change the second tab made: none from the first tab's save.

@@ -23,14 +23,22 @@ def _call(**fields: object) -> CallLog:
 
 def test_a_named_caller_has_the_number_beneath() -> None:
     row = call_row(_call(customer_name="Rosa Diaz", customer_number="+14155550142"))
-    assert (row.caller, row.number) == ("Rosa Diaz", "+14155550142")
+    # Written as people write numbers in the business's region (US in the tests).
+    assert (row.caller, row.number) == ("Rosa Diaz", "(415) 555-0142")
+
+
+def test_a_number_from_abroad_is_written_with_its_country_code() -> None:
+    row = call_row(_call(customer_name="Ada", customer_number="+442079460958"))
+    assert row.number == "+44 20 7946 0958"
+    # Something no numbering plan knows is shown as the provider sent it.
+    assert call_row(_call(customer_name="Ada", customer_number="+1415555")).number == "+1415555"
 
 
 def test_a_caller_known_only_by_number_shows_it_once() -> None:
     call = _call(customer_name="", customer_number="+14155550142")
-    assert (call_row(call).caller, call_row(call).number) == ("+14155550142", "")
+    assert (call_row(call).caller, call_row(call).number) == ("(415) 555-0142", "")
     # Linked to the lead a call made, which goes by the number too.
     lead_id = uuid.uuid4()
     call.lead_id = lead_id
     row = call_row(call, {lead_id: "+14155550142"})
-    assert (row.caller, row.number) == ("+14155550142", "")
+    assert (row.caller, row.number) == ("(415) 555-0142", "")

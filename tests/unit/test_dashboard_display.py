@@ -40,7 +40,9 @@ def test_a_call_reads_in_the_feed_as_in_the_calls_list(began_hours_ago, shown) -
 
 def test_a_call_that_names_no_one_is_an_unknown_caller_as_on_the_calls_page() -> None:
     assert _feed_item(_item("call", "")).title == "Call: Unknown caller"
-    assert _feed_item(_item("call", "+14155550100")).title == "Call: +14155550100"
+    assert _feed_item(_item("call", "+14155550100")).title == "Call: (415) 555-0100"
+    assert _feed_item(_item("lead", "+442079460958")).title == "New lead: +44 20 7946 0958"
+    assert _feed_item(_item("automation", "+14155550100")).title.endswith("+14155550100")
     assert _feed_item(_item("lead", "")).title.endswith(": (no name)")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from crm_app.services.errors import InvalidInput
-from crm_app.services.phones import normalize_phone, split_extension
+from crm_app.services.phones import as_written, normalize_phone, split_extension
 
 
 @pytest.mark.parametrize(
@@ -94,3 +94,26 @@ def test_split_extension_keeps_the_number_and_the_extension_apart(
     raw: str, expected: tuple[str, str]
 ) -> None:
     assert split_extension(raw, "US") == expected
+
+
+@pytest.mark.parametrize(
+    ("stored", "region", "shown"),
+    [
+        ("+15125550143", "US", "(512) 555-0143"),
+        ("+15125550143", "us", "(512) 555-0143"),
+        ("+442079460958", "US", "+44 20 7946 0958"),
+        ("+442079460958", "GB", "020 7946 0958"),
+        ("+15125550143", "GB", "+1 512-555-0143"),
+        # Not a number any plan knows, or not a number: shown as it came.
+        ("+1415555", "US", "+1415555"),
+        ("+15555550100", "US", "+15555550100"),
+        ("anonymous", "US", "anonymous"),
+        ("Ada Lovelace", "US", "Ada Lovelace"),
+        ("sip:ada@example.com", "US", "sip:ada@example.com"),
+        ("", "US", ""),
+    ],
+)
+def test_a_stored_number_is_written_as_people_write_it_where_the_business_is(
+    stored: str, region: str, shown: str
+) -> None:
+    assert as_written(stored, region) == shown
