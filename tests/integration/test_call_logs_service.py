@@ -195,8 +195,8 @@ def test_linked_names_names_the_lead_or_contact_a_call_belongs_to(engine, make_u
         assert names == {named.id: "Ingrid Øster", contact.id: "Kai Kowalski"}
         assert linked_names(session=session, user_id=owner.id, records=[]) == {}
     rows = [call_row(call, names).caller for call in calls]
-    # A lead without a name leaves the number.
-    assert rows[:3] == ["Ingrid Øster", "+14155550100", "Kai Kowalski"]
+    # A lead without a name leaves the number, written as people write it.
+    assert rows[:3] == ["Ingrid Øster", "(415) 555-0100", "Kai Kowalski"]
 
 
 def test_calls_are_found_by_name_whatever_the_accents(engine, make_user) -> None:
