@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
+from functools import partial
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
@@ -18,7 +19,12 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from crm_app.api.limits import BodyTooLarge, limited_request
 from crm_app.core.config import get_settings
 from crm_app.core.db import DATABASE_DOWN_ERRORS, global_session, tenant_session
-from crm_app.core.security import safe_next
+from crm_app.core.security import (
+    DEVICE_TOKEN_LIFETIME,
+    create_device_token,
+    device_id_for,
+    safe_next,
+)
 from crm_app.services import sessions, users
 from crm_app.services.login_throttle import LoginThrottle, get_login_throttle
 
@@ -27,6 +33,9 @@ router = APIRouter(prefix="/api/auth", tags=["auth"])
 MAX_BODY_BYTES = 16 * 1024
 LOCALHOSTS = {"localhost", "127.0.0.1", "::1", "[::1]"}
 LOGIN_FAILED = "Email or password is incorrect."
+# Says this browser logged in to an account before (login_throttle: counted apart from others).
+# Sent only to these endpoints; never read by a page.
+DEVICE_COOKIE = "crm_device"
 THROTTLED = "Too many failed attempts. Try again later."
 
 
@@ -94,6 +103,24 @@ def set_session_cookie(response: Response, request: Request, token: str) -> None
         secure=cookie_is_secure(request),
         samesite="lax",
     )
+
+
+def set_device_cookie(response: Response, request: Request, email: str) -> None:
+    """Remember that this browser proved it knows the password of `email`'s account."""
+    response.set_cookie(
+        DEVICE_COOKIE,
+        create_device_token(email=email),
+        max_age=int(DEVICE_TOKEN_LIFETIME.total_seconds()),
+        path=router.prefix,
+        httponly=True,
+        secure=cookie_is_secure(request),
+        samesite="strict",
+    )
+
+
+def trusted_device(request: Request, email: str) -> str | None:
+    """The id of the device token this request carries for `email`'s account, if valid."""
+    return device_id_for(request.cookies.get(DEVICE_COOKIE), email=email)
 
 
 def clear_session_cookie(response: Response, request: Request) -> None:
@@ -195,6 +222,7 @@ async def signup(request: Request) -> Response:
         else JSONResponse({"id": user_id, "email": email}, status_code=201)
     )
     set_session_cookie(response, request, token)
+    set_device_cookie(response, request, email)
     return response
 
 
@@ -210,23 +238,22 @@ async def login(request: Request) -> Response:
     next_path = data.get("next")
     # Back on the form, the email typed is there again (never the password).
     typed = {"email": data.get("email")[:320], "next": next_path or ""}
-    throttle = get_login_throttle()
-    if (
-        wait := await run_in_threadpool(throttle.begin_attempt, email=email, address=address)
-    ) is not None:
+    throttle, device = get_login_throttle(), trusted_device(request, email)
+    counted = {"email": email, "address": address, "device": device}
+    if (wait := await run_in_threadpool(partial(throttle.begin_attempt, **counted))) is not None:
         return too_many_attempts(data, "login", wait, **typed)
     try:
         result = await run_in_threadpool(
             _login, email, data.get("password"), request.headers.get("user-agent", "")
         )
     except DATABASE_DOWN_ERRORS:
-        await run_in_threadpool(throttle.attempt_not_made, email=email, address=address)
+        await run_in_threadpool(partial(throttle.attempt_not_made, **counted))
         if not data.is_form:
             raise  # JSON clients get the app's 503 with Retry-After
         return back_to_form("login", "unavailable", **typed)
     if result is None:  # counted by begin_attempt
         return refusal(data, "login", 401, LOGIN_FAILED, "invalid", **typed)
-    await run_in_threadpool(throttle.attempt_succeeded, email=email, address=address)
+    await run_in_threadpool(partial(throttle.attempt_succeeded, **counted))
     user_id, user_email, token = result
     response: Response = (
         RedirectResponse(safe_next(next_path), status_code=303)
@@ -234,6 +261,7 @@ async def login(request: Request) -> Response:
         else JSONResponse({"id": user_id, "email": user_email})
     )
     set_session_cookie(response, request, token)
+    set_device_cookie(response, request, user_email)
     return response
 
 
@@ -268,6 +296,8 @@ class AccountChange:
     email: str
     address: str
     throttle: LoginThrottle
+    # The id of the device token the request carried for this account (login_throttle).
+    device: str | None
     # What goes back to the form with a refusal: which form, and what was typed in it.
     echo: dict[str, str]
 
@@ -282,16 +312,17 @@ class AccountChange:
             **self.echo,
         )
 
+    @property
+    def counted(self) -> dict[str, str | None]:
+        """What the throttle counted this request under."""
+        return {"email": self.email, "address": self.address, "device": self.device}
+
     async def right_password(self) -> None:
-        await run_in_threadpool(
-            self.throttle.attempt_succeeded, email=self.email, address=self.address
-        )
+        await run_in_threadpool(partial(self.throttle.attempt_succeeded, **self.counted))
 
     async def password_not_checked(self) -> None:
         """Refused before the current password was looked at: the attempt does not count."""
-        await run_in_threadpool(
-            self.throttle.attempt_not_made, email=self.email, address=self.address
-        )
+        await run_in_threadpool(partial(self.throttle.attempt_not_made, **self.counted))
 
 
 async def _account_change(
@@ -319,11 +350,13 @@ async def _account_change(
     user_id, email = account
     address, throttle = client_address(request), get_login_throttle()
     echoed = ({"form": form} if form else {}) | {name: data.get(name) for name in echo}
-    if (
-        wait := await run_in_threadpool(throttle.begin_attempt, email=email, address=address)
-    ) is not None:
+    change = AccountChange(
+        data, user_id, email, address, throttle, trusted_device(request, email), echoed
+    )
+    wait = await run_in_threadpool(partial(throttle.begin_attempt, **change.counted))
+    if wait is not None:
         return too_many_attempts(data, "account", wait, **echoed)
-    return AccountChange(data, user_id, email, address, throttle, echoed)
+    return change
 
 
 @router.post("/password", summary="Change the password; every other session ends at once")
@@ -384,9 +417,14 @@ async def change_email(request: Request) -> Response:
     if changed_to is None:
         return await change.wrong_password()
     await change.right_password()
-    if data.is_form:
-        return RedirectResponse("/account?email_changed=1", status_code=303)
-    return JSONResponse({"email": changed_to})
+    response: Response = (
+        RedirectResponse("/account?email_changed=1", status_code=303)
+        if data.is_form
+        else JSONResponse({"email": changed_to})
+    )
+    # The device token names the email: this browser stays trusted under the new one.
+    set_device_cookie(response, request, changed_to)
+    return response
 
 
 @router.post("/logout", summary="End the current session")

@@ -27,10 +27,11 @@ logger = logging.getLogger(__name__)
 API_KEY_ENCRYPTION = "api-key-encryption"
 API_KEY_FINGERPRINT = "api-key-fingerprint"
 SESSION_TOKEN = "session-token"  # noqa: S105 (an HKDF label, not a secret)
+DEVICE_TOKEN = "device-token"  # noqa: S105 (an HKDF label, not a secret)
 WEBHOOK_SECRET = "webhook-secret"  # noqa: S105 (an HKDF label, not a secret)
 KEY_ID = "key-id"
 PURPOSES = frozenset(
-    {API_KEY_ENCRYPTION, API_KEY_FINGERPRINT, SESSION_TOKEN, WEBHOOK_SECRET, KEY_ID}
+    {API_KEY_ENCRYPTION, API_KEY_FINGERPRINT, SESSION_TOKEN, DEVICE_TOKEN, WEBHOOK_SECRET, KEY_ID}
 )
 
 NONCE_SIZE = 12  # 96 bits: the size GCM is specified for (SP 800-38D)
@@ -223,3 +224,9 @@ def hint(raw_secret: str | Secret) -> str:
 def session_signing_key(jwt_secret: str | Secret) -> bytes:
     """The key that signs session tokens, derived from JWT_SECRET."""
     return derive_key(_reveal(jwt_secret).encode(), SESSION_TOKEN)
+
+
+def device_signing_key(jwt_secret: str | Secret) -> bytes:
+    """The key that signs device tokens (login_throttle), derived from JWT_SECRET: a session
+    token is never taken for one, nor one for a session token."""
+    return derive_key(_reveal(jwt_secret).encode(), DEVICE_TOKEN)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import jwt
 from passlib.context import CryptContext
 
 from crm_app.core.config import get_settings
-from crm_app.core.crypto import session_signing_key
+from crm_app.core.crypto import device_signing_key, session_signing_key
 
 # OWASP's argon2id floor: 19 MiB of memory, 2 passes. No length cap: argon2
 # hashes the whole password, so long and non-ASCII ones work untruncated.
@@ -68,6 +70,48 @@ def decode_session_token(token: str) -> tuple[uuid.UUID, uuid.UUID] | None:
         return uuid.UUID(str(claims["sub"])), uuid.UUID(str(claims["jti"]))
     except (jwt.PyJWTError, ValueError, TypeError):
         return None
+
+
+# How long a browser counts as one an account logged in from (OWASP's "device cookies").
+DEVICE_TOKEN_LIFETIME = timedelta(days=180)
+
+
+def _email_digest(email: str) -> str:
+    return hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
+
+
+def create_device_token(*, email: str) -> str:
+    """A signed token saying this browser logged in to the account of `email` (kept hashed)."""
+    now = datetime.now(UTC)
+    claims = {
+        "sub": _email_digest(email),
+        "jti": secrets.token_urlsafe(16),
+        "iat": now,
+        "exp": now + DEVICE_TOKEN_LIFETIME,
+    }
+    return jwt.encode(claims, device_signing_key(get_settings().jwt_secret), algorithm=ALGORITHM)
+
+
+def device_id_for(token: str | None, *, email: str) -> str | None:
+    """The id of a valid device token issued for `email`; None for any other, or a forged one."""
+    if not token or len(token) > MAX_DEVICE_TOKEN_LENGTH:
+        return None
+    try:
+        claims = jwt.decode(
+            token,
+            device_signing_key(get_settings().jwt_secret),
+            algorithms=[ALGORITHM],
+            options={"require": REQUIRED_CLAIMS},
+        )
+    except jwt.PyJWTError:
+        return None
+    if claims.get("sub") != _email_digest(email) or not isinstance(claims.get("jti"), str):
+        return None
+    return str(claims["jti"])[:64]
+
+
+# A device token is about 250 characters; anything far longer is not one.
+MAX_DEVICE_TOKEN_LENGTH = 1024
 
 
 def safe_next(target: str | None) -> str:

@@ -13,6 +13,13 @@ password, then counting a failure let every request that arrived before the
 first failure was recorded check a password: 46 of 200 sent at once, against
 a limit of 5. Counting first, no more than the limit can be under way.
 
+A lock-out per account lets anyone who knows an email shut its owner out by
+failing on purpose. So, as OWASP's "device cookies" advise, a browser that
+has logged in to the account before (it holds a device token for it, see
+core/security.py) is counted apart: under its own token, with the same limit,
+so a guesser shut out of the account does not shut out the owner's browser,
+and a stolen token buys no more guesses than the account had.
+
 Counts live in Redis when REDIS_URL is set, so every worker sees the same
 numbers; otherwise in this process (one worker, as `make run` starts).
 """
@@ -104,13 +111,18 @@ class LoginThrottle:
         self.counter, self.max_failures, self.window = counter, max_failures, window
         self.max_failures_per_address = max_failures_per_address or max_failures
 
-    def begin_attempt(self, *, email: str, address: str) -> int | None:
+    def _counted_as(self, email: str, device: str | None) -> str:
+        """The key a password check counts under: the device's, or else the account's."""
+        return _key("device", device) if device else _key("account", email)
+
+    def begin_attempt(self, *, email: str, address: str, device: str | None = None) -> int | None:
         """Count a password check about to run: None to go ahead, or seconds to wait instead.
 
-        Counted as a failure until attempt_succeeded or attempt_not_made says
-        otherwise; an attempt refused here is not counted.
+        `device` is the id of a valid device token for this email, if the request
+        carried one. Counted as a failure until attempt_succeeded or
+        attempt_not_made says otherwise; an attempt refused here is not counted.
         """
-        keys = ((_key("account", email), self.max_failures),)
+        keys = ((self._counted_as(email, device), self.max_failures),)
         keys += ((_key("address", address), self.max_failures_per_address),)
         counted = [(key, self.counter.add(key, self.window), limit) for key, limit in keys]
         waits = [wait for _, (count, wait), limit in counted if count > limit]
@@ -138,14 +150,18 @@ class LoginThrottle:
         """The sign-up met no account (it made one, or its input was refused first)."""
         self.counter.take_back(_key("address", address))
 
-    def attempt_succeeded(self, *, email: str, address: str) -> None:
-        """The password was right: the account's count starts over; the address's loses it."""
-        self.counter.clear(_key("account", email))
+    def attempt_succeeded(self, *, email: str, address: str, device: str | None = None) -> None:
+        """The password was right: the count it was under starts over; the address's loses it.
+
+        From a trusted device, the account's own count is left running: the owner
+        logging in does not hand a guesser shut out of the account new tries.
+        """
+        self.counter.clear(self._counted_as(email, device))
         self.counter.take_back(_key("address", address))
 
-    def attempt_not_made(self, *, email: str, address: str) -> None:
+    def attempt_not_made(self, *, email: str, address: str, device: str | None = None) -> None:
         """No password was checked after all (an invalid request, an unreachable database)."""
-        self.counter.take_back(_key("account", email))
+        self.counter.take_back(self._counted_as(email, device))
         self.counter.take_back(_key("address", address))
 
 

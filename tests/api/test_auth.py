@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from crm_app.api.auth import THROTTLED
+from crm_app.api.auth import DEVICE_COOKIE, THROTTLED
 from crm_app.services.sessions import COOKIE_NAME
 from tests.api.conftest import SITE_ORIGIN
 
@@ -155,6 +155,84 @@ def test_failed_logins_are_throttled_per_account_with_retry_after(client):
     throttled = client.post("/api/auth/login", json={"email": email, "password": PASSWORD})
     assert throttled.status_code == 429
     assert int(throttled.headers["retry-after"]) > 0
+
+
+def _login(client, email: str, password: str = PASSWORD, device: str | None = None):
+    """A log-in from a browser holding `device` as its device cookie (None: a new browser)."""
+    client.cookies.clear()
+    headers = {"cookie": f"{DEVICE_COOKIE}={device}"} if device is not None else {}
+    return client.post(
+        "/api/auth/login", json={"email": email, "password": password}, headers=headers
+    )
+
+
+def _lock_out(client, email: str) -> None:
+    """Fail as a guesser would, from a browser that never logged in, until refused."""
+    statuses = [_login(client, email, "wrong password!").status_code for _ in range(6)]
+    assert statuses == [401] * 5 + [429]
+
+
+def test_a_log_in_hands_the_browser_a_device_cookie_for_the_auth_endpoints_only(client):
+    email = _email()
+    _signup(client, email=email)
+    login = _login(client, email)
+    cookie = next(
+        v for k, v in login.headers.multi_items() if k == "set-cookie" and v.startswith("crm_d")
+    )
+    assert cookie.startswith(f"{DEVICE_COOKIE}=")
+    for attribute in ("HttpOnly", "Secure", "SameSite=strict", "Path=/api/auth", "Max-Age="):
+        assert attribute in cookie
+
+
+def test_someone_failing_on_an_account_does_not_lock_out_its_owners_browser(client):
+    email = _email()
+    device = _signup(client, email=email).cookies[DEVICE_COOKIE]
+    _lock_out(client, email)
+    assert _login(client, email).status_code == 429  # a new browser waits, right password or not
+    owner = _login(client, email, device=device)
+    assert owner.status_code == 200
+    # The owner logging in hands the guesser no new tries on the account.
+    assert _login(client, email, "wrong password!").status_code == 429
+
+
+def test_a_trusted_browser_has_a_limit_of_its_own_as_strict_as_the_accounts(client):
+    email = _email()
+    device = _signup(client, email=email).cookies[DEVICE_COOKIE]
+    wrong = [_login(client, email, "wrong password!", device).status_code for _ in range(6)]
+    assert wrong == [401] * 5 + [429]
+    assert _login(client, email, device=device).status_code == 429
+    # Counted apart: the account's own count did not move.
+    assert _login(client, email).status_code == 200
+
+
+@pytest.mark.parametrize("held", ["another account's", "forged", "a session token", "garbage"])
+def test_only_a_device_cookie_issued_for_this_account_skips_its_lock_out(client, held):
+    email, other = _email(), _email()
+    signup = _signup(client, email=email)
+    tokens = {
+        "another account's": _signup(client, email=other).cookies[DEVICE_COOKIE],
+        "forged": signup.cookies[DEVICE_COOKIE][:-4] + "AAAA",
+        "a session token": signup.cookies[COOKIE_NAME],
+        "garbage": "x" * 5000,
+    }
+    _lock_out(client, email)
+    assert _login(client, email, device=tokens[held]).status_code == 429
+
+
+def test_a_password_change_from_a_trusted_browser_counts_on_its_own_limit(client):
+    email = _email()
+    signup = _signup(client, email=email)
+    token, device = signup.cookies[COOKIE_NAME], signup.cookies[DEVICE_COOKIE]
+    _lock_out(client, email)
+    client.cookies.clear()
+    both = {"cookie": f"{COOKIE_NAME}={token}; {DEVICE_COOKIE}={device}"}
+    change = {"current_password": "not the password", "new_password": "a brand new password"}
+    # The owner, logged in on their own browser, still has their own tries...
+    statuses = [
+        client.post("/api/auth/password", json=change, headers=both).status_code for _ in range(6)
+    ]
+    # ...as many as anyone: those five wrong ones used them up.
+    assert statuses == [401] * 5 + [429]
 
 
 def test_logins_sent_at_once_check_no_more_passwords_than_the_limit(client):

@@ -9,10 +9,12 @@ import jwt
 import pytest
 
 from crm_app.core.config import get_settings
-from crm_app.core.crypto import session_signing_key
+from crm_app.core.crypto import device_signing_key, session_signing_key
 from crm_app.core.security import (
+    create_device_token,
     create_session_token,
     decode_session_token,
+    device_id_for,
     hash_password,
     password_context,
     verify_password,
@@ -76,6 +78,51 @@ def test_a_token_missing_a_required_claim_is_refused(missing):
 def test_garbage_is_refused():
     assert decode_session_token("not.a.token") is None
     assert decode_session_token("") is None
+
+
+def test_a_device_token_names_its_account_in_any_case_and_no_other():
+    token = create_device_token(email="Ada@Example.com ")
+    device = device_id_for(token, email="ada@example.com")
+    assert device and len(device) >= 16
+    assert (
+        device_id_for(create_device_token(email="ada@example.com"), email="ada@example.com")
+        != device
+    )
+    assert device_id_for(token, email="grace@example.com") is None
+    assert "ada" not in jwt.decode(token, options={"verify_signature": False})["sub"]
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        # Signed with the session key, or with the device key but expired, or as a session.
+        jwt.encode(
+            {**_claims(), "sub": "x"}, session_signing_key(get_settings().jwt_secret), "HS256"
+        ),
+        "expired",
+        "session",
+        "",
+        None,
+        "not.a.token",
+    ],
+)
+def test_only_a_live_device_token_signed_with_its_own_key_names_a_device(token):
+    genuine = create_device_token(email="ada@example.com")
+    assert device_id_for(genuine, email="ada@example.com") is not None
+    if token == "expired":
+        claims = jwt.decode(
+            create_device_token(email="ada@example.com"), options={"verify_signature": False}
+        )
+        claims["exp"] = utcnow() - timedelta(minutes=1)
+        token = jwt.encode(claims, device_signing_key(get_settings().jwt_secret), "HS256")
+    elif token == "session":
+        token = create_session_token(
+            user_id=USER,
+            session_id=SESSION,
+            issued_at=utcnow(),
+            expires_at=utcnow() + timedelta(hours=1),
+        )
+    assert device_id_for(token, email="ada@example.com") is None
 
 
 def test_passwords_use_argon2id_with_owasp_minimums():
