@@ -326,3 +326,24 @@ def test_changing_the_password_ends_other_sessions_at_once(new_context, app_serv
     expect(stranger).to_have_url(re.compile(r"/login/?\?next=%2Fleads$"))
     expect(stranger.get_by_role("heading", name="Log in")).to_be_visible()
     expect(stranger.get_by_text("Your session ended")).to_have_count(0)
+
+
+def test_someone_locking_an_account_out_leaves_its_owners_browser_able_to_log_in(
+    page, app_server, new_context
+):
+    email = unique_email("locked")
+    sign_up(page, app_server.base_url, email=email, name="Owner")
+    device = next(c for c in page.context.cookies() if c["name"] == "crm_device")
+    # Kept for the auth endpoints alone, out of scripts' reach.
+    assert (device["httpOnly"], device["path"], device["sameSite"]) == (True, "/api/auth", "Strict")
+    guesser = new_context().request
+    wrong = {"email": email, "password": "not the password"}
+    statuses = [
+        guesser.post(f"{app_server.base_url}/api/auth/login", data=wrong).status for _ in range(6)
+    ]
+    assert statuses == [401] * 5 + [429]
+    page.get_by_role("button", name="Log out").first.click()
+    expect(page).to_have_url(re.compile(r"/login/?$"))
+    log_in(page, app_server.base_url, email=email)
+    expect(page).to_have_url(re.compile(r"/dashboard/?$"))
+    expect(page.get_by_role("main").get_by_text("Owner")).to_be_visible()
