@@ -22,7 +22,7 @@ from crm_app.core.db import DATABASE_DOWN_ERRORS, global_session, tenant_session
 from crm_app.core.security import (
     DEVICE_TOKEN_LIFETIME,
     create_device_token,
-    device_id_for,
+    read_device_token,
     safe_next,
 )
 from crm_app.services import sessions, users
@@ -105,11 +105,11 @@ def set_session_cookie(response: Response, request: Request, token: str) -> None
     )
 
 
-def set_device_cookie(response: Response, request: Request, email: str) -> None:
-    """Remember that this browser proved it knows the password of `email`'s account."""
+def set_device_cookie(response: Response, request: Request, device_token: str) -> None:
+    """Remember that this browser proved it knows the account's current password."""
     response.set_cookie(
         DEVICE_COOKIE,
-        create_device_token(email=email),
+        device_token,
         max_age=int(DEVICE_TOKEN_LIFETIME.total_seconds()),
         path=router.prefix,
         httponly=True,
@@ -118,9 +118,21 @@ def set_device_cookie(response: Response, request: Request, email: str) -> None:
     )
 
 
-def trusted_device(request: Request, email: str) -> str | None:
-    """The id of the device token this request carries for `email`'s account, if valid."""
-    return device_id_for(request.cookies.get(DEVICE_COOKIE), email=email)
+def _trusted_device(cookie: str | None, email: str) -> str | None:
+    """The id of the device token in `cookie`, if the account `email` names issued it under
+    the password it has now; None otherwise (then the attempt counts as any browser's)."""
+    claims = read_device_token(cookie)
+    if claims is None:
+        return None  # no lookup for a request without a genuine token
+    try:
+        with global_session() as session:
+            user = users.get_user_by_email(session=session, email=email)
+            trusted = user is not None and claims.names(
+                user_id=user.id, password_hash=user.password_hash
+            )
+    except DATABASE_DOWN_ERRORS:
+        return None  # the password check that follows says the database is down
+    return claims.device_id if trusted else None
 
 
 def clear_session_cookie(response: Response, request: Request) -> None:
@@ -159,16 +171,19 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "-"
 
 
-def _signup(email: str, password: str, name: str, user_agent: str) -> tuple[str, str, str]:
+def _signup(email: str, password: str, name: str, user_agent: str) -> tuple[str, str, str, str]:
+    """(user id, email, session token, device token) of the account made."""
     with global_session() as session:
         user = users.create_user(session=session, email=email, password=password, name=name)
-        user_id, user_email = user.id, user.email
+        user_id, user_email, password_hash = user.id, user.email, user.password_hash
     with tenant_session(user_id) as session:
         token = sessions.start_session(session=session, user_id=user_id, user_agent=user_agent)
-    return str(user_id), user_email, token
+    device = create_device_token(user_id=user_id, password_hash=password_hash)
+    return str(user_id), user_email, token, device
 
 
-def _login(email: str, password: str, user_agent: str) -> tuple[str, str, str] | None:
+def _login(email: str, password: str, user_agent: str) -> tuple[str, str, str, str] | None:
+    """(user id, email, session token, device token), or None for a wrong email or password."""
     with global_session() as session:
         user = users.authenticate(session=session, email=email, password=password)
         if user is None:
@@ -179,7 +194,8 @@ def _login(email: str, password: str, user_agent: str) -> tuple[str, str, str] |
         if not users.password_is_still(session=session, user_id=user_id, password_hash=checked):
             return None
         token = sessions.start_session(session=session, user_id=user_id, user_agent=user_agent)
-    return str(user_id), user_email, token
+    device = create_device_token(user_id=user_id, password_hash=checked)
+    return str(user_id), user_email, token, device
 
 
 @router.post("/signup", summary="Create an account and start a session")
@@ -198,7 +214,7 @@ async def signup(request: Request) -> Response:
     if (wait := await run_in_threadpool(throttle.begin_signup, address=address)) is not None:
         return too_many_attempts(data, "signup", wait, **typed)
     try:
-        user_id, email, token = await run_in_threadpool(
+        user_id, email, token, device = await run_in_threadpool(
             _signup,
             data.get("email"),
             data.get("password"),
@@ -222,7 +238,7 @@ async def signup(request: Request) -> Response:
         else JSONResponse({"id": user_id, "email": email}, status_code=201)
     )
     set_session_cookie(response, request, token)
-    set_device_cookie(response, request, email)
+    set_device_cookie(response, request, device)
     return response
 
 
@@ -238,7 +254,8 @@ async def login(request: Request) -> Response:
     next_path = data.get("next")
     # Back on the form, the email typed is there again (never the password).
     typed = {"email": data.get("email")[:320], "next": next_path or ""}
-    throttle, device = get_login_throttle(), trusted_device(request, email)
+    throttle = get_login_throttle()
+    device = await run_in_threadpool(_trusted_device, request.cookies.get(DEVICE_COOKIE), email)
     counted = {"email": email, "address": address, "device": device}
     if (wait := await run_in_threadpool(partial(throttle.begin_attempt, **counted))) is not None:
         return too_many_attempts(data, "login", wait, **typed)
@@ -254,29 +271,41 @@ async def login(request: Request) -> Response:
     if result is None:  # counted by begin_attempt
         return refusal(data, "login", 401, LOGIN_FAILED, "invalid", **typed)
     await run_in_threadpool(partial(throttle.attempt_succeeded, **counted))
-    user_id, user_email, token = result
+    user_id, user_email, token, device_token = result
     response: Response = (
         RedirectResponse(safe_next(next_path), status_code=303)
         if data.is_form
         else JSONResponse({"id": user_id, "email": user_email})
     )
     set_session_cookie(response, request, token)
-    set_device_cookie(response, request, user_email)
+    set_device_cookie(response, request, device_token)
     return response
 
 
-def _session_account(token: str | None) -> tuple[uuid.UUID, str] | None:
-    """The id and email of the account whose live session this token is; None without one."""
+def _session_account(
+    token: str | None, device_cookie: str | None
+) -> tuple[uuid.UUID, str, str | None] | None:
+    """The id and email of the account whose live session this token is, and the id of the
+    device token the request carries if that account issued it; None without a session."""
     user_id = sessions.user_id_from_token(token)
     if user_id is None:
         return None
+    claims = read_device_token(device_cookie)
     with global_session() as session:
         user = users.get_user(session=session, user_id=user_id)
-        return (user.id, user.email) if user is not None else None
+        if user is None:
+            return None
+        trusted = claims is not None and claims.names(
+            user_id=user.id, password_hash=user.password_hash
+        )
+        return user.id, user.email, claims.device_id if claims and trusted else None
 
 
-def _change_password(user_id: uuid.UUID, current: str, new: str, user_agent: str) -> str | None:
-    """A fresh token after the change (every older session ended); None if `current` is wrong."""
+def _change_password(
+    user_id: uuid.UUID, current: str, new: str, user_agent: str
+) -> tuple[str, str] | None:
+    """A fresh session token and device token after the change (every older session ended,
+    every device token voided); None if `current` is wrong."""
     # One tenant unit of work: the new hash, every old session ended, a new one started.
     with tenant_session(user_id) as session:
         if not users.change_password(
@@ -284,7 +313,10 @@ def _change_password(user_id: uuid.UUID, current: str, new: str, user_agent: str
         ):
             return None
         sessions.revoke_all_sessions(session=session, user_id=user_id)
-        return sessions.start_session(session=session, user_id=user_id, user_agent=user_agent)
+        token = sessions.start_session(session=session, user_id=user_id, user_agent=user_agent)
+        user = users.get_user(session=session, user_id=user_id)  # the one just changed
+        assert user is not None
+        return token, create_device_token(user_id=user_id, password_hash=user.password_hash)
 
 
 @dataclass
@@ -341,18 +373,20 @@ async def _account_change(
         data = await read_input(request)
     except BadRequest as error:
         return JSONResponse({"detail": error.message}, status_code=error.status)
-    account = await run_in_threadpool(_session_account, request.cookies.get(sessions.COOKIE_NAME))
+    account = await run_in_threadpool(
+        _session_account,
+        request.cookies.get(sessions.COOKIE_NAME),
+        request.cookies.get(DEVICE_COOKIE),
+    )
     if account is None:
         # A tab whose session ended elsewhere: log in again, then a clean form (no stale verdict).
         if data.is_form:
             return RedirectResponse(f"/login?{urlencode({'next': '/account'})}", status_code=303)
         return JSONResponse({"detail": "Not logged in."}, status_code=401)
-    user_id, email = account
+    user_id, email, device = account
     address, throttle = client_address(request), get_login_throttle()
     echoed = ({"form": form} if form else {}) | {name: data.get(name) for name in echo}
-    change = AccountChange(
-        data, user_id, email, address, throttle, trusted_device(request, email), echoed
-    )
+    change = AccountChange(data, user_id, email, address, throttle, device, echoed)
     wait = await run_in_threadpool(partial(throttle.begin_attempt, **change.counted))
     if wait is not None:
         return too_many_attempts(data, "account", wait, **echoed)
@@ -366,7 +400,7 @@ async def change_password(request: Request) -> Response:
         return change
     data = change.data
     try:
-        new_token = await run_in_threadpool(
+        changed = await run_in_threadpool(
             _change_password,
             change.user_id,
             data.get("current_password"),
@@ -376,15 +410,18 @@ async def change_password(request: Request) -> Response:
     except users.InvalidSignup as error:  # the new password, checked first
         await change.password_not_checked()
         return refusal(data, "account", 422, str(error), error.code)
-    if new_token is None:
+    if changed is None:
         return await change.wrong_password()
     await change.right_password()
+    new_token, device_token = changed
     response: Response = (
         RedirectResponse("/account?changed=1", status_code=303)
         if data.is_form
         else JSONResponse({"detail": "Password changed."})
     )
     set_session_cookie(response, request, new_token)
+    # The browser that changed it stays trusted; every other device token is void now.
+    set_device_cookie(response, request, device_token)
     return response
 
 
@@ -417,14 +454,9 @@ async def change_email(request: Request) -> Response:
     if changed_to is None:
         return await change.wrong_password()
     await change.right_password()
-    response: Response = (
-        RedirectResponse("/account?email_changed=1", status_code=303)
-        if data.is_form
-        else JSONResponse({"email": changed_to})
-    )
-    # The device token names the email: this browser stays trusted under the new one.
-    set_device_cookie(response, request, changed_to)
-    return response
+    if data.is_form:
+        return RedirectResponse("/account?email_changed=1", status_code=303)
+    return JSONResponse({"email": changed_to})
 
 
 @router.post("/logout", summary="End the current session")

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import jwt
@@ -76,42 +78,65 @@ def decode_session_token(token: str) -> tuple[uuid.UUID, uuid.UUID] | None:
 DEVICE_TOKEN_LIFETIME = timedelta(days=180)
 
 
-def _email_digest(email: str) -> str:
-    return hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
+# A device token is about 300 characters; anything far longer is not one.
+MAX_DEVICE_TOKEN_LENGTH = 1024
 
 
-def create_device_token(*, email: str) -> str:
-    """A signed token saying this browser logged in to the account of `email` (kept hashed)."""
+def _device_key() -> bytes:
+    return device_signing_key(get_settings().jwt_secret)
+
+
+def _credential_mark(password_hash: str) -> str:
+    """A keyed digest of the account's password hash: a new password voids every device token
+    (which is readable by whoever holds it: no hash of anything guessable goes in)."""
+    return hmac.new(_device_key(), password_hash.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def create_device_token(*, user_id: uuid.UUID, password_hash: str) -> str:
+    """A signed token saying this browser logged in to the account with its current password."""
     now = datetime.now(UTC)
     claims = {
-        "sub": _email_digest(email),
+        "sub": str(user_id),
+        "pwd": _credential_mark(password_hash),
         "jti": secrets.token_urlsafe(16),
         "iat": now,
         "exp": now + DEVICE_TOKEN_LIFETIME,
     }
-    return jwt.encode(claims, device_signing_key(get_settings().jwt_secret), algorithm=ALGORITHM)
+    return jwt.encode(claims, _device_key(), algorithm=ALGORITHM)
 
 
-def device_id_for(token: str | None, *, email: str) -> str | None:
-    """The id of a valid device token issued for `email`; None for any other, or a forged one."""
+def read_device_token(token: str | None) -> DeviceToken | None:
+    """What a genuine, unexpired device token says; None for anything forged or malformed.
+
+    Cheap (no database): a request's cookie is read this far before its account is looked up.
+    """
     if not token or len(token) > MAX_DEVICE_TOKEN_LENGTH:
         return None
     try:
         claims = jwt.decode(
             token,
-            device_signing_key(get_settings().jwt_secret),
+            _device_key(),
             algorithms=[ALGORITHM],
-            options={"require": REQUIRED_CLAIMS},
+            options={"require": [*REQUIRED_CLAIMS, "pwd"]},
         )
-    except jwt.PyJWTError:
+        return DeviceToken(uuid.UUID(str(claims["sub"])), str(claims["pwd"]), str(claims["jti"]))
+    except (jwt.PyJWTError, ValueError, TypeError):
         return None
-    if claims.get("sub") != _email_digest(email) or not isinstance(claims.get("jti"), str):
-        return None
-    return str(claims["jti"])[:64]
 
 
-# A device token is about 250 characters; anything far longer is not one.
-MAX_DEVICE_TOKEN_LENGTH = 1024
+@dataclass(frozen=True)
+class DeviceToken:
+    """A device token's claims: whose account, under which password, and its own id."""
+
+    user_id: uuid.UUID
+    credential_mark: str
+    device_id: str
+
+    def names(self, *, user_id: uuid.UUID, password_hash: str) -> bool:
+        """Whether it was issued by this account under the password it has now."""
+        return self.user_id == user_id and hmac.compare_digest(
+            self.credential_mark, _credential_mark(password_hash)
+        )
 
 
 def safe_next(target: str | None) -> str:

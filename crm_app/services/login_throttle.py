@@ -15,10 +15,12 @@ a limit of 5. Counting first, no more than the limit can be under way.
 
 A lock-out per account lets anyone who knows an email shut its owner out by
 failing on purpose. So, as OWASP's "device cookies" advise, a browser that
-has logged in to the account before (it holds a device token for it, see
-core/security.py) is counted apart: under its own token, with the same limit,
-so a guesser shut out of the account does not shut out the owner's browser,
-and a stolen token buys no more guesses than the account had.
+has logged in to the account before is counted apart: under its own device
+token (core/security.py), with the same limit, so a guesser shut out of the
+account does not shut out the owner's browser. A token is bound to the
+account's id and its current password: only a log-in with that password
+yields one, and a new password voids them all, so tokens gathered while a
+password was known buy no guesses at the next one.
 
 Counts live in Redis when REDIS_URL is set, so every worker sees the same
 numbers; otherwise in this process (one worker, as `make run` starts).
@@ -36,8 +38,10 @@ from crm_app.core.config import get_settings
 
 
 def _key(kind: str, value: str) -> str:
-    # Hashed: the Redis keyspace should not be a list of emails and addresses.
-    digest = hashlib.sha256(value.strip().lower().encode()).hexdigest()[:32]
+    # Hashed: the Redis keyspace should not be a list of emails and addresses. An email is
+    # counted whatever its case; a device token's id is case-sensitive (base64url).
+    text = value if kind == "device" else value.strip().lower()
+    digest = hashlib.sha256(text.encode()).hexdigest()[:32]
     return f"crm_app:login-failures:{kind}:{digest}"
 
 

@@ -235,6 +235,44 @@ def test_a_password_change_from_a_trusted_browser_counts_on_its_own_limit(client
     assert statuses == [401] * 5 + [429]
 
 
+def test_a_new_password_voids_every_device_cookie_but_the_changing_browsers(client):
+    email = _email()
+    signup = _signup(client, email=email)
+    # Someone who knew the password logs in again and again, gathering device cookies.
+    gathered = [_login(client, email).cookies[DEVICE_COOKIE] for _ in range(3)]
+    changed = client.post(
+        "/api/auth/password",
+        json={"current_password": PASSWORD, "new_password": "a brand new password"},
+        headers={"cookie": f"{COOKIE_NAME}={signup.cookies[COOKIE_NAME]}"},
+    )
+    assert changed.status_code == 200
+    owners = changed.cookies[DEVICE_COOKIE]
+    _lock_out(client, email)
+    # The gathered cookies buy no guesses at the new password: the account's lock holds.
+    for device in gathered:
+        assert _login(client, email, "a brand new password", device).status_code == 429
+    assert _login(client, email, "a brand new password", owners).status_code == 200
+
+
+def test_a_device_cookie_follows_its_account_not_an_email_it_gave_up(client):
+    first, second = _email(), _email()
+    signup = _signup(client, email=first)
+    device = signup.cookies[DEVICE_COOKIE]
+    moved = client.post(
+        "/api/auth/email",
+        json={"current_password": PASSWORD, "new_email": second},
+        headers={"cookie": f"{COOKIE_NAME}={signup.cookies[COOKIE_NAME]}"},
+    )
+    assert moved.status_code == 200
+    # Someone else takes the freed address: the old cookie is nothing to their account.
+    _signup(client, email=first)
+    _lock_out(client, first)
+    assert _login(client, first, device=device).status_code == 429
+    # And it still marks the browser of the account it came from, under its new email.
+    _lock_out(client, second)
+    assert _login(client, second, device=device).status_code == 200
+
+
 def test_logins_sent_at_once_check_no_more_passwords_than_the_limit(client):
     email = _email()
     _signup(client, email=email)

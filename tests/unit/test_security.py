@@ -14,9 +14,9 @@ from crm_app.core.security import (
     create_device_token,
     create_session_token,
     decode_session_token,
-    device_id_for,
     hash_password,
     password_context,
+    read_device_token,
     verify_password,
 )
 from crm_app.models.base import utcnow
@@ -80,49 +80,56 @@ def test_garbage_is_refused():
     assert decode_session_token("") is None
 
 
-def test_a_device_token_names_its_account_in_any_case_and_no_other():
-    token = create_device_token(email="Ada@Example.com ")
-    device = device_id_for(token, email="ada@example.com")
-    assert device and len(device) >= 16
-    assert (
-        device_id_for(create_device_token(email="ada@example.com"), email="ada@example.com")
-        != device
+HASH = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA"
+
+
+def test_a_device_token_names_its_account_under_its_current_password_only():
+    token = create_device_token(user_id=USER, password_hash=HASH)
+    claims = read_device_token(token)
+    assert claims is not None and len(claims.device_id) >= 16
+    assert claims.names(user_id=USER, password_hash=HASH)
+    assert not claims.names(user_id=uuid.uuid4(), password_hash=HASH)  # another account
+    assert not claims.names(user_id=USER, password_hash=HASH + "x")  # a changed password
+    again = read_device_token(create_device_token(user_id=USER, password_hash=HASH))
+    assert again is not None and again.device_id != claims.device_id
+    # Readable by whoever holds it: the account's id, and nothing of its email or hash.
+    payload = jwt.decode(token, options={"verify_signature": False})
+    assert payload["sub"] == str(USER) and HASH not in str(payload)
+
+
+def _device_claims(**changes):
+    genuine = jwt.decode(
+        create_device_token(user_id=USER, password_hash=HASH), options={"verify_signature": False}
     )
-    assert device_id_for(token, email="grace@example.com") is None
-    assert "ada" not in jwt.decode(token, options={"verify_signature": False})["sub"]
+    genuine.update(changes)
+    return {k: v for k, v in genuine.items() if v is not None}
 
 
 @pytest.mark.parametrize(
-    "token",
+    ("claims", "key"),
     [
-        # Signed with the session key, or with the device key but expired, or as a session.
-        jwt.encode(
-            {**_claims(), "sub": "x"}, session_signing_key(get_settings().jwt_secret), "HS256"
-        ),
-        "expired",
-        "session",
-        "",
-        None,
-        "not.a.token",
+        # Every claim right, signed with the session key: a session token is not one.
+        (_device_claims(), "session"),
+        (_device_claims(exp=utcnow() - timedelta(minutes=1)), "device"),
+        (_device_claims(pwd=None), "device"),
+        (_device_claims(jti=None), "device"),
+        (_device_claims(sub="not-a-uuid"), "device"),
     ],
 )
-def test_only_a_live_device_token_signed_with_its_own_key_names_a_device(token):
-    genuine = create_device_token(email="ada@example.com")
-    assert device_id_for(genuine, email="ada@example.com") is not None
-    if token == "expired":
-        claims = jwt.decode(
-            create_device_token(email="ada@example.com"), options={"verify_signature": False}
-        )
-        claims["exp"] = utcnow() - timedelta(minutes=1)
-        token = jwt.encode(claims, device_signing_key(get_settings().jwt_secret), "HS256")
-    elif token == "session":
-        token = create_session_token(
-            user_id=USER,
-            session_id=SESSION,
-            issued_at=utcnow(),
-            expires_at=utcnow() + timedelta(hours=1),
-        )
-    assert device_id_for(token, email="ada@example.com") is None
+def test_only_a_live_device_token_signed_with_its_own_key_is_read(claims, key):
+    signing = {"session": _key, "device": lambda: device_signing_key(get_settings().jwt_secret)}
+    token = jwt.encode(claims, signing[key](), algorithm="HS256")
+    assert read_device_token(token) is None
+    assert read_device_token(jwt.encode(_device_claims(), signing["device"](), "HS256"))
+
+
+@pytest.mark.parametrize("token", ["", None, "not.a.token", "x" * 5000])
+def test_what_is_not_a_device_token_is_refused(token):
+    assert read_device_token(token) is None
+    session = create_session_token(
+        user_id=USER, session_id=SESSION, issued_at=utcnow(), expires_at=utcnow() + timedelta(1)
+    )
+    assert read_device_token(session) is None
 
 
 def test_passwords_use_argon2id_with_owasp_minimums():
