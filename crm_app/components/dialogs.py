@@ -41,16 +41,18 @@ DISCARD_QUESTION = "Close without saving? What you typed will be lost."
 # close it, and what was typed with it; Cancel, the Escape key and Save still close it.
 _KEEP_OPEN = FunctionStringVar.create("((event) => event.preventDefault())")
 # Escape stays the way out (the dialog pattern's), but a form with something typed in
-# asks first: a stray press lost a half-written lead. Fields are compared with what the
-# dialog opened with, so an edit dialog nothing was changed in closes at once.
+# asks first: a stray press lost a half-written lead. Each named field (the status menu's
+# native select too) is compared with what the dialog opened with, which the form carries
+# as data-opened: not with the inputs' defaults, which a refused Save sets to what was typed.
 _ASK_BEFORE_DISCARDING = FunctionStringVar.create(
     "((event) => {"
     " const dialog = event.target?.closest?.('[role=dialog]')"
     " ?? document.querySelector('[role=dialog]');"
-    " const fields = dialog"
-    " ? Array.from(dialog.querySelectorAll('form input, form textarea')) : [];"
-    " const typed = fields.some((field) => field.type !== 'hidden'"
-    " && field.value !== field.defaultValue);"
+    " const form = dialog?.querySelector('form[data-opened]');"
+    " const opened = form ? JSON.parse(form.dataset.opened || '{}') : {};"
+    " const fields = form ? Array.from(form.querySelectorAll('[name]')) : [];"
+    " const typed = fields.some((field) => field.name in opened"
+    " && (field.value ?? '') !== opened[field.name]);"
     f" if (typed && !window.confirm({json.dumps(DISCARD_QUESTION)})) event.preventDefault(); }})"
 )
 
@@ -129,9 +131,14 @@ def form_dialog(
     saving: Any,
     key: Any,
     test_id: str,
+    opened: Any,
     description: str = "",
 ) -> rx.Component:
-    """A dialog around a form: fields, a general error, Cancel and Save."""
+    """A dialog around a form: fields, a general error, Cancel and Save.
+
+    `opened` is the JSON of what the fields held when the dialog opened (by name):
+    Escape asks before discarding anything else.
+    """
     return rx.dialog.root(
         rx.dialog.content(
             dialog_title(title),
@@ -156,6 +163,7 @@ def form_dialog(
                 on_submit=on_submit,
                 key=key,
                 width="100%",
+                data_opened=opened,
             ),
             max_width="32em",
             data_testid=test_id,

@@ -51,6 +51,7 @@ def _record_dialog(
         saving=state.saving,
         key=state.form_key,
         test_id=f"{noun}-dialog",
+        opened=state.opened_json,
         description=description,
     )
 

@@ -6,6 +6,7 @@ AuthState)`), so AuthState stays their parent and the session middleware resets 
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any, ClassVar
 
@@ -45,8 +46,10 @@ class RecordFormMixin(rx.State, mixin=True):
     # Changes on each opening, so the form's inputs start again from `values`.
     form_key: int = 0
     phone_region: str = "US"
-    # What the fields held when the dialog opened (see _changed).
+    # What the fields held when the dialog opened (see _changed), and as JSON for the
+    # browser, whose Escape asks before discarding anything else (components/dialogs).
     _opened_with: dict[str, str] = {}
+    opened_json: str = "{}"
 
     def _fetch(self, session: Session, record_id: uuid.UUID) -> Any:
         """The user's record to edit, or None."""
@@ -65,6 +68,7 @@ class RecordFormMixin(rx.State, mixin=True):
 
     def _show(self, record_id: str, values: dict[str, str]) -> None:
         self.editing_id, self.values, self._opened_with = record_id, values, dict(values)
+        self.opened_json = json.dumps(values)
         self.errors, self.form_error, self.saving = {}, "", False
         self.phone_region = get_settings().default_phone_region.upper()
         self.form_key += 1

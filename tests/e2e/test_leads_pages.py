@@ -363,6 +363,29 @@ def test_a_click_beside_the_dialog_keeps_what_was_typed(page, app_server):
     assert len(questions) == 2
 
 
+def test_escape_asks_after_a_refused_save_and_after_a_status_change_alone(page, app_server):
+    _owner_of(page, app_server, "refused", [])
+    questions: list[str] = []
+    page.on("dialog", lambda question: (questions.append(question.message), question.dismiss()))
+    _new_lead(page, name="Half Typed", phone="12")
+    dialog = page.get_by_test_id("lead-dialog")
+    expect(dialog.get_by_text("not a valid phone number")).to_be_visible()
+    # Refused, the form now holds what was typed as its fields' defaults: still asked.
+    page.keyboard.press("Escape")
+    expect(dialog.get_by_label("Name")).to_have_value("Half Typed")
+    assert questions == [DISCARD_QUESTION]
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(dialog).to_have_count(0)
+    # Only the status changed: asked too.
+    page.get_by_role("button", name="New lead").first.click()
+    dialog.get_by_role("combobox", name="Status").click()
+    page.get_by_role("option", name="qualified").click()
+    expect(dialog.get_by_role("combobox", name="Status")).to_have_text("qualified")
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_visible()
+    assert questions == [DISCARD_QUESTION] * 2
+
+
 def test_a_double_click_adds_one_lead_one_note_and_converts_once(page, app_server):
     _owner_of(page, app_server, "double", [])
     page.get_by_role("button", name="New lead").first.click()
