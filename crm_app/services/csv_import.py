@@ -25,7 +25,7 @@ from crm_app.core.config import get_settings
 from crm_app.core.prebuilt import run_prebuilt_many
 from crm_app.models import Contact, ContactUpdate, Lead, LeadUpdate
 from crm_app.models.base import utcnow
-from crm_app.services.contacts import clean_contact_fields, update_contact
+from crm_app.services.contacts import clean_contact_fields, get_contact, update_contact
 from crm_app.services.csv_io import (
     CONTACT_FIELDS,
     LEAD_FIELDS,
@@ -35,7 +35,7 @@ from crm_app.services.csv_io import (
     record_values,
 )
 from crm_app.services.errors import IDENTITY_FIELDS, InvalidInput
-from crm_app.services.leads import clean_lead_fields, update_lead
+from crm_app.services.leads import clean_lead_fields, get_lead, update_lead
 from crm_app.services.phones import split_extension
 from crm_app.services.record_locks import lock_contact_details
 
@@ -124,8 +124,6 @@ def _cleaned_rows(
             # A blank cell means "not given": the defaults (or, on update, the stored value) hold.
             values = clean({name: value for name, value in raw.items() if value != ""})
             row = _Row(record.number, values, extension)
-            if extension:  # the notes it would be created with must fit too
-                clean({"notes": _notes_with_extension(row)})
         except InvalidInput as error:
             result.rejected.append(RejectedRow(record.number, _reason(error)))
             continue
@@ -136,14 +134,23 @@ def _cleaned_rows(
     return rows
 
 
-def _notes_with_extension(row: _Row) -> str:
-    """A created row's notes, with its phone's extension after them (an update leaves the
-    stored notes as they are: the stored number already matched without it)."""
-    notes = row.values.get("notes") or ""
-    if not row.extension:
-        return notes
+def _notes_with_extension(row: _Row, stored_notes: str = "") -> str:
+    """The notes a row leaves: its own (or, updating, the stored ones when it has none), with
+    its phone's extension on a line after them unless they already say it."""
+    notes = row.values.get("notes") or stored_notes
     line = f"Phone extension: {row.extension}"
+    if not row.extension or line in notes.splitlines():
+        return notes
     return f"{notes}\n{line}" if notes else line
+
+
+def _with_extension(row: _Row, stored_notes: str, clean: Any) -> dict[str, Any]:
+    """The row's values for an update: its extension kept in the notes, which must still fit
+    (InvalidInput: the row is rejected, saying so)."""
+    if not row.extension:
+        return row.values
+    notes = _notes_with_extension(row, stored_notes)
+    return {**row.values, **clean({"notes": notes})}
 
 
 def _stored_matches(
@@ -196,6 +203,7 @@ def _split(
     kind: str,
     earlier: EarlierRows,
     update: Callable[[uuid.UUID, _Row], None] | None,
+    clean: Any,
 ) -> list[_Row]:
     """The rows to insert, in file order; each row matching a stored one is skipped, or given
     to `update` to fill in the stored row (InvalidInput: the row is rejected, with why).
@@ -214,6 +222,11 @@ def _split(
             continue
         match = next((key for key in keys if key in stored), None)
         if match is None:
+            try:
+                row.values = _with_extension(row, "", clean)
+            except InvalidInput as error:  # no room left in its notes for the extension
+                result.rejected.append(RejectedRow(row.number, _reason(error)))
+                continue
             fresh.append(row)
         else:
             stored_id, name = stored[match]
@@ -270,8 +283,8 @@ def _row_dicts(
         dicts.append(
             {
                 **defaults,
+                "notes": "",
                 **row.values,
-                "notes": _notes_with_extension(row),
                 "user_id": user_id,
                 "id": uuid.uuid4(),
                 "created_at": created_at,
@@ -305,7 +318,11 @@ def import_leads(
     stored = _stored_matches(session, Lead, user_id, rows)
 
     def update(lead_id: uuid.UUID, row: _Row) -> None:
-        lead_in = LeadUpdate(**row.values)
+        lead = (
+            get_lead(session=session, user_id=user_id, lead_id=lead_id) if row.extension else None
+        )
+        values = _with_extension(row, lead.notes if lead else "", clean_lead_fields)
+        lead_in = LeadUpdate(**values)
         update_lead(session=session, user_id=user_id, lead_id=lead_id, lead_in=lead_in)
 
     fresh = _split(
@@ -315,6 +332,7 @@ def import_leads(
         "lead",
         earlier or EarlierRows(),
         update if on_duplicate == "update" else None,
+        clean_lead_fields,
     )
     result.created = _insert(session, Lead, _row_dicts(user_id, fresh, _LEAD_DEFAULTS))
     return result
@@ -337,7 +355,13 @@ def import_contacts(
     stored = _stored_matches(session, Contact, user_id, rows)
 
     def update(contact_id: uuid.UUID, row: _Row) -> None:
-        contact_in = ContactUpdate(**row.values)
+        contact = (
+            get_contact(session=session, user_id=user_id, contact_id=contact_id)
+            if row.extension
+            else None
+        )
+        values = _with_extension(row, contact.notes if contact else "", clean_contact_fields)
+        contact_in = ContactUpdate(**values)
         update_contact(
             session=session, user_id=user_id, contact_id=contact_id, contact_in=contact_in
         )
@@ -349,6 +373,7 @@ def import_contacts(
         "contact",
         earlier or EarlierRows(),
         update if on_duplicate == "update" else None,
+        clean_contact_fields,
     )
     created = _insert(session, Contact, _row_dicts(user_id, fresh, _CONTACT_DEFAULTS))
     result.created = created

@@ -23,8 +23,9 @@ def normalize_phone(raw: str | None, region: str) -> str | None:
     value = (raw or "").strip()
     if not value:
         return None
-    number = _valid_number(value, region)
-    if number is None and _SCIENTIFIC_NOTATION.fullmatch(value):
+    # Before parsing: phonenumbers drops the letter and the dot, and "6.69055E12" can then
+    # read as a valid (wrong) number.
+    if _SCIENTIFIC_NOTATION.match(value):
         raise InvalidInput(
             {
                 "phone": f"a spreadsheet wrote this number in scientific notation ({value}), "
@@ -32,6 +33,7 @@ def normalize_phone(raw: str | None, region: str) -> str | None:
                 "spreadsheet and type the numbers again"
             }
         )
+    number = _valid_number(value, region)
     if number is None:
         hint = f"outside {region.upper()}, start with + and the country code"
         raise InvalidInput({"phone": f"not a valid phone number ({hint})"})
@@ -47,7 +49,9 @@ def normalize_phone(raw: str | None, region: str) -> str | None:
 def split_extension(raw: str, region: str) -> tuple[str, str]:
     """(the number in E.164, its extension) for a valid number written with an extension
     ("512-555-0143 ext. 12"); (raw, "") for anything else, which normalize_phone judges."""
-    number = _valid_number(raw.strip(), region)
+    text = raw.strip()
+    # "6.69055E12 x12" would otherwise give a (wrong) number: normalize_phone refuses it whole.
+    number = None if _SCIENTIFIC_NOTATION.match(text) else _valid_number(text, region)
     if number is None or not number.extension:
         return raw, ""
     without = copy.copy(number)

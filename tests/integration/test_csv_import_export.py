@@ -334,7 +334,7 @@ def test_import_keeps_notes_starting_with_dash_or_at_and_gives_a_bad_phone_the_p
 
 
 @pytest.mark.parametrize("kind", ["leads", "contacts"])
-def test_a_phones_extension_goes_after_a_created_rows_notes_and_never_over_stored_ones(
+def test_a_phones_extension_is_kept_in_the_notes_of_the_row_it_creates_or_updates(
     engine, user, kind
 ) -> None:
     model = Lead if kind == "leads" else Contact
@@ -344,15 +344,38 @@ def test_a_phones_extension_goes_after_a_created_rows_notes_and_never_over_store
     assert created.created == 1
     stored = [("Ana", "+14155550150", "Gate code 4\nPhone extension: 12")]
     assert _stored(engine, user, model, ["name", "phone", "notes"]) == stored
-    # The same number again, updating: it matches without its extension, and the stored
-    # notes are not replaced by the extension's line.
+    # The same number with another extension, updating: it matches without its extension,
+    # and the new one goes after the stored notes, which a row without notes leaves.
     updated = _import(
         engine, user, "name,phone\nAna B,415-555-0150 x99\n", kind, on_duplicate="update"
     )
     assert (updated.created, updated.updated, updated.rejected) == (0, 1, [])
+    notes = "Gate code 4\nPhone extension: 12\nPhone extension: 99"
     assert _stored(engine, user, model, ["name", "phone", "notes"]) == [
-        ("Ana B", "+14155550150", "Gate code 4\nPhone extension: 12")
+        ("Ana B", "+14155550150", notes)
     ]
+    # Once is enough: the same extension again adds nothing.
+    again = _import(engine, user, "phone\n415-555-0150 x99\n", kind, on_duplicate="update")
+    assert (again.updated, again.rejected) == (1, [])
+    assert _stored(engine, user, model, ["notes"]) == [(notes,)]
+    # Skipped, it changes nothing at all.
+    skipped = _import(engine, user, "phone\n415-555-0150 x7\n", kind)
+    assert (skipped.duplicates, skipped.rejected) == (1, [])
+    assert _stored(engine, user, model, ["notes"]) == [(notes,)]
+
+
+def test_an_update_whose_notes_leave_no_room_for_its_extension_is_rejected_saying_so(
+    engine, user
+) -> None:
+    full = "n" * 10_000
+    assert _import(engine, user, f"name,phone,notes\nAna,415-555-0150,{full}\n").created == 1
+    updated = _import(engine, user, "name,phone\nAna B,415-555-0150 x12\n", on_duplicate="update")
+    assert (updated.updated, [r.number for r in updated.rejected]) == (0, [2])
+    assert updated.rejected[0].reason.startswith("notes: ")
+    assert _stored(engine, user, Lead, ["name", "notes"]) == [("Ana", full)]
+    # Without an extension, the same update goes through: the notes were never the problem.
+    fine = _import(engine, user, "name,phone\nAna B,415-555-0150\n", on_duplicate="update")
+    assert (fine.updated, fine.rejected) == (1, [])
 
 
 def test_a_row_whose_notes_leave_no_room_for_its_extension_is_rejected_whole(engine, user) -> None:
