@@ -104,6 +104,9 @@ class CallDetailState(LiveReloadMixin, AuthState):
             self.from_number = display.phone(call.from_number) or "–"
             self.to_number = display.phone(call.to_number) or "–"
             self.ended_at = display.iso(call.ended_at)
-        self.lead_name = (lead.name or "(no name)") if lead is not None else ""
-        self.contact_name = (contact.name or "(no name)") if contact is not None else ""
+        # Named by its number when made from a call: written as the call's own caller is.
+        self.lead_name = (display.phone(lead.name) or "(no name)") if lead is not None else ""
+        self.contact_name = (
+            (display.phone(contact.name) or "(no name)") if contact is not None else ""
+        )
         self.error, self.loading, self.loaded = "", False, True

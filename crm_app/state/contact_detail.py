@@ -13,6 +13,7 @@ from crm_app.core.db import tenant_session
 from crm_app.services.contacts import delete_contact, get_contact
 from crm_app.services.leads import get_lead
 from crm_app.services.timeline import list_timeline
+from crm_app.state import display
 from crm_app.state.auth import AuthState
 from crm_app.state.contacts import ContactRow, contact_row
 from crm_app.state.record_detail import TIMELINE_LENGTH, RecordDetailMixin
@@ -56,7 +57,7 @@ class ContactDetailState(RecordDetailMixin, AuthState):
         self.not_found = contact is None
         if contact is not None:
             self.contact, self.notes = contact_row(contact), contact.notes
-        self.lead_name = (lead.name or "(no name)") if lead is not None else ""
+        self.lead_name = (display.phone(lead.name) or "(no name)") if lead is not None else ""
         self.timeline = [timeline_row(entry, str(contact_uuid)) for entry in entries]
         self._load_succeeded()
 

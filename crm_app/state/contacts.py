@@ -47,7 +47,7 @@ class ContactRow:
 def contact_row(contact: Contact) -> ContactRow:
     return ContactRow(
         id=str(contact.id),
-        name=contact.name,
+        name=display.phone(contact.name),  # one made from a call goes by its number
         phone=display.phone(contact.phone),
         tel=contact.phone or "",
         email=contact.email or "",

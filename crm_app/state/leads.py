@@ -77,7 +77,7 @@ class BoardColumn:
 def lead_row(lead: Lead) -> LeadRow:
     return LeadRow(
         id=str(lead.id),
-        name=lead.name,
+        name=display.phone(lead.name),  # a lead made from a call goes by its number
         phone=display.phone(lead.phone),
         tel=lead.phone or "",
         email=lead.email or "",
