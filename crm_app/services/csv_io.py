@@ -34,7 +34,9 @@ CONTACT_FIELDS = ("name", "phone", "email", "company", "notes")
 NAME_PARTS = ("first_name", "last_name")
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 50_000
-MAX_COLUMNS = 100
+# Google Contacts writes a column per label of every kind (three phones, two emails, …):
+# over a hundred is common. The file's size caps the work anyway.
+MAX_COLUMNS = 500
 # csv's own limit; a longer cell is reported, not silently cut.
 MAX_CELL_CHARS = 100_000
 PREVIEW_ROWS = 5
@@ -53,7 +55,18 @@ LINES_BEFORE_HEADER = 5
 # Header spellings people use for each field, compared lower-cased without spaces, - and _.
 # Google Contacts writes "E-mail 1 - Value" and "Phone 1 - Value"; Outlook "Mobile Phone".
 HEADER_ALIASES = {
-    "name": {"name", "fullname", "contactname", "leadname", "customername", "customer", "person"},
+    "name": {
+        "name",
+        "fullname",
+        "contactname",
+        "leadname",
+        "customername",
+        "customer",
+        "person",
+        "client",
+        "clientname",
+        "displayname",
+    },
     "first_name": {"firstname", "givenname", "forename", "first"},
     "last_name": {"lastname", "familyname", "surname", "last"},
     "phone": {
@@ -66,7 +79,14 @@ HEADER_ALIASES = {
         "cellphone",
         "telephone",
         "tel",
-        "number",
+        "phone#",
+        "phones",
+        "phonenumbers",
+        "mainphone",
+        "mobilephonenumber",
+        "cellnumber",
+        "homenumber",
+        "worknumber",
         "phone1value",
         "primaryphone",
         "businessphone",
@@ -78,6 +98,9 @@ HEADER_ALIASES = {
         "emailaddress",
         "mail",
         "email1value",
+        "emails",
+        "emailaddresses",
+        "mainemail",
         "primaryemail",
         "workemail",
         "businessemail",
@@ -277,14 +300,14 @@ def parse_csv(data: bytes, *, fields: Sequence[str]) -> ParsedCsv:
     filled = [row for row in rows if any(cell.strip() for cell in row.cells)]
     if not filled:
         raise CsvFileError("The file has no rows.")
-    # The header is the first row naming a field; a title line or two may come first.
+    # The header is the row among the first few that names the most fields: a title line,
+    # or a row of group labels above the header ("Customer,,,Property"), may come first.
     header, headers, mapping = filled[0], [cell.strip() for cell in filled[0].cells], {}
     for row in filled[: LINES_BEFORE_HEADER + 1]:
         cells = [cell.strip() for cell in row.cells]
-        mapping = suggest_mapping(cells, fields, [r for r in filled if r.number > row.number])
-        if mapping:
-            header, headers = row, cells
-            break
+        found = suggest_mapping(cells, fields, [r for r in filled if r.number > row.number])
+        if len(found) > len(mapping):
+            header, headers, mapping = row, cells, found
     if not mapping:
         raise CsvFileError(
             "The first row must be a header naming the columns, for example "
@@ -324,6 +347,22 @@ def unescape_cell(value: str) -> str:
     return value[1:] if _marked(value) else value
 
 
+# What spreadsheets hold in a phone or email cell that has none: read as a blank cell.
+_PLACEHOLDERS = frozenset({"n/a", "na", "none", "-", "–", "—", "tbd", "unknown", "null", "?"})
+
+
+def _contact_detail(name: str, value: str) -> str:
+    """A phone or email cell as the import reads it: a placeholder is blank, and an email
+    copied from a link loses its "mailto:"."""
+    if name not in ("phone", "email"):
+        return value
+    if value.lower() in _PLACEHOLDERS:
+        return ""
+    if name == "email" and value[:7].lower() == "mailto:":
+        return value[7:].strip()
+    return value
+
+
 def record_values(
     record: CsvRecord, headers: Sequence[str], mapping: dict[int, str]
 ) -> dict[str, str]:
@@ -342,7 +381,7 @@ def record_values(
         if len(raw) > MAX_CELL_CHARS:
             raise InvalidInput({name: f"longer than {MAX_CELL_CHARS:,} characters"})
         # Kept as typed, = + - @ included: the pages show it as text and export escapes it.
-        values[name] = unescape_cell(raw.strip())
+        values[name] = _contact_detail(name, unescape_cell(raw.strip()))
     parts = [values.pop(part, "") for part in NAME_PARTS]
     if not values.get("name") and any(parts):
         values["name"] = " ".join(part for part in parts if part)

@@ -8,6 +8,7 @@ import pytest
 from crm_app.services.csv_io import (
     CONTACT_FIELDS,
     LEAD_FIELDS,
+    MAX_COLUMNS,
     MAX_ROWS,
     CsvFileError,
     CsvRecord,
@@ -165,6 +166,48 @@ def test_a_rows_first_and_last_name_are_joined_when_it_has_no_name_of_its_own() 
     full = _parse("Name,First Name,Last Name\nAda King,Ada,Lovelace\n", CONTACT_FIELDS)
     # A name of its own wins over its parts.
     assert record_values(full.records[0], full.headers, full.mapping) == {"name": "Ada King"}
+
+
+def test_a_row_of_group_labels_above_the_header_is_not_taken_for_it() -> None:
+    parsed = _parse(
+        "Customer,,,Property,,\nName,Phone,Email,Street,City,Zip\n"
+        "Lee Ames,512-555-1801,lee@ames.com,1 A St,Austin,78701\n"
+    )
+    assert parsed.headers[:3] == ["Name", "Phone", "Email"]
+    assert parsed.mapping == {0: "name", 1: "phone", 2: "email"}
+    assert [record.number for record in parsed.records] == [3]
+
+
+def test_a_column_headed_number_is_not_taken_for_the_phone() -> None:
+    # A row number, a job number, an account number: not a phone.
+    assert _parse("Number,Name,Phone #\n1,Ana,415 555 0150\n").mapping == {1: "name", 2: "phone"}
+
+
+def test_an_export_wider_than_a_hundred_columns_is_read() -> None:
+    headers = [
+        "First Name",
+        "Last Name",
+        *(f"Custom Field {n}" for n in range(150)),
+        "E-mail 1 - Value",
+    ]
+    row = ["Ada", "Lovelace", *([""] * 150), "ada@x.io"]
+    parsed = _parse(",".join(headers) + "\n" + ",".join(row) + "\n", CONTACT_FIELDS)
+    assert parsed.mapping == {0: "first_name", 1: "last_name", 152: "email"}
+    with pytest.raises(CsvFileError, match=f"more than {MAX_COLUMNS} columns"):
+        _parse(",".join(["name"] * (MAX_COLUMNS + 1)) + "\nAna\n")
+
+
+@pytest.mark.parametrize("placeholder", ["N/A", "n/a", "none", "-", "—", "TBD", "unknown", "?"])
+def test_a_placeholder_in_a_phone_or_email_cell_is_a_blank_cell(placeholder: str) -> None:
+    parsed = _parse(f"name,phone,email,notes\nAna,{placeholder},{placeholder},{placeholder}\n")
+    values = record_values(parsed.records[0], parsed.headers, parsed.mapping)
+    # Notes keep what was typed: only a phone or an email has no use for it.
+    assert values == {"name": "Ana", "phone": "", "email": "", "notes": placeholder}
+
+
+def test_an_email_copied_from_a_link_loses_its_mailto() -> None:
+    parsed = _parse("name,email\nAna, MAILTO:ana@x.io \n")
+    assert record_values(parsed.records[0], parsed.headers, parsed.mapping)["email"] == "ana@x.io"
 
 
 def test_the_name_parts_are_offered_after_the_name_and_only_with_it() -> None:
