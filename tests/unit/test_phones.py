@@ -78,7 +78,6 @@ def test_a_number_a_spreadsheet_wrote_in_scientific_notation_is_refused_saying_w
     assert "outside US" not in message
 
 
-
 @pytest.mark.parametrize(("raw", "region"), [("6.69055E12", "DE"), ("4.993417E12", "AU")])
 def test_scientific_notation_is_refused_even_where_its_digits_would_read_as_a_number(
     raw: str, region: str
