@@ -110,6 +110,13 @@ def _map_step() -> rx.Component:
             ". Check which field each column fills; the first rows are shown below.",
             size="2",
         ),
+        rx.text(
+            "First and last names are joined into the name. A row with no phone or email "
+            "in its column takes one from another column named for it (Mobile Phone, "
+            "E-mail 2…).",
+            size="1",
+            color=rx.color("gray", 11),
+        ),
         rx.cond(
             CsvImportState.encoding_note != "",
             rx.callout(

@@ -31,6 +31,7 @@ from crm_app.services.csv_io import (
     LEAD_FIELDS,
     NAME_PARTS,
     CsvRecord,
+    fallback_columns,
     import_columns,
     record_values,
 )
@@ -116,9 +117,10 @@ def _cleaned_rows(
 ) -> list[_Row]:
     rows = []
     region = get_settings().default_phone_region
+    fallbacks = fallback_columns(headers, mapping)
     for record in records:
         try:
-            raw = record_values(record, headers, mapping)
+            raw = record_values(record, headers, mapping, fallbacks)
             # Calls and contacts match on the number alone; the extension is kept apart.
             raw["phone"], extension = split_extension(raw.get("phone", ""), region)
             # A blank cell means "not given": the defaults (or, on update, the stored value) hold.

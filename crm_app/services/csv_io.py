@@ -164,6 +164,43 @@ def _normalise_header(header: str) -> str:
     return re.sub(r"[\s_\-.]+", "", header.strip().lower())
 
 
+# Exports number a person's phones and emails: Google's "Phone 2 - Value" and "E-mail 3 -
+# Value", Outlook's "E-mail 2 Address".
+_NUMBERED = {
+    "phone": re.compile(r"phone[0-9]+value"),
+    "email": re.compile(r"email[0-9]+(?:value|address)"),
+}
+# Fields a row may take from another column when its own is blank (fallback_columns).
+_FALLBACK_FIELDS = ("phone", "email")
+
+
+def _names_field(key: str, name: str) -> bool:
+    """Whether a normalised header names the field `name`."""
+    numbered = _NUMBERED.get(name)
+    return key in HEADER_ALIASES.get(name, {name}) or bool(numbered and numbered.fullmatch(key))
+
+
+def fallback_columns(headers: Sequence[str], mapping: dict[int, str]) -> dict[int, list[int]]:
+    """For a column mapped to the phone or the email, the columns matched to nothing whose
+    headers name the same field, in file order.
+
+    Exports keep a person's numbers apart (Outlook's Business, Mobile and Home
+    Phone; Google's Phone 1, 2 and 3): a row blank in the chosen column takes
+    the first of these it has filled, rather than arriving with no number.
+    """
+    fallbacks: dict[int, list[int]] = {}
+    for index, name in mapping.items():
+        if name in _FALLBACK_FIELDS:
+            others = [
+                other
+                for other, header in enumerate(headers)
+                if other not in mapping and _names_field(_normalise_header(header), name)
+            ]
+            if others:
+                fallbacks[index] = others
+    return fallbacks
+
+
 def suggest_mapping(
     headers: Sequence[str], fields: Sequence[str], records: Sequence[CsvRecord] = ()
 ) -> dict[int, str]:
@@ -177,7 +214,7 @@ def suggest_mapping(
     for index, header in enumerate(headers):
         key = _normalise_header(header)
         for name in import_columns(fields):
-            if key in HEADER_ALIASES.get(name, {name}):
+            if _names_field(key, name):
                 candidates.setdefault(name, []).append(index)
                 break
     sample = records[:_ROWS_SAMPLED_FOR_MAPPING]
@@ -356,6 +393,8 @@ def _contact_detail(name: str, value: str) -> str:
     copied from a link loses its "mailto:"."""
     if name not in ("phone", "email"):
         return value
+    # Google Contacts writes a label's several values in one cell: the first is the one.
+    value = value.split(" ::: ")[0].strip()
     if value.lower() in _PLACEHOLDERS:
         return ""
     if name == "email" and value[:7].lower() == "mailto:":
@@ -364,9 +403,15 @@ def _contact_detail(name: str, value: str) -> str:
 
 
 def record_values(
-    record: CsvRecord, headers: Sequence[str], mapping: dict[int, str]
+    record: CsvRecord,
+    headers: Sequence[str],
+    mapping: dict[int, str],
+    fallbacks: dict[int, list[int]] | None = None,
 ) -> dict[str, str]:
-    """A record's mapped cells as field -> text; InvalidInput names what is wrong with the row."""
+    """A record's mapped cells as field -> text; InvalidInput names what is wrong with the row.
+
+    `fallbacks` (fallback_columns) fill a blank phone or email from another column.
+    """
     extra = [cell for cell in record.cells[len(headers) :] if cell.strip()]
     if extra:
         raise InvalidInput(
@@ -377,11 +422,14 @@ def record_values(
         )
     values: dict[str, str] = {}
     for index, name in mapping.items():
-        raw = record.cells[index] if index < len(record.cells) else ""
-        if len(raw) > MAX_CELL_CHARS:
-            raise InvalidInput({name: f"longer than {MAX_CELL_CHARS:,} characters"})
-        # Kept as typed, = + - @ included: the pages show it as text and export escapes it.
-        values[name] = _contact_detail(name, unescape_cell(raw.strip()))
+        for column in [index, *(fallbacks or {}).get(index, [])]:
+            raw = record.cells[column] if column < len(record.cells) else ""
+            if len(raw) > MAX_CELL_CHARS:
+                raise InvalidInput({name: f"longer than {MAX_CELL_CHARS:,} characters"})
+            # Kept as typed, = + - @ included: the pages show it as text and export escapes it.
+            values[name] = _contact_detail(name, unescape_cell(raw.strip()))
+            if values[name]:
+                break
     parts = [values.pop(part, "") for part in NAME_PARTS]
     if not values.get("name") and any(parts):
         values["name"] = " ".join(part for part in parts if part)

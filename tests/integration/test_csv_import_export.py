@@ -385,6 +385,27 @@ def test_a_row_whose_notes_leave_no_room_for_its_extension_is_rejected_whole(eng
     assert _stored(engine, user, Lead, ["name"]) == []
 
 
+def test_an_outlook_export_keeps_every_persons_number_whichever_column_holds_it(
+    engine, user
+) -> None:
+    text = (
+        "First Name,Last Name,Company,Business Phone,Mobile Phone,Home Phone,E-mail Address,"
+        "E-mail 2 Address\n"
+        "Ada,Lovelace,Analytical Co,,415 555 0150,,,ada@x.io\n"
+        "Bob,Babbage,,415 555 0151,,,bob@x.io,\n"
+        "Cid,Clark,,415 555 0152,,,n/a,\n"
+        "Dee,Dunn,,,,415 555 0153,mailto:dee@x.io,\n"
+    )
+    result = _import(engine, user, text, "contacts")
+    assert (result.created, result.rejected) == (4, [])
+    assert _stored(engine, user, Contact, ["name", "phone", "email"]) == [
+        ("Ada Lovelace", "+14155550150", "ada@x.io"),
+        ("Bob Babbage", "+14155550151", "bob@x.io"),
+        ("Cid Clark", "+14155550152", None),
+        ("Dee Dunn", "+14155550153", "dee@x.io"),
+    ]
+
+
 def test_a_google_contacts_export_imports_with_first_and_last_names_joined(engine, user) -> None:
     text = (
         "First Name,Middle Name,Last Name,Organization Name,Notes,E-mail 1 - Label,"

@@ -13,6 +13,7 @@ from crm_app.services.csv_io import (
     CsvFileError,
     CsvRecord,
     escape_cell,
+    fallback_columns,
     import_columns,
     looks_like_formula,
     parse_csv,
@@ -208,6 +209,40 @@ def test_a_placeholder_in_a_phone_or_email_cell_is_a_blank_cell(placeholder: str
 def test_an_email_copied_from_a_link_loses_its_mailto() -> None:
     parsed = _parse("name,email\nAna, MAILTO:ana@x.io \n")
     assert record_values(parsed.records[0], parsed.headers, parsed.mapping)["email"] == "ana@x.io"
+
+
+def test_a_row_blank_in_the_phone_column_takes_its_number_from_another_named_for_it() -> None:
+    parsed = _parse(
+        "First Name,Last Name,Business Phone,Mobile Phone,Home Phone,E-mail Address\n"
+        "Ada,L,,415 555 0150,,ada@x.io\n"
+        "Bob,B,415 555 0151,415 555 0199,,\n"
+        "Cid,C,415 555 0152,,,\n"
+        "Dee,D,,,415 555 0153,\n"
+    )
+    assert parsed.mapping[2] == "phone"  # the column filled in most rows
+    fallbacks = fallback_columns(parsed.headers, parsed.mapping)
+    assert fallbacks == {2: [3, 4]}
+    phones = [
+        record_values(r, parsed.headers, parsed.mapping, fallbacks)["phone"] for r in parsed.records
+    ]
+    assert phones == ["415 555 0150", "415 555 0151", "415 555 0152", "415 555 0153"]
+    # A column matched to a field by hand is that field's, not a spare number.
+    by_hand = {**parsed.mapping, 3: "notes"}
+    assert fallback_columns(parsed.headers, by_hand) == {2: [4]}
+
+
+def test_google_contacts_numbered_values_and_shared_cells_give_the_first_filled_one() -> None:
+    parsed = _parse(
+        "Name,E-mail 1 - Value,E-mail 2 - Value,Phone 1 - Value,Phone 2 - Value\n"
+        "Ada,,ada@x.io,415 555 0150 ::: 415 555 0199,\n"
+        "Bob,bob@x.io,,N/A,415 555 0151\n",
+        CONTACT_FIELDS,
+    )
+    assert parsed.mapping == {0: "name", 1: "email", 3: "phone"}
+    fallbacks = fallback_columns(parsed.headers, parsed.mapping)
+    ada, bob = (record_values(r, parsed.headers, parsed.mapping, fallbacks) for r in parsed.records)
+    assert (ada["email"], ada["phone"]) == ("ada@x.io", "415 555 0150")
+    assert (bob["email"], bob["phone"]) == ("bob@x.io", "415 555 0151")
 
 
 def test_the_name_parts_are_offered_after_the_name_and_only_with_it() -> None:
