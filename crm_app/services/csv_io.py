@@ -384,13 +384,37 @@ def unescape_cell(value: str) -> str:
     return value[1:] if _marked(value) else value
 
 
+# Lead statuses as other CRMs export them (HubSpot's defaults, Salesforce's, Pipedrive's),
+# compared lower-cased with single spaces: each read as the status that means the same.
+STATUS_SYNONYMS = {
+    "open": "new",
+    "open - not contacted": "new",
+    "not contacted": "new",
+    "new lead": "new",
+    "attempted to contact": "contacted",
+    "in progress": "contacted",
+    "connected": "contacted",
+    "working": "contacted",
+    "working - contacted": "contacted",
+    "open deal": "qualified",
+    "closed won": "won",
+    "closed - converted": "won",
+    "converted": "won",
+    "customer": "won",
+    "closed lost": "lost",
+    "closed - not converted": "lost",
+    "unqualified": "lost",
+    "not interested": "lost",
+}
 # What spreadsheets hold in a phone or email cell that has none: read as a blank cell.
 _PLACEHOLDERS = frozenset({"n/a", "na", "none", "-", "–", "—", "tbd", "unknown", "null", "?"})
 
 
 def _contact_detail(name: str, value: str) -> str:
-    """A phone or email cell as the import reads it: a placeholder is blank, and an email
-    copied from a link loses its "mailto:"."""
+    """A cell as the import reads it: in a phone or email, a placeholder is blank, and an
+    email copied from a link loses its "mailto:"; another CRM's status is ours."""
+    if name == "status":
+        return STATUS_SYNONYMS.get(" ".join(value.lower().replace("_", " ").split()), value)
     if name not in ("phone", "email"):
         return value
     # Google Contacts writes a label's several values in one cell: the first is the one.

@@ -206,6 +206,25 @@ def test_a_placeholder_in_a_phone_or_email_cell_is_a_blank_cell(placeholder: str
     assert values == {"name": "Ana", "phone": "", "email": "", "notes": placeholder}
 
 
+@pytest.mark.parametrize(
+    ("exported", "status"),
+    [
+        ("In Progress", "contacted"),
+        ("ATTEMPTED_TO_CONTACT", "contacted"),
+        ("Open Deal", "qualified"),
+        ("Closed - Converted", "won"),
+        ("Unqualified", "lost"),
+        ("Won", "Won"),  # ours already: left for the lead's own check
+        ("Hot lead", "Hot lead"),  # no one's: refused by that check, saying which are
+    ],
+)
+def test_another_crms_lead_status_is_read_as_the_one_that_means_the_same(
+    exported: str, status: str
+) -> None:
+    parsed = _parse(f"name,status\nAna,{exported}\n")
+    assert record_values(parsed.records[0], parsed.headers, parsed.mapping)["status"] == status
+
+
 def test_an_email_copied_from_a_link_loses_its_mailto() -> None:
     parsed = _parse("name,email\nAna, MAILTO:ana@x.io \n")
     assert record_values(parsed.records[0], parsed.headers, parsed.mapping)["email"] == "ana@x.io"
