@@ -136,14 +136,17 @@ def _cleaned_rows(
     return rows
 
 
+_EXTENSION_LINE = "Phone extension: "
+
+
 def _notes_with_extension(row: _Row, stored_notes: str = "") -> str:
     """The notes a row leaves: its own (or, updating, the stored ones when it has none), with
-    its phone's extension on a line after them unless they already say it."""
+    its phone's extension on the last line, in place of one an earlier import wrote."""
     notes = row.values.get("notes") or stored_notes
-    line = f"Phone extension: {row.extension}"
-    if not row.extension or line in notes.splitlines():
+    if not row.extension:
         return notes
-    return f"{notes}\n{line}" if notes else line
+    kept = [line for line in notes.splitlines() if not line.startswith(_EXTENSION_LINE)]
+    return "\n".join([*kept, f"{_EXTENSION_LINE}{row.extension}"])
 
 
 def _with_extension(row: _Row, stored_notes: str, clean: Any) -> dict[str, Any]:

@@ -339,9 +339,12 @@ def parse_csv(data: bytes, *, fields: Sequence[str]) -> ParsedCsv:
         raise CsvFileError("The file has no rows.")
     # The header is the row among the first few that names the most fields: a title line,
     # or a row of group labels above the header ("Customer,,,Property"), may come first.
+    # Not a row of data: its values can be words that name fields too ("Customer", "Phone").
     header, headers, mapping = filled[0], [cell.strip() for cell in filled[0].cells], {}
     for row in filled[: LINES_BEFORE_HEADER + 1]:
         cells = [cell.strip() for cell in row.cells]
+        if mapping and _holds_data(cells):
+            break
         found = suggest_mapping(cells, fields, [r for r in filled if r.number > row.number])
         if len(found) > len(mapping):
             header, headers, mapping = row, cells, found
@@ -357,6 +360,14 @@ def parse_csv(data: bytes, *, fields: Sequence[str]) -> ParsedCsv:
     if not records:
         raise CsvFileError("The file has a header but no rows.")
     return ParsedCsv(headers=headers, records=records, mapping=mapping, encoding_note=encoding_note)
+
+
+_PHONE_LIKE = re.compile(r"(?:[^0-9]*[0-9]){7}")
+
+
+def _holds_data(cells: Sequence[str]) -> bool:
+    """Whether a row has a cell no header has: an email address or a phone-length number."""
+    return any("@" in cell or _PHONE_LIKE.match(cell) for cell in cells)
 
 
 def looks_like_formula(value: str) -> bool:
@@ -415,6 +426,8 @@ def _contact_detail(name: str, value: str) -> str:
     email copied from a link loses its "mailto:"; another CRM's status is ours."""
     if name == "status":
         return STATUS_SYNONYMS.get(" ".join(value.lower().replace("_", " ").split()), value)
+    if name in ("name", *NAME_PARTS) and value.lower() in _PLACEHOLDERS:
+        return ""  # "N/A" names no one: a row with nothing else is refused, saying why
     if name not in ("phone", "email"):
         return value
     # Google Contacts writes a label's several values in one cell: the first is the one.

@@ -345,12 +345,13 @@ def test_a_phones_extension_is_kept_in_the_notes_of_the_row_it_creates_or_update
     stored = [("Ana", "+14155550150", "Gate code 4\nPhone extension: 12")]
     assert _stored(engine, user, model, ["name", "phone", "notes"]) == stored
     # The same number with another extension, updating: it matches without its extension,
-    # and the new one goes after the stored notes, which a row without notes leaves.
+    # and the new one takes the old one's line in the stored notes, which a row without
+    # notes leaves as they are.
     updated = _import(
         engine, user, "name,phone\nAna B,415-555-0150 x99\n", kind, on_duplicate="update"
     )
     assert (updated.created, updated.updated, updated.rejected) == (0, 1, [])
-    notes = "Gate code 4\nPhone extension: 12\nPhone extension: 99"
+    notes = "Gate code 4\nPhone extension: 99"
     assert _stored(engine, user, model, ["name", "phone", "notes"]) == [
         ("Ana B", "+14155550150", notes)
     ]

@@ -179,6 +179,22 @@ def test_a_row_of_group_labels_above_the_header_is_not_taken_for_it() -> None:
     assert [record.number for record in parsed.records] == [3]
 
 
+def test_a_row_of_data_whose_words_name_fields_is_not_taken_for_the_header() -> None:
+    parsed = _parse(
+        "Name,Number,Type,Preferred contact\n"
+        "Ada,4155550150,Customer,Phone\n"  # "Customer" and "Phone" name two fields
+        "Bob,bob@x.io,Supplier,Email\n"
+    )
+    assert parsed.headers == ["Name", "Number", "Type", "Preferred contact"]
+    assert [record.cells[0] for record in parsed.records] == ["Ada", "Bob"]
+
+
+def test_a_name_that_is_a_placeholder_names_no_one() -> None:
+    parsed = _parse("First Name,Last Name,Name,Notes\nN/A,-,none,n/a\n")
+    values = record_values(parsed.records[0], parsed.headers, parsed.mapping)
+    assert values == {"name": "", "notes": "n/a"}  # blank: "needs a name, phone or email"
+
+
 def test_a_column_headed_number_is_not_taken_for_the_phone() -> None:
     # A row number, a job number, an account number: not a phone.
     assert _parse("Number,Name,Phone #\n1,Ana,415 555 0150\n").mapping == {1: "name", 2: "phone"}
