@@ -51,8 +51,11 @@ _ASK_BEFORE_DISCARDING = FunctionStringVar.create(
     " const form = dialog?.querySelector('form[data-opened]');"
     " const opened = form ? JSON.parse(form.dataset.opened || '{}') : {};"
     " const fields = form ? Array.from(form.querySelectorAll('[name]')) : [];"
+    # As the browser holds them: an input drops line breaks, a text area keeps \n alone.
+    " const held = (field, text) => field.tagName === 'TEXTAREA'"
+    " ? text.replace(/\\r\\n?/g, '\\n') : text.replace(/[\\r\\n]/g, '');"
     " const typed = fields.some((field) => field.name in opened"
-    " && (field.value ?? '') !== opened[field.name]);"
+    " && held(field, field.value ?? '') !== held(field, String(opened[field.name])));"
     f" if (typed && !window.confirm({json.dumps(DISCARD_QUESTION)})) event.preventDefault(); }})"
 )
 

@@ -273,6 +273,19 @@ def test_a_device_cookie_follows_its_account_not_an_email_it_gave_up(client):
     assert _login(client, second, device=device).status_code == 200
 
 
+def test_a_stolen_session_with_the_thiefs_own_device_cookie_meets_the_accounts_lock(client):
+    victim, thief = _email(), _email()
+    session = _signup(client, email=victim).cookies[COOKIE_NAME]
+    thiefs_device = _signup(client, email=thief).cookies[DEVICE_COOKIE]
+    _lock_out(client, victim)
+    client.cookies.clear()
+    guess = {"current_password": "a guess at it", "new_password": "a brand new password"}
+    for device in (thiefs_device, "garbage"):
+        cookies = {"cookie": f"{COOKIE_NAME}={session}; {DEVICE_COOKIE}={device}"}
+        refused = client.post("/api/auth/password", json=guess, headers=cookies)
+        assert refused.status_code == 429  # counted as the account's, which is locked
+
+
 def test_logins_sent_at_once_check_no_more_passwords_than_the_limit(client):
     email = _email()
     _signup(client, email=email)

@@ -386,6 +386,26 @@ def test_escape_asks_after_a_refused_save_and_after_a_status_change_alone(page, 
     assert questions == [DISCARD_QUESTION] * 2
 
 
+def test_escape_closes_an_untouched_edit_at_once_whatever_its_text_holds(page, app_server):
+    # Imported as they were typed elsewhere: a line break in the name (an input drops it)
+    # and Windows line ends in the notes (a text area keeps \n alone).
+    _owner_of(
+        page,
+        app_server,
+        "untouched",
+        [{"name": "Ada\nLovelace", "notes": "line one\r\nline two", "phone": "+14155550150"}],
+    )
+    questions: list[str] = []
+    page.on("dialog", lambda question: (questions.append(question.message), question.dismiss()))
+    page.get_by_test_id("lead-row").get_by_role("link").first.click()
+    page.get_by_role("button", name="Edit", exact=True).click()
+    dialog = page.get_by_test_id("lead-dialog")
+    expect(dialog.get_by_label("Notes")).to_have_value("line one\nline two")
+    page.keyboard.press("Escape")
+    expect(dialog).to_have_count(0)
+    assert questions == []
+
+
 def test_a_double_click_adds_one_lead_one_note_and_converts_once(page, app_server):
     _owner_of(page, app_server, "double", [])
     page.get_by_role("button", name="New lead").first.click()

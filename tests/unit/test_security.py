@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import uuid
 from datetime import timedelta
 
@@ -92,9 +94,13 @@ def test_a_device_token_names_its_account_under_its_current_password_only():
     assert not claims.names(user_id=USER, password_hash=HASH + "x")  # a changed password
     again = read_device_token(create_device_token(user_id=USER, password_hash=HASH))
     assert again is not None and again.device_id != claims.device_id
-    # Readable by whoever holds it: the account's id, and nothing of its email or hash.
+    # Readable by whoever holds it: the account's id, and of its password hash only a digest
+    # keyed with the server's secret (a plain hash of a hash could be checked offline).
     payload = jwt.decode(token, options={"verify_signature": False})
     assert payload["sub"] == str(USER) and HASH not in str(payload)
+    key = device_signing_key(get_settings().jwt_secret)
+    keyed = hmac.new(key, HASH.encode(), hashlib.sha256).hexdigest()[:32]
+    assert payload["pwd"] == keyed != hashlib.sha256(HASH.encode()).hexdigest()[:32]
 
 
 def _device_claims(**changes):
