@@ -21,10 +21,12 @@ from crm_app.core.config import get_settings
 from crm_app.core.db import DATABASE_DOWN_ERRORS, global_session, tenant_session
 from crm_app.core.security import (
     DEVICE_TOKEN_LIFETIME,
+    DeviceToken,
     create_device_token,
     read_device_token,
     safe_next,
 )
+from crm_app.models import User
 from crm_app.services import sessions, users
 from crm_app.services.login_throttle import LoginThrottle, get_login_throttle
 
@@ -126,13 +128,17 @@ def _trusted_device(cookie: str | None, email: str) -> str | None:
         return None  # no lookup for a request without a genuine token
     try:
         with global_session() as session:
-            user = users.get_user_by_email(session=session, email=email)
-            trusted = user is not None and claims.names(
-                user_id=user.id, password_hash=user.password_hash
-            )
+            return _device_id(claims, users.get_user_by_email(session=session, email=email))
     except DATABASE_DOWN_ERRORS:
         return None  # the password check that follows says the database is down
-    return claims.device_id if trusted else None
+
+
+def _device_id(claims: DeviceToken | None, user: User | None) -> str | None:
+    """The token's device id if the user's account issued it under its current password."""
+    if claims is None or user is None:
+        return None
+    issued_here = claims.names(user_id=user.id, password_hash=user.password_hash)
+    return claims.device_id if issued_here else None
 
 
 def clear_session_cookie(response: Response, request: Request) -> None:
@@ -295,10 +301,7 @@ def _session_account(
         user = users.get_user(session=session, user_id=user_id)
         if user is None:
             return None
-        trusted = claims is not None and claims.names(
-            user_id=user.id, password_hash=user.password_hash
-        )
-        return user.id, user.email, claims.device_id if claims and trusted else None
+        return user.id, user.email, _device_id(claims, user)
 
 
 def _change_password(

@@ -341,11 +341,12 @@ def parse_csv(data: bytes, *, fields: Sequence[str]) -> ParsedCsv:
     # or a row of group labels above the header ("Customer,,,Property"), may come first.
     # Not a row of data: its values can be words that name fields too ("Customer", "Phone").
     header, headers, mapping = filled[0], [cell.strip() for cell in filled[0].cells], {}
-    for row in filled[: LINES_BEFORE_HEADER + 1]:
+    for position, row in enumerate(filled[: LINES_BEFORE_HEADER + 1]):
         cells = [cell.strip() for cell in row.cells]
         if mapping and _holds_data(cells):
             break
-        found = suggest_mapping(cells, fields, [r for r in filled if r.number > row.number])
+        below = filled[position + 1 : position + 1 + _ROWS_SAMPLED_FOR_MAPPING]
+        found = suggest_mapping(cells, fields, below)
         if len(found) > len(mapping):
             header, headers, mapping = row, cells, found
     if not mapping:
