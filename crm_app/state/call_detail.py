@@ -104,9 +104,5 @@ class CallDetailState(LiveReloadMixin, AuthState):
             self.from_number = display.phone(call.from_number) or "–"
             self.to_number = display.phone(call.to_number) or "–"
             self.ended_at = display.iso(call.ended_at)
-        # Named by its number when made from a call: written as the call's own caller is.
-        self.lead_name = (display.phone(lead.name) or "(no name)") if lead is not None else ""
-        self.contact_name = (
-            (display.phone(contact.name) or "(no name)") if contact is not None else ""
-        )
+        self.lead_name, self.contact_name = display.linked_name(lead), display.linked_name(contact)
         self.error, self.loading, self.loaded = "", False, True

@@ -57,7 +57,7 @@ class ContactDetailState(RecordDetailMixin, AuthState):
         self.not_found = contact is None
         if contact is not None:
             self.contact, self.notes = contact_row(contact), contact.notes
-        self.lead_name = (display.phone(lead.name) or "(no name)") if lead is not None else ""
+        self.lead_name = display.linked_name(lead)
         self.timeline = [timeline_row(entry, str(contact_uuid)) for entry in entries]
         self._load_succeeded()
 

@@ -6,6 +6,7 @@ import logging
 import uuid
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from crm_app.core.config import get_settings
 from crm_app.services.phones import as_written
@@ -33,6 +34,14 @@ def phone(stored: str | None) -> str:
     """A stored number as people write it where the business is ("(512) 555-0143"); other
     text (a name, "anonymous") as it is."""
     return as_written(stored or "", get_settings().default_phone_region)
+
+
+def linked_name(record: Any) -> str:
+    """The name of a lead or contact a page links to ("" without one): "(no name)" when it has
+    none, written as a number when a call named it by its number."""
+    if record is None:
+        return ""
+    return phone(record.name) or "(no name)"
 
 
 def period_days(period: str) -> int | None:
