@@ -111,7 +111,7 @@ def _map_step() -> rx.Component:
             size="2",
         ),
         rx.text(
-            "First and last names are joined into the name. A row with no phone or email "
+            "First, middle and last names are joined into the name. A row with no phone or email "
             "in its column takes one from another column named for it (Mobile Phone, "
             "E-mail 2…).",
             size="1",

@@ -29,9 +29,10 @@ from crm_app.services.leads import select_leads
 
 LEAD_FIELDS = ("name", "phone", "email", "status", "source", "notes")
 CONTACT_FIELDS = ("name", "phone", "email", "company", "notes")
-# Columns an import may also fill, joined into the name ("Ada" + "Lovelace") when the row has
-# no name of its own: Google Contacts, Outlook and most spreadsheets split names in two.
-NAME_PARTS = ("first_name", "last_name")
+# Columns an import may also fill, joined in this order into the name ("Ada" + "King" +
+# "Lovelace") when the row has no name of its own: Google Contacts, Outlook and most
+# spreadsheets split names, and a middle name left out would be lost.
+NAME_PARTS = ("first_name", "middle_name", "last_name")
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 50_000
 # Google Contacts writes a column per label of every kind (three phones, two emails, …):
@@ -68,6 +69,8 @@ HEADER_ALIASES = {
         "displayname",
     },
     "first_name": {"firstname", "givenname", "forename", "first"},
+    # Google Contacts' older exports call it "Additional Name".
+    "middle_name": {"middlename", "additionalname", "middle", "middleinitial"},
     "last_name": {"lastname", "familyname", "surname", "last"},
     "phone": {
         "phone",

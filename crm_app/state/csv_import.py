@@ -42,6 +42,7 @@ KINDS = {"leads": LEAD_FIELDS, "contacts": CONTACT_FIELDS}
 CHOICE_LABELS = {
     IGNORE: "ignore",
     "first_name": "first name (joined into name)",
+    "middle_name": "middle name (joined into name)",
     "last_name": "last name (joined into name)",
 }
 MAX_SHOWN_NOT_IMPORTED = 200

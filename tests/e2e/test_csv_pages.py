@@ -224,7 +224,7 @@ def test_on_a_phone_the_dialog_fits_the_screen_and_the_preview_scrolls_inside_it
     expect(dialog.get_by_test_id("import-created")).to_have_text("5", timeout=30_000)
 
 
-def test_a_google_contacts_export_joins_first_and_last_names_and_keeps_extensions(
+def test_a_google_contacts_export_joins_the_name_parts_and_keeps_extensions(
     page, app_server, tmp_path
 ):
     sign_up(page, app_server.base_url, email=unique_email("google"), name="Google Export")
@@ -242,7 +242,7 @@ def test_a_google_contacts_export_joins_first_and_last_names_and_keeps_extension
     expect(dialog).to_contain_text("contacts.csv: 2 rows. Check which field")
     for header, choice in (
         ("First Name", "first name (joined into name)"),
-        ("Middle Name", "ignore"),
+        ("Middle Name", "middle name (joined into name)"),
         ("Last Name", "last name (joined into name)"),
         ("E-mail 1 - Value", "email"),
         ("Home Phone", "ignore"),  # empty: the column with the numbers is the phone
@@ -257,7 +257,7 @@ def test_a_google_contacts_export_joins_first_and_last_names_and_keeps_extension
     rows = page.get_by_test_id("contact-row")
     expect(rows).to_have_count(2)
     expect(rows.filter(has_text="Babbage")).to_contain_text("Charles Babbage")
-    rows.get_by_role("link", name="Ada Lovelace").click()
+    rows.get_by_role("link", name="Ada M. Lovelace").click()
     expect(page.get_by_text("Phone extension: 12")).to_be_visible()
 
 

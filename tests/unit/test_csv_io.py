@@ -119,6 +119,7 @@ OUTLOOK = (
             CONTACT_FIELDS,
             {
                 0: "first_name",
+                1: "middle_name",
                 2: "last_name",
                 5: "company",
                 8: "notes",
@@ -132,6 +133,7 @@ OUTLOOK = (
             {
                 0: "name",
                 1: "first_name",
+                2: "middle_name",
                 3: "last_name",
                 4: "notes",
                 6: "email",
@@ -143,7 +145,7 @@ OUTLOOK = (
             OUTLOOK,
             LEAD_FIELDS,
             # "Business Phone" comes first, but is empty: "Mobile Phone" has the numbers.
-            {0: "first_name", 2: "last_name", 5: "notes", 7: "phone", 8: "email"},
+            {0: "first_name", 1: "middle_name", 2: "last_name", 5: "notes", 7: "phone", 8: "email"},
         ),
     ],
 )
@@ -153,11 +155,11 @@ def test_exports_of_google_contacts_and_outlook_find_their_columns(
     assert _parse(text, fields).mapping == expected
 
 
-def test_a_rows_first_and_last_name_are_joined_when_it_has_no_name_of_its_own() -> None:
+def test_a_rows_first_middle_and_last_name_are_joined_when_it_has_no_name_of_its_own() -> None:
     parsed = _parse(GOOGLE_CONTACTS, CONTACT_FIELDS)
     ada, prince = (record_values(r, parsed.headers, parsed.mapping) for r in parsed.records)
     assert ada == {
-        "name": "Ada Lovelace",
+        "name": "Ada M. Lovelace",
         "company": "Analytical Co",
         "notes": "Met at the expo",
         "email": "ada@x.io",
@@ -281,7 +283,7 @@ def test_google_contacts_numbered_values_and_shared_cells_give_the_first_filled_
 
 
 def test_the_name_parts_are_offered_after_the_name_and_only_with_it() -> None:
-    assert import_columns(LEAD_FIELDS)[:3] == ("name", "first_name", "last_name")
+    assert import_columns(LEAD_FIELDS)[:4] == ("name", "first_name", "middle_name", "last_name")
     assert import_columns(("phone", "email")) == ("phone", "email")
 
 
