@@ -83,9 +83,11 @@ def _valid_number(text: str, region: str) -> phonenumbers.PhoneNumber | None:
 
 
 def as_written(stored: str, region: str) -> str:
-    """A stored E.164 number as people write it: national in region ("(512) 555-0143"),
-    international elsewhere ("+44 20 7946 0958"); any other text as it is.
+    """A stored E.164 number as people write it: national within region's calling code
+    ("(512) 555-0143"), international elsewhere ("+44 20 7946 0958"); any other text as it is.
 
+    The calling code, not the country, decides: a US business dials Toronto and Jamaica
+    without "+1", a British one Jersey with "01534", as their own national format writes.
     For display only: links and searches use the stored form.
     """
     if not _E164.fullmatch(stored):
@@ -96,6 +98,6 @@ def as_written(stored: str, region: str) -> str:
         return stored
     if not phonenumbers.is_valid_number(number):
         return stored  # a number no plan knows is shown as sent, not half-formatted
-    national = phonenumbers.region_code_for_number(number) == region.upper()
+    national = number.country_code == phonenumbers.country_code_for_region(region.upper())
     style = phonenumbers.PhoneNumberFormat.NATIONAL if national else _INTERNATIONAL
     return phonenumbers.format_number(number, style)

@@ -114,6 +114,12 @@ def test_split_extension_keeps_the_number_and_the_extension_apart(
         ("+442079460958", "US", "+44 20 7946 0958"),
         ("+442079460958", "GB", "020 7946 0958"),
         ("+15125550143", "GB", "+1 512-555-0143"),
+        # One calling code, several countries: dialled, and so written, as at home.
+        ("+14165550100", "US", "(416) 555-0100"),
+        ("+18765550100", "US", "(876) 555-0100"),
+        ("+441534555555", "GB", "01534 555555"),
+        ("+14165550100", "GB", "+1 416-555-0100"),
+        ("+15125550143", "", "+1 512-555-0143"),  # no region set: international
         # Not a number any plan knows, or not a number: shown as it came.
         ("+1415555", "US", "+1415555"),
         ("+15555550100", "US", "+15555550100"),
