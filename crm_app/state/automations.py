@@ -73,7 +73,8 @@ def run_row(run: AutomationLog, names: Mapping[uuid.UUID, str] | None = None) ->
 
     def label(kind: str, person: uuid.UUID | None) -> str:
         name = names.get(person) if person else None
-        return f"{kind}: {name}" if name else f"{kind} of {scenario}"
+        # A lead made from a call goes by its number: written as people write numbers.
+        return f"{kind}: {display.phone(name)}" if name else f"{kind} of {scenario}"
 
     return RunRow(
         id=str(run.id),

@@ -261,7 +261,7 @@ class LeadsState(RecordListMixin, PeriodFilterMixin, ListPageMixin, AuthState):
         self._refresh()
         if lead is None:
             return rx.toast.error("That lead no longer exists.")
-        return rx.toast.success(f"{lead.name or 'Lead'} is now {lead.status}.")
+        return rx.toast.success(f"{display.phone(lead.name) or 'Lead'} is now {lead.status}.")
 
     # --- what RecordListMixin's delete and export run
 

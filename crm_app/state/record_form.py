@@ -139,7 +139,7 @@ class RecordFormMixin(rx.State, mixin=True):
         if record is None:  # deleted meanwhile (another tab): the page stops showing it too
             return [self._refresh_page(), rx.toast.error(f"That {self.NOUN} no longer exists.")]
         verb = "Saved" if self.editing_id else "Added"
-        name = record.name or f"the {self.NOUN}"
+        name = display.phone(record.name) or f"the {self.NOUN}"
         return [self._refresh_page(), rx.toast.success(f"{verb} {name}.")]
 
     def _changed(self, values: dict[str, str]) -> dict[str, str]:

@@ -116,6 +116,9 @@ def test_a_runs_links_are_named_by_their_person_else_by_the_scenario() -> None:
     )
     named = run_row(run, {lead: "Rita Run", contact: "Rita R."})
     assert (named.lead_label, named.contact_label) == ("Lead: Rita Run", "Contact: Rita R.")
+    # A lead made from a call goes by its number, written as the leads list writes it.
+    by_number = run_row(run, {lead: "+15125550143"})
+    assert by_number.lead_label == "Lead: (512) 555-0143"
     nameless = run_row(run)  # a person without a name: the scenario tells the rows apart
     assert (nameless.lead_label, nameless.contact_label) == (
         "Lead of Welcome SMS",
