@@ -122,15 +122,15 @@ def set_device_cookie(response: Response, request: Request, device_token: str) -
 
 def _trusted_device(cookie: str | None, email: str) -> str | None:
     """The id of the device token in `cookie`, if the account `email` names issued it under
-    the password it has now; None otherwise (then the attempt counts as any browser's)."""
+    the password it has now; None otherwise (then the attempt counts as any browser's).
+
+    Raises DATABASE_DOWN_ERRORS when the account cannot be read.
+    """
     claims = read_device_token(cookie)
     if claims is None:
         return None  # no lookup for a request without a genuine token
-    try:
-        with global_session() as session:
-            return _device_id(claims, users.get_user_by_email(session=session, email=email))
-    except DATABASE_DOWN_ERRORS:
-        return None  # the password check that follows says the database is down
+    with global_session() as session:
+        return _device_id(claims, users.get_user_by_email(session=session, email=email))
 
 
 def _device_id(claims: DeviceToken | None, user: User | None) -> str | None:
@@ -261,7 +261,14 @@ async def login(request: Request) -> Response:
     # Back on the form, the email typed is there again (never the password).
     typed = {"email": data.get("email")[:320], "next": next_path or ""}
     throttle = get_login_throttle()
-    device = await run_in_threadpool(_trusted_device, request.cookies.get(DEVICE_COOKIE), email)
+    try:
+        device = await run_in_threadpool(_trusted_device, request.cookies.get(DEVICE_COOKIE), email)
+    except DATABASE_DOWN_ERRORS:
+        # No password can be checked either: the owner's browser is told the service is
+        # down, not counted as any browser and told its account is locked out.
+        if not data.is_form:
+            raise  # JSON clients get the app's 503 with Retry-After
+        return back_to_form("login", "unavailable", **typed)
     counted = {"email": email, "address": address, "device": device}
     if (wait := await run_in_threadpool(partial(throttle.begin_attempt, **counted))) is not None:
         return too_many_attempts(data, "login", wait, **typed)

@@ -675,6 +675,36 @@ def test_a_form_while_the_database_is_down_goes_back_saying_so(monkeypatch, path
     assert PASSWORD not in response.headers["location"]
 
 
+@pytest.mark.parametrize("form", [False, True])
+def test_a_trusted_browser_on_a_locked_account_hears_that_the_database_is_down(
+    client, monkeypatch, form
+):
+    import crm_app.core.db as db
+
+    email = _email()
+    device = _signup(client, email=email).cookies[DEVICE_COOKIE]
+    _lock_out(client, email)
+    working = db.get_engine
+    unreachable = db.create_db_engine("postgresql+psycopg://nobody:hunter2@127.0.0.1:1/crm")
+    monkeypatch.setattr(db, "get_engine", lambda: unreachable)
+    client.cookies.clear()
+    sent = {"email": email, "password": PASSWORD}
+    response = client.post(
+        "/api/auth/login",
+        **({"data": sent} if form else {"json": sent}),
+        headers={"cookie": f"{DEVICE_COOKIE}={device}"},
+        follow_redirects=False,
+    )
+    if form:  # back to the form, saying the service is down rather than to wait
+        query = parse_qs(urlsplit(response.headers["location"]).query)
+        assert (response.status_code, query["error"]) == (303, ["unavailable"])
+    else:
+        assert (response.status_code, response.headers["retry-after"]) == (503, "5")
+    monkeypatch.setattr(db, "get_engine", working)
+    # Nothing was counted: the owner's browser still logs in once the database is back.
+    assert _login(client, email, device=device).status_code == 200
+
+
 def _change_password_directly(email: str, new_password: str) -> None:
     """What POST /api/auth/password does, from another request of the owner's."""
     from crm_app.core.db import global_session, tenant_session
