@@ -18,6 +18,13 @@ from crm_app.models.base import (
     tenant_index,
 )
 
+# The customer's number as stored; else the number on the customer's side of the call, as
+# the provider sent it (Twilio's "anonymous", a short code), which is no valid number.
+CUSTOMER_SIDE = (
+    "coalesce(customer_number, "
+    "CASE WHEN direction = 'outbound' THEN to_number ELSE from_number END)"
+)
+
 
 class CallLog(TenantMixin, TimestampMixin, table=True):
     """One call, unique per provider and the provider's call id."""
@@ -61,6 +68,7 @@ class CallLog(TenantMixin, TimestampMixin, table=True):
     # The call's id at the carrier a Vapi call went through (Twilio's CallSid): the same
     # phone call, when that Twilio number's status callbacks come here too.
     carrier_call_id: str | None = Field(default=None, max_length=100)
-    search_text: str | None = search_text_field(
-        "customer_name", "external_call_id", "customer_number", "from_number", "to_number"
-    )
+    # The customer's side only: the business's own line is in every call, so a search for
+    # its area code (or any digits of it) found them all. A line's whole number still finds
+    # its calls (services/call_logs).
+    search_text: str | None = search_text_field("customer_name", "external_call_id", CUSTOMER_SIDE)

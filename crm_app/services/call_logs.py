@@ -9,6 +9,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from crm_app.core.config import get_settings
 from crm_app.models import CallLog, Contact, Lead
 from crm_app.models.base import utcnow
 from crm_app.services.call_outcomes import OUTCOMES, outcome_is, shown_status, status_is
@@ -20,6 +21,7 @@ from crm_app.services.pagination import (
     search_text_filter,
     sort_order,
 )
+from crm_app.services.phones import as_international_digits
 
 # Enough distinct values for a filter menu; more would be noise, not choices.
 MAX_FILTER_OPTIONS = 50
@@ -89,11 +91,22 @@ def list_call_logs(
 
 
 def _calls_found_by(search: str | None, user_id: uuid.UUID) -> sa.ColumnElement[bool] | None:
-    """Calls whose own text matches the search, or whose lead's or contact's does."""
-    numbers = (CallLog.customer_number, CallLog.from_number, CallLog.to_number)
-    own = search_text_filter(search, CallLog.search_text, *numbers)
+    """Calls whose own text matches the search, or whose lead's or contact's does.
+
+    A call's own text has the customer's number, not the business's line, which
+    every call has: digits of the line would match them all. Only the line's
+    whole number finds the calls on that line.
+    """
+    customer_side = sa.func.coalesce(
+        CallLog.customer_number,
+        sa.case((CallLog.direction == "outbound", CallLog.to_number), else_=CallLog.from_number),
+    )
+    own = search_text_filter(search, CallLog.search_text, customer_side)
     if own is None:
         return None
+    whole = as_international_digits((search or "").strip(), get_settings().default_phone_region)
+    if whole is not None:
+        own = sa.or_(own, CallLog.from_number == f"+{whole}", CallLog.to_number == f"+{whole}")
     people = [
         link.in_(
             select(model.id).where(

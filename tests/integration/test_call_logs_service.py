@@ -214,6 +214,51 @@ def test_calls_are_found_by_name_whatever_the_accents(engine, make_user) -> None
         assert sorted(_names(engine, owner, search=search)) == expected, search
 
 
+def test_digits_of_the_business_line_do_not_find_every_call(engine, make_user) -> None:
+    owner = make_user()
+    line, second_line = "+15125550100", "+15125550199"  # the business's own numbers
+    with tenant_session(owner.id, engine) as session:
+        for name, direction, customer, ours in (
+            ("called in", "inbound", "+15127770143", line),
+            ("called out", "outbound", "+15128880143", line),
+            ("on line 2", "inbound", "+14155552671", second_line),
+        ):
+            sides = (customer, ours) if direction == "inbound" else (ours, customer)
+            add_call_log(
+                session,
+                user_id=owner.id,
+                customer_name=name,
+                external_call_id=f"id-{name}",  # no digits of its own to match
+                direction=direction,
+                customer_number=customer,
+                from_number=sides[0],
+                to_number=sides[1],
+            )
+        # Twilio's caller with no number: what stood on the customer's side is searched.
+        add_call_log(
+            session,
+            user_id=owner.id,
+            customer_name="hidden",
+            external_call_id="id-hidden",
+            customer_number=None,
+            from_number="anonymous",
+            to_number=line,
+        )
+    for search, expected in (
+        ("512", ["called in", "called out"]),  # the customers', not the line's, area code
+        ("(512) 555", []),
+        ("5125550", []),
+        ("777", ["called in"]),
+        ("888-0143", ["called out"]),
+        ("0143", ["called in", "called out"]),
+        ("anonymous", ["hidden"]),
+        # A line's whole number, typed as people write it, finds the calls on that line.
+        ("(512) 555-0199", ["on line 2"]),
+        ("+1 512 555 0100", ["called in", "called out", "hidden"]),
+    ):
+        assert sorted(_names(engine, owner, search=search)) == expected, search
+
+
 def test_calls_are_found_by_the_lead_or_contact_they_belong_to(engine, make_user) -> None:
     owner = make_user()
     with tenant_session(owner.id, engine) as session:
