@@ -83,6 +83,7 @@ HEADER_ALIASES = {
         "telephone",
         "tel",
         "phone#",
+        "phone#s",
         "phones",
         "phonenumbers",
         "mainphone",
@@ -95,6 +96,11 @@ HEADER_ALIASES = {
         "businessphone",
         "homephone",
         "workphone",
+        # Jobber's client export lists every number of a kind in one column.
+        "mainphone#s",
+        "mobilephone#s",
+        "workphone#s",
+        "homephone#s",
     },
     "email": {
         "email",

@@ -155,6 +155,20 @@ def test_exports_of_google_contacts_and_outlook_find_their_columns(
     assert _parse(text, fields).mapping == expected
 
 
+def test_a_jobber_client_export_finds_its_phone_and_email_columns() -> None:
+    parsed = _parse(
+        "Display Name,Company Name,Main Phone #s,Mobile Phone #s,E-mails\n"
+        "Lee Ames,,512-555-1800,,lee@ames.com\n"
+        "Kim Roe,Roe Roofing,,512-555-1801,\n",
+        CONTACT_FIELDS,
+    )
+    assert parsed.mapping == {0: "name", 1: "company", 2: "phone", 4: "email"}
+    fallbacks = fallback_columns(parsed.headers, parsed.mapping)
+    lee, kim = (record_values(r, parsed.headers, parsed.mapping, fallbacks) for r in parsed.records)
+    assert (lee["phone"], lee["email"]) == ("512-555-1800", "lee@ames.com")
+    assert kim["phone"] == "512-555-1801"  # from Mobile Phone #s, Main being blank
+
+
 def test_a_rows_first_middle_and_last_name_are_joined_when_it_has_no_name_of_its_own() -> None:
     parsed = _parse(GOOGLE_CONTACTS, CONTACT_FIELDS)
     ada, prince = (record_values(r, parsed.headers, parsed.mapping) for r in parsed.records)
