@@ -407,7 +407,7 @@ def test_an_outlook_export_keeps_every_persons_number_whichever_column_holds_it(
     ]
 
 
-def test_a_google_contacts_export_imports_with_first_and_last_names_joined(engine, user) -> None:
+def test_a_google_contacts_export_imports_with_its_name_parts_joined(engine, user) -> None:
     text = (
         "First Name,Middle Name,Last Name,Organization Name,Notes,E-mail 1 - Label,"
         "E-mail 1 - Value,Phone 1 - Label,Phone 1 - Value\n"
@@ -418,7 +418,7 @@ def test_a_google_contacts_export_imports_with_first_and_last_names_joined(engin
     result = _import(engine, user, text, "contacts")
     assert (result.created, result.rejected) == (2, [])
     assert _stored(engine, user, Contact, ["name", "phone", "email", "company", "notes"]) == [
-        ("Ada Lovelace", "+14155550150", "ada@x.io", "Analytical Co", "Met at the expo"),
+        ("Ada M. Lovelace", "+14155550150", "ada@x.io", "Analytical Co", "Met at the expo"),
         ("Babbage", "+14155550151", None, "", ""),
     ]
 
