@@ -39,6 +39,7 @@ from crm_app.core.db import global_session, is_database_unavailable, set_tenant,
 from crm_app.services.errors import InvalidInput
 from crm_app.services.webhook_endpoints import find_endpoint_owner
 from crm_app.services.webhook_ingest import (
+    failure_reason,
     ingest_webhook_event,
     load_webhook_credentials,
     record_failed_webhook,
@@ -186,12 +187,12 @@ def _verify_and_apply(
     except WebhookRejected as rejection:  # refused before it changed anything (a reused id)
         return _reject(session, owner, delivery, rejection.status_code, rejection.reason)
     except InvalidInput as error:
-        raise _NotApplied(owner, event, 422, f"could not apply: {error}") from None
+        raise _NotApplied(owner, event, 422, failure_reason(error)) from None
     except Exception as error:
         if is_database_unavailable(error):
             raise
         logger.exception("applying a %s %s event failed", event.provider, event.event_type)
-        raise _NotApplied(owner, event, 500, f"internal error ({type(error).__name__})") from None
+        raise _NotApplied(owner, event, 500, failure_reason(error)) from None
     return Answer(200, outcome=outcome)
 
 

@@ -232,13 +232,20 @@ def detail_dialog() -> rx.Component:
                         ),
                         rx.text(
                             "If the reason names a record this event clashes with, edit or "
-                            "delete that record, then replay the stored payload. If it names a "
-                            "field of the event itself, replaying cannot help: the sender must "
-                            "send the event again, corrected.",
+                            "delete that record first. Replay applies the stored payload again.",
                             **styles.muted_text,
                         ),
                         align="center",
                         spacing="3",
+                    ),
+                    rx.cond(
+                        event.status == "failed",
+                        rx.text(
+                            "Replaying cannot help: the event's own data was refused, and "
+                            "would be again. The sender must send it again, corrected.",
+                            **styles.muted_text,
+                            data_testid="detail-no-replay",
+                        ),
                     ),
                 ),
                 rx.heading("What it created or changed", size="3", as_="h3"),

@@ -22,7 +22,12 @@ class InvalidInput(ValueError):
         super().__init__("; ".join(f"{field}: {message}" for field, message in self.errors.items()))
 
 
-class DuplicateLead(InvalidInput):
+class RecordClash(InvalidInput):
+    """Input refused because of another of the user's records, not for what it says itself:
+    editing or deleting that record lets it through."""
+
+
+class DuplicateLead(RecordClash):
     """Another of the user's leads has this phone number or email; `field` says which.
 
     The message names that lead, for the person at the form; callers that
@@ -35,7 +40,7 @@ class DuplicateLead(InvalidInput):
         super().__init__({field: f"{who} already has this {what}"})
 
 
-class DuplicateContact(InvalidInput):
+class DuplicateContact(RecordClash):
     """The user already has a contact with this phone number or email; `field` says which.
 
     The message names that contact when it is known, as DuplicateLead's does.

@@ -40,7 +40,7 @@ from crm_app.core.prebuilt import run_prebuilt
 from crm_app.models import WebhookEvent
 from crm_app.models.base import utcnow
 from crm_app.models.webhook import NOISE_STATUSES
-from crm_app.services.errors import InvalidInput
+from crm_app.services.errors import InvalidInput, RecordClash
 from crm_app.services.vault import get_api_keys
 from crm_app.services.webhook_make import apply_make_event
 from crm_app.services.webhook_payloads import dump_payload
@@ -68,6 +68,12 @@ MAX_RESULT = 64 * 1024
 # counted: enough to read a misconfiguration from, too few to bury anything.
 NOISE_ROWS_PER_WINDOW = 20
 NOISE_WINDOW = timedelta(minutes=10)
+# How a failed event's reason begins: it says, to the sender and on the audit trail, whether
+# the event's own data was refused, and so whether replaying it can help (replay_can_help).
+NOT_APPLIED = "could not apply: "
+CLASHED = "clashes with a record: "
+INTERNAL_ERROR = "internal error"
+REPLAY_FAILED = "replay failed: "
 _TABLE = WebhookEvent.__table__  # type: ignore[attr-defined]
 _UNIQUE = ["user_id", "provider", "event_id"]
 # The columns to set come with the parameters (status, result, reason, processed_at).
@@ -363,6 +369,29 @@ def record_failed_webhook(
     return values["id"]
 
 
+def failure_reason(error: Exception) -> str:
+    """Why a verified event could not be applied, for its audit row and its answer.
+
+    An internal error is named by its type only: the details go to the log.
+    """
+    if isinstance(error, RecordClash):
+        return f"{CLASHED}{error}"
+    if isinstance(error, InvalidInput):
+        return f"{NOT_APPLIED}{error}"
+    return f"{INTERNAL_ERROR} ({type(error).__name__})"
+
+
+def replay_can_help(reason: str) -> bool:
+    """Whether applying a failed event again may succeed, by its reason (failure_reason).
+
+    After a clash with a record the user can edit or delete, or after an
+    internal error (a fault since fixed, a passing one): yes. When the event's
+    own data was refused, it would be refused again the same way: only the
+    sender, sending it again corrected, can help.
+    """
+    return reason.removeprefix(REPLAY_FAILED).startswith((CLASHED, INTERNAL_ERROR))
+
+
 def replay_webhook_event(
     *, session: Session, user_id: uuid.UUID, event_id: uuid.UUID
 ) -> ReplayOutcome | None:
@@ -393,14 +422,13 @@ def replay_webhook_event(
         with session.begin_nested():
             result = _apply(session, user_id, event)
     except Exception as error:
-        if isinstance(error, InvalidInput):
-            why = str(error)
-        elif is_database_unavailable(error):
-            raise
-        else:  # a bug, as in the webhook pipeline: logged in full, named in the row
+        if not isinstance(error, InvalidInput):
+            if is_database_unavailable(error):
+                raise
+            # A bug, as in the webhook pipeline: logged in full, named in the row.
             logger.exception("replaying a %s %s event failed", row.provider, row.event_type)
-            why = f"internal error ({type(error).__name__})"
-        row.reason, row.processed_at = _reason(f"replay failed: {why}"), utcnow()
+        why = failure_reason(error)
+        row.reason, row.processed_at = _reason(f"{REPLAY_FAILED}{why}"), utcnow()
         session.add(row)
         session.flush()
         return ReplayOutcome(False, row.reason, {})

@@ -25,6 +25,7 @@ from crm_app.services.webhook_events import (
 from crm_app.services.webhook_ingest import (
     NOISE_ROWS_PER_WINDOW,
     NOISE_WINDOW,
+    replay_can_help,
     replay_webhook_event,
 )
 from crm_app.services.webhook_types import PROVIDERS, STATUSES
@@ -201,7 +202,9 @@ def webhook_detail(event: WebhookEvent) -> WebhookDetail:
         payload_sha256=event.payload_sha256,
         result=_pretty(event.result),
         advice=what_to_do(event.provider, event.status, event.reason),
-        can_replay=event.status == "failed" and event.payload is not None,
+        can_replay=(
+            event.status == "failed" and event.payload is not None and replay_can_help(event.reason)
+        ),
     )
 
 

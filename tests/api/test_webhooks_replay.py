@@ -7,7 +7,8 @@ import pytest
 from crm_app.core.db import tenant_session
 from crm_app.models import Contact, ContactCreate, WebhookEvent
 from crm_app.services.contacts import create_contact, delete_contact
-from crm_app.services.webhook_ingest import replay_webhook_event
+from crm_app.services.webhook_ingest import replay_can_help, replay_webhook_event
+from crm_app.state.webhooks import webhook_detail
 from tests.webhook_senders import connect, encode, make_event, make_headers
 from tests.webhook_state import audit_rows, owned, record_counts
 
@@ -43,6 +44,49 @@ def _replay(engine, user_id, row_id):
 def _remove(engine, user_id, contact_id):
     with tenant_session(user_id, engine) as session:
         assert delete_contact(session=session, user_id=user_id, contact_id=contact_id)
+
+
+def test_a_clash_with_a_record_says_so_and_offers_a_replay(engine, failed):
+    make, row, *_ = failed
+    assert row.reason == "clashes with a record: email: another contact already has this email"
+    assert webhook_detail(row).can_replay
+    again = _replay(engine, make.user_id, row.id)  # before the clash is fixed: still offered
+    assert again.reason == f"replay failed: {row.reason}"
+    [after] = audit_rows(engine, make.user_id)
+    assert webhook_detail(after).can_replay
+
+
+def test_an_event_whose_own_data_was_refused_offers_no_replay(client, engine, make_user):
+    make = connect(engine, make_user().id, "make")
+    body = encode(make_event("lead.upsert", {"email": "not an email"}))
+    assert (
+        client.post(make.path, content=body, headers=make_headers(make.secret, body)).status_code
+        == 422
+    )
+    [row] = audit_rows(engine, make.user_id)
+    assert row.status == "failed" and row.reason.startswith("could not apply: email")
+    # Replaying the same data would be refused the same way: only the sender can fix it.
+    assert not webhook_detail(row).can_replay
+
+
+@pytest.mark.parametrize(
+    ("reason", "can_help"),
+    [
+        ("clashes with a record: phone: the lead Ada already has this phone number", True),
+        ("internal error (KeyError)", True),
+        ("replay failed: internal error (TypeError)", True),
+        (
+            "replay failed: clashes with a record: email: another contact already has this email",
+            True,
+        ),
+        ("could not apply: data.id: no lead has this id (deleted?)", False),
+        ("replay failed: could not apply: message.call.id: missing", False),
+        # A field's text cannot pass for a clash: only the reason's start counts.
+        ("could not apply: data: it had: clashes with a record: ", False),
+    ],
+)
+def test_a_replay_is_offered_only_where_it_can_help(reason: str, can_help: bool) -> None:
+    assert replay_can_help(reason) is can_help
 
 
 def test_a_replay_after_the_cause_is_fixed_applies_the_stored_payload(engine, failed):

@@ -148,8 +148,9 @@ def test_a_failed_event_can_be_replayed_from_the_page(
     expect(failed).to_have_count(1)
     failed.get_by_role("button", name="Details of the make contact.upsert event, failed").click()
     detail = page.get_by_test_id("webhook-detail")
-    clash = "another contact already has this email"
+    clash = "clashes with a record: email: another contact already has this email"
     expect(detail.get_by_test_id("detail-reason")).to_contain_text(clash)
+    expect(detail.get_by_test_id("detail-no-replay")).to_have_count(0)
     # Replayed before the clash is fixed: it fails again, and says why once.
     detail.get_by_role("button", name="Replay").click()
     expect(page.get_by_text("Not replayed")).to_be_visible()
@@ -164,6 +165,24 @@ def test_a_failed_event_can_be_replayed_from_the_page(
     page.get_by_role("button", name="Close").click()
     expect(page.get_by_test_id("webhook-row").filter(has_text="accepted")).to_have_count(1)
     expect(page.get_by_test_id("webhook-row").filter(has_text="failed")).to_have_count(0)
+
+
+def test_an_event_whose_own_data_was_refused_says_replaying_cannot_help(
+    new_context, app_server, server_db, server_keyring
+):
+    page, email = _signed_up(new_context, app_server, "unfixable")
+    make = connect(server_db, _user_id(server_db, email), "make", keyring=server_keyring)
+    body = encode(make_event("lead.upsert", {"email": "not an email"}))
+    response = httpx.post(
+        app_server.base_url + make.path, content=body, headers=make_headers(make.secret, body)
+    )
+    assert response.status_code == 422
+    page.goto(f"{app_server.base_url}/webhooks")
+    page.get_by_role("button", name="Details of the make lead.upsert event, failed").click()
+    detail = page.get_by_test_id("webhook-detail")
+    expect(detail.get_by_test_id("detail-reason")).to_contain_text("could not apply: email")
+    expect(detail.get_by_test_id("detail-no-replay")).to_contain_text("Replaying cannot help")
+    expect(detail.get_by_role("button", name="Replay")).to_have_count(0)
 
 
 def test_events_and_calls_that_arrive_while_a_list_is_open_show_on_refresh(
