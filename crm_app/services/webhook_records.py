@@ -296,13 +296,7 @@ def name_lead_known_by_number(
     name, so it is named by the number; the report names the caller. A lead
     someone renamed (its name is no longer its number) keeps their name.
     """
-    if not name:
-        return False
-    # Locked: a rename by the user between this check and the update would be overwritten.
-    lead = session.exec(
-        select(Lead).where(Lead.user_id == user_id, Lead.id == lead_id).with_for_update()
-    ).first()
-    if lead is None or lead.name != lead.phone:
+    if not name or _lead_known_by_number(session, user_id, lead_id) is None:
         return False
     # A name the form would refuse keeps the number.
     try:
@@ -312,6 +306,40 @@ def name_lead_known_by_number(
     except (InvalidInput, pydantic.ValidationError):
         return False
     return True
+
+
+def fill_in_lead_known_by_number(
+    *, session: Session, user_id: uuid.UUID, lead_id: uuid.UUID, details: dict[str, Any]
+) -> Lead | None:
+    """Give the user's lead that still goes by its number what a caller told a voice agent
+    (name, email, notes); None when someone has named it meanwhile.
+
+    Its notes are added to, never replaced, and an email it has is kept.
+    InvalidInput (DuplicateLead for an email another lead has) says what was refused.
+    """
+    lead = _lead_known_by_number(session, user_id, lead_id)
+    if lead is None:
+        return None
+    changes = {"name": details.get("name") or None, "email": None, "notes": None}
+    if details.get("email") and not lead.email:
+        changes["email"] = details["email"]
+    if details.get("notes"):
+        changes["notes"] = f"{lead.notes}\n{details['notes']}" if lead.notes else details["notes"]
+    return update_lead(
+        session=session,
+        user_id=user_id,
+        lead_id=lead_id,
+        lead_in=input_model(LeadUpdate, {k: v for k, v in changes.items() if v is not None}),
+    )
+
+
+def _lead_known_by_number(session: Session, user_id: uuid.UUID, lead_id: uuid.UUID) -> Lead | None:
+    """The user's lead, locked, if no one has named it: its name is still its number."""
+    # Locked: a rename by the user between this check and the update would be overwritten.
+    lead = session.exec(
+        select(Lead).where(Lead.user_id == user_id, Lead.id == lead_id).with_for_update()
+    ).first()
+    return lead if lead is not None and lead.name == lead.phone else None
 
 
 def last_call_summary(*, session: Session, user_id: uuid.UUID, person: Person) -> str:

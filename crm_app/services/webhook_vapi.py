@@ -50,6 +50,7 @@ from crm_app.services.webhook_parse import (
 from crm_app.services.webhook_records import (
     Person,
     claim_call_log,
+    fill_in_lead_known_by_number,
     find_person_by_phone,
     input_model,
     insert_ignoring_conflict,
@@ -403,13 +404,25 @@ def _lock_numbers_to_claim(
     lock_contact_details(session=session, user_id=user_id, values=values)
 
 
-def _person_answer(session: Session, user_id: uuid.UUID, person: Person) -> dict[str, Any]:
+def _unnamed(person: Person, phone: str) -> bool:
+    """A lead no one has named: a call made it and it goes by the number it was found by.
+
+    Vapi's status updates (sent unless the assistant is told otherwise) make
+    one for a new caller as the call starts, before anyone has said a name.
+    """
+    return person.kind == "lead" and person.name == phone
+
+
+def _person_answer(
+    session: Session, user_id: uuid.UUID, person: Person, phone: str
+) -> dict[str, Any]:
     summary = last_call_summary(session=session, user_id=user_id, person=person)
     return {
         "found": True,
         "type": person.kind,
         "id": str(person.id),
-        "name": person.name,
+        # Read out by the agent, perhaps: a number is no one's name.
+        "name": "" if _unnamed(person, phone) else person.name,
         "status": person.status,
         "last_call_summary": summary[:500],
     }
@@ -425,7 +438,12 @@ def _lookup_contact(
     person = find_person_by_phone(session=session, user_id=user_id, phone=phone)
     if person is None:
         return {"found": False, "phone": phone}
-    return _person_answer(session, user_id, person)
+    answer = _person_answer(session, user_id, person, phone)
+    if _unnamed(person, phone) and not answer["last_call_summary"]:
+        # Nothing known but the number (the lead this very call made, as a rule): to the
+        # agent, a new caller, whose details create_lead then saves on that lead.
+        return {"found": False, "phone": phone}
+    return answer
 
 
 def _lead_phone(arguments: dict[str, Any], caller: str | None) -> tuple[Any, str | None]:
@@ -440,28 +458,42 @@ def _create_lead(
     given, phone = _lead_phone(arguments, caller)
     if given and phone is None:
         return {"created": False, "error": "phone: not a valid phone number"}
+    name = text(arguments.get("name"), 200)
+    details = {
+        "name": name,
+        "email": optional_text(arguments.get("email"), 320),
+        "notes": text(arguments.get("notes"), 10_000),
+    }
+    existing = None
     if phone is not None:
         existing = find_person_by_phone(session=session, user_id=user_id, phone=phone)
-        if existing is not None:
-            return {**_person_answer(session, user_id, existing), "created": False}
-    name = text(arguments.get("name"), 200)
+        if existing is not None and not _unnamed(existing, phone):
+            return {**_person_answer(session, user_id, existing, phone), "created": False}
     if not name and phone is None:
         return {"created": False, "error": "a name or a phone number is needed"}
     try:
-        lead = create_lead(
-            session=session,
-            user_id=user_id,
-            lead_in=input_model(
-                LeadCreate,
-                {
-                    "name": name or (phone or ""),
-                    "phone": phone,
-                    "email": optional_text(arguments.get("email"), 320),
-                    "notes": text(arguments.get("notes"), 10_000),
-                    "source": LEAD_SOURCE,
-                },
-            ),
-        )
+        if existing is not None:
+            # The caller's lead, made as the call began and named by the number: the details
+            # are theirs. Answered as a new lead, which to the caller it is.
+            lead = fill_in_lead_known_by_number(
+                session=session, user_id=user_id, lead_id=existing.id, details=details
+            )
+            if lead is None:  # named by someone meanwhile
+                return {**_person_answer(session, user_id, existing, phone), "created": False}
+        else:
+            lead = create_lead(
+                session=session,
+                user_id=user_id,
+                lead_in=input_model(
+                    LeadCreate,
+                    {
+                        **details,
+                        "name": name or (phone or ""),
+                        "phone": phone,
+                        "source": LEAD_SOURCE,
+                    },
+                ),
+            )
     except DuplicateLead as error:
         # Spoken to the caller, perhaps: never the name of the lead that has it.
         return {"created": False, "error": f"{error.field}: already on file for someone else"}

@@ -371,6 +371,85 @@ def test_create_lead_then_lookup_contact_for_the_same_number_returns_the_lead(cl
     assert (lead.email, lead.source) == ("grace@example.com", "voice")
 
 
+def _tool_answer(client, vapi, call_id, tool_id, name, arguments):
+    [result] = _post(client, vapi, vapi_tool_calls(call_id, (tool_id, name, arguments))).json()[
+        "results"
+    ]
+    return json.loads(result["result"])
+
+
+def test_create_lead_gives_a_new_caller_the_details_on_the_lead_their_call_began_with(
+    client, engine, vapi
+):
+    caller = "+14155550177"  # vapi_tool_calls' caller
+    # Vapi's status update makes the caller's lead as the call starts, named by the number.
+    assert _post(client, vapi, vapi_status_update("call-w", "in-progress", caller)).status_code
+    [placeholder] = owned(engine, vapi.user_id, Lead)
+    # To the agent, someone known by nothing but their number is a new caller.
+    assert _tool_answer(client, vapi, "call-w", "tc-1", "lookup_contact", {}) == {
+        "found": False,
+        "phone": caller,
+    }
+    details = {"name": "Walter Reyes", "email": "Walt@Example.com", "notes": "Burst pipe"}
+    created = _tool_answer(client, vapi, "call-w", "tc-2", "create_lead", details)
+    assert created == {
+        "created": True,
+        "type": "lead",
+        "id": str(placeholder.id),
+        "name": "Walter Reyes",
+    }
+    report = vapi_end_of_call_report("call-w", number=caller, name="")
+    assert _post(client, vapi, report).status_code == 200
+    [lead] = owned(engine, vapi.user_id, Lead)
+    assert (lead.id, lead.name, lead.phone) == (placeholder.id, "Walter Reyes", caller)
+    assert (lead.email, lead.notes, lead.source) == ("walt@example.com", "Burst pipe", "voice")
+    [call] = owned(engine, vapi.user_id, CallLog)
+    assert call.lead_id == lead.id
+    found = _tool_answer(client, vapi, "call-w", "tc-3", "lookup_contact", {})
+    assert (found["found"], found["name"]) == (True, "Walter Reyes")
+
+
+def test_an_unnamed_caller_who_called_before_is_known_by_their_last_call_not_by_a_number(
+    client, engine, vapi
+):
+    caller = "+14155550177"
+    report = vapi_end_of_call_report("call-1", number=caller, name="")
+    assert _post(client, vapi, report).status_code == 200
+    [lead] = owned(engine, vapi.user_id, Lead)
+    assert lead.name == caller
+    found = _tool_answer(client, vapi, "call-2", "tc-1", "lookup_contact", {})
+    # Known by what they said last time; the agent is never handed a number for a name.
+    assert (found["found"], found["id"], found["name"]) == (True, str(lead.id), "")
+    assert found["last_call_summary"]
+    with tenant_session(vapi.user_id, engine) as session:  # the owner had written a note
+        update_lead(
+            session=session,
+            user_id=vapi.user_id,
+            lead_id=lead.id,
+            lead_in=LeadUpdate(notes="Gate code 4410", email="kept@example.com"),
+        )
+    details = {"name": "Rita Ross", "email": "other@example.com", "notes": "Leaking tap"}
+    assert _tool_answer(client, vapi, "call-2", "tc-2", "create_lead", details)["created"]
+    [lead] = owned(engine, vapi.user_id, Lead)
+    # The owner's notes are added to, and the email they had is kept.
+    assert (lead.name, lead.email) == ("Rita Ross", "kept@example.com")
+    assert lead.notes == "Gate code 4410\nLeaking tap"
+
+
+def test_create_lead_for_a_named_caller_changes_nothing(client, engine, vapi):
+    with tenant_session(vapi.user_id, engine) as session:
+        create_lead(
+            session=session,
+            user_id=vapi.user_id,
+            lead_in=LeadCreate(name="Grace Hopper", phone="+14155550177"),
+        )
+    details = {"name": "Someone Else", "notes": "should not land"}
+    answer = _tool_answer(client, vapi, "call-n", "tc-1", "create_lead", details)
+    assert (answer["created"], answer["found"], answer["name"]) == (False, True, "Grace Hopper")
+    [lead] = owned(engine, vapi.user_id, Lead)
+    assert (lead.name, lead.notes) == ("Grace Hopper", "")
+
+
 def test_a_redelivered_tool_call_gets_the_same_answer_and_creates_nothing(client, engine, vapi):
     create = vapi_tool_calls("call-r", ("tc-9", "create_lead", {"name": "No Phone"}))
     first = _post(client, vapi, create).json()

@@ -9,10 +9,11 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from sqlmodel import select
 
 from crm_app.core.db import tenant_session
-from crm_app.models import AutomationLog, CallLog, WebhookEvent
+from crm_app.models import AutomationLog, CallLog, Lead, WebhookEvent
 from crm_app.models.base import utcnow
 from crm_app.services import (
     leads,
@@ -303,6 +304,30 @@ def _name_lead_known_by_number(world: World) -> None:
             session=session, user_id=world.b.id, lead_id=world.a_rows.lead_id, name="Taken Over"
         )
     assert not renamed
+
+
+@isolation_case("webhook_records.fill_in_lead_known_by_number")
+def _fill_in_lead_known_by_number(world: World) -> None:
+    # A's lead goes by its number for this case, as a lead a call made does: the one kind
+    # the service fills in. B, naming its id, fills in nothing of A's.
+    a_lead = sa.update(Lead).where(Lead.user_id == world.a.id, Lead.id == world.a_rows.lead_id)
+    with tenant_session(world.a.id, world.engine) as session:
+        seeded = session.exec(
+            select(Lead.name, Lead.updated_at).where(Lead.id == world.a_rows.lead_id)
+        ).one()
+        session.exec(a_lead.values(name=Lead.phone))
+    try:
+        with world.as_b() as session:
+            filled = webhook_records.fill_in_lead_known_by_number(
+                session=session,
+                user_id=world.b.id,
+                lead_id=world.a_rows.lead_id,
+                details={"name": "Taken Over", "email": "b@example.com", "notes": "B's"},
+            )
+        assert filled is None
+    finally:  # as seeded again; the harness then checks nothing else of A's changed
+        with tenant_session(world.a.id, world.engine) as session:
+            session.exec(a_lead.values(name=seeded.name, updated_at=seeded.updated_at))
 
 
 @isolation_case("webhook_records.last_call_summary")
