@@ -14,6 +14,7 @@ with the sender's number (a new lead with source "sms" if there is none).
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -78,6 +79,18 @@ PLACEHOLDER_CALLER_NAMES = frozenset(
         "WIRELESS CALLER",
     }
 )
+
+
+# The 50 states, DC and the territories, then Canada's provinces and territories.
+_STATES = (
+    "AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|"
+    "NJ|NM|NY|NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|PR|VI|GU|"
+    "AB|BC|MB|NB|NL|NS|NT|NU|ON|PE|QC|SK|YT"
+)
+# Caller ID for a mobile without a subscriber's name: the city, padded to put the state
+# or province at the end of the 15 characters ("AUSTIN       TX"), or after a comma. A name
+# has one space between its words ("KIM AL" is kept).
+_CITY_AND_STATE = re.compile(rf"[A-Za-z][A-Za-z .'-]*?(?: {{2,}}|, ?)(?:{_STATES})")
 
 
 def apply_twilio_event(
@@ -151,9 +164,13 @@ def _call_status(session: Session, user_id: uuid.UUID, first: Any) -> dict[str, 
 
 
 def _caller_name(value: Any) -> str:
-    """Caller ID's name, unless it is one of the carriers' stand-ins for "no name"."""
-    name = text(value, 200)
-    return "" if " ".join(name.upper().split()) in PLACEHOLDER_CALLER_NAMES else name
+    """Caller ID's name with its padding closed up, unless it is one of the carriers'
+    stand-ins for "no name": a placeholder, or where the number is from."""
+    padded = text(value, 200)
+    name = " ".join(padded.split())
+    if name.upper() in PLACEHOLDER_CALLER_NAMES or _CITY_AND_STATE.fullmatch(padded.strip()):
+        return ""
+    return name
 
 
 def _rank(status: str) -> int:

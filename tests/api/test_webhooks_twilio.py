@@ -115,7 +115,19 @@ def test_a_lead_deleted_during_its_call_does_not_come_back_with_the_next_callbac
     assert len(owned(engine, twilio.user_id, Lead)) == 1
 
 
-@pytest.mark.parametrize("placeholder", ["WIRELESS CALLER", "Unavailable", " anonymous "])
+@pytest.mark.parametrize(
+    "placeholder",
+    [
+        "WIRELESS CALLER",
+        "Unavailable",
+        " anonymous ",
+        # Where a mobile is from, as carriers fill in the 15 characters for want of a name.
+        "AUSTIN       TX",
+        "SAN ANTONIO  TX",
+        "TORONTO      ON",
+        "Austin, TX",
+    ],
+)
 def test_caller_ids_stand_in_for_no_name_names_no_one(client, engine, twilio, placeholder):
     fields = [
         ("CallerName", placeholder) if name == "CallerName" else (name, value)
@@ -126,6 +138,22 @@ def test_caller_ids_stand_in_for_no_name_names_no_one(client, engine, twilio, pl
     assert lead.name == "+14155550142"  # the number says more than a stand-in
     [call] = owned(engine, twilio.user_id, CallLog)
     assert call.customer_name == ""
+
+
+@pytest.mark.parametrize(
+    ("caller_id", "name"),
+    [("GARCIA   MARIA", "GARCIA MARIA"), ("KIM AL", "KIM AL"), ("Rosa  Diaz ", "Rosa Diaz")],
+)
+def test_a_caller_ids_name_is_kept_with_its_padding_closed_up(
+    client, engine, twilio, caller_id, name
+):
+    fields = [
+        ("CallerName", caller_id) if field == "CallerName" else (field, value)
+        for field, value in twilio_status("CA7", "ringing", 0)
+    ]
+    assert _post(client, twilio, fields).status_code == 200
+    [lead] = owned(engine, twilio.user_id, Lead)
+    assert lead.name == name
 
 
 @pytest.mark.parametrize("sender", ["PLUMBCO", "72345"])
