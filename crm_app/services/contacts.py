@@ -30,7 +30,7 @@ from crm_app.services.pagination import (
     search_text_filter,
     sort_order,
 )
-from crm_app.services.phones import normalize_phone
+from crm_app.services.phones import as_written_here, normalize_phone
 
 # Sortable columns; text case-insensitively, so both databases agree.
 SORTABLE = {
@@ -72,7 +72,7 @@ def _check_duplicates(
             statement = statement.where(Contact.id != exclude_id)
         holder = session.exec(statement).first()
         if holder is not None:
-            raise DuplicateContact(field, holder)
+            raise DuplicateContact(field, as_written_here(holder))
 
 
 def _flush_unique(session: Session, contact: Contact) -> None:

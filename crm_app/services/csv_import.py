@@ -37,7 +37,7 @@ from crm_app.services.csv_io import (
 )
 from crm_app.services.errors import IDENTITY_FIELDS, InvalidInput
 from crm_app.services.leads import clean_lead_fields, get_lead, update_lead
-from crm_app.services.phones import split_extension
+from crm_app.services.phones import as_written_here, split_extension
 from crm_app.services.record_locks import lock_contact_details
 
 BATCH_SIZE = 500
@@ -236,7 +236,7 @@ def _split(
         else:
             stored_id, name = stored[match]
             if update is None:
-                holder = f"the {kind} {name}" if name else f"a {kind}"
+                holder = f"the {kind} {as_written_here(name)}" if name else f"a {kind}"
                 result.skip(row, f"skipped: {holder} already has this {_FIELD_NAMES[match[0]]}")
             else:
                 try:

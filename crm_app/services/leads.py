@@ -40,7 +40,7 @@ from crm_app.services.pagination import (
     search_text_filter,
     sort_order,
 )
-from crm_app.services.phones import normalize_phone
+from crm_app.services.phones import as_written_here, normalize_phone
 from crm_app.services.record_locks import lock_contact_details
 from crm_app.services.timeline import STATUS_CHANGE, record_activity
 
@@ -175,7 +175,7 @@ def _refuse_taken(
             statement = statement.where(Lead.id != this_lead)
         holder = session.exec(statement.limit(1)).first()
         if holder is not None:
-            raise DuplicateLead(field, holder, UNIQUE_FIELDS[field])
+            raise DuplicateLead(field, as_written_here(holder), UNIQUE_FIELDS[field])
 
 
 def create_lead(*, session: Session, user_id: uuid.UUID, lead_in: LeadCreate) -> Lead:

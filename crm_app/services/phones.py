@@ -7,6 +7,7 @@ import re
 
 import phonenumbers
 
+from crm_app.core.config import get_settings
 from crm_app.services.errors import InvalidInput
 
 # Longer input is not a phone number; phonenumbers itself gives up at 250.
@@ -101,3 +102,9 @@ def as_written(stored: str, region: str) -> str:
     national = number.country_code == phonenumbers.country_code_for_region(region.upper())
     style = phonenumbers.PhoneNumberFormat.NATIONAL if national else _INTERNATIONAL
     return phonenumbers.format_number(number, style)
+
+
+def as_written_here(stored: str) -> str:
+    """as_written in the business's region (DEFAULT_PHONE_REGION): how the pages, and the
+    messages that name a lead or contact going by its number, write it."""
+    return as_written(stored, get_settings().default_phone_region)

@@ -8,8 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from crm_app.core.config import get_settings
-from crm_app.services.phones import as_written
+from crm_app.services.phones import as_written_here
 
 log = logging.getLogger("crm_app.pages")
 
@@ -33,7 +32,7 @@ def parse_id(value: str | None) -> uuid.UUID | None:
 def phone(stored: str | None) -> str:
     """A stored number as people write it where the business is ("(512) 555-0143"); other
     text (a name, "anonymous") as it is."""
-    return as_written(stored or "", get_settings().default_phone_region)
+    return as_written_here(stored or "")
 
 
 def linked_name(record: Any) -> str:

@@ -549,6 +549,25 @@ def _lead_p_with_a_phone_and_e_with_an_email(engine, user) -> None:
             )
 
 
+def test_a_lead_going_by_its_number_is_named_as_the_lists_write_it(engine, user) -> None:
+    with tenant_session(user.id, engine) as session:  # as a call makes one
+        create_lead(
+            session=session,
+            user_id=user.id,
+            lead_in=LeadCreate(name="+15125550166", phone="+15125550166", email="n@x.io"),
+        )
+        create_lead(session=session, user_id=user.id, lead_in=LeadCreate(phone="+14155550100"))
+    skipped = _import(engine, user, "name,phone\nDana,512-555-0166\n")
+    assert [r.reason for r in skipped.skipped] == [
+        "skipped: the lead (512) 555-0166 already has this phone number"
+    ]
+    text = "name,phone,email\nPat,+14155550100,n@x.io\n"
+    refused = _import(engine, user, text, on_duplicate="update")
+    assert [r.reason for r in refused.rejected] == [
+        "email: the lead (512) 555-0166 already has this email"
+    ]
+
+
 def test_import_leads_with_update_rejects_a_row_that_would_take_another_leads_email(
     engine, user
 ) -> None:
