@@ -25,6 +25,8 @@ MAX_PAGE_SIZE = 200
 _MAX_SEARCH_LENGTH = 200
 # A search made only of these characters may be a phone number typed any which way.
 _PHONE_LIKE = re.compile(r"^[\d\s+().\-]+$")
+# Words of a search matched one by one (_words_start_words); more are left to the phrase.
+_MAX_WORDS = 6
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,8 @@ def search_filter(
 def search_text_filter(
     search: str | None, column: Any, *phone_columns: Any
 ) -> sa.ColumnElement[bool] | None:
-    """A substring match on a generated, folded search column (None for a blank search).
+    """A substring match on a generated, folded search column (None for a blank search);
+    for several words (not a phone number), each word at the start of a word, in any order.
 
     One LIKE over one column: under row-level security no index can serve a
     substring search, so the cost per row is what matters. A search that looks
@@ -88,11 +91,10 @@ def search_text_filter(
     term = (search or "").strip()[:_MAX_SEARCH_LENGTH].lower()
     if not term:
         return None
-    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    # Folded by the database's own search_fold, as the stored column was (the
-    # wildcards and the escape character have no marks to lose).
-    pattern = getattr(sa.func, search_fold.SQL_FUNCTION)(f"%{escaped}%", type_=sa.Text)
-    matches = [column.like(pattern, escape="\\")]
+    words = term.split()
+    if len(words) > 1 and not _PHONE_LIKE.match(term):
+        return _words_start_words(column, words[:_MAX_WORDS])
+    matches = [column.like(_folded_pattern(f"%{_escaped(term)}%"), escape="\\")]
     if _PHONE_LIKE.match(term):
         matches += [
             phone_column.like(f"%{digits}%")
@@ -100,6 +102,34 @@ def search_text_filter(
             for phone_column in phone_columns
         ]
     return sa.or_(*matches)
+
+
+def _words_start_words(column: Any, words: list[str]) -> sa.ColumnElement[bool]:
+    """Every word begins a word of the column, in any order: "hank miller" finds "Hank J.
+    Miller" and "Miller, Hank", where the phrase itself is in neither. At a word's start,
+    not anywhere, so that "josé n" does not find "Josephine Baker".
+
+    One LIKE a word, the longest first: it is the likeliest to fail, and the rest of a
+    row's words are then not looked at (what a search costs is its LIKEs per row).
+    """
+    spaced = sa.literal(" ", type_=sa.Text).concat(column)
+    return sa.and_(
+        *(
+            spaced.like(_folded_pattern(f"% {_escaped(word)}%"), escape="\\")
+            for word in sorted(words, key=len, reverse=True)
+        )
+    )
+
+
+def _escaped(text: str) -> str:
+    """text with LIKE's wildcards and its escape character taken literally."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _folded_pattern(pattern: str) -> Any:
+    # Folded by the database's own search_fold, as the stored column was (the
+    # wildcards and the escape character have no marks to lose).
+    return getattr(sa.func, search_fold.SQL_FUNCTION)(pattern, type_=sa.Text)
 
 
 def _phone_digits(term: str) -> list[str]:

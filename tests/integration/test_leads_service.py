@@ -287,6 +287,26 @@ def test_a_partial_local_number_is_not_taken_for_another_number(engine, five_lea
     assert _names(_list(engine, five_leads, search="0207")) == []
 
 
+@pytest.mark.parametrize(
+    ("search", "expected"),
+    [
+        ("hank miller", ["Hank J. Miller", "Miller, Hank"]),
+        ("Miller  HANK", ["Hank J. Miller", "Miller, Hank"]),
+        ("hank mil", ["Hank J. Miller", "Miller, Hank"]),
+        ("hank j. miller", ["Hank J. Miller"]),
+        ("iller hank", []),  # each word begins one: "iller" begins none
+        ("frank miller", ["Frank Millerson"]),
+        ("hank 100%", []),
+    ],
+)
+def test_a_search_of_several_words_finds_them_in_any_order(engine, make_user, search, expected):
+    user = make_user()
+    with tenant_session(user.id, engine) as session:
+        for name in ("Hank J. Miller", "Miller, Hank", "Frank Millerson", "Hanna Mills"):
+            add_lead(session, user_id=user.id, name=name)
+    assert sorted(_names(_list(engine, user, search=search))) == expected
+
+
 @pytest.mark.parametrize(("search", "expected"), [("%", ["Carla 100%"]), ("_", ["dave_x"])])
 def test_list_leads_search_treats_like_wildcards_literally(
     engine, five_leads, search, expected
