@@ -113,7 +113,8 @@ def _map_step() -> rx.Component:
         rx.text(
             "First, middle and last names are joined into the name. A row with no phone or email "
             "in its column takes one from another column named for it (Mobile Phone, "
-            "E-mail 2…).",
+            "E-mail 2…). A column of dates (Date Added, created_at) keeps when each new row was "
+            "created; without one, rows count as created today.",
             size="1",
             color=rx.color("gray", 11),
         ),

@@ -26,8 +26,10 @@ from crm_app.core.prebuilt import run_prebuilt_many
 from crm_app.models import Contact, ContactUpdate, Lead, LeadUpdate
 from crm_app.models.base import utcnow
 from crm_app.services.contacts import clean_contact_fields, get_contact, update_contact
+from crm_app.services.csv_dates import created_at_from
 from crm_app.services.csv_io import (
     CONTACT_FIELDS,
+    CREATED_AT,
     LEAD_FIELDS,
     NAME_PARTS,
     CsvRecord,
@@ -102,6 +104,9 @@ class _Row:
     values: dict[str, Any]
     # The phone's extension ("512-555-0143 ext. 12"): a created row keeps it in its notes.
     extension: str = ""
+    # When the file says the row was created; a row created here keeps it (an update, the
+    # record's own).
+    created_at: datetime | None = None
 
 
 def _reason(error: InvalidInput) -> str:
@@ -116,16 +121,18 @@ def _cleaned_rows(
     result: ImportResult,
 ) -> list[_Row]:
     rows = []
-    region = get_settings().default_phone_region
+    region, now = get_settings().default_phone_region, utcnow()
     fallbacks = fallback_columns(headers, mapping)
     for record in records:
         try:
             raw = record_values(record, headers, mapping, fallbacks)
             # Calls and contacts match on the number alone; the extension is kept apart.
             raw["phone"], extension = split_extension(raw.get("phone", ""), region)
+            dated = raw.pop(CREATED_AT, "")
+            created_at = created_at_from(dated, region, now) if dated else None
             # A blank cell means "not given": the defaults (or, on update, the stored value) hold.
             values = clean({name: value for name, value in raw.items() if value != ""})
-            row = _Row(record.number, values, extension)
+            row = _Row(record.number, values, extension, created_at)
         except InvalidInput as error:
             result.rejected.append(RejectedRow(record.number, _reason(error)))
             continue
@@ -284,7 +291,7 @@ def _row_dicts(
     now = utcnow()
     dicts = []
     for row in rows:
-        created_at = _created_at(now, row.number)
+        imported_at = _created_at(now, row.number)
         dicts.append(
             {
                 **defaults,
@@ -292,8 +299,8 @@ def _row_dicts(
                 **row.values,
                 "user_id": user_id,
                 "id": uuid.uuid4(),
-                "created_at": created_at,
-                "updated_at": created_at,
+                "created_at": row.created_at or imported_at,
+                "updated_at": imported_at,
             }
         )
     return dicts

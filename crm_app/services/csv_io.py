@@ -33,6 +33,9 @@ CONTACT_FIELDS = ("name", "phone", "email", "company", "notes")
 # "Lovelace") when the row has no name of its own: Google Contacts, Outlook and most
 # spreadsheets split names, and a middle name left out would be lost.
 NAME_PARTS = ("first_name", "middle_name", "last_name")
+# A column every import may also fill: when each row was created (csv_dates), kept in place of
+# the day of the import. The CRM's own export writes it.
+CREATED_AT = "created_at"
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 50_000
 # Google Contacts writes a column per label of every kind (three phones, two emails, …):
@@ -127,6 +130,19 @@ HEADER_ALIASES = {
         "account",
     },
     "notes": {"notes", "note", "comments", "comment", "description", "jobnotes", "remarks"},
+    CREATED_AT: {
+        "createdat",
+        "created",
+        "createdon",
+        "createddate",
+        "createdtime",
+        "createdate",
+        "datecreated",
+        "dateadded",
+        "added",
+        "addedon",
+        "createtime",
+    },
 }
 
 
@@ -162,11 +178,12 @@ class ParsedCsv:
 
 
 def import_columns(fields: Sequence[str]) -> tuple[str, ...]:
-    """What an import's columns may fill: the fields, and the name's parts after the name."""
+    """What an import's columns may fill: the fields, the name's parts after the name, and
+    when the row was created."""
     if "name" not in fields:
-        return tuple(fields)
+        return (*fields, CREATED_AT)
     at = fields.index("name") + 1
-    return (*fields[:at], *NAME_PARTS, *fields[at:])
+    return (*fields[:at], *NAME_PARTS, *fields[at:], CREATED_AT)
 
 
 def _normalise_header(header: str) -> str:

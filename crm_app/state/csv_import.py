@@ -44,6 +44,7 @@ CHOICE_LABELS = {
     "first_name": "first name (joined into name)",
     "middle_name": "middle name (joined into name)",
     "last_name": "last name (joined into name)",
+    "created_at": "date created (else today)",
 }
 MAX_SHOWN_NOT_IMPORTED = 200
 MAX_FILE_MB = MAX_FILE_BYTES // (1024 * 1024)

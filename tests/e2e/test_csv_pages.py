@@ -261,6 +261,23 @@ def test_a_google_contacts_export_joins_the_name_parts_and_keeps_extensions(
     expect(page.get_by_text("Phone extension: 12")).to_be_visible()
 
 
+def test_a_column_of_dates_keeps_when_each_lead_was_created(page, app_server, tmp_path):
+    sign_up(page, app_server.base_url, email=unique_email("dated"), name="Dated List")
+    file = tmp_path / "old-leads.csv"
+    file.write_text("Name,Phone,Date Added\nAna Old,512-555-0110,11/14/2025\n", encoding="utf-8")
+    page.goto(f"{app_server.base_url}/leads?import=1")
+    dialog = page.get_by_test_id("csv-import-dialog")
+    dialog.locator("input[type=file]").set_input_files(str(file))
+    column = dialog.get_by_role("combobox", name="Field for column Date Added")
+    expect(column).to_have_text("date created (else today)")
+    dialog.get_by_role("button", name="Import", exact=True).click()
+    expect(dialog.get_by_test_id("import-created")).to_have_text("1", timeout=30_000)
+    dialog.get_by_role("button", name="Done").click()
+    # Noon UTC on that day: the same date in the browser's zone, whatever it is.
+    row = page.get_by_test_id("lead-row").filter(has_text="Ana Old")
+    expect(row).to_contain_text("2025-11-14")
+
+
 def test_a_one_row_file_says_1_row_and_keeps_notes_as_typed(page, app_server, tmp_path):
     sign_up(page, app_server.base_url, email=unique_email("onerow"), name="One Row")
     file = tmp_path / "one.csv"

@@ -215,12 +215,48 @@ def test_leads_exported_then_imported_by_another_user_are_the_same_rows(
         },
     ]
     with tenant_session(user.id, engine) as session:
-        for sample in samples:
-            create_lead(session=session, user_id=user.id, lead_in=LeadCreate(**sample))
+        for n, sample in enumerate(samples):
+            lead = create_lead(session=session, user_id=user.id, lead_in=LeadCreate(**sample))
+            lead.created_at = datetime(2024, 5, 1 + n, 8, 30, tzinfo=UTC)  # a list kept for long
+            session.add(lead)
     other = make_user()
     result = _import(engine, other, _export(engine, user))
     assert (result.created, result.updated, result.duplicates, result.rejected) == (4, 0, 0, [])
     assert _stored(engine, other, Lead, LEAD_FIELDS) == _stored(engine, user, Lead, LEAD_FIELDS)
+    # Created when they were, not on the day of the import (the export keeps seconds).
+    assert _created(engine, other, Lead) == _created(engine, user, Lead)
+
+
+def _created(engine, user: User, model) -> list[datetime]:
+    return sorted(
+        at.replace(microsecond=0) for (at,) in _stored(engine, user, model, ["created_at"])
+    )
+
+
+def test_a_column_of_dates_dates_the_rows_it_creates_and_no_row_it_updates(engine, user) -> None:
+    with tenant_session(user.id, engine) as session:
+        kept = create_lead(
+            session=session, user_id=user.id, lead_in=LeadCreate(name="Kept", phone="+14155550100")
+        )
+    text = (
+        "Name,Phone,Date Added\n"
+        "Ana,+14155550101,11/14/2025\n"
+        "Bo,+14155550102,\n"  # no date: created now, as without the column
+        "Cy,+14155550103,someday\n"  # refused, saying what dates it reads
+        "Kept Again,+14155550100,01/02/2020\n"  # an update keeps the record's own date
+    )
+    parsed = parse_csv(text.encode(), fields=LEAD_FIELDS)
+    assert parsed.mapping == {0: "name", 1: "phone", 2: "created_at"}
+    before = datetime.now(UTC)
+    result = _import(engine, user, text, on_duplicate="update")
+    assert (result.created, result.updated) == (2, 1)
+    assert [(r.number, r.reason) for r in result.rejected] == [
+        (4, "created_at: not a date this import reads (use 2026-11-14, 11/14/2026 or Nov 14, 2026)")
+    ]
+    created = dict(_stored(engine, user, Lead, ["name", "created_at"]))
+    assert created["Ana"] == datetime(2025, 11, 14, 12, 0, tzinfo=UTC)
+    assert created["Bo"] >= before
+    assert created["Kept Again"] == kept.created_at
 
 
 def test_contacts_exported_then_imported_by_another_user_are_the_same_rows(

@@ -298,7 +298,8 @@ def test_google_contacts_numbered_values_and_shared_cells_give_the_first_filled_
 
 def test_the_name_parts_are_offered_after_the_name_and_only_with_it() -> None:
     assert import_columns(LEAD_FIELDS)[:4] == ("name", "first_name", "middle_name", "last_name")
-    assert import_columns(("phone", "email")) == ("phone", "email")
+    assert import_columns(LEAD_FIELDS)[-1] == "created_at"
+    assert import_columns(("phone", "email")) == ("phone", "email", "created_at")
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,57 @@
+"""Dates in imported files: the CRM's own export, spreadsheets in either order, words."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from crm_app.services.csv_dates import created_at_from
+from crm_app.services.errors import InvalidInput
+
+NOW = datetime(2026, 12, 6, 18, 0, tzinfo=UTC)
+NOON = {"hour": 12, "tzinfo": UTC}
+
+
+@pytest.mark.parametrize(
+    ("text", "region", "expected"),
+    [
+        # The CRM's own export, and ISO 8601 as most CRMs write it.
+        ("2026-11-14T09:05:00+00:00", "US", datetime(2026, 11, 14, 9, 5, tzinfo=UTC)),
+        ("2026-11-14T09:05:00-06:00", "US", datetime(2026, 11, 14, 15, 5, tzinfo=UTC)),
+        ("2026-11-14 09:05:00", "US", datetime(2026, 11, 14, 9, 5, tzinfo=UTC)),
+        # A date alone: noon UTC, the same calendar day wherever it is read.
+        ("2026-11-14", "GB", datetime(2026, 11, 14, **NOON)),
+        # Slashes in the region's order; a first number over 12 can only be the day.
+        ("03/04/2026", "US", datetime(2026, 3, 4, **NOON)),
+        ("03/04/2026", "GB", datetime(2026, 4, 3, **NOON)),
+        ("14/11/2026", "US", datetime(2026, 11, 14, **NOON)),
+        ("11/14/2026", "DE", datetime(2026, 11, 14, **NOON)),
+        ("11/14/26", "US", datetime(2026, 11, 14, **NOON)),
+        ("11/14/2026 9:05 AM", "US", datetime(2026, 11, 14, 9, 5, tzinfo=UTC)),
+        (" 11/14/2026   21:05 ", "US", datetime(2026, 11, 14, 21, 5, tzinfo=UTC)),
+        ("Nov 14, 2026", "US", datetime(2026, 11, 14, **NOON)),
+        ("14 November 2026", "GB", datetime(2026, 11, 14, **NOON)),
+        ("2026-12-07", "US", datetime(2026, 12, 7, **NOON)),  # a clock a little ahead
+    ],
+)
+def test_a_created_date_is_read_as_the_file_writes_it(
+    text: str, region: str, expected: datetime
+) -> None:
+    assert created_at_from(text, region, NOW) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("yesterday", "not a date this import reads (use 2026-11-14"),
+        ("45975", "not a date this import reads"),  # a spreadsheet's serial number
+        ("13/13/2026", "not a date this import reads"),
+        ("2027-01-01", "in the future"),
+        ("1899-12-31", "before 1900"),
+    ],
+)
+def test_a_date_that_cannot_be_right_is_refused_saying_why(text: str, message: str) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        created_at_from(text, "US", NOW)
+    assert message in refused.value.errors["created_at"]
