@@ -18,7 +18,15 @@ from typing import Any
 from sqlmodel import Session, select
 
 from crm_app.core.config import get_settings
-from crm_app.models import Contact, ContactCreate, ContactUpdate, Lead, LeadCreate, LeadUpdate
+from crm_app.models import (
+    Contact,
+    ContactCreate,
+    ContactUpdate,
+    Lead,
+    LeadCreate,
+    LeadStatus,
+    LeadUpdate,
+)
 from crm_app.models.base import utcnow
 from crm_app.services.contacts import create_contact, update_contact
 from crm_app.services.errors import InvalidInput, normalize_email
@@ -148,6 +156,22 @@ def _refuse_no_known_field(data: dict[str, Any], known: dict[str, int]) -> None:
     )
 
 
+def _kept_history(record: Any, fields: dict[str, Any]) -> dict[str, Any]:
+    """What an upsert changes on a record it found: the fields given, but notes added to the
+    record's own, not put in their place.
+
+    A scenario sends what a form or a tool said this time ("wants a maintenance
+    plan"); what the owner wrote down before ("gas heater, 50 gal") is history
+    that no other record keeps. Notes the record holds already add nothing (a
+    form sent twice).
+    """
+    changes = dict(fields)
+    given = changes.pop("notes", "")
+    if given and given not in record.notes:
+        changes["notes"] = f"{record.notes}\n\n{given}" if record.notes else given
+    return changes
+
+
 def _upsert_lead(session: Session, user_id: uuid.UUID, data: dict[str, Any]) -> dict[str, Any]:
     _refuse_no_known_field(data, LEAD_FIELDS)
     fields = _fields(data, LEAD_FIELDS)
@@ -155,11 +179,16 @@ def _upsert_lead(session: Session, user_id: uuid.UUID, data: dict[str, Any]) -> 
     if lead is None:
         _refuse_unknown_id(data, "lead")
     if lead is not None:
+        changes = _kept_history(lead, fields)
+        if lead.source:  # where the lead first came from, which its figures count it under
+            changes.pop("source", None)
+        if str(changes.get("status", "")).strip().lower() == LeadStatus.NEW:
+            changes.pop("status")  # a form's default, not a step back for a lead worked on
         update_lead(
             session=session,
             user_id=user_id,
             lead_id=lead.id,
-            lead_in=input_model(LeadUpdate, fields),
+            lead_in=input_model(LeadUpdate, changes),
         )
         return {"lead_id": str(lead.id), "created": []}
     fields["source"] = fields.get("source") or LEAD_SOURCE
@@ -178,7 +207,7 @@ def _upsert_contact(session: Session, user_id: uuid.UUID, data: dict[str, Any]) 
             session=session,
             user_id=user_id,
             contact_id=contact.id,
-            contact_in=input_model(ContactUpdate, fields),
+            contact_in=input_model(ContactUpdate, _kept_history(contact, fields)),
         )
         return {"contact_id": str(contact.id), "created": []}
     contact = create_contact(

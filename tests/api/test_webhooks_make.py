@@ -9,8 +9,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from crm_app.core.db import tenant_session
-from crm_app.models import AutomationLog, Contact, ContactCreate, Lead
+from crm_app.models import AutomationLog, Contact, ContactCreate, Lead, LeadCreate
 from crm_app.services.contacts import create_contact
+from crm_app.services.leads import create_lead
 from tests.webhook_senders import connect, encode, make_event, make_headers
 from tests.webhook_state import NOTHING, audit_rows, owned, record_counts
 
@@ -28,6 +29,56 @@ def _post(client, make, payload, headers=None, **signing):
 
 
 # --- Valid events
+
+
+def test_a_returning_customers_form_adds_to_their_lead_and_takes_nothing_from_it(
+    client, engine, make
+):
+    with tenant_session(make.user_id, engine) as session:
+        create_lead(
+            session=session,
+            user_id=make.user_id,
+            lead_in=LeadCreate(
+                name="John Carter",
+                phone="+15125550143",
+                status="won",
+                source="voice",
+                notes="Water heater replaced 12/2. Gas, 50 gal.",
+            ),
+        )
+    form = {
+        "name": "John Carter",
+        "phone": "(512) 555-0143",
+        "email": "john@example.com",
+        "status": "new",  # what a website form's scenario sends for everyone
+        "source": "website",
+        "notes": "Web form: wants an annual maintenance plan",
+    }
+    for _ in range(2):  # sent twice (two runs): the notes are added once
+        assert _post(client, make, make_event("lead.upsert", form)).status_code == 200
+    [lead] = owned(engine, make.user_id, Lead)
+    assert (lead.status, lead.source, lead.email) == ("won", "voice", "john@example.com")
+    assert lead.notes == (
+        "Water heater replaced 12/2. Gas, 50 gal.\n\nWeb form: wants an annual maintenance plan"
+    )
+    # A status other than the forms' default is a step the scenario means.
+    lost = make_event("lead.upsert", {"phone": "+15125550143", "status": "lost"})
+    assert _post(client, make, lost).status_code == 200
+    [lead] = owned(engine, make.user_id, Lead)
+    assert lead.status == "lost"
+
+
+def test_a_contact_upsert_adds_its_notes_to_the_contacts_own(client, engine, make):
+    with tenant_session(make.user_id, engine) as session:
+        create_contact(
+            session=session,
+            user_id=make.user_id,
+            contact_in=ContactCreate(name="Ada", phone="+14155550101", notes="Gate code 4410"),
+        )
+    event = make_event("contact.upsert", {"phone": "+14155550101", "notes": "Asked for a quote"})
+    assert _post(client, make, event).status_code == 200
+    [contact] = owned(engine, make.user_id, Contact)
+    assert contact.notes == "Gate code 4410\n\nAsked for a quote"
 
 
 def test_lead_upsert_creates_a_lead_then_updates_the_one_with_that_phone(client, engine, make):
