@@ -59,7 +59,8 @@ def call_table_row(call: CallRow) -> rx.Component:
         rx.table.cell(status_badge(call.status)),
         rx.table.cell(call.duration),
         rx.table.cell(rx.text(call.provider, " · ", call.direction, size="2")),
-        rx.table.cell(rx.text(or_dash(call.ended_reason), size="1")),
+        # The provider's own code on hover, to look up in its logs (the call's page shows it).
+        rx.table.cell(rx.text(or_dash(call.ended_reason), size="1", title=call.ended_reason_code)),
         rx.table.cell(call.cost),
         rx.table.cell(person_link(call)),
         data_testid="call-row",

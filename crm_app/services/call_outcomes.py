@@ -8,10 +8,15 @@ live one LIVE_CALL_MAX_AGE after it began lost its final webhook (Vapi does
 not retry a report; a Twilio callback may never be sent). Nothing says it was
 answered, so it counts as not answered, where before it was "in progress"
 on the dashboard for ever.
+
+A call on which Vapi's AI failed (an LLM, voice or transcriber error, a call
+that could not start) has a length, often a long one, but the caller got no
+conversation: it is not answered, on the owner's list of calls to return.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -29,6 +34,19 @@ UNANSWERED_REASONS = (
     "twilio-failed-to-connect-call",
     "vonage-failed-to-connect-call",
     "vonage-rejected",
+)
+# ...nor for one of Vapi's error endings: hundreds of codes, in a few families
+# (docs.vapi.ai/calls/call-ended-reason), as LIKE patterns. A few patterns rather than
+# the list: one LIKE per row costs the dashboard's scan next to nothing, and a code Vapi
+# adds to a family is caught. Vapi's codes are lower case (SQLite's LIKE ignores case,
+# Postgres's does not); no pattern has LIKE's other wildcard, "_".
+VAPI_ERROR_PATTERNS = (
+    # call.start.error-*, call.in-progress.error-* (vapifault, providerfault, ...),
+    # call.ringing.error-*, pipeline-error-*, assistant-error, assistant-request-returned-error
+    "%error%",
+    "%-failed",  # assistant-request-failed: the owner's server gave no assistant
+    "assistant-not-%",  # assistant-not-found, assistant-not-valid: no assistant to take it
+    "pipeline-no-available-%",  # pipeline-no-available-llm-model: no AI to run it
 )
 # A call not over yet (the last status a provider sent, Vapi's or Twilio's): neither
 # answered nor not answered. Twilio's "in-progress" means answered and still talking.
@@ -51,6 +69,19 @@ def is_live(status: str, began: datetime, now: datetime) -> bool:
     return status in IN_PROGRESS_STATUSES and began >= live_since(now)
 
 
+def _like(pattern: str) -> re.Pattern[str]:
+    """A LIKE pattern (only "%" as its wildcard) as the regular expression it is."""
+    return re.compile(".*".join(re.escape(part) for part in pattern.split("%")), re.DOTALL)
+
+
+_VAPI_ERRORS = tuple(_like(pattern) for pattern in VAPI_ERROR_PATTERNS)
+
+
+def is_vapi_error(ended_reason: str | None) -> bool:
+    """Whether a call's ended reason is one of Vapi's error endings (VAPI_ERROR_PATTERNS)."""
+    return ended_reason is not None and any(error.fullmatch(ended_reason) for error in _VAPI_ERRORS)
+
+
 def answered(calls: Any) -> sa.ColumnElement[bool]:
     """Calls (a table or a model) that were answered."""
     # Spelled out rather than IN (...), which SQLAlchemy expands per call.
@@ -59,7 +90,10 @@ def answered(calls: Any) -> sa.ColumnElement[bool]:
         calls.duration_seconds > 0,
         sa.or_(
             calls.ended_reason.is_(None),
-            sa.and_(*(calls.ended_reason != reason for reason in UNANSWERED_REASONS)),
+            sa.and_(
+                *(calls.ended_reason != reason for reason in UNANSWERED_REASONS),
+                *(sa.not_(calls.ended_reason.like(error)) for error in VAPI_ERROR_PATTERNS),
+            ),
         ),
     )
 

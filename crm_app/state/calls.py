@@ -158,7 +158,8 @@ class CallsState(SortMixin, LiveReloadMixin, PeriodFilterMixin, ListPageMixin, A
                     self.providers = [ALL, *options.providers]
                     self.statuses = [ALL, *options.statuses]
                     self.ended_reasons = [
-                        [reason, display.ended_reason(reason)] for reason in options.ended_reasons
+                        [reason, display.ended_reason_option(reason)]
+                        for reason in options.ended_reasons
                     ]
                 page = list_call_logs(
                     session=session,

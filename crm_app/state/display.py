@@ -8,6 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from crm_app.services.call_outcomes import is_vapi_error
 from crm_app.services.phones import as_written_here
 
 log = logging.getLogger("crm_app.pages")
@@ -78,8 +79,9 @@ def money(value: Decimal | None) -> str:
 EVALUATION_WORDS = {"true": "Passed", "false": "Not passed"}
 
 
-# Vapi's endedReason codes a small business sees most, in its words; any other code
-# (Vapi has hundreds, most of them its own errors) is shown as Vapi sends it.
+# Vapi's endedReason codes a small business sees most, in its words. Vapi has hundreds,
+# most of them its own errors (call_outcomes.is_vapi_error): those read as VAPI_ERROR_WORDS,
+# which say what the owner should do, and any other code as Vapi sends it.
 ENDED_REASON_WORDS = {
     "customer-ended-call": "Caller hung up",
     "assistant-ended-call": "Assistant ended the call",
@@ -95,13 +97,26 @@ ENDED_REASON_WORDS = {
     "customer-did-not-give-microphone-permission": "No microphone access",
     "manually-canceled": "Cancelled",
     "twilio-failed-to-connect-call": "Could not connect",
+    "call.in-progress.error-transfer-failed": "Transfer failed: call back",
 }
+# The assistant failed the caller (its AI, or Vapi): not answered, a call to return.
+VAPI_ERROR_WORDS = "AI error: call back"
 
 
 def ended_reason(code: str | None) -> str:
-    """Why a call ended, in words where the code is a common one ("" when none was sent)."""
+    """Why a call ended, in words where the code is a common one or one of Vapi's errors
+    ("" when none was sent)."""
     code = (code or "").strip()
-    return ENDED_REASON_WORDS.get(code, code)
+    if code in ENDED_REASON_WORDS:
+        return ENDED_REASON_WORDS[code]
+    return VAPI_ERROR_WORDS if is_vapi_error(code) else code
+
+
+def ended_reason_option(code: str) -> str:
+    """An ended reason as the calls filter's menu offers it: in words, and with its code
+    where the words are those of every Vapi error, so no two options read alike."""
+    words = ended_reason(code)
+    return f"{words} ({code.strip()})" if words == VAPI_ERROR_WORDS else words
 
 
 def evaluation(value: str | None) -> str:

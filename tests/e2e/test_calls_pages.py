@@ -112,6 +112,30 @@ def test_calls_filter_search_and_open_with_transcript_and_recording(page, app_se
     assert "javascript:alert" not in page.content()
 
 
+def test_a_call_vapis_ai_failed_is_one_to_return_in_words_with_its_code(page, app_server):
+    email = unique_email("aierror")
+    sign_up(page, app_server.base_url, email=email, name="AI Error")
+    code = "call.in-progress.error-vapifault-openai-llm-failed"
+    insert_rows(
+        app_server,
+        user_id_of(app_server, email),
+        call_logs=[
+            {"customer_name": "Failed Fay", "ended_reason": code, "duration_seconds": 48},
+            {"customer_name": "Talked Ted", "ended_reason": "customer-ended-call"},
+        ],
+    )
+    rows = page.get_by_test_id("call-row")
+    page.goto(f"{app_server.base_url}/calls?outcome=not-answered")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("Failed Fay")
+    reason = rows.first.get_by_text("AI error: call back", exact=True)
+    # Vapi's own code on hover, to look up in its logs.
+    expect(reason).to_have_attribute("title", code)
+    page.goto(f"{app_server.base_url}/calls?outcome=answered")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("Talked Ted")
+
+
 def test_automation_runs_show_scenario_status_error_and_links(page, app_server):
     email = unique_email("runs")
     sign_up(page, app_server.base_url, email=email, name="Run Watcher")

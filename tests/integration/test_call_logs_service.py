@@ -341,3 +341,48 @@ def test_each_outcome_lists_as_many_calls_as_the_dashboard_counts(engine, make_u
     assert stats.calls - stats.answered_calls - stats.calls_in_progress == 7
     with tenant_session(owner.id, engine) as session, pytest.raises(InvalidInput):
         list_call_logs(session=session, user_id=owner.id, outcome="won")
+
+
+def test_a_call_vapis_ai_failed_is_not_answered_on_the_dashboard_or_the_list(
+    engine, make_user
+) -> None:
+    owner = make_user()
+    talked = [("customer-ended-call", 60), (None, 90)]
+    # Vapi's error endings: the call ran, often for a while, but the AI failed the caller.
+    failed = [
+        ("call.in-progress.error-vapifault-openai-llm-failed", 45),
+        ("call.in-progress.error-providerfault-deepgram-returning-500-invalid-json", 31),
+        ("pipeline-error-openai-llm-failed", 30),
+        ("pipeline-error-eleven-labs-voice-not-found", 8),
+        ("assistant-error", 20),
+        ("call.start.error-subscription-insufficient-credits", 5),
+        ("assistant-request-failed", 3),
+        ("assistant-not-found", 2),
+        ("pipeline-no-available-llm-model", 12),
+    ]
+    with tenant_session(owner.id, engine) as session:
+        for reason, seconds in talked + failed:
+            add_call_log(
+                session,
+                user_id=owner.id,
+                customer_name=reason or "no reason",
+                ended_reason=reason,
+                duration_seconds=seconds,
+            )
+    now = utcnow()
+    with tenant_session(owner.id, engine) as session:
+        stats = dashboard_stats(session=session, user_id=owner.id, period_days=None, now=now)
+        listed = {
+            outcome: {
+                call.customer_name
+                for call in list_call_logs(
+                    session=session, user_id=owner.id, outcome=outcome, now=now
+                ).items
+            }
+            for outcome in OUTCOMES
+        }
+    assert (stats.answered_calls, stats.average_call_seconds) == (2, 75.0)
+    assert listed["answered"] == {"customer-ended-call", "no reason"}
+    # On the owner's list of calls to return, as many as the dashboard's "not answered".
+    assert listed["not-answered"] == {reason for reason, _ in failed}
+    assert len(listed["not-answered"]) == stats.calls - stats.answered_calls

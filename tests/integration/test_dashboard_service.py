@@ -523,7 +523,18 @@ def test_latest_activity_is_one_query(engine, known_user) -> None:
     assert statements[0].count("user_id =") == 6
 
 
-@pytest.mark.parametrize("reason", ["customer-did-not-answer", "voicemail", "customer-busy"])
+@pytest.mark.parametrize(
+    "reason",
+    [
+        "customer-did-not-answer",
+        "voicemail",
+        "customer-busy",
+        # Vapi's AI failed the caller: a length, but no conversation.
+        "call.in-progress.error-vapifault-openai-llm-failed",
+        "pipeline-error-openai-llm-failed",
+        "assistant-error",
+    ],
+)
 def test_a_call_no_one_took_is_not_answered_though_it_has_a_length(
     engine, make_user, reason
 ) -> None:

@@ -146,10 +146,48 @@ def test_a_calls_success_evaluation_reads_as_words_when_it_is_a_yes_or_no(stored
 def test_common_ended_reasons_read_in_words_and_others_as_sent() -> None:
     assert display.ended_reason("silence-timed-out") == "Caller went silent"
     assert display.ended_reason(" customer-did-not-answer ") == "No answer"
-    assert display.ended_reason("pipeline-error-openai-llm-failed") == (
-        "pipeline-error-openai-llm-failed"
-    )
+    assert display.ended_reason("vonage-completed") == "vonage-completed"
     assert display.ended_reason(None) == display.ended_reason("") == ""
     # Each in words of its own, so the filter menu never offers two alike.
     words = list(display.ENDED_REASON_WORDS.values())
     assert len(set(words)) == len(words)
+    assert display.VAPI_ERROR_WORDS not in words
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "call.in-progress.error-vapifault-openai-llm-failed",
+        "call.in-progress.error-providerfault-openai-500-server-error",
+        "pipeline-error-openai-llm-failed",
+        "pipeline-error-cartesia-socket-hang-up",
+        "assistant-error",
+        "call.start.error-subscription-frozen",
+        "call-start-error-neither-assistant-nor-server-set",
+        "assistant-request-failed",
+        "assistant-not-found",
+        "pipeline-no-available-llm-model",
+    ],
+)
+def test_vapis_error_endings_read_as_a_call_to_return(code) -> None:
+    assert display.ended_reason(code) == "AI error: call back"
+    # The filter menu tells them apart by their codes.
+    assert display.ended_reason_option(code) == f"AI error: call back ({code})"
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "customer-ended-call",
+        "assistant-ended-call",
+        "assistant-forwarded-call",
+        "assistant-request-returned-forwarding-phone-number",
+        "silence-timed-out",
+        "exceeded-max-duration",
+        "voicemail",
+        "vonage-completed",
+    ],
+)
+def test_an_ending_that_is_no_error_is_not_read_as_one(code) -> None:
+    assert display.ended_reason(code) != display.VAPI_ERROR_WORDS
+    assert display.ended_reason_option(code) == display.ended_reason(code)
