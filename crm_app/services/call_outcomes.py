@@ -82,8 +82,34 @@ def is_vapi_error(ended_reason: str | None) -> bool:
     return ended_reason is not None and any(error.fullmatch(ended_reason) for error in _VAPI_ERRORS)
 
 
+def is_answered(status: str, duration_seconds: int | None, ended_reason: str | None) -> bool:
+    """answered for one call in Python: its last status, length and ended reason."""
+    return (
+        status in ANSWERED_STATUSES
+        and duration_seconds is not None
+        and duration_seconds > 0
+        and ended_reason not in UNANSWERED_REASONS
+        and not is_vapi_error(ended_reason)
+    )
+
+
+def outcome_of(
+    *,
+    status: str,
+    duration_seconds: int | None,
+    ended_reason: str | None,
+    began: datetime,
+    now: datetime,
+) -> str:
+    """The outcome (one of OUTCOMES) of one call at `now`, as outcome_is would list it;
+    `began` is when it started, or was logged when no start is known."""
+    if is_answered(status, duration_seconds, ended_reason):
+        return ANSWERED
+    return IN_PROGRESS if is_live(status, began, now) else NOT_ANSWERED
+
+
 def answered(calls: Any) -> sa.ColumnElement[bool]:
-    """Calls (a table or a model) that were answered."""
+    """Calls (a table or a model) that were answered; is_answered says it of one call."""
     # Spelled out rather than IN (...), which SQLAlchemy expands per call.
     return sa.and_(
         sa.or_(*(calls.status == status for status in ANSWERED_STATUSES)),

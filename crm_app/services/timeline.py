@@ -30,7 +30,9 @@ class TimelineEntry:
 
     kind is "call", "automation" or an activity kind (note, sms_in, sms_out,
     status_change, converted); label is the call's provider, the scenario's
-    name or empty; number is a call's seconds or a run's milliseconds.
+    name or empty; number is a call's seconds or a run's milliseconds. A call
+    also has its direction and ended reason, from which, with its status and
+    length, the page says whether it was answered (call_outcomes.outcome_of).
     """
 
     kind: str
@@ -40,10 +42,20 @@ class TimelineEntry:
     body: str
     status: str
     number: int | None
+    direction: str = ""
+    ended_reason: str = ""
 
 
 def _branch(
-    kind: Any, row_id: Any, at: Any, label: Any, body: Any, status: Any, number: Any
+    kind: Any,
+    row_id: Any,
+    at: Any,
+    label: Any,
+    body: Any,
+    status: Any,
+    number: Any,
+    direction: Any,
+    ended_reason: Any,
 ) -> list[Any]:
     """The columns every branch of the union shares, typed alike on both databases."""
     return [
@@ -54,6 +66,8 @@ def _branch(
         sa.cast(body, sa.Text).label("body"),
         sa.cast(status, sa.String).label("status"),
         sa.cast(number, sa.Integer).label("number"),
+        sa.cast(direction, sa.String).label("direction"),
+        sa.cast(ended_reason, sa.String).label("ended_reason"),
     ]
 
 
@@ -97,6 +111,8 @@ def list_timeline(
                 CallLog.summary,
                 CallLog.status,
                 CallLog.duration_seconds,
+                CallLog.direction,
+                CallLog.ended_reason,
             )
         )
         .where(*_person(CallLog, user_id, lead_id, contact_id))
@@ -113,6 +129,8 @@ def list_timeline(
                 sa.func.coalesce(AutomationLog.error, ""),
                 AutomationLog.status,
                 AutomationLog.duration_ms,
+                sa.null(),
+                sa.null(),
             )
         )
         .where(*_person(AutomationLog, user_id, lead_id, contact_id))
@@ -128,6 +146,8 @@ def list_timeline(
                 sa.literal(""),
                 Activity.body,
                 sa.literal(""),
+                sa.null(),
+                sa.null(),
                 sa.null(),
             )
         )
@@ -145,6 +165,8 @@ def list_timeline(
             body=row.body or "",
             status=row.status or "",
             number=row.number,
+            direction=row.direction or "",
+            ended_reason=row.ended_reason or "",
         )
         for row in rows
     ]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 
+from crm_app.models.base import utcnow
+from crm_app.services.call_outcomes import ANSWERED, IN_PROGRESS, outcome_of
 from crm_app.services.timeline import TimelineEntry
 from crm_app.state import display
 from crm_app.state.live_reload import shown_call_status
@@ -15,6 +17,10 @@ _TITLES = {
     "note": ("notebook-pen", "Note"),
     "converted": ("user-check", "Converted to a contact"),
 }
+# A call by its direction (Vapi's web calls are neither in nor out).
+_CALL_TITLES = {"inbound": "Incoming call", "outbound": "Outgoing call", "web": "Web call"}
+# Last statuses that say nothing of why a call was not answered: it simply ended.
+_ENDED_STATUSES = ("ended", "completed")
 
 
 @dataclasses.dataclass
@@ -32,12 +38,15 @@ class TimelineRow:
 def timeline_row(entry: TimelineEntry, contact_id: str = "") -> TimelineRow:
     """The row for one entry; contact_id links a "converted" entry to its contact."""
     if entry.kind == "call":
-        status = shown_call_status(entry.status, entry.occurred_at)
-        parts = [f"Call ({entry.label})", status, display.duration(entry.number)]
+        parts = [
+            _CALL_TITLES.get(entry.direction, "Call"),
+            call_outcome(entry),
+            display.duration(entry.number),
+        ]
         return TimelineRow(
             kind="call",
             icon="phone",
-            title=" · ".join(part for part in parts if part),
+            title=" · ".join(parts),
             body=entry.body,
             occurred_at=display.iso(entry.occurred_at),
             href=f"/calls/{entry.id}",
@@ -62,3 +71,31 @@ def timeline_row(entry: TimelineEntry, contact_id: str = "") -> TimelineRow:
         occurred_at=display.iso(entry.occurred_at),
         href=f"/contacts/{contact_id}" if entry.kind == "converted" and contact_id else "",
     )
+
+
+def call_outcome(entry: TimelineEntry) -> str:
+    """ "answered", "not answered (no answer)", "in progress (ringing)": the outcome the calls
+    list and the dashboard give the call, and why, when the outcome alone does not say."""
+    outcome = outcome_of(
+        status=entry.status,
+        duration_seconds=entry.number,
+        ended_reason=entry.ended_reason,
+        began=entry.occurred_at,
+        now=utcnow(),
+    )
+    if outcome == ANSWERED:
+        return "answered"
+    status = shown_call_status(entry.status, entry.occurred_at)
+    if outcome == IN_PROGRESS:
+        why = "" if status == "in-progress" else status
+    elif entry.ended_reason:
+        why = display.ended_reason(entry.ended_reason)
+    else:  # Twilio's no-answer, busy, failed; "no end reported"
+        why = "" if status in _ENDED_STATUSES else status.replace("-", " ")
+    said = outcome.replace("-", " ")
+    return f"{said} ({_in_a_sentence(why)})" if why else said
+
+
+def _in_a_sentence(words: str) -> str:
+    """Words as they read after others: "No answer" as "no answer", "AI error" as it is."""
+    return words[:1].lower() + words[1:] if words[1:2].islower() else words

@@ -154,7 +154,7 @@ def test_a_leads_timeline_shows_a_call_posted_by_webhook_and_takes_notes(page, a
     )
     page.reload()
     call = page.get_by_test_id("timeline-call")
-    expect(call).to_contain_text("Call (vapi) · ended · 1:35")
+    expect(call).to_contain_text("Incoming call · answered · 1:35")
     expect(call).to_contain_text("Carla asked for a quote for two rooms.")
 
     page.get_by_label("Add a note").fill("Send the quote on Monday.")

@@ -101,6 +101,23 @@ def test_a_contacts_timeline_shows_what_is_linked_to_the_contact(engine, user) -
     assert entries[0].kind == "sms_out"
 
 
+def test_a_timelines_call_says_which_way_it_went_and_why_it_ended(engine, user) -> None:
+    with tenant_session(user.id, engine) as session:
+        lead = add_lead(session, user_id=user.id)
+        add_call_log(
+            session,
+            user_id=user.id,
+            lead_id=lead.id,
+            direction="outbound",
+            ended_reason="customer-did-not-answer",
+            started_at=T0,
+        )
+        add_activity(session, user_id=user.id, lead_id=lead.id, occurred_at=T0 + MINUTE)
+    note, call = _timeline(engine, user, lead_id=lead.id)
+    assert (call.direction, call.ended_reason) == ("outbound", "customer-did-not-answer")
+    assert (note.direction, note.ended_reason) == ("", "")
+
+
 def test_timeline_is_limited_to_the_newest_entries(engine, user) -> None:
     with tenant_session(user.id, engine) as session:
         lead = add_lead(session, user_id=user.id)

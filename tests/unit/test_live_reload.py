@@ -66,7 +66,8 @@ def test_a_leads_timeline_says_the_same_of_a_call_whose_end_never_came() -> None
         status="in-progress",
         body="",
         number=None,
+        direction="inbound",
     )
-    assert timeline_row(entry).title == "Call (vapi) · no end reported · –"
+    assert timeline_row(entry).title == "Incoming call · not answered (no end reported) · –"
     recent = dataclasses.replace(entry, occurred_at=utcnow())
-    assert timeline_row(recent).title == "Call (vapi) · in-progress · –"
+    assert timeline_row(recent).title == "Incoming call · in progress · –"
