@@ -24,6 +24,9 @@ import sqlalchemy as sa
 
 # A call counts as answered when it ended normally after some talking...
 ANSWERED_STATUSES = ("ended", "completed")
+# Twilio: a call put through with <Dial> to another phone that no one picked up, by the
+# dialled leg's final status (services/webhook_twilio.py records it as the call's reason).
+FORWARD_NOT_ANSWERED = ("forward-no-answer", "forward-busy", "forward-failed", "forward-canceled")
 # ...and not for one of the reasons Vapi gives for a call no one took, which still
 # has a start and an end (the ringing, the voicemail greeting).
 UNANSWERED_REASONS = (
@@ -34,6 +37,7 @@ UNANSWERED_REASONS = (
     "twilio-failed-to-connect-call",
     "vonage-failed-to-connect-call",
     "vonage-rejected",
+    *FORWARD_NOT_ANSWERED,
 )
 # ...nor for one of Vapi's error endings: hundreds of codes, in a few families
 # (docs.vapi.ai/calls/call-ended-reason), as LIKE patterns. A few patterns rather than

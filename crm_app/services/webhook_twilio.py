@@ -6,8 +6,9 @@ details that only some callbacks carry (duration, recording) are kept from
 whichever brings them. A call is linked to the contact or lead with the
 customer's number, a new lead with source "voice" if there is none, as a Vapi
 call is. A leg Twilio dials from a call (a `<Dial>` forwarding it to someone's
-mobile) is part of that call, not a call of its own: its callbacks are audited
-and ignored, or the forwarding number would be logged as a second caller. An
+mobile) is part of that call, not a call of its own, or the forwarding number
+would be logged as a second caller; its final status is recorded as the call's
+ended reason (_forwarded_leg), the only word on whether anyone picked up. An
 inbound SMS becomes an "sms_in" activity on the contact or lead
 with the sender's number (a new lead with source "sms" if there is none).
 """
@@ -23,6 +24,7 @@ from sqlmodel import Session
 
 from crm_app.models import Activity
 from crm_app.models.base import utcnow
+from crm_app.services.call_outcomes import FORWARD_NOT_ANSWERED
 from crm_app.services.errors import InvalidInput
 from crm_app.services.webhook_fields import (
     MAX_CALL_SECONDS,
@@ -56,6 +58,10 @@ ANSWERED = ("in-progress", "answered")
 # "terminating" from it out to the PSTN. outbound-api and outbound-dial went out.
 INBOUND_DIRECTIONS = ("inbound", "trunking-originating")
 FINISHED = ("completed", "busy", "failed", "no-answer", "canceled")
+# A dialled leg's statuses once someone picked up (in-progress with the "answered" event,
+# completed at the end); its others before it ends (initiated, ringing) say nothing yet.
+LEG_ANSWERED = ("in-progress", "answered", "completed")
+FORWARD_ANSWERED = "forward-answered"
 MAX_SMS_BODY = 10_000
 # What caller ID lookups return when they have no name: a lead called "WIRELESS
 # CALLER" would head every call from the number; the number says more.
@@ -115,11 +121,11 @@ def _call_status(session: Session, user_id: uuid.UUID, first: Any) -> dict[str, 
     if not call_sid:
         raise InvalidInput({"CallSid": "missing"})
     parent_sid = text(first("ParentCallSid"), 100)
-    if parent_sid:
-        # Its "To" is whoever the call was put through to, not the customer.
-        reason = f"a leg dialled from call {parent_sid}, which is logged as the call"
-        return {"ignored": True, "reason": reason, "created": []}
     status = text(first("CallStatus"), 30)
+    if parent_sid:
+        return _forwarded_leg(
+            session=session, user_id=user_id, parent_sid=parent_sid, status=status
+        )
     sequence = bounded_int(first("SequenceNumber"))
     inbound = text(first("Direction"), 30) in INBOUND_DIRECTIONS or not first("Direction")
     # A Vapi assistant answered this call on the user's number: Vapi's messages log it, and
@@ -132,7 +138,8 @@ def _call_status(session: Session, user_id: uuid.UUID, first: Any) -> dict[str, 
     log, created = claim_call_log(
         session=session, user_id=user_id, provider=PROVIDER, external_call_id=call_sid
     )
-    if created:
+    # New, or made by its forwarded leg's callback, which came first and knew none of this.
+    if created or not (log.from_number or log.to_number):
         log.direction = "inbound" if inbound else "outbound"
         log.from_number, log.to_number = short_number(first("From")), short_number(first("To"))
         log.customer_number = phone_number(first("From") if inbound else first("To"))
@@ -156,6 +163,57 @@ def _call_status(session: Session, user_id: uuid.UUID, first: Any) -> dict[str, 
     result: dict[str, Any] = {"call_log_id": str(log.id), "status": log.status}
     result["created"] = (["call_log"] if created else []) + (["lead"] if new_lead else [])
     # The person it was linked to, for the audit trail's links (as a Vapi report names them).
+    if log.lead_id:
+        result["lead_id"] = str(log.lead_id)
+    if log.contact_id:
+        result["contact_id"] = str(log.contact_id)
+    return result
+
+
+def _forwarded_leg(
+    *, session: Session, user_id: uuid.UUID, parent_sid: str, status: str
+) -> dict[str, Any]:
+    """A callback of a leg dialled from the user's call: its final status, as the call's
+    ended reason; the leg is no call of its own (its "To" is whoever the call was put
+    through to, not the customer).
+
+    The call itself cannot say whether anyone picked up: Twilio answered it to
+    run the <Dial>, so it "completes" after the ringing, with that length. A
+    leg that ended unanswered (no-answer, busy, failed, canceled) makes it not
+    answered (call_outcomes.FORWARD_NOT_ANSWERED). Once any leg was answered,
+    no other leg does: the numbers of a <Dial> ringing together are canceled
+    when one picks up, and a first forward may ring out before a second is
+    answered. The call's own status and sequence numbers are not touched, and
+    a leg's repeat sets the same reason, so the callbacks of the call and its
+    legs may come in any order: a leg first makes the call's row, which the
+    call's own callbacks then complete.
+    """
+    ignored = {
+        "ignored": True,
+        "reason": f"a leg dialled from call {parent_sid}, which is logged as the call",
+        "created": [],
+    }
+    if status in LEG_ANSWERED:
+        reason = FORWARD_ANSWERED
+    elif f"forward-{status}" in FORWARD_NOT_ANSWERED:
+        reason = f"forward-{status}"
+    else:
+        return ignored  # not over yet
+    # A Vapi assistant's call: Vapi's report says how it ended, a transfer included.
+    if call_through_carrier(
+        session=session, user_id=user_id, carrier=PROVIDER, carrier_call_id=parent_sid
+    ):
+        return ignored
+    log, created = claim_call_log(
+        session=session, user_id=user_id, provider=PROVIDER, external_call_id=parent_sid
+    )
+    if log.ended_reason != FORWARD_ANSWERED:
+        log.ended_reason = reason
+        log.updated_at = utcnow()
+        session.add(log)
+        session.flush()
+    result: dict[str, Any] = {"call_log_id": str(log.id), "ended_reason": log.ended_reason}
+    result["created"] = ["call_log"] if created else []
     if log.lead_id:
         result["lead_id"] = str(log.lead_id)
     if log.contact_id:

@@ -98,6 +98,12 @@ ENDED_REASON_WORDS = {
     "manually-canceled": "Cancelled",
     "twilio-failed-to-connect-call": "Could not connect",
     "call.in-progress.error-transfer-failed": "Transfer failed: call back",
+    # A Twilio call put through to another phone (services/webhook_twilio.py).
+    "forward-answered": "Forwarded and answered",
+    "forward-no-answer": "Forwarded: no answer",
+    "forward-busy": "Forwarded: line busy",
+    "forward-failed": "Forwarded: could not connect",
+    "forward-canceled": "Forwarded: caller hung up first",
 }
 # The assistant failed the caller (its AI, or Vapi): not answered, a call to return.
 VAPI_ERROR_WORDS = "AI error: call back"

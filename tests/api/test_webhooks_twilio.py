@@ -10,6 +10,8 @@ import pytest
 from crm_app.core.config import get_settings
 from crm_app.core.db import tenant_session
 from crm_app.models import Activity, CallLog, ContactCreate, Lead, LeadCreate
+from crm_app.services.call_logs import list_call_logs
+from crm_app.services.call_outcomes import OUTCOMES
 from crm_app.services.contacts import create_contact
 from crm_app.services.leads import create_lead, delete_lead
 from crm_app.services.webhook_parse import FORM_TYPE
@@ -182,6 +184,17 @@ def _forwarded_leg(call_sid: str, parent_sid: str, status: str, sequence: int) -
     return [*fields, ("ParentCallSid", parent_sid)]
 
 
+def _outcome(engine, user_id) -> str:
+    """The one call's outcome, as the calls list's filter and the dashboard give it."""
+    with tenant_session(user_id, engine) as session:
+        [outcome] = [
+            outcome
+            for outcome in OUTCOMES
+            if list_call_logs(session=session, user_id=user_id, outcome=outcome).total
+        ]
+    return outcome
+
+
 def test_a_call_put_through_to_another_phone_is_logged_once_with_its_caller(client, engine, twilio):
     parent, leg = "CA" + "1" * 32, "CA" + "2" * 32
     deliveries = [
@@ -201,13 +214,79 @@ def test_a_call_put_through_to_another_phone_is_logged_once_with_its_caller(clie
         "+14155550142",
     )
     assert (call.status, call.duration_seconds) == ("completed", 52)
+    # Someone picked up: answered, and the call says it was put through.
+    assert (call.ended_reason, _outcome(engine, twilio.user_id)) == ("forward-answered", "answered")
     [lead] = owned(engine, twilio.user_id, Lead)
     assert lead.phone == "+14155550142"  # the owner's mobile is no lead
     legs = [row for row in audit_rows(engine, twilio.user_id) if leg in row.payload]
     assert len(legs) == 3
-    assert {(row.status, row.reason) for row in legs} == {
-        ("accepted", f"ignored: a leg dialled from call {parent}, which is logged as the call")
-    }
+    assert {row.status for row in legs} == {"accepted"}
+    assert [row.reason for row in legs if "ringing" in row.payload] == [
+        f"ignored: a leg dialled from call {parent}, which is logged as the call"
+    ]
+
+
+PARENT, LEG, OTHER_LEG = "CA" + "3" * 32, "CA" + "4" * 32, "CA" + "6" * 32
+# A call forwarded to the owner's mobile: Twilio answers the call to run the <Dial>, so it
+# "completes" after 28 s of ringing whether or not anyone picked up; only its leg says.
+UNANSWERED_FORWARD = {
+    "call ringing": twilio_status(PARENT, "ringing", 0),
+    "call in progress": twilio_status(PARENT, "in-progress", 1),
+    "leg ringing": _forwarded_leg(LEG, PARENT, "ringing", 0),
+    "leg's end": None,  # the leg's final status, one of Twilio's unanswered ones
+    "call completed": twilio_status(PARENT, "completed", 2, duration=28),
+}
+
+
+@pytest.mark.parametrize("leg_status", ["no-answer", "busy", "failed", "canceled"])
+@pytest.mark.parametrize(
+    "order",
+    [
+        ["call ringing", "call in progress", "leg ringing", "leg's end", "call completed"],
+        ["call ringing", "call in progress", "call completed", "leg ringing", "leg's end"],
+        # The leg's callbacks before any of the call's own.
+        ["leg's end", "leg ringing", "call completed", "call ringing", "call in progress"],
+    ],
+)
+def test_a_call_put_through_to_a_phone_no_one_picked_up_is_not_answered(
+    client, engine, twilio, leg_status, order
+):
+    deliveries = {**UNANSWERED_FORWARD, "leg's end": _forwarded_leg(LEG, PARENT, leg_status, 1)}
+    for name in order:
+        assert _post(client, twilio, deliveries[name]).status_code == 200
+    # Delivered again: a duplicate, which changes nothing.
+    assert _post(client, twilio, deliveries["leg's end"]).status_code == 200
+    [call] = owned(engine, twilio.user_id, CallLog)
+    assert (call.external_call_id, call.direction, call.customer_number) == (
+        PARENT,
+        "inbound",
+        "+14155550142",
+    )
+    assert (call.status, call.duration_seconds, call.last_sequence_number) == ("completed", 28, 2)
+    assert call.ended_reason == f"forward-{leg_status}"
+    assert _outcome(engine, twilio.user_id) == "not-answered"
+    [lead] = owned(engine, twilio.user_id, Lead)
+    assert (lead.phone, call.lead_id) == ("+14155550142", lead.id)
+
+
+@pytest.mark.parametrize("answered_first", [True, False])
+def test_a_forward_answered_on_one_phone_is_answered_though_another_phone_rang_out(
+    client, engine, twilio, answered_first
+):
+    # Two phones rung together: the one that picks up is connected, the other canceled.
+    legs = [
+        _forwarded_leg(LEG, PARENT, "completed", 2),
+        _forwarded_leg(OTHER_LEG, PARENT, "canceled", 1),
+    ]
+    for fields in [
+        twilio_status(PARENT, "in-progress", 1),
+        *(legs if answered_first else legs[::-1]),
+        twilio_status(PARENT, "completed", 2, duration=75),
+    ]:
+        assert _post(client, twilio, fields).status_code == 200
+    [call] = owned(engine, twilio.user_id, CallLog)
+    assert (call.status, call.ended_reason) == ("completed", "forward-answered")
+    assert _outcome(engine, twilio.user_id) == "answered"
 
 
 @pytest.mark.parametrize(

@@ -83,6 +83,19 @@ def test_vapi_takes_over_the_call_twilios_callbacks_logged_first(
     assert [row.id for row in owned(engine, vapi.user_id, Lead)] == [lead.id]
 
 
+def test_a_leg_vapi_put_through_changes_nothing_of_the_call_vapi_reported(client, engine, both):
+    vapi, twilio = both
+    _vapi(client, vapi, _over_twilio(vapi_end_of_call_report("call-v3", number=CALLER)))
+    [call] = owned(engine, vapi.user_id, CallLog)
+    public = get_settings().public_base_url.rstrip("/") + twilio.path
+    leg = [*twilio_status("CA" + "7" * 32, "no-answer", 1), ("ParentCallSid", CALL_SID)]
+    body, headers = twilio_request(twilio.secret, public, leg)
+    assert client.post(twilio.path, content=body, headers=headers).status_code == 200
+    # Vapi's report says how its call ended, a transfer included.
+    [still] = owned(engine, vapi.user_id, CallLog)
+    assert (still.id, still.provider, still.ended_reason) == (call.id, "vapi", call.ended_reason)
+
+
 def test_a_vapi_web_call_has_no_carrier_and_twilio_calls_stay_their_own(client, engine, both):
     vapi, twilio = both
     _vapi(client, vapi, vapi_end_of_call_report("call-web"))

@@ -32,6 +32,9 @@ CALLS = [
     ("vapi", "ended", 40, "assistant-forwarded-call", None, None),
     ("twilio", "completed", 30, None, None, None),
     ("twilio", "completed", 0, None, None, None),
+    # Put through with <Dial> to a phone: its leg's final status (services/webhook_twilio.py).
+    ("twilio", "completed", 28, "forward-no-answer", None, None),
+    ("twilio", "completed", 75, "forward-answered", None, None),
     ("twilio", "no-answer", None, None, None, None),
     ("twilio", "busy", 0, None, None, None),
     ("twilio", "failed", None, None, None, None),

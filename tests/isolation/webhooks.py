@@ -161,6 +161,21 @@ def _apply_twilio_event(world: World) -> None:
     # A's contact has this number; for B it is a stranger.
     assert result["created"] == ["activity", "lead"]
     assert result["lead_id"] != str(world.a_rows.lead_id)
+    # A leg dialled from a call with the CallSid of A's call: to B, a call of B's own.
+    a_call = _a_row(world, CallLog, world.a_rows.call_id)
+    leg = {
+        "CallSid": "CA-leg-b",
+        "CallStatus": "no-answer",
+        "ParentCallSid": a_call.carrier_call_id,
+    }
+    with world.as_b() as session:
+        result = webhook_twilio.apply_twilio_event(
+            session=session,
+            user_id=world.b.id,
+            event=_event("twilio", "CA-leg-b:1", "call.status", leg),
+        )
+    assert result["created"] == ["call_log"]
+    assert result["call_log_id"] != str(a_call.id)
 
 
 @isolation_case("webhook_make.apply_make_event")

@@ -58,6 +58,15 @@ def _call(
             _call("ended", 25, "web", "voicemail"),
             "Web call · not answered (went to voicemail) · 0:25",
         ),
+        # Twilio put it through to the owner's mobile, which rang out.
+        (
+            _call("completed", 28, ended_reason="forward-no-answer"),
+            "Incoming call · not answered (forwarded: no answer) · 0:28",
+        ),
+        (
+            _call("completed", 75, ended_reason="forward-answered"),
+            "Incoming call · answered · 1:15",
+        ),
         (_call("ringing", None, "outbound"), "Outgoing call · in progress (ringing) · –"),
         (_call("in-progress", None), "Incoming call · in progress · –"),
         # Its end never came: no longer in progress, and not answered.
