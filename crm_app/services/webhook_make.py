@@ -40,7 +40,12 @@ from crm_app.services.webhook_fields import (
     text,
     timestamp,
 )
-from crm_app.services.webhook_records import claim_automation_log, input_model
+from crm_app.services.webhook_records import (
+    claim_automation_log,
+    input_model,
+    notes_added,
+    notes_full,
+)
 from crm_app.services.webhook_types import IncomingEvent
 
 LEAD_SOURCE = "make"
@@ -104,9 +109,19 @@ def _email(value: Any) -> str | None:
 
 
 def _find(
-    session: Session, user_id: uuid.UUID, model: Any, data: dict[str, Any], id_key: str = "id"
+    session: Session,
+    user_id: uuid.UUID,
+    model: Any,
+    data: dict[str, Any],
+    id_key: str = "id",
+    *,
+    locked: bool = False,
 ) -> Any:
-    """The user's row named by id, else the newest with the data's phone, else its email."""
+    """The user's row named by id, else the newest with the data's phone, else its email.
+
+    `locked` holds it until the unit of work ends: an upsert builds the notes it writes from
+    the ones it read, and a concurrent upsert's note would otherwise be written over.
+    """
     conditions = []
     row_id = _uuid(data.get(id_key))
     if row_id is not None:
@@ -118,12 +133,13 @@ def _find(
     if email is not None:
         conditions.append(model.email == email)
     for condition in conditions:
-        row = session.exec(
+        statement = (
             select(model)
             .where(model.user_id == user_id, condition)
             .order_by(model.created_at.desc(), model.id.desc())
             .limit(1)
-        ).first()
+        )
+        row = session.exec(statement.with_for_update() if locked else statement).first()
         if row is not None:
             return row
     return None
@@ -156,30 +172,32 @@ def _refuse_no_known_field(data: dict[str, Any], known: dict[str, int]) -> None:
     )
 
 
-def _kept_history(record: Any, fields: dict[str, Any]) -> dict[str, Any]:
-    """What an upsert changes on a record it found: the fields given, but notes added to the
-    record's own, not put in their place.
+def _kept_history(record: Any, fields: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """What an upsert changes on a record it found, and what it says about its notes: the
+    fields given, but notes added below the record's own (webhook_records.notes_added), not
+    put in their place.
 
     A scenario sends what a form or a tool said this time ("wants a maintenance
     plan"); what the owner wrote down before ("gas heater, 50 gal") is history
-    that no other record keeps. Notes the record holds already add nothing (a
-    form sent twice).
+    that no other record keeps.
     """
     changes = dict(fields)
     given = changes.pop("notes", "")
-    if given and given not in record.notes:
-        changes["notes"] = f"{record.notes}\n\n{given}" if record.notes else given
-    return changes
+    added = notes_added(record.notes, given)
+    if added is not None:
+        changes["notes"] = added
+    full = bool(given) and added is None and notes_full(record.notes, given)
+    return changes, ({"notes": "not added: the notes are full"} if full else {})
 
 
 def _upsert_lead(session: Session, user_id: uuid.UUID, data: dict[str, Any]) -> dict[str, Any]:
     _refuse_no_known_field(data, LEAD_FIELDS)
     fields = _fields(data, LEAD_FIELDS)
-    lead = _find(session, user_id, Lead, data)
+    lead = _find(session, user_id, Lead, data, locked=True)
     if lead is None:
         _refuse_unknown_id(data, "lead")
     if lead is not None:
-        changes = _kept_history(lead, fields)
+        changes, said = _kept_history(lead, fields)
         if lead.source:  # where the lead first came from, which its figures count it under
             changes.pop("source", None)
         if str(changes.get("status", "")).strip().lower() == LeadStatus.NEW:
@@ -190,7 +208,7 @@ def _upsert_lead(session: Session, user_id: uuid.UUID, data: dict[str, Any]) -> 
             lead_id=lead.id,
             lead_in=input_model(LeadUpdate, changes),
         )
-        return {"lead_id": str(lead.id), "created": []}
+        return {"lead_id": str(lead.id), "created": [], **said}
     fields["source"] = fields.get("source") or LEAD_SOURCE
     lead = create_lead(session=session, user_id=user_id, lead_in=input_model(LeadCreate, fields))
     return {"lead_id": str(lead.id), "created": ["lead"]}
@@ -199,17 +217,18 @@ def _upsert_lead(session: Session, user_id: uuid.UUID, data: dict[str, Any]) -> 
 def _upsert_contact(session: Session, user_id: uuid.UUID, data: dict[str, Any]) -> dict[str, Any]:
     _refuse_no_known_field(data, CONTACT_FIELDS)
     fields = _fields(data, CONTACT_FIELDS)
-    contact = _find(session, user_id, Contact, data)
+    contact = _find(session, user_id, Contact, data, locked=True)
     if contact is None:
         _refuse_unknown_id(data, "contact")
     if contact is not None:
+        changes, said = _kept_history(contact, fields)
         update_contact(
             session=session,
             user_id=user_id,
             contact_id=contact.id,
-            contact_in=input_model(ContactUpdate, _kept_history(contact, fields)),
+            contact_in=input_model(ContactUpdate, changes),
         )
-        return {"contact_id": str(contact.id), "created": []}
+        return {"contact_id": str(contact.id), "created": [], **said}
     contact = create_contact(
         session=session, user_id=user_id, contact_in=input_model(ContactCreate, fields)
     )

@@ -323,14 +323,37 @@ def fill_in_lead_known_by_number(
     changes = {"name": details.get("name") or None, "email": None, "notes": None}
     if details.get("email") and not lead.email:
         changes["email"] = details["email"]
-    if details.get("notes"):
-        changes["notes"] = f"{lead.notes}\n{details['notes']}" if lead.notes else details["notes"]
+    changes["notes"] = notes_added(lead.notes, details.get("notes") or "")
     return update_lead(
         session=session,
         user_id=user_id,
         lead_id=lead_id,
         lead_in=input_model(LeadUpdate, {k: v for k, v in changes.items() if v is not None}),
     )
+
+
+# A lead's or a contact's notes at most (models/lead.py, models/contact.py).
+MAX_NOTES = 10_000
+_NOTES_APART = "\n\n"
+
+
+def notes_added(stored: str, given: str) -> str | None:
+    """A record's notes with what a provider sent added below them, as an update's value;
+    None to leave them: nothing sent, sent already (the same form twice), or no room left.
+
+    What the owner wrote is never cut to make room: a note that does not fit is
+    not added, and the rest of the update still applies.
+    """
+    if not given or stored == given or stored.endswith(f"{_NOTES_APART}{given}"):
+        return None  # the same text, once more, as the last of the notes
+    if notes_full(stored, given):
+        return None
+    return f"{stored}{_NOTES_APART}{given}" if stored else given
+
+
+def notes_full(stored: str, given: str) -> bool:
+    """Whether `given` would take a record's notes past MAX_NOTES (notes_added)."""
+    return len(stored) + (len(_NOTES_APART) if stored else 0) + len(given) > MAX_NOTES
 
 
 def _lead_known_by_number(session: Session, user_id: uuid.UUID, lead_id: uuid.UUID) -> Lead | None:

@@ -439,7 +439,7 @@ def _lookup_contact(
     if person is None:
         return {"found": False, "phone": phone}
     answer = _person_answer(session, user_id, person, phone)
-    if _unnamed(person, phone) and not answer["last_call_summary"]:
+    if _unnamed(person, phone) and person.status == "new" and not answer["last_call_summary"]:
         # Nothing known but the number (the lead this very call made, as a rule): to the
         # agent, a new caller, whose details create_lead then saves on that lead.
         return {"found": False, "phone": phone}
@@ -467,7 +467,9 @@ def _create_lead(
     existing = None
     if phone is not None:
         existing = find_person_by_phone(session=session, user_id=user_id, phone=phone)
-        if existing is not None and not _unnamed(existing, phone):
+        # Only the caller's own lead takes what they say: a number they merely name (or any,
+        # on a web call) may be someone else's.
+        if existing is not None and not (phone == caller and _unnamed(existing, phone)):
             return {**_person_answer(session, user_id, existing, phone), "created": False}
     if not name and phone is None:
         return {"created": False, "error": "a name or a phone number is needed"}

@@ -68,6 +68,36 @@ def test_a_returning_customers_form_adds_to_their_lead_and_takes_nothing_from_it
     assert lead.status == "lost"
 
 
+def test_notes_that_would_not_fit_are_not_added_and_the_rest_applies(client, engine, make):
+    own = "x" * 9_000  # the owner's, never cut to make room
+    with tenant_session(make.user_id, engine) as session:
+        create_lead(
+            session=session,
+            user_id=make.user_id,
+            lead_in=LeadCreate(name="Full", phone="+15125550143", notes=own),
+        )
+    event = {"phone": "+15125550143", "status": "qualified", "notes": "y" * 1_500}
+    response = _post(client, make, make_event("lead.upsert", event))
+    assert response.status_code == 200
+    [lead] = owned(engine, make.user_id, Lead)
+    assert (lead.status, lead.notes) == ("qualified", own)
+    [row] = audit_rows(engine, make.user_id)
+    assert json.loads(row.result)["notes"] == "not added: the notes are full"
+
+
+def test_a_note_met_inside_older_notes_is_still_added(client, engine, make):
+    with tenant_session(make.user_id, engine) as session:
+        create_lead(
+            session=session,
+            user_id=make.user_id,
+            lead_in=LeadCreate(name="Q", phone="+15125550143", notes="Said no to the quote"),
+        )
+    event = make_event("lead.upsert", {"phone": "+15125550143", "notes": "quote"})
+    assert _post(client, make, event).status_code == 200
+    [lead] = owned(engine, make.user_id, Lead)
+    assert lead.notes == "Said no to the quote\n\nquote"
+
+
 def test_a_contact_upsert_adds_its_notes_to_the_contacts_own(client, engine, make):
     with tenant_session(make.user_id, engine) as session:
         create_contact(

@@ -433,7 +433,24 @@ def test_an_unnamed_caller_who_called_before_is_known_by_their_last_call_not_by_
     [lead] = owned(engine, vapi.user_id, Lead)
     # The owner's notes are added to, and the email they had is kept.
     assert (lead.name, lead.email) == ("Rita Ross", "kept@example.com")
-    assert lead.notes == "Gate code 4410\nLeaking tap"
+    assert lead.notes == "Gate code 4410\n\nLeaking tap"
+
+
+def test_a_number_the_caller_only_names_is_not_theirs_to_fill_in(client, engine, vapi):
+    with tenant_session(vapi.user_id, engine) as session:  # someone else's, never named
+        create_lead(
+            session=session,
+            user_id=vapi.user_id,
+            lead_in=LeadCreate(name="+15125550166", phone="+15125550166", status="won"),
+        )
+    details = {"name": "Mallory", "phone": "(512) 555-0166", "notes": "call me"}
+    answer = _tool_answer(client, vapi, "call-m", "tc-1", "create_lead", details)
+    assert (answer["created"], answer["found"], answer["name"]) == (False, True, "")
+    [lead] = owned(engine, vapi.user_id, Lead)
+    assert (lead.name, lead.notes) == ("+15125550166", "")
+    # A lead the owner has worked on is known, named or not.
+    lookup = {"phone": "+15125550166"}
+    assert _tool_answer(client, vapi, "call-m", "tc-2", "lookup_contact", lookup)["found"]
 
 
 def test_create_lead_for_a_named_caller_changes_nothing(client, engine, vapi):
