@@ -25,7 +25,7 @@ MAX_PAGE_SIZE = 200
 _MAX_SEARCH_LENGTH = 200
 # A search made only of these characters may be a phone number typed any which way.
 _PHONE_LIKE = re.compile(r"^[\d\s+().\-]+$")
-# Words of a search matched one by one (_words_start_words); more are left to the phrase.
+# A search of more words than this is matched as a phrase only (_words_start_words).
 _MAX_WORDS = 6
 
 
@@ -78,7 +78,7 @@ def search_text_filter(
     search: str | None, column: Any, *phone_columns: Any
 ) -> sa.ColumnElement[bool] | None:
     """A substring match on a generated, folded search column (None for a blank search);
-    for several words (not a phone number), each word at the start of a word, in any order.
+    for a few words (not a phone number), also each word at the start of a word, in any order.
 
     One LIKE over one column: under row-level security no index can serve a
     substring search, so the cost per row is what matters. A search that looks
@@ -91,10 +91,10 @@ def search_text_filter(
     term = (search or "").strip()[:_MAX_SEARCH_LENGTH].lower()
     if not term:
         return None
-    words = term.split()
-    if len(words) > 1 and not _PHONE_LIKE.match(term):
-        return _words_start_words(column, words[:_MAX_WORDS])
     matches = [column.like(_folded_pattern(f"%{_escaped(term)}%"), escape="\\")]
+    words = term.split()
+    if 1 < len(words) <= _MAX_WORDS and not _PHONE_LIKE.match(term):
+        matches.append(_words_start_words(column, words))
     if _PHONE_LIKE.match(term):
         matches += [
             phone_column.like(f"%{digits}%")
@@ -106,8 +106,9 @@ def search_text_filter(
 
 def _words_start_words(column: Any, words: list[str]) -> sa.ColumnElement[bool]:
     """Every word begins a word of the column, in any order: "hank miller" finds "Hank J.
-    Miller" and "Miller, Hank", where the phrase itself is in neither. At a word's start,
-    not anywhere, so that "josé n" does not find "Josephine Baker".
+    Miller" and "Miller, Hank", where the phrase itself is in neither (the phrase still
+    finds "Mary-Jane Watson" for "jane watson"). At a word's start, not anywhere, so that
+    "josé n" does not find "Josephine Baker".
 
     One LIKE a word, the longest first: it is the likeliest to fail, and the rest of a
     row's words are then not looked at (what a search costs is its LIKEs per row).

@@ -74,6 +74,9 @@ NOT_APPLIED = "could not apply: "
 CLASHED = "clashes with a record: "
 INTERNAL_ERROR = "internal error"
 REPLAY_FAILED = "replay failed: "
+# How a clash read before these prefixes (RecordClash's messages): stored as "could not
+# apply: ..." or, after a replay, with no prefix at all. Rows kept from then keep Replay.
+_OLD_CLASH = " already has this "
 _TABLE = WebhookEvent.__table__  # type: ignore[attr-defined]
 _UNIQUE = ["user_id", "provider", "event_id"]
 # The columns to set come with the parameters (status, result, reason, processed_at).
@@ -389,7 +392,8 @@ def replay_can_help(reason: str) -> bool:
     own data was refused, it would be refused again the same way: only the
     sender, sending it again corrected, can help.
     """
-    return reason.removeprefix(REPLAY_FAILED).startswith((CLASHED, INTERNAL_ERROR))
+    why = reason.removeprefix(REPLAY_FAILED)
+    return why.startswith((CLASHED, INTERNAL_ERROR)) or _OLD_CLASH in why
 
 
 def replay_webhook_event(

@@ -83,6 +83,9 @@ def test_an_event_whose_own_data_was_refused_offers_no_replay(client, engine, ma
         ("replay failed: could not apply: message.call.id: missing", False),
         # A field's text cannot pass for a clash: only the reason's start counts.
         ("could not apply: data: it had: clashes with a record: ", False),
+        # Clashes failed before their reasons said so, kept from then.
+        ("could not apply: email: another contact already has this email", True),
+        ("replay failed: phone: the lead Ada already has this phone number", True),
     ],
 )
 def test_a_replay_is_offered_only_where_it_can_help(reason: str, can_help: bool) -> None:

@@ -295,6 +295,9 @@ def test_a_partial_local_number_is_not_taken_for_another_number(engine, five_lea
         ("hank mil", ["Hank J. Miller", "Miller, Hank"]),
         ("hank j. miller", ["Hank J. Miller"]),
         ("iller hank", []),  # each word begins one: "iller" begins none
+        # The phrase as typed still finds what it always did, joined by punctuation too.
+        ("jane watson", ["Mary-Jane Watson"]),
+        ("sons plumbing", ["Smith&Sons Plumbing"]),
         ("frank miller", ["Frank Millerson"]),
         ("hank 100%", []),
     ],
@@ -302,7 +305,14 @@ def test_a_partial_local_number_is_not_taken_for_another_number(engine, five_lea
 def test_a_search_of_several_words_finds_them_in_any_order(engine, make_user, search, expected):
     user = make_user()
     with tenant_session(user.id, engine) as session:
-        for name in ("Hank J. Miller", "Miller, Hank", "Frank Millerson", "Hanna Mills"):
+        for name in (
+            "Hank J. Miller",
+            "Miller, Hank",
+            "Frank Millerson",
+            "Hanna Mills",
+            "Mary-Jane Watson",
+            "Smith&Sons Plumbing",
+        ):
             add_lead(session, user_id=user.id, name=name)
     assert sorted(_names(_list(engine, user, search=search))) == expected
 
