@@ -16,7 +16,8 @@ config = rx.Config(
     app_name="crm_app",
     telemetry_enabled=False,
     show_built_with_reflex=False,
-    cors_allowed_origins=settings.allowed_origin_list,
+    # The websocket accepts these origins; the auth endpoints ask the same settings.
+    cors_allowed_origins=settings.accepted_origin_list,
     redis_url=settings.redis_url,
     plugins=[rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="indigo", radius="medium"))],
     # A private CRM has nothing to offer search engines.

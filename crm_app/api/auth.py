@@ -83,7 +83,7 @@ async def read_input(request: Request) -> AuthInput:
 def origin_allowed(request: Request) -> bool:
     """Browsers send Origin on every POST; it must be one of ours. API clients send none."""
     origin = request.headers.get("origin")
-    return origin is None or origin.rstrip("/") in get_settings().allowed_origin_list
+    return origin is None or get_settings().accepts_origin(origin)
 
 
 def cookie_is_secure(request: Request) -> bool:

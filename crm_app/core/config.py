@@ -21,6 +21,7 @@ MAKE_URLSAFE_SECRET = "python -c 'import secrets; print(secrets.token_urlsafe(48
 _HEX_KEY = re.compile(r"^[0-9a-fA-F]{64}$")
 # Values a tutorial or template would ship with; never acceptable as a secret.
 _PLACEHOLDERS = {"changethis", "changeme", "secret", "please-change-me"}
+_LOOPBACK_TWINS = {"localhost": "127.0.0.1", "127.0.0.1": "localhost"}
 
 
 class SettingsError(RuntimeError):
@@ -135,6 +136,20 @@ class Settings(BaseSettings):
         return [origin_of(self.public_base_url)]
 
     @property
+    def accepted_origin_list(self) -> list[str]:
+        """The origins the websocket and the auth endpoints accept: the configured ones and,
+        outside production, each localhost origin's loopback twin (127.0.0.1 and back)."""
+        origins = self.allowed_origin_list
+        if self.environment == "production":
+            return origins
+        twins = [twin for origin in origins if (twin := loopback_twin(origin))]
+        return origins + [twin for twin in twins if twin not in origins]
+
+    def accepts_origin(self, origin: str) -> bool:
+        """Whether a browser at `origin` may open the websocket and post to the auth endpoints."""
+        return origin.rstrip("/") in self.accepted_origin_list
+
+    @property
     def previous_encryption_keys(self) -> list[str]:
         return [k for k in self.encryption_keys_previous.split(",") if k]
 
@@ -143,6 +158,21 @@ def origin_of(url: str) -> str:
     """The scheme://host[:port] part of a URL."""
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}"
+
+
+def loopback_twin(origin: str) -> str | None:
+    """The same origin with localhost as 127.0.0.1 or the other way round; None for others.
+
+    Both name this machine, yet a browser holds them apart: one opened at the other's
+    address must not find itself refused.
+    """
+    parts = urlsplit(origin)
+    try:
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:  # not a port number
+        return None
+    twin = _LOOPBACK_TWINS.get(parts.hostname or "")
+    return f"{parts.scheme}://{twin}{port}" if twin and not parts.username else None
 
 
 def redact_url(url: str) -> str:

@@ -8,7 +8,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from crm_app.api import auth
 from crm_app.api.auth import DEVICE_COOKIE, THROTTLED
+from crm_app.core.config import load_settings
 from crm_app.services.sessions import COOKIE_NAME
 from tests.api.conftest import SITE_ORIGIN
 
@@ -449,6 +451,28 @@ def test_the_site_origin_is_accepted(client):
         headers={"origin": SITE_ORIGIN},
     )
     assert response.status_code == 201
+
+
+def test_the_loopback_twin_of_the_site_origin_is_accepted_outside_production(client):
+    # The site is http://localhost:3000; the same server opened at 127.0.0.1 is the same site.
+    response = client.post(
+        "/api/auth/signup",
+        json={"email": _email(), "password": PASSWORD},
+        headers={"origin": "http://127.0.0.1:3000"},
+    )
+    assert response.status_code == 201
+
+
+def test_production_refuses_the_loopback_twin_of_the_site_origin(client, monkeypatch):
+    production = load_settings(environment="production", public_base_url=SITE_ORIGIN)
+    monkeypatch.setattr(auth, "get_settings", lambda: production)
+    for origin, status in (("http://127.0.0.1:3000", 403), (SITE_ORIGIN, 201)):
+        response = client.post(
+            "/api/auth/signup",
+            json={"email": _email(), "password": PASSWORD},
+            headers={"origin": origin},
+        )
+        assert response.status_code == status, origin
 
 
 def _change_password(client, token, current, new, **headers):

@@ -295,6 +295,15 @@ def test_the_websocket_refuses_a_forged_origin(app_server):
     assert _websocket_handshake_status(app_server.base_url, "http://evil.example") in (400, 403)
 
 
+def test_the_app_opened_at_127_0_0_1_works_as_at_localhost(page, app_server):
+    # Served as http://localhost:PORT (outside production): its loopback twin is the same site.
+    twin = app_server.base_url.replace("//localhost:", "//127.0.0.1:")
+    assert twin != app_server.base_url
+    assert _websocket_handshake_status(app_server.base_url, twin) == 101
+    sign_up(page, twin, email=unique_email("twin"), name="Loopback Twin")
+    expect(page.get_by_role("main").get_by_text("Loopback Twin")).to_be_visible()
+
+
 def test_the_auth_endpoints_refuse_a_forged_origin(page, app_server):
     response = page.request.post(
         f"{app_server.base_url}/api/auth/login",

@@ -14,7 +14,14 @@ import sys
 
 import pytest
 
-from crm_app.core.config import PROJECT_ROOT, Settings, SettingsError, load_settings, redact_url
+from crm_app.core.config import (
+    PROJECT_ROOT,
+    Settings,
+    SettingsError,
+    load_settings,
+    loopback_twin,
+    redact_url,
+)
 
 GOOD_KEY = secrets.token_hex(32)
 GOOD_JWT = secrets.token_urlsafe(48)
@@ -167,6 +174,38 @@ def test_allowed_origins_default_to_the_origin_of_the_public_base_url() -> None:
 def test_allowed_origins_are_split_and_trimmed() -> None:
     settings = _load(allowed_origins=" https://a.example/ , https://b.example ,")
     assert settings.allowed_origin_list == ["https://a.example", "https://b.example"]
+
+
+@pytest.mark.parametrize("environment", ["local", "test"])
+def test_a_localhost_origin_also_accepts_its_loopback_twin_outside_production(environment) -> None:
+    settings = _load(environment=environment, public_base_url="http://localhost:3300")
+    assert settings.accepted_origin_list == ["http://localhost:3300", "http://127.0.0.1:3300"]
+    assert settings.accepts_origin("http://localhost:3300")
+    assert settings.accepts_origin("http://127.0.0.1:3300")
+    # Same scheme and port only.
+    assert not settings.accepts_origin("http://127.0.0.1:3000")
+    assert not settings.accepts_origin("https://127.0.0.1:3300")
+    assert not settings.accepts_origin("http://evil.example")
+
+
+def test_a_127_0_0_1_origin_also_accepts_localhost_outside_production() -> None:
+    settings = _load(environment="local", allowed_origins="http://127.0.0.1:3000")
+    assert settings.accepts_origin("http://localhost:3000")
+
+
+def test_production_accepts_only_the_configured_origins_not_their_loopback_twins() -> None:
+    settings = _load(environment="production", public_base_url="http://localhost:3000")
+    assert settings.accepted_origin_list == ["http://localhost:3000"]
+    assert settings.accepts_origin("http://localhost:3000")
+    assert not settings.accepts_origin("http://127.0.0.1:3000")
+
+
+def test_loopback_twin_is_only_for_localhost_and_127_0_0_1() -> None:
+    assert loopback_twin("http://localhost") == "http://127.0.0.1"
+    assert loopback_twin("https://127.0.0.1:8443") == "https://localhost:8443"
+    assert loopback_twin("https://crm.example.com") is None
+    assert loopback_twin("http://192.168.1.5:3000") is None
+    assert loopback_twin("http://localhost:notaport") is None
 
 
 def test_redact_url_drops_user_and_password() -> None:
