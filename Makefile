@@ -49,8 +49,13 @@ migrate: $(VENV)/.installed .env
 check: $(VENV)/.installed .env
 	$(PY) -m crm_app check
 
+# PUBLIC_BASE_URL follows PORT unless it is set (environment or .env): the websocket and
+# the auth endpoints accept only its origin, so a page at another port could not connect.
 run: migrate $(BUN)
-	$(VENV)/bin/reflex run --env prod --frontend-port $(PORT) --backend-port $(PORT)
+	@base_url="$$($(PY) -m crm_app.core.config public-base-url $(PORT))" || exit 1; \
+	echo "PUBLIC_BASE_URL=$$base_url"; \
+	PUBLIC_BASE_URL="$$base_url" exec $(VENV)/bin/reflex run --env prod \
+	  --frontend-port $(PORT) --backend-port $(PORT)
 
 test: $(VENV)/.installed $(BUN)
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -211,3 +211,23 @@ def load_settings(**overrides: object) -> Settings:
 def get_settings() -> Settings:
     """The process-wide settings, read once."""
     return load_settings()
+
+
+def public_base_url_for_port(port: int, settings: Settings) -> str:
+    """The PUBLIC_BASE_URL of a server on `port`: the one set (environment or `.env`), if any,
+    else http://localhost:{port}, so that its origin is the one the browser opens."""
+    if "public_base_url" in settings.model_fields_set and settings.public_base_url.strip():
+        return settings.public_base_url
+    return f"http://localhost:{port}"
+
+
+if __name__ == "__main__":
+    # `make run PORT=N` starts Reflex with PUBLIC_BASE_URL set to what this prints.
+    import sys
+
+    if len(sys.argv) != 3 or sys.argv[1] != "public-base-url" or not sys.argv[2].isdigit():
+        sys.exit("usage: python -m crm_app.core.config public-base-url PORT")
+    try:
+        print(public_base_url_for_port(int(sys.argv[2]), get_settings()))
+    except SettingsError as error:
+        sys.exit(f"crm_app: {error}")

@@ -20,6 +20,7 @@ from crm_app.core.config import (
     SettingsError,
     load_settings,
     loopback_twin,
+    public_base_url_for_port,
     redact_url,
 )
 
@@ -206,6 +207,51 @@ def test_loopback_twin_is_only_for_localhost_and_127_0_0_1() -> None:
     assert loopback_twin("https://crm.example.com") is None
     assert loopback_twin("http://192.168.1.5:3000") is None
     assert loopback_twin("http://localhost:notaport") is None
+
+
+def test_a_server_on_a_port_gets_a_public_base_url_on_that_port_unless_one_is_set(
+    monkeypatch: pytest.MonkeyPatch, tmp_path
+) -> None:
+    monkeypatch.delenv("PUBLIC_BASE_URL", raising=False)
+    assert public_base_url_for_port(3300, _load()) == "http://localhost:3300"
+    monkeypatch.setenv("PUBLIC_BASE_URL", "")  # an empty line in .env is no address
+    assert public_base_url_for_port(3300, _load()) == "http://localhost:3300"
+    # Set in the environment, or in .env: kept as it is.
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://crm.example.com")
+    assert public_base_url_for_port(3300, _load()) == "https://crm.example.com"
+    monkeypatch.delenv("PUBLIC_BASE_URL")
+    env_file = tmp_path / ".env"
+    env_file.write_text("PUBLIC_BASE_URL=http://localhost:3000\n", encoding="utf-8")
+    settings = load_settings(
+        _env_file=env_file, encryption_key=GOOD_KEY, jwt_secret=GOOD_JWT, environment="test"
+    )
+    assert public_base_url_for_port(3300, settings) == "http://localhost:3000"
+
+
+def test_make_run_passes_a_public_base_url_for_its_port() -> None:
+    result = subprocess.run(
+        ["make", "-n", "run", "PORT=3300"],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "-m crm_app.core.config public-base-url 3300" in result.stdout
+    assert 'PUBLIC_BASE_URL="$base_url" exec' in result.stdout
+
+
+def test_public_base_url_command_prints_the_url_for_the_port(tmp_path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "ENVIRONMENT": "test"}
+    env.update(ENCRYPTION_KEY=GOOD_KEY, JWT_SECRET=GOOD_JWT, PUBLIC_BASE_URL="http://h.example")
+    command = [sys.executable, "-m", "crm_app.core.config", "public-base-url", "3300"]
+    result = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "http://h.example\n"
+    env["ENCRYPTION_KEY"] = "not-a-key"
+    result = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert result.returncode != 0 and result.stdout == ""
+    assert "ENCRYPTION_KEY" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_redact_url_drops_user_and_password() -> None:
