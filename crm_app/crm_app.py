@@ -7,13 +7,16 @@ from crm_app.api.app import build_api
 from crm_app.api.security_headers import SecurityHeaders
 from crm_app.api.uploads import UploadSessionCheck
 from crm_app.api.webhook_fast_path import WebhookFastPath
-from crm_app.core import log_scrub
+from crm_app.core import log_scrub, origin_hint
+from crm_app.core.config import get_settings
 from crm_app.core.db import ensure_safe_role
 from crm_app.state.auth import SessionMiddleware
 from crm_app.state.storage import protect_state_files
 
 # First: nothing logged from here on carries a session token or an event's payload.
 log_scrub.install()
+# A browser refused for its origin: the log line says which setting would accept it.
+origin_hint.install(get_settings())
 pages.register_all()
 
 # The API in front of the pages; uploads checked against their own request's cookie;

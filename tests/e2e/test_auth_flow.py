@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import socket
+import time
 from urllib.parse import urlsplit
 
 from playwright.sync_api import expect
@@ -302,6 +303,20 @@ def test_the_app_opened_at_127_0_0_1_works_as_at_localhost(page, app_server):
     assert _websocket_handshake_status(app_server.base_url, twin) == 101
     sign_up(page, twin, email=unique_email("twin"), name="Loopback Twin")
     expect(page.get_by_role("main").get_by_text("Loopback Twin")).to_be_visible()
+
+
+def test_a_refused_websocket_origin_is_logged_with_the_setting_to_change(app_server):
+    origin = "http://192.0.2.7:3000"
+    assert _websocket_handshake_status(app_server.base_url, origin) in (400, 403)
+    # engineio logs the first refusal of each worker (later ones below its level): whichever
+    # was first, its line names what is accepted and the setting that would accept more.
+    deadline = time.monotonic() + 10
+    while "is not an accepted origin" not in (log := app_server.log_text()):
+        assert time.monotonic() < deadline, "no line about the refused origin"
+        time.sleep(0.2)
+    line = next(line for line in log.splitlines() if "is not an accepted origin" in line)
+    assert f"this server accepts {app_server.base_url}" in line
+    assert "ALLOWED_ORIGINS" in line
 
 
 def test_the_auth_endpoints_refuse_a_forged_origin(page, app_server):
