@@ -120,17 +120,17 @@ def set_device_cookie(response: Response, request: Request, device_token: str) -
     )
 
 
-def _trusted_device(cookie: str | None, email: str) -> str | None:
-    """The id of the device token in `cookie`, if the account `email` names issued it under
-    the password it has now; None otherwise (then the attempt counts as any browser's).
+def _login_counted_as(cookie: str | None, email: str) -> tuple[str | None, str | None]:
+    """What a log-in to `email` is counted under (login_throttle): the id of the device token
+    in `cookie` if that account issued it under the password it has now (None: the attempt
+    counts as any browser's), and that password's hash (None: no account has this email).
 
     Raises DATABASE_DOWN_ERRORS when the account cannot be read.
     """
     claims = read_device_token(cookie)
-    if claims is None:
-        return None  # no lookup for a request without a genuine token
     with global_session() as session:
-        return _device_id(claims, users.get_user_by_email(session=session, email=email))
+        user = users.get_user_by_email(session=session, email=email)
+        return _device_id(claims, user), (user.password_hash if user else None)
 
 
 def _device_id(claims: DeviceToken | None, user: User | None) -> str | None:
@@ -262,14 +262,16 @@ async def login(request: Request) -> Response:
     typed = {"email": data.get("email")[:320], "next": next_path or ""}
     throttle = get_login_throttle()
     try:
-        device = await run_in_threadpool(_trusted_device, request.cookies.get(DEVICE_COOKIE), email)
+        device, password_hash = await run_in_threadpool(
+            _login_counted_as, request.cookies.get(DEVICE_COOKIE), email
+        )
     except DATABASE_DOWN_ERRORS:
         # No password can be checked either: the owner's browser is told the service is
         # down, not counted as any browser and told its account is locked out.
         if not data.is_form:
             raise  # JSON clients get the app's 503 with Retry-After
         return back_to_form("login", "unavailable", **typed)
-    counted = {"email": email, "address": address, "device": device}
+    counted = {"email": email, "address": address, "device": device, "password_hash": password_hash}
     if (wait := await run_in_threadpool(partial(throttle.begin_attempt, **counted))) is not None:
         return too_many_attempts(data, "login", wait, **typed)
     try:
@@ -297,9 +299,10 @@ async def login(request: Request) -> Response:
 
 def _session_account(
     token: str | None, device_cookie: str | None
-) -> tuple[uuid.UUID, str, str | None] | None:
-    """The id and email of the account whose live session this token is, and the id of the
-    device token the request carries if that account issued it; None without a session."""
+) -> tuple[uuid.UUID, str, str | None, str] | None:
+    """The id and email of the account whose live session this token is, the id of the
+    device token the request carries if that account issued it, and the account's password
+    hash (what its failures count under); None without a session."""
     user_id = sessions.user_id_from_token(token)
     if user_id is None:
         return None
@@ -308,7 +311,7 @@ def _session_account(
         user = users.get_user(session=session, user_id=user_id)
         if user is None:
             return None
-        return user.id, user.email, _device_id(claims, user)
+        return user.id, user.email, _device_id(claims, user), user.password_hash
 
 
 def _change_password(
@@ -340,6 +343,8 @@ class AccountChange:
     throttle: LoginThrottle
     # The id of the device token the request carried for this account (login_throttle).
     device: str | None
+    # The account's password hash when the request came: its failures count under it.
+    password_hash: str
     # What goes back to the form with a refusal: which form, and what was typed in it.
     echo: dict[str, str]
 
@@ -357,7 +362,12 @@ class AccountChange:
     @property
     def counted(self) -> dict[str, str | None]:
         """What the throttle counted this request under."""
-        return {"email": self.email, "address": self.address, "device": self.device}
+        return {
+            "email": self.email,
+            "address": self.address,
+            "device": self.device,
+            "password_hash": self.password_hash,
+        }
 
     async def right_password(self) -> None:
         await run_in_threadpool(partial(self.throttle.attempt_succeeded, **self.counted))
@@ -393,10 +403,10 @@ async def _account_change(
         if data.is_form:
             return RedirectResponse(f"/login?{urlencode({'next': '/account'})}", status_code=303)
         return JSONResponse({"detail": "Not logged in."}, status_code=401)
-    user_id, email, device = account
+    user_id, email, device, password_hash = account
     address, throttle = client_address(request), get_login_throttle()
     echoed = ({"form": form} if form else {}) | {name: data.get(name) for name in echo}
-    change = AccountChange(data, user_id, email, address, throttle, device, echoed)
+    change = AccountChange(data, user_id, email, address, throttle, device, password_hash, echoed)
     wait = await run_in_threadpool(partial(throttle.begin_attempt, **change.counted))
     if wait is not None:
         return too_many_attempts(data, "account", wait, **echoed)

@@ -22,6 +22,13 @@ account's id and its current password: only a log-in with that password
 yields one, and a new password voids them all, so tokens gathered while a
 password was known buy no guesses at the next one.
 
+An account's count belongs to the password being guessed: it is kept under
+the account's email and its current password hash. A new password (changed
+on the account page, or set by an operator with `python -m crm_app
+reset-password` when it was forgotten) starts a count of its own, so the
+owner is not kept out by failures against the old one, whichever process
+counted them and wherever the counts live.
+
 Counts live in Redis when REDIS_URL is set, so every worker sees the same
 numbers; otherwise in this process (one worker, as `make run` starts).
 """
@@ -37,10 +44,12 @@ from dataclasses import dataclass, field
 from crm_app.core.config import get_settings
 
 
-def _key(kind: str, value: str) -> str:
+def _key(kind: str, value: str, password_hash: str | None = None) -> str:
     # Hashed: the Redis keyspace should not be a list of emails and addresses. An email is
     # counted whatever its case; a device token's id is case-sensitive (base64url).
     text = value if kind == "device" else value.strip().lower()
+    if password_hash:  # an account's count, under the password it has now
+        text = f"{text}\n{password_hash}"
     digest = hashlib.sha256(text.encode()).hexdigest()[:32]
     return f"crm_app:login-failures:{kind}:{digest}"
 
@@ -115,18 +124,28 @@ class LoginThrottle:
         self.counter, self.max_failures, self.window = counter, max_failures, window
         self.max_failures_per_address = max_failures_per_address or max_failures
 
-    def _counted_as(self, email: str, device: str | None) -> str:
-        """The key a password check counts under: the device's, or else the account's."""
-        return _key("device", device) if device else _key("account", email)
+    def _counted_as(self, email: str, device: str | None, password_hash: str | None) -> str:
+        """The key a password check counts under: the device's, or else the account's
+        (under its current password, if it has an account)."""
+        return _key("device", device) if device else _key("account", email, password_hash)
 
-    def begin_attempt(self, *, email: str, address: str, device: str | None = None) -> int | None:
+    def begin_attempt(
+        self,
+        *,
+        email: str,
+        address: str,
+        device: str | None = None,
+        password_hash: str | None = None,
+    ) -> int | None:
         """Count a password check about to run: None to go ahead, or seconds to wait instead.
 
         `device` is the id of a valid device token for this email, if the request
-        carried one. Counted as a failure until attempt_succeeded or
+        carried one; `password_hash` the account's current one (None: no account
+        has this email). Counted as a failure until attempt_succeeded or
         attempt_not_made says otherwise; an attempt refused here is not counted.
         """
-        keys = ((self._counted_as(email, device), self.max_failures),)
+        account = self._counted_as(email, device, password_hash)
+        keys = ((account, self.max_failures),)
         keys += ((_key("address", address), self.max_failures_per_address),)
         counted = [(key, self.counter.add(key, self.window), limit) for key, limit in keys]
         waits = [wait for _, (count, wait), limit in counted if count > limit]
@@ -154,18 +173,32 @@ class LoginThrottle:
         """The sign-up met no account (it made one, or its input was refused first)."""
         self.counter.take_back(_key("address", address))
 
-    def attempt_succeeded(self, *, email: str, address: str, device: str | None = None) -> None:
+    def attempt_succeeded(
+        self,
+        *,
+        email: str,
+        address: str,
+        device: str | None = None,
+        password_hash: str | None = None,
+    ) -> None:
         """The password was right: the count it was under starts over; the address's loses it.
 
         From a trusted device, the account's own count is left running: the owner
         logging in does not hand a guesser shut out of the account new tries.
         """
-        self.counter.clear(self._counted_as(email, device))
+        self.counter.clear(self._counted_as(email, device, password_hash))
         self.counter.take_back(_key("address", address))
 
-    def attempt_not_made(self, *, email: str, address: str, device: str | None = None) -> None:
+    def attempt_not_made(
+        self,
+        *,
+        email: str,
+        address: str,
+        device: str | None = None,
+        password_hash: str | None = None,
+    ) -> None:
         """No password was checked after all (an invalid request, an unreachable database)."""
-        self.counter.take_back(self._counted_as(email, device))
+        self.counter.take_back(self._counted_as(email, device, password_hash))
         self.counter.take_back(_key("address", address))
 
 

@@ -256,6 +256,17 @@ def test_a_new_password_voids_every_device_cookie_but_the_changing_browsers(clie
     assert _login(client, email, "a brand new password", owners).status_code == 200
 
 
+def test_a_locked_out_owner_logs_in_with_a_password_set_since_then(client):
+    email = _email()
+    _signup(client, email=email)
+    _lock_out(client, email)
+    _change_password_directly(email, "a brand new password")  # as an operator's reset does
+    # Failures against the old password no longer count; the new one has the full allowance.
+    assert _login(client, email, "a brand new password").status_code == 200
+    statuses = [_login(client, email, "wrong password!").status_code for _ in range(6)]
+    assert statuses == [401] * 5 + [429]
+
+
 def test_a_device_cookie_follows_its_account_not_an_email_it_gave_up(client):
     first, second = _email(), _email()
     signup = _signup(client, email=first)

@@ -175,3 +175,16 @@ def test_redis_keys_do_not_contain_the_email(redis_url):
         key.decode() for key in redis.Redis.from_url(redis_url).keys("crm_app:login-failures:*")
     ]
     assert keys and not [key for key in keys if email in key or "203.0.113.5" in key]
+
+
+def test_a_new_password_starts_a_count_of_its_own(counter):
+    # Failures against the old password (a guesser's, or the owner's who forgot it) do not
+    # keep the owner out once the password is reset; the new one has the full allowance.
+    throttle = LoginThrottle(counter, max_failures=2, window=60)
+    email = _email()
+    for _ in range(2):
+        assert throttle.begin_attempt(email=email, address=_address(), password_hash="old") is None
+    assert throttle.begin_attempt(email=email, address=_address(), password_hash="old") is not None
+    for _ in range(2):
+        assert throttle.begin_attempt(email=email, address=_address(), password_hash="new") is None
+    assert throttle.begin_attempt(email=email, address=_address(), password_hash="new") is not None
