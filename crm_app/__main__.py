@@ -27,20 +27,28 @@ def _check(_args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
-def _create_user(args: argparse.Namespace) -> int:
+def _read_password(prompt: str) -> str | None:
+    """A password asked for twice without echo, or one line of stdin when it is not a terminal;
+    None (and a line on stderr) when the two typed differ."""
     import getpass
 
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    password = getpass.getpass(f"{prompt}: ")
+    if getpass.getpass(f"Repeat {prompt.lower()}: ") != password:
+        print("crm_app: the passwords differ", file=sys.stderr)
+        return None
+    return password
+
+
+def _create_user(args: argparse.Namespace) -> int:
     from crm_app.core.db import global_session
     from crm_app.services.users import InvalidSignup, create_user
 
     get_settings()  # a clear line about a bad setting before any prompt
-    if sys.stdin.isatty():
-        password = getpass.getpass("Password: ")
-        if getpass.getpass("Repeat password: ") != password:
-            print("crm_app: the passwords differ", file=sys.stderr)
-            return 1
-    else:
-        password = sys.stdin.readline().rstrip("\r\n")
+    password = _read_password("Password")
+    if password is None:
+        return 1
     try:
         with global_session() as session:
             user = create_user(session=session, email=args.email, password=password, name=args.name)
@@ -48,6 +56,42 @@ def _create_user(args: argparse.Namespace) -> int:
     except InvalidSignup as error:
         print(f"crm_app: {error}", file=sys.stderr)
         return 1
+    return 0
+
+
+def _reset_password(args: argparse.Namespace) -> int:
+    from crm_app.core.db import global_session, tenant_session
+    from crm_app.services.sessions import revoke_all_sessions
+    from crm_app.services.users import InvalidSignup, get_user_by_email, reset_password
+
+    get_settings()  # a clear line about a bad setting before any prompt
+    with global_session() as session:
+        user = get_user_by_email(session=session, email=args.email)
+        found = (user.id, user.email) if user is not None else None
+    if found is None:  # said before the password is asked for
+        print(f"crm_app: no account has the email {args.email!r}", file=sys.stderr)
+        return 1
+    user_id, email = found
+    password = _read_password("New password")
+    if password is None:
+        return 1
+    try:
+        # One tenant unit of work, as a password change: the new hash and every session ended.
+        with tenant_session(user_id) as session:
+            if not reset_password(session=session, user_id=user_id, new_password=password):
+                print(f"crm_app: the account {email} is gone", file=sys.stderr)
+                return 1
+            ended = revoke_all_sessions(session=session, user_id=user_id)
+    except InvalidSignup as error:
+        print(f"crm_app: {error}", file=sys.stderr)
+        return 1
+    print(f"new password set for {email}")
+    print(
+        f"{ended} session{'' if ended == 1 else 's'} ended: "
+        "every browser logged in to this account must log in again"
+    )
+    # Failures count against the password they guessed (services/login_throttle.py).
+    print("failed log-ins against the old password no longer count: the new one can log in now")
     return 0
 
 
@@ -102,6 +146,10 @@ COMMANDS = {
         _create_user,
         "create an account; the password is asked for, or read from stdin",
     ),
+    "reset-password": (
+        _reset_password,
+        "set a new password for an account (forgotten password); ends its sessions",
+    ),
     "check": (_check, "check settings, database, migration head and, on Postgres, roles and RLS"),
     "seed-demo": (_seed_demo, "create a demo account with 90 days of leads, calls and runs"),
     "rotate-keys": (_rotate_keys, "re-encrypt every stored secret with the current ENCRYPTION_KEY"),
@@ -124,6 +172,8 @@ def main(argv: list[str] | None = None) -> int:
         if name == "create-user":
             sub.add_argument("email")
             sub.add_argument("--name", default="")
+        if name == "reset-password":
+            sub.add_argument("email", help="the account's log-in email")
         if name == "seed-demo":
             sub.add_argument("--email", default="demo@example.com", help="the demo account's email")
             sub.add_argument("--password", default=None, help="default: a random one, printed")

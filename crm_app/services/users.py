@@ -186,10 +186,30 @@ def change_password(
     user = session.get(User, user_id)
     if user is None or not verify_password(current_password, user.password_hash):
         return False
+    _store_password(session, user, new_password)
+    return True
+
+
+def reset_password(*, session: Session, user_id: uuid.UUID, new_password: str) -> bool:
+    """Set a new password without the current one (the operator's reset of a forgotten one);
+    False when there is no such account.
+
+    Raises InvalidSignup for an unacceptable password, before any lookup. As
+    after change_password, callers end the user's sessions in the same tenant
+    unit of work (sessions.revoke_all_sessions).
+    """
+    validate_password(new_password)
+    user = session.get(User, user_id)
+    if user is None:
+        return False
+    _store_password(session, user, new_password)
+    return True
+
+
+def _store_password(session: Session, user: User, new_password: str) -> None:
     user.password_hash = hash_password(new_password)
     user.updated_at = utcnow()
     session.add(user)
     # Written now, before the caller revokes the sessions: the UPDATE waits for a log-in
     # holding this row (password_is_still), so the revocation then finds its session.
     session.flush()
-    return True

@@ -19,6 +19,7 @@ from crm_app.services.users import (
     create_user,
     get_user,
     rename_user,
+    reset_password,
 )
 
 PASSWORD = "the account's password"
@@ -160,3 +161,25 @@ def test_an_email_typed_with_a_separate_accent_is_the_same_account(engine) -> No
         assert authenticate(session=session, email=decomposed, password=PASSWORD).id == user.id
         with pytest.raises(EmailTaken):
             create_user(session=session, email=composed, password=PASSWORD, name="Another")
+
+
+def test_a_reset_sets_a_password_that_logs_in_without_the_old_one(engine, password_hash) -> None:
+    user = _account(engine, password_hash)
+    with global_session(engine) as session:
+        assert reset_password(session=session, user_id=user.id, new_password="a new passphrase")
+    with global_session(engine) as session:
+        assert authenticate(session=session, email=user.email, password=PASSWORD) is None
+        assert authenticate(session=session, email=user.email, password="a new passphrase")
+
+
+def test_a_reset_refuses_a_weak_password_and_changes_nothing(engine, password_hash) -> None:
+    user = _account(engine, password_hash)
+    with pytest.raises(InvalidSignup, match="at least 8"), global_session(engine) as session:
+        reset_password(session=session, user_id=user.id, new_password="short")
+    with global_session(engine) as session:
+        assert get_user(session=session, user_id=user.id).password_hash == password_hash
+
+
+def test_resetting_no_such_account_returns_false(engine) -> None:
+    with global_session(engine) as session:
+        assert not reset_password(session=session, user_id=uuid.uuid4(), new_password="x" * 12)

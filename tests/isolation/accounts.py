@@ -43,6 +43,18 @@ def _change_password(world: World) -> None:
     assert changed is True
 
 
+@isolation_case("users.reset_password")
+def _reset_password(world: World) -> None:
+    # The operator resetting B's password changes nothing of A's.
+    from crm_app.services import users
+
+    with world.as_b() as session:
+        reset = users.reset_password(
+            session=session, user_id=world.b.id, new_password="bob's new password"
+        )
+    assert reset is True
+
+
 @isolation_case("users.password_is_still")
 def _password_is_still(world: World) -> None:
     # A's hash is no answer about B's password, and B's session holds only B's row.
