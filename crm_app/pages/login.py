@@ -31,7 +31,19 @@ def login() -> rx.Component:
             ),
         ],
         "Log in",
-        rx.text("No account yet? ", rx.link("Sign up", href="/signup"), size="2"),
+        rx.vstack(
+            rx.text("No account yet? ", rx.link("Sign up", href="/signup"), size="2"),
+            # There is no email in this stack: the way back is the operator's command.
+            rx.text(
+                "Forgot your password? Whoever runs this CRM for you can set a new one ",
+                "(with ",
+                rx.code("python -m crm_app reset-password", variant="ghost", white_space="nowrap"),
+                ").",
+                size="2",
+                color=rx.color("gray", 11),
+            ),
+            spacing="2",
+        ),
     )
 
 

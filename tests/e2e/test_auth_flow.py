@@ -319,6 +319,14 @@ def test_a_refused_websocket_origin_is_logged_with_the_setting_to_change(app_ser
     assert "ALLOWED_ORIGINS" in line
 
 
+def test_the_log_in_page_says_who_can_set_a_forgotten_password(page, app_server):
+    page.goto(f"{app_server.base_url}/login")
+    hint = page.get_by_text("Forgot your password?")
+    expect(hint).to_be_visible()
+    expect(hint).to_contain_text("Whoever runs this CRM for you can set a new one")
+    expect(hint).to_contain_text("python -m crm_app reset-password")
+
+
 def test_the_auth_endpoints_refuse_a_forged_origin(page, app_server):
     response = page.request.post(
         f"{app_server.base_url}/api/auth/login",
