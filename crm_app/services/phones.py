@@ -36,8 +36,7 @@ def normalize_phone(raw: str | None, region: str) -> str | None:
         )
     number = _valid_number(value, region)
     if number is None:
-        hint = f"outside {region.upper()}, start with + and the country code"
-        raise InvalidInput({"phone": f"not a valid phone number ({hint})"})
+        raise InvalidInput({"phone": f"not a valid phone number ({_invalid_hint(value, region)})"})
     # E.164 has no extension, and calls and contacts are matched on the number alone:
     # dropping it would lose what the user typed, keeping it would break those matches.
     if number.extension:
@@ -81,6 +80,42 @@ def _valid_number(text: str, region: str) -> phonenumbers.PhoneNumber | None:
     except phonenumbers.NumberParseException:
         return None
     return number if phonenumbers.is_valid_number(number) else None
+
+
+def _invalid_hint(text: str, region: str) -> str:
+    """Why text is not a valid number, as far as can be told: too short, or without its area
+    code, for a number of the region's own calling code; otherwise, that a number from
+    elsewhere needs its country code."""
+    region = region.upper()
+    foreign = f"outside {region}, start with + and the country code"
+    if len(text) > _MAX_INPUT_LENGTH:
+        return foreign
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return foreign
+    if number.country_code != phonenumbers.country_code_for_region(region):
+        return foreign
+    reason = phonenumbers.is_possible_number_with_reason(number)
+    if reason == phonenumbers.ValidationResult.TOO_SHORT:
+        return f"too short: {_with_area_code(region)}"
+    if reason == phonenumbers.ValidationResult.IS_POSSIBLE_LOCAL_ONLY:
+        return f"no area code: {_with_area_code(region)}"
+    return foreign  # too long, or the length of a number from elsewhere: missing its + and code
+
+
+def _with_area_code(region: str) -> str:
+    """What a whole number of the region looks like: its digit count when it has one, as
+    typed at home (trunk prefix included), else an example."""
+    example = phonenumbers.example_number(region)
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    if example is None or metadata is None:
+        return f"a {region} number starts with its area code"
+    written = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.NATIONAL)
+    if len(metadata.general_desc.possible_length) == 1:
+        digits = sum(character.isdigit() for character in written)
+        return f"a {region} number has {digits} digits with its area code"
+    return f"a {region} number starts with its area code, like {written}"
 
 
 def as_written(stored: str, region: str) -> str:

@@ -181,6 +181,8 @@ def test_a_run_with_a_huge_duration_keeps_the_run_without_it(client, engine, mak
         ({"status": "exploded"}, "data.status: one of success, error, warning"),
         ({"email": "not-an-email"}, "email: not a valid email address"),
         ({"phone": "+1 415 555 01"}, "phone: not a valid phone number"),
+        # A local number without its area code is told so, not told to add a country code.
+        ({"phone": "555-1234"}, "phone: not a valid phone number (no area code: a US number"),
     ],
 )
 def test_values_the_crm_refuses_fail_the_event_with_the_services_message(

@@ -60,6 +60,34 @@ def test_a_number_with_an_extension_is_refused_saying_what_to_do(raw: str) -> No
     }
 
 
+@pytest.mark.parametrize(
+    ("raw", "region", "hint"),
+    [
+        # Too short, or without the area code, for a number of the business's own region.
+        ("512 555 01", "US", "too short: a US number has 10 digits with its area code"),
+        ("+1 415 555 01", "US", "too short: a US number has 10 digits with its area code"),
+        ("12", "US", "too short: a US number has 10 digits with its area code"),
+        ("555-1234", "US", "no area code: a US number has 10 digits with its area code"),
+        ("01 23 45 67", "FR", "too short: a FR number has 10 digits with its area code"),
+        (
+            "7946 0958",
+            "GB",
+            "no area code: a GB number starts with its area code, like 0121 234 5678",
+        ),
+        # Numbers that look foreign keep the hint about the country code.
+        ("020 7946 0958", "US", "outside US, start with + and the country code"),
+        ("555-0000-0000-0000", "US", "outside US, start with + and the country code"),
+        ("garbage", "US", "outside US, start with + and the country code"),
+    ],
+)
+def test_an_invalid_number_is_refused_saying_what_is_wrong_with_it(
+    raw: str, region: str, hint: str
+) -> None:
+    with pytest.raises(InvalidInput) as raised:
+        normalize_phone(raw, region)
+    assert raised.value.errors == {"phone": f"not a valid phone number ({hint})"}
+
+
 def test_a_number_longer_than_a_phone_column_is_refused_as_not_a_number() -> None:
     with pytest.raises(InvalidInput) as raised:
         normalize_phone("4" * 30, "US")
