@@ -13,18 +13,27 @@ from crm_app.services.errors import InvalidInput
 
 # Regions that write the month first (11/14/2026); everyone else writes the day first.
 _MONTH_FIRST = frozenset({"US", "PH", "FM", "MH", "PW", "AS", "GU", "MP", "PR", "VI", "UM"})
-_DATE_FORMATS = (
+# Day and month in the region's order, with slashes, dashes or dots (14.11.2026 in Germany).
+_NUMERIC = ("%m/%d/%Y", "%m/%d/%y", "%m-%d-%Y", "%m.%d.%Y", "%m.%d.%y")
+# Orders no one reads two ways: the year first, or the month in words.
+_UNAMBIGUOUS = (
+    "%Y/%m/%d",
+    "%Y-%m-%d",  # with a time ISO 8601 does not take ("2026-11-14 9:05")
     "%b %d, %Y",  # Nov 14, 2026
     "%B %d, %Y",  # November 14, 2026
-    "%d %b %Y",  # 14 Nov 2026
-    "%d %B %Y",
     "%b %d %Y",
     "%B %d %Y",
+    "%d %b %Y",  # 14 Nov 2026
+    "%d %B %Y",
+    "%d-%b-%Y",  # 14-Nov-2026, as Excel writes it
+    "%d-%b-%y",
 )
-_SLASHED = ("%m/%d/%Y", "%m/%d/%y", "%m-%d-%Y")
 _TIMES = ("", " %H:%M", " %H:%M:%S", " %I:%M %p", " %I:%M:%S %p")
+# What a spreadsheet writes in a date cell it holds no date in (its day zero).
+_NO_DATE = frozenset({"12/30/1899", "1899-12-30", "30/12/1899", "1/0/1900", "0/1/1900"})
 # A date alone is taken at noon UTC: the same calendar day from UTC-11 to UTC+11, wherever
-# the person reading the list is.
+# the person reading the list is. So is a time without its zone: the business's own time
+# zone is not known, and at noon the day cannot change.
 _DATE_ONLY_AT = time(12, 0, tzinfo=UTC)
 # A clock a little ahead is no reason to refuse a row made today.
 _FUTURE_SLACK = timedelta(days=1)
@@ -32,18 +41,25 @@ _EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
 EXAMPLES = "2026-11-14, 11/14/2026 or Nov 14, 2026"
 
 
-def created_at_from(text: str, region: str, now: datetime) -> datetime:
-    """The moment `text` names, aware (UTC where it names no zone); InvalidInput otherwise.
+def created_at_from(text: str, region: str, now: datetime) -> datetime | None:
+    """The moment `text` names, aware; None for a spreadsheet's blank date; InvalidInput
+    for anything else that is no date.
 
-    ISO 8601 first (the CRM's own export, most CRMs); then day/month/year with
-    slashes in the order the region writes them (a day over 12 settles it);
-    then with the month in words. Spreadsheet times ("11/14/2026 9:05 AM") are
-    kept.
+    ISO 8601 first (the CRM's own export, most CRMs): the moment, where it has
+    its zone. Then numbers in the order the region writes them, always: a file
+    read day-first in one row and month-first in the next would be wrong
+    without a word. Then the year first, or the month in words.
     """
     value = " ".join(text.split())
-    moment = _iso(value) or _slashed(value, region) or _worded(value)
+    if value in _NO_DATE:
+        return None
+    numeric = _NUMERIC if region.upper() in _MONTH_FIRST else tuple(map(_day_first, _NUMERIC))
+    moment = _iso(value) or _first_parsed(value, (*numeric, *_UNAMBIGUOUS))
     if moment is None:
-        raise InvalidInput({"created_at": f"not a date this import reads (use {EXAMPLES})"})
+        order = "month/day/year" if region.upper() in _MONTH_FIRST else "day/month/year"
+        raise InvalidInput(
+            {"created_at": f"not a date this import reads (use {EXAMPLES}, {order})"}
+        )
     if moment > now + _FUTURE_SLACK:
         raise InvalidInput({"created_at": "in the future"})
     if moment < _EARLIEST:
@@ -51,10 +67,8 @@ def created_at_from(text: str, region: str, now: datetime) -> datetime:
     return moment
 
 
-def _aware(moment: datetime, has_time: bool) -> datetime:
-    if not has_time:
-        return datetime.combine(moment.date(), _DATE_ONLY_AT)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+def _day_first(date_format: str) -> str:
+    return date_format.replace("%m", "%M").replace("%d", "%m").replace("%M", "%d")
 
 
 def _iso(value: str) -> datetime | None:
@@ -62,33 +76,17 @@ def _iso(value: str) -> datetime | None:
         moment = datetime.fromisoformat(value)
     except ValueError:
         return None
-    return _aware(moment.astimezone(UTC) if moment.tzinfo else moment, len(value) > 10)
+    if moment.tzinfo is None:
+        return datetime.combine(moment.date(), _DATE_ONLY_AT)
+    return moment.astimezone(UTC)
 
 
-def _slashed(value: str, region: str) -> datetime | None:
-    for date_format in _SLASHED:
-        if region.upper() not in _MONTH_FIRST:
-            date_format = _swapped(date_format)  # the day first, as the region writes it
-        moment = _parsed(value, date_format) or _parsed(value, _swapped(date_format))
-        if moment is not None:
-            return moment
-    return None
-
-
-def _swapped(date_format: str) -> str:
-    """The other order, for a date whose first number cannot be a month (14/11/2026)."""
-    return date_format.replace("%m", "%M").replace("%d", "%m").replace("%M", "%d")
-
-
-def _worded(value: str) -> datetime | None:
-    return next((moment for f in _DATE_FORMATS if (moment := _parsed(value, f)) is not None), None)
-
-
-def _parsed(value: str, date_format: str) -> datetime | None:
-    for clock in _TIMES:
-        try:
-            moment = datetime.strptime(value, date_format + clock)
-        except ValueError:
-            continue
-        return _aware(moment, bool(clock))
+def _first_parsed(value: str, date_formats: tuple[str, ...]) -> datetime | None:
+    for date_format in date_formats:
+        for clock in _TIMES:
+            try:
+                moment = datetime.strptime(value, date_format + clock)
+            except ValueError:
+                continue
+            return datetime.combine(moment.date(), _DATE_ONLY_AT)
     return None

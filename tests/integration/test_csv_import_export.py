@@ -251,7 +251,11 @@ def test_a_column_of_dates_dates_the_rows_it_creates_and_no_row_it_updates(engin
     result = _import(engine, user, text, on_duplicate="update")
     assert (result.created, result.updated) == (2, 1)
     assert [(r.number, r.reason) for r in result.rejected] == [
-        (4, "created_at: not a date this import reads (use 2026-11-14, 11/14/2026 or Nov 14, 2026)")
+        (
+            4,
+            "created_at: not a date this import reads "
+            "(use 2026-11-14, 11/14/2026 or Nov 14, 2026, month/day/year)",
+        )
     ]
     created = dict(_stored(engine, user, Lead, ["name", "created_at"]))
     assert created["Ana"] == datetime(2025, 11, 14, 12, 0, tzinfo=UTC)

@@ -16,22 +16,26 @@ NOON = {"hour": 12, "tzinfo": UTC}
 @pytest.mark.parametrize(
     ("text", "region", "expected"),
     [
-        # The CRM's own export, and ISO 8601 as most CRMs write it.
+        # The CRM's own export, and ISO 8601 as most CRMs write it: the moment, in its zone.
         ("2026-11-14T09:05:00+00:00", "US", datetime(2026, 11, 14, 9, 5, tzinfo=UTC)),
         ("2026-11-14T09:05:00-06:00", "US", datetime(2026, 11, 14, 15, 5, tzinfo=UTC)),
-        ("2026-11-14 09:05:00", "US", datetime(2026, 11, 14, 9, 5, tzinfo=UTC)),
-        # A date alone: noon UTC, the same calendar day wherever it is read.
+        # A date alone, or a time without its zone: noon UTC, the same calendar day
+        # wherever it is read (1 AM in Austin, taken for UTC, was the day before there).
         ("2026-11-14", "GB", datetime(2026, 11, 14, **NOON)),
-        # Slashes in the region's order; a first number over 12 can only be the day.
+        ("2026-11-14 01:00:00", "US", datetime(2026, 11, 14, **NOON)),
+        ("2026-11-14 9:05", "US", datetime(2026, 11, 14, **NOON)),
+        ("11/14/2026 1:00 AM", "US", datetime(2026, 11, 14, **NOON)),
+        (" 11/14/2026   21:05 ", "US", datetime(2026, 11, 14, **NOON)),
+        # Numbers in the region's order, always.
         ("03/04/2026", "US", datetime(2026, 3, 4, **NOON)),
         ("03/04/2026", "GB", datetime(2026, 4, 3, **NOON)),
-        ("14/11/2026", "US", datetime(2026, 11, 14, **NOON)),
-        ("11/14/2026", "DE", datetime(2026, 11, 14, **NOON)),
         ("11/14/26", "US", datetime(2026, 11, 14, **NOON)),
-        ("11/14/2026 9:05 AM", "US", datetime(2026, 11, 14, 9, 5, tzinfo=UTC)),
-        (" 11/14/2026   21:05 ", "US", datetime(2026, 11, 14, 21, 5, tzinfo=UTC)),
+        ("14.11.2026", "DE", datetime(2026, 11, 14, **NOON)),
+        # Orders no one reads two ways.
+        ("2026/11/14", "DE", datetime(2026, 11, 14, **NOON)),
         ("Nov 14, 2026", "US", datetime(2026, 11, 14, **NOON)),
         ("14 November 2026", "GB", datetime(2026, 11, 14, **NOON)),
+        ("14-Nov-2026", "US", datetime(2026, 11, 14, **NOON)),
         ("2026-12-07", "US", datetime(2026, 12, 7, **NOON)),  # a clock a little ahead
     ],
 )
@@ -41,17 +45,28 @@ def test_a_created_date_is_read_as_the_file_writes_it(
     assert created_at_from(text, region, NOW) == expected
 
 
+@pytest.mark.parametrize("text", ["12/30/1899", "1899-12-30"])
+def test_a_spreadsheets_blank_date_is_no_date(text: str) -> None:
+    assert created_at_from(text, "US", NOW) is None
+
+
 @pytest.mark.parametrize(
-    ("text", "message"),
+    ("text", "region", "message"),
     [
-        ("yesterday", "not a date this import reads (use 2026-11-14"),
-        ("45975", "not a date this import reads"),  # a spreadsheet's serial number
-        ("13/13/2026", "not a date this import reads"),
-        ("2027-01-01", "in the future"),
-        ("1899-12-31", "before 1900"),
+        ("yesterday", "US", "not a date this import reads (use 2026-11-14"),
+        ("45975", "US", "not a date this import reads"),  # a spreadsheet's serial number
+        ("13/13/2026", "US", "not a date this import reads"),
+        # The other order than the region's is refused, never read one way here and the
+        # other way in the next row.
+        ("14/11/2026", "US", "month/day/year"),
+        ("11/14/2026", "DE", "day/month/year"),
+        ("2027-01-01", "US", "in the future"),
+        ("1899-12-31", "US", "before 1900"),
     ],
 )
-def test_a_date_that_cannot_be_right_is_refused_saying_why(text: str, message: str) -> None:
+def test_a_date_that_cannot_be_right_is_refused_saying_why(
+    text: str, region: str, message: str
+) -> None:
     with pytest.raises(InvalidInput) as refused:
-        created_at_from(text, "US", NOW)
+        created_at_from(text, region, NOW)
     assert message in refused.value.errors["created_at"]
