@@ -448,6 +448,18 @@ STATUS_SYNONYMS = {
 _PLACEHOLDERS = frozenset({"n/a", "na", "none", "-", "–", "—", "tbd", "unknown", "null", "?"})
 
 
+# Between the numbers of a cell that holds several (Jobber's "Main Phone #s").
+_NUMBERS_APART = re.compile(r"\s*[,;/\n]\s*")
+
+
+def _first_of_several_numbers(value: str) -> str:
+    """The first number of a cell holding several ("512-555-1800, 512-555-1802"); the cell
+    as it is when it holds one, an extension ("512-555-1800, ext. 12") included."""
+    parts = _NUMBERS_APART.split(value)
+    numbers = [part for part in parts if sum(c.isdigit() for c in part) >= 7]
+    return numbers[0] if len(numbers) > 1 else value
+
+
 def _contact_detail(name: str, value: str) -> str:
     """A cell as the import reads it: in a phone or email, a placeholder is blank, and an
     email copied from a link loses its "mailto:"; another CRM's status is ours."""
@@ -459,6 +471,8 @@ def _contact_detail(name: str, value: str) -> str:
         return value
     # Google Contacts writes a label's several values in one cell: the first is the one.
     value = value.split(" ::: ")[0].strip()
+    if name == "phone":
+        value = _first_of_several_numbers(value)
     if value.lower() in _PLACEHOLDERS:
         return ""
     if name == "email" and value[:7].lower() == "mailto:":

@@ -94,9 +94,9 @@ _STATES = (
     "AB|BC|MB|NB|NL|NS|NT|NU|ON|PE|QC|SK|YT"
 )
 # Caller ID for a mobile without a subscriber's name: the city, padded to put the state
-# or province at the end of the 15 characters ("AUSTIN       TX"), or after a comma. A name
-# has one space between its words ("KIM AL" is kept).
-_CITY_AND_STATE = re.compile(rf"[A-Za-z][A-Za-z .'-]*?(?: {{2,}}|, ?)(?:{_STATES})")
+# or province at the end of CNAM's 15 characters ("AUSTIN       TX"). A name is shorter
+# or has one space between its words ("LEE   AL", "KIM AL" are kept).
+_CITY_AND_STATE = re.compile(rf"(?=.{{15}}$)[A-Za-z][A-Za-z .'-]*? {{2,}}(?:{_STATES})")
 
 
 def apply_twilio_event(

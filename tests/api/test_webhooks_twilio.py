@@ -127,7 +127,6 @@ def test_a_lead_deleted_during_its_call_does_not_come_back_with_the_next_callbac
         "AUSTIN       TX",
         "SAN ANTONIO  TX",
         "TORONTO      ON",
-        "Austin, TX",
     ],
 )
 def test_caller_ids_stand_in_for_no_name_names_no_one(client, engine, twilio, placeholder):
@@ -144,7 +143,13 @@ def test_caller_ids_stand_in_for_no_name_names_no_one(client, engine, twilio, pl
 
 @pytest.mark.parametrize(
     ("caller_id", "name"),
-    [("GARCIA   MARIA", "GARCIA MARIA"), ("KIM AL", "KIM AL"), ("Rosa  Diaz ", "Rosa Diaz")],
+    [
+        ("GARCIA   MARIA", "GARCIA MARIA"),
+        ("KIM AL", "KIM AL"),
+        ("LEE   AL", "LEE AL"),  # padded, but not CNAM's 15 characters of a city
+        ("NGUYEN, ME", "NGUYEN, ME"),
+        ("Rosa  Diaz ", "Rosa Diaz"),
+    ],
 )
 def test_a_caller_ids_name_is_kept_with_its_padding_closed_up(
     client, engine, twilio, caller_id, name

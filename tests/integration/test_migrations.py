@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from alembic import command
 
 from crm_app.core.db import create_db_engine, global_session, tenant_session
-from crm_app.models import User
+from crm_app.models import CallLog, User
 from crm_app.services.schema import (
     alembic_config,
     current_revision,
@@ -62,7 +62,9 @@ def test_postgres_migrations_go_back_and_forth_over_rows(pg_admin) -> None:
         with global_session(engine) as session:
             session.add(user)
         with tenant_session(user.id, engine) as session:
-            add_call_log(session, user_id=user.id)
+            call = add_call_log(
+                session, user_id=user.id, from_number="+14155550100", to_number="+15125550199"
+            )
             add_webhook_event(session, user_id=user.id, status="rejected", event_id=None)
         config = alembic_config(database.owner_url)
         command.downgrade(config, "0007")
@@ -74,6 +76,11 @@ def test_postgres_migrations_go_back_and_forth_over_rows(pg_admin) -> None:
                 sa.text("SELECT count(*) FROM pg_index WHERE NOT indisvalid")
             ).scalar_one()
         assert invalid == 0
+        with tenant_session(user.id, engine) as session:  # recomputed by 0012
+            search_text = session.exec(
+                sa.select(CallLog.search_text).where(CallLog.id == call.id)
+            ).scalar_one()
+        assert "+14155550100" in search_text and "+15125550199" not in search_text
     finally:
         engine.dispose()
         drop_postgres_database(pg_admin, database)

@@ -169,6 +169,22 @@ def test_a_jobber_client_export_finds_its_phone_and_email_columns() -> None:
     assert kim["phone"] == "512-555-1801"  # from Mobile Phone #s, Main being blank
 
 
+@pytest.mark.parametrize(
+    ("cell", "phone"),
+    [
+        ("512-555-1800, 512-555-1802", "512-555-1800"),
+        ("512-555-1800 / (512) 555-1802", "512-555-1800"),
+        ("512-555-1800\n512-555-1802", "512-555-1800"),
+        ("512-555-1800; 512-555-1802", "512-555-1800"),
+        ("512-555-1800, ext. 12", "512-555-1800, ext. 12"),  # one number, with its extension
+    ],
+)
+def test_a_cell_of_several_numbers_gives_its_first(cell: str, phone: str) -> None:
+    quoted = cell.replace('"', '""')
+    parsed = _parse(f'name,phone\nLee,"{quoted}"\n')
+    assert record_values(parsed.records[0], parsed.headers, parsed.mapping)["phone"] == phone
+
+
 def test_a_rows_first_middle_and_last_name_are_joined_when_it_has_no_name_of_its_own() -> None:
     parsed = _parse(GOOGLE_CONTACTS, CONTACT_FIELDS)
     ada, prince = (record_values(r, parsed.headers, parsed.mapping) for r in parsed.records)
