@@ -21,7 +21,7 @@ from sqlmodel import Session
 
 from crm_app.models import Activity, AutomationLog, CallLog, Contact, Lead
 from crm_app.models.base import utcnow
-from crm_app.services.webhook_vapi import LEAD_SOURCE as VAPI_LEAD_SOURCE
+from crm_app.services.webhook_vapi_tools import LEAD_SOURCE as VAPI_LEAD_SOURCE
 
 DAYS = 90
 Row = dict[str, Any]

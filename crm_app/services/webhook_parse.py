@@ -124,6 +124,12 @@ def _required(value: str | None, name: str) -> str:
     return value
 
 
+def vapi_customer(message: dict[str, Any]) -> dict[str, Any]:
+    """The customer of the call a Vapi message is about (number, name), or {}."""
+    customer = message.get("customer") or get_path(message, "call", "customer")
+    return customer if isinstance(customer, dict) else {}
+
+
 def vapi_tool_calls(message: dict[str, Any]) -> list[dict[str, Any]]:
     """The tool calls of a tool-calls message: id, name and arguments (an object) of each.
 

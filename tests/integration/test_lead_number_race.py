@@ -19,7 +19,7 @@ from sqlmodel import Session, select
 
 from crm_app.core.db import tenant_session
 from crm_app.models import CallLog, Lead, LeadCreate, LeadUpdate
-from crm_app.services import record_locks, webhook_vapi
+from crm_app.services import record_locks, webhook_vapi, webhook_vapi_tools
 from crm_app.services.csv_import import ImportResult, import_leads
 from crm_app.services.csv_io import LEAD_FIELDS, parse_csv
 from crm_app.services.errors import InvalidInput
@@ -176,7 +176,7 @@ def test_two_tool_call_messages_naming_two_numbers_in_turn_do_not_deadlock(
     # Both first leads made before either message goes on; a message kept waiting for
     # the other's commit never gets there, and the barrier gives up after 2 s.
     made_one = threading.Barrier(2, timeout=2)
-    create = webhook_vapi._create_lead
+    create = webhook_vapi_tools._create_lead
 
     def create_then_wait_for_the_other_message(session, user_id, arguments, caller):
         answer = create(session, user_id, arguments, caller)
@@ -185,7 +185,7 @@ def test_two_tool_call_messages_naming_two_numbers_in_turn_do_not_deadlock(
                 made_one.wait()
         return answer
 
-    monkeypatch.setattr(webhook_vapi, "_create_lead", create_then_wait_for_the_other_message)
+    monkeypatch.setattr(webhook_vapi_tools, "_create_lead", create_then_wait_for_the_other_message)
     errors: list[BaseException] = []
 
     def message(call_id: str, first: str, second: str) -> None:

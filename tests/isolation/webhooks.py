@@ -23,6 +23,7 @@ from crm_app.services import (
     webhook_records,
     webhook_twilio,
     webhook_vapi,
+    webhook_vapi_tools,
 )
 from crm_app.services.errors import InvalidInput
 from crm_app.services.webhook_types import IncomingEvent
@@ -147,6 +148,28 @@ def _apply_vapi_event(world: World) -> None:
             session=session, user_id=world.b.id, event=_event("vapi", "x", "status-update", payload)
         )
     assert result["created"] == ["call_log"] and result["call_log_id"] != str(a_call.id)
+
+
+@isolation_case("webhook_vapi_tools.answer_tool_calls")
+def _answer_tool_calls(world: World) -> None:
+    # B's agent, called from A's contact's number: A's contact is no one B knows, and the
+    # lead create_lead makes for that number is B's (the harness checks A's rows).
+    message = {
+        "call": {"id": "call-b", "customer": {"number": world.a_rows.contact_phone}},
+        "toolCallList": [
+            {"id": "t1", "function": {"name": "lookup_contact", "arguments": {}}},
+            {"id": "t2", "function": {"name": "create_lead", "arguments": {"name": "B's"}}},
+        ],
+    }
+    with world.as_b() as session:
+        found, created = (
+            json.loads(answer["result"])
+            for answer in webhook_vapi_tools.answer_tool_calls(
+                session=session, user_id=world.b.id, message=message
+            )
+        )
+    assert found == {"found": False, "phone": world.a_rows.contact_phone}
+    assert created["created"] is True and created["id"] != str(world.a_rows.lead_id)
 
 
 @isolation_case("webhook_twilio.apply_twilio_event")
