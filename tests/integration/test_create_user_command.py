@@ -2,31 +2,19 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
-from crm_app.core.config import PROJECT_ROOT
 from crm_app.core.db import create_db_engine, global_session
 from crm_app.services.users import authenticate
-
-
-def _run(database_url: str, *args: str, stdin: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "DATABASE_URL": database_url}
-    return subprocess.run(
-        [sys.executable, "-m", "crm_app", "create-user", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=PROJECT_ROOT,
-        timeout=60,
-    )
+from tests.commands import run_command
 
 
 def test_create_user_reads_the_password_from_stdin(sqlite_url):
-    result = _run(
-        sqlite_url, "Grace@Example.com", "--name", "Grace", stdin="a long enough password\n"
+    result = run_command(
+        sqlite_url,
+        "create-user",
+        "Grace@Example.com",
+        "--name",
+        "Grace",
+        stdin="a long enough password\n",
     )
     assert result.returncode == 0, result.stderr
     assert "grace@example.com" in result.stdout
@@ -41,7 +29,7 @@ def test_create_user_reads_the_password_from_stdin(sqlite_url):
 
 
 def test_create_user_refuses_a_short_password_with_one_line(sqlite_url):
-    result = _run(sqlite_url, "short@example.com", stdin="short\n")
+    result = run_command(sqlite_url, "create-user", "short@example.com", stdin="short\n")
     assert result.returncode == 1
     assert result.stderr.strip().count("\n") == 0
     assert "8 characters" in result.stderr

@@ -7,8 +7,6 @@ lock-out earned against the old password no longer keeps the owner out.
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 import uuid
 
@@ -20,8 +18,8 @@ import crm_app.core.db as db
 import crm_app.services.login_throttle as login_throttle
 from crm_app.__main__ import main
 from crm_app.api.app import build_api
-from crm_app.core.config import PROJECT_ROOT
 from crm_app.services import sessions
+from tests.commands import run_command
 
 OLD_PASSWORD = "the password I forgot"
 NEW_PASSWORD = "a brand new password"
@@ -45,19 +43,6 @@ def client(database, monkeypatch: pytest.MonkeyPatch):
         yield test_client
 
 
-def _reset(database_url: str, email: str, stdin: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "DATABASE_URL": database_url}
-    return subprocess.run(
-        [sys.executable, "-m", "crm_app", "reset-password", email],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=PROJECT_ROOT,
-        timeout=60,
-    )
-
-
 def _signup(client) -> tuple[str, str]:
     """(email, session token) of a new account."""
     email = f"owner-{uuid.uuid4().hex[:10]}@example.com"
@@ -79,7 +64,7 @@ def test_reset_password_lets_the_owner_back_in_and_ends_every_old_session(client
     tries = [_login(client, email, f"my guess {n}") for n in range(6)]
     assert tries == [401] * 5 + [429]
 
-    result = _reset(database[0], email.upper(), stdin=NEW_PASSWORD + "\n")
+    result = run_command(database[0], "reset-password", email.upper(), stdin=NEW_PASSWORD + "\n")
 
     assert result.returncode == 0, result.stderr
     assert email in result.stdout and "2 sessions ended" in result.stdout
@@ -92,7 +77,9 @@ def test_reset_password_lets_the_owner_back_in_and_ends_every_old_session(client
 
 
 def test_reset_password_of_an_unknown_email_fails_and_asks_nothing(client, database):
-    result = _reset(database[0], "nobody-here@example.com", stdin=NEW_PASSWORD + "\n")
+    result = run_command(
+        database[0], "reset-password", "nobody-here@example.com", stdin=NEW_PASSWORD + "\n"
+    )
     assert result.returncode == 1
     assert result.stderr.strip().count("\n") == 0
     assert "no account" in result.stderr and "nobody-here@example.com" in result.stderr
@@ -102,7 +89,7 @@ def test_reset_password_of_an_unknown_email_fails_and_asks_nothing(client, datab
 @pytest.mark.parametrize("weak", ["short", " " * 12, ""])
 def test_reset_password_refuses_a_weak_password_and_changes_nothing(client, database, weak):
     email, token = _signup(client)
-    result = _reset(database[0], email, stdin=weak + "\n")
+    result = run_command(database[0], "reset-password", email, stdin=weak + "\n")
     assert result.returncode == 1
     assert result.stderr.strip().count("\n") == 0
     assert "characters" in result.stderr or "only spaces" in result.stderr
