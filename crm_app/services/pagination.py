@@ -25,7 +25,7 @@ MAX_PAGE_SIZE = 200
 _MAX_SEARCH_LENGTH = 200
 # A search made only of these characters may be a phone number typed any which way.
 _PHONE_LIKE = re.compile(r"^[\d\s+().\-]+$")
-# A search of more words than this is matched as a phrase only (_words_start_words).
+# A search of more words than this is matched as a phrase only (_every_word).
 _MAX_WORDS = 6
 
 
@@ -91,10 +91,11 @@ def search_text_filter(
     term = (search or "").strip()[:_MAX_SEARCH_LENGTH].lower()
     if not term:
         return None
-    matches = [column.like(_folded_pattern(f"%{_escaped(term)}%"), escape="\\")]
+    phrase = column.like(_folded_pattern(f"%{_escaped(term)}%"), escape="\\")
     words = term.split()
     if 1 < len(words) <= _MAX_WORDS and not _PHONE_LIKE.match(term):
-        matches.append(_words_start_words(column, words))
+        return _every_word(column, words, phrase)
+    matches = [phrase]
     if _PHONE_LIKE.match(term):
         matches += [
             phone_column.like(f"%{digits}%")
@@ -104,22 +105,25 @@ def search_text_filter(
     return sa.or_(*matches)
 
 
-def _words_start_words(column: Any, words: list[str]) -> sa.ColumnElement[bool]:
-    """Every word begins a word of the column, in any order: "hank miller" finds "Hank J.
-    Miller" and "Miller, Hank", where the phrase itself is in neither (the phrase still
-    finds "Mary-Jane Watson" for "jane watson"). At a word's start, not anywhere, so that
-    "josé n" does not find "Josephine Baker".
+def _every_word(column: Any, words: list[str], phrase: Any) -> sa.ColumnElement[bool]:
+    """Rows with the phrase as typed, or with every word at the start of a word, in any
+    order: "hank miller" finds "Hank J. Miller" and "Miller, Hank", where the phrase is in
+    neither, and "jane watson" still finds "Mary-Jane Watson". At a word's start, not
+    anywhere, so that "josé n" does not find "Josephine Baker".
 
-    One LIKE a word, the longest first: it is the likeliest to fail, and the rest of a
-    row's words are then not looked at (what a search costs is its LIKEs per row).
+    Either way every word is somewhere in the row, which one plain LIKE a word checks
+    first, the longest word first: it is the likeliest to fail, and most rows are done
+    after that one LIKE, as for a search of one word (a search costs its LIKEs per row).
     """
+    longest_first = sorted(words, key=len, reverse=True)
+    anywhere = [
+        column.like(_folded_pattern(f"%{_escaped(word)}%"), escape="\\") for word in longest_first
+    ]
     spaced = sa.literal(" ", type_=sa.Text).concat(column)
-    return sa.and_(
-        *(
-            spaced.like(_folded_pattern(f"% {_escaped(word)}%"), escape="\\")
-            for word in sorted(words, key=len, reverse=True)
-        )
-    )
+    starts = [
+        spaced.like(_folded_pattern(f"% {_escaped(word)}%"), escape="\\") for word in longest_first
+    ]
+    return sa.and_(*anywhere, sa.or_(phrase, sa.and_(*starts)))
 
 
 def _escaped(text: str) -> str:
