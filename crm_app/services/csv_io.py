@@ -450,11 +450,14 @@ _PLACEHOLDERS = frozenset({"n/a", "na", "none", "-", "–", "—", "tbd", "unkno
 
 # Between the numbers of a cell that holds several (Jobber's "Main Phone #s").
 _NUMBERS_APART = re.compile(r"\s*[,;/\n]\s*")
+_HOLDS_A_SEPARATOR = re.compile(r"[,;/\n]")
 
 
 def _first_of_several_numbers(value: str) -> str:
     """The first number of a cell holding several ("512-555-1800, 512-555-1802"); the cell
     as it is when it holds one, an extension ("512-555-1800, ext. 12") included."""
+    if not _HOLDS_A_SEPARATOR.search(value):
+        return value  # the common cell, at no more than one scan
     parts = _NUMBERS_APART.split(value)
     numbers = [part for part in parts if sum(c.isdigit() for c in part) >= 7]
     return numbers[0] if len(numbers) > 1 else value
