@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+from concurrent.futures import ThreadPoolExecutor
 
 import engineio
 import pytest
@@ -64,7 +65,10 @@ def _refused_for_origin(settings: Settings, origin: str) -> bool:
     async def send(message: dict) -> None:
         sent.append(message)
 
-    asyncio.run(server.handle_request(scope, receive, send))
+    # In a thread of its own: in the whole suite, the browser tests' Playwright keeps an
+    # event loop running in this one, where asyncio.run refuses to start another.
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        thread.submit(asyncio.run, server.handle_request(scope, receive, send)).result()
     status = next(m["status"] for m in sent if m["type"] == "http.response.start")
     body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
     return status == 400 and b"not an accepted origin" in body
