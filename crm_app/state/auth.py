@@ -57,6 +57,16 @@ class AuthState(rx.State):
             raise PermissionError("not logged in")
         return uuid.UUID(self._user_id)
 
+    def _page_arriving(self) -> bool:
+        """Whether this tab's page is still running its on_load handlers.
+
+        Reflex shows a reloaded page from the state the tab had, then runs its
+        on_load, then sets is_hydrated. A click in between (a dialog opened as the
+        page appeared) is handled before the on_load queued behind it, and that
+        on_load must not close what the click opened.
+        """
+        return not self.is_hydrated
+
     @rx.event
     def require_login(self):
         """on_load of guarded pages: show the page to a session, send others to /login."""

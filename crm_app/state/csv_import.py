@@ -71,6 +71,8 @@ class CsvImportState(AuthState):
     """One import at a time per tab; the file's rows stay on the server (backend vars)."""
 
     open: bool = False
+    # Opened by a click while the page was still arriving: its on_load keeps it open.
+    _opened_while_arriving: bool = False
     kind: str = "leads"
     step: str = "upload"  # upload | map | importing | done
     file_name: str = ""
@@ -141,15 +143,18 @@ class CsvImportState(AuthState):
         if self._user_id and self.step != "importing":
             self._reset(kind)
             self.open = True
+            self._opened_while_arriving = self._page_arriving()
 
     @rx.event
     def open_from_query(self, kind: str):
         """on_load of a list page: ?import=1 opens the dialog (the dashboard's link); otherwise
-        one left open on the last visit is closed, unless it shows an import in progress."""
+        one left open on the last visit is closed, unless it shows an import in progress or
+        was opened by a click on this page before its on_load ran."""
         if self._user_id and self.router.url.query_parameters.get("import") == "1":
             self.open_for(kind)
-        elif self.step != "importing":
+        elif self.step != "importing" and not self._opened_while_arriving:
             self.open = False
+        self._opened_while_arriving = False
 
     @rx.event
     def set_open(self, is_open: bool):

@@ -35,7 +35,7 @@ class LeadFormState(RecordFormMixin, AuthState):
         if self._user_id and self.router.url.query_parameters.get("new") == "1":
             self._show("", dict(BLANK))
         else:
-            self.open = False
+            self._close_left_open()
 
     # --- what RecordFormMixin's open_edit and save run
 

@@ -51,6 +51,8 @@ class RecordDetailMixin(rx.State, mixin=True):
     # Changes after each saved note, so the note field starts again empty.
     note_key: int = 0
     confirming_delete: bool = False
+    # Asked by a click while the page was still arriving: its on_load keeps the question.
+    _asked_while_arriving: bool = False
 
     def _current(self) -> uuid.UUID | None:
         return display.parse_id(self.router.page.params.get(f"{self.NOUN}_id", ""))
@@ -69,7 +71,9 @@ class RecordDetailMixin(rx.State, mixin=True):
     def _begin_load(self) -> uuid.UUID | None:
         """The id to load; None (and not_found shown) when the URL holds no valid id."""
         record_id = self._current()
-        self.loading, self.confirming_delete = True, False
+        self.loading = True
+        self.confirming_delete = self.confirming_delete and self._asked_while_arriving
+        self._asked_while_arriving = False
         if record_id is None:
             self.not_found, self.loading, self.loaded = True, False, True
         return record_id
@@ -118,6 +122,7 @@ class RecordDetailMixin(rx.State, mixin=True):
     @rx.event
     def set_confirming_delete(self, value: bool):
         self.confirming_delete = value
+        self._asked_while_arriving = value and self._page_arriving()
 
     @rx.event
     def confirm_delete(self):

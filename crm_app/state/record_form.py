@@ -50,6 +50,9 @@ class RecordFormMixin(rx.State, mixin=True):
     # browser, whose Escape asks before discarding anything else (components/dialogs).
     _opened_with: dict[str, str] = {}
     opened_json: str = "{}"
+    # Opened by a click while the page was still arriving: its on_load keeps it (see
+    # AuthState._page_arriving and close_on_arrival).
+    _opened_while_arriving: bool = False
 
     def _fetch(self, session: Session, record_id: uuid.UUID) -> Any:
         """The user's record to edit, or None."""
@@ -73,11 +76,16 @@ class RecordFormMixin(rx.State, mixin=True):
         self.phone_region = get_settings().default_phone_region.upper()
         self.form_key += 1
         self.open = True
+        self._opened_while_arriving = False
+
+    def _shown_by_click(self, record_id: str, values: dict[str, str]) -> None:
+        self._show(record_id, values)
+        self._opened_while_arriving = self._page_arriving()
 
     @rx.event
     def open_new(self):
         if self._user_id:
-            self._show("", dict(self.BLANK))
+            self._shown_by_click("", dict(self.BLANK))
 
     @rx.event
     def open_edit(self, record_id: str):
@@ -92,7 +100,8 @@ class RecordFormMixin(rx.State, mixin=True):
             return rx.toast.error(display.LOAD_FAILED)
         if record is None:
             return rx.toast.error(f"That {self.NOUN} no longer exists.")
-        self._show(str(record.id), {name: str(getattr(record, name) or "") for name in self.FIELDS})
+        values = {name: str(getattr(record, name) or "") for name in self.FIELDS}
+        self._shown_by_click(str(record.id), values)
         return None
 
     @rx.event
@@ -100,9 +109,14 @@ class RecordFormMixin(rx.State, mixin=True):
         """on_load: a page arrived at (a link, Back, a reload) shows no dialog the tab left open.
 
         The dialog's state outlives the page it was opened on: without this, Back from
-        a lead with its Edit dialog open would show that dialog over the list.
+        a lead with its Edit dialog open would show that dialog over the list. One
+        opened by a click on this very page, before its on_load ran, stays open.
         """
-        self.open = False
+        self._close_left_open()
+
+    def _close_left_open(self) -> None:
+        self.open = self.open and self._opened_while_arriving
+        self._opened_while_arriving = False
 
     @rx.event
     def set_open(self, is_open: bool):
