@@ -134,6 +134,15 @@ def test_split_extension_keeps_the_number_and_the_extension_apart(
     assert split_extension(raw, "US") == expected
 
 
+def test_a_number_read_again_after_its_extension_was_split_off_still_has_it() -> None:
+    # Numbers just read are remembered: splitting off the extension must not change them.
+    raw = "512-555-0177 ext. 9"
+    for _ in range(2):
+        assert split_extension(raw, "US") == ("+15125550177", "9")
+        with pytest.raises(InvalidInput, match="without its extension"):
+            normalize_phone(raw, "US")
+
+
 @pytest.mark.parametrize(
     ("stored", "region", "shown"),
     [
