@@ -21,7 +21,15 @@ _SCIENTIFIC_NOTATION = re.compile(r"[0-9](?:[.,][0-9]+)?[eE]\+?[0-9]+")
 
 
 def normalize_phone(raw: str | None, region: str) -> str | None:
-    """A phone number in E.164 (None when blank); InvalidInput when it is not a valid number."""
+    """A phone number in E.164 (None when blank); InvalidInput when it is not a valid number.
+
+    A number written in E.164 ("+447911345678"), as providers' webhooks, exports and
+    APIs write them, is kept when it has a whole number's length, even in a range
+    phonenumbers' data does not know: a carrier put a call through from it, and new
+    ranges reach the library's releases late. Refusing it lost the caller's number, the
+    one the business calls back. A number written as people write them is held to
+    that data, which catches a mistyped digit.
+    """
     value = (raw or "").strip()
     if not value:
         return None
@@ -36,6 +44,8 @@ def normalize_phone(raw: str | None, region: str) -> str | None:
             }
         )
     number = _valid_number(value, region)
+    if number is None and _E164.fullmatch(value):
+        number = _possible_number(value, region)
     if number is None:
         raise InvalidInput({"phone": f"not a valid phone number ({_invalid_hint(value, region)})"})
     # E.164 has no extension, and calls and contacts are matched on the number alone:
@@ -72,6 +82,20 @@ def as_international_digits(text: str, region: str) -> str | None:
     return f"{number.country_code}{number.national_number}" if number is not None else None
 
 
+def international_start(text: str, region: str) -> str | None:
+    """The digits of E.164 that a number typed the way it is dialled at home begins with,
+    when text starts with the region's trunk prefix: "0161 496" in GB begins 44161496,
+    as stored numbers (+441614960000) hold no trunk 0. None for anything else, "+" and
+    "00" starts included, and for fewer than three digits after the prefix."""
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region.upper())
+    prefix = metadata.national_prefix if metadata is not None else None
+    digits = re.sub(r"\D", "", text)
+    if not prefix or text.lstrip().startswith(("+", "00")) or not digits.startswith(prefix):
+        return None
+    rest = digits[len(prefix) :]
+    return f"{metadata.country_code}{rest}" if len(rest) >= 3 else None
+
+
 # A CSV row's phone is read twice (for an extension, then to store it): remembering the
 # last numbers read halves an import's parsing, most of its CPU. Callers share the
 # objects returned, so none may change one (split_extension copies before it does).
@@ -87,10 +111,22 @@ def _valid_number(text: str, region: str) -> phonenumbers.PhoneNumber | None:
     return number if phonenumbers.is_valid_number(number) else None
 
 
+def _possible_number(text: str, region: str) -> phonenumbers.PhoneNumber | None:
+    """The number text writes when it has a whole number's length, valid or not, else None."""
+    if len(text) > _MAX_INPUT_LENGTH:
+        return None
+    try:
+        number = phonenumbers.parse(text, region.upper())
+    except phonenumbers.NumberParseException:
+        return None
+    reason = phonenumbers.is_possible_number_with_reason(number)
+    return number if reason == phonenumbers.ValidationResult.IS_POSSIBLE else None
+
+
 def _invalid_hint(text: str, region: str) -> str:
-    """Why text is not a valid number, as far as can be told: too short, or without its area
-    code, for a number of the region's own calling code; otherwise, that a number from
-    elsewhere needs its country code."""
+    """Why text is not a valid number, as far as can be told: too short, without its area
+    code, or in no range in use, for a number of the region's own calling code; otherwise,
+    that a number from elsewhere needs its country code."""
     region = region.upper()
     foreign = f"outside {region}, start with + and the country code"
     if len(text) > _MAX_INPUT_LENGTH:
@@ -106,7 +142,12 @@ def _invalid_hint(text: str, region: str) -> str:
         return f"too short: {_with_area_code(region)}"
     if reason == phonenumbers.ValidationResult.IS_POSSIBLE_LOCAL_ONLY:
         return f"no area code: {_with_area_code(region)}"
-    return foreign  # too long, or the length of a number from elsewhere: missing its + and code
+    if reason == phonenumbers.ValidationResult.IS_POSSIBLE:
+        # The length of one of the region's numbers, in no range in use: a mistyped digit
+        # or area code, or (typed without a +) a number from elsewhere of the same length.
+        unused = f"no {region} number in use has these digits: check them"
+        return unused if text.lstrip().startswith(("+", "00")) else f"{unused}; {foreign}"
+    return foreign  # too long: a number from elsewhere missing its + and code
 
 
 def _with_area_code(region: str) -> str:

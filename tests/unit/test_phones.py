@@ -74,6 +74,21 @@ def test_a_number_with_an_extension_is_refused_saying_what_to_do(raw: str) -> No
             "GB",
             "no area code: a GB number starts with its area code, like 0121 234 5678",
         ),
+        # A whole number's length in no range in use: a mistyped digit, or one from elsewhere.
+        (
+            "07911 12345",
+            "GB",
+            "no GB number in use has these digits: check them; "
+            "outside GB, start with + and the country code",
+        ),
+        (
+            "(555) 123-4567",
+            "US",
+            "no US number in use has these digits: check them; outside US, "
+            "start with + and the country code",
+        ),
+        # Typed with the country code: only the digits can be wrong.
+        ("+44 7700 900123", "GB", "no GB number in use has these digits: check them"),
         # Numbers that look foreign keep the hint about the country code.
         ("020 7946 0958", "US", "outside US, start with + and the country code"),
         ("555-0000-0000-0000", "US", "outside US, start with + and the country code"),
@@ -86,6 +101,30 @@ def test_an_invalid_number_is_refused_saying_what_is_wrong_with_it(
     with pytest.raises(InvalidInput) as raised:
         normalize_phone(raw, region)
     assert raised.value.errors == {"phone": f"not a valid phone number ({hint})"}
+
+
+@pytest.mark.parametrize(
+    ("written", "typed", "region"),
+    [
+        ("+447911345678", "+44 7911 345678", "GB"),
+        ("+447911345678", "07911 345678", "GB"),
+        ("+15555550123", "+1 555 555 0123", "US"),
+    ],
+)
+def test_a_number_written_in_e164_is_kept_in_a_range_the_library_does_not_know(
+    written: str, typed: str, region: str
+) -> None:
+    # What a provider's webhook or an export writes: a carrier put a call through from it.
+    assert normalize_phone(written, region) == written
+    # Typed as people write it, the same number is held to the library's ranges.
+    with pytest.raises(InvalidInput, match=f"no {region} number in use has these digits"):
+        normalize_phone(typed, region)
+
+
+@pytest.mark.parametrize("written", ["+4479113456", "+4479113456789", "+999123456789"])
+def test_a_number_in_e164_still_needs_a_whole_numbers_length(written: str) -> None:
+    with pytest.raises(InvalidInput, match="not a valid phone number"):
+        normalize_phone(written, "GB")
 
 
 def test_a_number_longer_than_a_phone_column_is_refused_as_not_a_number() -> None:
