@@ -17,7 +17,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 from crm_app.core import search_fold
 from crm_app.core.config import get_settings
 from crm_app.services.errors import InvalidInput
-from crm_app.services.phones import as_international_digits
+from crm_app.services.phones import as_international_digits, international_start
 
 T = TypeVar("T")
 
@@ -141,15 +141,17 @@ def _phone_digits(term: str) -> list[str]:
     """The digit strings to look for in stored E.164 numbers, for a search shaped like a number.
 
     Its digits as typed when separators hid them from the search text
-    ("(415) 555-2671"), and, for a whole number typed the local way, its
+    ("(415) 555-2671"), and, for a number or its start typed the local way, its
     international digits: "020 7946 0958" in the UK is stored as +442079460958,
-    without the 0 that the digits as typed begin with.
+    without the 0 that the digits as typed begin with, and "0161 496" finds
+    +441614960000.
     """
+    region = get_settings().default_phone_region
     digits = re.sub(r"\D", "", term)
     found = [digits] if len(digits) >= 3 and digits != term else []
-    international = as_international_digits(term, get_settings().default_phone_region)
-    if international and international not in found and international != term.lstrip("+"):
-        found.append(international)
+    for international in (as_international_digits(term, region), international_start(term, region)):
+        if international and international not in found and international != term.lstrip("+"):
+            found.append(international)
     return found
 
 

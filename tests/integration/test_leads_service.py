@@ -282,6 +282,15 @@ def test_list_leads_finds_a_number_typed_the_local_way_with_its_national_prefix(
     assert _names(_list(engine, five_leads, search=search)) == ["dave_x"]
 
 
+@pytest.mark.parametrize("search", ["0207", "020 7946", "(020) 79", "020-7946-09"])
+def test_list_leads_finds_the_start_of_a_number_typed_with_its_national_prefix(
+    engine, five_leads, search, monkeypatch
+) -> None:
+    # What a UK receptionist types first: the 0, which the stored +44... has not.
+    monkeypatch.setattr(get_settings(), "default_phone_region", "GB")
+    assert _names(_list(engine, five_leads, search=search)) == ["dave_x"]
+
+
 def test_a_partial_local_number_is_not_taken_for_another_number(engine, five_leads) -> None:
     # "0207" is no whole number: only its digits as typed are looked for (none match).
     assert _names(_list(engine, five_leads, search="0207")) == []
