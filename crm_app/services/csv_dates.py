@@ -38,7 +38,11 @@ _DATE_ONLY_AT = time(12, 0, tzinfo=UTC)
 # A clock a little ahead is no reason to refuse a row made today.
 _FUTURE_SLACK = timedelta(days=1)
 _EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
-EXAMPLES = "2026-11-14, 11/14/2026 or Nov 14, 2026"
+# What the refusal offers, numbers in the region's order: an example it would refuse misleads.
+EXAMPLES = {
+    "month/day/year": "2026-11-14, 11/14/2026 or Nov 14, 2026",
+    "day/month/year": "2026-11-14, 14/11/2026 or 14 Nov 2026",
+}
 
 
 def created_at_from(text: str, region: str, now: datetime) -> datetime | None:
@@ -58,7 +62,7 @@ def created_at_from(text: str, region: str, now: datetime) -> datetime | None:
     if moment is None:
         order = "month/day/year" if region.upper() in _MONTH_FIRST else "day/month/year"
         raise InvalidInput(
-            {"created_at": f"not a date this import reads (use {EXAMPLES}, {order})"}
+            {"created_at": f"not a date this import reads (use {EXAMPLES[order]}, {order})"}
         )
     if moment > now + _FUTURE_SLACK:
         raise InvalidInput({"created_at": "in the future"})

@@ -70,6 +70,9 @@ HEADER_ALIASES = {
         "client",
         "clientname",
         "displayname",
+        # Clinics and practices keep patients ("Patient Name", as UK dental software exports).
+        "patient",
+        "patientname",
     },
     "first_name": {"firstname", "givenname", "forename", "first"},
     # Google Contacts' older exports call it "Additional Name".
@@ -104,6 +107,18 @@ HEADER_ALIASES = {
         "mobilephone#s",
         "workphone#s",
         "homephone#s",
+        # How British offices head them: "Tel No.", "Mobile No.", "Home Tel".
+        "telno",
+        "telephoneno",
+        "telephonenumber",
+        "mobileno",
+        "phoneno",
+        "hometel",
+        "worktel",
+        "daytimetel",
+        "contactno",
+        "contactnumber",
+        "landline",
     },
     "email": {
         "email",

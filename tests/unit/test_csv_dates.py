@@ -60,6 +60,8 @@ def test_a_spreadsheets_blank_date_is_no_date(text: str) -> None:
         # other way in the next row.
         ("14/11/2026", "US", "month/day/year"),
         ("11/14/2026", "DE", "day/month/year"),
+        # Its examples are in the region's order: not one this very import would refuse.
+        ("11/14/2026", "GB", "(use 2026-11-14, 14/11/2026 or 14 Nov 2026, day/month/year)"),
         ("2027-01-01", "US", "in the future"),
         ("1899-12-31", "US", "before 1900"),
     ],

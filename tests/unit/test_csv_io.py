@@ -81,6 +81,22 @@ def test_suggest_mapping_gives_each_field_to_its_first_column_only() -> None:
     }
 
 
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        (["Patient Name", "Tel No.", "Email"], {0: "name", 1: "phone", 2: "email"}),
+        (["Patient", "Mobile No.", "Home Tel"], {0: "name", 1: "phone"}),
+        (["Client", "Telephone Number"], {0: "name", 1: "phone"}),
+    ],
+)
+def test_suggest_mapping_knows_the_headers_a_british_practice_uses(
+    headers: list[str], expected: dict[int, str]
+) -> None:
+    # Found by QA as a Manchester dental practice: "Patient Name" was ignored, and the
+    # import made leads with no name.
+    assert suggest_mapping(headers, LEAD_FIELDS) == expected
+
+
 def test_of_two_columns_naming_a_field_the_one_filled_in_more_rows_wins() -> None:
     headers = ["Home Phone", "Mobile Phone", "Name"]
     rows = [["", "415 555 0150", "Ada"], ["415 555 0199", "415 555 0151", "Bob"]]
