@@ -33,8 +33,14 @@ def upload_in_flight(token: str, handler: str, user_id: str) -> Iterator[None]:
 
 
 def uploader(token: str, handler: str) -> str | None:
-    """The user id of the upload in flight for this tab and handler; None when there is none."""
-    for name, user_id in _IN_FLIGHT.get(token, []):
-        if name == handler:
-            return user_id
-    return None
+    """The user id of the uploads in flight for this tab and handler; None when there are none.
+
+    "" (no one) when uploads of different users are in flight for it at once: the event
+    does not say which request it came from, and the first one's user would vouch for
+    another's file (a probe put user B's rows into A's import while A's file was still
+    uploading). Neither then runs; the tab's own user uploads again.
+    """
+    senders = {user_id for name, user_id in _IN_FLIGHT.get(token, []) if name == handler}
+    if not senders:
+        return None
+    return senders.pop() if len(senders) == 1 else ""

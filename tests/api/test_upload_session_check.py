@@ -11,7 +11,7 @@ from starlette.testclient import TestClient
 import crm_app.core.db as db
 from crm_app.api.uploads import MAX_UPLOAD_BYTES, UploadSessionCheck
 from crm_app.core.db import tenant_session
-from crm_app.core.upload_identity import uploader
+from crm_app.core.upload_identity import upload_in_flight, uploader
 from crm_app.services.csv_io import MAX_FILE_BYTES
 from crm_app.services.sessions import COOKIE_NAME, start_session
 
@@ -114,3 +114,17 @@ def test_a_file_at_the_limit_still_reaches_reflex(upload_client, engine, make_us
     response = _upload(upload_client, _session_of(engine, user), at_limit)
     assert response.status_code == 200
     assert upload_client.seen == [str(user.id)]
+
+
+def test_uploads_of_two_users_in_flight_at_once_vouch_for_no_one():
+    # The event does not say which request it came from: the first one's user must not
+    # vouch for another's file (a probe put B's rows into A's import while A's uploaded).
+    with upload_in_flight(TOKEN, HANDLER, "user-a"):
+        assert uploader(TOKEN, HANDLER) == "user-a"
+        with upload_in_flight(TOKEN, HANDLER, "user-a"):  # the same user's second file
+            assert uploader(TOKEN, HANDLER) == "user-a"
+        with upload_in_flight(TOKEN, HANDLER, "user-b"):
+            assert uploader(TOKEN, HANDLER) == ""  # refused by SessionMiddleware
+            assert uploader(TOKEN, "state.other.handler") is None
+        assert uploader(TOKEN, HANDLER) == "user-a"
+    assert uploader(TOKEN, HANDLER) is None
