@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
@@ -83,16 +85,33 @@ def grant_app_role(engine: sa.Engine, role: str) -> None:
         connection.execute(sa.text(f"GRANT SELECT ON alembic_version TO {quoted}"))
 
 
+def _close_to_others(database: Path) -> None:
+    """The embedded database and its journals readable by the app's user only.
+
+    It holds every tenant's calls and the password hashes; under the usual umask
+    SQLite made it readable to every user of the machine. SQLite gives the
+    journals it makes later the database file's own mode.
+    """
+    for name in ("", "-wal", "-shm", "-journal"):
+        file = database.with_name(database.name + name)
+        if file.exists():
+            file.chmod(0o600)
+
+
 def migrate(settings: Settings) -> str:
     """Bring the database to the head migration and grant the app role; returns the head."""
     import crm_app.models  # noqa: F401  (registers every table)
 
     url = settings.migration_url
-    if settings.database_url.startswith("sqlite:///"):
-        path = sa.engine.make_url(url).database
-        if path:
-            (PROJECT_ROOT / path).parent.mkdir(parents=True, exist_ok=True)
+    path = (
+        sa.engine.make_url(url).database if settings.database_url.startswith("sqlite:///") else ""
+    )
+    database = PROJECT_ROOT / path if path else None
+    if database is not None and not database.parent.exists():
+        database.parent.mkdir(parents=True, mode=0o700)
     command.upgrade(alembic_config(url), "head")
+    if database is not None:
+        _close_to_others(database)
     role = app_role_name(settings)
     if role:
         engine = create_db_engine(url)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -117,3 +118,16 @@ def test_check_cli_exits_1_and_hides_the_url_when_the_database_is_unreachable(
     assert "FAIL database" in result.stdout
     assert "pw-never-shown" not in result.stdout + result.stderr
     assert "nobody" not in result.stdout + result.stderr
+
+
+def test_the_embedded_database_is_readable_by_the_apps_user_only(tmp_path: Path) -> None:
+    # Every tenant's calls and the password hashes: a probe read them as another user.
+    shared = tmp_path / "shared"
+    shared.mkdir(mode=0o755)
+    for directory in (shared, shared / "data"):
+        database = directory / "crm.db"
+        migrate(_settings(database_url=f"sqlite:///{database}"))
+        assert stat.S_IMODE(database.stat().st_mode) == 0o600
+    # A directory it made is its own; one it was given keeps its mode.
+    assert stat.S_IMODE((shared / "data").stat().st_mode) == 0o700
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o755
