@@ -41,6 +41,11 @@ _SECRET_KEY_PARTS = (
 )
 # Whole key names (lower-cased, punctuation removed) too short to look for inside others.
 _SECRET_KEY_NAMES = frozenset({"pin", "pwd", "otp"})
+# Objects of HTTP headers (a Vapi assistant's server.headers): where credentials go, under
+# whatever name the owner gave them ("X-Clinic-Auth"), so every value in them is secret.
+_HEADER_OBJECTS = frozenset({"headers", "httpheaders", "customheaders"})
+# A URL's user and password ("https://user:pass@host/hook"): the password is a secret.
+_URL_PASSWORD = re.compile(r"([a-z][a-z0-9+.\-]*://)[^/\s@:]+:[^/\s@]+@", re.IGNORECASE)
 _NOT_ALPHANUMERIC = re.compile(r"[^a-z0-9]")
 # Known secrets shorter than this are not searched for inside strings (too many false hits).
 _MIN_SECRET_LENGTH = 8
@@ -77,7 +82,11 @@ def _read_key_name(key: str) -> tuple[bool, bool]:
     """(whether the name marks a secret, whether only as "tokens", which may be a count)."""
     name = _NOT_ALPHANUMERIC.sub("", key.lower())
     matches = [part for part in _SECRET_KEY_PARTS if part in name]
-    return bool(matches) or name in _SECRET_KEY_NAMES, matches == ["token"] and "tokens" in name
+    # Any "...key" but the bare word: "X-Custom-Key", "licenseKey" ("key" alone names
+    # a setting's name as often as a credential).
+    named_key = name.endswith("key") and name != "key"
+    secret = bool(matches) or named_key or name in _SECRET_KEY_NAMES
+    return secret, matches == ["token"] and "tokens" in name
 
 
 # Payloads repeat the same few dozen key names: each is read once. Only short
@@ -106,6 +115,8 @@ def _values_of_secret_keys(value: Any, depth: int) -> list[str]:
             if isinstance(item, str):
                 if is_secret_key(key, item):
                     found.append(item)
+            elif _is_header_object(key, item):
+                found += [header for header in item.values() if isinstance(header, str)]
             elif isinstance(item, dict | list):
                 found += _values_of_secret_keys(item, depth + 1)
     elif isinstance(value, list):
@@ -122,6 +133,8 @@ def _redact(value: Any, secrets: list[str], depth: int) -> Any:
         return {
             storable_text(key): REDACTED
             if is_secret_key(key, item)
+            else _redacted_headers(item)
+            if _is_header_object(key, item)
             else _redact(item, secrets, depth + 1)
             for key, item in value.items()
         }
@@ -132,8 +145,19 @@ def _redact(value: Any, secrets: list[str], depth: int) -> Any:
         for secret in secrets:
             if secret in text:
                 text = text.replace(secret, REDACTED)
+        if "://" in text and "@" in text:
+            text = _URL_PASSWORD.sub(rf"\g<1>{REDACTED}@", text)
         return text
     return value
+
+
+def _is_header_object(key: str, value: Any) -> bool:
+    return isinstance(value, dict) and _NOT_ALPHANUMERIC.sub("", key.lower()) in _HEADER_OBJECTS
+
+
+def _redacted_headers(headers: dict[str, Any]) -> dict[str, Any]:
+    """The header names kept (what the owner configured), every value redacted."""
+    return {storable_text(str(name)): REDACTED for name in headers}
 
 
 def storable_text(value: str) -> str:

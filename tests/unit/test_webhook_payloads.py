@@ -43,6 +43,8 @@ from tests.webhook_senders import (
         "passphrase",
         "pin",
         "PIN",
+        "X-Custom-Key",
+        "licenseKey",
     ],
 )
 def test_keys_named_like_secrets_are_secret(key):
@@ -51,7 +53,17 @@ def test_keys_named_like_secrets_are_secret(key):
 
 @pytest.mark.parametrize(
     "key",
-    ["twilioAccountSid", "number", "summary", "apiVersion", "keyword", "pinned", "shipping"],
+    [
+        "twilioAccountSid",
+        "number",
+        "summary",
+        "apiVersion",
+        "keyword",
+        "pinned",
+        "shipping",
+        "key",
+        "keys",
+    ],
 )
 def test_ordinary_keys_are_not(key):
     assert not is_secret_key(key, "value")
@@ -98,6 +110,25 @@ def test_a_secret_a_payload_carries_is_cut_out_wherever_else_it_appears():
     stored = dump_payload(redact(report))
     assert LEAKED_TWILIO_TOKEN not in stored and LEAKED_TWILIO_API_SECRET not in stored
     assert f"AI: your token is {REDACTED}, right?" in stored
+
+
+def test_header_values_and_url_passwords_are_secret_whatever_their_names():
+    # Found by a probe: an assistant's custom server header and a password in its URL were
+    # stored in clear, and the webhooks page showed them.
+    payload = {
+        "server": {
+            "url": "https://clinic:S7-urlpass-xyz@example.com/hook",
+            "headers": {"X-Clinic-Auth": "S3-custom-value-xyz", "X-Count": 3},
+        },
+        "summary": "Sent S3-custom-value-xyz to https://a:b@hooks.example.com/x, not to me@x.io.",
+    }
+    assert redact(payload) == {
+        "server": {
+            "url": "https://[redacted]@example.com/hook",
+            "headers": {"X-Clinic-Auth": "[redacted]", "X-Count": "[redacted]"},
+        },
+        "summary": "Sent [redacted] to https://[redacted]@hooks.example.com/x, not to me@x.io.",
+    }
 
 
 def test_redaction_does_not_change_the_original():
