@@ -24,6 +24,15 @@ from typing import Any
 # a payload's own quotes and brackets make any tighter match unreliable.
 _EVENT_REPR = re.compile(r"Event\(name=(?P<name>'[^']*'|\"[^\"]*\").*", re.DOTALL)
 _JWT = re.compile(r"eyJ[\w-]*\.[\w-]+\.[\w-]+")
+# Reflex's warnings about an event framed oddly (as a JSON string, from a socket without a
+# tab token, not an object) quote the whole event after these words: the payload, an API
+# key typed into a form among it, and any line breaks a sender puts in to forge lines.
+_QUOTED_EVENT = re.compile(
+    r"(Event data: |event data: |Event data must be a dictionary, but received ).*", re.DOTALL
+)
+# "send delta to disconnected client '<tab token>'": whoever holds a tab's token may act
+# in that tab (uploads name it), so it stays out of the log like the session's.
+_TAB_TOKEN = re.compile(r"(disconnected client )'[^']*'")
 # Enough for any of this app's handler names (under 80 characters).
 MAX_EVENT_NAME_LOGGED = 120
 # How Reflex's event processor words the KeyError for a name it has no handler for.
@@ -33,6 +42,8 @@ _NO_HANDLER = "No registered handler found for event"
 def scrub(text: str) -> str:
     """The text without event payloads, router data or tokens."""
     text = _EVENT_REPR.sub(_event_by_name, text)
+    text = _QUOTED_EVENT.sub(r"\g<1>[not logged]", text)
+    text = _TAB_TOKEN.sub(r"\g<1>[tab token not logged]", text)
     return _JWT.sub("[token]", text)
 
 
@@ -51,6 +62,12 @@ def _is_unroutable_event(exc_info: Any) -> bool:
     )
 
 
+def _is_unreadable_event(exc_info: Any) -> bool:
+    """Reflex's error for event data that is no JSON object, which its message quotes whole."""
+    error = exc_info[1] if isinstance(exc_info, tuple) else exc_info
+    return type(error).__name__ == "EventDeserializationError"
+
+
 def install() -> None:
     """Clean every log record from now on, in this process (idempotent)."""
     make_record = logging.getLogRecordFactory()
@@ -67,6 +84,9 @@ def install() -> None:
         if _is_unroutable_event(record.exc_info):
             # The name is in the line already; the traceback is Reflex's, the same every time.
             cleaned = f"{cleaned.rstrip(':')}: no handler by that name, dropped"
+            record.exc_info = record.exc_text = None
+        elif _is_unreadable_event(record.exc_info):
+            cleaned = f"{cleaned.rstrip(':')}: an event that is no JSON object, dropped"
             record.exc_info = record.exc_text = None
         if cleaned != message:
             record.msg, record.args = cleaned, ()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 import pytest
+from reflex.utils import exceptions
 from reflex_base.event import Event
 
 from crm_app.core import log_scrub
@@ -96,3 +97,48 @@ def test_other_errors_keep_their_traceback(scrubbed_logging, caplog):
     (record,) = caplog.records
     assert record.exc_info is not None
     assert "Traceback" in caplog.text
+
+
+# An event as a JSON string, with line breaks that would forge log lines if kept.
+SAVED_KEY = '{"name": "state.integrations_state.save_key", "payload": {"api_key": "RAW-KEY-42"}}\n'
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # Reflex's on_event, word for word (found by a probe, each with the key in the log).
+        "Received event data as a string. This generally should not happen and may indicate "
+        f"a bug. Event data: {SAVED_KEY}ERROR forged line",
+        "Received event from session sid-1 with no associated token. This may indicate a "
+        f"bug. Event data: {SAVED_KEY}",
+    ],
+)
+def test_an_event_reflex_quotes_in_a_warning_is_not_logged(scrubbed_logging, caplog, line):
+    logging.getLogger("reflex.app").warning(line)
+    (message,) = caplog.messages
+    assert message.endswith("Event data: [not logged]")
+    assert "RAW-KEY" not in message and "forged" not in message
+
+
+def test_an_event_that_is_no_json_object_is_one_line_without_its_data(scrubbed_logging, caplog):
+    try:
+        raise exceptions.EventDeserializationError(
+            f"Event data must be a dictionary, but received ['RAW-KEY-42'] of type {list}."
+        )
+    except exceptions.EventDeserializationError:
+        logging.getLogger("socketio.server").exception("message async handler error")
+    (record,) = caplog.records
+    assert record.exc_info is None and "RAW-KEY" not in caplog.text
+    assert caplog.messages == [
+        "message async handler error: an event that is no JSON object, dropped"
+    ]
+
+
+def test_a_tabs_token_is_not_logged(scrubbed_logging, caplog):
+    token = "0b6f8a52-3f1e-4c8e-9a43-7d2a1c9e5b10"
+    logging.getLogger("reflex.app").warning(
+        f"Attempting to send delta to disconnected client {token!r}"
+    )
+    assert caplog.messages == [
+        "Attempting to send delta to disconnected client [tab token not logged]"
+    ]
