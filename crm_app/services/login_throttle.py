@@ -17,7 +17,9 @@ A lock-out per account lets anyone who knows an email shut its owner out by
 failing on purpose. So, as OWASP's "device cookies" advise, a browser that
 has logged in to the account before is counted apart: under its own device
 token (core/security.py), with the same limit, so a guesser shut out of the
-account does not shut out the owner's browser. A token is bound to the
+account does not shut out the owner's browser, and the count per address
+passes it by, so failures of others behind the same NAT or proxy do not
+either (LoginThrottle._address_keys). A token is bound to the
 account's id and its current password: only a log-in with that password
 yields one, and a new password voids them all, so tokens gathered while a
 password was known buy no guesses at the next one.
@@ -129,6 +131,18 @@ class LoginThrottle:
         (under its current password, if it has an account)."""
         return _key("device", device) if device else _key("account", email, password_hash)
 
+    @staticmethod
+    def _address_keys(address: str, device: str | None) -> list[str]:
+        """The address's count, unless the browser has a device token for the account.
+
+        The address count stops one place guessing at many accounts; but an office
+        behind one NAT, or every user behind a reverse proxy, shares an address, and
+        a guesser's failures there locked out every owner (a probe: 19 failures
+        for made-up emails, then 429 for another user's right password). A device
+        token's own count, per account, still limits guesses from that browser.
+        """
+        return [] if device else [_key("address", address)]
+
     def begin_attempt(
         self,
         *,
@@ -144,9 +158,10 @@ class LoginThrottle:
         has this email). Counted as a failure until attempt_succeeded or
         attempt_not_made says otherwise; an attempt refused here is not counted.
         """
-        account = self._counted_as(email, device, password_hash)
-        keys = ((account, self.max_failures),)
-        keys += ((_key("address", address), self.max_failures_per_address),)
+        keys = [(self._counted_as(email, device, password_hash), self.max_failures)]
+        keys += [
+            (key, self.max_failures_per_address) for key in self._address_keys(address, device)
+        ]
         counted = [(key, self.counter.add(key, self.window), limit) for key, limit in keys]
         waits = [wait for _, (count, wait), limit in counted if count > limit]
         if not waits:
@@ -187,7 +202,8 @@ class LoginThrottle:
         logging in does not hand a guesser shut out of the account new tries.
         """
         self.counter.clear(self._counted_as(email, device, password_hash))
-        self.counter.take_back(_key("address", address))
+        for key in self._address_keys(address, device):
+            self.counter.take_back(key)
 
     def attempt_not_made(
         self,
@@ -199,7 +215,8 @@ class LoginThrottle:
     ) -> None:
         """No password was checked after all (an invalid request, an unreachable database)."""
         self.counter.take_back(self._counted_as(email, device, password_hash))
-        self.counter.take_back(_key("address", address))
+        for key in self._address_keys(address, device):
+            self.counter.take_back(key)
 
 
 _throttle: LoginThrottle | None = None

@@ -74,6 +74,22 @@ def test_the_limit_throttles_the_address_across_accounts(counter):
     assert throttle.begin_attempt(email=_email(), address=address) is not None
 
 
+def test_a_trusted_browser_is_not_shut_out_by_failures_of_others_at_its_address(counter):
+    # Behind an office NAT or a reverse proxy everyone shares an address: a probe's 19
+    # failures for made-up emails then refused another user's right password.
+    throttle = LoginThrottle(counter, max_failures=3, window=60, max_failures_per_address=4)
+    address = _address()
+    for _ in range(4):
+        assert _fail(throttle, _email(), address) is None
+    owner = _email()
+    assert throttle.begin_attempt(email=owner, address=address) is not None
+    assert throttle.begin_attempt(email=owner, address=address, device="owners-browser") is None
+    # Its own count, per account, still limits guesses from that browser.
+    for _ in range(2):
+        assert throttle.begin_attempt(email=owner, address=address, device="owners-browser") is None
+    assert throttle.begin_attempt(email=owner, address=address, device="owners-browser") is not None
+
+
 def test_attempts_sent_at_once_check_no_more_passwords_than_the_limit(counter):
     throttle = LoginThrottle(counter, max_failures=5, window=60)
     email, address = _email(), _address()
