@@ -235,6 +235,9 @@ def _upsert_contact(session: Session, user_id: uuid.UUID, data: dict[str, Any]) 
     return {"contact_id": str(contact.id), "created": ["contact"]}
 
 
+UNREAD_TIME = "send ISO 8601 with its zone (2026-12-06T09:00:00Z) or epoch seconds"
+
+
 def _automation_run(
     session: Session, user_id: uuid.UUID, body: dict[str, Any], data: dict[str, Any]
 ) -> dict[str, Any]:
@@ -249,10 +252,9 @@ def _automation_run(
     run.scenario_name = text(data.get("scenario_name"), 200) or run.scenario_name
     run.status = status
     run.error = optional_text(data.get("error"), 10_000)
-    run.started_at = timestamp(data.get("started_at")) or run.started_at
-    run.finished_at = (
-        timestamp(data.get("finished_at")) or timestamp(body.get("occurred_at")) or run.finished_at
-    )
+    times = {name: timestamp(data.get(name)) for name in ("started_at", "finished_at")}
+    run.started_at = times["started_at"] or run.started_at
+    run.finished_at = times["finished_at"] or timestamp(body.get("occurred_at")) or run.finished_at
     # Given, else from the times, else what an earlier delivery of this run said.
     duration = bounded_int(data.get("duration_ms"))
     started, finished = run.started_at, run.finished_at
@@ -265,6 +267,11 @@ def _automation_run(
     session.flush()
     result: dict[str, Any] = {"automation_log_id": str(run.id)}
     result["created"] = ["automation_log"] if created else []
+    # A time given in a form this does not read ("06/12/2026 09:00": which day?) is left
+    # out, and the audit row says so rather than the run quietly showing no time.
+    for name, moment in times.items():
+        if moment is None and data.get(name) not in (None, ""):
+            result[name] = f"not read: {UNREAD_TIME}"
     for key in ("lead_id", "contact_id"):
         if getattr(run, key):
             result[key] = str(getattr(run, key))

@@ -259,6 +259,22 @@ def test_a_second_delivery_of_a_run_without_a_duration_keeps_the_one_it_had(clie
     assert (log.status, log.scenario_name, log.duration_ms) == ("success", "Sync", 1834)
 
 
+def test_a_run_time_this_does_not_read_is_left_out_and_the_audit_row_says_so(client, engine, make):
+    # QA as a UK practice: a day-first time was accepted and quietly dropped.
+    run = make_event(
+        "automation.run",
+        {"status": "success", "started_at": "06/12/2026 09:00", "finished_at": 1765011600},
+        execution_id="exec-when",
+    )
+    assert _post(client, make, run).status_code == 200
+    [log] = owned(engine, make.user_id, AutomationLog)
+    assert (log.started_at, log.finished_at) == (None, datetime(2025, 12, 6, 9, 0, tzinfo=UTC))
+    [row] = audit_rows(engine, make.user_id)
+    result = json.loads(row.result)
+    assert result["started_at"].startswith("not read: send ISO 8601 with its zone")
+    assert "finished_at" not in result
+
+
 def test_automation_run_links_to_a_lead_by_phone(client, engine, make):
     assert (
         _post(client, make, make_event("lead.upsert", {"phone": "+14155550122"})).status_code == 200
