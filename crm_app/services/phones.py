@@ -112,7 +112,13 @@ def _valid_number(text: str, region: str) -> phonenumbers.PhoneNumber | None:
 
 
 def _possible_number(text: str, region: str) -> phonenumbers.PhoneNumber | None:
-    """The number text writes when it has a whole number's length, valid or not, else None."""
+    """The number text writes when it has a whole number's length and the shape of its
+    country's numbers (its plan's general pattern), in a range in use or not, else None.
+
+    The shape keeps out what is no one's number: +10000000000, and the placeholders
+    Twilio sends for a withheld caller ID (+86282452253 "Unknown" has a possible
+    length in China, not the shape of a number there).
+    """
     if len(text) > _MAX_INPUT_LENGTH:
         return None
     try:
@@ -120,7 +126,13 @@ def _possible_number(text: str, region: str) -> phonenumbers.PhoneNumber | None:
     except phonenumbers.NumberParseException:
         return None
     reason = phonenumbers.is_possible_number_with_reason(number)
-    return number if reason == phonenumbers.ValidationResult.IS_POSSIBLE else None
+    if reason != phonenumbers.ValidationResult.IS_POSSIBLE:
+        return None
+    home = phonenumbers.region_code_for_country_code(number.country_code)
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(home)
+    pattern = metadata.general_desc.national_number_pattern if metadata is not None else None
+    national = phonenumbers.national_significant_number(number)
+    return number if pattern and re.fullmatch(pattern, national) else None
 
 
 def _invalid_hint(text: str, region: str) -> str:

@@ -121,8 +121,21 @@ def test_a_number_written_in_e164_is_kept_in_a_range_the_library_does_not_know(
         normalize_phone(typed, region)
 
 
-@pytest.mark.parametrize("written", ["+4479113456", "+4479113456789", "+999123456789"])
-def test_a_number_in_e164_still_needs_a_whole_numbers_length(written: str) -> None:
+@pytest.mark.parametrize(
+    "written",
+    [
+        "+4479113456",
+        "+4479113456789",
+        "+999123456789",
+        "+10000000000",
+        # Twilio's stand-ins for a withheld caller ID: Anonymous, Restricted, Unknown, Blocked.
+        "+266696687",
+        "+7378742833",
+        "+86282452253",
+        "+2562533",
+    ],
+)
+def test_a_number_in_e164_still_needs_a_whole_numbers_length_and_shape(written: str) -> None:
     with pytest.raises(InvalidInput, match="not a valid phone number"):
         normalize_phone(written, "GB")
 
