@@ -42,7 +42,9 @@ _SECRET_KEY_PARTS = (
 # Whole key names (lower-cased, punctuation removed) too short to look for inside others.
 _SECRET_KEY_NAMES = frozenset({"pin", "pwd", "otp"})
 # Objects of HTTP headers (a Vapi assistant's server.headers): where credentials go, under
-# whatever name the owner gave them ("X-Clinic-Auth"), so every value in them is secret.
+# whatever name the owner gave them ("X-Custom-Key"), so every value in them is redacted.
+# Only there: their values are not cut out of other strings as a secret key's are, since
+# most are no secret ("application/json") and the summary and transcript would lose them.
 _HEADER_OBJECTS = frozenset({"headers", "httpheaders", "customheaders"})
 # A URL's user and password ("https://user:pass@host/hook"): the password is a secret.
 _URL_PASSWORD = re.compile(r"([a-z][a-z0-9+.\-]*://)[^/\s@:]+:[^/\s@]+@", re.IGNORECASE)
@@ -82,11 +84,7 @@ def _read_key_name(key: str) -> tuple[bool, bool]:
     """(whether the name marks a secret, whether only as "tokens", which may be a count)."""
     name = _NOT_ALPHANUMERIC.sub("", key.lower())
     matches = [part for part in _SECRET_KEY_PARTS if part in name]
-    # Any "...key" but the bare word: "X-Custom-Key", "licenseKey" ("key" alone names
-    # a setting's name as often as a credential).
-    named_key = name.endswith("key") and name != "key"
-    secret = bool(matches) or named_key or name in _SECRET_KEY_NAMES
-    return secret, matches == ["token"] and "tokens" in name
+    return bool(matches) or name in _SECRET_KEY_NAMES, matches == ["token"] and "tokens" in name
 
 
 # Payloads repeat the same few dozen key names: each is read once. Only short
@@ -115,9 +113,7 @@ def _values_of_secret_keys(value: Any, depth: int) -> list[str]:
             if isinstance(item, str):
                 if is_secret_key(key, item):
                     found.append(item)
-            elif _is_header_object(key, item):
-                found += [header for header in item.values() if isinstance(header, str)]
-            elif isinstance(item, dict | list):
+            elif isinstance(item, dict | list) and not _is_header_object(key, item):
                 found += _values_of_secret_keys(item, depth + 1)
     elif isinstance(value, list):
         for item in value:
