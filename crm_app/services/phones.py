@@ -21,15 +21,7 @@ _SCIENTIFIC_NOTATION = re.compile(r"[0-9](?:[.,][0-9]+)?[eE]\+?[0-9]+")
 
 
 def normalize_phone(raw: str | None, region: str) -> str | None:
-    """A phone number in E.164 (None when blank); InvalidInput when it is not a valid number.
-
-    A number written in E.164 ("+447911345678"), as providers' webhooks, exports and
-    APIs write them, is kept when it has a whole number's length, even in a range
-    phonenumbers' data does not know: a carrier put a call through from it, and new
-    ranges reach the library's releases late. Refusing it lost the caller's number, the
-    one the business calls back. A number written as people write them is held to
-    that data, which catches a mistyped digit.
-    """
+    """A phone number in E.164 (None when blank); InvalidInput when it is not a valid number."""
     value = (raw or "").strip()
     if not value:
         return None
@@ -44,8 +36,6 @@ def normalize_phone(raw: str | None, region: str) -> str | None:
             }
         )
     number = _valid_number(value, region)
-    if number is None and _E164.fullmatch(value):
-        number = _possible_number(value, region)
     if number is None:
         raise InvalidInput({"phone": f"not a valid phone number ({_invalid_hint(value, region)})"})
     # E.164 has no extension, and calls and contacts are matched on the number alone:
@@ -96,43 +86,25 @@ def international_start(text: str, region: str) -> str | None:
     return f"{metadata.country_code}{rest}" if len(rest) >= 3 else None
 
 
+def _valid_number(text: str, region: str) -> phonenumbers.PhoneNumber | None:
+    """The number text writes (national numbers in region), or None unless it is a valid one."""
+    # Measured before anything is remembered: a 100,000-character cell is no number, and
+    # a thousand of them kept as keys would hold hundreds of MB.
+    if len(text) > _MAX_INPUT_LENGTH:
+        return None
+    return _parsed_valid_number(text, region)
+
+
 # A CSV row's phone is read twice (for an extension, then to store it): remembering the
 # last numbers read halves an import's parsing, most of its CPU. Callers share the
 # objects returned, so none may change one (split_extension copies before it does).
 @functools.lru_cache(maxsize=1024)
-def _valid_number(text: str, region: str) -> phonenumbers.PhoneNumber | None:
-    """The number text writes (national numbers in region), or None unless it is a valid one."""
-    if len(text) > _MAX_INPUT_LENGTH:
-        return None
+def _parsed_valid_number(text: str, region: str) -> phonenumbers.PhoneNumber | None:
     try:
         number = phonenumbers.parse(text, region.upper())
     except phonenumbers.NumberParseException:
         return None
     return number if phonenumbers.is_valid_number(number) else None
-
-
-def _possible_number(text: str, region: str) -> phonenumbers.PhoneNumber | None:
-    """The number text writes when it has a whole number's length and the shape of its
-    country's numbers (its plan's general pattern), in a range in use or not, else None.
-
-    The shape keeps out what is no one's number: +10000000000, and the placeholders
-    Twilio sends for a withheld caller ID (+86282452253 "Unknown" has a possible
-    length in China, not the shape of a number there).
-    """
-    if len(text) > _MAX_INPUT_LENGTH:
-        return None
-    try:
-        number = phonenumbers.parse(text, region.upper())
-    except phonenumbers.NumberParseException:
-        return None
-    reason = phonenumbers.is_possible_number_with_reason(number)
-    if reason != phonenumbers.ValidationResult.IS_POSSIBLE:
-        return None
-    home = phonenumbers.region_code_for_country_code(number.country_code)
-    metadata = phonenumbers.PhoneMetadata.metadata_for_region(home)
-    pattern = metadata.general_desc.national_number_pattern if metadata is not None else None
-    national = phonenumbers.national_significant_number(number)
-    return number if pattern and re.fullmatch(pattern, national) else None
 
 
 def _invalid_hint(text: str, region: str) -> str:

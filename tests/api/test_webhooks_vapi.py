@@ -73,19 +73,6 @@ def test_end_of_call_report_creates_a_call_log_linked_to_a_new_voice_lead(client
     assert json.loads(row.result)["call_log_id"] == str(call.id)
 
 
-def test_a_caller_in_a_range_the_phone_library_does_not_know_keeps_their_number(
-    client, engine, vapi
-):
-    # The right length for a UK mobile, in a range phonenumbers calls invalid: a carrier put
-    # the call through, so it is the number the business calls back (QA lost it before).
-    report = vapi_end_of_call_report("call-uk", number="+447911345678")
-    assert _post(client, vapi, report).status_code == 200
-    [call] = owned(engine, vapi.user_id, CallLog)
-    [lead] = owned(engine, vapi.user_id, Lead)
-    assert (call.customer_number, call.lead_id) == ("+447911345678", lead.id)
-    assert lead.phone == "+447911345678"
-
-
 @pytest.mark.parametrize(
     ("recording", "expected"),
     [
