@@ -98,8 +98,8 @@ def search_text_filter(
     matches = [phrase]
     if _PHONE_LIKE.match(term):
         matches += [
-            phone_column.like(f"%{digits}%")
-            for digits in _phone_digits(term)
+            phone_column.like(pattern)
+            for pattern in _phone_patterns(term)
             for phone_column in phone_columns
         ]
     return sa.or_(*matches)
@@ -137,22 +137,27 @@ def _folded_pattern(pattern: str) -> Any:
     return getattr(sa.func, search_fold.SQL_FUNCTION)(pattern, type_=sa.Text)
 
 
-def _phone_digits(term: str) -> list[str]:
-    """The digit strings to look for in stored E.164 numbers, for a search shaped like a number.
+def _phone_patterns(term: str) -> list[str]:
+    """LIKE patterns for stored E.164 numbers, for a search shaped like a number.
 
     Its digits as typed when separators hid them from the search text
-    ("(415) 555-2671"), and, for a number or its start typed the local way, its
+    ("(415) 555-2671"); for a whole number typed the local way, its
     international digits: "020 7946 0958" in the UK is stored as +442079460958,
-    without the 0 that the digits as typed begin with, and "0161 496" finds
-    +441614960000.
+    without the 0 that the digits as typed begin with; and for the start of one,
+    the numbers that begin so: "0161 496" finds +441614960000, and "0800" no
+    number with 44800 further in.
     """
     region = get_settings().default_phone_region
     digits = re.sub(r"\D", "", term)
     found = [digits] if len(digits) >= 3 and digits != term else []
-    for international in (as_international_digits(term, region), international_start(term, region)):
-        if international and international not in found and international != term.lstrip("+"):
-            found.append(international)
-    return found
+    whole = as_international_digits(term, region)
+    if whole and whole not in found and whole != term.lstrip("+"):
+        found.append(whole)
+    patterns = [f"%{digits}%" for digits in found]
+    start = international_start(term, region)
+    if start and start != whole:
+        patterns.append(f"+{start}%")
+    return patterns
 
 
 def date_filters(

@@ -291,6 +291,14 @@ def test_list_leads_finds_the_start_of_a_number_typed_with_its_national_prefix(
     assert _names(_list(engine, five_leads, search=search)) == ["dave_x"]
 
 
+def test_the_start_of_a_number_finds_only_numbers_that_begin_so(engine, user, monkeypatch):
+    # 44800 is inside the mobile's number, but "0800" is a freephone number's start.
+    monkeypatch.setattr(get_settings(), "default_phone_region", "GB")
+    _create(engine, user, name="Mobile", phone="07944 800123")
+    _create(engine, user, name="Freephone", phone="0800 123 4567")
+    assert _names(_list(engine, user, search="0800")) == ["Freephone"]
+
+
 def test_a_partial_local_number_is_not_taken_for_another_number(engine, five_leads) -> None:
     # "0207" is no whole number: only its digits as typed are looked for (none match).
     assert _names(_list(engine, five_leads, search="0207")) == []
