@@ -30,9 +30,10 @@ _JWT = re.compile(r"eyJ[\w-]*\.[\w-]+\.[\w-]+")
 _QUOTED_EVENT = re.compile(
     r"(Event data: |event data: |Event data must be a dictionary, but received ).*", re.DOTALL
 )
-# "send delta to disconnected client '<tab token>'": whoever holds a tab's token may act
-# in that tab (uploads name it), so it stays out of the log like the session's.
-_TAB_TOKEN = re.compile(r"(disconnected client )'[^']*'")
+# "send delta to disconnected client '<tab token>'", and with Redis "Lock for token
+# <tab token>/<state> was held too long": whoever holds a tab's token may act in that tab
+# (uploads name it), so it stays out of the log like the session's.
+_TAB_TOKEN = re.compile(r"(disconnected client )'[^']*'|(Lock for token )[^/\s]+")
 # Enough for any of this app's handler names (under 80 characters).
 MAX_EVENT_NAME_LOGGED = 120
 # How Reflex's event processor words the KeyError for a name it has no handler for.
@@ -43,8 +44,12 @@ def scrub(text: str) -> str:
     """The text without event payloads, router data or tokens."""
     text = _EVENT_REPR.sub(_event_by_name, text)
     text = _QUOTED_EVENT.sub(r"\g<1>[not logged]", text)
-    text = _TAB_TOKEN.sub(r"\g<1>[tab token not logged]", text)
+    text = _TAB_TOKEN.sub(_without_tab_token, text)
     return _JWT.sub("[token]", text)
+
+
+def _without_tab_token(match: re.Match[str]) -> str:
+    return f"{match[1] or match[2]}[tab token not logged]"
 
 
 def _event_by_name(match: re.Match[str]) -> str:
@@ -63,7 +68,7 @@ def _is_unroutable_event(exc_info: Any) -> bool:
 
 
 def _is_unreadable_event(exc_info: Any) -> bool:
-    """Reflex's error for event data that is no JSON object, which its message quotes whole."""
+    """Reflex's error for event data it cannot read, which its message quotes whole."""
     error = exc_info[1] if isinstance(exc_info, tuple) else exc_info
     return type(error).__name__ == "EventDeserializationError"
 
@@ -86,7 +91,7 @@ def install() -> None:
             cleaned = f"{cleaned.rstrip(':')}: no handler by that name, dropped"
             record.exc_info = record.exc_text = None
         elif _is_unreadable_event(record.exc_info):
-            cleaned = f"{cleaned.rstrip(':')}: an event that is no JSON object, dropped"
+            cleaned = f"{cleaned.rstrip(':')}: an event that could not be read, dropped"
             record.exc_info = record.exc_text = None
         if cleaned != message:
             record.msg, record.args = cleaned, ()

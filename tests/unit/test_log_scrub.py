@@ -120,7 +120,7 @@ def test_an_event_reflex_quotes_in_a_warning_is_not_logged(scrubbed_logging, cap
     assert "RAW-KEY" not in message and "forged" not in message
 
 
-def test_an_event_that_is_no_json_object_is_one_line_without_its_data(scrubbed_logging, caplog):
+def test_an_event_that_cannot_be_read_is_one_line_without_its_data(scrubbed_logging, caplog):
     try:
         raise exceptions.EventDeserializationError(
             f"Event data must be a dictionary, but received ['RAW-KEY-42'] of type {list}."
@@ -130,7 +130,7 @@ def test_an_event_that_is_no_json_object_is_one_line_without_its_data(scrubbed_l
     (record,) = caplog.records
     assert record.exc_info is None and "RAW-KEY" not in caplog.text
     assert caplog.messages == [
-        "message async handler error: an event that is no JSON object, dropped"
+        "message async handler error: an event that could not be read, dropped"
     ]
 
 
@@ -139,6 +139,12 @@ def test_a_tabs_token_is_not_logged(scrubbed_logging, caplog):
     logging.getLogger("reflex.app").warning(
         f"Attempting to send delta to disconnected client {token!r}"
     )
+    # Reflex's Redis state manager, naming the token and the state.
+    logging.getLogger("reflex.istate").warning(
+        f"Lock for token {token}/reflex___state____state was held too long time_taken=3.1s"
+    )
     assert caplog.messages == [
-        "Attempting to send delta to disconnected client [tab token not logged]"
+        "Attempting to send delta to disconnected client [tab token not logged]",
+        "Lock for token [tab token not logged]/reflex___state____state was held too long "
+        "time_taken=3.1s",
     ]
