@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -15,6 +16,8 @@ from sqlmodel.sql.sqltypes import AutoString
 from crm_app.core.config import PROJECT_ROOT, Settings
 from crm_app.core.db import create_db_engine
 from crm_app.models.base import UTCDateTime
+
+log = logging.getLogger(__name__)
 
 
 def render_item(type_: str, obj: object, autogen_context: object) -> str | bool:
@@ -94,8 +97,11 @@ def _close_to_others(database: Path) -> None:
     """
     for name in ("", "-wal", "-shm", "-journal"):
         file = database.with_name(database.name + name)
-        if file.exists():
-            file.chmod(0o600)
+        try:
+            if file.exists():
+                file.chmod(0o600)
+        except OSError as error:  # another user's file, or a filesystem without modes
+            log.warning("could not make %s readable by its owner only: %s", file, error.strerror)
 
 
 def migrate(settings: Settings) -> str:
@@ -108,7 +114,7 @@ def migrate(settings: Settings) -> str:
     )
     database = PROJECT_ROOT / path if path else None
     if database is not None and not database.parent.exists():
-        database.parent.mkdir(parents=True, mode=0o700)
+        database.parent.mkdir(parents=True, mode=0o700, exist_ok=True)
     command.upgrade(alembic_config(url), "head")
     if database is not None:
         _close_to_others(database)

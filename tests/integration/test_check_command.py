@@ -123,7 +123,8 @@ def test_check_cli_exits_1_and_hides_the_url_when_the_database_is_unreachable(
 def test_the_embedded_database_is_readable_by_the_apps_user_only(tmp_path: Path) -> None:
     # Every tenant's calls and the password hashes: a probe read them as another user.
     shared = tmp_path / "shared"
-    shared.mkdir(mode=0o755)
+    shared.mkdir()
+    shared.chmod(0o755)  # whatever the umask
     for directory in (shared, shared / "data"):
         database = directory / "crm.db"
         migrate(_settings(database_url=f"sqlite:///{database}"))
