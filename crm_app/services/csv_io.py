@@ -116,7 +116,6 @@ HEADER_ALIASES = {
         "hometel",
         "worktel",
         "daytimetel",
-        "contactno",
         "contactnumber",
         "landline",
     },

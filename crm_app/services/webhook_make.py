@@ -235,7 +235,10 @@ def _upsert_contact(session: Session, user_id: uuid.UUID, data: dict[str, Any]) 
     return {"contact_id": str(contact.id), "created": ["contact"]}
 
 
-UNREAD_TIME = "send ISO 8601 with its zone (2026-12-06T09:00:00Z) or epoch seconds"
+UNREAD_TIME = (
+    "send a time from 1970 on, in ISO 8601 with its zone (2026-12-06T09:00:00Z), "
+    "RFC 2822 or epoch seconds"
+)
 
 
 def _automation_run(

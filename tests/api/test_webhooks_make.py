@@ -271,7 +271,7 @@ def test_a_run_time_this_does_not_read_is_left_out_and_the_audit_row_says_so(cli
     assert (log.started_at, log.finished_at) == (None, datetime(2025, 12, 6, 9, 0, tzinfo=UTC))
     [row] = audit_rows(engine, make.user_id)
     result = json.loads(row.result)
-    assert result["started_at"].startswith("not read: send ISO 8601 with its zone")
+    assert result["started_at"].startswith("not read: send a time from 1970 on, in ISO 8601")
     assert "finished_at" not in result
 
 
