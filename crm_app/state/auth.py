@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +29,11 @@ SESSION_ENDED = "ended"
 ENDED_ON_VISIT = "visit"
 # The pages a tab without a session is sent to, or logs out to.
 PUBLIC_FORMS = ("/login", "/signup")
+
+
+# How long after a click the on_load queued behind it may run and still keep what the click
+# opened (_kept_on_arrival): far longer than a page's on_load takes, far shorter than a visit.
+ARRIVAL_SECONDS = 15
 
 
 class AuthState(rx.State):
@@ -57,15 +63,29 @@ class AuthState(rx.State):
             raise PermissionError("not logged in")
         return uuid.UUID(self._user_id)
 
-    def _page_arriving(self) -> bool:
-        """Whether this tab's page is still running its on_load handlers.
+    def _arrival_mark(self) -> str:
+        """What a dialog opened now remembers for the page's on_load: "" once the page has
+        arrived; while it is still arriving, the page and the time (_kept_on_arrival).
 
         Reflex shows a reloaded page from the state the tab had, then runs its
         on_load, then sets is_hydrated. A click in between (a dialog opened as the
         page appeared) is handled before the on_load queued behind it, and that
         on_load must not close what the click opened.
         """
-        return not self.is_hydrated
+        return "" if self.is_hydrated else f"{time.time()} {self.router.url.path}"
+
+    def _kept_on_arrival(self, mark: str) -> bool:
+        """Whether a dialog opened with `mark` was opened as this very page arrived.
+
+        The on_load queued behind the click runs moments after it, on the same
+        page. Reflex cancels that on_load when the tab navigates on first (Back at
+        once): a mark outliving its arrival must not keep the dialog open on a later
+        visit, so a mark from another page, or from longer ago, keeps nothing.
+        """
+        at, _, path = mark.partition(" ")
+        if not at or path != self.router.url.path:
+            return False
+        return 0 <= time.time() - float(at) < ARRIVAL_SECONDS
 
     @rx.event
     def require_login(self):

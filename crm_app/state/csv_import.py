@@ -72,7 +72,7 @@ class CsvImportState(AuthState):
 
     open: bool = False
     # Opened by a click while the page was still arriving: its on_load keeps it open.
-    _opened_while_arriving: bool = False
+    _opened_while_arriving: str = ""
     kind: str = "leads"
     step: str = "upload"  # upload | map | importing | done
     file_name: str = ""
@@ -143,7 +143,7 @@ class CsvImportState(AuthState):
         if self._user_id and self.step != "importing":
             self._reset(kind)
             self.open = True
-            self._opened_while_arriving = self._page_arriving()
+            self._opened_while_arriving = self._arrival_mark()
 
     @rx.event
     def open_from_query(self, kind: str):
@@ -152,9 +152,9 @@ class CsvImportState(AuthState):
         was opened by a click on this page before its on_load ran."""
         if self._user_id and self.router.url.query_parameters.get("import") == "1":
             self.open_for(kind)
-        elif self.step != "importing" and not self._opened_while_arriving:
+        elif self.step != "importing" and not self._kept_on_arrival(self._opened_while_arriving):
             self.open = False
-        self._opened_while_arriving = False
+        self._opened_while_arriving = ""
 
     @rx.event
     def set_open(self, is_open: bool):

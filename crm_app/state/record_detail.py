@@ -52,7 +52,7 @@ class RecordDetailMixin(rx.State, mixin=True):
     note_key: int = 0
     confirming_delete: bool = False
     # Asked by a click while the page was still arriving: its on_load keeps the question.
-    _asked_while_arriving: bool = False
+    _asked_while_arriving: str = ""
 
     def _current(self) -> uuid.UUID | None:
         return display.parse_id(self.router.page.params.get(f"{self.NOUN}_id", ""))
@@ -72,8 +72,10 @@ class RecordDetailMixin(rx.State, mixin=True):
         """The id to load; None (and not_found shown) when the URL holds no valid id."""
         record_id = self._current()
         self.loading = True
-        self.confirming_delete = self.confirming_delete and self._asked_while_arriving
-        self._asked_while_arriving = False
+        self.confirming_delete = self.confirming_delete and self._kept_on_arrival(
+            self._asked_while_arriving
+        )
+        self._asked_while_arriving = ""
         if record_id is None:
             self.not_found, self.loading, self.loaded = True, False, True
         return record_id
@@ -122,7 +124,7 @@ class RecordDetailMixin(rx.State, mixin=True):
     @rx.event
     def set_confirming_delete(self, value: bool):
         self.confirming_delete = value
-        self._asked_while_arriving = value and self._page_arriving()
+        self._asked_while_arriving = self._arrival_mark() if value else ""
 
     @rx.event
     def confirm_delete(self):

@@ -51,8 +51,8 @@ class RecordFormMixin(rx.State, mixin=True):
     _opened_with: dict[str, str] = {}
     opened_json: str = "{}"
     # Opened by a click while the page was still arriving: its on_load keeps it (see
-    # AuthState._page_arriving and close_on_arrival).
-    _opened_while_arriving: bool = False
+    # AuthState._arrival_mark and close_on_arrival).
+    _opened_while_arriving: str = ""
 
     def _fetch(self, session: Session, record_id: uuid.UUID) -> Any:
         """The user's record to edit, or None."""
@@ -76,11 +76,11 @@ class RecordFormMixin(rx.State, mixin=True):
         self.phone_region = get_settings().default_phone_region.upper()
         self.form_key += 1
         self.open = True
-        self._opened_while_arriving = False
+        self._opened_while_arriving = ""
 
     def _shown_by_click(self, record_id: str, values: dict[str, str]) -> None:
         self._show(record_id, values)
-        self._opened_while_arriving = self._page_arriving()
+        self._opened_while_arriving = self._arrival_mark()
 
     @rx.event
     def open_new(self):
@@ -115,8 +115,8 @@ class RecordFormMixin(rx.State, mixin=True):
         self._close_left_open()
 
     def _close_left_open(self) -> None:
-        self.open = self.open and self._opened_while_arriving
-        self._opened_while_arriving = False
+        self.open = self.open and self._kept_on_arrival(self._opened_while_arriving)
+        self._opened_while_arriving = ""
 
     @rx.event
     def set_open(self, is_open: bool):

@@ -31,7 +31,7 @@ class RecordListMixin(SortMixin, mixin=True):
     delete_id: str = ""
     delete_name: str = ""
     # Asked by a click while the page was still arriving: its on_load keeps the question.
-    _asked_while_arriving: bool = False
+    _asked_while_arriving: str = ""
 
     def _filters(self) -> dict[str, Any]:
         """The list's search, filters and sort as keywords of its list and export services."""
@@ -50,14 +50,14 @@ class RecordListMixin(SortMixin, mixin=True):
 
     def _forget_dialogs(self) -> None:
         """On arriving at the page: no confirmation left open from the last visit (Back, reload)."""
-        if not self._asked_while_arriving:
+        if not self._kept_on_arrival(self._asked_while_arriving):
             self.delete_id, self.delete_name = "", ""
-        self._asked_while_arriving = False
+        self._asked_while_arriving = ""
 
     @rx.event
     def ask_delete(self, record_id: str, name: str):
         self.delete_id, self.delete_name = record_id, name or f"this {self.NOUN}"
-        self._asked_while_arriving = self._page_arriving()
+        self._asked_while_arriving = self._arrival_mark()
 
     @rx.event
     def cancel_delete(self):

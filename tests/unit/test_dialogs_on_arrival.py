@@ -9,6 +9,7 @@ under the person's fingers). A dialog left open on an earlier visit is closed.
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 import pytest
 from reflex.state import State
 
+from crm_app.state import auth
 from crm_app.state.auth import AuthState
 from crm_app.state.contact_detail import ContactDetailState
 from crm_app.state.contact_form import ContactFormState
@@ -118,3 +120,25 @@ def test_a_dialog_left_open_is_closed_when_the_page_is_arrived_at_again(root, di
     assert shows(state)
     _arrive(root, lambda: on_load(state))
     assert not shows(state)
+
+
+@pytest.mark.parametrize("dialog", DIALOGS)
+def test_a_click_whose_page_never_finished_arriving_keeps_nothing_later(root, dialog, monkeypatch):
+    # Reflex cancels a page's on_load when the tab navigates on first (Back at once): the
+    # click's mark outlives its arrival, and must not keep the dialog on a later visit.
+    click, on_load, shows, state_class = DIALOGS[dialog]
+    state = _substate(root, state_class)
+    root.is_hydrated = False
+    click(state)
+    monkeypatch.setattr(auth, "ARRIVAL_SECONDS", 0)  # the later visit, long after
+    _arrive(root, lambda: on_load(state))
+    assert not shows(state)
+
+
+def test_a_mark_made_on_another_page_keeps_nothing(root):
+    form = _substate(root, LeadFormState)
+    root.is_hydrated = False
+    LeadFormState.open_new.fn(form)
+    form._opened_while_arriving = f"{time.time()} /leads/another-lead"  # opened there
+    LeadFormState.open_from_query.fn(form)
+    assert not form.open
