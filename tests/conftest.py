@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -39,6 +40,11 @@ from tests.pg import (  # noqa: E402
 )
 
 REQUIRE_POSTGRES = os.environ.get("CRM_REQUIRE_POSTGRES") == "1"
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    # The session's settings directory: nothing in it is wanted once the session is over.
+    shutil.rmtree(_TMP, ignore_errors=True)
 
 
 def _postgres_or_skip() -> sa.Engine:

@@ -3,9 +3,11 @@
 Providers put credentials inside their payloads (Vapi sends the Twilio
 account's auth token, API key and secret inside `phoneNumber`), so every
 payload is redacted before it is stored or shown: any key named like a token,
-secret, password or API key loses its value, and that value, or a secret of
-the user's for this provider, is cut out of every string it turns up in too
-(a transcript that reads the Twilio token aloud, a summary quoting it).
+secret, password or API key loses its value, as does a name/value pair so
+named, and that value, or a secret of the user's for this provider, is cut out
+of every string it turns up in too (a transcript that reads the Twilio token
+aloud, a summary quoting it). Every header value and a URL's password are
+redacted where they stand.
 """
 
 from __future__ import annotations
@@ -41,13 +43,21 @@ _SECRET_KEY_PARTS = (
 )
 # Whole key names (lower-cased, punctuation removed) too short to look for inside others.
 _SECRET_KEY_NAMES = frozenset({"pin", "pwd", "otp"})
-# Objects of HTTP headers (a Vapi assistant's server.headers): where credentials go, under
-# whatever name the owner gave them ("X-Custom-Key"), so every value in them is redacted.
-# Only there: their values are not cut out of other strings as a secret key's are, since
-# most are no secret ("application/json") and the summary and transcript would lose them.
+# HTTP headers (a Vapi assistant's server.headers, as an object; Make's, as a list of
+# {"name": ..., "value": ...} pairs): where credentials go, under whatever name the owner
+# gave them ("X-Custom-Key"), so every value in them is redacted. Only there: their values
+# are not cut out of other strings as a secret key's are, since most are no secret
+# ("application/json") and the summary and transcript would lose them.
 _HEADER_OBJECTS = frozenset({"headers", "httpheaders", "customheaders"})
-# A URL's user and password ("https://user:pass@host/hook"): the password is a secret.
-_URL_PASSWORD = re.compile(r"([a-z][a-z0-9+.\-]*://)[^/\s@:]+:[^/\s@]+@", re.IGNORECASE)
+# A name/value pair ({"name": "api_key", "value": ...}, as query strings and header lists
+# are sent): its "value" is secret when its name is. Only an object with no other keys than
+# these is read as one: a lead {"name": "Secretariat Ltd", "value": ..., "phone": ...} is not.
+_PAIR_NAME_KEYS = ("name", "key")
+_PAIR_KEYS = frozenset({*_PAIR_NAME_KEYS, "value", "type", "description", "enabled", "disabled"})
+# A URL's user and password ("https://user:pass@host/hook"): the password is a secret. Up
+# to the last "@" of the authority, as URL parsers read it: a password pasted unencoded
+# ("p@ss") has an "@" of its own.
+_URL_PASSWORD = re.compile(r"([a-z][a-z0-9+.\-]*://)[^/\s@:?#]+:[^/\s?#]+@", re.IGNORECASE)
 _NOT_ALPHANUMERIC = re.compile(r"[^a-z0-9]")
 # Known secrets shorter than this are not searched for inside strings (too many false hits).
 _MIN_SECRET_LENGTH = 8
@@ -109,9 +119,10 @@ def _values_of_secret_keys(value: Any, depth: int) -> list[str]:
         raise WebhookRejected(422, "payload is nested too deeply")
     found: list[str] = []
     if isinstance(value, dict):
+        secret_value_key = _secret_pair_value_key(value)
         for key, item in value.items():
             if isinstance(item, str):
-                if is_secret_key(key, item):
+                if key == secret_value_key or is_secret_key(key, item):
                     found.append(item)
             elif isinstance(item, dict | list) and not _is_header_object(key, item):
                 found += _values_of_secret_keys(item, depth + 1)
@@ -126,9 +137,10 @@ def _redact(value: Any, secrets: list[str], depth: int) -> Any:
     if depth > MAX_DEPTH:
         raise WebhookRejected(422, "payload is nested too deeply")
     if isinstance(value, dict):
+        secret_value_key = _secret_pair_value_key(value)
         return {
             storable_text(key): REDACTED
-            if is_secret_key(key, item)
+            if key == secret_value_key or is_secret_key(key, item)
             else _redacted_headers(item)
             if _is_header_object(key, item)
             else _redact(item, secrets, depth + 1)
@@ -148,12 +160,38 @@ def _redact(value: Any, secrets: list[str], depth: int) -> Any:
 
 
 def _is_header_object(key: str, value: Any) -> bool:
-    return isinstance(value, dict) and _NOT_ALPHANUMERIC.sub("", key.lower()) in _HEADER_OBJECTS
+    return (
+        isinstance(value, dict | list) and _NOT_ALPHANUMERIC.sub("", key.lower()) in _HEADER_OBJECTS
+    )
 
 
-def _redacted_headers(headers: dict[str, Any]) -> dict[str, Any]:
+def _redacted_headers(headers: dict[str, Any] | list[Any]) -> dict[str, Any] | list[Any]:
     """The header names kept (what the owner configured), every value redacted."""
-    return {storable_text(str(name)): REDACTED for name in headers}
+    if isinstance(headers, dict):
+        return {storable_text(str(name)): REDACTED for name in headers}
+    return [_redacted_header_pair(pair) for pair in headers]
+
+
+def _redacted_header_pair(pair: Any) -> Any:
+    if not isinstance(pair, dict):
+        return REDACTED  # "Authorization: Bearer ...", or anything else: no name to keep
+    return {
+        storable_text(key): storable_text(item)
+        if key in _PAIR_NAME_KEYS and isinstance(item, str)
+        else REDACTED
+        for key, item in pair.items()
+    }
+
+
+def _secret_pair_value_key(pair: dict[str, Any]) -> str | None:
+    """ "value" when this object is a name/value pair whose name marks a secret, else None."""
+    if "value" not in pair or not pair.keys() <= _PAIR_KEYS:
+        return None
+    for name_key in _PAIR_NAME_KEYS:
+        name = pair.get(name_key)
+        if isinstance(name, str) and is_secret_key(name, pair["value"]):
+            return "value"
+    return None
 
 
 def storable_text(value: str) -> str:

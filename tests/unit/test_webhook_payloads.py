@@ -167,3 +167,53 @@ def test_anything_but_strict_json_is_a_400(body):
     with pytest.raises(WebhookRejected) as caught:
         load_json(body)
     assert caught.value.status_code == 400
+
+
+def test_header_lists_and_secret_name_value_pairs_lose_their_values():
+    # Found in review: Make sends headers and query strings as lists of name/value pairs,
+    # which no key name marked as secret.
+    payload = {
+        "request": {
+            "headers": [
+                {"name": "Authorization", "value": "Bearer S9-make-bearer-xyz"},
+                {"name": "Accept", "value": "application/json"},
+                "X-Api-Key: S9-raw-header-xyz",
+            ],
+            "qs": [
+                {"key": "api_key", "value": "S9-query-key-xyz", "disabled": False},
+                {"key": "page", "value": "2"},
+            ],
+        },
+        "note": "sent with S9-query-key-xyz",
+        # Not a pair: a lead whose name happens to read like a secret keeps its value.
+        "lead": {"name": "Secretariat Ltd", "value": "premium account", "phone": "+15550100"},
+    }
+    assert redact(payload) == {
+        "request": {
+            "headers": [
+                {"name": "Authorization", "value": REDACTED},
+                {"name": "Accept", "value": REDACTED},
+                REDACTED,
+            ],
+            "qs": [
+                {"key": "api_key", "value": REDACTED, "disabled": False},
+                {"key": "page", "value": "2"},
+            ],
+        },
+        "note": f"sent with {REDACTED}",
+        "lead": {"name": "Secretariat Ltd", "value": "premium account", "phone": "+15550100"},
+    }
+
+
+@pytest.mark.parametrize(
+    ("url", "stored"),
+    [
+        ("https://clinic:p@ss-S8-xyz@example.com/hook", "https://[redacted]@example.com/hook"),
+        ("https://clinic:S8-xyz@example.com?next=a@b", "https://[redacted]@example.com?next=a@b"),
+        ("https://example.com/a?who=me:you@x.io", "https://example.com/a?who=me:you@x.io"),
+        ("mailto me@x.io, https://example.com/x", "mailto me@x.io, https://example.com/x"),
+    ],
+)
+def test_a_url_password_is_redacted_up_to_the_last_at_sign_of_its_host(url, stored):
+    # Found in review: a password pasted unencoded kept everything after its own "@".
+    assert redact({"url": url}) == {"url": stored}
