@@ -18,12 +18,14 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from crm_app.core.db import tenant_session
-from crm_app.models import CallLog, Lead, LeadCreate, LeadUpdate
+from crm_app.models import CallLog, Contact, ContactCreate, Lead, LeadCreate, LeadUpdate
 from crm_app.services import record_locks, webhook_vapi, webhook_vapi_tools
+from crm_app.services.contacts import create_contact
 from crm_app.services.csv_import import ImportResult, import_leads
 from crm_app.services.csv_io import LEAD_FIELDS, parse_csv
 from crm_app.services.errors import InvalidInput
 from crm_app.services.leads import create_lead, update_lead
+from crm_app.services.webhook_make import apply_make_event
 from crm_app.services.webhook_records import person_for_number
 from crm_app.services.webhook_vapi import apply_vapi_event
 from tests.isolation.webhooks import _event
@@ -265,3 +267,32 @@ def test_a_status_update_and_the_report_of_a_new_call_at_once_do_not_deadlock(
         calls = session.exec(select(CallLog).where(CallLog.user_id == user.id)).all()
     assert [(call.external_call_id, call.status) for call in calls] == [("call-together", "ended")]
     assert _leads(engine, user.id) == ["Ana"]
+
+
+@pytest.mark.parametrize("kind", ["lead", "contact"])
+def test_two_make_upserts_of_one_record_at_once_keep_both_notes(engine, make_user, kind) -> None:
+    # Each upsert adds its note below the record's notes as it read them: unlocked, the
+    # second read the notes before the first committed and wrote its own over the first's.
+    user = make_user()
+    model, fields = (Lead, LeadCreate) if kind == "lead" else (Contact, ContactCreate)
+    with tenant_session(user.id, engine) as session:
+        create = create_lead if kind == "lead" else create_contact
+        create(
+            session=session,
+            user_id=user.id,
+            **{f"{kind}_in": fields(name="Ana", phone=PHONE, notes="gas heater, 50 gal")},
+        )
+
+    def upsert(session: Session, note: str) -> object:
+        payload = {"data": {"phone": PHONE, "notes": note}}
+        event = _event("make", f"{kind}-{note}", f"{kind}.upsert", payload)
+        return apply_make_event(session=session, user_id=user.id, event=event)
+
+    first = HeldWriter(engine, user.id, lambda session: upsert(session, "wants a plan"))
+    with tenant_session(user.id, engine) as session:
+        upsert(session, "call after 5")
+    first.done()
+    with tenant_session(user.id, engine) as session:
+        (record,) = session.exec(select(model).where(model.user_id == user.id)).all()
+    assert record.notes.splitlines()[0] == "gas heater, 50 gal"
+    assert "wants a plan" in record.notes and "call after 5" in record.notes
