@@ -180,9 +180,18 @@ def form_dialog(
 
 
 def confirm_delete(
-    *, open: Any, name: Any, on_confirm: Any, on_cancel: Any, what: str
+    *,
+    open: Any,
+    name: Any,
+    on_confirm: Any,
+    on_cancel: Any,
+    what: str = "",
+    consequence: str = "",
 ) -> rx.Component:
     """ "Delete X?" with Cancel and a red Delete; nothing happens without the second click.
+
+    Below the question, what deleting a `what` (a lead, a contact) takes with it,
+    or else the `consequence` given.
 
     Cancel, Escape and Delete all close it through on_open_change (so on_cancel
     also runs after on_confirm). Cancel has no handler of its own: a button with
@@ -192,7 +201,8 @@ def confirm_delete(
         rx.alert_dialog.content(
             dialog_title(rx.text.span("Delete ", name, "?"), alert=True),
             rx.alert_dialog.description(
-                f"The {what} and its notes are deleted. Calls and automation runs stay, "
+                consequence
+                or f"The {what} and its notes are deleted. Calls and automation runs stay, "
                 f"unlinked. This cannot be undone.",
                 size="2",
             ),

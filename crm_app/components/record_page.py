@@ -87,7 +87,7 @@ def record_view(
         rx.grid(
             details,
             timeline_panel(
-                state.timeline,
+                state,
                 note_form(
                     on_submit=state.save_note,
                     error=state.note_error,

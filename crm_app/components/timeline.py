@@ -1,4 +1,7 @@
-"""A lead's or contact's timeline, newest first, with the form that adds a note."""
+"""A lead's or contact's timeline, newest first, with the form that adds a note.
+
+Each note can be edited where it stands, or deleted after a question.
+"""
 
 from __future__ import annotations
 
@@ -8,26 +11,37 @@ import reflex as rx
 
 from crm_app import styles
 from crm_app.components.controls import field_label, when
-from crm_app.state.record_detail import NOTE_GENERATION, note_field_id
+from crm_app.components.dialogs import confirm_delete
+from crm_app.state.record_detail import (
+    NOTE_EDIT_FIELD_ID,
+    NOTE_GENERATION,
+    NOTE_ID_FIELD,
+    note_edit_button_id,
+    note_field_id,
+)
 from crm_app.state.timeline_rows import TimelineRow
 
 
-def timeline_entry(row: TimelineRow) -> rx.Component:
+def timeline_entry(row: TimelineRow, state: Any) -> rx.Component:
+    """One entry; a note also has Edit and Delete (state: the page's RecordDetailMixin)."""
     title = rx.text(row.title, size="2", weight="medium")
+    body = rx.cond(
+        row.body != "",
+        rx.text(row.body, size="2", white_space="pre-wrap", word_break="break-word"),
+    )
     return rx.hstack(
         rx.box(rx.icon(row.icon, size=16), padding_top="0.2em"),
         rx.vstack(
             rx.hstack(
                 rx.cond(row.href != "", rx.link(title, href=row.href), title),
                 when(row.occurred_at, font_size="0.8em", color=rx.color("gray", 11)),
+                rx.cond(row.kind == "note", _note_actions(row, state)),
                 spacing="2",
                 wrap="wrap",
                 align="baseline",
+                width="100%",
             ),
-            rx.cond(
-                row.body != "",
-                rx.text(row.body, size="2", white_space="pre-wrap", word_break="break-word"),
-            ),
+            rx.cond(state.editing_note == row.id, _note_edit_form(row, state), body),
             spacing="1",
             min_width="0",
             width="100%",
@@ -37,6 +51,74 @@ def timeline_entry(row: TimelineRow) -> rx.Component:
         padding_y="0.6em",
         border_bottom=f"1px solid {rx.color('gray', 4)}",
         data_testid=rx.Var.create("timeline-") + row.kind,
+        # By id, not by place (foreach's default): a note added or deleted above another
+        # does not hand that one's open form or focused button to its neighbour.
+        key=row.id,
+    )
+
+
+def _note_actions(row: TimelineRow, state: Any) -> rx.Component:
+    """Edit and Delete; Delete asks first, in the timeline's dialog (a note is gone for good)."""
+    return rx.hstack(
+        rx.button(
+            "Edit",
+            size="1",
+            variant="ghost",
+            id=note_edit_button_id(row.id),
+            on_click=state.start_editing_note(row.id),
+            aria_label="Edit note",
+        ),
+        rx.button(
+            "Delete",
+            size="1",
+            variant="ghost",
+            color_scheme="red",
+            on_click=state.ask_delete_note(row.id),
+            aria_label="Delete note",
+        ),
+        spacing="3",
+        margin_left="auto",
+    )
+
+
+def _note_edit_form(row: TimelineRow, state: Any) -> rx.Component:
+    return rx.el.form(
+        rx.vstack(
+            rx.text_area(
+                id=NOTE_EDIT_FIELD_ID,
+                name="body",
+                default_value=row.body,
+                rows="3",
+                max_length=10_000,
+                required=True,
+                auto_focus=True,
+                aria_label="Note",
+                width="100%",
+            ),
+            rx.cond(
+                state.note_edit_error != "",
+                rx.text(state.note_edit_error, size="1", color=rx.color("red", 11), role="alert"),
+            ),
+            # Which note: a save sent after the note was closed (a double click) is ignored.
+            rx.el.input(type="hidden", name=NOTE_ID_FIELD, value=row.id),
+            rx.hstack(
+                rx.button("Save note", type="submit", size="1"),
+                rx.button(
+                    "Cancel",
+                    type="button",
+                    size="1",
+                    variant="soft",
+                    color_scheme="gray",
+                    on_click=state.stop_editing_note,
+                ),
+                spacing="2",
+            ),
+            spacing="2",
+            width="100%",
+            align="start",
+        ),
+        on_submit=state.save_edited_note,
+        width="100%",
     )
 
 
@@ -69,18 +151,31 @@ def note_form(*, on_submit: Any, error: Any, key: Any, prefix: str) -> rx.Compon
     )
 
 
-def timeline_panel(rows: Any, note: rx.Component) -> rx.Component:
+def timeline_panel(state: Any, note: rx.Component) -> rx.Component:
+    """The timeline of the page's record (state: its RecordDetailMixin), below the note form."""
+    rows = state.timeline
     return rx.vstack(
         rx.heading("Timeline", size="4", as_="h2"),
         note,
         rx.cond(
             rows.length() > 0,
-            rx.vstack(rx.foreach(rows, timeline_entry), spacing="0", width="100%"),
+            rx.vstack(
+                rx.foreach(rows, lambda row: timeline_entry(row, state)),
+                spacing="0",
+                width="100%",
+            ),
             rx.text(
                 "Nothing yet: calls, SMS, automation runs, status changes and notes appear here.",
                 size="2",
                 color=rx.color("gray", 11),
             ),
+        ),
+        confirm_delete(
+            open=state.deleting_note != "",
+            name="this note",
+            on_confirm=state.confirm_delete_note,
+            on_cancel=state.keep_note,
+            consequence="It cannot be brought back.",
         ),
         style=styles.card,
         spacing="3",

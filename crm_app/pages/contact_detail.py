@@ -59,7 +59,11 @@ def actions() -> rx.Component:
 @guarded_page(
     route="/contacts/[contact_id]",
     title="Contact",
-    on_load=[ContactDetailState.load_contact, ContactFormState.close_on_arrival],
+    on_load=[
+        ContactDetailState.load_contact,
+        ContactFormState.close_on_arrival,
+        ContactDetailState.close_notes_on_arrival,
+    ],
 )
 def contact_detail() -> rx.Component:
     """One contact's page."""

@@ -82,7 +82,11 @@ def actions() -> rx.Component:
 @guarded_page(
     route="/leads/[lead_id]",
     title="Lead",
-    on_load=[LeadDetailState.load_lead, LeadFormState.close_on_arrival],
+    on_load=[
+        LeadDetailState.load_lead,
+        LeadFormState.close_on_arrival,
+        LeadDetailState.close_notes_on_arrival,
+    ],
 )
 def lead_detail() -> rx.Component:
     """One lead's page."""

@@ -230,3 +230,66 @@ def add_note(
         lead_id=lead_id,
         contact_id=contact_id,
     )
+
+
+def _own_note(
+    session: Session,
+    user_id: uuid.UUID,
+    note_id: uuid.UUID,
+    lead_id: uuid.UUID | None,
+    contact_id: uuid.UUID | None,
+) -> Activity | None:
+    """The user's note with this id on this lead or contact, locked for the change; else None.
+
+    Only notes: an SMS, a status change or a conversion is a record of what happened,
+    which the person who reads the timeline does not rewrite.
+    """
+    if (lead_id is None) == (contact_id is None):
+        raise InvalidInput({"note": "give a lead or a contact"})
+    statement = (
+        select(Activity)
+        .where(*_person(Activity, user_id, lead_id, contact_id))
+        .where(Activity.id == note_id, Activity.kind == NOTE)
+        .with_for_update()
+    )
+    return session.exec(statement).first()
+
+
+def edit_note(
+    *,
+    session: Session,
+    user_id: uuid.UUID,
+    note_id: uuid.UUID,
+    body: str,
+    lead_id: uuid.UUID | None = None,
+    contact_id: uuid.UUID | None = None,
+) -> Activity | None:
+    """The user's note on this lead or contact with its text replaced; None when there is no
+    such note (deleted meanwhile, or not theirs). It keeps its place on the timeline."""
+    text = clean_fields({"body": body}, {"body": text_field(NOTE_MAX_LENGTH)})["body"]
+    if not text:
+        raise InvalidInput({"body": "write something, or delete the note"})
+    note = _own_note(session, user_id, note_id, lead_id, contact_id)
+    if note is None:
+        return None
+    note.body = text
+    session.add(note)
+    session.flush()
+    return note
+
+
+def delete_note(
+    *,
+    session: Session,
+    user_id: uuid.UUID,
+    note_id: uuid.UUID,
+    lead_id: uuid.UUID | None = None,
+    contact_id: uuid.UUID | None = None,
+) -> bool:
+    """Delete the user's note on this lead or contact; False when there is no such note."""
+    note = _own_note(session, user_id, note_id, lead_id, contact_id)
+    if note is None:
+        return False
+    session.delete(note)
+    session.flush()
+    return True

@@ -44,16 +44,32 @@ def focus_on(element_id: str, *, settle: bool = False) -> rx.event.EventSpec:
     )
 
 
-def focus_if_lost(element_id: str) -> rx.event.EventSpec:
+def focus_if_lost(element_id: str, *, settle: bool = False) -> rx.event.EventSpec:
     """Focus an element by id, or else the page's heading, only if focus was lost.
 
     Lost: on the body, or on a control that is now disabled. Focus the person
     moved elsewhere meanwhile stays where it is.
+
+    settle: the control that holds focus goes with the same update, which the
+    page may draw after this script runs (a note's Keep, replaced by its Edit):
+    wait for focus to be lost, up to 2 s, unless the person moves it first.
     """
     target, heading = json.dumps(element_id), json.dumps(PAGE_HEADING_ID)
+    if not settle:
+        return rx.call_script(
+            "(() => { const held = document.activeElement;"
+            " if (held && held !== document.body && !held.disabled) return;"
+            f" const next = document.getElementById({target})"
+            f" || document.getElementById({heading});"
+            " next?.focus(); })()"
+        )
     return rx.call_script(
-        "(() => { const held = document.activeElement;"
-        " if (held && held !== document.body && !held.disabled) return;"
-        f" const next = document.getElementById({target}) || document.getElementById({heading});"
-        " next?.focus(); })()"
+        "(() => { const first = document.activeElement; let tries = 0;"
+        " const attempt = () => { const held = document.activeElement;"
+        " if (!held || held === document.body || !held.isConnected || held.disabled) {"
+        f" (document.getElementById({target}) || document.getElementById({heading}))?.focus();"
+        " return; }"
+        f" if (held === first && ++tries < {SETTLE_TRIES}) setTimeout(attempt, 50);"
+        " };"
+        " setTimeout(() => requestAnimationFrame(attempt), 0); })()"
     )

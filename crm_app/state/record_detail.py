@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from crm_app.core.db import tenant_session
 from crm_app.services.errors import InvalidInput
-from crm_app.services.timeline import add_note
+from crm_app.services.timeline import add_note, delete_note, edit_note
 from crm_app.state import display
 from crm_app.state.focus import focus_if_lost
 from crm_app.state.timeline_rows import TimelineRow
@@ -27,6 +27,20 @@ NOTE_GENERATION = "note_form"
 def note_field_id(noun: str) -> str:
     """The id of the note form's text field on a lead's or a contact's page."""
     return f"{noun}-note"
+
+
+# The field of the form that edits a note, and its hidden field naming the note.
+NOTE_EDIT_FIELD_ID = "note-edit"
+NOTE_ID_FIELD = "note_id"
+
+
+def note_edit_button_id(note_id: Any) -> Any:
+    """The id of a note's Edit button (a str, or a Var in the page), where focus returns."""
+    return (
+        "edit-note-" + note_id
+        if isinstance(note_id, str)
+        else rx.Var.create("edit-note-") + note_id
+    )
 
 
 TIMELINE_LENGTH = 100
@@ -53,6 +67,11 @@ class RecordDetailMixin(rx.State, mixin=True):
     confirming_delete: bool = False
     # Asked by a click while the page was still arriving: its on_load keeps the question.
     _asked_while_arriving: str = ""
+    # The note open for editing, and the note whose delete awaits a yes (ids, "" for none).
+    editing_note: str = ""
+    note_edit_error: str = ""
+    deleting_note: str = ""
+    _note_opened_while_arriving: str = ""
 
     def _current(self) -> uuid.UUID | None:
         return display.parse_id(self.router.page.params.get(f"{self.NOUN}_id", ""))
@@ -145,3 +164,89 @@ class RecordDetailMixin(rx.State, mixin=True):
             ]
         name = self._record_name() or f"the {self.NOUN}"
         return [rx.redirect(f"/{self.NOUN}s"), rx.toast.success(f"Deleted {name}.")]
+
+    @rx.event
+    def close_notes_on_arrival(self):
+        """on_load: a note left open for editing on an earlier visit is closed, unless a
+        click opened it as this page arrived (AuthState._arrival_mark)."""
+        if not self._kept_on_arrival(self._note_opened_while_arriving):
+            self.editing_note = self.deleting_note = self.note_edit_error = ""
+        self._note_opened_while_arriving = ""
+
+    @rx.event
+    def start_editing_note(self, note_id: str):
+        self.editing_note, self.deleting_note, self.note_edit_error = note_id, "", ""
+        self._note_opened_while_arriving = self._arrival_mark()
+
+    @rx.event
+    def stop_editing_note(self):
+        note_id, self.editing_note, self.note_edit_error = self.editing_note, "", ""
+        self._note_opened_while_arriving = ""
+        # Cancel went with its form: focus goes back to the note's Edit button.
+        return focus_if_lost(note_edit_button_id(note_id), settle=True)
+
+    @rx.event
+    def save_edited_note(self, form: dict[str, Any]):
+        record_id, note_id = self._current(), str(form.get(NOTE_ID_FIELD, ""))
+        # Sent again after it was saved (a double click): the note is closed already.
+        if not self._user_id or record_id is None or note_id != self.editing_note:
+            return None
+        note_uuid = display.parse_id(note_id)
+        if note_uuid is None:  # not an id a page of ours sends
+            self.editing_note = ""
+            return None
+        try:
+            with tenant_session(self.user_uuid) as session:
+                note = edit_note(
+                    session=session,
+                    user_id=self.user_uuid,
+                    note_id=note_uuid,
+                    body=str(form.get("body", "")),
+                    **{f"{self.NOUN}_id": record_id},
+                )
+        except InvalidInput as error:
+            self.note_edit_error = "; ".join(error.errors.values())
+            return None
+        except sa.exc.SQLAlchemyError:
+            display.log.exception("%s page: editing a note failed", self.NOUN)
+            self.note_edit_error = display.SAVE_FAILED
+            return None
+        self.editing_note = self.note_edit_error = ""
+        self._reload()
+        if note is None:  # deleted meanwhile (another tab)
+            return rx.toast.error("That note no longer exists.")
+        # The form is gone: focus goes back to the note's Edit button.
+        return focus_if_lost(note_edit_button_id(note_id), settle=True)
+
+    @rx.event
+    def ask_delete_note(self, note_id: str):
+        self.deleting_note, self.editing_note, self.note_edit_error = note_id, "", ""
+        self._note_opened_while_arriving = self._arrival_mark()
+
+    @rx.event
+    def keep_note(self):
+        """The dialog closed (Cancel, Escape, or after Delete): it gives focus back itself."""
+        self.deleting_note = ""
+        self._note_opened_while_arriving = ""
+
+    @rx.event
+    def confirm_delete_note(self):
+        record_id, note_uuid = self._current(), display.parse_id(self.deleting_note)
+        self.deleting_note = ""
+        if not self._user_id or record_id is None or note_uuid is None:
+            return None
+        try:
+            with tenant_session(self.user_uuid) as session:
+                deleted = delete_note(
+                    session=session,
+                    user_id=self.user_uuid,
+                    note_id=note_uuid,
+                    **{f"{self.NOUN}_id": record_id},
+                )
+        except sa.exc.SQLAlchemyError:
+            display.log.exception("%s page: deleting a note failed", self.NOUN)
+            return rx.toast.error(display.SAVE_FAILED)
+        self._reload()
+        if not deleted:
+            return rx.toast.info("That note was already gone.")
+        return rx.toast.success("Note deleted.")

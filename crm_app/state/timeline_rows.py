@@ -28,6 +28,7 @@ class TimelineRow:
     """One entry: an icon, a title line, the text, when, and where to read more."""
 
     kind: str = ""
+    id: str = ""
     icon: str = ""
     title: str = ""
     body: str = ""
@@ -45,6 +46,7 @@ def timeline_row(entry: TimelineEntry, contact_id: str = "") -> TimelineRow:
         ]
         return TimelineRow(
             kind="call",
+            id=str(entry.id),
             icon="phone",
             title=" · ".join(parts),
             body=entry.body,
@@ -56,6 +58,7 @@ def timeline_row(entry: TimelineEntry, contact_id: str = "") -> TimelineRow:
         parts = [f"Automation: {entry.label or 'scenario'}", entry.status, seconds]
         return TimelineRow(
             kind="automation",
+            id=str(entry.id),
             icon="workflow",
             title=" · ".join(part for part in parts if part),
             body=entry.body,
@@ -65,6 +68,7 @@ def timeline_row(entry: TimelineEntry, contact_id: str = "") -> TimelineRow:
     icon, title = _TITLES.get(entry.kind, ("circle", entry.kind.replace("_", " ").capitalize()))
     return TimelineRow(
         kind=entry.kind,
+        id=str(entry.id),
         icon=icon,
         title=title,
         body=entry.body,

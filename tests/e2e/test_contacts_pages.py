@@ -70,7 +70,7 @@ def test_contacts_are_unique_by_phone_and_email_and_can_be_managed(page, app_ser
     page.get_by_role("button", name="Add note").click()
     expect(page.get_by_test_id("timeline-note")).to_contain_text("Met at the expo.")
 
-    page.get_by_role("button", name="Delete").click()
+    page.get_by_role("button", name="Delete", exact=True).click()
     page.get_by_role("alertdialog").get_by_role("button", name="Delete").click()
     expect(page).to_have_url(re.compile(r"/contacts/?$"))
     expect(page.get_by_test_id("contact-row")).to_have_count(1)

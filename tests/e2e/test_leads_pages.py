@@ -183,6 +183,65 @@ def test_a_leads_timeline_shows_a_call_posted_by_webhook_and_takes_notes(page, a
     expect(page.get_by_test_id("call-lead")).to_have_text("Caller Carla")
 
 
+def test_a_note_can_be_corrected_and_deleted_after_a_question(page, app_server):
+    _owner_of(page, app_server, "notefix", [{"name": "Noted Nell"}])
+    page.get_by_role("link", name="Noted Nell").click()
+    expect(page.get_by_role("heading", name="Noted Nell")).to_be_visible()
+    for text in ("Call back on Munday.", "Prefers email."):
+        page.get_by_label("Add a note").fill(text)
+        page.get_by_role("button", name="Add note").click()
+        expect(page.get_by_text(text)).to_be_visible()
+    notes = page.get_by_test_id("timeline-note")
+    typo, newest = notes.nth(1), notes.nth(0)
+    expect(typo).to_contain_text("Call back on Munday.")
+
+    # Edit: the text as it is, ready to change; blank is refused with a way out.
+    typo.get_by_role("button", name="Edit note").click()
+    field = typo.get_by_label("Note", exact=True)
+    expect(field).to_be_focused()
+    expect(field).to_have_value("Call back on Munday.")
+    field.fill("   ")
+    typo.get_by_role("button", name="Save note").click()
+    expect(typo.get_by_role("alert")).to_have_text("write something, or delete the note")
+    field.fill("Call back on Monday.")
+    field.press("Tab")
+    page.keyboard.press("Enter")  # Save note
+    expect(typo).to_contain_text("Call back on Monday.")
+    expect(field).to_have_count(0)
+    expect(typo.get_by_role("button", name="Edit note")).to_be_focused()
+
+    # Cancel closes the form unchanged, focus back on Edit.
+    typo.get_by_role("button", name="Edit note").click()
+    typo.get_by_label("Note", exact=True).fill("Something else")
+    typo.get_by_role("button", name="Cancel").click()
+    expect(typo).to_contain_text("Call back on Monday.")
+    expect(typo.get_by_role("button", name="Edit note")).to_be_focused()
+
+    # Delete asks first; Cancel keeps it, and focus returns to the button that asked.
+    newest.get_by_role("button", name="Delete note").click()
+    confirm = page.get_by_role("alertdialog")
+    expect(confirm).to_contain_text("Delete this note?")
+    expect(confirm).to_contain_text("It cannot be brought back.")
+    confirm.get_by_role("button", name="Cancel").click()
+    expect(confirm).to_have_count(0)
+    expect(notes).to_have_count(2)
+    expect(newest.get_by_role("button", name="Delete note")).to_be_focused()
+    newest.get_by_role("button", name="Delete note").click()
+    confirm.get_by_role("button", name="Delete").click()
+    expect(page.get_by_text("Note deleted.")).to_be_visible()
+    expect(notes).to_have_count(1)
+    # The button that asked is gone with its note: focus goes to the page's heading.
+    expect(page.get_by_role("heading", name="Noted Nell")).to_be_focused()
+
+    # Stored so: after a reload, one note, corrected; an edit left open is not reopened.
+    notes.first.get_by_role("button", name="Edit note").click()
+    page.reload()
+    expect(notes).to_have_count(1)
+    expect(notes.first).to_have_text(re.compile(r"Call back on Monday\."))
+    expect(page.get_by_label("Note", exact=True)).to_have_count(0)
+    expect(page.get_by_text("Prefers email.")).to_have_count(0)
+
+
 def test_stored_text_is_shown_escaped_never_run(page, app_server):
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
@@ -473,7 +532,7 @@ def test_a_dialog_left_open_is_closed_by_back_and_by_a_reload(page, app_server):
     dialog, confirm = page.get_by_test_id("lead-dialog"), page.get_by_role("alertdialog")
     page.get_by_role("link", name="Left Open").click()
     expect(page.get_by_role("heading", name="Left Open")).to_be_visible()
-    page.get_by_role("button", name="Edit").click()
+    page.get_by_role("button", name="Edit", exact=True).click()
     expect(dialog).to_be_visible()
     # Back to the list: the lead's Edit dialog is not carried over it.
     page.go_back()
@@ -575,7 +634,7 @@ def test_a_note_or_an_edit_on_a_lead_deleted_elsewhere_shows_it_is_gone(page, ap
     _owner_of(page, app_server, "gonelead", [{"name": "Gone Gina"}])
     page.get_by_role("link", name="Gone Gina").click()
     expect(page.get_by_role("heading", name="Gone Gina")).to_be_visible()
-    page.get_by_role("button", name="Edit").click()
+    page.get_by_role("button", name="Edit", exact=True).click()
     dialog = page.get_by_test_id("lead-dialog")
     other = page.context.new_page()
     other.goto(page.url)

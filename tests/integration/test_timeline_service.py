@@ -12,7 +12,13 @@ from crm_app.core.db import tenant_session
 from crm_app.models import LeadCreate, LeadUpdate, User
 from crm_app.services.errors import InvalidInput
 from crm_app.services.leads import create_lead, update_lead
-from crm_app.services.timeline import add_note, list_timeline, record_activity
+from crm_app.services.timeline import (
+    add_note,
+    delete_note,
+    edit_note,
+    list_timeline,
+    record_activity,
+)
 from tests.factories import add_activity, add_automation_log, add_call_log, add_contact, add_lead
 
 T0 = datetime(2026, 4, 1, 9, 0, tzinfo=UTC)
@@ -173,6 +179,88 @@ def test_add_note_to_a_missing_lead_or_contact_returns_none(engine, user) -> Non
     with tenant_session(user.id, engine) as session:
         assert add_note(session=session, user_id=user.id, lead_id=uuid.uuid4(), body="x") is None
         assert add_note(session=session, user_id=user.id, contact_id=uuid.uuid4(), body="x") is None
+
+
+def test_an_edited_note_has_the_new_text_and_keeps_its_place(engine, user) -> None:
+    with tenant_session(user.id, engine) as session:
+        lead = add_lead(session, user_id=user.id)
+        first = add_activity(session, user_id=user.id, lead_id=lead.id, occurred_at=T0, body="a")
+        add_activity(session, user_id=user.id, lead_id=lead.id, occurred_at=T0 + MINUTE, body="b")
+    with tenant_session(user.id, engine) as session:
+        edited = edit_note(
+            session=session, user_id=user.id, note_id=first.id, lead_id=lead.id, body=" a, fixed "
+        )
+    assert edited is not None and edited.body == "a, fixed"
+    entries = _timeline(engine, user, lead_id=lead.id)
+    assert [(e.body, e.occurred_at) for e in entries] == [("b", T0 + MINUTE), ("a, fixed", T0)]
+
+
+@pytest.mark.parametrize(("body", "error"), [("  ", "delete the note"), ("x" * 10_001, "10000")])
+def test_an_edit_to_blank_or_oversized_text_is_refused_and_changes_nothing(
+    engine, user, body, error
+) -> None:
+    with tenant_session(user.id, engine) as session:
+        lead = add_lead(session, user_id=user.id)
+        note = add_activity(session, user_id=user.id, lead_id=lead.id, body="kept")
+    with pytest.raises(InvalidInput) as raised, tenant_session(user.id, engine) as session:
+        edit_note(session=session, user_id=user.id, note_id=note.id, lead_id=lead.id, body=body)
+    assert error in raised.value.errors["body"]
+    assert [e.body for e in _timeline(engine, user, lead_id=lead.id)] == ["kept"]
+
+
+def test_only_a_note_on_this_person_can_be_edited_or_deleted(engine, user) -> None:
+    with tenant_session(user.id, engine) as session:
+        lead = add_lead(session, user_id=user.id)
+        other = add_lead(session, user_id=user.id)
+        contact = add_contact(session, user_id=user.id)
+        sms = add_activity(session, user_id=user.id, lead_id=lead.id, kind="sms_in", body="hi")
+        note = add_activity(session, user_id=user.id, lead_id=lead.id, contact_id=contact.id)
+    with tenant_session(user.id, engine) as session:
+        # An SMS is a record of what was sent, not a note; another lead's page is not this one.
+        assert (
+            edit_note(session=session, user_id=user.id, note_id=sms.id, lead_id=lead.id, body="x")
+            is None
+        )
+        assert not delete_note(session=session, user_id=user.id, note_id=sms.id, lead_id=lead.id)
+        assert (
+            edit_note(session=session, user_id=user.id, note_id=note.id, lead_id=other.id, body="x")
+            is None
+        )
+        assert not delete_note(session=session, user_id=user.id, note_id=note.id, lead_id=other.id)
+        assert (
+            edit_note(
+                session=session, user_id=user.id, note_id=uuid.uuid4(), lead_id=lead.id, body="x"
+            )
+            is None
+        )
+    entries = _timeline(engine, user, lead_id=lead.id)
+    assert sorted(e.body for e in entries) == ["A note", "hi"]
+    # The contact it became shares the note: from the contact's page it can be changed too.
+    with tenant_session(user.id, engine) as session:
+        assert (
+            edit_note(
+                session=session, user_id=user.id, note_id=note.id, contact_id=contact.id, body="c"
+            )
+            is not None
+        )
+
+
+def test_a_deleted_note_leaves_the_timeline_and_a_second_delete_finds_nothing(engine, user) -> None:
+    with tenant_session(user.id, engine) as session:
+        lead = add_lead(session, user_id=user.id)
+        note = add_activity(session, user_id=user.id, lead_id=lead.id)
+        add_activity(session, user_id=user.id, lead_id=lead.id, body="kept")
+    with tenant_session(user.id, engine) as session:
+        assert delete_note(session=session, user_id=user.id, note_id=note.id, lead_id=lead.id)
+    with tenant_session(user.id, engine) as session:
+        assert not delete_note(session=session, user_id=user.id, note_id=note.id, lead_id=lead.id)
+        assert (
+            edit_note(
+                session=session, user_id=user.id, note_id=note.id, lead_id=lead.id, body="back?"
+            )
+            is None
+        )
+    assert [e.body for e in _timeline(engine, user, lead_id=lead.id)] == ["kept"]
 
 
 def test_record_activity_needs_a_person(engine, user) -> None:

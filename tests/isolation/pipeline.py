@@ -37,6 +37,55 @@ def _add_note(world: World) -> None:
     assert (on_lead, on_contact) == (None, None)
 
 
+@isolation_case("timeline.edit_note")
+def _edit_note(world: World) -> None:
+    with world.as_b() as session:
+        # A's note, named with A's lead and contact: not B's to change.
+        forged = [
+            timeline.edit_note(
+                session=session,
+                user_id=world.b.id,
+                note_id=world.a_rows.activity_id,
+                body="x",
+                **of,
+            )
+            for of in ({"lead_id": world.a_rows.lead_id}, {"contact_id": world.a_rows.contact_id})
+        ]
+        # A's note named with B's own lead: still not B's.
+        mixed = timeline.edit_note(
+            session=session,
+            user_id=world.b.id,
+            note_id=world.a_rows.activity_id,
+            body="x",
+            lead_id=world.b_rows.lead_id,
+        )
+        own = timeline.edit_note(
+            session=session,
+            user_id=world.b.id,
+            note_id=world.b_rows.activity_id,
+            body="B's own, edited",
+            lead_id=world.b_rows.lead_id,
+        )
+    assert (forged, mixed) == ([None, None], None)
+    assert own is not None and own.body == "B's own, edited"
+
+
+@isolation_case("timeline.delete_note")
+def _delete_note(world: World) -> None:
+    with world.as_b() as session:
+        forged = [
+            timeline.delete_note(
+                session=session, user_id=world.b.id, note_id=world.a_rows.activity_id, **of
+            )
+            for of in (
+                {"lead_id": world.a_rows.lead_id},
+                {"contact_id": world.a_rows.contact_id},
+                {"lead_id": world.b_rows.lead_id},
+            )
+        ]
+    assert forged == [False, False, False]
+
+
 @isolation_case("timeline.record_activity")
 def _record_activity(world: World) -> None:
     with world.as_b() as session:

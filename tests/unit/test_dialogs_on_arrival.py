@@ -95,6 +95,19 @@ DIALOGS = {
         lambda s: s.confirming_delete,
         ContactDetailState,
     ),
+    # A note open for editing, or asking whether to delete it, on either detail page.
+    "edit a lead's note": (
+        lambda s: LeadDetailState.start_editing_note.fn(s, str(uuid.uuid4())),
+        lambda s: LeadDetailState.close_notes_on_arrival.fn(s),
+        lambda s: s.editing_note != "",
+        LeadDetailState,
+    ),
+    "delete a contact's note?": (
+        lambda s: ContactDetailState.ask_delete_note.fn(s, str(uuid.uuid4())),
+        lambda s: ContactDetailState.close_notes_on_arrival.fn(s),
+        lambda s: s.deleting_note != "",
+        ContactDetailState,
+    ),
 }
 
 
