@@ -45,19 +45,31 @@ _SECRET_KEY_PARTS = (
 _SECRET_KEY_NAMES = frozenset({"pin", "pwd", "otp"})
 # HTTP headers (a Vapi assistant's server.headers, as an object; Make's, as a list of
 # {"name": ..., "value": ...} pairs): where credentials go, under whatever name the owner
-# gave them ("X-Custom-Key"), so every value in them is redacted. Only there: their values
-# are not cut out of other strings as a secret key's are, since most are no secret
-# ("application/json") and the summary and transcript would lose them.
+# gave them ("X-Custom-Key"), so every value in them is redacted. Only the values of those
+# named as secrets (Authorization, X-Api-Key) are also cut out of other strings, as a
+# secret key's are: most are no secret ("application/json"), and the summary and the
+# transcript would lose them.
 _HEADER_OBJECTS = frozenset({"headers", "httpheaders", "customheaders"})
 # A name/value pair ({"name": "api_key", "value": ...}, as query strings and header lists
-# are sent): its "value" is secret when its name is. Only an object with no other keys than
-# these is read as one: a lead {"name": "Secretariat Ltd", "value": ..., "phone": ...} is not.
+# are sent): its value is redacted where it stands when its name marks a secret. Only an
+# object with no other keys than these (in any case) is read as one: a lead {"name":
+# "Secretariat Ltd", "value": ..., "phone": ...} is not. Its value is not cut out of other
+# strings: a form's answers come as pairs too ({"key": "secretary", "value": "Maria
+# Gomez"}), and the lead's own name would lose it.
 _PAIR_NAME_KEYS = ("name", "key")
-_PAIR_KEYS = frozenset({*_PAIR_NAME_KEYS, "value", "type", "description", "enabled", "disabled"})
-# A URL's user and password ("https://user:pass@host/hook"): the password is a secret. Up
-# to the last "@" of the authority, as URL parsers read it: a password pasted unencoded
-# ("p@ss") has an "@" of its own.
-_URL_PASSWORD = re.compile(r"([a-z][a-z0-9+.\-]*://)[^/\s@:?#]+:[^/\s?#]+@", re.IGNORECASE)
+_PAIR_KEYS = frozenset(
+    {*_PAIR_NAME_KEYS, "value", "type", "description", "enabled", "disabled", "id", "in"}
+)
+_VALUE_KEYS = ("value", "Value", "VALUE")
+# A URL's user information ("https://user:pass@host/hook", "redis://:pass@cache",
+# "https://TOKEN@github.com"): redacted whole, up to the last "@" of the authority, as URL
+# parsers read it (a password pasted unencoded, "p@ss", has an "@" of its own). A "/" in
+# a password ends the authority for every parser, and here too. The scheme begins no
+# longer run of scheme characters and is at most 32 long: tried from every letter of a
+# long run, the search took time growing with the square of the text's length.
+_URL_USER_INFO = re.compile(
+    r"(?<![a-z0-9+.\-])([a-z][a-z0-9+.\-]{0,31}://)[^/\s?#]*@", re.IGNORECASE
+)
 _NOT_ALPHANUMERIC = re.compile(r"[^a-z0-9]")
 # Known secrets shorter than this are not searched for inside strings (too many false hits).
 _MIN_SECRET_LENGTH = 8
@@ -119,17 +131,42 @@ def _values_of_secret_keys(value: Any, depth: int) -> list[str]:
         raise WebhookRejected(422, "payload is nested too deeply")
     found: list[str] = []
     if isinstance(value, dict):
-        secret_value_key = _secret_pair_value_key(value)
         for key, item in value.items():
             if isinstance(item, str):
-                if key == secret_value_key or is_secret_key(key, item):
+                if is_secret_key(key, item):
                     found.append(item)
-            elif isinstance(item, dict | list) and not _is_header_object(key, item):
+            elif _is_header_object(key, item):
+                found += _values_of_secret_headers(item)
+            elif isinstance(item, dict | list):
                 found += _values_of_secret_keys(item, depth + 1)
     elif isinstance(value, list):
         for item in value:
             if isinstance(item, dict | list):
                 found += _values_of_secret_keys(item, depth + 1)
+    return found
+
+
+def _values_of_secret_headers(headers: dict[str, Any] | list[Any]) -> list[str]:
+    """The values of the headers named as secrets ("Authorization": "Bearer sk-..."), and
+    of a value that is a scheme and a credential, the credential too: it may stand alone."""
+    if isinstance(headers, dict):
+        pairs = list(headers.items())
+    else:
+        pairs = [
+            (_pair_name(entry), _pair_value(entry))
+            if isinstance(entry, dict)
+            else tuple(part.strip() for part in entry.partition(":")[::2])
+            if isinstance(entry, str)
+            else (None, None)
+            for entry in headers
+        ]
+    found = []
+    for name, item in pairs:
+        if isinstance(name, str) and isinstance(item, str) and is_secret_key(name, item):
+            found.append(item)
+            scheme, _, credential = item.partition(" ")
+            if credential.strip() and scheme.isalpha():
+                found.append(credential.strip())
     return found
 
 
@@ -154,7 +191,7 @@ def _redact(value: Any, secrets: list[str], depth: int) -> Any:
             if secret in text:
                 text = text.replace(secret, REDACTED)
         if "://" in text and "@" in text:
-            text = _URL_PASSWORD.sub(rf"\g<1>{REDACTED}@", text)
+            text = _URL_USER_INFO.sub(rf"\g<1>{REDACTED}@", text)
         return text
     return value
 
@@ -177,20 +214,29 @@ def _redacted_header_pair(pair: Any) -> Any:
         return REDACTED  # "Authorization: Bearer ...", or anything else: no name to keep
     return {
         storable_text(key): storable_text(item)
-        if key in _PAIR_NAME_KEYS and isinstance(item, str)
+        if key.lower() in _PAIR_NAME_KEYS and isinstance(item, str)
         else REDACTED
         for key, item in pair.items()
     }
 
 
+def _pair_name(pair: dict[str, Any]) -> Any:
+    return next((item for key, item in pair.items() if key.lower() in _PAIR_NAME_KEYS), None)
+
+
+def _pair_value(pair: dict[str, Any]) -> Any:
+    return next((pair[key] for key in _VALUE_KEYS if key in pair), None)
+
+
 def _secret_pair_value_key(pair: dict[str, Any]) -> str | None:
-    """ "value" when this object is a name/value pair whose name marks a secret, else None."""
-    if "value" not in pair or not pair.keys() <= _PAIR_KEYS:
+    """The key of the value ("value", "Value") when this object is a name/value pair whose
+    name marks a secret, else None."""
+    value_key = next((key for key in _VALUE_KEYS if key in pair), None)
+    if value_key is None or not all(key.lower() in _PAIR_KEYS for key in pair):
         return None
-    for name_key in _PAIR_NAME_KEYS:
-        name = pair.get(name_key)
-        if isinstance(name, str) and is_secret_key(name, pair["value"]):
-            return "value"
+    name = _pair_name(pair)
+    if isinstance(name, str) and is_secret_key(name, pair[value_key]):
+        return value_key
     return None
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -181,10 +182,14 @@ def test_header_lists_and_secret_name_value_pairs_lose_their_values():
             ],
             "qs": [
                 {"key": "api_key", "value": "S9-query-key-xyz", "disabled": False},
+                {"Name": "ACCESS_TOKEN", "Value": "S9-aws-style-xyz", "in": "query"},
                 {"key": "page", "value": "2"},
             ],
         },
-        "note": "sent with S9-query-key-xyz",
+        # A secret header's credential is cut out wherever else it turns up; a plain one's
+        # value is not.
+        "curl": "curl -H 'Authorization: Bearer S9-make-bearer-xyz' -H 'X: S9-raw-header-xyz'",
+        "format": "application/json",
         # Not a pair: a lead whose name happens to read like a secret keeps its value.
         "lead": {"name": "Secretariat Ltd", "value": "premium account", "phone": "+15550100"},
     }
@@ -197,12 +202,33 @@ def test_header_lists_and_secret_name_value_pairs_lose_their_values():
             ],
             "qs": [
                 {"key": "api_key", "value": REDACTED, "disabled": False},
+                {"Name": "ACCESS_TOKEN", "Value": REDACTED, "in": "query"},
                 {"key": "page", "value": "2"},
             ],
         },
-        "note": f"sent with {REDACTED}",
+        "curl": f"curl -H 'Authorization: {REDACTED}' -H 'X: {REDACTED}'",
+        "format": "application/json",
         "lead": {"name": "Secretariat Ltd", "value": "premium account", "phone": "+15550100"},
     }
+
+
+def test_a_form_answer_named_like_a_secret_is_not_cut_out_of_the_lead_it_describes():
+    # Found in review: a pair's value was cut out of every other string, and a form asking
+    # who the "secretary" is made the lead's own name "[redacted]".
+    payload = {
+        "data": {
+            "name": "Maria Gomez",
+            "notes": "Registered Nurse, evenings",
+            "answers": [
+                {"key": "secretary", "value": "Maria Gomez"},
+                {"name": "Credential", "value": "Registered Nurse"},
+            ],
+        }
+    }
+    redacted = redact(payload)
+    assert redacted["data"]["name"] == "Maria Gomez"
+    assert redacted["data"]["notes"] == "Registered Nurse, evenings"
+    assert [answer["value"] for answer in redacted["data"]["answers"]] == [REDACTED, REDACTED]
 
 
 @pytest.mark.parametrize(
@@ -212,8 +238,23 @@ def test_header_lists_and_secret_name_value_pairs_lose_their_values():
         ("https://clinic:S8-xyz@example.com?next=a@b", "https://[redacted]@example.com?next=a@b"),
         ("https://example.com/a?who=me:you@x.io", "https://example.com/a?who=me:you@x.io"),
         ("mailto me@x.io, https://example.com/x", "mailto me@x.io, https://example.com/x"),
+        # An empty user (Redis, Celery) and a token standing for the user.
+        ("redis://:S8-redis-pass@cache:6379/0", "redis://[redacted]@cache:6379/0"),
+        ("https://ghp_S8abcdef1234@github.com/o/r", "https://[redacted]@github.com/o/r"),
     ],
 )
-def test_a_url_password_is_redacted_up_to_the_last_at_sign_of_its_host(url, stored):
+def test_a_url_user_and_password_are_redacted_up_to_the_last_at_sign_of_its_host(url, stored):
     # Found in review: a password pasted unencoded kept everything after its own "@".
     assert redact({"url": url}) == {"url": stored}
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["a" * 250_000 + "://@", "https://" + "a" * 250_000 + " @", "a://" * 60_000 + "@"],
+)
+def test_looking_for_url_passwords_takes_time_in_proportion_to_the_text(text):
+    # Found in review: a long run of letters before "://" took time growing with the square
+    # of its length (42 s for 60,000), with the process stalled throughout.
+    started = time.perf_counter()
+    redact({"summary": text})
+    assert time.perf_counter() - started < 5.0  # milliseconds now; minutes before
