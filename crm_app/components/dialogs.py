@@ -191,12 +191,14 @@ def confirm_delete(
     """ "Delete X?" with Cancel and a red Delete; nothing happens without the second click.
 
     Below the question, what deleting a `what` (a lead, a contact) takes with it,
-    or else the `consequence` given.
+    or else the `consequence` given (one of the two).
 
     Cancel, Escape and Delete all close it through on_open_change (so on_cancel
     also runs after on_confirm). Cancel has no handler of its own: a button with
     one is wrapped by Reflex, and Radix could then no longer focus it on open.
     """
+    if not (what or consequence):
+        raise ValueError("confirm_delete needs what is deleted or its consequence")
     return rx.alert_dialog.root(
         rx.alert_dialog.content(
             dialog_title(rx.text.span("Delete ", name, "?"), alert=True),

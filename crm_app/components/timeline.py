@@ -16,10 +16,14 @@ from crm_app.state.record_detail import (
     NOTE_EDIT_FIELD_ID,
     NOTE_GENERATION,
     NOTE_ID_FIELD,
+    NOTE_VERSION_FIELD,
     note_edit_button_id,
     note_field_id,
 )
 from crm_app.state.timeline_rows import TimelineRow
+
+# The edit form's error (one form is open at a time), which its field names.
+NOTE_EDIT_ERROR_ID = "note-edit-error"
 
 
 def timeline_entry(row: TimelineRow, state: Any) -> rx.Component:
@@ -27,7 +31,13 @@ def timeline_entry(row: TimelineRow, state: Any) -> rx.Component:
     title = rx.text(row.title, size="2", weight="medium")
     body = rx.cond(
         row.body != "",
-        rx.text(row.body, size="2", white_space="pre-wrap", word_break="break-word"),
+        rx.text(
+            row.body,
+            id=_note_text_id(row),
+            size="2",
+            white_space="pre-wrap",
+            word_break="break-word",
+        ),
     )
     return rx.hstack(
         rx.box(rx.icon(row.icon, size=16), padding_top="0.2em"),
@@ -57,8 +67,16 @@ def timeline_entry(row: TimelineRow, state: Any) -> rx.Component:
     )
 
 
+def _note_text_id(row: TimelineRow) -> Any:
+    return rx.Var.create("entry-text-") + row.id
+
+
 def _note_actions(row: TimelineRow, state: Any) -> rx.Component:
-    """Edit and Delete; Delete asks first, in the timeline's dialog (a note is gone for good)."""
+    """Edit and Delete; Delete asks first, in the timeline's dialog (a note is gone for good).
+
+    Every note has the two: each is described by its note's text, so a screen
+    reader's list of buttons tells one note's from another's.
+    """
     return rx.hstack(
         rx.button(
             "Edit",
@@ -67,6 +85,7 @@ def _note_actions(row: TimelineRow, state: Any) -> rx.Component:
             id=note_edit_button_id(row.id),
             on_click=state.start_editing_note(row.id),
             aria_label="Edit note",
+            aria_describedby=_note_text_id(row),
         ),
         rx.button(
             "Delete",
@@ -75,6 +94,7 @@ def _note_actions(row: TimelineRow, state: Any) -> rx.Component:
             color_scheme="red",
             on_click=state.ask_delete_note(row.id),
             aria_label="Delete note",
+            aria_describedby=_note_text_id(row),
         ),
         spacing="3",
         margin_left="auto",
@@ -93,14 +113,24 @@ def _note_edit_form(row: TimelineRow, state: Any) -> rx.Component:
                 required=True,
                 auto_focus=True,
                 aria_label="Note",
+                aria_invalid=state.note_edit_error != "",
+                aria_describedby=NOTE_EDIT_ERROR_ID,
                 width="100%",
             ),
             rx.cond(
                 state.note_edit_error != "",
-                rx.text(state.note_edit_error, size="1", color=rx.color("red", 11), role="alert"),
+                rx.text(
+                    state.note_edit_error,
+                    id=NOTE_EDIT_ERROR_ID,
+                    size="1",
+                    color=rx.color("red", 11),
+                    role="alert",
+                ),
             ),
             # Which note: a save sent after the note was closed (a double click) is ignored.
             rx.el.input(type="hidden", name=NOTE_ID_FIELD, value=row.id),
+            # Which text it replaces: a change another tab saved meanwhile is not lost unseen.
+            rx.el.input(type="hidden", name=NOTE_VERSION_FIELD, value=row.version),
             rx.hstack(
                 rx.button("Save note", type="submit", size="1"),
                 rx.button(

@@ -6,6 +6,7 @@ table by the person's id (and user_id), so no table is loaded whole.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -255,23 +256,42 @@ def _own_note(
     return session.exec(statement).first()
 
 
+NOTE_CHANGED = (
+    "this note was changed elsewhere since you opened it: Save again to put yours in its "
+    "place, or Cancel to keep that change"
+)
+
+
+def note_version(body: str) -> str:
+    """A short fingerprint of a note's text, which an edit names as the text it replaces."""
+    return hashlib.sha256(body.encode()).hexdigest()[:16]
+
+
 def edit_note(
     *,
     session: Session,
     user_id: uuid.UUID,
     note_id: uuid.UUID,
     body: str,
+    replaces: str | None = None,
     lead_id: uuid.UUID | None = None,
     contact_id: uuid.UUID | None = None,
 ) -> Activity | None:
     """The user's note on this lead or contact with its text replaced; None when there is no
-    such note (deleted meanwhile, or not theirs). It keeps its place on the timeline."""
+    such note (deleted meanwhile, or not theirs). It keeps its place on the timeline.
+
+    `replaces` is the note_version of the text the person was shown: if the note
+    has changed since (another tab saved first), nothing is written and InvalidInput
+    says so, rather than that change being lost without anyone knowing.
+    """
     text = clean_fields({"body": body}, {"body": text_field(NOTE_MAX_LENGTH)})["body"]
     if not text:
         raise InvalidInput({"body": "write something, or delete the note"})
     note = _own_note(session, user_id, note_id, lead_id, contact_id)
     if note is None:
         return None
+    if replaces is not None and note_version(note.body) != replaces:
+        raise InvalidInput({"body": NOTE_CHANGED})
     note.body = text
     session.add(note)
     session.flush()

@@ -51,7 +51,7 @@ def focus_if_lost(element_id: str, *, settle: bool = False) -> rx.event.EventSpe
     moved elsewhere meanwhile stays where it is.
 
     settle: the control that holds focus goes with the same update, which the
-    page may draw after this script runs (a note's Keep, replaced by its Edit):
+    page may draw after this script runs (a note's Save, with its form):
     wait for focus to be lost, up to 2 s, unless the person moves it first.
     """
     target, heading = json.dumps(element_id), json.dumps(PAGE_HEADING_ID)

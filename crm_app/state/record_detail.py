@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from crm_app.core.db import tenant_session
 from crm_app.services.errors import InvalidInput
-from crm_app.services.timeline import add_note, delete_note, edit_note
+from crm_app.services.timeline import NOTE_CHANGED, add_note, delete_note, edit_note
 from crm_app.state import display
 from crm_app.state.focus import focus_if_lost
 from crm_app.state.timeline_rows import TimelineRow
@@ -32,6 +32,7 @@ def note_field_id(noun: str) -> str:
 # The field of the form that edits a note, and its hidden field naming the note.
 NOTE_EDIT_FIELD_ID = "note-edit"
 NOTE_ID_FIELD = "note_id"
+NOTE_VERSION_FIELD = "note_version"
 
 
 def note_edit_button_id(note_id: Any) -> Any:
@@ -175,6 +176,8 @@ class RecordDetailMixin(rx.State, mixin=True):
 
     @rx.event
     def start_editing_note(self, note_id: str):
+        if display.parse_id(note_id) is None:  # not an id a page of ours sends
+            return
         self.editing_note, self.deleting_note, self.note_edit_error = note_id, "", ""
         self._note_opened_while_arriving = self._arrival_mark()
 
@@ -192,8 +195,7 @@ class RecordDetailMixin(rx.State, mixin=True):
         if not self._user_id or record_id is None or note_id != self.editing_note:
             return None
         note_uuid = display.parse_id(note_id)
-        if note_uuid is None:  # not an id a page of ours sends
-            self.editing_note = ""
+        if note_uuid is None:  # start_editing_note keeps only ids: not one of ours
             return None
         try:
             with tenant_session(self.user_uuid) as session:
@@ -202,10 +204,15 @@ class RecordDetailMixin(rx.State, mixin=True):
                     user_id=self.user_uuid,
                     note_id=note_uuid,
                     body=str(form.get("body", "")),
+                    replaces=str(form.get(NOTE_VERSION_FIELD, "")),
                     **{f"{self.NOUN}_id": record_id},
                 )
         except InvalidInput as error:
             self.note_edit_error = "; ".join(error.errors.values())
+            if error.errors.get("body") == NOTE_CHANGED:
+                # The form keeps what was typed; its version becomes the change it would
+                # replace, so a second Save means it.
+                self._reload()
             return None
         except sa.exc.SQLAlchemyError:
             display.log.exception("%s page: editing a note failed", self.NOUN)
@@ -213,13 +220,15 @@ class RecordDetailMixin(rx.State, mixin=True):
             return None
         self.editing_note = self.note_edit_error = ""
         self._reload()
-        if note is None:  # deleted meanwhile (another tab)
-            return rx.toast.error("That note no longer exists.")
+        if note is None:  # deleted meanwhile (another tab), or the lead or contact was
+            return rx.toast.error(f"That {self._gone()} no longer exists.")
         # The form is gone: focus goes back to the note's Edit button.
         return focus_if_lost(note_edit_button_id(note_id), settle=True)
 
     @rx.event
     def ask_delete_note(self, note_id: str):
+        if display.parse_id(note_id) is None:
+            return
         self.deleting_note, self.editing_note, self.note_edit_error = note_id, "", ""
         self._note_opened_while_arriving = self._arrival_mark()
 
@@ -248,5 +257,9 @@ class RecordDetailMixin(rx.State, mixin=True):
             return rx.toast.error(display.SAVE_FAILED)
         self._reload()
         if not deleted:
-            return rx.toast.info("That note was already gone.")
+            return rx.toast.info(f"That {self._gone()} was already gone.")
         return rx.toast.success("Note deleted.")
+
+    def _gone(self) -> str:
+        """What another tab deleted, once the page has loaded again: the record, or the note."""
+        return self.NOUN if self.not_found else "note"

@@ -6,7 +6,7 @@ import dataclasses
 
 from crm_app.models.base import utcnow
 from crm_app.services.call_outcomes import ANSWERED, IN_PROGRESS, outcome_of
-from crm_app.services.timeline import TimelineEntry
+from crm_app.services.timeline import NOTE, TimelineEntry, note_version
 from crm_app.state import display
 from crm_app.state.live_reload import shown_call_status
 
@@ -34,6 +34,8 @@ class TimelineRow:
     body: str = ""
     occurred_at: str = ""
     href: str = ""
+    # A note's: the version of its text shown, which an edit of it replaces.
+    version: str = ""
 
 
 def timeline_row(entry: TimelineEntry, contact_id: str = "") -> TimelineRow:
@@ -74,6 +76,7 @@ def timeline_row(entry: TimelineEntry, contact_id: str = "") -> TimelineRow:
         body=entry.body,
         occurred_at=display.iso(entry.occurred_at),
         href=f"/contacts/{contact_id}" if entry.kind == "converted" and contact_id else "",
+        version=note_version(entry.body) if entry.kind == NOTE else "",
     )
 
 

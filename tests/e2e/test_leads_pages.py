@@ -214,8 +214,28 @@ def test_a_note_can_be_corrected_and_deleted_after_a_question(page, app_server):
     typo.get_by_role("button", name="Edit note").click()
     typo.get_by_label("Note", exact=True).fill("Something else")
     typo.get_by_role("button", name="Cancel").click()
+    expect(field).to_have_count(0)
     expect(typo).to_contain_text("Call back on Monday.")
     expect(typo.get_by_role("button", name="Edit note")).to_be_focused()
+
+    # Another tab saves the same note first: this one's Save says so and keeps what was
+    # typed; Save again puts it in place.
+    typo.get_by_role("button", name="Edit note").click()
+    field.fill("Call back on Monday at 9.")
+    other = page.context.new_page()
+    other.goto(page.url)
+    other_typo = other.get_by_test_id("timeline-note").nth(1)
+    other_typo.get_by_role("button", name="Edit note").click()
+    other_typo.get_by_label("Note", exact=True).fill("Call back on Tuesday.")
+    other_typo.get_by_role("button", name="Save note").click()
+    expect(other_typo).to_contain_text("Call back on Tuesday.")
+    other.close()
+    typo.get_by_role("button", name="Save note").click()
+    expect(typo.get_by_role("alert")).to_contain_text("changed elsewhere since you opened it")
+    expect(field).to_have_value("Call back on Monday at 9.")
+    typo.get_by_role("button", name="Save note").click()
+    expect(typo).to_contain_text("Call back on Monday at 9.")
+    expect(field).to_have_count(0)
 
     # Delete asks first; Cancel keeps it, and focus returns to the button that asked.
     newest.get_by_role("button", name="Delete note").click()
@@ -237,7 +257,7 @@ def test_a_note_can_be_corrected_and_deleted_after_a_question(page, app_server):
     notes.first.get_by_role("button", name="Edit note").click()
     page.reload()
     expect(notes).to_have_count(1)
-    expect(notes.first).to_have_text(re.compile(r"Call back on Monday\."))
+    expect(notes.first).to_have_text(re.compile(r"Call back on Monday at 9\."))
     expect(page.get_by_label("Note", exact=True)).to_have_count(0)
     expect(page.get_by_text("Prefers email.")).to_have_count(0)
 

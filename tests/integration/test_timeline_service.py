@@ -13,10 +13,12 @@ from crm_app.models import LeadCreate, LeadUpdate, User
 from crm_app.services.errors import InvalidInput
 from crm_app.services.leads import create_lead, update_lead
 from crm_app.services.timeline import (
+    NOTE_CHANGED,
     add_note,
     delete_note,
     edit_note,
     list_timeline,
+    note_version,
     record_activity,
 )
 from tests.factories import add_activity, add_automation_log, add_call_log, add_contact, add_lead
@@ -206,6 +208,59 @@ def test_an_edit_to_blank_or_oversized_text_is_refused_and_changes_nothing(
         edit_note(session=session, user_id=user.id, note_id=note.id, lead_id=lead.id, body=body)
     assert error in raised.value.errors["body"]
     assert [e.body for e in _timeline(engine, user, lead_id=lead.id)] == ["kept"]
+
+
+def test_an_edit_of_text_changed_meanwhile_is_refused_and_a_second_one_replaces_it(
+    engine, user
+) -> None:
+    with tenant_session(user.id, engine) as session:
+        lead = add_lead(session, user_id=user.id)
+        note = add_activity(session, user_id=user.id, lead_id=lead.id, body="first")
+    shown = note_version("first")
+    with tenant_session(user.id, engine) as session:  # another tab saves first
+        edit_note(
+            session=session,
+            user_id=user.id,
+            note_id=note.id,
+            lead_id=lead.id,
+            body="theirs",
+            replaces=shown,
+        )
+    with pytest.raises(InvalidInput) as raised, tenant_session(user.id, engine) as session:
+        edit_note(
+            session=session,
+            user_id=user.id,
+            note_id=note.id,
+            lead_id=lead.id,
+            body="mine",
+            replaces=shown,
+        )
+    assert raised.value.errors == {"body": NOTE_CHANGED}
+    assert [e.body for e in _timeline(engine, user, lead_id=lead.id)] == ["theirs"]
+    with tenant_session(user.id, engine) as session:  # shown "theirs" now: Save again
+        edit_note(
+            session=session,
+            user_id=user.id,
+            note_id=note.id,
+            lead_id=lead.id,
+            body="mine",
+            replaces=note_version("theirs"),
+        )
+    assert [e.body for e in _timeline(engine, user, lead_id=lead.id)] == ["mine"]
+
+
+@pytest.mark.parametrize("kind", ["sms_in", "sms_out", "status_change", "converted"])
+def test_what_the_timeline_records_is_no_note_to_edit_or_delete(engine, user, kind) -> None:
+    with tenant_session(user.id, engine) as session:
+        lead = add_lead(session, user_id=user.id)
+        entry = add_activity(session, user_id=user.id, lead_id=lead.id, kind=kind, body="x")
+    with tenant_session(user.id, engine) as session:
+        edited = edit_note(
+            session=session, user_id=user.id, note_id=entry.id, lead_id=lead.id, body="y"
+        )
+        deleted = delete_note(session=session, user_id=user.id, note_id=entry.id, lead_id=lead.id)
+    assert (edited, deleted) == (None, False)
+    assert [(e.kind, e.body) for e in _timeline(engine, user, lead_id=lead.id)] == [(kind, "x")]
 
 
 def test_only_a_note_on_this_person_can_be_edited_or_deleted(engine, user) -> None:

@@ -83,7 +83,14 @@ def _delete_note(world: World) -> None:
                 {"lead_id": world.b_rows.lead_id},
             )
         ]
+        own = timeline.delete_note(
+            session=session,
+            user_id=world.b.id,
+            note_id=world.b_rows.activity_id,
+            lead_id=world.b_rows.lead_id,
+        )
     assert forged == [False, False, False]
+    assert own  # B's own note, on B's own lead: the same call does delete it
 
 
 @isolation_case("timeline.record_activity")
