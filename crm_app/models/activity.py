@@ -29,3 +29,5 @@ class Activity(TenantMixin, table=True):
     lead_id: uuid.UUID | None = Field(default=None)
     contact_id: uuid.UUID | None = Field(default=None)
     occurred_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    # When a note's text was last changed; None for one as written (alembic 0013).
+    edited_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

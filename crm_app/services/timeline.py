@@ -23,6 +23,8 @@ MAX_TIMELINE_ENTRIES = 200
 NOTE_MAX_LENGTH = 10_000
 # Activity kinds a person writes or the app records; SMS kinds come from webhooks.
 NOTE, STATUS_CHANGE, CONVERTED = "note", "status_change", "converted"
+# An activity's status on the timeline: a note whose text was changed after it was written.
+EDITED = "edited"
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,7 @@ class TimelineEntry:
     name or empty; number is a call's seconds or a run's milliseconds. A call
     also has its direction and ended reason, from which, with its status and
     length, the page says whether it was answered (call_outcomes.outcome_of).
+    An activity's status is EDITED for a note changed since it was written.
     """
 
     kind: str
@@ -146,7 +149,7 @@ def list_timeline(
                 Activity.occurred_at,
                 sa.literal(""),
                 Activity.body,
-                sa.literal(""),
+                sa.case((Activity.edited_at.is_not(None), EDITED), else_=""),
                 sa.null(),
                 sa.null(),
                 sa.null(),
@@ -292,7 +295,8 @@ def edit_note(
         return None
     if replaces is not None and note_version(note.body) != replaces:
         raise InvalidInput({"body": NOTE_CHANGED})
-    note.body = text
+    if note.body != text:
+        note.body, note.edited_at = text, utcnow()
     session.add(note)
     session.flush()
     return note

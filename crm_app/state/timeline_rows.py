@@ -6,7 +6,7 @@ import dataclasses
 
 from crm_app.models.base import utcnow
 from crm_app.services.call_outcomes import ANSWERED, IN_PROGRESS, outcome_of
-from crm_app.services.timeline import NOTE, TimelineEntry, note_version
+from crm_app.services.timeline import EDITED, NOTE, TimelineEntry, note_version
 from crm_app.state import display
 from crm_app.state.live_reload import shown_call_status
 
@@ -72,7 +72,7 @@ def timeline_row(entry: TimelineEntry, contact_id: str = "") -> TimelineRow:
         kind=entry.kind,
         id=str(entry.id),
         icon=icon,
-        title=title,
+        title=f"{title} · edited" if entry.status == EDITED else title,
         body=entry.body,
         occurred_at=display.iso(entry.occurred_at),
         href=f"/contacts/{contact_id}" if entry.kind == "converted" and contact_id else "",

@@ -207,6 +207,8 @@ def test_a_note_can_be_corrected_and_deleted_after_a_question(page, app_server):
     field.press("Tab")
     page.keyboard.press("Enter")  # Save note
     expect(typo).to_contain_text("Call back on Monday.")
+    expect(typo).to_contain_text("Note · edited")
+    expect(newest).not_to_contain_text("edited")
     expect(field).to_have_count(0)
     expect(typo.get_by_role("button", name="Edit note")).to_be_focused()
 

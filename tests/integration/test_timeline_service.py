@@ -13,6 +13,7 @@ from crm_app.models import LeadCreate, LeadUpdate, User
 from crm_app.services.errors import InvalidInput
 from crm_app.services.leads import create_lead, update_lead
 from crm_app.services.timeline import (
+    EDITED,
     NOTE_CHANGED,
     add_note,
     delete_note,
@@ -195,6 +196,12 @@ def test_an_edited_note_has_the_new_text_and_keeps_its_place(engine, user) -> No
     assert edited is not None and edited.body == "a, fixed"
     entries = _timeline(engine, user, lead_id=lead.id)
     assert [(e.body, e.occurred_at) for e in entries] == [("b", T0 + MINUTE), ("a, fixed", T0)]
+    # Marked as edited; the other, and a save of the same text, are not.
+    with tenant_session(user.id, engine) as session:
+        second = entries[0].id
+        edit_note(session=session, user_id=user.id, note_id=second, lead_id=lead.id, body=" b ")
+    entries = _timeline(engine, user, lead_id=lead.id)
+    assert [(e.body, e.status) for e in entries] == [("b", ""), ("a, fixed", EDITED)]
 
 
 @pytest.mark.parametrize(("body", "error"), [("  ", "delete the note"), ("x" * 10_001, "10000")])
