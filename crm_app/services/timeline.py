@@ -25,6 +25,11 @@ NOTE_MAX_LENGTH = 10_000
 NOTE, STATUS_CHANGE, CONVERTED = "note", "status_change", "converted"
 # An activity's status on the timeline: a note whose text was changed after it was written.
 EDITED = "edited"
+# Why an edit was refused: another tab saved the note first (edit_note's `replaces`).
+NOTE_CHANGED = (
+    "this note was changed elsewhere since you opened it: Save again to put yours in its "
+    "place, or Cancel to keep that change"
+)
 
 
 @dataclass(frozen=True)
@@ -257,12 +262,6 @@ def _own_note(
         .with_for_update()
     )
     return session.exec(statement).first()
-
-
-NOTE_CHANGED = (
-    "this note was changed elsewhere since you opened it: Save again to put yours in its "
-    "place, or Cancel to keep that change"
-)
 
 
 def note_version(body: str) -> str:

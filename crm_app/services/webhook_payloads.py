@@ -6,8 +6,8 @@ payload is redacted before it is stored or shown: any key named like a token,
 secret, password or API key loses its value, as does a name/value pair so
 named, and that value, or a secret of the user's for this provider, is cut out
 of every string it turns up in too (a transcript that reads the Twilio token
-aloud, a summary quoting it). Every header value and a URL's password are
-redacted where they stand.
+aloud, a summary quoting it). Every header value, and a URL's user and
+password, are redacted where they stand.
 """
 
 from __future__ import annotations
