@@ -5,13 +5,15 @@ Each note can be edited where it stands, or deleted after a question.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import reflex as rx
+from reflex.vars import FunctionStringVar
 
 from crm_app import styles
 from crm_app.components.controls import field_label, when
-from crm_app.components.dialogs import confirm_delete
+from crm_app.components.dialogs import DISCARD_QUESTION, confirm_delete
 from crm_app.state.record_detail import (
     NOTE_EDIT_FIELD_ID,
     NOTE_GENERATION,
@@ -24,6 +26,17 @@ from crm_app.state.timeline_rows import TimelineRow
 
 # The edit form's error (one form is open at a time), which its field names.
 NOTE_EDIT_ERROR_ID = "note-edit-error"
+NOTE_EDIT_CANCEL_ID = "note-edit-cancel"
+# Escape in the edit field is Cancel, as in the app's dialogs, and asks first when the text
+# was changed (the field's default is the note as it was opened). Reflex calls a key
+# handler with the key's name, not the event: the field is found by its id.
+_CANCEL_ON_ESCAPE = FunctionStringVar.create(
+    "((key) => { if (key !== 'Escape') return;"
+    f" const field = document.getElementById({json.dumps(NOTE_EDIT_FIELD_ID)});"
+    " if (field && field.value !== field.defaultValue"
+    f" && !window.confirm({json.dumps(DISCARD_QUESTION)})) return;"
+    f" document.getElementById({json.dumps(NOTE_EDIT_CANCEL_ID)})?.click(); }})"
+)
 
 
 def timeline_entry(row: TimelineRow, state: Any) -> rx.Component:
@@ -115,6 +128,7 @@ def _note_edit_form(row: TimelineRow, state: Any) -> rx.Component:
                 aria_label="Note",
                 aria_invalid=state.note_edit_error != "",
                 aria_describedby=NOTE_EDIT_ERROR_ID,
+                on_key_down=_CANCEL_ON_ESCAPE,
                 width="100%",
             ),
             rx.cond(
@@ -136,6 +150,7 @@ def _note_edit_form(row: TimelineRow, state: Any) -> rx.Component:
                 rx.button(
                     "Cancel",
                     type="button",
+                    id=NOTE_EDIT_CANCEL_ID,
                     size="1",
                     variant="soft",
                     color_scheme="gray",

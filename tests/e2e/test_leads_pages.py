@@ -220,6 +220,23 @@ def test_a_note_can_be_corrected_and_deleted_after_a_question(page, app_server):
     expect(typo).to_contain_text("Call back on Monday.")
     expect(typo.get_by_role("button", name="Edit note")).to_be_focused()
 
+    # Escape is Cancel too; with the text changed, it asks first.
+    questions: list[str] = []
+    typo.get_by_role("button", name="Edit note").click()
+    expect(field).to_be_focused()
+    field.press("Escape")
+    expect(field).to_have_count(0)
+    typo.get_by_role("button", name="Edit note").click()
+    field.fill("Changed my mind")
+    page.once("dialog", lambda question: (questions.append(question.message), question.dismiss()))
+    field.press("Escape")
+    expect(field).to_have_value("Changed my mind")
+    page.once("dialog", lambda question: (questions.append(question.message), question.accept()))
+    field.press("Escape")
+    expect(field).to_have_count(0)
+    expect(typo).to_contain_text("Call back on Monday.")
+    assert questions == [DISCARD_QUESTION] * 2
+
     # Another tab saves the same note first: this one's Save says so and keeps what was
     # typed; Save again puts it in place.
     typo.get_by_role("button", name="Edit note").click()
