@@ -57,8 +57,12 @@ run: migrate $(BUN)
 	PUBLIC_BASE_URL="$$base_url" exec $(VENV)/bin/reflex run --env prod \
 	  --frontend-port $(PORT) --backend-port $(PORT)
 
+# Two pytest workers (xdist), whole files to each: a file's module fixtures (a drill's
+# server) stay in one worker, and each worker serves its own app to its browser tests.
+# TEST_WORKERS=0 runs everything in this one process.
+TEST_WORKERS ?= 2
 test: $(VENV)/.installed $(BUN)
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # Benchmarks beside their baselines; writes docs/performance.md (needs PostgreSQL).
 bench: $(VENV)/.installed $(BUN)

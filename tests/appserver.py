@@ -29,8 +29,10 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
+from typing import IO
 
 import httpx
 
@@ -38,6 +40,9 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 TOOLS_DIR = PROJECT_ROOT / ".tools"
 BUN = TOOLS_DIR / "node_modules" / ".bin" / "bun"
 PORTS = range(3100, 3200)
+# Lock files by which test processes claim ports (see `free_port`).
+PORT_CLAIMS = Path(tempfile.gettempdir()) / "crm_app_test_ports"
+_claimed: list[IO[str]] = []
 # A first production build (bun install + vite) takes 1.5-2.5 minutes here.
 STARTUP_TIMEOUT_SECONDS = 360
 STOP_GRACE_SECONDS = 10
@@ -139,11 +144,28 @@ def port_is_free(port: int) -> bool:
     return True
 
 
+def _claim(port: int) -> bool:
+    """Hold a lock on the port until this process ends; False if another process holds it.
+
+    A server binds its port only after its build, some 20 s after the port was
+    chosen: meanwhile another test process (an xdist worker) would see it free.
+    """
+    PORT_CLAIMS.mkdir(exist_ok=True)
+    claim = (PORT_CLAIMS / f"{port}.lock").open("w")
+    try:
+        fcntl.flock(claim, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        claim.close()
+        return False
+    _claimed.append(claim)  # closed, and so released, when the process exits
+    return True
+
+
 def free_port() -> int:
-    """A free port in 3100-3199."""
+    """A free port in 3100-3199, claimed by this process."""
     # Random order: other sessions and engineers pick from the same range.
     for port in random.sample(list(PORTS), len(PORTS)):
-        if port_is_free(port):
+        if port_is_free(port) and _claim(port):
             return port
     raise AppServerError(f"no free port in {PORTS.start}-{PORTS.stop - 1}")
 

@@ -15,14 +15,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Coroutine, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 HOST = "127.0.0.1"
 READ_TIMEOUT_SECONDS = 30
 # After a refused or dropped connection, before the next attempt.
 RECONNECT_PAUSE_SECONDS = 0.05
+
+T = TypeVar("T")
 
 
 def http_post(port: int, path: str, body: bytes, headers: Mapping[str, str]) -> bytes:
@@ -144,10 +147,14 @@ def send_all(
     port: int, requests: list[bytes], *, senders: int = 16, time_limit: float = 60.0
 ) -> LoadResult:
     """Send every request (each once) from `senders` concurrent connections, within a time limit."""
+    return run_to_completion(_send_all(port, requests, senders, time_limit))
+
+
+def run_to_completion(coroutine: Coroutine[Any, Any, T]) -> T:
+    """`asyncio.run`, also from a thread that already runs a loop (Playwright's sync API's)."""
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return asyncio.run(_send_all(port, requests, senders, time_limit))
-    # This thread already runs a loop (Playwright's sync API does): use another thread.
+        return asyncio.run(coroutine)
     with ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, _send_all(port, requests, senders, time_limit)).result()
+        return pool.submit(asyncio.run, coroutine).result()

@@ -25,7 +25,7 @@ import sqlalchemy as sa
 
 from crm_app.core.db import create_db_engine, global_session
 from crm_app.services.users import create_user
-from tests.appserver import CHROMIUM, CHROMIUM_ARGS, AppProcess
+from tests.appserver import AppProcess
 from tests.drills.cluster import Cluster, ClusterUnavailable, create_cluster, remove_cluster
 from tests.drills.conftest import signed_report, start_app, unavailable, vapi_endpoint
 from tests.loadgen import send_all
@@ -70,22 +70,6 @@ def app(bun, database, tmp_path_factory) -> Iterator[AppProcess]:  # type: ignor
     app = start_app(tmp_path_factory.mktemp("drill-outage"), database)
     yield app
     app.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    if not CHROMIUM.exists():
-        unavailable(f"Chromium is not installed at {CHROMIUM}")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        unavailable("Playwright for Python is not installed")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
 
 
 @dataclass

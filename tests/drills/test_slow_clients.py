@@ -21,7 +21,7 @@ import pytest
 
 from tests.appserver import AppProcess
 from tests.drills.conftest import signed_report, start_app, vapi_endpoint
-from tests.loadgen import HOST, send_all
+from tests.loadgen import HOST, run_to_completion, send_all
 
 # A healthy client's worst answer while others misbehave, on a busy 2-core machine.
 BOUND_SECONDS = 3.0
@@ -166,7 +166,7 @@ def test_huge_bodies_are_refused_at_the_limit_without_being_read_and_others_are_
         return await asyncio.gather(*posts)
 
     with HealthProbe(app.base_url).running() as probe:
-        status_lines = asyncio.run(abuse())
+        status_lines = run_to_completion(abuse())
     grown = app.resident_kib() - before
 
     assert all(b" 413 " in line or line == RESET for line in status_lines), status_lines

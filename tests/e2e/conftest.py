@@ -3,8 +3,8 @@
 Fixtures:
 - `app_server`: the app in Reflex production mode on its own port (3100-3199)
   with its own fresh SQLite database and freshly generated secrets.
-- `browser`: Chromium at /usr/bin/chromium through Playwright (never
-  Playwright's own browser download, which fails here).
+- `browser` (tests/conftest.py): Chromium at /usr/bin/chromium through Playwright
+  (never Playwright's own browser download, which fails here).
 - `new_context`: a factory of browser contexts (one per user), closed after the test.
 - `page`: one page in a fresh context, pointed at the app (`page.goto("/dashboard")`).
 
@@ -23,8 +23,6 @@ from typing import Any
 import pytest
 
 from tests.appserver import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     AppProcess,
     AppServer,
     AppServerError,
@@ -32,6 +30,7 @@ from tests.appserver import (
     free_port,
     server_env,
 )
+from tests.conftest import browser_missing, browser_unavailable
 
 E2E_DIR = Path(__file__).resolve().parent
 # Pages are rendered in the browser after the websocket connects: wait for
@@ -75,25 +74,17 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     return report
 
 
-def _unavailable(reason: str) -> None:
-    """Skip, or fail when CRM_REQUIRE_BROWSER=1 says browser tests must run."""
-    if os.environ.get("CRM_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"{reason} (CRM_REQUIRE_BROWSER=1: browser tests must run)", pytrace=False)
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="session", autouse=True)
 def _browser_prerequisites() -> None:
     """Chromium, Playwright and bun, checked before anything slow starts."""
-    if not CHROMIUM.exists():
-        _unavailable(f"Chromium is not installed at {CHROMIUM} (Debian: apt-get install chromium)")
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        _unavailable("Playwright for Python is not installed (pip install -r requirements-dev.txt)")
+    if reason := browser_missing():
+        browser_unavailable(reason)
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=DEFAULT_TIMEOUT_MS)
     reason = ensure_bun()
     if reason:
-        _unavailable(reason)
+        browser_unavailable(reason)
 
 
 def _server_env(tmp: Path, port: int) -> dict[str, str]:
@@ -124,20 +115,6 @@ def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
         yield server
     finally:
         app.stop()
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    """Debian's Chromium, headless, driven by Playwright's sync API."""
-    from playwright.sync_api import expect, sync_playwright
-
-    expect.set_options(timeout=DEFAULT_TIMEOUT_MS)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
