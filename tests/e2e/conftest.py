@@ -37,8 +37,9 @@ E2E_DIR = Path(__file__).resolve().parent
 # elements, generously, rather than for load events.
 DEFAULT_TIMEOUT_MS = 15_000
 
-# Filled in by `app_server`, reported at the end of the run.
-_started: list[AppServer] = []
+# Filled in by `app_server` (one line per server), reported at the end of the run;
+# an xdist worker's lines reach the controller through `workeroutput`.
+_started: list[str] = []
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -48,12 +49,20 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.e2e)
 
 
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if hasattr(session.config, "workeroutput"):
+        session.config.workeroutput["e2e_servers"] = _started
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """On the xdist controller: a worker's servers, for the summary."""
+    _started.extend(getattr(node, "workeroutput", {}).get("e2e_servers", []))
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    for server in _started:
-        terminalreporter.write_line(
-            f"e2e: app served at {server.base_url}, ready after {server.startup_seconds:.0f} s "
-            f"(build included); log: {server.log_path}"
-        )
+    for line in _started:
+        terminalreporter.write_line(line)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -111,7 +120,10 @@ def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
             app.stop()
         pytest.fail(str(error), pytrace=False)
     try:
-        _started.append(server)
+        _started.append(
+            f"e2e: app served at {server.base_url}, ready after {server.startup_seconds:.0f} s "
+            f"(build included); log: {server.log_path}"
+        )
         yield server
     finally:
         app.stop()
