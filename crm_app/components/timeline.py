@@ -37,6 +37,17 @@ _CANCEL_ON_ESCAPE = FunctionStringVar.create(
     f" && !window.confirm({json.dumps(DISCARD_QUESTION)})) return;"
     f" document.getElementById({json.dumps(NOTE_EDIT_CANCEL_ID)})?.click(); }})"
 )
+# Edit or Delete on another note closes the one being edited: with its text changed, ask
+# first, and on "no" stop the click in its capture phase, before the button's handler runs.
+_NOTE_ENTRY = "data-note-entry"
+_ASK_BEFORE_LEAVING_AN_EDIT = FunctionStringVar.create(
+    "((event) => {"
+    f" const field = document.getElementById({json.dumps(NOTE_EDIT_FIELD_ID)});"
+    " if (!field || field.value === field.defaultValue) return;"
+    f" if (event.currentTarget.closest('[{_NOTE_ENTRY}]')?.contains(field)) return;"
+    f" if (window.confirm({json.dumps(DISCARD_QUESTION)})) return;"
+    " event.stopPropagation(); event.preventDefault(); })"
+)
 
 
 def timeline_entry(row: TimelineRow, state: Any) -> rx.Component:
@@ -74,6 +85,7 @@ def timeline_entry(row: TimelineRow, state: Any) -> rx.Component:
         padding_y="0.6em",
         border_bottom=f"1px solid {rx.color('gray', 4)}",
         data_testid=rx.Var.create("timeline-") + row.kind,
+        custom_attrs={_NOTE_ENTRY: row.id},
         # By id, not by place (foreach's default): a note added or deleted above another
         # does not hand that one's open form or focused button to its neighbour.
         key=row.id,
@@ -88,7 +100,8 @@ def _note_actions(row: TimelineRow, state: Any) -> rx.Component:
     """Edit and Delete; Delete asks first, in the timeline's dialog (a note is gone for good).
 
     Every note has the two: each is described by its note's text, so a screen
-    reader's list of buttons tells one note's from another's.
+    reader's list of buttons tells one note's from another's. Either, on another
+    note than the one being edited, asks before a changed edit is discarded.
     """
     return rx.hstack(
         rx.button(
@@ -111,6 +124,7 @@ def _note_actions(row: TimelineRow, state: Any) -> rx.Component:
         ),
         spacing="3",
         margin_left="auto",
+        custom_attrs={"onClickCapture": _ASK_BEFORE_LEAVING_AN_EDIT},
     )
 
 

@@ -237,6 +237,35 @@ def test_a_note_can_be_corrected_and_deleted_after_a_question(page, app_server):
     expect(typo).to_contain_text("Call back on Monday.")
     assert questions == [DISCARD_QUESTION] * 2
 
+    # Edit or Delete on another note would close this edit: unchanged, it just moves;
+    # changed, it asks, and "no" keeps the edit where it was.
+    def answer(accept: bool):  # noqa: ANN202
+        def reply(question) -> None:  # noqa: ANN001
+            questions.append(question.message)
+            question.accept() if accept else question.dismiss()
+
+        return reply
+
+    typo.get_by_role("button", name="Edit note").click()
+    newest.get_by_role("button", name="Edit note").click()
+    expect(newest.get_by_label("Note", exact=True)).to_have_value("Prefers email.")
+    expect(field).to_have_count(0)
+    newest.get_by_role("button", name="Cancel").click()
+    typo.get_by_role("button", name="Edit note").click()
+    field.fill("Half typed")
+    for button in ("Edit note", "Delete note"):
+        page.once("dialog", answer(False))
+        newest.get_by_role("button", name=button).click()
+        expect(typo.get_by_label("Note", exact=True)).to_have_value("Half typed")
+    expect(page.get_by_role("alertdialog")).to_have_count(0)
+    page.once("dialog", answer(True))
+    newest.get_by_role("button", name="Edit note").click()
+    expect(newest.get_by_label("Note", exact=True)).to_have_value("Prefers email.")
+    expect(typo).to_contain_text("Call back on Monday.")
+    newest.get_by_role("button", name="Cancel").click()
+    expect(field).to_have_count(0)
+    assert questions == [DISCARD_QUESTION] * 5
+
     # Another tab saves the same note first: this one's Save says so and keeps what was
     # typed; Save again puts it in place.
     typo.get_by_role("button", name="Edit note").click()
