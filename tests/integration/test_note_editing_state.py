@@ -73,6 +73,16 @@ def _reopen(page: LeadDetailState) -> None:
     LeadDetailState.load_lead.fn(page)
 
 
+def _editing(
+    page: LeadDetailState, engine: sa.Engine, user: User, lead: Lead, body: str
+) -> Activity:
+    """A note written, the page loaded again, and the note's Edit clicked."""
+    note = _note(engine, user, lead, body)
+    _reopen(page)
+    LeadDetailState.start_editing_note.fn(page, str(note.id))
+    return note
+
+
 def _save(page: LeadDetailState, note: Activity, body: str, version: str | None = None) -> Any:
     form = {
         "body": body,
@@ -83,9 +93,7 @@ def _save(page: LeadDetailState, note: Activity, body: str, version: str | None 
 
 
 def test_a_save_sent_again_after_the_form_closed_changes_nothing(engine, user, lead, page):
-    note = _note(engine, user, lead, "Call back on Munday.")
-    _reopen(page)
-    LeadDetailState.start_editing_note.fn(page, str(note.id))
+    note = _editing(page, engine, user, lead, "Call back on Munday.")
     assert _save(page, note, "Call back on Monday.") is not None  # focus back on Edit
     assert page.editing_note == ""
     # The form sent again once closed (a double click), even naming the text now saved:
@@ -98,9 +106,7 @@ def test_a_save_sent_again_after_the_form_closed_changes_nothing(engine, user, l
 
 
 def test_a_stale_form_is_told_and_a_second_save_means_it(engine, user, lead, page):
-    note = _note(engine, user, lead, "Prefers email.")
-    _reopen(page)
-    LeadDetailState.start_editing_note.fn(page, str(note.id))
+    note = _editing(page, engine, user, lead, "Prefers email.")
     opened = note_version(note.body)
     with tenant_session(user.id, engine) as session:  # another tab saves first
         session.get(Activity, (user.id, note.id)).body = "Prefers phone."
@@ -118,9 +124,7 @@ def test_a_stale_form_is_told_and_a_second_save_means_it(engine, user, lead, pag
 
 @pytest.mark.parametrize("body", ["", "   ", "x" * 10_001])
 def test_a_blank_or_overlong_edit_is_refused_where_it_was_typed(engine, user, lead, page, body):
-    note = _note(engine, user, lead, "Keep me.")
-    _reopen(page)
-    LeadDetailState.start_editing_note.fn(page, str(note.id))
+    note = _editing(page, engine, user, lead, "Keep me.")
     assert _save(page, note, body) is None
     assert page.note_edit_error != ""
     assert page.editing_note == str(note.id)
