@@ -202,8 +202,7 @@ class LoginThrottle:
         logging in does not hand a guesser shut out of the account new tries.
         """
         self.counter.clear(self._counted_as(email, device, password_hash))
-        for key in self._address_keys(address, device):
-            self.counter.take_back(key)
+        self._take_back_address(address, device)
 
     def attempt_not_made(
         self,
@@ -215,6 +214,9 @@ class LoginThrottle:
     ) -> None:
         """No password was checked after all (an invalid request, an unreachable database)."""
         self.counter.take_back(self._counted_as(email, device, password_hash))
+        self._take_back_address(address, device)
+
+    def _take_back_address(self, address: str, device: str | None) -> None:
         for key in self._address_keys(address, device):
             self.counter.take_back(key)
 
