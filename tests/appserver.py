@@ -43,6 +43,9 @@ PORTS = range(3100, 3200)
 # Lock files by which test processes claim ports (see `free_port`).
 PORT_CLAIMS = Path(tempfile.gettempdir()) / "crm_app_test_ports"
 _claimed: list[IO[str]] = []
+# One line per app server the browser tests started (URL, start time, log), which
+# tests/conftest.py lists at the end of the run.
+SERVED: list[str] = []
 # A first production build (bun install + vite) takes 1.5-2.5 minutes here.
 STARTUP_TIMEOUT_SECONDS = 360
 STOP_GRACE_SECONDS = 10

@@ -33,7 +33,8 @@ os.environ.pop("REDIS_URL", None)
 from crm_app.core.config import load_settings  # noqa: E402
 from crm_app.core.db import create_db_engine  # noqa: E402
 from crm_app.services.schema import migrate  # noqa: E402
-from tests.appserver import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from tests.appserver import SERVED  # noqa: E402
+from tests.browser import browser  # noqa: E402, F401  (the fixture, offered to all)
 from tests.pg import (  # noqa: E402
     PostgresDatabase,
     admin_engine,
@@ -42,7 +43,24 @@ from tests.pg import (  # noqa: E402
 )
 
 REQUIRE_POSTGRES = os.environ.get("CRM_REQUIRE_POSTGRES") == "1"
-REQUIRE_BROWSER = os.environ.get("CRM_REQUIRE_BROWSER") == "1"
+
+
+# The app servers the session started (tests.appserver.SERVED), listed at the end of the
+# run. Here, not in tests/e2e/conftest.py: under xdist the controller collects nothing and
+# loads no conftest below tests/; each worker's lines reach it through `workeroutput`.
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if hasattr(session.config, "workeroutput"):
+        session.config.workeroutput["served"] = SERVED
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    SERVED.extend(getattr(node, "workeroutput", {}).get("served", []))
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    for line in SERVED:
+        terminalreporter.write_line(line)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -136,41 +154,3 @@ def make_user(engine: sa.Engine):
         return user
 
     return _make
-
-
-def browser_missing() -> str | None:
-    """Why browser tests cannot run here, if they cannot."""
-    if not CHROMIUM.exists():
-        return f"Chromium is not installed at {CHROMIUM} (Debian: apt-get install chromium)"
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "Playwright for Python is not installed (pip install -r requirements-dev.txt)"
-    return None
-
-
-def browser_unavailable(reason: str) -> None:
-    """Skip, or fail when CRM_REQUIRE_BROWSER=1 says browser tests must run."""
-    if REQUIRE_BROWSER:
-        pytest.fail(f"{reason} (CRM_REQUIRE_BROWSER=1: browser tests must run)", pytrace=False)
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    """Debian's Chromium, headless, driven by Playwright's sync API.
-
-    One for the whole session (of each xdist worker), shared by the browser tests
-    and the drills: the sync API leaves its event loop running in this thread,
-    where a second `sync_playwright()` or an `asyncio.run` would be refused.
-    """
-    if reason := browser_missing():
-        browser_unavailable(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()

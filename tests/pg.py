@@ -56,7 +56,8 @@ def create_postgres_database(admin: sa.Engine, prefix: str = "crm_test") -> Post
             query = sa.text("SELECT 1 FROM pg_roles WHERE rolname = :role")
             if not connection.execute(query, {"role": role}).first():
                 # Another session may have created it a moment ago.
-                with contextlib.suppress(sa.exc.ProgrammingError):
+                # (Two xdist workers at once: the loser's insert breaks the unique name.)
+                with contextlib.suppress(sa.exc.ProgrammingError, sa.exc.IntegrityError):
                     connection.execute(sa.text(f"CREATE ROLE {role} {ROLE_OPTIONS}"))
         connection.execute(sa.text(f"CREATE DATABASE {name} OWNER {OWNER_ROLE}"))
     database = PostgresDatabase(

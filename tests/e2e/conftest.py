@@ -3,7 +3,7 @@
 Fixtures:
 - `app_server`: the app in Reflex production mode on its own port (3100-3199)
   with its own fresh SQLite database and freshly generated secrets.
-- `browser` (tests/conftest.py): Chromium at /usr/bin/chromium through Playwright
+- `browser` (tests/browser.py): Chromium at /usr/bin/chromium through Playwright
   (never Playwright's own browser download, which fails here).
 - `new_context`: a factory of browser contexts (one per user), closed after the test.
 - `page`: one page in a fresh context, pointed at the app (`page.goto("/dashboard")`).
@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 
 from tests.appserver import (
+    SERVED,
     AppProcess,
     AppServer,
     AppServerError,
@@ -30,16 +31,12 @@ from tests.appserver import (
     free_port,
     server_env,
 )
-from tests.conftest import browser_missing, browser_unavailable
+from tests.browser import browser_missing, browser_unavailable
 
 E2E_DIR = Path(__file__).resolve().parent
 # Pages are rendered in the browser after the websocket connects: wait for
 # elements, generously, rather than for load events.
 DEFAULT_TIMEOUT_MS = 15_000
-
-# Filled in by `app_server` (one line per server), reported at the end of the run;
-# an xdist worker's lines reach the controller through `workeroutput`.
-_started: list[str] = []
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -47,22 +44,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if E2E_DIR in item.path.parents:
             item.add_marker(pytest.mark.e2e)
-
-
-def pytest_sessionfinish(session: pytest.Session) -> None:
-    if hasattr(session.config, "workeroutput"):
-        session.config.workeroutput["e2e_servers"] = _started
-
-
-@pytest.hookimpl(optionalhook=True)
-def pytest_testnodedown(node: Any, error: Any) -> None:
-    """On the xdist controller: a worker's servers, for the summary."""
-    _started.extend(getattr(node, "workeroutput", {}).get("e2e_servers", []))
-
-
-def pytest_terminal_summary(terminalreporter: Any) -> None:
-    for line in _started:
-        terminalreporter.write_line(line)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -120,7 +101,7 @@ def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
             app.stop()
         pytest.fail(str(error), pytrace=False)
     try:
-        _started.append(
+        SERVED.append(
             f"e2e: app served at {server.base_url}, ready after {server.startup_seconds:.0f} s "
             f"(build included); log: {server.log_path}"
         )
