@@ -37,14 +37,18 @@ _CANCEL_ON_ESCAPE = FunctionStringVar.create(
     f" && !window.confirm({json.dumps(DISCARD_QUESTION)})) return;"
     f" document.getElementById({json.dumps(NOTE_EDIT_CANCEL_ID)})?.click(); }})"
 )
-# Edit or Delete on another note closes the one being edited: with its text changed, ask
-# first, and on "no" stop the click in its capture phase, before the button's handler runs.
+# Edit or Delete closes the note being edited (all but that note's own Edit): with its
+# text changed, ask first, and on "no" stop the click in its capture phase, before the
+# button's handler runs.
 _NOTE_ENTRY = "data-note-entry"
 _ASK_BEFORE_LEAVING_AN_EDIT = FunctionStringVar.create(
     "((event) => {"
+    " const button = event.target.closest('button');"
     f" const field = document.getElementById({json.dumps(NOTE_EDIT_FIELD_ID)});"
-    " if (!field || field.value === field.defaultValue) return;"
-    f" if (event.currentTarget.closest('[{_NOTE_ENTRY}]')?.contains(field)) return;"
+    " if (!button || !field || field.value === field.defaultValue) return;"
+    f" const entry = event.currentTarget.closest('[{_NOTE_ENTRY}]');"
+    f" if (entry?.contains(field) && button.id === {json.dumps(note_edit_button_id(''))}"
+    f" + entry.getAttribute('{_NOTE_ENTRY}')) return;"
     f" if (window.confirm({json.dumps(DISCARD_QUESTION)})) return;"
     " event.stopPropagation(); event.preventDefault(); })"
 )
@@ -100,8 +104,8 @@ def _note_actions(row: TimelineRow, state: Any) -> rx.Component:
     """Edit and Delete; Delete asks first, in the timeline's dialog (a note is gone for good).
 
     Every note has the two: each is described by its note's text, so a screen
-    reader's list of buttons tells one note's from another's. Either, on another
-    note than the one being edited, asks before a changed edit is discarded.
+    reader's list of buttons tells one note's from another's. Either asks before
+    a changed edit is discarded (all but the edited note's own Edit).
     """
     return rx.hstack(
         rx.button(

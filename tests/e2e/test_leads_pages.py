@@ -253,18 +253,29 @@ def test_a_note_can_be_corrected_and_deleted_after_a_question(page, app_server):
     newest.get_by_role("button", name="Cancel").click()
     typo.get_by_role("button", name="Edit note").click()
     field.fill("Half typed")
-    for button in ("Edit note", "Delete note"):
+    # Its own Delete would close it too; its own Edit would not, and does not ask.
+    for button in (
+        newest.get_by_role("button", name="Edit note"),
+        *(note.get_by_role("button", name="Delete note") for note in (newest, typo)),
+    ):
         page.once("dialog", answer(False))
-        newest.get_by_role("button", name=button).click()
-        expect(typo.get_by_label("Note", exact=True)).to_have_value("Half typed")
+        button.click()
+    typo.get_by_role("button", name="Edit note").click()
     expect(page.get_by_role("alertdialog")).to_have_count(0)
+    # The server kept this edit open all along: its Save is taken.
+    field.fill("Call back on Monday.")
+    typo.get_by_role("button", name="Save note").click()
+    expect(field).to_have_count(0)
+    expect(newest.get_by_label("Note", exact=True)).to_have_count(0)
+    typo.get_by_role("button", name="Edit note").click()
+    field.fill("Half typed")
     page.once("dialog", answer(True))
     newest.get_by_role("button", name="Edit note").click()
     expect(newest.get_by_label("Note", exact=True)).to_have_value("Prefers email.")
     expect(typo).to_contain_text("Call back on Monday.")
     newest.get_by_role("button", name="Cancel").click()
     expect(field).to_have_count(0)
-    assert questions == [DISCARD_QUESTION] * 5
+    assert questions == [DISCARD_QUESTION] * 6
 
     # Another tab saves the same note first: this one's Save says so and keeps what was
     # typed; Save again puts it in place.
