@@ -7,15 +7,13 @@ it a second time (new secrets and database URL in the middle of a session).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from tests.appserver import CHROMIUM, CHROMIUM_ARGS
-
-REQUIRE_BROWSER = os.environ.get("CRM_REQUIRE_BROWSER") == "1"
+from tests.required import unavailable
 
 
 def browser_missing() -> str | None:
@@ -31,9 +29,7 @@ def browser_missing() -> str | None:
 
 def browser_unavailable(reason: str) -> None:
     """Skip, or fail when CRM_REQUIRE_BROWSER=1 says browser tests must run."""
-    if REQUIRE_BROWSER:
-        pytest.fail(f"{reason} (CRM_REQUIRE_BROWSER=1: browser tests must run)", pytrace=False)
-    pytest.skip(reason)
+    unavailable(reason, required_by="CRM_REQUIRE_BROWSER")
 
 
 @pytest.fixture(scope="session")

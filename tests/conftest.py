@@ -41,8 +41,7 @@ from tests.pg import (  # noqa: E402
     create_postgres_database,
     drop_postgres_database,
 )
-
-REQUIRE_POSTGRES = os.environ.get("CRM_REQUIRE_POSTGRES") == "1"
+from tests.required import unavailable  # noqa: E402
 
 
 # The app servers the session started (tests.appserver.SERVED), listed at the end of the
@@ -76,9 +75,7 @@ def _postgres_or_skip() -> sa.Engine:
     except sa.exc.OperationalError as error:
         engine.dispose()
         reason = f"PostgreSQL is not reachable at PG_ADMIN_URL ({type(error.orig).__name__})"
-        if REQUIRE_POSTGRES:
-            pytest.fail(reason + " and CRM_REQUIRE_POSTGRES=1", pytrace=False)
-        pytest.skip(reason)
+        unavailable(reason, required_by="CRM_REQUIRE_POSTGRES")
     return engine
 
 

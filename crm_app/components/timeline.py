@@ -27,30 +27,32 @@ from crm_app.state.timeline_rows import TimelineRow
 # The edit form's error (one form is open at a time), which its field names.
 NOTE_EDIT_ERROR_ID = "note-edit-error"
 NOTE_EDIT_CANCEL_ID = "note-edit-cancel"
-# Escape in the edit field is Cancel, as in the app's dialogs, and asks first when the text
-# was changed (the field's default is the note as it was opened). Reflex calls a key
-# handler with the key's name, not the event: the field is found by its id.
+# True when the open edit's text was changed and the person, asked, chose to keep it (the
+# field's default is the note as it was opened). Both ways of leaving an edit ask this.
+_KEEPS_THE_CHANGED_EDIT = (
+    "(field && field.value !== field.defaultValue"
+    f" && !window.confirm({json.dumps(DISCARD_QUESTION)}))"
+)
+# Escape in the edit field is Cancel, as in the app's dialogs. Reflex calls a key handler
+# with the key's name, not the event: the field is found by its id.
 _CANCEL_ON_ESCAPE = FunctionStringVar.create(
     "((key) => { if (key !== 'Escape') return;"
     f" const field = document.getElementById({json.dumps(NOTE_EDIT_FIELD_ID)});"
-    " if (field && field.value !== field.defaultValue"
-    f" && !window.confirm({json.dumps(DISCARD_QUESTION)})) return;"
+    f" if ({_KEEPS_THE_CHANGED_EDIT}) return;"
     f" document.getElementById({json.dumps(NOTE_EDIT_CANCEL_ID)})?.click(); }})"
 )
-# Edit or Delete closes the note being edited (all but that note's own Edit): with its
-# text changed, ask first, and on "no" stop the click in its capture phase, before the
-# button's handler runs.
+# Edit or Delete closes the note being edited (all but that note's own Edit): ask first,
+# and on "keep it" stop the click in its capture phase, before the button's handler runs.
 _NOTE_ENTRY = "data-note-entry"
 _ASK_BEFORE_LEAVING_AN_EDIT = FunctionStringVar.create(
     "((event) => {"
     " const button = event.target.closest('button');"
     f" const field = document.getElementById({json.dumps(NOTE_EDIT_FIELD_ID)});"
-    " if (!button || !field || field.value === field.defaultValue) return;"
+    " if (!button || !field) return;"
     f" const entry = event.currentTarget.closest('[{_NOTE_ENTRY}]');"
     f" if (entry?.contains(field) && button.id === {json.dumps(note_edit_button_id(''))}"
     f" + entry.getAttribute('{_NOTE_ENTRY}')) return;"
-    f" if (window.confirm({json.dumps(DISCARD_QUESTION)})) return;"
-    " event.stopPropagation(); event.preventDefault(); })"
+    f" if ({_KEEPS_THE_CHANGED_EDIT}) {{ event.stopPropagation(); event.preventDefault(); }} }})"
 )
 
 

@@ -19,7 +19,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.appserver import AppProcess, AppServerError
-from tests.drills.conftest import signed_report, start_app, vapi_endpoint
+from tests.drills.served_app import signed_report, start_app, vapi_endpoint
 from tests.loadgen import LoadResult, send_all
 from tests.pg import PostgresDatabase, create_postgres_database, drop_postgres_database
 

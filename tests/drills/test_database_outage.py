@@ -27,9 +27,10 @@ from crm_app.core.db import create_db_engine, global_session
 from crm_app.services.users import create_user
 from tests.appserver import AppProcess
 from tests.drills.cluster import Cluster, ClusterUnavailable, create_cluster, remove_cluster
-from tests.drills.conftest import signed_report, start_app, unavailable, vapi_endpoint
+from tests.drills.served_app import signed_report, start_app, vapi_endpoint
 from tests.loadgen import send_all
 from tests.pg import PostgresDatabase, create_postgres_database
+from tests.required import unavailable
 from tests.webhook_senders import Endpoint
 
 pytestmark = pytest.mark.postgres

@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 from tests.appserver import AppProcess
-from tests.drills.conftest import signed_report, start_app, vapi_endpoint
+from tests.drills.served_app import signed_report, start_app, vapi_endpoint
 from tests.loadgen import HOST, run_to_completion, send_all
 
 # A healthy client's worst answer while others misbehave, on a busy 2-core machine.

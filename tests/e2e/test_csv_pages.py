@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import re
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -17,6 +15,7 @@ from playwright.sync_api import expect
 from tests.e2e.helpers import SESSION_COOKIE, sign_up, unique_email
 from tests.e2e.rows import insert_rows, lead_count, user_id_of
 from tests.e2e.sockets import listen_with_token
+from tests.loadgen import run_to_completion
 
 ROWS = 2_400
 # Records every value the import's progress bar shows, as the page updates it.
@@ -410,10 +409,7 @@ def test_a_tab_closed_during_an_import_sends_its_rows_to_no_one(new_context, app
     assert owner.get_by_test_id("import-summary").count() == 0  # and the last are not
     token = owner.evaluate("window.sessionStorage.getItem('token')")
     owner.close()
-    with ThreadPoolExecutor(max_workers=1) as thread:
-        received = thread.submit(
-            asyncio.run, listen_with_token(app_server.base_url, token, 20)
-        ).result()
+    received = run_to_completion(listen_with_token(app_server.base_url, token, 20))
     assert received
     assert holder not in received
     # The import itself went on to the end, without its tab.

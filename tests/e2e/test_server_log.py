@@ -6,7 +6,6 @@ import asyncio
 import json
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import aiohttp
@@ -20,6 +19,7 @@ from crm_app.state.live_reload import LIVE_RELOAD_SECONDS
 from tests.e2e.helpers import sign_up, unique_email
 from tests.e2e.rows import insert_rows, user_id_of
 from tests.e2e.sockets import listen_with_token
+from tests.loadgen import run_to_completion
 
 MARKER = "RAW-KEY-" + uuid.uuid4().hex
 
@@ -58,10 +58,7 @@ async def _send_an_event_no_handler_takes(base_url: str, cookie: str, name: str)
 def test_an_event_the_server_cannot_route_is_logged_without_cookie_or_payload(app_server):
     cookie = _session_cookie(app_server.base_url)
     name = f"{IntegrationsState.get_full_name()}.save_api_key_of_an_older_page"
-    # In a thread of its own: Playwright's sync API keeps an event loop in this one.
-    with ThreadPoolExecutor(max_workers=1) as thread:
-        sending = _send_an_event_no_handler_takes(app_server.base_url, cookie, name)
-        thread.submit(asyncio.run, sending).result()
+    run_to_completion(_send_an_event_no_handler_takes(app_server.base_url, cookie, name))
     # The log shortens the name (to "save_a..." with its length), so wait for the verdict.
     dropped = "no handler by that name, dropped"
     deadline = time.monotonic() + 15
@@ -129,8 +126,8 @@ def test_a_closed_tabs_token_gets_none_of_its_live_pages_reloads(new_context, ap
     expect(owner.get_by_test_id("calls-live")).to_be_visible()  # the reloads have begun
     token = owner.evaluate("window.sessionStorage.getItem('token')")
     owner.close()
-    with ThreadPoolExecutor(max_workers=1) as thread:
-        listening = listen_with_token(app_server.base_url, token, 3 * LIVE_RELOAD_SECONDS)
-        received = thread.submit(asyncio.run, listening).result()
+    received = run_to_completion(
+        listen_with_token(app_server.base_url, token, 3 * LIVE_RELOAD_SECONDS)
+    )
     assert received  # the socket was answered: the test listened to a live connection
     assert caller not in received

@@ -8,7 +8,6 @@ module per feature; a tenant service without a case fails the first test here.
 from __future__ import annotations
 
 import inspect
-import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -20,6 +19,7 @@ from crm_app.core.db import tenant_session
 from crm_app.models import RLS_TABLES, TENANT_TABLES_OUTSIDE_RLS, CallLog, Lead, User
 from tests.factories import FACTORIES
 from tests.isolation import World, build_world, load_all_cases, snapshot, tenant_services
+from tests.required import unavailable
 
 ISOLATION_CASES = load_all_cases()
 
@@ -47,9 +47,7 @@ def world_without_rls(pg_database: Any, make_user: Callable[..., User]) -> Itera
             ).scalar()
         if not bypasses:
             reason = "PG_ADMIN_URL's role is not a superuser"
-            if os.environ.get("CRM_REQUIRE_POSTGRES") == "1":
-                pytest.fail(reason, pytrace=False)
-            pytest.skip(reason)
+            unavailable(reason, required_by="CRM_REQUIRE_POSTGRES")
         yield build_world(engine, make_user)
     finally:
         engine.dispose()

@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from crm_app.services.login_throttle import LoginThrottle, MemoryCounter, RedisCounter, _key
+from tests.required import unavailable
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
@@ -24,9 +25,7 @@ def redis_url() -> str:
     try:
         redis.Redis.from_url(REDIS_URL, socket_timeout=2).ping()
     except redis.exceptions.ConnectionError:
-        if os.environ.get("CRM_REQUIRE_REDIS") == "1":
-            pytest.fail(f"Redis is not reachable at {REDIS_URL}", pytrace=False)
-        pytest.skip(f"Redis is not reachable at {REDIS_URL}")
+        unavailable(f"Redis is not reachable at {REDIS_URL}", required_by="CRM_REQUIRE_REDIS")
     return REDIS_URL
 
 

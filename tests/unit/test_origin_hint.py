@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import secrets
-from concurrent.futures import ThreadPoolExecutor
 
 import engineio
 import pytest
 
 from crm_app.core import origin_hint
 from crm_app.core.config import Settings, load_settings
+from tests.loadgen import run_to_completion
 
 
 def _settings(**overrides: object) -> Settings:
@@ -65,10 +64,8 @@ def _refused_for_origin(settings: Settings, origin: str) -> bool:
     async def send(message: dict) -> None:
         sent.append(message)
 
-    # In a thread of its own: in the whole suite, the browser tests' Playwright keeps an
-    # event loop running in this one, where asyncio.run refuses to start another.
-    with ThreadPoolExecutor(max_workers=1) as thread:
-        thread.submit(asyncio.run, server.handle_request(scope, receive, send)).result()
+    # In the whole suite the browser tests' Playwright may keep a loop running here.
+    run_to_completion(server.handle_request(scope, receive, send))
     status = next(m["status"] for m in sent if m["type"] == "http.response.start")
     body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
     return status == 400 and b"not an accepted origin" in body
