@@ -40,8 +40,10 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 TOOLS_DIR = PROJECT_ROOT / ".tools"
 BUN = TOOLS_DIR / "node_modules" / ".bin" / "bun"
 PORTS = range(3100, 3200)
-# Lock files by which test processes claim ports (see `free_port`).
-PORT_CLAIMS = Path(tempfile.gettempdir()) / "crm_app_test_ports"
+# Lock files by which test processes claim ports (see `free_port`): one directory per
+# Unix user, as another user's lock file cannot be opened (and so not locked) here. Ports
+# another user's tests hold are still passed over once their server is bound.
+PORT_CLAIMS = Path(tempfile.gettempdir()) / f"crm_app_test_ports-{os.getuid()}"
 _claimed: list[IO[str]] = []
 # One line per app server the browser tests started (URL, start time, log), which
 # tests/conftest.py lists at the end of the run.
@@ -153,7 +155,7 @@ def _claim(port: int) -> bool:
     A server binds its port only after its build, some 20 s after the port was
     chosen: meanwhile another test process (an xdist worker) would see it free.
     """
-    PORT_CLAIMS.mkdir(exist_ok=True)
+    PORT_CLAIMS.mkdir(mode=0o700, exist_ok=True)
     claim = (PORT_CLAIMS / f"{port}.lock").open("w")
     try:
         fcntl.flock(claim, fcntl.LOCK_EX | fcntl.LOCK_NB)
