@@ -38,13 +38,16 @@ def hash_password(password: str) -> str:
 
 def verify_password(password: str, password_hash: str | None) -> bool:
     """Whether the password matches; spends the same effort when there is no hash."""
-    if not password_hash:
-        password_context.verify(password, _DUMMY_HASH)
-        return False
+    # As bytes, lone surrogates kept: JSON may carry one ("\ud800"), which UTF-8 cannot
+    # encode. No stored password holds one (validate_password), so such a password is
+    # simply wrong, after the same effort, known email or not; the str a hash was made
+    # from encodes to these very bytes.
+    secret = password.encode("utf-8", "surrogatepass")
     try:
-        return password_context.verify(password, password_hash)
+        matches = password_context.verify(secret, password_hash or _DUMMY_HASH)
     except (ValueError, TypeError):
         return False
+    return matches and bool(password_hash)
 
 
 def _signing_key() -> bytes:

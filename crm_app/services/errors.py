@@ -85,12 +85,23 @@ def require_identity(values: Mapping[str, Any]) -> None:
 # controls that reorder the text around them ("\u202eevil" is shown as "live"). Dropped,
 # not refused: they are invisible, so an error naming them would puzzle the person, and a
 # provider's webhook must not fail over one in a caller's name.
-_MISLEADING = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+# Lone surrogates too: half a character, which JSON can carry ("\ud800") and no database
+# column takes (UTF-8 cannot encode one).
+_MISLEADING = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def without_misleading(value: str) -> str:
     """The text without the control characters and direction overrides it should not hold."""
     return _MISLEADING.sub("", value)
+
+
+def is_encodable(value: str) -> bool:
+    """Whether the text can be written as UTF-8 (it holds no lone surrogate)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def looks_like_email(value: str) -> bool:

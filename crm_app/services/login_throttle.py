@@ -45,6 +45,9 @@ from dataclasses import dataclass, field
 
 from crm_app.core.config import get_settings
 
+# How often the counts of ended windows are dropped (MemoryCounter).
+SWEEP_SECONDS = 60
+
 
 def _key(kind: str, value: str, password_hash: str | None = None) -> str:
     # Hashed: the Redis keyspace should not be a list of emails and addresses. An email is
@@ -58,27 +61,49 @@ def _key(kind: str, value: str, password_hash: str | None = None) -> str:
 
 @dataclass
 class MemoryCounter:
-    """Fixed-window counters in this process."""
+    """Fixed-window counters in this process.
 
+    Forgotten as Redis forgets them: a count taken back to nothing, and a
+    window that has ended (swept now and then). Every attempt adds a key, and
+    one refused at once costs nothing to send: kept, a stream of made-up
+    emails would grow this process's memory without end.
+    """
+
+    # key -> (when its window ends, on the monotonic clock; the count)
     _windows: dict[str, tuple[float, int]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _next_sweep: float = 0.0
 
     def add(self, key: str, window: int) -> tuple[int, int]:
         """Count one more; (the count now, seconds left in its window)."""
         with self._lock:
             now = time.monotonic()
-            started, count = self._windows.get(key, (now, 0))
-            if now - started >= window:
-                started, count = now, 0
-            self._windows[key] = (started, count + 1)
-            return count + 1, math.ceil(started + window - now)
+            if now >= self._next_sweep:
+                self._sweep(now)
+                self._next_sweep = now + SWEEP_SECONDS
+            ends, count = self._windows.get(key, (now + window, 0))
+            if ends <= now:
+                ends, count = now + window, 0
+            self._windows[key] = (ends, count + 1)
+            return count + 1, math.ceil(ends - now)
+
+    def _sweep(self, now: float) -> None:
+        for key in [key for key, (ends, _) in self._windows.items() if ends <= now]:
+            del self._windows[key]
 
     def take_back(self, key: str) -> None:
         """Count one less, within the window that is running (none: nothing to take back)."""
         with self._lock:
             if key in self._windows:
-                started, count = self._windows[key]
-                self._windows[key] = (started, max(count - 1, 0))
+                ends, count = self._windows[key]
+                if count > 1:
+                    self._windows[key] = (ends, count - 1)
+                else:
+                    del self._windows[key]
+
+    def held(self) -> int:
+        """How many counts are held (those of ended windows until the next sweep)."""
+        return len(self._windows)
 
     def clear(self, key: str) -> None:
         with self._lock:

@@ -16,7 +16,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from crm_app.core import search_fold
 from crm_app.core.config import get_settings
-from crm_app.services.errors import InvalidInput
+from crm_app.services.errors import InvalidInput, without_misleading
 from crm_app.services.phones import as_international_digits, international_start
 
 T = TypeVar("T")
@@ -55,6 +55,12 @@ def paginate(session: Session, statement: SelectOfScalar[T], *, offset: int, lim
     return Page(items=items, total=session.exec(counted).one(), offset=offset, limit=limit)
 
 
+def _search_term(search: str | None) -> str:
+    """What to look for: no stored text holds a control character or half a character
+    (errors.without_misleading), and Postgres refuses a NUL or a lone surrogate in a query."""
+    return without_misleading(search or "").strip()[:_MAX_SEARCH_LENGTH]
+
+
 def search_filter(
     search: str | None, columns: Sequence[Any], phone_columns: Sequence[Any] = ()
 ) -> sa.ColumnElement[bool] | None:
@@ -63,7 +69,7 @@ def search_filter(
     A search that looks like a phone number also matches its digits inside the
     stored E.164 numbers, so "(415) 555-2671" finds "+14155552671".
     """
-    term = (search or "").strip()[:_MAX_SEARCH_LENGTH]
+    term = _search_term(search)
     if not term:
         return None
     escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -88,7 +94,7 @@ def search_text_filter(
     every row's number starts a partial match: on the largest tenant that
     LIKE cost as much as the rest of the query.
     """
-    term = (search or "").strip()[:_MAX_SEARCH_LENGTH].lower()
+    term = _search_term(search).lower()
     if not term:
         return None
     phrase = column.like(_folded_pattern(f"%{_escaped(term)}%"), escape="\\")

@@ -11,7 +11,12 @@ from sqlmodel import Session, select
 from crm_app.core.security import hash_password, verify_password
 from crm_app.models import User
 from crm_app.models.base import utcnow
-from crm_app.services.errors import canonical_email, looks_like_email, without_misleading
+from crm_app.services.errors import (
+    canonical_email,
+    is_encodable,
+    looks_like_email,
+    without_misleading,
+)
 
 MIN_PASSWORD_LENGTH = 8
 MAX_NAME_LENGTH = 200  # users.name
@@ -58,6 +63,12 @@ def validate_password(password: str) -> None:
     # password with nothing but whitespace is refused.
     if not password.strip():
         raise InvalidSignup("password", "A password cannot be only spaces.", "blank-password")
+    # Half of a character (a lone surrogate, which JSON can carry): no keyboard types one,
+    # and the hash, taken of the password's UTF-8, has no way to spell it.
+    if not is_encodable(password):
+        raise InvalidSignup(
+            "password", "The password holds a broken character: type it again.", "broken-password"
+        )
 
 
 def clean_name(name: str | None) -> str:

@@ -27,6 +27,7 @@ MESSAGES = {
     "short-password": f"Use a new password of at least {MIN_PASSWORD_LENGTH} characters.",
     "long-password": f"Use a new password of at most {MAX_PASSWORD_LENGTH} characters.",
     "blank-password": "The new password cannot be only spaces.",
+    "broken-password": "The new password holds a broken character: type it again.",
     "invalid-email": "Enter a valid email address.",
     "email-taken": "Another account already uses this email.",
 }

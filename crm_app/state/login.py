@@ -20,6 +20,7 @@ MESSAGES = {
     "short-password": f"Use a password of at least {MIN_PASSWORD_LENGTH} characters.",
     "long-password": f"Use a password of at most {MAX_PASSWORD_LENGTH} characters.",
     "blank-password": "A password cannot be only spaces.",
+    "broken-password": "The password holds a broken character: type it again.",
     "invalid-name": "Use at most 200 characters for the name.",
 }
 

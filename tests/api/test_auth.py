@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import parse_qs, urlsplit
@@ -106,6 +107,59 @@ def test_controls_in_a_name_are_dropped_and_an_email_with_them_logs_in_nobody(cl
     assert login.status_code == 200
     with global_session(engine) as session:
         assert get_user_by_email(session=session, email=email).name == "Ada Lovelace"
+
+
+# Half of a character: JSON can carry a lone surrogate ("\ud800"), which UTF-8 cannot encode.
+BROKEN_PASSWORD = PASSWORD + "\ud800"
+
+
+def _post_json(client, path, body, **headers):
+    # Escaped as JSON escapes it, whatever httpx would do with the lone surrogate.
+    content = json.dumps(body, ensure_ascii=True)
+    return client.post(
+        path, content=content, headers={"content-type": "application/json", **headers}
+    )
+
+
+def test_a_password_with_half_a_character_is_wrong_for_known_and_unknown_emails_alike(client):
+    email = _email()
+    _signup(client, email=email)
+    client.cookies.clear()
+    known = _post_json(client, "/api/auth/login", {"email": email, "password": BROKEN_PASSWORD})
+    unknown = _post_json(
+        client, "/api/auth/login", {"email": _email(), "password": BROKEN_PASSWORD}
+    )
+    assert known.status_code == unknown.status_code == 401  # not a 500 that tells them apart
+    assert known.json() == unknown.json()
+
+
+def test_half_a_character_is_refused_in_a_new_password_and_dropped_from_a_name(client, engine):
+    from crm_app.core.db import global_session
+    from crm_app.services.users import get_user_by_email
+
+    email = _email()
+    body = {"email": email, "password": BROKEN_PASSWORD, "name": "Ada"}
+    refused = _post_json(client, "/api/auth/signup", body)
+    assert refused.status_code == 422
+    assert "broken character" in refused.json()["detail"]
+    assert COOKIE_NAME not in refused.headers.get("set-cookie", "")
+    body = {"email": email, "password": PASSWORD, "name": "Ada\ud800 Lovelace"}
+    signup = _post_json(client, "/api/auth/signup", body)
+    assert signup.status_code == 201
+    with global_session(engine) as session:
+        assert get_user_by_email(session=session, email=email).name == "Ada Lovelace"
+    token = signup.cookies[COOKIE_NAME]
+    change = _post_json(
+        client,
+        "/api/auth/password",
+        {"current_password": PASSWORD, "new_password": BROKEN_PASSWORD},
+        cookie=f"{COOKIE_NAME}={token}",
+    )
+    assert change.status_code == 422
+    assert "broken character" in change.json()["detail"]
+    client.cookies.clear()
+    login = client.post("/api/auth/login", json={"email": email, "password": PASSWORD})
+    assert login.status_code == 200  # the password did not change
 
 
 def test_login_with_the_right_password_starts_a_session(client):

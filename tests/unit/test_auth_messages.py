@@ -12,7 +12,13 @@ from crm_app.state.login import throttled_message
 
 @pytest.mark.parametrize(
     ("password", "code"),
-    [("short", "short-password"), ("x" * 1100, "long-password"), (" " * 8, "blank-password")],
+    [
+        ("short", "short-password"),
+        ("x" * 1100, "long-password"),
+        (" " * 8, "blank-password"),
+        # Half a character (a lone surrogate), which JSON can carry and UTF-8 cannot encode.
+        ("password\ud800", "broken-password"),
+    ],
 )
 def test_each_refused_password_has_a_message_on_both_forms(password, code):
     with pytest.raises(InvalidSignup) as refused:
