@@ -102,7 +102,11 @@ def timestamp(value: Any) -> datetime | None:
     """A UTC datetime from ISO 8601, RFC 2822 (Twilio) or epoch seconds/milliseconds."""
     moment: datetime | None = None
     if isinstance(value, int | float) and not isinstance(value, bool):
-        moment = _from_epoch(float(value))
+        try:
+            seconds = float(value)
+        except OverflowError:  # JSON's integers have no bound; a float has
+            return None
+        moment = _from_epoch(seconds)
     elif isinstance(value, str) and 0 < len(value) <= 64:
         moment = _from_string(value.strip())
     if moment is None:

@@ -164,6 +164,21 @@ def test_a_call_longer_than_a_day_keeps_the_call_without_its_duration(client, en
     assert vapi_call.ended_at is not None  # the rest of the report is kept
 
 
+def test_a_time_no_clock_can_hold_is_dropped_and_the_rest_kept(client, engine, vapi, make):
+    # JSON's integers have no bound: 10**400 seconds is past what a float holds.
+    huge = 10**400
+    report = vapi_end_of_call_report("call-huge-start")
+    report["message"]["startedAt"] = huge
+    assert _post_vapi(client, vapi, encode(report)).status_code == 200
+    [call] = owned(engine, vapi.user_id, CallLog)
+    assert call.started_at is None and call.ended_at is not None
+    body = encode(make_event("automation.run", {"status": "success", "started_at": huge}))
+    response = client.post(make.path, content=body, headers=make_headers(make.secret, body))
+    assert response.status_code == 200
+    [run] = owned(engine, make.user_id, AutomationLog)
+    assert run.status == "success"
+
+
 def test_a_run_with_a_huge_duration_keeps_the_run_without_it(client, engine, make):
     event = make_event("automation.run", {"status": "success", "duration_ms": 10**30})
     body = encode(event)
