@@ -32,6 +32,7 @@ from crm_app.services.contacts import create_contact, update_contact
 from crm_app.services.errors import InvalidInput, normalize_email
 from crm_app.services.leads import create_lead, update_lead
 from crm_app.services.phones import normalize_phone
+from crm_app.services.record_locks import lock_contact_details
 from crm_app.services.webhook_fields import (
     bounded_int,
     identifier,
@@ -120,7 +121,10 @@ def _find(
     """The user's row named by id, else the newest with the data's phone, else its email.
 
     `locked` holds it until the unit of work ends: an upsert builds the notes it writes from
-    the ones it read, and a concurrent upsert's note would otherwise be written over.
+    the ones it read, and a concurrent upsert's note would otherwise be written over. It
+    also holds the phone and email first (record_locks), as every writer that creates a
+    record with them does: a lead a call is making for the number this moment is then
+    found and updated, where it was not seen, and creating a second was refused.
     """
     conditions = []
     row_id = _uuid(data.get(id_key))
@@ -132,6 +136,8 @@ def _find(
     email = _email(data.get("email"))
     if email is not None:
         conditions.append(model.email == email)
+    if locked:
+        lock_contact_details(session=session, user_id=user_id, values=[phone, email])
     for condition in conditions:
         statement = (
             select(model)

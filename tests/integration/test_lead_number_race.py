@@ -296,3 +296,44 @@ def test_two_make_upserts_of_one_record_at_once_keep_both_notes(engine, make_use
         (record,) = session.exec(select(model).where(model.user_id == user.id)).all()
     assert record.notes.splitlines()[0] == "gas heater, 50 gal"
     assert "wants a plan" in record.notes and "call after 5" in record.notes
+
+
+def test_a_make_upsert_during_a_call_from_a_new_number_updates_the_calls_lead(
+    engine, make_user
+) -> None:
+    # The upsert looked before the call's lead was committed, found nothing, and its
+    # create was then refused ("already has this phone number"): the event failed.
+    user = make_user()
+    calling = HeldWriter(
+        engine,
+        user.id,
+        lambda s: person_for_number(
+            session=s, user_id=user.id, phone=PHONE, name="Caller", source="vapi"
+        ),
+    )
+    payload = {"data": {"phone": PHONE, "status": "contacted", "notes": "wants a plan"}}
+    event = _event("make", "lead-during-call", "lead.upsert", payload)
+    with tenant_session(user.id, engine) as session:
+        result = apply_make_event(session=session, user_id=user.id, event=event)
+    calling.done()
+    assert result["created"] == []
+    with tenant_session(user.id, engine) as session:
+        (lead,) = session.exec(select(Lead).where(Lead.user_id == user.id)).all()
+    assert (lead.name, lead.status, lead.notes) == ("Caller", "contacted", "wants a plan")
+
+
+def test_two_make_upserts_of_a_new_contact_at_once_make_one_contact(engine, make_user) -> None:
+    user = make_user()
+
+    def upsert(session: Session, note: str) -> object:
+        payload = {"data": {"name": "Ana", "phone": PHONE, "notes": note}}
+        event = _event("make", f"contact-{note}", "contact.upsert", payload)
+        return apply_make_event(session=session, user_id=user.id, event=event)
+
+    first = HeldWriter(engine, user.id, lambda session: upsert(session, "wants a plan"))
+    with tenant_session(user.id, engine) as session:
+        upsert(session, "call after 5")
+    first.done()
+    with tenant_session(user.id, engine) as session:
+        (contact,) = session.exec(select(Contact).where(Contact.user_id == user.id)).all()
+    assert contact.notes.split() == "wants a plan call after 5".split()
