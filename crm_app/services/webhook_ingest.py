@@ -74,6 +74,9 @@ NOT_APPLIED = "could not apply: "
 CLASHED = "clashes with a record: "
 INTERNAL_ERROR = "internal error"
 REPLAY_FAILED = "replay failed: "
+# A delivery that failed while another delivery of the same event was applied.
+APPLIED_BY_ANOTHER = "duplicate of an event another delivery applied: "
+NOT_REPLAYED_TWICE = "another delivery of this event was applied: a replay would apply it twice"
 # How a clash read before these prefixes (RecordClash's messages): stored as "could not
 # apply: ..." or, after a replay, with no prefix at all. Rows kept from then keep Replay.
 _OLD_CLASH = " already has this "
@@ -365,9 +368,11 @@ def record_failed_webhook(
         session.add(original)
         session.flush()
         return original.id
-    # Accepted meanwhile by a concurrent delivery: this attempt is kept, without the id.
-    values.update(id=uuid.uuid4(), event_id=None)
-    values["reason"] = _reason(f"{reason} (event {event.event_id})")
+    # Accepted meanwhile by a concurrent delivery: this attempt is kept, as a duplicate of that
+    # one (its failure named), without the id and without the payload, so that no Replay is
+    # offered: it would apply the event a second time.
+    values.update(id=uuid.uuid4(), event_id=None, status=DUPLICATE, payload=None)
+    values["reason"] = _reason(f"{APPLIED_BY_ANOTHER}{event.event_id}; this one failed: {reason}")
     session.exec(_TABLE.insert().values(**values))  # type: ignore[call-overload]
     return values["id"]
 
@@ -414,6 +419,8 @@ def replay_webhook_event(
         return None
     if row.status != FAILED or row.payload is None or row.provider not in PROVIDERS:
         return ReplayOutcome(False, "only failed events can be replayed", {})
+    if row.event_id is None:  # kept by an older version beside the copy that was applied
+        return ReplayOutcome(False, NOT_REPLAYED_TWICE, {})
     event = IncomingEvent(
         provider=row.provider,
         event_id=row.event_id or "",

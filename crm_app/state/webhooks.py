@@ -203,7 +203,10 @@ def webhook_detail(event: WebhookEvent) -> WebhookDetail:
         result=_pretty(event.result),
         advice=what_to_do(event.provider, event.status, event.reason),
         can_replay=(
-            event.status == "failed" and event.payload is not None and replay_can_help(event.reason)
+            event.status == "failed"
+            and event.payload is not None
+            and event.event_id is not None  # else another delivery of it was applied
+            and replay_can_help(event.reason)
         ),
     )
 

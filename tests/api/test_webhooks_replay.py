@@ -6,9 +6,17 @@ import pytest
 
 from crm_app.core.db import tenant_session
 from crm_app.models import Contact, ContactCreate, WebhookEvent
+from crm_app.models.base import utcnow
 from crm_app.services.contacts import create_contact, delete_contact
-from crm_app.services.webhook_ingest import replay_can_help, replay_webhook_event
+from crm_app.services.webhook_ingest import (
+    NOT_REPLAYED_TWICE,
+    record_failed_webhook,
+    replay_can_help,
+    replay_webhook_event,
+)
 from crm_app.state.webhooks import webhook_detail
+from tests.factories import add_webhook_event
+from tests.isolation.webhooks import _event
 from tests.webhook_senders import connect, encode, make_event, make_headers
 from tests.webhook_state import audit_rows, owned, record_counts
 
@@ -158,3 +166,55 @@ def test_a_retry_that_fails_again_keeps_one_failed_row(client, engine, failed):
     assert client.post(make.path, content=body, headers=headers).status_code == 422
     [again] = audit_rows(engine, make.user_id)
     assert (again.id, again.status) == (row.id, "failed")
+
+
+def test_a_delivery_that_failed_while_another_applied_the_event_offers_no_replay(engine, make_user):
+    # Two deliveries of one event at once: one applied it, the other failed and found the
+    # event accepted when it went to record its failure. Replaying that failure applied
+    # the event a second time (a second SMS on the timeline, a second name-only lead).
+    user = make_user()
+    payload = {"data": {"name": "Ana"}}
+    event = _event("make", "msg_twice", "lead.upsert", payload)
+    with tenant_session(user.id, engine) as session:
+        add_webhook_event(session, user_id=user.id, provider="make", event_id="msg_twice")
+        row_id = record_failed_webhook(
+            session=session,
+            user_id=user.id,
+            event=event,
+            reason="internal error (OperationalError)",
+            received_at=utcnow(),
+        )
+    with tenant_session(user.id, engine) as session:
+        row = session.get(WebhookEvent, (user.id, row_id))
+    assert (row.status, row.event_id, row.payload) == ("duplicate", None, None)
+    assert row.reason == (
+        "duplicate of an event another delivery applied: msg_twice; "
+        "this one failed: internal error (OperationalError)"
+    )
+    assert not webhook_detail(row).can_replay
+    before = record_counts(engine, user.id)
+    assert _replay(engine, user.id, row_id).applied is False
+    assert record_counts(engine, user.id) == before
+
+
+def test_a_failed_copy_an_older_version_kept_beside_the_applied_event_is_not_replayed(
+    engine, make_user
+):
+    user = make_user()
+    with tenant_session(user.id, engine) as session:
+        add_webhook_event(session, user_id=user.id, provider="make", event_id="msg_twice")
+        orphan = add_webhook_event(
+            session,
+            user_id=user.id,
+            provider="make",
+            event_id=None,
+            event_type="lead.upsert",
+            status="failed",
+            reason="internal error (OperationalError) (event msg_twice)",
+            payload='{"data": {"name": "Ana"}}',
+        )
+    assert not webhook_detail(orphan).can_replay
+    before = record_counts(engine, user.id)
+    outcome = _replay(engine, user.id, orphan.id)
+    assert (outcome.applied, outcome.reason) == (False, NOT_REPLAYED_TWICE)
+    assert record_counts(engine, user.id) == before

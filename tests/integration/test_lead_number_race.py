@@ -336,4 +336,4 @@ def test_two_make_upserts_of_a_new_contact_at_once_make_one_contact(engine, make
     first.done()
     with tenant_session(user.id, engine) as session:
         (contact,) = session.exec(select(Contact).where(Contact.user_id == user.id)).all()
-    assert contact.notes.split() == "wants a plan call after 5".split()
+    assert contact.notes.split() == ["wants", "a", "plan", "call", "after", "5"]
