@@ -40,6 +40,10 @@ from crm_app.state.auth import AuthState
 logger = logging.getLogger(__name__)
 
 VAULT_UNAVAILABLE = "The key vault is unavailable right now; please try again shortly."
+# A change that was stored, on a page that could not be reloaded after it.
+CHANGE_NOT_SHOWN = (
+    "Done, but this page could not be brought up to date: reload it in a moment to see the change."
+)
 # The one-time dialog's field the generated Make.com secret is written into.
 MAKE_SECRET_FIELD = "make-secret-once"  # noqa: S105  (an element id, not a secret)
 # Keys a user types in; the Make.com secret is generated instead.
@@ -169,6 +173,15 @@ class IntegrationsState(AuthState):
         )
         self.loaded = True
 
+    def _refresh_after_change(self) -> list[Any]:
+        """Reload after a change that was committed: if that fails, the change still stands,
+        and the person hears so (a toast of their own), not that nothing was saved."""
+        try:
+            self._refresh()
+        except _Unavailable:
+            return [rx.toast.warning(CHANGE_NOT_SHOWN)]
+        return []
+
     @rx.event
     def load(self):
         """on_load: statuses and URLs for this user."""
@@ -206,7 +219,6 @@ class IntegrationsState(AuthState):
                     public_value=account_sid,
                 )
             )
-            self._refresh()
         except InvalidInput as error:
             # Beside the form, where the correction is made; the toast is gone in seconds.
             self.key_errors = {**self.key_errors, service: _problem(error)}
@@ -219,6 +231,7 @@ class IntegrationsState(AuthState):
         return [
             *cleared,
             rx.toast.success(f"{label} saved. It is stored encrypted and never shown again."),
+            *self._refresh_after_change(),
         ]
 
     @rx.event
@@ -232,7 +245,6 @@ class IntegrationsState(AuthState):
                     session=session, user_id=self.user_uuid, service=service
                 )
             )
-            self._refresh()
         except _Unavailable:
             return rx.toast.error(VAULT_UNAVAILABLE)
         label = CONNECTION_FORMATS[service].label
@@ -242,7 +254,7 @@ class IntegrationsState(AuthState):
         )
         # Removed from another tab meanwhile: say so rather than claim this removed it.
         said = f"{label} removed." if removed else f"{label} was already removed."
-        return [rx.toast.info(said), refocus]
+        return [rx.toast.info(said), refocus, *self._refresh_after_change()]
 
     @rx.event
     def open_make_secret(self):
@@ -263,11 +275,11 @@ class IntegrationsState(AuthState):
             secret = self._run(
                 lambda session: vault.generate_make_secret(session=session, user_id=self.user_uuid)
             )
-            self._refresh()
         except _Unavailable:
             self.make_secret_open = False
             return rx.toast.error(VAULT_UNAVAILABLE)
-        return rx.set_value(MAKE_SECRET_FIELD, secret.reveal())
+        # Shown whatever the reload does: stored, it has replaced the previous secret.
+        return [rx.set_value(MAKE_SECRET_FIELD, secret.reveal()), *self._refresh_after_change()]
 
     @rx.event
     def set_make_secret_open(self, is_open: bool):
@@ -285,12 +297,11 @@ class IntegrationsState(AuthState):
                     session=session, user_id=self.user_uuid, provider=provider
                 )
             )
-            self._refresh()
         except _Unavailable:
             return rx.toast.error(VAULT_UNAVAILABLE)
-        return rx.toast.success(
-            f"New {PROVIDER_NAMES[provider]} webhook URL. Update it in {PROVIDER_NAMES[provider]}."
-        )
+        name = PROVIDER_NAMES[provider]
+        said = rx.toast.success(f"New {name} webhook URL. Update it in {name}.")
+        return [said, *self._refresh_after_change()]
 
 
 class _Unavailable(Exception):
