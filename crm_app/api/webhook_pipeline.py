@@ -35,7 +35,14 @@ from datetime import datetime
 from sqlmodel import Session
 
 from crm_app.core.crypto import DecryptionError
-from crm_app.core.db import global_session, is_database_unavailable, set_tenant, tenant_session
+from crm_app.core.db import (
+    gave_way_to_another,
+    sqlstate,
+    global_session,
+    is_database_unavailable,
+    set_tenant,
+    tenant_session,
+)
 from crm_app.services.errors import InvalidInput
 from crm_app.services.webhook_endpoints import find_endpoint_owner
 from crm_app.services.webhook_ingest import (
@@ -57,6 +64,8 @@ from crm_app.services.webhook_types import (
 logger = logging.getLogger(__name__)
 
 UNKNOWN_URL = "unknown webhook URL"
+# Runs of one delivery's unit of work when Postgres rolls it back for another's sake.
+ATTEMPTS = 3
 TOO_LARGE = "body too large"
 
 
@@ -147,7 +156,30 @@ def audit_unread(*, provider: str, token: str, reason: str, size: int, at: datet
 
 
 def handle_delivery(*, token: str, delivery: Delivery) -> Answer:
-    """Verify, audit and apply one delivery; the answer the provider should get."""
+    """Verify, audit and apply one delivery; the answer the provider should get.
+
+    Run again when Postgres rolled it back for another transaction's sake (a
+    deadlock, a serialization failure): nothing of it was kept, and the answer
+    would otherwise be a 503 with no audit row, for a report Vapi never resends.
+    """
+    attempt = 1
+    while True:
+        try:
+            return _handle_once(token, delivery)
+        except Exception as error:
+            if attempt == ATTEMPTS or not gave_way_to_another(error):
+                raise
+            attempt += 1
+            logger.warning(
+                "a %s webhook's unit of work gave way to another (SQLSTATE %s): attempt %d of %d",
+                delivery.provider,
+                sqlstate(error),
+                attempt,
+                ATTEMPTS,
+            )
+
+
+def _handle_once(token: str, delivery: Delivery) -> Answer:
     try:
         with _owners_unit_of_work(delivery.provider, token) as (session, owner):
             if owner is None:

@@ -164,6 +164,21 @@ def global_session(engine: sa.Engine | None = None) -> Iterator[Session]:
 DATABASE_DOWN_ERRORS = (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.TimeoutError)
 
 
+# SQLSTATE class 40, "transaction rollback": a deadlock (40P01) or a serialization failure
+# (40001). Postgres chose this transaction to give way to another; run again, it may pass.
+_GAVE_WAY = "40"
+
+
+def sqlstate(error: BaseException) -> str:
+    """The SQLSTATE code of a driver error SQLAlchemy wrapped ("" for any other error)."""
+    return str(getattr(getattr(error, "orig", None), "sqlstate", "") or "")
+
+
+def gave_way_to_another(error: BaseException) -> bool:
+    """Whether Postgres rolled the transaction back for another's sake (worth one more try)."""
+    return sqlstate(error).startswith(_GAVE_WAY)
+
+
 def is_database_unavailable(error: BaseException) -> bool:
     """Whether an error means the database cannot be reached (callers answer 503 and retry)."""
     if isinstance(error, DATABASE_DOWN_ERRORS):
