@@ -37,10 +37,10 @@ from sqlmodel import Session
 from crm_app.core.crypto import DecryptionError
 from crm_app.core.db import (
     gave_way_to_another,
-    sqlstate,
     global_session,
     is_database_unavailable,
     set_tenant,
+    sqlstate,
     tenant_session,
 )
 from crm_app.services.errors import InvalidInput

@@ -82,7 +82,14 @@ def _iso(value: str) -> datetime | None:
         return None
     if moment.tzinfo is None:
         return datetime.combine(moment.date(), _DATE_ONLY_AT)
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        # Past either end of what Python holds in UTC: 0001-01-01T00:00:00+01:00 (the
+        # "no date" of .NET exports east of UTC), or 9999-12-31T23:00:00-05:00.
+        raise InvalidInput(
+            {"created_at": "before 1900" if moment.year < 1900 else "in the future"}
+        ) from None
 
 
 def _first_parsed(value: str, date_formats: tuple[str, ...]) -> datetime | None:

@@ -35,6 +35,7 @@ from crm_app.services.csv_io import (
     CsvRecord,
     fallback_columns,
     import_columns,
+    names_in_part,
     record_values,
 )
 from crm_app.services.errors import IDENTITY_FIELDS, InvalidInput
@@ -107,6 +108,9 @@ class _Row:
     # When the file says the row was created; a row created here keeps it (an update, the
     # record's own).
     created_at: datetime | None = None
+    # Its name was built from its parts with one left blank (csv_io.names_in_part): an update
+    # keeps the stored name.
+    name_in_part: bool = False
 
 
 def _reason(error: InvalidInput) -> str:
@@ -132,7 +136,7 @@ def _cleaned_rows(
             created_at = created_at_from(dated, region, now) if dated else None
             # A blank cell means "not given": the defaults (or, on update, the stored value) hold.
             values = clean({name: value for name, value in raw.items() if value != ""})
-            row = _Row(record.number, values, extension, created_at)
+            row = _Row(record.number, values, extension, created_at, names_in_part(record, mapping))
         except InvalidInput as error:
             result.rejected.append(RejectedRow(record.number, _reason(error)))
             continue
@@ -246,6 +250,8 @@ def _split(
                 holder = f"the {kind} {as_written_here(name)}" if name else f"a {kind}"
                 result.skip(row, f"skipped: {holder} already has this {_FIELD_NAMES[match[0]]}")
             else:
+                if row.name_in_part:  # "Smith" does not replace the stored "John Smith"
+                    row.values = {k: v for k, v in row.values.items() if k != "name"}
                 try:
                     update(stored_id, row)
                 except InvalidInput as error:  # e.g. its email belongs to another one

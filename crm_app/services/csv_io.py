@@ -460,6 +460,8 @@ STATUS_SYNONYMS = {
 }
 # What spreadsheets hold in a phone or email cell that has none: read as a blank cell.
 _PLACEHOLDERS = frozenset({"n/a", "na", "none", "-", "–", "—", "tbd", "unknown", "null", "?"})
+# ...and in a name cell, all but "Na", a common Korean surname ("Na Hye-won").
+_NAME_PLACEHOLDERS = _PLACEHOLDERS - {"na"}
 
 
 # Between the numbers of a cell that holds several (Jobber's "Main Phone #s").
@@ -482,7 +484,7 @@ def _contact_detail(name: str, value: str) -> str:
     email copied from a link loses its "mailto:"; another CRM's status is ours."""
     if name == "status":
         return STATUS_SYNONYMS.get(" ".join(value.lower().replace("_", " ").split()), value)
-    if name in ("name", *NAME_PARTS) and value.lower() in _PLACEHOLDERS:
+    if name in ("name", *NAME_PARTS) and value.lower() in _NAME_PLACEHOLDERS:
         return ""  # "N/A" names no one: a row with nothing else is refused, saying why
     if name not in ("phone", "email"):
         return value
@@ -531,6 +533,24 @@ def record_values(
     return values
 
 
+def names_in_part(record: CsvRecord, mapping: dict[int, str]) -> bool:
+    """Whether the row's name is built from its parts with a first or last name blank ("Smith"
+    of a row whose first-name cell is empty), having no name cell of its own.
+
+    A new record takes that name; an update keeps the stored one ("John Smith"), as
+    for any blank cell. A blank middle name is the common case, and names in full.
+    """
+    cells = {
+        field: _contact_detail(field, unescape_cell(record.cells[index].strip()))
+        for index, field in mapping.items()
+        if field in ("name", *NAME_PARTS) and index < len(record.cells)
+    }
+    if cells.get("name") or not any(cells.get(part) for part in NAME_PARTS):
+        return False
+    mapped = set(mapping.values())
+    return not all(cells.get(part) for part in ("first_name", "last_name") if part in mapped)
+
+
 # --- export
 
 
@@ -545,7 +565,9 @@ def _csv_text(header: Sequence[str], rows: Iterator[Sequence[Any]]) -> str:
 
 
 def _iso(value: datetime | None) -> str:
-    return value.isoformat(timespec="seconds") if value else ""
+    # Fractions of a second when it has them: records made within one second (an import's,
+    # a burst of calls') then come back from their export in their order.
+    return value.isoformat() if value else ""
 
 
 def _export_rows(session: Session, statement: Any, model: Any, fields: Sequence[str]) -> str:

@@ -47,6 +47,10 @@ CHOICE_LABELS = {
     "created_at": "date created (else today)",
 }
 MAX_SHOWN_NOT_IMPORTED = 200
+UNEXPECTED_FAILURE = (
+    "The import stopped at an error of ours (it is logged); rows before this point were "
+    "imported. Import the file again to add the rest: rows already imported count as duplicates."
+)
 MAX_FILE_MB = MAX_FILE_BYTES // (1024 * 1024)
 # Why the browser refused a chosen file (react-dropzone's error codes), most telling first.
 REFUSALS = {
@@ -255,6 +259,12 @@ class CsvImportState(AuthState):
             except sa.exc.SQLAlchemyError:
                 display.log.exception("csv import: a batch failed")
                 failure = "The database stopped answering; rows before this point were imported."
+                break
+            except Exception:
+                # A fault of ours: the dialog must still end, or it stays on its progress
+                # bar with no button, and the tab cannot start another import.
+                display.log.exception("csv import: a batch failed")
+                failure = UNEXPECTED_FAILURE
                 break
             total.add(result)
             async with self:

@@ -263,6 +263,27 @@ def test_a_column_of_dates_dates_the_rows_it_creates_and_no_row_it_updates(engin
     assert created["Kept Again"] == kept.created_at
 
 
+def test_a_date_past_what_a_clock_holds_refuses_its_row_not_the_batch(engine, user) -> None:
+    # .NET exports write "no date" as 0001-01-01 in the zone of the machine: east of UTC it
+    # is before the first moment Python holds in UTC. It was an OverflowError that rolled
+    # back the whole batch, good rows with it, and left the import dialog with no button.
+    text = (
+        "Name,Phone,Created\n"
+        "Ana,+14155550101,2025-11-14T09:30:00+01:00\n"
+        "Bo,+14155550102,0001-01-01T00:00:00+01:00\n"
+        "Cy,+14155550103,9999-12-31T23:00:00-05:00\n"
+    )
+    result = _import(engine, user, text)
+    assert result.created == 1
+    assert [(r.number, r.reason) for r in result.rejected] == [
+        (3, "created_at: before 1900"),
+        (4, "created_at: in the future"),
+    ]
+    assert dict(_stored(engine, user, Lead, ["name", "created_at"])) == {
+        "Ana": datetime(2025, 11, 14, 8, 30, tzinfo=UTC)
+    }
+
+
 def test_contacts_exported_then_imported_by_another_user_are_the_same_rows(
     engine, user, make_user
 ) -> None:
@@ -284,6 +305,50 @@ def test_contacts_exported_then_imported_by_another_user_are_the_same_rows(
     assert (result.created, result.rejected) == (3, [])
     assert _stored(engine, other, Contact, CONTACT_FIELDS) == _stored(
         engine, user, Contact, CONTACT_FIELDS
+    )
+
+
+def test_an_update_keeps_the_stored_name_over_one_built_from_some_of_its_parts(
+    engine, user
+) -> None:
+    # A blank cell is "not given", and a blank first name too: "Smith" used to replace
+    # "John Smith".
+    with tenant_session(user.id, engine) as session:
+        for name, phone in [("John Smith", "+14155550101"), ("J. Doe", "+14155550102")]:
+            create_lead(
+                session=session, user_id=user.id, lead_in=LeadCreate(name=name, phone=phone)
+            )
+    text = (
+        "First Name,Middle Name,Last Name,Phone,Status\n"
+        ",,Smith,+14155550101,contacted\n"  # updated, all but its name
+        "Jane,,Doe,+14155550102,\n"  # a name in full (no middle name is the usual case)
+        ",,Prince,+14155550103,\n"  # a new lead takes what it has
+    )
+    result = _import(engine, user, text, on_duplicate="update")
+    assert (result.created, result.updated, result.rejected) == (1, 2, [])
+    assert _stored(engine, user, Lead, ["name", "status"]) == [
+        ("Jane Doe", "new"),
+        ("John Smith", "contacted"),
+        ("Prince", "new"),
+    ]
+
+
+def test_leads_made_within_one_second_come_back_from_their_export_in_their_order(
+    engine, user, make_user
+) -> None:
+    # Exported to the second, they came back with one time, in the order of their random ids.
+    with tenant_session(user.id, engine) as session:
+        for n in range(5):
+            add_lead(
+                session,
+                user_id=user.id,
+                name=f"Lead {n}",
+                created_at=T0 + timedelta(microseconds=1000 * n + 1),
+            )
+    other = make_user()
+    assert _import(engine, other, _export(engine, user)).created == 5
+    assert _stored(engine, other, Lead, ["created_at", "name"]) == _stored(
+        engine, user, Lead, ["created_at", "name"]
     )
 
 

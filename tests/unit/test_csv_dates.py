@@ -64,6 +64,10 @@ def test_a_spreadsheets_blank_date_is_no_date(text: str) -> None:
         ("11/14/2026", "GB", "(use 2026-11-14, 14/11/2026 or 14 Nov 2026, day/month/year)"),
         ("2027-01-01", "US", "in the future"),
         ("1899-12-31", "US", "before 1900"),
+        # Past either end of what Python holds in UTC (.NET's "no date" east of UTC): a
+        # refused row, where it was an OverflowError that lost the whole batch.
+        ("0001-01-01T00:00:00+01:00", "US", "before 1900"),
+        ("9999-12-31T23:00:00-05:00", "US", "in the future"),
     ],
 )
 def test_a_date_that_cannot_be_right_is_refused_saying_why(

@@ -243,6 +243,12 @@ def test_a_name_that_is_a_placeholder_names_no_one() -> None:
     assert values == {"name": "", "notes": "n/a"}  # blank: "needs a name, phone or email"
 
 
+def test_a_surname_that_spells_a_placeholder_is_kept() -> None:
+    parsed = _parse("First Name,Last Name,Phone\nHye-won,Na,NA\n")
+    values = record_values(parsed.records[0], parsed.headers, parsed.mapping)
+    assert values == {"name": "Hye-won Na", "phone": ""}  # in the phone cell, still "none"
+
+
 def test_a_column_headed_number_is_not_taken_for_the_phone() -> None:
     # A row number, a job number, an account number: not a phone.
     assert _parse("Number,Name,Phone #\n1,Ana,415 555 0150\n").mapping == {1: "name", 2: "phone"}
