@@ -51,6 +51,7 @@ from crm_app.services.webhook_records import (
     link_call_to_person,
     name_lead_known_by_number,
 )
+from crm_app.services.webhook_twilio import FINISHED as TWILIO_FINISHED
 from crm_app.services.webhook_types import IncomingEvent
 from crm_app.services.webhook_vapi_tools import LEAD_SOURCE, answer_tool_calls
 
@@ -60,6 +61,10 @@ TWILIO = "twilio"
 # Vapi's call statuses in the order a call goes through them.
 CALL_STATUSES = ("scheduled", "queued", "ringing", "in-progress", "forwarding", "ended")
 _RANK = {status: rank for rank, status in enumerate(CALL_STATUSES)}
+# A row Twilio's callbacks began carries Twilio's statuses until Vapi's report: its
+# "initiated" is Vapi's "queued", and its final ones (completed, busy, no-answer...) end the
+# call as "ended" does, so that a late "in-progress" never makes a finished call live again.
+_RANK |= {"initiated": _RANK["queued"]} | dict.fromkeys(TWILIO_FINISHED, _RANK["ended"])
 MAX_TRANSCRIPT = 200_000
 MAX_SUMMARY = 20_000
 _CALLS = CallLog.__table__  # type: ignore[attr-defined]

@@ -122,3 +122,18 @@ def test_a_twilio_row_begun_after_vapi_logged_the_call_goes_when_the_report_name
     )
     assert call.status == "ended"
     assert len(owned(engine, vapi.user_id, Lead)) == 1
+
+
+def test_a_late_live_status_from_vapi_does_not_reopen_a_call_twilio_reported_finished(
+    client, engine, both
+):
+    # An inbound call: Twilio calls back only when it is over. Vapi's "in-progress" arriving
+    # after that (a short call, a slow delivery, a replay) made the finished call live again.
+    vapi, twilio = both
+    _twilio(client, engine, twilio, "completed", 3, duration=120)
+    _vapi(client, vapi, _over_twilio(vapi_status_update("call-late", "in-progress", CALLER)))
+    [call] = owned(engine, vapi.user_id, CallLog)
+    assert (call.provider, call.status, call.duration_seconds) == ("vapi", "completed", 120)
+    _vapi(client, vapi, _over_twilio(vapi_end_of_call_report("call-late", number=CALLER)))
+    [call] = owned(engine, vapi.user_id, CallLog)
+    assert call.status == "ended"
