@@ -167,6 +167,11 @@ def form_dialog(
                 key=key,
                 width="100%",
                 data_opened=opened,
+                # The service judges every field and says why beside it. The browser's own
+                # check of type="email" refuses addresses the CRM stores from an import or a
+                # webhook (josé@example.com, ann@my_co.com), and so any later Save of the
+                # record, its notes included, with a message of the browser's.
+                no_validate=True,
             ),
             max_width="32em",
             data_testid=test_id,

@@ -547,6 +547,30 @@ def test_escape_closes_an_untouched_edit_at_once_whatever_its_text_holds(page, a
     assert questions == []
 
 
+def test_a_lead_whose_email_the_browser_would_call_invalid_can_be_edited(page, app_server):
+    # Stored from a CSV import or a webhook: the browser's check of type="email" refused
+    # both, and with them every Save of the lead.
+    _owner_of(
+        page,
+        app_server,
+        "unicode-email",
+        [{"name": "José Ruiz", "email": "josé@example.com", "phone": "+14155550151"}],
+    )
+    page.get_by_test_id("lead-row").get_by_role("link").first.click()
+    page.get_by_role("button", name="Edit", exact=True).click()
+    dialog = page.get_by_test_id("lead-dialog")
+    expect(dialog.get_by_label("Email")).to_have_value("josé@example.com")
+    dialog.get_by_label("Notes").fill("prefers mornings")
+    dialog.get_by_role("button", name="Save").click()
+    expect(dialog).to_have_count(0)
+    expect(page.get_by_text("prefers mornings")).to_be_visible()
+    # The service still judges what is typed, beside the field.
+    page.get_by_role("button", name="Edit", exact=True).click()
+    dialog.get_by_label("Email").fill("not an email")
+    dialog.get_by_role("button", name="Save").click()
+    expect(dialog.get_by_text("not a valid email address")).to_be_visible()
+
+
 def test_a_double_click_adds_one_lead_one_note_and_converts_once(page, app_server):
     _owner_of(page, app_server, "double", [])
     page.get_by_role("button", name="New lead").first.click()
