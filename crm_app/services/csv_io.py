@@ -295,6 +295,15 @@ def _decode(data: bytes) -> tuple[str, str]:
         return data.decode("utf-8-sig"), ""
     except UnicodeDecodeError as error:
         utf8_error = error
+    if data.startswith(UTF8_BOM.encode()):
+        # It says it is UTF-8: read as Windows-1252 its every accent would be garbled, and
+        # its first column, behind the mark's three characters, matched to nothing.
+        line = data.count(b"\n", 0, utf8_error.start) + 1
+        raise CsvFileError(
+            f"The file is marked as UTF-8 but line {line} has a byte that is not "
+            f"(at position {utf8_error.start}): two files pasted together, perhaps. Save it "
+            'again as "CSV UTF-8" and upload it again.'
+        )
     try:
         return data.decode("cp1252"), WINDOWS_1252_NOTE
     except UnicodeDecodeError:

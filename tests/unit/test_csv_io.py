@@ -487,6 +487,14 @@ def test_plural_says_1_row_and_counts_others_in_rows(count: int, text: str) -> N
     assert plural(count, "row") == text
 
 
+def test_a_file_marked_as_utf8_with_a_stray_byte_is_refused_saying_where() -> None:
+    # Read as Windows-1252 instead, its accents were garbled and its first column, behind
+    # the mark read as three characters, was matched to nothing.
+    data = "\ufeffname,phone\nJosé Müller,+14155550100\n".encode() + b"Bo \xff,+14155550101\n"
+    with pytest.raises(CsvFileError, match="marked as UTF-8 but line 3 has a byte that is not"):
+        _parse(data)
+
+
 @pytest.mark.parametrize(
     ("data", "note"),
     [
