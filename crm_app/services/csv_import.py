@@ -173,7 +173,8 @@ def _stored_matches(
     session: Session, model: Any, user_id: uuid.UUID, rows: list[_Row]
 ) -> dict[tuple[str, str], tuple[uuid.UUID, str]]:
     """The user's stored rows sharing a phone or email with the batch: (id, name) by
-    (field, value)."""
+    (field, value); of older records sharing one, the newest, which calls and Make's
+    upserts also take (webhook_records), so an import updates the record they do."""
     phones = {row.values["phone"] for row in rows if row.values.get("phone")}
     emails = {row.values["email"] for row in rows if row.values.get("email")}
     dialect = session.get_bind().dialect.name
@@ -188,7 +189,8 @@ def _stored_matches(
     statement = select(model.id, model.name, model.phone, model.email).where(
         model.user_id == user_id, sa.or_(*conditions)
     )
-    for row_id, name, phone, email in session.exec(statement.order_by(model.created_at)).all():
+    newest_first = statement.order_by(model.created_at.desc(), model.id.desc())
+    for row_id, name, phone, email in session.exec(newest_first).all():
         if phone:
             found.setdefault(("phone", phone), (row_id, name))
         if email:

@@ -333,6 +333,25 @@ def test_an_update_keeps_the_stored_name_over_one_built_from_some_of_its_parts(
     ]
 
 
+def test_an_update_of_a_number_older_leads_share_goes_to_the_newest_as_a_call_does(
+    engine, user
+) -> None:
+    # Leads stored before one number meant one lead may share one. Calls and Make's
+    # upserts take the newest; the import took the oldest, and so edited another lead.
+    with tenant_session(user.id, engine) as session:
+        for name, days_ago in [("Older", 3), ("Newer", 1)]:
+            add_lead(
+                session,
+                user_id=user.id,
+                name=name,
+                phone="+14155550101",
+                created_at=datetime.now(UTC) - timedelta(days=days_ago),
+            )
+    result = _import(engine, user, "Phone,Status\n+14155550101,won\n", on_duplicate="update")
+    assert result.updated == 1
+    assert _stored(engine, user, Lead, ["name", "status"]) == [("Newer", "won"), ("Older", "new")]
+
+
 def test_leads_made_within_one_second_come_back_from_their_export_in_their_order(
     engine, user, make_user
 ) -> None:
