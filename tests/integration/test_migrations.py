@@ -52,9 +52,11 @@ def test_sqlite_migrations_go_back_and_forth(tmp_path, back_to: str) -> None:
 
 
 @pytest.mark.postgres
-def test_postgres_migrations_go_back_and_forth_over_rows(pg_admin) -> None:
+@pytest.mark.parametrize("back_to", ["0007", "0003"])
+def test_postgres_migrations_go_back_and_forth_over_rows(pg_admin, back_to: str) -> None:
     # Back before the indexes built CONCURRENTLY (outside the migration's transaction),
-    # and forward again over tables that hold rows.
+    # and before webhook results were text (0004, which cuts a long one to fit), and
+    # forward again over tables that hold rows.
     database = create_postgres_database(pg_admin)
     engine = create_db_engine(database.owner_url)
     try:
@@ -66,8 +68,9 @@ def test_postgres_migrations_go_back_and_forth_over_rows(pg_admin) -> None:
                 session, user_id=user.id, from_number="+14155550100", to_number="+15125550199"
             )
             add_webhook_event(session, user_id=user.id, status="rejected", event_id=None)
+            add_webhook_event(session, user_id=user.id, result="r" * 5000)
         config = alembic_config(database.owner_url)
-        command.downgrade(config, "0007")
+        command.downgrade(config, back_to)
         command.upgrade(config, "head")
         assert current_revision(engine) == head_revision()
         assert pending_schema_changes(engine) == []
