@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import URL, make_url
 
@@ -22,6 +22,10 @@ _HEX_KEY = re.compile(r"^[0-9a-fA-F]{64}$")
 # Values a tutorial or template would ship with; never acceptable as a secret.
 _PLACEHOLDERS = {"changethis", "changeme", "secret", "please-change-me"}
 _LOOPBACK_TWINS = {"localhost": "127.0.0.1", "127.0.0.1": "localhost"}
+
+
+# The database drivers requirements.txt installs (SQLite's is Python's own).
+_SHIPPED_DRIVERS = ("postgresql+psycopg", "sqlite", "sqlite+pysqlite")
 
 
 class SettingsError(RuntimeError):
@@ -100,19 +104,26 @@ class Settings(BaseSettings):
 
     @field_validator("database_url", "migration_database_url")
     @classmethod
-    def _check_database_url(cls, value: str | None) -> str | None:
+    def _check_database_url(cls, value: str | None, info: ValidationInfo) -> str | None:
         if value is None:
             return None
+        variable = (info.field_name or "database_url").upper()
         try:
             url = make_url(value)
         except Exception:
             raise ValueError(
-                "DATABASE_URL is not a database URL: use sqlite:///path/to/file.db "
+                f"{variable} is not a database URL: use sqlite:///path/to/file.db "
                 "or postgresql+psycopg://user@host:5432/dbname"
             ) from None
-        if url.drivername == "postgresql":
-            # psycopg 3 is the driver we ship; the bare scheme would ask for psycopg2.
+        if url.drivername in ("postgresql", "postgres"):
+            # psycopg 3 is the driver we ship; the bare scheme would ask for psycopg2, and
+            # "postgres://", as many hosts hand it out, for a dialect SQLAlchemy lacks.
             value = url.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+        elif url.drivername not in _SHIPPED_DRIVERS:
+            raise ValueError(
+                f"{variable} names the driver {url.drivername!r}, which this app does not "
+                "ship: use postgresql+psycopg://user@host:5432/dbname or sqlite:///file.db"
+            )
         return value
 
     @model_validator(mode="after")
@@ -175,19 +186,24 @@ def loopback_twin(origin: str) -> str | None:
     return f"{parts.scheme}://{twin}{port}" if twin and not parts.username else None
 
 
+_SECRET_QUERY = frozenset({"password", "sslpassword", "user"})
+
+
 def redact_url(url: str) -> str:
     """A database or Redis URL fit for a log line: no password, no user."""
     try:
         parsed = make_url(url)
     except Exception:
         return "<unparseable url>"
-    # Rebuilt without credentials: URL.set() treats None as "leave unchanged".
+    # Rebuilt without credentials: URL.set() treats None as "leave unchanged". libpq also
+    # takes them from the query (?password=...), which is kept for the rest (sslmode).
+    query = {key: value for key, value in parsed.query.items() if key.lower() not in _SECRET_QUERY}
     bare = URL.create(
         parsed.drivername,
         host=parsed.host,
         port=parsed.port,
         database=parsed.database,
-        query=parsed.query,
+        query=query,
     )
     return bare.render_as_string(hide_password=True)
 

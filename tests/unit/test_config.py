@@ -269,6 +269,35 @@ def test_redact_url_keeps_the_query_and_works_for_redis() -> None:
     assert redact_url("redis://:r3d1s-pw@cache:6379/0") == "redis://cache:6379/0"
 
 
+def test_redact_url_drops_credentials_given_in_the_query() -> None:
+    # libpq's own way: postgresql://db/crm?user=crm&password=...
+    redacted = redact_url(
+        "postgresql+psycopg://db/crm?user=crm&password=hunter2&sslpassword=k3y&sslmode=require"
+    )
+    assert redacted == "postgresql+psycopg://db/crm?sslmode=require"
+
+
+def test_a_postgres_url_as_hosts_hand_it_out_uses_the_shipped_driver() -> None:
+    settings = _load(database_url="postgres://crm@db.internal:5432/crm")
+    assert settings.database_url == "postgresql+psycopg://crm@db.internal:5432/crm"
+    assert settings.is_postgres
+
+
+@pytest.mark.parametrize(
+    ("variable", "url"),
+    [
+        ("database_url", "postgresql+psycopg2://crm:hunter2@db/crm"),
+        ("migration_database_url", "mysql://crm:hunter2@db/crm"),
+    ],
+)
+def test_a_driver_the_app_does_not_ship_is_refused_naming_the_variable(
+    variable: str, url: str
+) -> None:
+    message = _refusal(**{variable: url})
+    assert f"{variable.upper()} names the driver" in message
+    assert "hunter2" not in message
+
+
 def test_redact_url_of_garbage_reveals_nothing() -> None:
     assert redact_url("::not a url:: password=hunter2") == "<unparseable url>"
 
