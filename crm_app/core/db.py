@@ -196,6 +196,21 @@ def database_is_reachable(engine: sa.Engine | None = None) -> bool:
         return False
 
 
+# The tables of the app's schema whose owner the role is, or may act as: a member of the
+# owner role can lift FORCE ROW LEVEL SECURITY or drop a policy as the owner can.
+_OWNED = sa.text(
+    "SELECT c.relname, pg_get_userbyid(c.relowner) = current_user AS own FROM pg_class c "
+    "JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') "
+    "AND pg_has_role(current_user, c.relowner, 'MEMBER') ORDER BY 1"
+)
+# Other roles it may become (SET ROLE) that bypass row-level security.
+_BYPASSING_ROLES = sa.text(
+    "SELECT rolname FROM pg_roles WHERE (rolsuper OR rolbypassrls) AND rolname <> current_user "
+    "AND pg_has_role(current_user, oid, 'MEMBER') ORDER BY 1"
+)
+
+
 def role_problems(engine: sa.Engine) -> list[str]:
     """Why the engine's Postgres role could bypass row-level security (empty when safe)."""
     if engine.dialect.name != "postgresql":
@@ -203,28 +218,31 @@ def role_problems(engine: sa.Engine) -> list[str]:
     with engine.connect() as connection:
         role = connection.execute(
             sa.text(
-                "SELECT rolname, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user"
+                "SELECT rolname, rolsuper, rolbypassrls, rolcreaterole FROM pg_roles "
+                "WHERE rolname = current_user"
             )
         ).one()
-        owned = (
-            connection.execute(
-                sa.text(
-                    "SELECT c.relname FROM pg_class c "
-                    "JOIN pg_namespace n ON n.oid = c.relnamespace "
-                    "WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') "
-                    "AND pg_get_userbyid(c.relowner) = current_user ORDER BY 1"
-                )
-            )
-            .scalars()
-            .all()
-        )
+        owned = connection.execute(_OWNED).all()
+        bypassing = connection.execute(_BYPASSING_ROLES).scalars().all()
     problems = []
     if role.rolsuper:
         problems.append(f"role {role.rolname} is a superuser")
     if role.rolbypassrls:
         problems.append(f"role {role.rolname} has BYPASSRLS")
-    if owned:
-        problems.append(f"role {role.rolname} owns tables ({', '.join(owned)})")
+    if own := [table.relname for table in owned if table.own]:
+        problems.append(f"role {role.rolname} owns tables ({', '.join(own)})")
+    if through := [table.relname for table in owned if not table.own]:
+        problems.append(
+            f"role {role.rolname} is a member of the role that owns tables ({', '.join(through)})"
+        )
+    if bypassing:
+        problems.append(
+            f"role {role.rolname} may act as {', '.join(bypassing)}, which bypass row-level "
+            "security"
+        )
+    if role.rolcreaterole:
+        # Up to Postgres 15 it may grant itself any role but a superuser, the owner's too.
+        problems.append(f"role {role.rolname} has CREATEROLE")
     return problems
 
 

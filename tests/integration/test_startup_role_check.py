@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -9,12 +10,13 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from crm_app.core.db import UnsafeDatabaseRole, create_db_engine, ensure_safe_role
+from tests.pg import OWNER_ROLE
 
 # Trust auth ignores it, so it can ride in the URL and must never come back out.
 PASSWORD = "pw-that-must-not-leak-7f3a"
 
 
-def _engine_with_password(url: str) -> sa.Engine:
+def _engine_with_password(url: str | sa.URL) -> sa.Engine:
     return create_db_engine(
         make_url(url).set(password=PASSWORD).render_as_string(hide_password=False)
     )
@@ -64,6 +66,36 @@ def test_startup_refuses_a_superuser(
     assert "is a superuser" in message
     assert "DATABASE_URL" in message  # names the setting to change, not its value
     _assert_no_secrets(message, pg_database.admin_url)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    ("grant", "said"),
+    [
+        # As the owner's member it may lift FORCE ROW LEVEL SECURITY, or drop a policy.
+        (f"GRANT {OWNER_ROLE} TO {{role}}", "is a member of the role that owns tables ("),
+        ("GRANT {superuser} TO {role}", "which bypass row-level security"),
+        ("ALTER ROLE {role} CREATEROLE", "has CREATEROLE"),
+    ],
+)
+def test_startup_refuses_a_role_that_can_become_one_rls_does_not_hold_back(
+    pg_admin: sa.Engine, pg_database, grant: str, said: str
+) -> None:
+    role = f"crm_test_member_{uuid.uuid4().hex[:8]}"
+    superuser = make_url(pg_database.admin_url).username
+    with pg_admin.connect() as connection:
+        connection.execute(sa.text(f"CREATE ROLE {role} LOGIN NOSUPERUSER NOBYPASSRLS"))
+        connection.execute(sa.text(grant.format(role=role, superuser=superuser)))
+    engine = _engine_with_password(make_url(pg_database.app_url).set(username=role))
+    try:
+        with pytest.raises(UnsafeDatabaseRole) as raised:
+            ensure_safe_role(engine)
+        assert said in str(raised.value)
+        _assert_no_secrets(str(raised.value), pg_database.app_url)
+    finally:
+        engine.dispose()
+        with pg_admin.connect() as connection:
+            connection.execute(sa.text(f"DROP ROLE {role}"))
 
 
 @pytest.mark.postgres
