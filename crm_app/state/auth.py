@@ -172,9 +172,13 @@ class SessionMiddleware(Middleware):
         sent_by = uploader(token, event.name)
         if sent_by is not None:
             return await _check_upload(state, sent_by)
-        cookie_header = state.router.headers.cookie if state.router else ""
         if not _from_the_tabs_socket(app, state):
-            cookie_header = ""  # that socket's cookie vouches for no one now
+            # A link of a chain the server runs (a live page's timed reload) that a closed
+            # socket started: dropped, neither run for the socket that now holds the token
+            # nor taken for a log-out. Taken for one, it emptied the tab's state under the
+            # page it had just loaded anew (F5 on a live call): a spinner for good.
+            return StateUpdate()
+        cookie_header = state.router.headers.cookie if state.router else ""
         # Read here, every event; never saved with the state (state/storage.py).
         saved_without_credentials(state.router_data, constants.RouteVar.HEADERS)
         unavailable = False
@@ -208,7 +212,7 @@ def _from_the_tabs_socket(app: Any, state: rx.State) -> bool:
     headers, cookie included, of the socket that started the chain, and its
     updates go to whichever socket holds the tab's token now. Once that socket
     has closed, another connection presenting the token would receive them:
-    the owner's rows, with no cookie of its own. So the cookie counts only
+    the owner's rows, with no cookie of its own. So such an event runs only
     while its socket is still the one linked to the token.
     """
     namespace = getattr(app, "event_namespace", None)

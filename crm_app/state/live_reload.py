@@ -10,11 +10,11 @@ chain of timed reloads in this tab and whose unmount ends it.
 The chain is one link at a time: a background event waits, then reloads,
 which schedules the next wait only while the page still shows a live call. The
 server runs the chain, with the headers of the socket that started it; once
-that socket has closed, the session check no longer takes its cookie (see
-auth._from_the_tabs_socket), so the next reload finds no one logged in, shows
-nothing and ends the chain: a connection that later presents the tab's token
-receives none of it. A chain started again (the page remounted the watch)
-makes the older one stale by its generation number.
+that socket has closed, the session check drops its next link (see
+auth._from_the_tabs_socket), which ends the chain: a connection that later
+presents the tab's token receives none of it, and the tab loaded anew keeps
+its state and its own chain. A chain started again (the page remounted the
+watch) makes the older one stale by its generation number.
 """
 
 from __future__ import annotations

@@ -260,6 +260,29 @@ def test_a_long_transcript_says_it_is_cut_and_shows_the_rest_on_request(page, ap
     expect(cut).to_have_count(0)
 
 
+def test_a_page_with_a_live_call_loaded_anew_keeps_working(page, app_server):
+    # The reloads the page had started came on with the closed socket's cookie; taken for a
+    # log-out, the next one emptied the tab's state under the page just loaded: a spinner.
+    email = unique_email("live-reload")
+    sign_up(page, app_server.base_url, email=email, name="Live Reload")
+    owner = user_id_of(app_server, email)
+    in_progress = {"status": "in-progress", "duration_seconds": None, "ended_reason": None}
+    (call_id,) = insert_rows(app_server, owner, call_logs=[{"customer_name": "Lou", **in_progress}])
+    page.goto(f"{app_server.base_url}/calls")
+    expect(page.get_by_test_id("calls-live")).to_be_visible()
+    page.wait_for_timeout(0.5 * LIVE_RELOAD_SECONDS * 1000)
+    page.reload()
+    row = page.get_by_test_id("call-row")
+    expect(row).to_contain_text("in-progress")
+    page.wait_for_timeout(1.5 * LIVE_RELOAD_SECONDS * 1000)  # past the old chain's next link
+    expect(row).to_contain_text("Lou")
+    expect(page.get_by_test_id("calls-live")).to_be_visible()
+    # And the page's own reloads go on.
+    update_call(app_server, owner, call_id, status="ended", duration_seconds=95)
+    reload_wait = {"timeout": 3 * LIVE_RELOAD_SECONDS * 1000}
+    expect(row.get_by_text("ended", exact=True)).to_be_visible(**reload_wait)
+
+
 def test_a_call_in_progress_updates_on_its_pages_until_it_ends(page, app_server):
     email = unique_email("live")
     sign_up(page, app_server.base_url, email=email, name="Live")
