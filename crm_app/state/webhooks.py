@@ -336,6 +336,10 @@ class WebhooksState(ListPageMixin, AuthState):
         parsed = display.parse_id(row_id)
         if not self._user_id or parsed is None:
             return None
+        if self.detail.id != row_id or not self.detail.can_replay:
+            # A second click, sent before the first's answer hid the button: the event was
+            # replayed (or is not one to replay), and an error now would say it failed.
+            return None
         self.replaying = True
         try:
             with tenant_session(self.user_uuid) as session:

@@ -1,0 +1,70 @@
+"""The webhook audit page's Replay, as the page's state runs it: a double click replays once."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+
+import pytest
+import sqlalchemy as sa
+from reflex.state import State
+
+import crm_app.state.webhooks as webhooks_state
+from crm_app.core.db import tenant_session
+from crm_app.models import Contact, ContactCreate, User
+from crm_app.models.base import utcnow
+from crm_app.services.contacts import create_contact, delete_contact
+from crm_app.services.webhook_ingest import CLASHED, record_failed_webhook
+from crm_app.state.auth import AuthState
+from crm_app.state.webhooks import WebhooksState
+from tests.isolation.webhooks import _event
+from tests.webhook_state import audit_rows, owned
+
+PHONE = "+14155550199"
+
+
+@pytest.fixture
+def user(make_user: Callable[..., User]) -> User:
+    return make_user()
+
+
+@pytest.fixture
+def page(engine: sa.Engine, user: User, monkeypatch: pytest.MonkeyPatch) -> WebhooksState:
+    """The audit page in a signed-in tab; its handlers use the engine."""
+    monkeypatch.setattr(
+        webhooks_state, "tenant_session", functools.partial(tenant_session, engine=engine)
+    )
+    root = State()
+    root.is_hydrated = True
+    root.get_substate(AuthState.get_full_name().split(".")[1:])._user_id = str(user.id)
+    return root.get_substate(WebhooksState.get_full_name().split(".")[1:])
+
+
+def test_a_double_click_on_replay_replays_once_and_says_nothing_went_wrong(
+    engine, user, page
+) -> None:
+    # A Make contact.upsert that clashed with a contact holding the email, since deleted.
+    event = _event("make", "msg_clash", "contact.upsert", {"data": {"phone": PHONE}})
+    with tenant_session(user.id, engine) as session:
+        blocker = create_contact(
+            session=session, user_id=user.id, contact_in=ContactCreate(email="b@example.com")
+        )
+        row_id = record_failed_webhook(
+            session=session,
+            user_id=user.id,
+            event=event,
+            reason=f"{CLASHED}email: another contact already has this email",
+            received_at=utcnow(),
+        )
+    with tenant_session(user.id, engine) as session:
+        delete_contact(session=session, user_id=user.id, contact_id=blocker.id)
+    WebhooksState.open_detail.fn(page, str(row_id))
+    assert page.detail_open and page.detail.can_replay
+    first = WebhooksState.replay.fn(page, str(row_id))
+    second = WebhooksState.replay.fn(page, str(row_id))  # queued before the button went
+    assert "Event replayed" in str(first)
+    assert second is None
+    assert page.detail_error == ""
+    [row] = audit_rows(engine, user.id)
+    assert (row.status, row.reason) == ("accepted", "replayed")
+    assert [contact.phone for contact in owned(engine, user.id, Contact)] == [PHONE]
