@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import time
 import uuid
 from collections.abc import Sequence
 
@@ -47,6 +48,13 @@ CHOICE_LABELS = {
     "created_at": "date created (else today)",
 }
 MAX_SHOWN_NOT_IMPORTED = 200
+# Longer than any batch takes (a tenth of a second here, seconds on a loaded server).
+IMPORT_STALLED_SECONDS = 120
+INTERRUPTED = (
+    "The import was interrupted (the server restarted) after {done} of {rows}; those were "
+    "imported. Import the file again to add the rest: rows already imported count as "
+    "duplicates."
+)
 UNEXPECTED_FAILURE = (
     "The import stopped at an error of ours (it is logged); rows before this point were "
     "imported. Import the file again to add the rest: rows already imported count as duplicates."
@@ -98,6 +106,9 @@ class CsvImportState(AuthState):
     error: str = ""
     reading: bool = False
     _records: list[CsvRecord] = []
+    # When the running import last reported (time.time()): the state outlives the worker
+    # that ran it, on disk or in Redis, and an import it was running then never ends.
+    _import_beat: float = 0.0
 
     @rx.var
     def field_options(self) -> list[str]:
@@ -142,8 +153,19 @@ class CsvImportState(AuthState):
         self.created = self.updated = self.duplicates = self.rejected_total = 0
         self.not_imported = []
 
+    def _end_an_import_that_stopped(self) -> bool:
+        """An import no one has run for IMPORT_STALLED_SECONDS (its worker restarted) is over:
+        the dialog says so, rather than show its progress bar, with no button, for ever."""
+        if self.step != "importing" or time.time() - self._import_beat < IMPORT_STALLED_SECONDS:
+            return False
+        self.step, self._records, self.open = "done", [], True
+        rows = plural(self.rows_total, "row")
+        self.error = INTERRUPTED.format(done=f"{self.processed:,}", rows=rows)
+        return True
+
     @rx.event
     def open_for(self, kind: str):
+        self._end_an_import_that_stopped()
         if self._user_id and self.step != "importing":
             self._reset(kind)
             self.open = True
@@ -154,7 +176,9 @@ class CsvImportState(AuthState):
         """on_load of a list page: ?import=1 opens the dialog (the dashboard's link); otherwise
         one left open on the last visit is closed, unless it shows an import in progress or
         was opened by a click on this page before its on_load ran."""
-        if self._user_id and self.router.url.query_parameters.get("import") == "1":
+        if self._end_an_import_that_stopped():
+            pass  # its dialog stays open, saying what became of it
+        elif self._user_id and self.router.url.query_parameters.get("import") == "1":
             self.open_for(kind)
         elif self.step != "importing" and not self._kept_on_arrival(self._opened_while_arriving):
             self.open = False
@@ -162,6 +186,8 @@ class CsvImportState(AuthState):
 
     @rx.event
     def set_open(self, is_open: bool):
+        if self._end_an_import_that_stopped():
+            return  # open, saying what became of it: the next close closes it
         # An import in progress keeps its dialog: the progress is the point.
         self.open = is_open or self.step == "importing"
 
@@ -230,7 +256,7 @@ class CsvImportState(AuthState):
         if not chosen & {"name", *NAME_PARTS, "phone", "email"}:
             self.error = "Match at least one column to name, phone or email."
             return None
-        self.error, self.step = "", "importing"
+        self.error, self.step, self._import_beat = "", "importing", time.time()
         return CsvImportState.run_import
 
     @rx.event(background=True)
@@ -268,7 +294,7 @@ class CsvImportState(AuthState):
                 break
             total.add(result)
             async with self:
-                self.processed = total.processed
+                self.processed, self._import_beat = total.processed, time.time()
                 self.progress = round(total.processed / max(1, self.rows_total) * 100)
         async with self:
             self.created, self.updated = total.created, total.updated
