@@ -36,6 +36,8 @@ class CallDetailState(LiveReloadMixin, AuthState):
     contact_name: str = ""
     loading: bool = False
     loaded: bool = False
+    # The call the page's fields hold (its id), so no other call's show under this URL.
+    _shown_id: str = ""
     not_found: bool = False
     error: str = ""
 
@@ -73,6 +75,8 @@ class CallDetailState(LiveReloadMixin, AuthState):
         if not self._user_id:
             return
         self.loading = True
+        if str(call_uuid) != self._shown_id:
+            self.loaded = False  # another call's details are never shown under this URL
         if call_uuid is None:
             self.not_found, self.loading, self.loaded = True, False, True
             return
@@ -106,3 +110,4 @@ class CallDetailState(LiveReloadMixin, AuthState):
             self.ended_at = display.iso(call.ended_at)
         self.lead_name, self.contact_name = display.linked_name(lead), display.linked_name(contact)
         self.error, self.loading, self.loaded = "", False, True
+        self._shown_id = str(call_uuid)

@@ -73,6 +73,9 @@ class RecordDetailMixin(rx.State, mixin=True):
     note_edit_error: str = ""
     deleting_note: str = ""
     _note_opened_while_arriving: str = ""
+    # The record the page's fields hold (its id): another one's are never shown under this
+    # URL, where Delete and the notes act on the URL's record.
+    _shown_id: str = ""
 
     def _current(self) -> uuid.UUID | None:
         return display.parse_id(self.router.page.params.get(f"{self.NOUN}_id", ""))
@@ -92,6 +95,9 @@ class RecordDetailMixin(rx.State, mixin=True):
         """The id to load; None (and not_found shown) when the URL holds no valid id."""
         record_id = self._current()
         self.loading = True
+        if str(record_id) != self._shown_id:
+            # Until this record has loaded: if it fails, the error alone, not the last one.
+            self.loaded, self.note_error = False, ""
         self.confirming_delete = self.confirming_delete and self._kept_on_arrival(
             self._asked_while_arriving
         )
@@ -107,6 +113,7 @@ class RecordDetailMixin(rx.State, mixin=True):
 
     def _load_succeeded(self) -> None:
         self.error, self.loading, self.loaded = "", False, True
+        self._shown_id = str(self._current())
 
     @rx.event
     def save_note(self, form: dict[str, Any]):

@@ -174,3 +174,27 @@ def test_keep_note_closes_the_question_and_deletes_nothing(engine, user, lead, p
     assert page.deleting_note == ""
     assert LeadDetailState.confirm_delete_note.fn(page) is None
     assert _bodies(engine, user) == ["Still here."]
+
+
+def test_a_lead_that_fails_to_load_shows_the_error_not_the_lead_before(
+    page: LeadDetailState, engine: sa.Engine, user: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Lead A's fields stayed under lead B's URL, where Delete asked "Delete A?" and deleted B.
+    assert page.loaded and page.lead.name == "Noted Nell"
+    with tenant_session(user.id, engine) as session:
+        other = add_lead(session, user_id=user.id, name="Other Olga")
+
+    def unreachable(**_: Any) -> None:
+        raise sa.exc.OperationalError("SELECT", {}, ConnectionRefusedError())
+
+    monkeypatch.setattr(LeadDetailState, "_current", lambda self: other.id)
+    monkeypatch.setattr(lead_detail, "get_lead", unreachable)
+    LeadDetailState.load_lead.fn(page)
+    assert page.error and not page.loaded
+    monkeypatch.undo()  # the database answers again; the first lead's page reloads as before
+    on_engine = functools.partial(tenant_session, engine=engine)
+    monkeypatch.setattr(lead_detail, "tenant_session", on_engine)
+    monkeypatch.setattr(record_detail, "tenant_session", on_engine)
+    monkeypatch.setattr(LeadDetailState, "_current", lambda self: other.id)
+    LeadDetailState.load_lead.fn(page)
+    assert page.loaded and not page.error and page.lead.name == "Other Olga"
