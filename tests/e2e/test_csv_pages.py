@@ -141,6 +141,13 @@ def test_a_file_that_is_not_valid_csv_gets_a_clear_message(page, app_server, tmp
     upload(page, dialog, unclosed)
     expect(dialog.get_by_role("alert")).to_contain_text("Row 2: unclosed quote")
     expect(dialog.get_by_test_id("csv-preview")).to_have_count(0)
+    # The dashboard's link asked for the dialog once: a reload does not open it again.
+    expect(page).to_have_url(re.compile(r"/leads/?$"))
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    page.reload()
+    expect(page.get_by_role("heading", name="Leads", exact=True)).to_be_visible()
+    expect(dialog).to_be_hidden()
 
 
 def test_a_csv_saved_by_excel_on_windows_is_read_and_says_how(page, app_server, tmp_path):
