@@ -96,7 +96,7 @@ def _reset_password(args: argparse.Namespace) -> int:
 
 
 def _rotate_keys(args: argparse.Namespace) -> int:
-    from crm_app.services.vault import RotationProgress, rotate_keys
+    from crm_app.services.vault import RotationProgress, rotate_keys, secrets_on_older_keys
 
     verb = "to re-encrypt" if args.dry_run else "re-encrypted"
 
@@ -116,8 +116,18 @@ def _rotate_keys(args: argparse.Namespace) -> int:
     if done.failed:
         print("crm_app: some keys cannot be opened (see log); keep the old keys", file=sys.stderr)
         return 1
-    if not args.dry_run:
-        print("every stored secret is on the current key: ENCRYPTION_KEYS_PREVIOUS may go")
+    if args.dry_run:
+        return 0
+    if older := secrets_on_older_keys():
+        print(
+            f"crm_app: {older} secret{'' if older == 1 else 's'} were saved under an older key "
+            "while this ran: a running app has the old ENCRYPTION_KEY still. Restart it with "
+            "the new key (the old one in ENCRYPTION_KEYS_PREVIOUS), run rotate-keys again, and "
+            "keep the old keys until it says they may go",
+            file=sys.stderr,
+        )
+        return 1
+    print("every stored secret is on the current key: ENCRYPTION_KEYS_PREVIOUS may go")
     return 0
 
 

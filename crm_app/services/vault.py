@@ -311,6 +311,32 @@ def rotate_keys(
     return progress
 
 
+def secrets_on_older_keys(
+    *, engine: sa.Engine | None = None, keyring: Keyring | None = None
+) -> int:
+    """How many stored secrets are sealed under another key than the current one, now.
+
+    Counted anew after a rotation, not taken from its counts: while it ran, a
+    worker still started with the old key only went on sealing new secrets
+    under it, for users the run had already passed.
+    """
+    engine = engine or get_engine()
+    current = (keyring or current_keyring()).current_version
+    older = 0
+    for user_id in _all_user_ids(engine):
+        with tenant_session(user_id, engine) as session:
+            older += session.exec(
+                select(func.count())
+                .select_from(ApiKey)
+                .where(
+                    ApiKey.user_id == user_id,
+                    ApiKey.ciphertext.is_not(None),
+                    ApiKey.key_version != current,
+                )
+            ).one()
+    return older
+
+
 def _all_user_ids(engine: sa.Engine) -> Iterator[uuid.UUID]:
     """Every user id, a page at a time (the users table is read without a tenant)."""
     after: uuid.UUID | None = None

@@ -237,6 +237,32 @@ def test_webhook_urls_survive_a_master_key_rotation(fresh) -> None:
             assert owner == user.id
 
 
+def test_a_secret_saved_under_the_old_key_during_the_run_is_counted_afterwards(fresh) -> None:
+    # A worker started before the operator changed .env seals under the old key still: for
+    # a user the run had passed, the run's own counts said the old key might go.
+    stored = _users_with_keys(fresh.engine, users=2)
+    first_user = next(iter(stored))[0]
+
+    def meanwhile(progress: vault.RotationProgress) -> None:
+        if progress.users_done == 1:  # the first user done, the second under way
+            with tenant_session(first_user, fresh.engine) as session:
+                vault.save_api_key(
+                    session=session,
+                    user_id=first_user,
+                    service=SERVICES[0],
+                    raw_key="saved-by-a-stale-worker",
+                    keyring=OLD,
+                )
+
+    done = vault.rotate_keys(
+        engine=fresh.engine, keyring=ROTATING, batch_size=100, on_progress=meanwhile
+    )
+    assert (done.rewrapped, done.failed) == (6, 0)
+    assert vault.secrets_on_older_keys(engine=fresh.engine, keyring=NEW) == 1
+    vault.rotate_keys(engine=fresh.engine, keyring=ROTATING)
+    assert vault.secrets_on_older_keys(engine=fresh.engine, keyring=NEW) == 0
+
+
 def test_batch_size_must_be_positive(fresh) -> None:
     with pytest.raises(ValueError, match="batch_size"):
         vault.rotate_keys(engine=fresh.engine, keyring=ROTATING, batch_size=0)
