@@ -101,10 +101,16 @@ class LeadsState(RecordListMixin, PeriodFilterMixin, ListPageMixin, AuthState):
     board_total: int = 0  # leads in every column together
     sources: list[str] = []
 
+    def _status_filter(self) -> str:
+        """The status menu's choice, which only the table shows: the board has every status."""
+        return self.status if self.view == "table" else ALL
+
     @rx.var
     def is_filtered(self) -> bool:
         unfiltered = (ALL, ANY_SOURCE, ALL)
-        return bool(self.search) or (self.status, self.source, self.period) != unfiltered
+        # As _status_filter, written out: Reflex tracks what a var reads in its own body.
+        status = self.status if self.view == "table" else ALL
+        return bool(self.search) or (status, self.source, self.period) != unfiltered
 
     @rx.var
     def source_options(self) -> list[str]:
@@ -145,7 +151,8 @@ class LeadsState(RecordListMixin, PeriodFilterMixin, ListPageMixin, AuthState):
     def _filters(self) -> dict[str, Any]:
         return {
             "search": self.search,
-            "status": chosen(self.status),
+            # On the board, Export is every status, as shown, not the hidden menu's choice.
+            "status": chosen(self._status_filter()),
             "source": None if self.source == ANY_SOURCE else self.source,
             "created_from": self._created_from(),
             **self._sort_keywords(),

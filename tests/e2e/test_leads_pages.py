@@ -352,6 +352,20 @@ def test_the_board_shows_each_status_and_moves_a_lead(page, app_server):
     expect(page.get_by_test_id("board-column-won")).to_contain_text("Walt Won")
 
 
+def test_the_board_exports_every_status_it_shows_not_the_tables_hidden_filter(page, app_server):
+    leads = [{"name": "Nina New", "status": "new"}, {"name": "Walt Won", "status": "won"}]
+    _owner_of(page, app_server, "boardexport", leads)
+    page.get_by_role("combobox", name="Status").click()
+    page.get_by_role("option", name="Won", exact=True).click()
+    expect(page.get_by_test_id("lead-row")).to_have_count(1)
+    page.get_by_role("radio", name="Board").click()
+    expect(page.get_by_test_id("board-column-new")).to_contain_text("Nina New")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Export CSV").click()
+    rows = csv.DictReader(io.StringIO(Path(download.value.path()).read_text("utf-8-sig")))
+    assert sorted(row["name"] for row in rows) == ["Nina New", "Walt Won"]
+
+
 def test_a_source_named_all_is_a_source_like_any_other(page, app_server):
     leads = [{"name": "From All", "source": "all"}, {"name": "From Web", "source": "website"}]
     _owner_of(page, app_server, "sources", leads)
