@@ -12,7 +12,12 @@ import sqlalchemy as sa
 
 from crm_app.core.db import tenant_session
 from crm_app.models import CallLog
-from crm_app.services.call_logs import call_filter_options, list_call_logs
+from crm_app.services.call_logs import (
+    MAX_FILTER_OPTIONS,
+    CallFilterOptions,
+    call_filter_options,
+    list_call_logs,
+)
 from crm_app.services.call_outcomes import OUTCOMES
 from crm_app.services.linked_people import linked_names
 from crm_app.state import display
@@ -161,6 +166,7 @@ class CallsState(SortMixin, LiveReloadMixin, PeriodFilterMixin, ListPageMixin, A
                         [reason, display.ended_reason_option(reason)]
                         for reason in options.ended_reasons
                     ]
+                    self._drop_vanished_choices(options)
                 page = list_call_logs(
                     session=session,
                     user_id=self.user_uuid,
@@ -182,6 +188,21 @@ class CallsState(SortMixin, LiveReloadMixin, PeriodFilterMixin, ListPageMixin, A
         self._load_succeeded()
         if self._past_the_end():
             self._refresh()
+
+    def _drop_vanished_choices(self, options: CallFilterOptions) -> None:
+        """Back to "all" for a menu whose choice no call has any more ("ringing", once every
+        call has ended): the menu cannot show it, and would go blank yet still empty the list.
+        Not when the menu holds only the first MAX_FILTER_OPTIONS values: it may be further on."""
+        menus = (
+            ("provider", options.providers),
+            ("status", options.statuses),
+            ("ended_reason", options.ended_reasons),
+        )
+        for name, offered in menus:
+            chosen = getattr(self, name)
+            if chosen != ALL and chosen not in offered and len(offered) < MAX_FILTER_OPTIONS:
+                setattr(self, name, ALL)
+                self.offset = 0
 
     @rx.event
     def set_provider(self, value: str | list[str]):
