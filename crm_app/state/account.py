@@ -67,6 +67,7 @@ class AccountState(AuthState):
     def load(self):
         """on_load: read the endpoint's verdict, then take it out of the URL."""
         params = self.router.url.query_parameters
+        self.name_error = ""  # a refusal of an earlier visit's name is not this visit's
         for_email = params.get("form") == "email"
         message = account_message(params)
         self.error, self.email_error = ("", message) if for_email else (message, "")

@@ -97,6 +97,10 @@ def test_the_name_is_changed_on_the_account_page_and_shown_at_once(page, app_ser
     field.fill("x" * 201)
     page.get_by_role("button", name="Save name").click()
     expect(page.get_by_role("alert")).to_have_text("Use at most 200 characters for the name.")
+    # Left, and come back to: the refusal was of that visit's name, not this one's.
+    page.reload()
+    expect(field).to_have_value("Old Name")
+    expect(page.get_by_role("alert")).to_have_count(0)
     field.fill("New Name")
     page.get_by_role("button", name="Save name").click()
     expect(page.get_by_test_id("user-name").first).to_have_text("New Name")
