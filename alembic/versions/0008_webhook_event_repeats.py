@@ -15,10 +15,11 @@ ones. Existing rows get 0 repeats. On Postgres the index is built CONCURRENTLY.
 """
 
 from collections.abc import Sequence
-from contextlib import nullcontext
 
 import sqlalchemy as sa
 from alembic import op
+
+from crm_app.services.schema import build_index_concurrently
 
 revision: str = "0008"
 down_revision: str | None = "0007"
@@ -30,22 +31,23 @@ NOISE = sa.text("status IN ('rejected', 'duplicate')")
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("webhook_events") as table:
-        table.add_column(sa.Column("repeats", sa.Integer(), nullable=False, server_default="0"))
-        table.add_column(sa.Column("last_repeated_at", sa.DateTime(timezone=True), nullable=True))
+    columns = ["user_id", "provider", "received_at"]
+    if op.get_bind().dialect.name != "postgresql":
+        with op.batch_alter_table("webhook_events") as table:
+            table.add_column(sa.Column("repeats", sa.Integer(), nullable=False, server_default="0"))
+            table.add_column(sa.Column("last_repeated_at", sa.DateTime(timezone=True)))
+        op.create_index(INDEX, "webhook_events", columns, sqlite_where=NOISE)
+        return
     # On Postgres without locking out writes: webhook_events is the largest table, and a
-    # plain CREATE INDEX would hold every webhook for as long as it took. CONCURRENTLY
-    # cannot run in a transaction: the columns above are committed first.
-    concurrently = op.get_bind().dialect.name == "postgresql"
-    with op.get_context().autocommit_block() if concurrently else nullcontext():
-        op.create_index(
-            INDEX,
-            "webhook_events",
-            ["user_id", "provider", "received_at"],
-            postgresql_where=NOISE,
-            sqlite_where=NOISE,
-            postgresql_concurrently=concurrently,
-        )
+    # plain CREATE INDEX would hold every webhook for as long as it took. The columns are
+    # committed before the index is built (build_index_concurrently), so a run stopped
+    # there finds them on the next: added only if missing.
+    op.execute(
+        "ALTER TABLE webhook_events"
+        " ADD COLUMN IF NOT EXISTS repeats INTEGER DEFAULT '0' NOT NULL,"
+        " ADD COLUMN IF NOT EXISTS last_repeated_at TIMESTAMP WITH TIME ZONE"
+    )
+    build_index_concurrently(INDEX, "webhook_events", columns, where=NOISE)
 
 
 def downgrade() -> None:

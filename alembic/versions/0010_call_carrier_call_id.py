@@ -13,10 +13,11 @@ Indexed by user, as a Twilio callback looks it up (CONCURRENTLY on Postgres).
 """
 
 from collections.abc import Sequence
-from contextlib import nullcontext
 
 import sqlalchemy as sa
 from alembic import op
+
+from crm_app.services.schema import build_index_concurrently
 
 revision: str = "0010"
 down_revision: str | None = "0009"
@@ -27,15 +28,17 @@ INDEX = "ix_call_logs_user_id_carrier_call_id"
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("call_logs") as table:
-        table.add_column(sa.Column("carrier_call_id", sa.String(length=100), nullable=True))
-    # On Postgres without locking out writes (webhooks write call_logs); CONCURRENTLY
-    # cannot run in a transaction: the column above is committed first.
-    concurrently = op.get_bind().dialect.name == "postgresql"
-    with op.get_context().autocommit_block() if concurrently else nullcontext():
-        op.create_index(
-            INDEX, "call_logs", ["user_id", "carrier_call_id"], postgresql_concurrently=concurrently
-        )
+    columns = ["user_id", "carrier_call_id"]
+    if op.get_bind().dialect.name != "postgresql":
+        with op.batch_alter_table("call_logs") as table:
+            table.add_column(sa.Column("carrier_call_id", sa.String(length=100), nullable=True))
+        op.create_index(INDEX, "call_logs", columns)
+        return
+    # On Postgres without locking out writes (webhooks write call_logs). The column is
+    # committed before the index is built (build_index_concurrently), so a run stopped
+    # there finds it on the next: added only if missing.
+    op.execute("ALTER TABLE call_logs ADD COLUMN IF NOT EXISTS carrier_call_id VARCHAR(100)")
+    build_index_concurrently(INDEX, "call_logs", columns)
 
 
 def downgrade() -> None:

@@ -87,3 +87,69 @@ def test_postgres_migrations_go_back_and_forth_over_rows(pg_admin, back_to: str)
     finally:
         engine.dispose()
         drop_postgres_database(pg_admin, database)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    ("before", "table", "index", "committed"),
+    [
+        (
+            "0007",
+            "webhook_events",
+            "ix_webhook_events_user_id_provider_received_at_noise",
+            "ADD COLUMN repeats INTEGER DEFAULT '0' NOT NULL,"
+            " ADD COLUMN last_repeated_at TIMESTAMP WITH TIME ZONE",
+        ),
+        (
+            "0009",
+            "call_logs",
+            "ix_call_logs_user_id_carrier_call_id",
+            "ADD COLUMN carrier_call_id VARCHAR(100)",
+        ),
+    ],
+)
+def test_a_migration_stopped_while_it_built_its_index_runs_again_to_the_end(
+    pg_admin, before: str, table: str, index: str, committed: str
+) -> None:
+    # CREATE INDEX CONCURRENTLY runs outside the migration's transaction: stopped there
+    # (Ctrl-C, a timeout), the columns were committed, an INVALID index was left, and the
+    # revision was not stamped. The next run failed on "column already exists", for good.
+    database = create_postgres_database(pg_admin)
+    engine = create_db_engine(database.owner_url)
+    try:
+        user = User(email="stopped@example.com", name="", password_hash="!test-only-not-a-hash")
+        with global_session(engine) as session:
+            session.add(user)
+        with tenant_session(user.id, engine) as session:
+            for _ in range(2):
+                add_webhook_event(session, user_id=user.id, status="rejected", event_id=None)
+                add_call_log(session, user_id=user.id)
+        config = alembic_config(database.owner_url)
+        command.downgrade(config, before)
+        admin = sa.create_engine(database.admin_url, isolation_level="AUTOCOMMIT")
+        try:
+            with admin.connect() as connection:
+                connection.execute(sa.text(f"ALTER TABLE {table} {committed}"))
+                # A build that failed half way: the index is left, marked invalid.
+                with pytest.raises(sa.exc.IntegrityError):
+                    connection.execute(
+                        sa.text(f"CREATE UNIQUE INDEX CONCURRENTLY {index} ON {table} (user_id)")
+                    )
+        finally:
+            admin.dispose()
+        assert current_revision(engine) == before
+        command.upgrade(config, "head")
+        assert current_revision(engine) == head_revision()
+        assert pending_schema_changes(engine) == []
+        with engine.connect() as connection:
+            invalid = connection.execute(
+                sa.text("SELECT count(*) FROM pg_index WHERE NOT indisvalid")
+            ).scalar_one()
+            unique = connection.execute(
+                sa.text("SELECT indisunique FROM pg_index WHERE indexrelid = CAST(:i AS regclass)"),
+                {"i": index},
+            ).scalar_one()
+        assert (invalid, unique) == (0, False)  # the migration's own index, built anew
+    finally:
+        engine.dispose()
+        drop_postgres_database(pg_admin, database)
