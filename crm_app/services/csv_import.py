@@ -109,7 +109,7 @@ class _Row:
     # record's own).
     created_at: datetime | None = None
     # Its name was built from its parts with one left blank (csv_io.names_in_part): an update
-    # keeps the stored name.
+    # keeps a stored name.
     name_in_part: bool = False
 
 
@@ -248,12 +248,14 @@ def _split(
             fresh.append(row)
         else:
             stored_id, name = stored[match]
+            # "Smith" does not replace the stored "John Smith", but names a lead that has no
+            # name of its own (blank, or the caller's number a call named it by).
+            if row.name_in_part and any(character.isalpha() for character in name or ""):
+                row.values = {k: v for k, v in row.values.items() if k != "name"}
             if update is None:
                 holder = f"the {kind} {as_written_here(name)}" if name else f"a {kind}"
                 result.skip(row, f"skipped: {holder} already has this {_FIELD_NAMES[match[0]]}")
             else:
-                if row.name_in_part:  # "Smith" does not replace the stored "John Smith"
-                    row.values = {k: v for k, v in row.values.items() if k != "name"}
                 try:
                     update(stored_id, row)
                 except InvalidInput as error:  # e.g. its email belongs to another one

@@ -172,15 +172,15 @@ class SessionMiddleware(Middleware):
         sent_by = uploader(token, event.name)
         if sent_by is not None:
             return await _check_upload(state, sent_by)
+        cookie_header = state.router.headers.cookie if state.router else ""
+        # Read here, every event; never saved with the state (state/storage.py).
+        saved_without_credentials(state.router_data, constants.RouteVar.HEADERS)
         if not _from_the_tabs_socket(app, state):
             # A link of a chain the server runs (a live page's timed reload) that a closed
             # socket started: dropped, neither run for the socket that now holds the token
             # nor taken for a log-out. Taken for one, it emptied the tab's state under the
             # page it had just loaded anew (F5 on a live call): a spinner for good.
             return StateUpdate()
-        cookie_header = state.router.headers.cookie if state.router else ""
-        # Read here, every event; never saved with the state (state/storage.py).
-        saved_without_credentials(state.router_data, constants.RouteVar.HEADERS)
         unavailable = False
         try:
             current = await asyncio.to_thread(

@@ -29,8 +29,10 @@ WAIT_SECONDS = 10
 
 pytestmark = [pytest.mark.postgres, pytest.mark.parametrize("engine", ["postgres"], indirect=True)]
 
+# In this test's database only: other tests, in another worker, wait on advisory locks too.
 _WAITING_FOR_ADVISORY_LOCK = sa.text(
     "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+    " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
 )
 # The audit row of the report's event (Vapi's call id and the message's type).
 _THE_WEBHOOKS_AUDIT_ROW = sa.text(

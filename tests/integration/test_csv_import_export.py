@@ -314,7 +314,12 @@ def test_an_update_keeps_the_stored_name_over_one_built_from_some_of_its_parts(
     # A blank cell is "not given", and a blank first name too: "Smith" used to replace
     # "John Smith".
     with tenant_session(user.id, engine) as session:
-        for name, phone in [("John Smith", "+14155550101"), ("J. Doe", "+14155550102")]:
+        leads = [
+            ("John Smith", "+14155550101"),
+            ("J. Doe", "+14155550102"),
+            ("+1 415-555-0104", "+14155550104"),  # as a call from an unknown number names it
+        ]
+        for name, phone in leads:
             create_lead(
                 session=session, user_id=user.id, lead_in=LeadCreate(name=name, phone=phone)
             )
@@ -323,10 +328,12 @@ def test_an_update_keeps_the_stored_name_over_one_built_from_some_of_its_parts(
         ",,Smith,+14155550101,contacted\n"  # updated, all but its name
         "Jane,,Doe,+14155550102,\n"  # a name in full (no middle name is the usual case)
         ",,Prince,+14155550103,\n"  # a new lead takes what it has
+        ",,Ames,+14155550104,\n"  # and so does one named by its number only
     )
     result = _import(engine, user, text, on_duplicate="update")
-    assert (result.created, result.updated, result.rejected) == (1, 2, [])
+    assert (result.created, result.updated, result.rejected) == (1, 3, [])
     assert _stored(engine, user, Lead, ["name", "status"]) == [
+        ("Ames", "new"),
         ("Jane Doe", "new"),
         ("John Smith", "contacted"),
         ("Prince", "new"),
