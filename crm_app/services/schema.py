@@ -126,39 +126,3 @@ def migrate(settings: Settings) -> str:
         finally:
             engine.dispose()
     return head_revision()
-
-
-# Whether the schema's index of this name was left invalid (None: there is none).
-_INVALID_INDEX = sa.text(
-    "SELECT NOT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
-    "WHERE c.relname = :name AND c.relnamespace = current_schema()::regnamespace"
-)
-
-
-def build_index_concurrently(
-    name: str, table: str, columns: list[str], where: sa.TextClause | None = None
-) -> None:
-    """In a migration, on Postgres: CREATE INDEX CONCURRENTLY, so that writes go on meanwhile,
-    and so that a run stopped during it can be run again.
-
-    CONCURRENTLY cannot run in a transaction: what the migration did before is
-    committed first (autocommit_block), while the revision is not yet stamped. A
-    build interrupted (Ctrl-C, a timeout, a lost connection) leaves an INVALID
-    index of this name behind, and the next run starts the migration again from
-    its first step: those steps must be ones that can be repeated, and the
-    leftover index is dropped before it is built anew.
-    """
-    from alembic import op
-
-    with op.get_context().autocommit_block():
-        leftover = op.get_bind().execute(_INVALID_INDEX, {"name": name}).scalar()
-        if leftover:
-            op.drop_index(name, table_name=table, postgresql_concurrently=True)
-        op.create_index(
-            name,
-            table,
-            columns,
-            postgresql_where=where,
-            postgresql_concurrently=True,
-            if_not_exists=True,
-        )
