@@ -110,6 +110,9 @@ class CsvImportState(AuthState):
     # When the running import last reported (time.time()): the state outlives the worker
     # that ran it, on disk or in Redis, and an import it was running then never ends.
     _import_beat: float = 0.0
+    # Which import of this tab is the current one: a run taken for stopped (a batch slower
+    # than IMPORT_STALLED_SECONDS) must not write over the next import's dialog.
+    _import_run: int = 0
 
     @rx.var
     def field_options(self) -> list[str]:
@@ -260,6 +263,7 @@ class CsvImportState(AuthState):
             self.error = "Match at least one column to name, phone or email."
             return None
         self.error, self.step, self._import_beat = "", "importing", time.time()
+        self._import_run += 1
         return CsvImportState.run_import
 
     @rx.event(background=True)
@@ -274,7 +278,7 @@ class CsvImportState(AuthState):
             mapping = {i: field for i, field in enumerate(self.mapping) if field != IGNORE}
             self.processed, self.progress = 0, 0
             # Reflex points a running task at whichever socket takes the tab's token.
-            started_on = self.router.session.session_id
+            started_on, run = self.router.session.session_id, self._import_run
         total, failure = ImportResult(), ""
         earlier = EarlierRows()
         for batch in batches(records):
@@ -297,9 +301,13 @@ class CsvImportState(AuthState):
                 break
             total.add(result)
             async with self:
+                if self._import_run != run or self.step != "importing":
+                    return  # the person was told it had stopped: it stops
                 self.processed, self._import_beat = total.processed, time.time()
                 self.progress = round(total.processed / max(1, self.rows_total) * 100)
         async with self:
+            if self._import_run != run or self.step != "importing":
+                return  # taken for stopped meanwhile: its dialog says so already
             self.created, self.updated = total.created, total.updated
             self.duplicates, self.rejected_total = total.duplicates, len(total.rejected)
             not_imported = sorted([*total.rejected, *total.skipped], key=lambda r: r.number)
