@@ -346,12 +346,17 @@ class WebhooksState(ListPageMixin, AuthState):
                 outcome = replay_webhook_event(
                     session=session, user_id=self.user_uuid, event_id=parsed
                 )
-            self._load_detail(parsed)
         except sa.exc.SQLAlchemyError:
             display.log.exception("webhooks: replay failed")
             self.detail_error, self.replaying = REPLAY_FAILED, False
             return rx.toast.error(REPLAY_FAILED)
         self.replaying = False
+        try:  # committed: what the replay did stands, whatever showing it again meets
+            self._load_detail(parsed)
+        except sa.exc.SQLAlchemyError:
+            display.log.exception("webhooks: reloading a replayed event failed")
+            if outcome is not None and outcome.applied:  # a second click has nothing to do
+                self.detail.can_replay = False
         self._refresh()
         if outcome is None:
             self.detail_open = False

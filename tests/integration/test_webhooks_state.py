@@ -68,3 +68,32 @@ def test_a_double_click_on_replay_replays_once_and_says_nothing_went_wrong(
     [row] = audit_rows(engine, user.id)
     assert (row.status, row.reason) == ("accepted", "replayed")
     assert [contact.phone for contact in owned(engine, user.id, Contact)] == [PHONE]
+
+
+def test_a_replay_whose_dialog_cannot_reload_still_says_it_was_applied(
+    engine, user, page, monkeypatch
+) -> None:
+    # The replay had committed; the reload after it met a database error, and the dialog
+    # said "Nothing was changed".
+    event = _event("make", "msg_reload", "contact.upsert", {"data": {"phone": PHONE}})
+    with tenant_session(user.id, engine) as session:
+        row_id = record_failed_webhook(
+            session=session,
+            user_id=user.id,
+            event=event,
+            reason=f"{CLASHED}email: another contact already has this email",
+            received_at=utcnow(),
+        )
+    WebhooksState.open_detail.fn(page, str(row_id))
+    loaded = WebhooksState._load_detail
+
+    def reload_fails(state: WebhooksState, row: object) -> bool:
+        raise sa.exc.OperationalError("SELECT", {}, ConnectionRefusedError())
+
+    monkeypatch.setattr(WebhooksState, "_load_detail", reload_fails)
+    said = str(WebhooksState.replay.fn(page, str(row_id)))
+    assert "Event replayed" in said and page.detail_error == ""
+    assert not page.detail.can_replay and not page.replaying
+    monkeypatch.setattr(WebhooksState, "_load_detail", loaded)
+    [row] = audit_rows(engine, user.id)
+    assert row.status == "accepted"
