@@ -21,7 +21,7 @@ from crm_app.components.dialogs import dialog_title, returns_focus_to_opener
 from crm_app.components.feedback import empty_state, error_callout, status_badge
 from crm_app.components.list_page import empty_list, list_status, paged_table
 from crm_app.layouts.guarded import guarded_page
-from crm_app.state.webhooks import REPEATS_NOTE, CreatedRecord, WebhookRow, WebhooksState
+from crm_app.state.webhooks import CreatedRecord, WebhookRow, WebhooksState
 
 State = WebhooksState
 
@@ -215,7 +215,7 @@ def detail_dialog() -> rx.Component:
                     event.repeats != "",
                     rx.vstack(
                         repeats_line(event),
-                        rx.text(REPEATS_NOTE, **styles.muted_text),
+                        rx.text(event.repeats_note, **styles.muted_text),
                         spacing="1",
                     ),
                 ),

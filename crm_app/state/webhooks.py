@@ -46,10 +46,24 @@ RECORD_LINKS = {
 }
 REPEATS_NOTE = (
     f"Once a provider has sent {NOISE_ROWS_PER_WINDOW} rejected or duplicate requests in "
-    f"{NOISE_WINDOW.seconds // 60} minutes, a repeat of one is counted on it instead of listed. "
-    "If your provider sent them, check the secret saved for it on the Integrations page; "
+    f"{NOISE_WINDOW.seconds // 60} minutes, a repeat of one is counted on it instead of listed."
+)
+# Only for requests that did not prove they came from the provider: those that did (a
+# duplicate, a field the CRM could not take) hold its secret, and a new URL would only
+# break a working setup.
+REPEATS_UNPROVEN = (
+    " If your provider sent them, check the secret saved for it on the Integrations page; "
     "if it did not, someone else has this URL: make a new one there."
 )
+UNPROVEN_REASONS = ("bad signature", "missing signature", "wrong API key")
+
+
+def repeats_note(status: str, reason: str) -> str:
+    """What the count of repeats on a row means, and, for unproven requests, what to do."""
+    unproven = status == "rejected" and reason.startswith(UNPROVEN_REASONS)
+    return REPEATS_NOTE + (REPEATS_UNPROVEN if unproven else "")
+
+
 REPLAY_FAILED = "Could not replay the event. Nothing was changed; try again in a moment."
 
 
@@ -96,6 +110,7 @@ class WebhookDetail:
     payload_sha256: str = ""
     result: str = ""
     advice: str = ""  # what to do about a refusal (state/webhook_advice.py)
+    repeats_note: str = ""
     can_replay: bool = False
 
 
@@ -202,6 +217,7 @@ def webhook_detail(event: WebhookEvent) -> WebhookDetail:
         payload_sha256=event.payload_sha256,
         result=_pretty(event.result),
         advice=what_to_do(event.provider, event.status, event.reason),
+        repeats_note=repeats_note(event.status, event.reason),
         can_replay=(
             event.status == "failed"
             and event.payload is not None

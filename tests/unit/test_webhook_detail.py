@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import uuid
 
-from crm_app.state.webhooks import CreatedRecord, created_records
+import pytest
+
+from crm_app.state.webhooks import REPEATS_NOTE, CreatedRecord, created_records, repeats_note
 
 
 def test_a_tool_call_that_created_a_lead_names_it_and_one_that_found_a_contact_too() -> None:
@@ -45,3 +47,23 @@ def test_a_run_links_to_the_runs_found_by_its_execution_id() -> None:
     assert created_records(result, numbered)[0].href == "/automations?search=7"
     for no_id in ("", None, "[]", json.dumps({"execution_id": True})):
         assert created_records(result, no_id)[0].href == "/automations"
+
+
+@pytest.mark.parametrize(
+    ("status", "reason", "unproven"),
+    [
+        ("rejected", "bad signature", True),
+        ("rejected", "missing signature (send x-vapi-secret)", True),
+        ("rejected", "wrong API key", True),
+        # These passed the signature check: they hold the secret, and a new URL would only
+        # break a setup that works.
+        ("rejected", "message.call.id: missing", False),
+        ("duplicate", "duplicate of call-1:end-of-call-report", False),
+    ],
+)
+def test_the_repeats_note_suspects_the_url_only_for_requests_that_proved_nothing(
+    status: str, reason: str, unproven: bool
+) -> None:
+    note = repeats_note(status, reason)
+    assert note.startswith(REPEATS_NOTE)
+    assert ("someone else has this URL" in note) is unproven
