@@ -139,13 +139,13 @@ def make_card() -> rx.Component:
                     description="The current secret stops working at once; "
                     "paste the new one into Make.",
                     confirm="Regenerate",
-                    on_confirm=IntegrationsState.open_make_secret,
+                    on_confirm=IntegrationsState.open_make_secret(True),
                     test_id=MAKE_REGENERATE_BUTTON,
                     button_id=MAKE_REGENERATE_BUTTON,
                 ),
                 rx.button(
                     "Generate secret",
-                    on_click=IntegrationsState.open_make_secret,
+                    on_click=IntegrationsState.open_make_secret(False),
                     id=MAKE_GENERATE_BUTTON,
                     data_testid=MAKE_GENERATE_BUTTON,
                 ),

@@ -244,9 +244,19 @@ def check_api_key(
 
 
 def generate_make_secret(
-    *, session: Session, user_id: uuid.UUID, keyring: Keyring | None = None
-) -> Secret:
-    """A new random Make.com endpoint secret, stored; the caller shows it to the user once."""
+    *,
+    session: Session,
+    user_id: uuid.UUID,
+    keyring: Keyring | None = None,
+    replace: bool = True,
+) -> Secret | None:
+    """A new random Make.com endpoint secret, stored; the caller shows it to the user once.
+
+    With replace=False, None when one is stored already (the person asked for a first
+    one, on a page that did not know of it): the one in use stays.
+    """
+    if not replace and _active_row(session, user_id, "make") is not None:
+        return None
     value = secrets.token_urlsafe(MAKE_SECRET_BYTES)
     save_api_key(session=session, user_id=user_id, service="make", raw_key=value, keyring=keyring)
     return Secret(value)

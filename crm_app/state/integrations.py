@@ -40,6 +40,11 @@ from crm_app.state.auth import AuthState
 logger = logging.getLogger(__name__)
 
 VAULT_UNAVAILABLE = "The key vault is unavailable right now; please try again shortly."
+# "Generate secret" on a page that did not know a secret was stored: not replaced unasked.
+MAKE_KEY_KEPT = (
+    "A Make.com secret is stored already (made in another tab?) and was kept: your scenario "
+    "goes on working. Use Regenerate secret to replace it."
+)
 # A change that was stored, on a page that could not be reloaded after it.
 CHANGE_NOT_SHOWN = (
     "Done, but this page could not be brought up to date: reload it in a moment to see the change."
@@ -120,6 +125,8 @@ class IntegrationsState(AuthState):
     # The dialog that makes a Make.com endpoint secret and shows it this once
     # (its field: MAKE_SECRET_FIELD). Closed on every visit.
     make_secret_open: bool = False
+    # Whether the open dialog's secret replaces the one in use (confirmed by Regenerate).
+    _make_secret_replaces: bool = False
 
     @rx.var
     def provider_connected(self) -> dict[str, bool]:
@@ -257,9 +264,10 @@ class IntegrationsState(AuthState):
         return [rx.toast.info(said), refocus, *self._refresh_after_change()]
 
     @rx.event
-    def open_make_secret(self):
-        """Open the dialog; its field, once on the page, asks for the secret."""
-        self.make_secret_open = True
+    def open_make_secret(self, replacing: bool = False):
+        """Open the dialog; its field, once on the page, asks for the secret (`replacing`: the
+        person confirmed that it replaces the one in use)."""
+        self.make_secret_open, self._make_secret_replaces = True, bool(replacing)
 
     @rx.event
     def generate_make_secret(self):
@@ -273,11 +281,16 @@ class IntegrationsState(AuthState):
             return None
         try:
             secret = self._run(
-                lambda session: vault.generate_make_secret(session=session, user_id=self.user_uuid)
+                lambda session: vault.generate_make_secret(
+                    session=session, user_id=self.user_uuid, replace=self._make_secret_replaces
+                )
             )
         except _Unavailable:
             self.make_secret_open = False
             return rx.toast.error(VAULT_UNAVAILABLE)
+        if secret is None:  # made meanwhile (another tab), or the page could not tell
+            self.make_secret_open = False
+            return [rx.toast.info(MAKE_KEY_KEPT), *self._refresh_after_change()]
         # Shown whatever the reload does: stored, it has replaced the previous secret.
         return [rx.set_value(MAKE_SECRET_FIELD, secret.reveal()), *self._refresh_after_change()]
 

@@ -19,6 +19,7 @@ from crm_app.services import vault
 from crm_app.state.auth import AuthState
 from crm_app.state.integrations import (
     CHANGE_NOT_SHOWN,
+    MAKE_KEY_KEPT,
     MAKE_SECRET_FIELD,
     VAULT_UNAVAILABLE,
     IntegrationsState,
@@ -116,6 +117,24 @@ def test_a_removal_and_a_new_url_are_not_reported_as_lost_when_the_reload_fails(
     monkeypatch.setattr(vault, "list_connections", working)
     IntegrationsState.load.fn(page)
     assert page.webhook_urls["vapi"] != url
+
+
+def test_generate_on_a_page_that_missed_a_secret_made_elsewhere_keeps_it(
+    engine, user, page
+) -> None:
+    IntegrationsState.open_make_secret.fn(page, True)  # in another tab: made and in use
+    made = _value_set(IntegrationsState.generate_make_secret.fn(page), MAKE_SECRET_FIELD)
+    assert made == _stored(engine, user, "make")
+    # This tab still shows "Generate secret" (not the confirmed Regenerate).
+    IntegrationsState.open_make_secret.fn(page, False)
+    events = IntegrationsState.generate_make_secret.fn(page)
+    assert _value_set(events, MAKE_SECRET_FIELD) is None
+    assert MAKE_KEY_KEPT in _said(events) and not page.make_secret_open
+    assert _stored(engine, user, "make") == made
+    # Regenerate, confirmed, replaces it.
+    IntegrationsState.open_make_secret.fn(page, True)
+    replaced = _value_set(IntegrationsState.generate_make_secret.fn(page), MAKE_SECRET_FIELD)
+    assert replaced not in (None, made) and _stored(engine, user, "make") == replaced
 
 
 def test_a_change_the_database_refused_says_so_and_shows_no_secret(engine, user, page, monkeypatch):

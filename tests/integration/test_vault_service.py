@@ -279,6 +279,17 @@ def test_generate_make_secret_stores_a_fresh_url_safe_secret_each_time(engine, m
     assert _get(engine, user, "make").reveal() == second.reveal()
 
 
+def test_a_first_make_secret_asked_for_when_one_is_stored_keeps_it(engine, make_user) -> None:
+    # "Generate secret" on a page that did not know of the secret another tab made: the
+    # scenario's secret was replaced unasked, and its requests began to fail.
+    user = make_user()
+    with tenant_session(user.id, engine) as session:
+        first = vault.generate_make_secret(session=session, user_id=user.id, replace=False)
+        again = vault.generate_make_secret(session=session, user_id=user.id, replace=False)
+    assert first is not None and again is None
+    assert _get(engine, user, "make").reveal() == first.reveal()
+
+
 def test_two_users_keys_for_one_service_stay_apart(engine, make_user) -> None:
     alice, bob, alice_key, bob_key = make_user(), make_user(), _vapi_key(), _vapi_key()
     _save(engine, alice, "vapi", alice_key)
