@@ -179,11 +179,14 @@ def get_api_keys(
     user_id: uuid.UUID,
     services: Iterable[str],
     keyring: Keyring | None = None,
+    unreadable: list[str] | None = None,
 ) -> dict[str, Secret | None]:
     """The user's active keys for several services in one round trip, None where none is stored.
 
     For server-side callers only, as get_api_key; a webhook needs two (Vapi's
-    secret and HMAC credential) on every request.
+    secret and HMAC credential) on every request. A key that cannot be opened
+    raises DecryptionError, or, given `unreadable`, is None and named there (the
+    vault logs which row): one such key then does not stop the others.
     """
     wanted = [check_service_name(service) for service in services]
     found: dict[str, Secret | None] = dict.fromkeys(wanted)
@@ -195,7 +198,12 @@ def get_api_keys(
     for row in rows:
         if row.ciphertext is not None:
             keyring = keyring or current_keyring()
-            found[row.service] = Secret(_open(keyring, row))
+            try:
+                found[row.service] = Secret(_open(keyring, row))
+            except DecryptionError:
+                if unreadable is None:
+                    raise
+                unreadable.append(row.service)
     return found
 
 

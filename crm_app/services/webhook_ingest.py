@@ -112,11 +112,17 @@ class ReplayOutcome:
 def load_webhook_credentials(
     *, session: Session, user_id: uuid.UUID, provider: str
 ) -> WebhookCredentials:
-    """The user's stored secrets for a provider's webhooks (None where none is stored)."""
+    """The user's stored secrets for a provider's webhooks (None where none is stored, or
+    where one cannot be opened: named in `unreadable`)."""
     primary, second = CREDENTIAL_SERVICES[provider]
     services = [primary, second] if second else [primary]
-    found = get_api_keys(session=session, user_id=user_id, services=services)
-    return WebhookCredentials(primary=found[primary], hmac=found[second] if second else None)
+    unreadable: list[str] = []
+    found = get_api_keys(session=session, user_id=user_id, services=services, unreadable=unreadable)
+    return WebhookCredentials(
+        primary=found[primary],
+        hmac=found[second] if second else None,
+        unreadable=tuple(unreadable),
+    )
 
 
 def _reason(text: str) -> str:

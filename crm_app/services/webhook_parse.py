@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from crm_app.services.api_key_formats import CONNECTION_FORMATS
 from crm_app.services.webhook_fields import bounded_int, get_path, identifier, text
 from crm_app.services.webhook_payloads import load_json, redact
 from crm_app.services.webhook_types import (
@@ -41,6 +42,8 @@ MAX_ID_LENGTH = 100  # call and execution ids (call_logs, automation_logs)
 MAX_TOOL_CALLS = 20
 JSON_TYPES = ("application/json", "text/json")
 FORM_TYPE = "application/x-www-form-urlencoded"
+# A secret the server stored but cannot open (its master key was removed from the settings).
+UNREADABLE = "the stored secret could not be decrypted"
 
 VAPI_END_OF_CALL = "end-of-call-report"
 VAPI_STATUS_UPDATE = "status-update"
@@ -268,8 +271,35 @@ def verify_and_parse(delivery: Delivery, credentials: WebhookCredentials) -> Inc
     is_form = delivery.provider == "twilio" and delivery.content_type == FORM_TYPE
     params = twilio_params(delivery.body) if is_form else TwilioParams()
     with _naming_the_sender(delivery):
-        _verify(delivery, credentials, params)
+        try:
+            _verify(delivery, credentials, params)
+        except WebhookRejected as rejection:
+            # Refused for want of a secret that is stored but cannot be opened: that is
+            # what to mend (503, so the provider tries again meanwhile), not its signature.
+            needed = _secrets_it_could_be_checked_with(delivery, credentials.unreadable)
+            if needed and rejection.status_code == 403:
+                raise WebhookRejected(503, unreadable_reason(needed)) from None
+            raise
     return _parse(delivery, credentials.revealed(), params)
+
+
+def _secrets_it_could_be_checked_with(
+    delivery: Delivery, unreadable: tuple[str, ...]
+) -> tuple[str, ...]:
+    """Of the secrets that cannot be opened, those the request's own credential needs:
+    Vapi's HMAC secret for a signature, its server secret for a secret sent as a header."""
+    if delivery.provider != "vapi":
+        return unreadable
+    used = {"vapi_hmac"} if "x-signature" in delivery.headers else set()
+    if "x-vapi-secret" in delivery.headers or "authorization" in delivery.headers:
+        used.add("vapi")
+    return tuple(service for service in unreadable if service in used)
+
+
+def unreadable_reason(services: tuple[str, ...]) -> str:
+    """Which stored secrets the server cannot open, by their names on the Integrations page."""
+    names = " and ".join(CONNECTION_FORMATS[service].label for service in services)
+    return f"{UNREADABLE} ({names})"
 
 
 def _verify(delivery: Delivery, credentials: WebhookCredentials, params: TwilioParams) -> None:

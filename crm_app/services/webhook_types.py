@@ -58,6 +58,9 @@ class WebhookCredentials:
 
     primary: Any = field(default=None, repr=False)  # crypto.Secret
     hmac: Any = field(default=None, repr=False)  # Vapi's HMAC credential secret
+    # Services whose stored secret could not be opened (None above): a request that
+    # needed one is told so, and one that used the other still gets through.
+    unreadable: tuple[str, ...] = ()
 
     def revealed(self) -> list[str]:
         """Every configured secret, for redaction of payloads that echo one."""

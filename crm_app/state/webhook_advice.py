@@ -9,7 +9,7 @@ the CRM could not take) gets nothing more.
 
 from __future__ import annotations
 
-from crm_app.services.webhook_parse import SENT_TO_ANOTHER_URL
+from crm_app.services.webhook_parse import SENT_TO_ANOTHER_URL, UNREADABLE
 from crm_app.services.webhook_types import MAX_BODY_BYTES
 
 _INTEGRATIONS = "the Integrations page"
@@ -69,9 +69,10 @@ _BY_REASON = {
         "A Standard Webhooks signature needs its webhook-id and webhook-timestamp headers too. "
         "Or send the secret alone, as x-make-apikey."
     ),
-    "the stored secret could not be decrypted": (
-        "This provider's saved secret cannot be read with the server's current encryption key "
-        f"(was ENCRYPTION_KEY changed?). Save the secret again on {_INTEGRATIONS}."
+    UNREADABLE: (
+        "The secret named above cannot be read with the server's current encryption key (was "
+        f"ENCRYPTION_KEY changed?). Save it again on {_INTEGRATIONS}: a Make.com secret is "
+        "regenerated there, then put into the scenario."
     ),
 }
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from crm_app.core.crypto import Keyring
 from crm_app.core.db import tenant_session
 from crm_app.models import AutomationLog, Contact, ContactCreate, Lead, LeadCreate
+from crm_app.services import vault
 from crm_app.services.contacts import create_contact
 from crm_app.services.leads import create_lead
 from tests.webhook_senders import connect, encode, make_event, make_headers
@@ -515,3 +518,22 @@ def test_a_signed_event_in_the_wrong_shape_names_the_fields_it_sent_not_their_va
     _assert_refused(engine, make, response, 422, reason)
     assert response.json() == {"detail": reason}
     assert "Lin Secret" not in reason
+
+
+def test_a_make_secret_the_server_cannot_open_is_named_in_the_refusal(client, engine, make):
+    with tenant_session(make.user_id, engine) as session:
+        vault.save_api_key(
+            session=session,
+            user_id=make.user_id,
+            service="make",
+            raw_key=make.secret,
+            keyring=Keyring(secrets.token_bytes(32)),  # a master key the server lost
+        )
+    body = encode(make_event("automation.run", {"status": "success"}))
+    refused = client.post(make.path, content=body, headers=make_headers(make.secret, body))
+    assert refused.status_code == 503
+    reason = "the stored secret could not be decrypted (Make.com endpoint secret)"
+    assert refused.json()["detail"] == reason
+    [row] = audit_rows(engine, make.user_id)
+    assert (row.status, row.reason) == ("rejected", reason)
+    assert record_counts(engine, make.user_id) == NOTHING

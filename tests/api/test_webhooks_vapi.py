@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 import time
 import uuid
 from datetime import datetime, timedelta
 
 import pytest
 
+from crm_app.core.crypto import Keyring
 from crm_app.core.db import tenant_session
 from crm_app.models import CallLog, ContactCreate, Lead, LeadCreate, LeadUpdate
+from crm_app.services import vault
 from crm_app.services.contacts import create_contact, delete_contact
 from crm_app.services.leads import create_lead, delete_lead, update_lead
 from crm_app.services.webhook_parse import MAX_TOOL_CALLS
@@ -621,3 +624,53 @@ def test_a_redelivered_long_tool_answer_is_the_same_whole_answer(client, engine,
     assert again.json() == first.json()
     statuses = [row.status for row in audit_rows(engine, vapi.user_id)]
     assert statuses[-2:] == ["accepted", "duplicate"]
+
+
+# --- A stored secret the server cannot open
+
+
+def _sealed_under_a_lost_key(engine, user_id, service: str, secret: str) -> None:
+    """The secret sealed under a master key the server no longer has (removed too early)."""
+    with tenant_session(user_id, engine) as session:
+        vault.save_api_key(
+            session=session,
+            user_id=user_id,
+            service=service,
+            raw_key=secret,
+            keyring=Keyring(secrets.token_bytes(32)),
+        )
+
+
+def test_one_unreadable_vapi_secret_does_not_stop_requests_signed_with_the_other(
+    client, engine, vapi
+):
+    # Both were read for every request, and one that could not be opened answered 503
+    # to all of them, with an audit reason that did not say which.
+    _sealed_under_a_lost_key(engine, vapi.user_id, "vapi_hmac", VAPI_HMAC_SECRET)
+    assert _post(client, vapi, vapi_end_of_call_report("call-readable")).status_code == 200
+    body = encode(vapi_end_of_call_report("call-hmac"))
+    refused = _post(client, vapi, body, headers=vapi_hmac_headers(body))
+    assert refused.status_code == 503
+    reason = "the stored secret could not be decrypted (Vapi HMAC secret)"
+    assert refused.json()["detail"] == reason
+    rejected = [row for row in audit_rows(engine, vapi.user_id) if row.status == "rejected"]
+    assert [row.reason for row in rejected] == [reason]
+    assert [call.external_call_id for call in owned(engine, vapi.user_id, CallLog)] == [
+        "call-readable"
+    ]
+    assert VAPI_HMAC_SECRET not in refused.text and VAPI_SECRET not in refused.text
+
+
+def test_a_wrong_secret_is_refused_as_such_beside_an_unreadable_one_it_did_not_use(
+    client, engine, vapi
+):
+    _sealed_under_a_lost_key(engine, vapi.user_id, "vapi_hmac", VAPI_HMAC_SECRET)
+    # Sent as a header, checked against the readable server secret: the HMAC secret could
+    # not have let it in, so it is what it is, a wrong secret.
+    forged = _post(client, vapi, vapi_end_of_call_report("call-x"), headers=vapi_headers("nope"))
+    assert (forged.status_code, forged.json()["detail"]) == (403, "bad signature")
+    _sealed_under_a_lost_key(engine, vapi.user_id, "vapi", VAPI_SECRET)
+    refused = _post(client, vapi, vapi_end_of_call_report("call-y"))
+    assert refused.json()["detail"] == (
+        "the stored secret could not be decrypted (Vapi server secret)"
+    )
