@@ -21,6 +21,13 @@ def status_badge(provider: str, test_id: str) -> rx.Component:
     )
 
 
+# A key sealed under a master key the server no longer has: webhooks checked with it fail.
+UNREADABLE_KEY = (
+    "The server cannot read this key (it was sealed under an encryption key it no longer "
+    "has): requests checked with it are refused. Save it again (Make.com's: regenerate it)."
+)
+
+
 def key_details(service: str) -> rx.Component:
     """What identifies the stored key: its last characters, fingerprint and when it was saved."""
     connection = IntegrationsState.connections[service]
@@ -40,6 +47,16 @@ def key_details(service: str) -> rx.Component:
                 size="2",
             ),
             rx.text("Saved ", when(connection.saved_at), size="2", color=rx.color("gray", 11)),
+            rx.cond(
+                ~connection.readable,
+                rx.callout(
+                    UNREADABLE_KEY,
+                    icon="triangle_alert",
+                    color_scheme="red",
+                    size="1",
+                    data_testid=f"{service}-unreadable",
+                ),
+            ),
             spacing="1",
             align="start",
         ),

@@ -58,6 +58,9 @@ class Connection:
     hint: str = ""
     public_value: str = ""
     saved_at: datetime | None = None
+    # False when it was sealed under a master key the server no longer has (told by the key
+    # id it was sealed under: nothing is decrypted to show this page).
+    readable: bool = True
 
 
 def current_keyring() -> Keyring:
@@ -157,7 +160,7 @@ def save_api_key(
     )
     session.add(row)
     session.flush()
-    return _connection(row)
+    return _connection(row, keyring)
 
 
 def get_api_key(
@@ -270,7 +273,7 @@ def generate_make_secret(
     return Secret(value)
 
 
-def _connection(row: ApiKey) -> Connection:
+def _connection(row: ApiKey, keyring: Keyring | None = None) -> Connection:
     return Connection(
         service=row.service,
         connected=True,
@@ -278,6 +281,7 @@ def _connection(row: ApiKey) -> Connection:
         hint=row.hint,
         public_value=row.public_value,
         saved_at=row.created_at,
+        readable=row.key_version in (keyring or current_keyring()).versions,
     )
 
 

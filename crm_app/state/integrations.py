@@ -92,6 +92,7 @@ class ConnectionView:
     hint: str = ""
     public_value: str = ""
     saved_at: str = ""
+    readable: bool = True
 
 
 def _view(connection: vault.Connection) -> ConnectionView:
@@ -102,6 +103,7 @@ def _view(connection: vault.Connection) -> ConnectionView:
         hint=connection.hint,
         public_value=connection.public_value,
         saved_at=saved_at,
+        readable=connection.readable,
     )
 
 

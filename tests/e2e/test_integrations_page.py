@@ -15,7 +15,12 @@ from typing import Any
 import httpx
 import redis
 from playwright.sync_api import expect
+from sqlmodel import select
 
+from crm_app.core.crypto import Keyring
+from crm_app.core.db import create_db_engine, global_session, tenant_session
+from crm_app.models import User
+from crm_app.services import vault
 from tests.e2e.helpers import sign_up, unique_email
 from tests.webhook_senders import encode, make_event, make_headers
 
@@ -300,3 +305,28 @@ def test_the_page_works_at_phone_width(new_context, app_server):
     )
     assert narrowest <= PHONE_CONTENT_WIDTH
     page.get_by_label("Vapi server secret", exact=True).fill("typed-on-a-phone")
+
+
+def test_a_key_the_server_cannot_read_says_so_on_its_card(page, app_server):
+    email = unique_email("unreadable")
+    sign_up(page, app_server.base_url, email=email, name="Unreadable")
+    engine = create_db_engine(app_server.database_url)
+    try:
+        with global_session(engine) as session:
+            owner = session.exec(select(User.id).where(User.email == email)).one()
+        server_keyring = Keyring(bytes.fromhex(app_server.env["ENCRYPTION_KEY"]))
+        lost = Keyring(secrets.token_bytes(32))  # a master key the server no longer has
+        with tenant_session(owner, engine) as session:
+            for service, keyring in (("vapi", server_keyring), ("vapi_hmac", lost)):
+                vault.save_api_key(
+                    session=session,
+                    user_id=owner,
+                    service=service,
+                    raw_key=secrets.token_urlsafe(24),
+                    keyring=keyring,
+                )
+    finally:
+        engine.dispose()
+    page.goto(f"{app_server.base_url}/integrations")
+    expect(page.get_by_test_id("vapi_hmac-unreadable")).to_contain_text("cannot read this key")
+    expect(page.get_by_test_id("vapi-unreadable")).to_have_count(0)

@@ -213,6 +213,24 @@ def test_list_connections_names_every_service_and_never_holds_a_key(engine, make
     assert raw not in shown and token not in shown
 
 
+def test_list_connections_tells_a_key_sealed_under_a_lost_master_key(engine, make_user) -> None:
+    # It showed as connected, with its fingerprint, while every request checked with it
+    # was refused: the page now says so, and what to do.
+    user = make_user()
+    _save(engine, user, "vapi", _vapi_key())
+    _save(engine, user, "vapi_hmac", _vapi_key(), keyring=Keyring(secrets.token_bytes(32)))
+    with tenant_session(user.id, engine) as session:
+        listed = vault.list_connections(session=session, user_id=user.id)
+    by_service = {connection.service: connection for connection in listed}
+    assert (by_service["vapi"].connected, by_service["vapi"].readable) == (True, True)
+    assert (by_service["vapi_hmac"].connected, by_service["vapi_hmac"].readable) == (True, False)
+    _save(engine, user, "vapi_hmac", _vapi_key())  # saved again, under the server's key
+    with tenant_session(user.id, engine) as session:
+        listed = vault.list_connections(session=session, user_id=user.id)
+    by_service = {connection.service: connection for connection in listed}
+    assert by_service["vapi_hmac"].readable
+
+
 def test_list_connections_leaves_out_webhook_tokens_and_disconnected_keys(
     engine, make_user
 ) -> None:
