@@ -165,8 +165,10 @@ class DashboardState(ViewerZoneMixin, AuthState):
     @rx.event
     def set_period(self, period: str | list[str]):
         chosen = period if isinstance(period, str) else (period or [""])[0]
-        self.period = chosen if chosen in display.PERIODS else "30"
+        shown, self.period = self.period, chosen if chosen in display.PERIODS else "30"
         self._refresh()
+        if self.error:  # the figures are still the period before's: so are the menu and links
+            self.period = shown
 
     @rx.event
     def load(self):

@@ -1,0 +1,47 @@
+"""The dashboard's period menu, as its state runs it, when the database fails under it."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from reflex.state import State
+
+import crm_app.state.dashboard as dashboard_state
+from crm_app.core.db import tenant_session
+from crm_app.models import User
+from crm_app.state.auth import AuthState
+from crm_app.state.dashboard import DashboardState
+
+
+@pytest.fixture
+def page(
+    engine: sa.Engine, make_user: Callable[..., User], monkeypatch: pytest.MonkeyPatch
+) -> DashboardState:
+    """The dashboard in a signed-in tab, loaded for 30 days; its handlers use the engine."""
+    monkeypatch.setattr(
+        dashboard_state, "tenant_session", functools.partial(tenant_session, engine=engine)
+    )
+    root = State()
+    root.is_hydrated = True
+    root.get_substate(AuthState.get_full_name().split(".")[1:])._user_id = str(make_user().id)
+    state = root.get_substate(DashboardState.get_full_name().split(".")[1:])
+    DashboardState.set_period.fn(state, "30")
+    assert state.loaded and not state.error
+    return state
+
+
+def test_a_period_whose_figures_did_not_load_is_not_the_one_the_menu_shows(
+    page: DashboardState, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The figures stayed the last 30 days', while the menu, and the links from the figures
+    # to the lists, said 90.
+    def unreachable(**_: Any) -> None:
+        raise sa.exc.OperationalError("SELECT", {}, ConnectionRefusedError())
+
+    monkeypatch.setattr(dashboard_state, "dashboard_stats", unreachable)
+    DashboardState.set_period.fn(page, "90")
+    assert page.error and page.period == "30"
