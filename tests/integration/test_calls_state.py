@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 
 import pytest
 import sqlalchemy as sa
-from reflex.state import State
 
 import crm_app.state.calls as calls_state
 from crm_app.core.db import tenant_session
 from crm_app.models import User
-from crm_app.state.auth import AuthState
 from crm_app.state.calls import CallsState
 from crm_app.state.list_page import ALL
 from tests.factories import add_call_log
+from tests.state_tabs import on_engine, signed_in_tab
 
 
 @pytest.fixture
@@ -26,13 +24,8 @@ def user(make_user: Callable[..., User]) -> User:
 @pytest.fixture
 def page(engine: sa.Engine, user: User, monkeypatch: pytest.MonkeyPatch) -> CallsState:
     """/calls in a signed-in tab; its handlers use the engine."""
-    monkeypatch.setattr(
-        calls_state, "tenant_session", functools.partial(tenant_session, engine=engine)
-    )
-    root = State()
-    root.is_hydrated = True
-    root.get_substate(AuthState.get_full_name().split(".")[1:])._user_id = str(user.id)
-    return root.get_substate(CallsState.get_full_name().split(".")[1:])
+    on_engine(monkeypatch, engine, calls_state)
+    return signed_in_tab(CallsState, user.id)
 
 
 def test_a_filter_no_call_has_any_more_goes_back_to_all(engine, user, page) -> None:

@@ -6,20 +6,16 @@ import time
 from collections.abc import Callable
 
 import pytest
-from reflex.state import State
 
 from crm_app.models import User
-from crm_app.state.auth import AuthState
 from crm_app.state.csv_import import IMPORT_STALLED_SECONDS, CsvImportState
+from tests.state_tabs import signed_in_tab
 
 
 @pytest.fixture
 def dialog(make_user: Callable[..., User]) -> CsvImportState:
     """A signed-in tab whose import of 2,400 rows had done 500 when it last reported."""
-    root = State()
-    root.is_hydrated = True
-    root.get_substate(AuthState.get_full_name().split(".")[1:])._user_id = str(make_user().id)
-    state = root.get_substate(CsvImportState.get_full_name().split(".")[1:])
+    state = signed_in_tab(CsvImportState, make_user().id)
     state.open, state.step, state.kind = True, "importing", "leads"
     state.rows_total, state.processed = 2400, 500
     return state

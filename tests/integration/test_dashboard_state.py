@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from reflex.state import State
 
 import crm_app.state.dashboard as dashboard_state
-from crm_app.core.db import tenant_session
 from crm_app.models import User
-from crm_app.state.auth import AuthState
 from crm_app.state.dashboard import DashboardState
+from tests.state_tabs import on_engine, signed_in_tab
 
 
 @pytest.fixture
@@ -22,13 +19,8 @@ def page(
     engine: sa.Engine, make_user: Callable[..., User], monkeypatch: pytest.MonkeyPatch
 ) -> DashboardState:
     """The dashboard in a signed-in tab, loaded for 30 days; its handlers use the engine."""
-    monkeypatch.setattr(
-        dashboard_state, "tenant_session", functools.partial(tenant_session, engine=engine)
-    )
-    root = State()
-    root.is_hydrated = True
-    root.get_substate(AuthState.get_full_name().split(".")[1:])._user_id = str(make_user().id)
-    state = root.get_substate(DashboardState.get_full_name().split(".")[1:])
+    on_engine(monkeypatch, engine, dashboard_state)
+    state = signed_in_tab(DashboardState, make_user().id)
     DashboardState.set_period.fn(state, "30")
     assert state.loaded and not state.error
     return state

@@ -3,20 +3,17 @@ stored is not reported as lost, and a generated secret is still shown once."""
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 import reflex as rx
 import sqlalchemy as sa
-from reflex.state import State
 
 import crm_app.state.integrations as integrations
 from crm_app.core.db import tenant_session
 from crm_app.models import User
 from crm_app.services import vault
-from crm_app.state.auth import AuthState
 from crm_app.state.integrations import (
     CHANGE_NOT_SHOWN,
     MAKE_KEY_KEPT,
@@ -24,6 +21,7 @@ from crm_app.state.integrations import (
     VAULT_UNAVAILABLE,
     IntegrationsState,
 )
+from tests.state_tabs import on_engine, signed_in_tab
 
 VAPI_KEY = "0b7a3c0e-4a5f-4c65-9a6e-1d2f3a4b5c6d"
 
@@ -36,13 +34,8 @@ def user(make_user: Callable[..., User]) -> User:
 @pytest.fixture
 def page(engine: sa.Engine, user: User, monkeypatch: pytest.MonkeyPatch) -> IntegrationsState:
     """The integrations page in a signed-in tab, loaded; its handlers use the engine."""
-    monkeypatch.setattr(
-        integrations, "tenant_session", functools.partial(tenant_session, engine=engine)
-    )
-    root = State()
-    root.is_hydrated = True
-    root.get_substate(AuthState.get_full_name().split(".")[1:])._user_id = str(user.id)
-    state = root.get_substate(IntegrationsState.get_full_name().split(".")[1:])
+    on_engine(monkeypatch, engine, integrations)
+    state = signed_in_tab(IntegrationsState, user.id)
     IntegrationsState.load.fn(state)
     assert state.loaded and not state.error
     return state

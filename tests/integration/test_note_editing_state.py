@@ -7,14 +7,12 @@ ids a page of ours never sends, a Delete confirmed twice.
 
 from __future__ import annotations
 
-import functools
 import uuid
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from reflex.state import State
 from sqlmodel import select
 
 import crm_app.state.lead_detail as lead_detail
@@ -22,10 +20,10 @@ import crm_app.state.record_detail as record_detail
 from crm_app.core.db import tenant_session
 from crm_app.models import Activity, Lead, User
 from crm_app.services.timeline import NOTE_CHANGED, add_note, note_version
-from crm_app.state.auth import AuthState
 from crm_app.state.lead_detail import LeadDetailState
 from crm_app.state.record_detail import NOTE_ID_FIELD, NOTE_VERSION_FIELD
 from tests.factories import add_lead
+from tests.state_tabs import on_engine, signed_in_tab
 
 
 @pytest.fixture
@@ -44,14 +42,9 @@ def page(
     engine: sa.Engine, user: User, lead: Lead, monkeypatch: pytest.MonkeyPatch
 ) -> LeadDetailState:
     """The lead's page in a signed-in tab, loaded; its handlers use the engine."""
-    on_engine = functools.partial(tenant_session, engine=engine)
-    monkeypatch.setattr(record_detail, "tenant_session", on_engine)
-    monkeypatch.setattr(lead_detail, "tenant_session", on_engine)
+    on_engine(monkeypatch, engine, record_detail, lead_detail)
     monkeypatch.setattr(LeadDetailState, "_current", lambda self: lead.id)
-    root = State()
-    root.is_hydrated = True
-    root.get_substate(AuthState.get_full_name().split(".")[1:])._user_id = str(user.id)
-    state = root.get_substate(LeadDetailState.get_full_name().split(".")[1:])
+    state = signed_in_tab(LeadDetailState, user.id)
     LeadDetailState.load_lead.fn(state)
     return state
 
@@ -192,9 +185,7 @@ def test_a_lead_that_fails_to_load_shows_the_error_not_the_lead_before(
     LeadDetailState.load_lead.fn(page)
     assert page.error and not page.loaded
     monkeypatch.undo()  # the database answers again; the first lead's page reloads as before
-    on_engine = functools.partial(tenant_session, engine=engine)
-    monkeypatch.setattr(lead_detail, "tenant_session", on_engine)
-    monkeypatch.setattr(record_detail, "tenant_session", on_engine)
+    on_engine(monkeypatch, engine, record_detail, lead_detail)
     monkeypatch.setattr(LeadDetailState, "_current", lambda self: other.id)
     LeadDetailState.load_lead.fn(page)
     assert page.loaded and not page.error and page.lead.name == "Other Olga"

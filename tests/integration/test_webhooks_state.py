@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 
 import pytest
 import sqlalchemy as sa
-from reflex.state import State
 
 import crm_app.state.webhooks as webhooks_state
 from crm_app.core.db import tenant_session
@@ -15,9 +13,9 @@ from crm_app.models import Contact, ContactCreate, User
 from crm_app.models.base import utcnow
 from crm_app.services.contacts import create_contact, delete_contact
 from crm_app.services.webhook_ingest import CLASHED, record_failed_webhook
-from crm_app.state.auth import AuthState
 from crm_app.state.webhooks import WebhooksState
 from tests.isolation.webhooks import _event
+from tests.state_tabs import on_engine, signed_in_tab
 from tests.webhook_state import audit_rows, owned
 
 PHONE = "+14155550199"
@@ -31,13 +29,8 @@ def user(make_user: Callable[..., User]) -> User:
 @pytest.fixture
 def page(engine: sa.Engine, user: User, monkeypatch: pytest.MonkeyPatch) -> WebhooksState:
     """The audit page in a signed-in tab; its handlers use the engine."""
-    monkeypatch.setattr(
-        webhooks_state, "tenant_session", functools.partial(tenant_session, engine=engine)
-    )
-    root = State()
-    root.is_hydrated = True
-    root.get_substate(AuthState.get_full_name().split(".")[1:])._user_id = str(user.id)
-    return root.get_substate(WebhooksState.get_full_name().split(".")[1:])
+    on_engine(monkeypatch, engine, webhooks_state)
+    return signed_in_tab(WebhooksState, user.id)
 
 
 def test_a_double_click_on_replay_replays_once_and_says_nothing_went_wrong(
