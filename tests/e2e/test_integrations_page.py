@@ -15,13 +15,12 @@ from typing import Any
 import httpx
 import redis
 from playwright.sync_api import expect
-from sqlmodel import select
 
 from crm_app.core.crypto import Keyring
-from crm_app.core.db import create_db_engine, global_session, tenant_session
-from crm_app.models import User
+from crm_app.core.db import create_db_engine, tenant_session
 from crm_app.services import vault
 from tests.e2e.helpers import sign_up, unique_email
+from tests.e2e.rows import user_id_of
 from tests.webhook_senders import encode, make_event, make_headers
 
 SECRET_SHAPE = re.compile(r"^[A-Za-z0-9_-]{43}$")
@@ -310,10 +309,9 @@ def test_the_page_works_at_phone_width(new_context, app_server):
 def test_a_key_the_server_cannot_read_says_so_on_its_card(page, app_server):
     email = unique_email("unreadable")
     sign_up(page, app_server.base_url, email=email, name="Unreadable")
+    owner = user_id_of(app_server, email)
     engine = create_db_engine(app_server.database_url)
     try:
-        with global_session(engine) as session:
-            owner = session.exec(select(User.id).where(User.email == email)).one()
         server_keyring = Keyring(bytes.fromhex(app_server.env["ENCRYPTION_KEY"]))
         lost = Keyring(secrets.token_bytes(32))  # a master key the server no longer has
         with tenant_session(owner, engine) as session:

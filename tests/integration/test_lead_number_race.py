@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
+import uuid
 from collections.abc import Callable
 
 import pytest
@@ -85,6 +86,13 @@ def _import(session: Session, user_id, csv_text: str) -> ImportResult:
 def _leads(engine, user_id) -> list[str]:
     with tenant_session(user_id, engine) as session:
         return sorted(lead.name for lead in session.exec(select(Lead)).all())
+
+
+def _make_upsert(session: Session, user_id: uuid.UUID, kind: str, note: str, **data: str) -> object:
+    """A Make.com {kind}.upsert of PHONE with a note, applied in this unit of work."""
+    payload = {"data": {"phone": PHONE, "notes": note, **data}}
+    event = _event("make", f"{kind}-{note}", f"{kind}.upsert", payload)
+    return apply_make_event(session=session, user_id=user_id, event=event)
 
 
 def test_two_forms_saving_one_number_at_once_make_one_lead(engine, make_user) -> None:
@@ -282,15 +290,11 @@ def test_two_make_upserts_of_one_record_at_once_keep_both_notes(engine, make_use
             user_id=user.id,
             **{f"{kind}_in": fields(name="Ana", phone=PHONE, notes="gas heater, 50 gal")},
         )
-
-    def upsert(session: Session, note: str) -> object:
-        payload = {"data": {"phone": PHONE, "notes": note}}
-        event = _event("make", f"{kind}-{note}", f"{kind}.upsert", payload)
-        return apply_make_event(session=session, user_id=user.id, event=event)
-
-    first = HeldWriter(engine, user.id, lambda session: upsert(session, "wants a plan"))
+    first = HeldWriter(
+        engine, user.id, lambda session: _make_upsert(session, user.id, kind, "wants a plan")
+    )
     with tenant_session(user.id, engine) as session:
-        upsert(session, "call after 5")
+        _make_upsert(session, user.id, kind, "call after 5")
     first.done()
     with tenant_session(user.id, engine) as session:
         (record,) = session.exec(select(model).where(model.user_id == user.id)).all()
@@ -324,15 +328,13 @@ def test_a_make_upsert_during_a_call_from_a_new_number_updates_the_calls_lead(
 
 def test_two_make_upserts_of_a_new_contact_at_once_make_one_contact(engine, make_user) -> None:
     user = make_user()
-
-    def upsert(session: Session, note: str) -> object:
-        payload = {"data": {"name": "Ana", "phone": PHONE, "notes": note}}
-        event = _event("make", f"contact-{note}", "contact.upsert", payload)
-        return apply_make_event(session=session, user_id=user.id, event=event)
-
-    first = HeldWriter(engine, user.id, lambda session: upsert(session, "wants a plan"))
+    first = HeldWriter(
+        engine,
+        user.id,
+        lambda session: _make_upsert(session, user.id, "contact", "wants a plan", name="Ana"),
+    )
     with tenant_session(user.id, engine) as session:
-        upsert(session, "call after 5")
+        _make_upsert(session, user.id, "contact", "call after 5", name="Ana")
     first.done()
     with tenant_session(user.id, engine) as session:
         (contact,) = session.exec(select(Contact).where(Contact.user_id == user.id)).all()

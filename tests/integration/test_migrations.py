@@ -18,6 +18,13 @@ from tests.factories import add_call_log, add_webhook_event
 from tests.pg import create_postgres_database, drop_postgres_database
 
 
+def _new_user(engine: sa.Engine) -> User:
+    user = User(email="rows@example.com", name="", password_hash="!test-only-not-a-hash")
+    with global_session(engine) as session:
+        session.add(user)
+    return user
+
+
 def test_sqlite_migrates_to_head(sqlite_engine: sa.Engine) -> None:
     assert current_revision(sqlite_engine) == head_revision()
 
@@ -60,9 +67,7 @@ def test_postgres_migrations_go_back_and_forth_over_rows(pg_admin, back_to: str)
     database = create_postgres_database(pg_admin)
     engine = create_db_engine(database.owner_url)
     try:
-        user = User(email="rows@example.com", name="", password_hash="!test-only-not-a-hash")
-        with global_session(engine) as session:
-            session.add(user)
+        user = _new_user(engine)
         with tenant_session(user.id, engine) as session:
             call = add_call_log(
                 session, user_id=user.id, from_number="+14155550100", to_number="+15125550199"
@@ -117,9 +122,7 @@ def test_a_migration_stopped_while_it_built_its_index_runs_again_to_the_end(
     database = create_postgres_database(pg_admin)
     engine = create_db_engine(database.owner_url)
     try:
-        user = User(email="stopped@example.com", name="", password_hash="!test-only-not-a-hash")
-        with global_session(engine) as session:
-            session.add(user)
+        user = _new_user(engine)
         with tenant_session(user.id, engine) as session:
             for _ in range(2):
                 add_webhook_event(session, user_id=user.id, status="rejected", event_id=None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 
 import pytest
@@ -33,22 +34,28 @@ def page(engine: sa.Engine, user: User, monkeypatch: pytest.MonkeyPatch) -> Webh
     return signed_in_tab(WebhooksState, user.id)
 
 
-def test_a_double_click_on_replay_replays_once_and_says_nothing_went_wrong(
-    engine, user, page
-) -> None:
-    # A Make contact.upsert that clashed with a contact holding the email, since deleted.
-    event = _event("make", "msg_clash", "contact.upsert", {"data": {"phone": PHONE}})
+def _failed_clash(engine: sa.Engine, user: User, message_id: str) -> uuid.UUID:
+    """A Make contact.upsert for PHONE that failed on a clash with a record (a Replay may help)."""
+    event = _event("make", message_id, "contact.upsert", {"data": {"phone": PHONE}})
     with tenant_session(user.id, engine) as session:
-        blocker = create_contact(
-            session=session, user_id=user.id, contact_in=ContactCreate(email="b@example.com")
-        )
-        row_id = record_failed_webhook(
+        return record_failed_webhook(
             session=session,
             user_id=user.id,
             event=event,
             reason=f"{CLASHED}email: another contact already has this email",
             received_at=utcnow(),
         )
+
+
+def test_a_double_click_on_replay_replays_once_and_says_nothing_went_wrong(
+    engine, user, page
+) -> None:
+    # A Make contact.upsert that clashed with a contact holding the email, since deleted.
+    with tenant_session(user.id, engine) as session:
+        blocker = create_contact(
+            session=session, user_id=user.id, contact_in=ContactCreate(email="b@example.com")
+        )
+    row_id = _failed_clash(engine, user, "msg_clash")
     with tenant_session(user.id, engine) as session:
         delete_contact(session=session, user_id=user.id, contact_id=blocker.id)
     WebhooksState.open_detail.fn(page, str(row_id))
@@ -68,15 +75,7 @@ def test_a_replay_whose_dialog_cannot_reload_still_says_it_was_applied(
 ) -> None:
     # The replay had committed; the reload after it met a database error, and the dialog
     # said "Nothing was changed".
-    event = _event("make", "msg_reload", "contact.upsert", {"data": {"phone": PHONE}})
-    with tenant_session(user.id, engine) as session:
-        row_id = record_failed_webhook(
-            session=session,
-            user_id=user.id,
-            event=event,
-            reason=f"{CLASHED}email: another contact already has this email",
-            received_at=utcnow(),
-        )
+    row_id = _failed_clash(engine, user, "msg_reload")
     WebhooksState.open_detail.fn(page, str(row_id))
     loaded = WebhooksState._load_detail
 
