@@ -165,7 +165,7 @@ def test_a_leads_timeline_shows_a_call_posted_by_webhook_and_takes_notes(page, a
     expect(page.get_by_test_id("timeline-note")).to_contain_text("Send the quote on Monday.")
     expect(page.get_by_label("Add a note")).to_have_value("")
 
-    page.get_by_role("combobox", name="Status").click()
+    page.get_by_role("combobox", name="Status", exact=True).click()
     page.get_by_role("option", name="qualified", exact=True).click()
     expect(page.get_by_test_id("timeline-status_change")).to_contain_text("new → qualified")
 
@@ -355,7 +355,7 @@ def test_the_board_shows_each_status_and_moves_a_lead(page, app_server):
 def test_the_board_exports_every_status_it_shows_not_the_tables_hidden_filter(page, app_server):
     leads = [{"name": "Nina New", "status": "new"}, {"name": "Walt Won", "status": "won"}]
     _owner_of(page, app_server, "boardexport", leads)
-    page.get_by_role("combobox", name="Status").click()
+    page.get_by_role("combobox", name="Status", exact=True).click()
     page.get_by_role("option", name="Won", exact=True).click()
     expect(page.get_by_test_id("lead-row")).to_have_count(1)
     page.get_by_role("radio", name="Board").click()
@@ -533,9 +533,9 @@ def test_escape_asks_after_a_refused_save_and_after_a_status_change_alone(page, 
     expect(dialog).to_have_count(0)
     # Only the status changed: asked too.
     page.get_by_role("button", name="New lead").first.click()
-    dialog.get_by_role("combobox", name="Status").click()
+    dialog.get_by_role("combobox", name="Status", exact=True).click()
     page.get_by_role("option", name="qualified").click()
-    expect(dialog.get_by_role("combobox", name="Status")).to_have_text("qualified")
+    expect(dialog.get_by_role("combobox", name="Status", exact=True)).to_have_text("qualified")
     page.keyboard.press("Escape")
     expect(dialog).to_be_visible()
     assert questions == [DISCARD_QUESTION] * 2
@@ -867,10 +867,10 @@ def test_the_edit_dialogs_status_label_is_the_dialogs_own_field(page, app_server
     dialog.locator("label", has_text="Status").click()
     page.get_by_role("option", name="won").click()
     # The dialog's own field took the choice, and nothing was saved behind the dialog.
-    expect(dialog.get_by_role("combobox", name="Status")).to_have_text("won")
+    expect(dialog.get_by_role("combobox", name="Status", exact=True)).to_have_text("won")
     dialog.get_by_role("button", name="Cancel").click()
     expect(dialog).to_have_count(0)
-    expect(page.get_by_role("combobox", name="Status")).to_have_text("qualified")
+    expect(page.get_by_role("combobox", name="Status", exact=True)).to_have_text("qualified")
     expect(page.get_by_text("Status: won")).to_have_count(0)
 
 
