@@ -218,14 +218,15 @@ def test_the_make_secret_is_shown_once_and_then_only_its_fingerprint(new_context
     body = encode(make_event("lead.upsert", {"name": "Signed With The Shown Secret"}))
     answer = httpx.post(make_url, content=body, headers=make_headers(secret, body))
     assert answer.status_code == 200, answer.text
-    page.get_by_role("button", name="Copy").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_role("button", name="Copy", exact=True).click()
     expect(page.get_by_text("Secret copied.")).to_be_visible()
     assert page.evaluate("navigator.clipboard.readText()") == secret
     # Only the browser's field holds it: no state var did, so no saved state has it
     # (Reflex writes a changed state to disk about two seconds later; Redis at once).
     page.wait_for_timeout(STATE_SAVED_AFTER_MS)
     assert secret.encode() not in _saved_states(app_server)
-    page.get_by_role("button", name="Done").click()
+    dialog.get_by_role("button", name="Done", exact=True).click()
 
     expect(page.get_by_role("dialog")).to_have_count(0)
     # Back to the card's button, now Regenerate (Generate went once the secret was stored).
