@@ -70,6 +70,7 @@ class CallDetailState(LiveReloadMixin, AuthState):
     def load_call(self):
         """on_load: the call whose id is in the URL."""
         self._load(display.parse_id(self.router.page.params.get("call_id", "")))
+        return self._keep_reloading_if_live()
 
     def _load(self, call_uuid: uuid.UUID | None) -> None:
         if not self._user_id:

@@ -142,7 +142,8 @@ class CallsState(SortMixin, LiveReloadMixin, PeriodFilterMixin, ListPageMixin, A
             linked = str(params.get("outcome") or "")
             self.outcome = linked if linked in OUTCOMES else ALL
             self.offset = 0
-        return self._load_in_viewer_zone()
+        zone_asked = self._load_in_viewer_zone()
+        return zone_asked if zone_asked is not None else self._keep_reloading_if_live()
 
     def _load_after_zone(self) -> None:
         self._refresh(with_options=True)

@@ -15,6 +15,13 @@ auth._from_the_tabs_socket), which ends the chain: a connection that later
 presents the tab's token receives none of it, and the tab loaded anew keeps
 its state and its own chain. A chain started again (the page remounted the
 watch) makes the older one stale by its generation number.
+
+A socket that closes and reconnects without the page reloading (a network
+blip, a laptop waking) ends the chain the same way, but the watch stays
+mounted and starts none: so the page's on_load, which Reflex runs again on
+every reconnect, starts one too while it shows a live call
+(`_keep_reloading_if_live`). On a first visit the watch's start follows and
+makes that one stale.
 """
 
 from __future__ import annotations
@@ -67,6 +74,10 @@ class LiveReloadMixin(rx.State, mixin=True):
     def _reload_live(self) -> None:
         """Load the page's rows again, as they are now."""
         raise NotImplementedError
+
+    def _keep_reloading_if_live(self):
+        """For the end of on_load: (re)start the chain if the page shows a live call."""
+        return type(self).start_live_reload if self._shows_live() else None
 
     @rx.event
     def start_live_reload(self):

@@ -283,6 +283,49 @@ def test_a_page_with_a_live_call_loaded_anew_keeps_working(page, app_server):
     expect(row.get_by_text("ended", exact=True)).to_be_visible(**reload_wait)
 
 
+def _wait_for(page, condition, seconds: float = 10.0) -> None:
+    # Playwright runs the route handlers while the test waits on the page.
+    for _ in range(int(seconds * 10)):
+        if condition():
+            return
+        page.wait_for_timeout(100)
+    assert condition()
+
+
+def test_a_live_page_whose_socket_reconnects_keeps_updating(page, app_server):
+    # A network blip closes the tab's socket and Reflex reconnects it without reloading the
+    # page: the reloads chained on the old socket end with it, and the watch, still mounted,
+    # started no new chain; the call stayed "in-progress" on screen for good.
+    email = unique_email("live-reconnect")
+    sign_up(page, app_server.base_url, email=email, name="Live Reconnect")
+    owner = user_id_of(app_server, email)
+    in_progress = {"status": "in-progress", "duration_seconds": None, "ended_reason": None}
+    (call_id,) = insert_rows(app_server, owner, call_logs=[{"customer_name": "Lou", **in_progress}])
+    sockets = []
+
+    def relay(socket):
+        sockets.append((socket, socket.connect_to_server()))
+
+    page.route_web_socket(re.compile(r"/_event"), relay)
+    reload_wait = {"timeout": 3 * LIVE_RELOAD_SECONDS * 1000}
+    for path, live in ((f"/calls/{call_id}", "call-live"), ("/calls", "calls-live")):
+        update_call(app_server, owner, call_id, **in_progress)
+        page.goto(f"{app_server.base_url}{path}")
+        expect(page.get_by_test_id(live)).to_be_visible()
+        connections = len(sockets)
+        browser_side, server_side = sockets[-1]
+        server_side.close()
+        browser_side.close()
+        _wait_for(page, lambda seen=connections: len(sockets) > seen)  # the tab's own reconnect
+        # Past the old chain's next link, and the reconnect's reload of the page (on_load):
+        # a change from now on shows only if the page still reloads by itself.
+        page.wait_for_timeout(1.5 * LIVE_RELOAD_SECONDS * 1000)
+        expect(page.get_by_test_id(live)).to_be_visible()
+        update_call(app_server, owner, call_id, status="ended", duration_seconds=95)
+        expect(page.get_by_test_id(live)).to_have_count(0, **reload_wait)
+        expect(page.get_by_text("ended", exact=True).first).to_be_visible()
+
+
 def test_a_call_in_progress_updates_on_its_pages_until_it_ends(page, app_server):
     email = unique_email("live")
     sign_up(page, app_server.base_url, email=email, name="Live")
