@@ -10,6 +10,7 @@ import json
 import uuid
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
@@ -347,6 +348,8 @@ class AccountChange:
     password_hash: str
     # What goes back to the form with a refusal: which form, and what was typed in it.
     echo: dict[str, str]
+    # Whether its answer may say that another account has an email (login_throttle).
+    tells_taken: bool = False
 
     async def wrong_password(self) -> Response:
         # Counted already, when the attempt began.
@@ -360,17 +363,22 @@ class AccountChange:
         )
 
     @property
-    def counted(self) -> dict[str, str | None]:
+    def counted(self) -> dict[str, Any]:
         """What the throttle counted this request under."""
         return {
             "email": self.email,
             "address": self.address,
             "device": self.device,
             "password_hash": self.password_hash,
+            "address_always": self.tells_taken,
         }
 
     async def right_password(self) -> None:
         await run_in_threadpool(partial(self.throttle.attempt_succeeded, **self.counted))
+
+    async def told_taken(self) -> None:
+        """The password was right, and the answer says another account has the email."""
+        await run_in_threadpool(partial(self.throttle.attempt_told_taken, **self.counted))
 
     async def password_not_checked(self) -> None:
         """Refused before the current password was looked at: the attempt does not count."""
@@ -378,14 +386,16 @@ class AccountChange:
 
 
 async def _account_change(
-    request: Request, form: str = "", echo: tuple[str, ...] = ()
+    request: Request, form: str = "", echo: tuple[str, ...] = (), tells_taken: bool = False
 ) -> AccountChange | Response:
     """Origin, body, session and throttle of a request to /account's endpoints.
 
     The AccountChange, or the Response that refuses the request. Such a request
     carries the current password, so guessing it with a stolen cookie meets the
     same throttle as log-in, on the same count: together they allow no more
-    guesses, and no longer lock-out.
+    guesses, and no longer lock-out. One whose answer may say that another
+    account has an email (`tells_taken`) counts against the address even from
+    a trusted browser, as a sign-up does (login_throttle).
     """
     if not origin_allowed(request):
         return JSONResponse({"detail": "Origin not allowed."}, status_code=403)
@@ -406,7 +416,9 @@ async def _account_change(
     user_id, email, device, password_hash = account
     address, throttle = client_address(request), get_login_throttle()
     echoed = ({"form": form} if form else {}) | {name: data.get(name) for name in echo}
-    change = AccountChange(data, user_id, email, address, throttle, device, password_hash, echoed)
+    change = AccountChange(
+        data, user_id, email, address, throttle, device, password_hash, echoed, tells_taken
+    )
     wait = await run_in_threadpool(partial(throttle.begin_attempt, **change.counted))
     if wait is not None:
         return too_many_attempts(data, "account", wait, **echoed)
@@ -457,7 +469,10 @@ def _change_email(user_id: uuid.UUID, current: str, new: str) -> str | None:
 @router.post("/email", summary="Change the login email (the current password is required)")
 async def change_email(request: Request) -> Response:
     # Back on the page, a verdict goes to the email form, with what was typed in it.
-    change = await _account_change(request, form="email", echo=("new_email",))
+    # "Taken" says an account has that email, as a sign-up meeting one does: it costs the
+    # address as much, or any account (a free sign-up) could ask about address after
+    # address, its right password clearing its own count every time.
+    change = await _account_change(request, form="email", echo=("new_email",), tells_taken=True)
     if not isinstance(change, AccountChange):
         return change
     data = change.data
@@ -466,7 +481,7 @@ async def change_email(request: Request) -> Response:
             _change_email, change.user_id, data.get("current_password"), data.get("new_email")
         )
     except users.EmailTaken as error:  # checked after the password, which was right
-        await change.right_password()
+        await change.told_taken()
         return refusal(data, "account", 409, str(error), "email-taken", **change.echo)
     except users.InvalidSignup as error:  # the new address, checked first
         await change.password_not_checked()

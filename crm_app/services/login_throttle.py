@@ -1,7 +1,8 @@
 """Failed-login throttling per account and per client address.
 
-Sign-ups that meet an existing account count against the address too: the
-answer says the account exists, which a failed log-in never tells.
+Sign-ups and email changes that meet an existing account count against the
+address too, from a trusted browser as well: the answer says the account
+exists, which a failed log-in never tells.
 
 Every check of a password counts here under the account's email: a wrong
 password at log-in and a wrong current password at password change add to
@@ -157,8 +158,9 @@ class LoginThrottle:
         return _key("device", device) if device else _key("account", email, password_hash)
 
     @staticmethod
-    def _address_keys(address: str, device: str | None) -> list[str]:
-        """The address's count, unless the browser has a device token for the account.
+    def _address_keys(address: str, device: str | None, always: bool = False) -> list[str]:
+        """The address's count, unless the browser has a device token for the account
+        (`always`: even then; an answer that may say another account has an email).
 
         The address count stops one place guessing at many accounts; but an office
         behind one NAT, or every user behind a reverse proxy, shares an address, and
@@ -166,7 +168,7 @@ class LoginThrottle:
         for made-up emails, then 429 for another user's right password). A device
         token's own count, per account, still limits guesses from that browser.
         """
-        return [] if device else [_key("address", address)]
+        return [_key("address", address)] if always or not device else []
 
     def begin_attempt(
         self,
@@ -175,6 +177,7 @@ class LoginThrottle:
         address: str,
         device: str | None = None,
         password_hash: str | None = None,
+        address_always: bool = False,
     ) -> int | None:
         """Count a password check about to run: None to go ahead, or seconds to wait instead.
 
@@ -185,7 +188,8 @@ class LoginThrottle:
         """
         keys = [(self._counted_as(email, device, password_hash), self.max_failures)]
         keys += [
-            (key, self.max_failures_per_address) for key in self._address_keys(address, device)
+            (key, self.max_failures_per_address)
+            for key in self._address_keys(address, device, address_always)
         ]
         counted = [(key, self.counter.add(key, self.window), limit) for key, limit in keys]
         waits = [wait for _, (count, wait), limit in counted if count > limit]
@@ -198,9 +202,10 @@ class LoginThrottle:
     def begin_signup(self, *, address: str) -> int | None:
         """Count a sign-up about to run against its address: None to go ahead, or seconds to wait.
 
-        A sign-up naming an email that has an account says so, so it tells a
-        guesser what a log-in never does; counted like a wrong password, it
-        takes the same toll. Counted until signup_told_nothing says otherwise.
+        A sign-up naming an email that has an account says so: it tells a guesser
+        what a log-in never does, so it takes the same toll as a wrong password
+        (moving one's account to such an email does too: begin_attempt with
+        `address_always`). Counted until signup_told_nothing says otherwise.
         """
         key = _key("address", address)
         count, wait = self.counter.add(key, self.window)
@@ -220,6 +225,7 @@ class LoginThrottle:
         address: str,
         device: str | None = None,
         password_hash: str | None = None,
+        address_always: bool = False,
     ) -> None:
         """The password was right: the count it was under starts over; the address's loses it.
 
@@ -227,7 +233,21 @@ class LoginThrottle:
         logging in does not hand a guesser shut out of the account new tries.
         """
         self.counter.clear(self._counted_as(email, device, password_hash))
-        self._take_back_address(address, device)
+        self._take_back_address(address, device, address_always)
+
+    def attempt_told_taken(
+        self,
+        *,
+        email: str,
+        address: str,
+        device: str | None = None,
+        password_hash: str | None = None,
+        address_always: bool = False,
+    ) -> None:
+        """The password was right, and the answer says another account has the email
+        asked for: the count it was under starts over, the address's keeps the attempt
+        (as a sign-up meeting an account)."""
+        self.counter.clear(self._counted_as(email, device, password_hash))
 
     def attempt_not_made(
         self,
@@ -236,13 +256,14 @@ class LoginThrottle:
         address: str,
         device: str | None = None,
         password_hash: str | None = None,
+        address_always: bool = False,
     ) -> None:
         """No password was checked after all (an invalid request, an unreachable database)."""
         self.counter.take_back(self._counted_as(email, device, password_hash))
-        self._take_back_address(address, device)
+        self._take_back_address(address, device, address_always)
 
-    def _take_back_address(self, address: str, device: str | None) -> None:
-        for key in self._address_keys(address, device):
+    def _take_back_address(self, address: str, device: str | None, always: bool) -> None:
+        for key in self._address_keys(address, device, always):
             self.counter.take_back(key)
 
 

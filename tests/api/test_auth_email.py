@@ -62,6 +62,20 @@ def test_a_refused_change_says_why_and_changes_nothing(client):
     assert _logs_in(client, taken)
 
 
+def test_asking_about_taken_addresses_meets_the_per_address_limit(client):
+    # Each 409 says an account has that email, as a sign-up meeting one does; the right
+    # password clearing the account's own count, a free account could ask about thousands.
+    token = _signup(client, _email())
+    taken = _email()
+    _signup(client, taken)
+    for _ in range(25):  # moving to a free address tells nothing: never counted
+        assert _change(client, token, _email()).status_code == 200
+    assert [_change(client, token, taken).status_code for _ in range(21)] == [409] * 20 + [429]
+    # The same count as sign-ups meeting an account: those are refused too, for a while.
+    signup = client.post("/api/auth/signup", json={"email": taken, "password": PASSWORD})
+    assert signup.status_code == 429
+
+
 def test_wrong_passwords_meet_the_login_throttle_on_the_same_count(client):
     old = _email()
     token = _signup(client, old)

@@ -96,6 +96,25 @@ def test_a_trusted_browser_is_not_shut_out_by_failures_of_others_at_its_address(
     assert throttle.begin_attempt(email=owner, address=address, device=device) is not None
 
 
+def test_answers_saying_an_email_is_taken_cost_the_address_even_from_a_trusted_browser(counter):
+    # Moving one's own account to an email that has one says so: its right password must
+    # not make that free, with a device token or without.
+    throttle = LoginThrottle(counter, max_failures=3, window=60, max_failures_per_address=4)
+    address = _address()
+    owner, device = _email(), f"askers-browser-{uuid.uuid4().hex[:8]}"
+    asking = {"email": owner, "address": address, "device": device, "address_always": True}
+    for _ in range(10):  # moved to free addresses: nothing is kept
+        assert throttle.begin_attempt(**asking) is None
+        throttle.attempt_succeeded(**asking)
+    for _ in range(4):  # told "taken": the account's count clears, the address keeps each
+        assert throttle.begin_attempt(**asking) is None
+        throttle.attempt_told_taken(**asking)
+    assert throttle.begin_attempt(**asking) is not None
+    # The same count as sign-ups meeting an account and others' failures at that address.
+    assert throttle.begin_signup(address=address) is not None
+    assert throttle.begin_attempt(email=owner, address=address, device=device) is None
+
+
 def test_attempts_sent_at_once_check_no_more_passwords_than_the_limit(counter):
     throttle = LoginThrottle(counter, max_failures=5, window=60)
     email, address = _email(), _address()
