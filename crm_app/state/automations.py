@@ -113,12 +113,15 @@ class AutomationsState(PeriodFilterMixin, ListPageMixin, AuthState):
         visit keeps the filters and the page the tab last had."""
         self.error_run_id, self.full_error = "", ""  # no dialog left open by the last visit
         params = self.router.url.query_parameters
+        followed_link = True
         if (period := self._linked_period()) is not None:
             self.search, self.status, self.period, self.offset = "", ALL, period, 0
         elif "search" in params:
             linked = str(params.get("search") or "")[:200]
             self.search, self.status, self.period, self.offset = linked, ALL, ALL, 0
-        return self._load_in_viewer_zone()
+        else:
+            followed_link = False
+        return self._after_link(followed_link, ("period", "search"), self._load_in_viewer_zone())
 
     def _load_after_zone(self) -> None:
         self._refresh()

@@ -136,14 +136,16 @@ class CallsState(SortMixin, LiveReloadMixin, PeriodFilterMixin, ListPageMixin, A
         from page 1; a plain visit (Back from a call) keeps the filters and the page."""
         params = self.router.url.query_parameters
         period = self._linked_period()
-        if period is not None or "outcome" in params:
+        followed_link = period is not None or "outcome" in params
+        if followed_link:
             self.search, self.provider, self.status, self.ended_reason = "", ALL, ALL, ALL
             self.period = period or ALL
             linked = str(params.get("outcome") or "")
             self.outcome = linked if linked in OUTCOMES else ALL
             self.offset = 0
         zone_asked = self._load_in_viewer_zone()
-        return zone_asked if zone_asked is not None else self._keep_reloading_if_live()
+        then = zone_asked if zone_asked is not None else self._keep_reloading_if_live()
+        return self._after_link(followed_link, ("period", "outcome"), then)
 
     def _load_after_zone(self) -> None:
         self._refresh(with_options=True)

@@ -33,7 +33,7 @@ from crm_app.services.csv_io import (
 )
 from crm_app.services.errors import InvalidInput
 from crm_app.state import display
-from crm_app.state.address_bar import forget_parameter
+from crm_app.state.address_bar import forget_parameters
 from crm_app.state.auth import AuthState
 from crm_app.state.contacts import ContactsState
 from crm_app.state.leads import LeadsState
@@ -185,7 +185,7 @@ class CsvImportState(AuthState):
         elif self._user_id and self.router.url.query_parameters.get("import") == "1":
             self.open_for(kind)
             self._opened_while_arriving = ""
-            return forget_parameter("import")  # asked once: Back or a reload does not ask again
+            return forget_parameters("import")  # asked once: Back or a reload does not ask again
         elif self.step != "importing" and not self._kept_on_arrival(self._opened_while_arriving):
             self.open = False
         self._opened_while_arriving = ""

@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from crm_app.models import LeadCreate, LeadUpdate
 from crm_app.services.leads import clean_lead_fields, create_lead, get_lead, update_lead
-from crm_app.state.address_bar import forget_parameter
+from crm_app.state.address_bar import forget_parameters
 from crm_app.state.auth import AuthState
 from crm_app.state.lead_detail import LeadDetailState
 from crm_app.state.leads import LeadsState
@@ -35,7 +35,7 @@ class LeadFormState(RecordFormMixin, AuthState):
         one left open is closed (close_on_arrival)."""
         if self._user_id and self.router.url.query_parameters.get("new") == "1":
             self._show("", dict(BLANK))
-            return forget_parameter("new")  # asked once: Back or a reload does not ask again
+            return forget_parameters("new")  # asked once: Back or a reload does not ask again
         self._close_left_open()
         return None
 

@@ -129,7 +129,9 @@ class LeadsState(RecordListMixin, PeriodFilterMixin, ListPageMixin, AuthState):
             return None
         self._forget_dialogs()
         params = self.router.url.query_parameters
-        if any(name in params for name in ("status", "source", "period")):
+        linked_filters = ("status", "source", "period")
+        followed_link = any(name in params for name in linked_filters)
+        if followed_link:
             self.search, self.status, self.source, self.period = "", ALL, ANY_SOURCE, ALL
             self.offset = 0
         if "status" in params:
@@ -138,7 +140,7 @@ class LeadsState(RecordListMixin, PeriodFilterMixin, ListPageMixin, AuthState):
         if "source" in params:
             self.source = str(params.get("source") or "")[:50] or ANY_SOURCE
         self.period = self._linked_period() or self.period
-        return self._load_in_viewer_zone()
+        return self._after_link(followed_link, linked_filters, self._load_in_viewer_zone())
 
     def _load_after_zone(self) -> None:
         self._refresh(with_sources=True)

@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 import reflex as rx
 
 from crm_app.state import display
+from crm_app.state.address_bar import forget_parameters
 from crm_app.state.focus import PAGER_NEXT_ID, PAGER_PREVIOUS_ID, focus_if_lost
 from crm_app.state.viewer_zone import ViewerZoneMixin
 
@@ -139,6 +140,15 @@ class PeriodFilterMixin(ViewerZoneMixin, mixin=True):
             return None
         value = str(params.get("period") or "")
         return value if value in display.PERIODS else ALL
+
+    def _after_link(self, followed_link: bool, parameters: tuple[str, ...], then: Any) -> Any:
+        """What on_load returns: `then`, and, after a link's filters were applied, their
+        removal from the address bar. Applied once: Back to the page (from a record
+        opened from it) or a reload then keeps what the person chose since, as a plain
+        visit does, instead of the link's filters and page 1 again."""
+        if not followed_link:
+            return then
+        return [event for event in (then, forget_parameters(*parameters)) if event is not None]
 
     def _created_from(self) -> datetime | None:
         """Where the chosen period begins, for the service's created_from."""

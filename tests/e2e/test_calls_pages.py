@@ -136,6 +136,43 @@ def test_a_call_vapis_ai_failed_is_one_to_return_in_words_with_its_code(page, ap
     expect(rows.first).to_contain_text("Talked Ted")
 
 
+def test_filters_chosen_after_a_dashboard_link_stay_on_back_and_reload(page, app_server):
+    # The link's ?outcome= stayed in the address bar and on_load applied it again: Back
+    # from a call opened from the list showed "answered" again, from page 1.
+    email = unique_email("linkback")
+    sign_up(page, app_server.base_url, email=email, name="Link Back")
+    insert_rows(
+        app_server,
+        user_id_of(app_server, email),
+        call_logs=[
+            {"customer_name": "Talked Ted", "ended_reason": "customer-ended-call"},
+            {"customer_name": "Failed Fay", "ended_reason": "customer-busy"},
+        ],
+    )
+    rows = page.get_by_test_id("call-row")
+    outcome = page.get_by_role("combobox", name="Outcome")
+    page.goto(f"{app_server.base_url}/calls?period=all&outcome=answered")  # the dashboard's
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("Talked Ted")
+    expect(page).to_have_url(re.compile(r"/calls/?$"))  # applied once
+    outcome.click()
+    page.get_by_role("option", name="Not answered", exact=True).click()
+    expect(rows.first).to_contain_text("Failed Fay")
+    rows.first.get_by_role("link", name="Failed Fay", exact=True).click()
+    expect(page.get_by_role("heading", name="Failed Fay")).to_be_visible()
+    page.go_back()
+    expect(outcome).to_have_text("Not answered")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("Failed Fay")
+    page.reload()
+    expect(outcome).to_have_text("Not answered")
+    expect(rows.first).to_contain_text("Failed Fay")
+    # The link itself, followed again, shows what it names.
+    page.goto(f"{app_server.base_url}/calls?period=all&outcome=answered")
+    expect(outcome).to_have_text("Answered")
+    expect(rows.first).to_contain_text("Talked Ted")
+
+
 def test_automation_runs_show_scenario_status_error_and_links(page, app_server):
     email = unique_email("runs")
     sign_up(page, app_server.base_url, email=email, name="Run Watcher")

@@ -670,7 +670,7 @@ def test_a_dialog_left_open_is_closed_by_back_and_by_a_reload(page, app_server):
     # The dashboard's "Add a lead" link still opens it, once: not again on a reload.
     page.goto(f"{app_server.base_url}/leads?new=1&status=new")
     expect(dialog).to_be_visible()
-    expect(page).to_have_url(re.compile(r"/leads/?\?status=new$"))
+    expect(page).to_have_url(re.compile(r"/leads/?$"))
     page.keyboard.press("Escape")
     expect(dialog).to_be_hidden()
     page.reload()
