@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -40,6 +41,7 @@ MAX_EVENT_ID_LENGTH = 200  # webhook_events.event_id
 MAX_TYPE_LENGTH = 100  # webhook_events.event_type
 MAX_ID_LENGTH = 100  # call and execution ids (call_logs, automation_logs)
 MAX_TOOL_CALLS = 20
+TWILIO_SID = re.compile(r"[A-Z]{2}[0-9a-f]{32}")  # CA… for a call, SM… or MM… for a message
 JSON_TYPES = ("application/json", "text/json")
 FORM_TYPE = "application/x-www-form-urlencoded"
 # A secret the server stored but cannot open (its master key was removed from the settings).
@@ -191,8 +193,9 @@ def parse_twilio(
         value = payload.get(name)
         return value[0] if isinstance(value, list) else value
 
-    message_sid = identifier(first("MessageSid") or first("SmsSid"), MAX_ID_LENGTH)
-    call_sid = identifier(first("CallSid"), MAX_ID_LENGTH)
+    message_sid = _twilio_sid(first("MessageSid") or first("SmsSid"), "MessageSid")
+    call_sid = _twilio_sid(first("CallSid"), "CallSid")
+    _twilio_sid(first("ParentCallSid"), "ParentCallSid")  # a forwarded leg's call (its id)
     if message_sid:
         if "Body" in payload:
             return _event(delivery, message_sid, TWILIO_SMS_RECEIVED, payload)
@@ -203,9 +206,26 @@ def parse_twilio(
         if not status:
             raise WebhookRejected(422, "missing field: CallStatus")
         sequence = bounded_int(first("SequenceNumber"))
+        if sequence is None and first("SequenceNumber") not in (None, ""):
+            raise WebhookRejected(422, "SequenceNumber is not a number")
         suffix = str(sequence) if sequence is not None else status
         return _event(delivery, f"{call_sid}:{suffix}", TWILIO_CALL_STATUS, payload)
     raise WebhookRejected(422, "missing field: CallSid or MessageSid")
+
+
+def _twilio_sid(value: Any, field: str) -> str | None:
+    """One of Twilio's ids (two capital letters, 32 hex digits), or None when not sent.
+
+    Twilio signs the fields glued together without separators, so a value
+    that may run longer can swallow the next field and stay signed: a captured
+    SMS sent again as MessageSid=SM…NumMedia0 without its NumMedia=0 made a
+    new event id, and a second message. Ids of Twilio's own shape cannot.
+    """
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or not TWILIO_SID.fullmatch(value):
+        raise WebhookRejected(422, f"{field} is not a Twilio id")
+    return value
 
 
 # --- Make.com

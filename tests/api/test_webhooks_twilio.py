@@ -18,6 +18,7 @@ from crm_app.services.webhook_parse import FORM_TYPE
 from tests.webhook_senders import (
     connect,
     twilio_request,
+    twilio_sid,
     twilio_signature,
     twilio_sms,
     twilio_status,
@@ -55,14 +56,18 @@ def test_a_status_callback_creates_a_call_log_and_gets_empty_twiml(client, engin
     assert response.text == EMPTY_TWIML
     assert response.headers["content-type"].startswith("text/xml")
     [call] = owned(engine, twilio.user_id, CallLog)
-    assert (call.provider, call.external_call_id, call.status) == ("twilio", "CA1", "completed")
+    assert (call.provider, call.external_call_id, call.status) == (
+        "twilio",
+        twilio_sid("CA1"),
+        "completed",
+    )
     assert (call.from_number, call.to_number, call.direction) == (
         "+14155550142",
         "+14155559999",
         "inbound",
     )
     assert (call.duration_seconds, call.last_sequence_number, call.lead_id) == (42, 3, lead.id)
-    assert call.recording_url == "https://api.twilio.com/r/CA1"
+    assert call.recording_url == f"https://api.twilio.com/r/{twilio_sid('CA1')}"
     assert owned(engine, twilio.user_id, Lead) == [lead]  # linked to it, no second lead
 
 
@@ -95,7 +100,7 @@ def test_a_number_configured_with_a_trailing_slash_is_verified_against_that_url(
     )
     assert client.post(path, content=body, headers=headers).status_code == 200
     [call] = owned(engine, twilio.user_id, CallLog)
-    assert call.external_call_id == "CA11"
+    assert call.external_call_id == twilio_sid("CA11")
 
 
 def test_a_lead_deleted_during_its_call_does_not_come_back_with_the_next_callback(
@@ -186,7 +191,7 @@ def _forwarded_leg(call_sid: str, parent_sid: str, status: str, sequence: int) -
     fields = [
         (name, leg.get(name, value)) for name, value in twilio_status(call_sid, status, sequence)
     ]
-    return [*fields, ("ParentCallSid", parent_sid)]
+    return [*fields, ("ParentCallSid", twilio_sid(parent_sid))]
 
 
 def _outcome(engine, user_id) -> str:
@@ -323,7 +328,7 @@ def test_an_sms_from_an_unknown_number_lands_on_a_new_leads_timeline(client, eng
     assert (activity.kind, activity.body, activity.external_id) == (
         "sms_in",
         "Can you call me back?",
-        "SM1",
+        twilio_sid("SM1"),
     )
     assert (activity.lead_id, activity.contact_id) == (lead.id, None)
 
@@ -393,6 +398,48 @@ def test_twilio_has_no_signed_timestamp_so_an_old_callback_replayed_is_only_a_du
     assert _post(client, twilio, fields).status_code == 200
     assert record_counts(engine, twilio.user_id) == before
     assert [row.status for row in audit_rows(engine, twilio.user_id)].count("duplicate") == 1
+
+
+def _swallowing(fields: list, name: str, swallowed: str) -> list:
+    """The fields with `swallowed` glued onto the end of `name`'s value and dropped: the
+    same string under Twilio's signature, which joins names and values without separators."""
+    taken = dict(fields)[swallowed]
+    return [
+        (field, value + swallowed + taken if field == name else value)
+        for field, value in fields
+        if field != swallowed
+    ]
+
+
+@pytest.mark.parametrize(
+    "original, name, swallowed",
+    [
+        (twilio_sms("SM-glued"), "MessageSid", "NumMedia"),
+        (twilio_status("CA-glued", "completed", 5, duration=3), "SequenceNumber", "Timestamp"),
+        (_forwarded_leg("CA-leg", "CA-parent", "no-answer", 2), "ParentCallSid", "SequenceNumber"),
+    ],
+    ids=["sms-id", "sequence-number", "parent-call"],
+)
+def test_a_captured_callback_with_a_field_glued_onto_another_is_refused_not_a_new_event(
+    client, engine, twilio, original, name, swallowed
+):
+    # Still signed (the reference computes the same signature), but its event id came from
+    # the longer value: a second SMS, or a phantom call for a made-up parent.
+    forged = _swallowing(original, name, swallowed)
+    url = _public(twilio.path)
+    assert twilio_signature(twilio.secret, url, forged) == twilio_signature(
+        twilio.secret, url, original
+    )
+    assert _post(client, twilio, original).status_code == 200
+    before = record_counts(engine, twilio.user_id)
+    body, headers = twilio_request(twilio.secret, url, original)
+    forged_body = urlencode(forged).encode()
+    response = client.post(twilio.path, content=forged_body, headers=headers)
+    assert response.status_code == 422
+    assert record_counts(engine, twilio.user_id) == before
+    refused = [row for row in audit_rows(engine, twilio.user_id) if row.status == "rejected"]
+    expected = f"{name} is not a Twilio id" if name.endswith("Sid") else f"{name} is not a number"
+    assert [row.reason.split(";")[0] for row in refused] == [expected]
 
 
 # --- The URL Twilio signed: public base URL, path and query
