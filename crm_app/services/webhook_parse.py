@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
+from urllib.parse import urlsplit
 
 from crm_app.services.api_key_formats import CONNECTION_FORMATS
 from crm_app.services.webhook_fields import bounded_int, get_path, identifier, text
@@ -300,7 +301,14 @@ def verify_and_parse(delivery: Delivery, credentials: WebhookCredentials) -> Inc
             if needed and rejection.status_code == 403:
                 raise WebhookRejected(503, unreadable_reason(needed)) from None
             raise
-    return _parse(delivery, credentials.revealed(), params)
+    return _parse(delivery, (*credentials.revealed(), _url_token(delivery)), params)
+
+
+def _url_token(delivery: Delivery) -> str:
+    """The token of the URL the sender called (its last segment), a secret too: a payload
+    may carry that URL (Vapi's tool calls name their server's), and the token is stored
+    only as a hash and sealed, never in the clear."""
+    return urlsplit(delivery.public_url).path.rstrip("/").rpartition("/")[2]
 
 
 def _secrets_it_could_be_checked_with(

@@ -166,6 +166,18 @@ def test_a_payload_echoing_the_users_own_secret_is_stored_without_it(client, eng
     assert VAPI_SECRET not in call.summary
 
 
+def test_a_payload_naming_the_webhook_url_is_stored_without_its_token(client, engine, vapi):
+    # Vapi's tool calls and its assistant objects carry their server's URL: this one.
+    report = vapi_end_of_call_report()
+    server = {"url": f"https://crm.example.com{vapi.path}", "timeoutSeconds": 20}
+    report["message"]["call"]["assistant"] = {"server": server}
+    assert _post(client, vapi, report).status_code == 200
+    [row] = audit_rows(engine, vapi.user_id)
+    assert vapi.token not in row.payload
+    stored = json.loads(row.payload)["message"]["call"]["assistant"]["server"]
+    assert stored["url"] == "https://crm.example.com/api/webhooks/vapi/[redacted]"
+
+
 # --- Status updates
 
 
