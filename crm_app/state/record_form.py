@@ -164,7 +164,11 @@ class RecordFormMixin(rx.State, mixin=True):
         would undo those changes without a word.
         """
         opened = self._opened_with
-        return {name: value for name, value in values.items() if value != opened.get(name)}
+        return {
+            name: value
+            for name, value in values.items()
+            if name not in opened or held(name, value) != held(name, opened[name])
+        }
 
     def _show_problems(self, problems: dict[str, str]) -> Any:
         """Each problem next to its field; any about no field of the form above the buttons.
@@ -178,6 +182,20 @@ class RecordFormMixin(rx.State, mixin=True):
         )
         first = next((name for name in self.FIELDS if name in self.errors), None)
         return focus_on(f"{self.NOUN}-{first}") if first else None
+
+
+# The dialogs' only text areas (components/record_forms.py); every other field is an input.
+MULTILINE_FIELDS = ("notes",)
+
+
+def held(name: str, text: str) -> str:
+    """A field's text as the browser's control holds it, as the dialog's discard question
+    compares them (components/dialogs.py): an input drops line breaks, a text area keeps
+    each as \n. A name imported as "Ada\nLovelace" comes back "AdaLovelace" untouched,
+    and notes written with \r\n come back with \n: neither is a change to write."""
+    if name in MULTILINE_FIELDS:
+        return text.replace("\r\n", "\n").replace("\r", "\n")
+    return text.replace("\r", "").replace("\n", "")
 
 
 def _problems(error: pydantic.ValidationError) -> dict[str, str]:

@@ -175,6 +175,32 @@ def test_editing_a_lead_refuses_bad_input_then_saves_the_fix(engine, user, signe
     assert _stored(engine, user, Lead) == [("Ana King", "+14155550100")]
 
 
+def test_saving_an_edit_writes_only_what_was_changed_not_what_the_browser_reshaped(
+    engine, user, signed_in
+):
+    # An input drops line breaks and a text area turns \r\n into \n: an imported
+    # "Ada\nLovelace" came back "AdaLovelace", taken for an edit and saved over the name.
+    with tenant_session(user.id, engine) as session:
+        lead = add_lead(session, user_id=user.id, name="Ada\nLovelace", phone="+14155552671")
+        lead.notes = "first line\r\nsecond line"
+        session.add(lead)
+        lead_id = lead.id
+    form = _substate(signed_in, LeadFormState)
+    LeadFormState.open_edit.fn(form, str(lead_id))
+    # As the browser sends the form back: the name without its break, the notes with \n.
+    _save(form, name="AdaLovelace", phone="+14155552671", notes="first line\nsecond line")
+    assert (form.open, form.errors) == (False, {})
+    with tenant_session(user.id, engine) as session:
+        stored = session.get(Lead, (user.id, lead_id))
+        assert (stored.name, stored.notes) == ("Ada\nLovelace", "first line\r\nsecond line")
+    # A real change is written, and only it.
+    LeadFormState.open_edit.fn(form, str(lead_id))
+    _save(form, name="AdaLovelace", phone="+14155552671", notes="first line\nsecond line\nthird")
+    with tenant_session(user.id, engine) as session:
+        stored = session.get(Lead, (user.id, lead_id))
+        assert (stored.name, stored.notes) == ("Ada\nLovelace", "first line\nsecond line\nthird")
+
+
 # --- contacts
 
 
