@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import uuid
+from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
@@ -270,11 +271,9 @@ def _fill_report(log: Any, message: dict[str, Any]) -> None:
     ended = timestamp(message.get("endedAt") or get_path(message, "call", "endedAt"))
     log.status = "ended"
     log.started_at, log.ended_at = started, ended
-    if started is not None and ended is not None:
-        # To the nearest second, halves up (95.5 s is 96), as Vapi's own figure reads.
-        seconds = math.floor((ended - started).total_seconds() + 0.5)
-        if 0 <= seconds <= MAX_CALL_SECONDS:
-            log.duration_seconds = seconds
+    seconds = _seconds_between(started, ended)
+    if seconds is not None:
+        log.duration_seconds = seconds
     cost = message.get("cost") if "cost" in message else get_path(message, "call", "cost")
     log.cost = money(cost)
     log.ended_reason = optional_text(
@@ -290,6 +289,15 @@ def _fill_report(log: Any, message: dict[str, Any]) -> None:
         or get_path(artifact, "recording", "stereoUrl")
         or message.get("recordingUrl")
     )
+
+
+def _seconds_between(started: datetime | None, ended: datetime | None) -> int | None:
+    """A call's length, to the nearest second, halves up (95.5 s is 96), as Vapi's own
+    figure reads; None when either end is unknown or the span is not a call's."""
+    if started is None or ended is None:
+        return None
+    seconds = math.floor((ended - started).total_seconds() + 0.5)
+    return seconds if 0 <= seconds <= MAX_CALL_SECONDS else None
 
 
 def _locked_call(session: Session, user_id: uuid.UUID, call_id: str) -> Any:
@@ -341,6 +349,15 @@ def _status_update(session: Session, user_id: uuid.UUID, message: dict[str, Any]
         log.ended_reason = optional_text(message.get("endedReason"), 100)
     if status == "in-progress" and log.started_at is None:  # how long it has run, while live
         log.started_at = timestamp(get_path(message, "call", "startedAt")) or utcnow()
+    if status == "ended" and log.ended_at is None:
+        # Timed from the update until its report comes (which times it again, as Vapi
+        # counts): a report lost (Vapi sends it once) left a call that ran a minute
+        # untimed, counted as not answered and listed among the calls to return.
+        # Vapi's own start before the arrival time an in-progress update without one gave.
+        log.started_at = timestamp(get_path(message, "call", "startedAt")) or log.started_at
+        log.ended_at = timestamp(get_path(message, "call", "endedAt"))
+        if log.duration_seconds is None:  # a carrier's callback may have timed it already
+            log.duration_seconds = _seconds_between(log.started_at, log.ended_at)
     # A live call shows who it is before its report, as Twilio's do: the contact or
     # lead with its number, or a new lead (which the report then finds).
     new_lead = link_call_to_person(session=session, user_id=user_id, call=log, source=LEAD_SOURCE)

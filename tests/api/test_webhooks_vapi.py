@@ -15,6 +15,7 @@ from crm_app.core.crypto import Keyring
 from crm_app.core.db import tenant_session
 from crm_app.models import CallLog, ContactCreate, Lead, LeadCreate, LeadUpdate
 from crm_app.services import vault
+from crm_app.services.call_logs import list_call_logs
 from crm_app.services.contacts import create_contact, delete_contact
 from crm_app.services.leads import create_lead, delete_lead, update_lead
 from crm_app.services.webhook_parse import MAX_TOOL_CALLS
@@ -191,6 +192,48 @@ def test_status_updates_move_a_call_forward_and_never_back(client, engine, vapi)
     [call] = owned(engine, vapi.user_id, CallLog)
     assert call.status == "ended"
     assert call.duration_seconds == 95
+
+
+def _ended_update(call_id: str, started: str, ended: str) -> dict:
+    update = vapi_status_update(call_id, "ended")
+    update["message"]["endedReason"] = "customer-ended-call"
+    update["message"]["call"].update(startedAt=started, endedAt=ended)
+    return update
+
+
+def test_an_ended_update_times_the_call_so_a_lost_report_leaves_it_answered(client, engine, vapi):
+    # Vapi sends its report once: lost (a 503 while the database was away), the call that
+    # ran a minute stayed untimed, "not answered" on the dashboard, and among calls to return.
+    update = _ended_update("call-lost", "2026-03-02T14:00:05Z", "2026-03-02T14:01:06Z")
+    assert _post(client, vapi, vapi_status_update("call-lost", "in-progress")).status_code == 200
+    assert _post(client, vapi, update).status_code == 200
+    [call] = owned(engine, vapi.user_id, CallLog)
+    assert (call.status, call.ended_reason, call.duration_seconds) == (
+        "ended",
+        "customer-ended-call",
+        61,
+    )
+    assert call.ended_at.replace(tzinfo=None) == datetime(2026, 3, 2, 14, 1, 6)
+    with tenant_session(vapi.user_id, engine) as session:
+        answered = list_call_logs(session=session, user_id=vapi.user_id, outcome="answered")
+        assert answered.total == 1
+    # The report, when it comes, times the call as Vapi counts it.
+    assert _post(client, vapi, vapi_end_of_call_report("call-lost")).status_code == 200
+    [call] = owned(engine, vapi.user_id, CallLog)
+    assert call.duration_seconds == 95
+
+
+def test_an_ended_update_after_the_report_changes_none_of_its_times(client, engine, vapi):
+    assert _post(client, vapi, vapi_end_of_call_report("call-late")).status_code == 200
+    [before] = owned(engine, vapi.user_id, CallLog)
+    update = _ended_update("call-late", "2026-03-02T14:00:00Z", "2026-03-02T14:00:10Z")
+    assert _post(client, vapi, update).status_code == 200
+    [call] = owned(engine, vapi.user_id, CallLog)
+    assert (call.started_at, call.ended_at, call.duration_seconds) == (
+        before.started_at,
+        before.ended_at,
+        95,
+    )
 
 
 def test_a_live_call_from_a_known_number_is_linked_and_timed_before_its_report(
