@@ -132,6 +132,10 @@ def _from_epoch(seconds: float) -> datetime | None:
 
 
 def _from_string(value: str) -> datetime | None:
+    # Epoch seconds or milliseconds sent as text, as a Make template writes formatDate(...;
+    # "X") between quotes: 9 to 13 digits, never an ISO date (which has 8 at most).
+    if re.fullmatch(r"\d{9,13}(\.\d+)?", value):
+        return _from_epoch(float(value))
     try:
         return datetime.fromisoformat(value)
     except ValueError:

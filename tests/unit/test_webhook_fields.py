@@ -86,6 +86,11 @@ def test_timestamps_from_iso_rfc2822_and_epoch_seconds_or_milliseconds():
     assert timestamp("Mon, 02 Mar 2026 14:00:05 +0000") == moment
     assert timestamp(moment.timestamp()) == moment
     assert timestamp(moment.timestamp() * 1000) == moment
+    # As text too (a Make template's formatDate(now; "X") between quotes), not read as ISO.
+    assert timestamp(str(int(moment.timestamp()))) == moment
+    assert timestamp(f" {int(moment.timestamp() * 1000)} ") == moment
+    assert timestamp(f"{int(moment.timestamp())}.0") == moment
+    assert timestamp("20260302") == datetime(2026, 3, 2, tzinfo=UTC)  # ISO's basic date
     # 10**400: JSON's integers have no bound, and no float holds that one.
     for garbage in ("yesterday", "", 1e300, -5, "9" * 100, None, True, [1], 10**400, -(10**400)):
         assert timestamp(garbage) is None
