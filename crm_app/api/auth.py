@@ -17,6 +17,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
+from crm_app.api.client_address import client_address
 from crm_app.api.limits import BodyTooLarge, limited_request
 from crm_app.core.config import get_settings
 from crm_app.core.db import DATABASE_DOWN_ERRORS, global_session, tenant_session
@@ -171,11 +172,6 @@ def too_many_attempts(data: AuthInput, page: str, wait: int, **params: str) -> R
     if data.is_form:
         return back_to_form(page, "throttled", **params, retry=str(wait))
     return JSONResponse({"detail": THROTTLED}, status_code=429, headers={"Retry-After": str(wait)})
-
-
-def client_address(request: Request) -> str:
-    """The address failures are also counted against."""
-    return request.client.host if request.client else "-"
 
 
 def _signup(email: str, password: str, name: str, user_agent: str) -> tuple[str, str, str, str]:
