@@ -62,6 +62,10 @@ class EarlierRows:
 
     numbers: dict[tuple[str, str], int] = field(default_factory=dict)
 
+    def copy(self) -> EarlierRows:
+        """As they are now: what a batch that has to go again starts from."""
+        return EarlierRows(dict(self.numbers))
+
 
 @dataclass(frozen=True)
 class RejectedRow:
@@ -259,6 +263,8 @@ def _split(
                 try:
                     update(stored_id, row)
                 except InvalidInput as error:  # e.g. its email belongs to another one
+                    if getattr(error, "raced", False):
+                        raise  # the unit of work is spoilt: the batch goes again (its caller)
                     result.rejected.append(RejectedRow(row.number, _reason(error)))
                     continue
                 result.updated += 1

@@ -31,7 +31,7 @@ from crm_app.services.csv_io import (
     parse_csv,
     plural,
 )
-from crm_app.services.errors import InvalidInput
+from crm_app.services.errors import DuplicateContact, InvalidInput
 from crm_app.state import display
 from crm_app.state.address_bar import forget_parameters
 from crm_app.state.auth import AuthState
@@ -343,15 +343,31 @@ def _import_batch(
     policy: OnDuplicate,
     earlier: EarlierRows,
 ) -> ImportResult:
-    """One batch in its own unit of work (run in a worker thread)."""
+    """One batch in its own unit of work (run in a worker thread).
+
+    A row's update that met a contact another writer (a Make upsert) saved
+    meanwhile spoils the unit of work: the batch goes again, once, from the
+    file's rows as they were before it, and then sees that contact.
+    """
     importer = import_leads if kind == "leads" else import_contacts
-    with tenant_session(user_id) as session:
-        return importer(
-            session=session,
-            user_id=user_id,
-            headers=headers,
-            records=batch,
-            mapping=mapping,
-            on_duplicate=policy,
-            earlier=earlier,
-        )
+
+    def in_one_unit_of_work() -> ImportResult:
+        with tenant_session(user_id) as session:
+            return importer(
+                session=session,
+                user_id=user_id,
+                headers=headers,
+                records=batch,
+                mapping=mapping,
+                on_duplicate=policy,
+                earlier=earlier,
+            )
+
+    before = earlier.copy()
+    try:
+        return in_one_unit_of_work()
+    except DuplicateContact as error:
+        if not error.raced:
+            raise
+    earlier.numbers = before.numbers
+    return in_one_unit_of_work()

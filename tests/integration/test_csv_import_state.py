@@ -1,4 +1,5 @@
-"""The import dialog of a tab whose import stopped with the worker running it: it ends."""
+"""The import dialog's state: an import stopped with the worker running it ends; a batch
+that raced another writer goes again."""
 
 from __future__ import annotations
 
@@ -6,10 +7,17 @@ import time
 from collections.abc import Callable
 
 import pytest
+from sqlmodel import select
 
-from crm_app.models import User
+import crm_app.state.csv_import as csv_import_state
+from crm_app.core.db import tenant_session
+from crm_app.models import Contact, ContactCreate, User
+from crm_app.services import contacts
+from crm_app.services.contacts import create_contact
+from crm_app.services.csv_import import EarlierRows
+from crm_app.services.csv_io import CONTACT_FIELDS, parse_csv
 from crm_app.state.csv_import import IMPORT_STALLED_SECONDS, CsvImportState
-from tests.state_tabs import signed_in_tab
+from tests.state_tabs import on_engine, signed_in_tab
 
 
 @pytest.fixture
@@ -54,3 +62,48 @@ def test_an_import_that_stopped_is_told_on_the_next_visit_to_a_list(dialog) -> N
     CsvImportState.open_from_query.fn(dialog, "leads")
     assert (dialog.open, dialog.step) == (True, "done")
     assert "Import the file again to add the rest" in dialog.error
+
+
+@pytest.mark.parametrize("engine", ["postgres"], indirect=True)
+def test_a_batch_whose_update_races_another_writer_goes_again_and_imports_the_rest(
+    engine, make_user, monkeypatch
+) -> None:
+    # A Make upsert saved a contact with a row's email between the update's check and its
+    # write: the unique constraint refused it, the unit of work was spoilt, and the whole
+    # batch failed with "The database stopped answering".
+    user = make_user()
+    on_engine(monkeypatch, engine, csv_import_state)
+    with tenant_session(user.id, engine) as session:
+        contact_in = ContactCreate(name="P", phone="+14155550100")
+        create_contact(session=session, user_id=user.id, contact_in=contact_in)
+    real_flush = contacts._flush_unique
+    raced = []
+
+    def flush_after_another_writer(session, contact):
+        if not raced:
+            raced.append(True)
+            with tenant_session(user.id, engine) as other:
+                create_contact(
+                    session=other,
+                    user_id=user.id,
+                    contact_in=ContactCreate(name="From Make", email="e@x.io"),
+                )
+        return real_flush(session, contact)
+
+    monkeypatch.setattr(contacts, "_flush_unique", flush_after_another_writer)
+    text = "name,phone,email\nQ,+14155550111,\nP2,+14155550100,e@x.io\n"
+    parsed = parse_csv(text.encode(), fields=CONTACT_FIELDS)
+    earlier = EarlierRows()
+    result = csv_import_state._import_batch(
+        user.id, "contacts", parsed.headers, parsed.records, parsed.mapping, "update", earlier
+    )
+    assert raced
+    assert (result.created, result.updated) == (1, 0)
+    [rejected] = result.rejected
+    assert rejected.number == 3 and "email" in rejected.reason
+    # The file's rows as one pass saw them: the batch gone again did not take Q, which
+    # its first attempt had seen, for a repeat of itself.
+    assert set(earlier.numbers.values()) == {2}
+    with tenant_session(user.id, engine) as session:
+        names = sorted(c.name for c in session.exec(select(Contact)).all())
+    assert names == ["From Make", "P", "Q"]
