@@ -14,6 +14,7 @@ from reflex.vars import FunctionStringVar
 from crm_app import styles
 from crm_app.components.controls import field_label, when
 from crm_app.components.dialogs import DISCARD_QUESTION, confirm_delete
+from crm_app.services.timeline import MAX_TIMELINE_ENTRIES
 from crm_app.state.record_detail import (
     NOTE_EDIT_FIELD_ID,
     NOTE_GENERATION,
@@ -226,6 +227,25 @@ def timeline_panel(state: Any, note: rx.Component) -> rx.Component:
             rows.length() > 0,
             rx.vstack(
                 rx.foreach(rows, lambda row: timeline_entry(row, state)),
+                rx.cond(
+                    state.timeline_has_older,
+                    rx.button(
+                        "Show older entries",
+                        on_click=state.show_older_entries,
+                        variant="soft",
+                        size="2",
+                        margin_top="0.75em",
+                    ),
+                ),
+                rx.cond(
+                    state.timeline_capped,
+                    rx.text(
+                        f"The newest {MAX_TIMELINE_ENTRIES:,} entries are shown.",
+                        size="2",
+                        color=rx.color("gray", 11),
+                        margin_top="0.75em",
+                    ),
+                ),
                 spacing="0",
                 width="100%",
             ),

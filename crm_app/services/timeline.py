@@ -19,7 +19,8 @@ from crm_app.models import Activity, AutomationLog, CallLog, Contact, Lead
 from crm_app.models.base import UTCDateTime, utcnow
 from crm_app.services.errors import InvalidInput, clean_fields, text_field
 
-MAX_TIMELINE_ENTRIES = 200
+# The most a page asks for ("Show older" a hundred at a time), each source's query included.
+MAX_TIMELINE_ENTRIES = 2000
 NOTE_MAX_LENGTH = 10_000
 # Activity kinds a person writes or the app records; SMS kinds come from webhooks.
 NOTE, STATUS_CHANGE, CONVERTED = "note", "status_change", "converted"

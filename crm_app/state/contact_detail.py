@@ -16,8 +16,7 @@ from crm_app.services.timeline import list_timeline
 from crm_app.state import display
 from crm_app.state.auth import AuthState
 from crm_app.state.contacts import ContactRow, contact_row
-from crm_app.state.record_detail import TIMELINE_LENGTH, RecordDetailMixin
-from crm_app.state.timeline_rows import timeline_row
+from crm_app.state.record_detail import RecordDetailMixin
 
 
 class ContactDetailState(RecordDetailMixin, AuthState):
@@ -49,7 +48,7 @@ class ContactDetailState(RecordDetailMixin, AuthState):
                     session=session,
                     user_id=self.user_uuid,
                     contact_id=contact_uuid,
-                    limit=TIMELINE_LENGTH,
+                    limit=self._timeline_asked(),
                 )
         except sa.exc.SQLAlchemyError:
             self._load_failed()
@@ -58,7 +57,7 @@ class ContactDetailState(RecordDetailMixin, AuthState):
         if contact is not None:
             self.contact, self.notes = contact_row(contact), contact.notes
         self.lead_name = display.linked_name(lead)
-        self.timeline = [timeline_row(entry, str(contact_uuid)) for entry in entries]
+        self._show_timeline(entries, str(contact_uuid))
         self._load_succeeded()
 
     def _reload(self) -> None:

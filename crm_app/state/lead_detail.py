@@ -22,8 +22,7 @@ from crm_app.state import display
 from crm_app.state.auth import AuthState
 from crm_app.state.focus import focus_if_lost
 from crm_app.state.leads import LeadRow, lead_row
-from crm_app.state.record_detail import TIMELINE_LENGTH, RecordDetailMixin
-from crm_app.state.timeline_rows import timeline_row
+from crm_app.state.record_detail import RecordDetailMixin
 
 # The lead page's link to its contact, once converted.
 CONTACT_LINK_ID = "lead-contact-link"
@@ -56,7 +55,7 @@ class LeadDetailState(RecordDetailMixin, AuthState):
                     session=session,
                     user_id=self.user_uuid,
                     lead_id=lead_uuid,
-                    limit=TIMELINE_LENGTH,
+                    limit=self._timeline_asked(),
                 )
         except sa.exc.SQLAlchemyError:
             self._load_failed()
@@ -66,7 +65,7 @@ class LeadDetailState(RecordDetailMixin, AuthState):
             self.lead, self.notes = lead_row(lead), lead.notes
             self.updated_at = display.iso(lead.updated_at)
         self.contact_id = str(contact) if contact else ""
-        self.timeline = [timeline_row(entry, self.contact_id) for entry in entries]
+        self._show_timeline(entries, self.contact_id)
         self._load_succeeded()
 
     def _reload(self) -> None:

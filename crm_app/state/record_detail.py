@@ -15,10 +15,17 @@ from sqlmodel import Session
 
 from crm_app.core.db import tenant_session
 from crm_app.services.errors import InvalidInput
-from crm_app.services.timeline import NOTE_CHANGED, add_note, delete_note, edit_note
+from crm_app.services.timeline import (
+    MAX_TIMELINE_ENTRIES,
+    NOTE_CHANGED,
+    TimelineEntry,
+    add_note,
+    delete_note,
+    edit_note,
+)
 from crm_app.state import display
 from crm_app.state.focus import focus_if_lost
-from crm_app.state.timeline_rows import TimelineRow
+from crm_app.state.timeline_rows import TimelineRow, timeline_row
 
 # The note form's hidden field naming which form it is (note_key): see save_note.
 NOTE_GENERATION = "note_form"
@@ -44,6 +51,7 @@ def note_edit_button_id(note_id: Any) -> Any:
     )
 
 
+# Entries a record's page shows at first, and how many more each "Show older" adds.
 TIMELINE_LENGTH = 100
 
 
@@ -58,6 +66,11 @@ class RecordDetailMixin(rx.State, mixin=True):
 
     notes: str = ""
     timeline: list[TimelineRow] = []
+    # Whether the record has entries older than those shown, and how many are asked for:
+    # past the first hundred, a note was out of reach (nothing said there were more).
+    timeline_has_older: bool = False
+    timeline_capped: bool = False
+    _timeline_length: int = TIMELINE_LENGTH
     loading: bool = False
     loaded: bool = False
     not_found: bool = False
@@ -98,6 +111,7 @@ class RecordDetailMixin(rx.State, mixin=True):
         if str(record_id) != self._shown_id:
             # Until this record has loaded: if it fails, the error alone, not the last one.
             self.loaded, self.note_error = False, ""
+            self._timeline_length = TIMELINE_LENGTH
         self.confirming_delete = self.confirming_delete and self._kept_on_arrival(
             self._asked_while_arriving
         )
@@ -105,6 +119,23 @@ class RecordDetailMixin(rx.State, mixin=True):
         if record_id is None:
             self.not_found, self.loading, self.loaded = True, False, True
         return record_id
+
+    def _timeline_asked(self) -> int:
+        """list_timeline's limit: the entries to show, and one more to tell if there are older."""
+        return self._timeline_length + 1
+
+    def _show_timeline(self, entries: list[TimelineEntry], contact_id: str = "") -> None:
+        shown = entries[: self._timeline_length]
+        self.timeline = [timeline_row(entry, contact_id) for entry in shown]
+        older = len(entries) > len(shown)
+        self.timeline_capped = older and self._timeline_length >= MAX_TIMELINE_ENTRIES
+        self.timeline_has_older = older and not self.timeline_capped
+
+    @rx.event
+    def show_older_entries(self):
+        """The next entries back, below those shown (kept through later reloads)."""
+        self._timeline_length = min(self._timeline_length + TIMELINE_LENGTH, MAX_TIMELINE_ENTRIES)
+        self._reload()
 
     def _load_failed(self) -> None:
         """Show the page's error; the cause goes to the log, never to the browser."""

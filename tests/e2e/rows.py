@@ -11,6 +11,7 @@ from crm_app.core.db import create_db_engine, global_session, tenant_session
 from crm_app.models import CallLog, Lead
 from crm_app.services.users import get_user_by_email
 from tests.factories import (
+    add_activity,
     add_automation_log,
     add_call_log,
     add_contact,
@@ -27,6 +28,7 @@ _FACTORIES = {
     "call_logs": add_call_log,
     "automation_logs": add_automation_log,
     "webhook_events": add_webhook_event,
+    "activities": add_activity,
 }
 
 

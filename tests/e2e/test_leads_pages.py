@@ -352,6 +352,27 @@ def test_the_board_shows_each_status_and_moves_a_lead(page, app_server):
     expect(page.get_by_test_id("board-column-won")).to_contain_text("Walt Won")
 
 
+def test_a_long_timeline_shows_its_older_entries_on_asking(page, app_server):
+    email = _owner_of(page, app_server, "longtimeline", [{"name": "Talkative Tess"}])
+    owner = user_id_of(app_server, email)
+    href = page.get_by_role("link", name="Talkative Tess").get_attribute("href") or ""
+    lead_id = re.search(r"[0-9a-f-]{36}", href).group()
+    start = datetime.now(UTC) - timedelta(days=30)
+    notes = [
+        {"lead_id": lead_id, "body": f"note {n}", "occurred_at": start + timedelta(minutes=n)}
+        for n in range(101)
+    ]
+    insert_rows(app_server, owner, activities=notes)
+    page.get_by_role("link", name="Talkative Tess").click()
+    entries = page.get_by_test_id("timeline-note")
+    expect(entries).to_have_count(100)
+    expect(page.get_by_text("note 0", exact=True)).to_have_count(0)
+    page.get_by_role("button", name="Show older entries").click()
+    expect(entries).to_have_count(101)
+    expect(page.get_by_text("note 0", exact=True)).to_be_visible()
+    expect(page.get_by_role("button", name="Show older entries")).to_have_count(0)
+
+
 def test_the_board_exports_every_status_it_shows_not_the_tables_hidden_filter(page, app_server):
     leads = [{"name": "Nina New", "status": "new"}, {"name": "Walt Won", "status": "won"}]
     _owner_of(page, app_server, "boardexport", leads)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -22,7 +23,7 @@ from crm_app.models import Activity, Lead, User
 from crm_app.services.timeline import NOTE_CHANGED, add_note, note_version
 from crm_app.state.lead_detail import LeadDetailState
 from crm_app.state.record_detail import NOTE_ID_FIELD, NOTE_VERSION_FIELD
-from tests.factories import add_lead
+from tests.factories import add_activity, add_lead
 from tests.state_tabs import on_engine, signed_in_tab
 
 
@@ -189,3 +190,51 @@ def test_a_lead_that_fails_to_load_shows_the_error_not_the_lead_before(
     monkeypatch.setattr(LeadDetailState, "_current", lambda self: other.id)
     LeadDetailState.load_lead.fn(page)
     assert page.loaded and not page.error and page.lead.name == "Other Olga"
+
+
+def test_notes_past_the_first_hundred_are_reached_with_show_older(engine, user, lead, monkeypatch):
+    # The page showed the newest 100 entries and nothing else: an older note could be
+    # neither read nor edited nor deleted, and nothing said there were more.
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    with tenant_session(user.id, engine) as session:
+        for number in range(130):
+            add_activity(
+                session,
+                user_id=user.id,
+                lead_id=lead.id,
+                body=f"note {number}",
+                occurred_at=start + timedelta(minutes=number),
+            )
+    on_engine(monkeypatch, engine, record_detail, lead_detail)
+    monkeypatch.setattr(LeadDetailState, "_current", lambda self: lead.id)
+    page = signed_in_tab(LeadDetailState, user.id)
+    LeadDetailState.load_lead.fn(page)
+    assert (len(page.timeline), page.timeline_has_older) == (100, True)
+    LeadDetailState.show_older_entries.fn(page)
+    assert (len(page.timeline), page.timeline_has_older) == (130, False)
+    assert page.timeline[-1].body == "note 0"
+    # A reload after a change keeps what was shown; another record starts from the newest.
+    _reopen(page)
+    assert len(page.timeline) == 130
+    with tenant_session(user.id, engine) as session:
+        other = add_lead(session, user_id=user.id, name="Other").id
+    monkeypatch.setattr(LeadDetailState, "_current", lambda self: other)
+    _reopen(page)
+    assert (page.timeline, page.timeline_has_older) == ([], False)
+    assert page._timeline_length == record_detail.TIMELINE_LENGTH
+
+
+def test_the_timeline_says_when_it_shows_only_the_newest_it_can(engine, user, lead, monkeypatch):
+    monkeypatch.setattr(record_detail, "MAX_TIMELINE_ENTRIES", 2)
+    monkeypatch.setattr(record_detail, "TIMELINE_LENGTH", 1)
+    with tenant_session(user.id, engine) as session:
+        for number in range(3):
+            add_activity(session, user_id=user.id, lead_id=lead.id, body=f"note {number}")
+    on_engine(monkeypatch, engine, record_detail, lead_detail)
+    monkeypatch.setattr(LeadDetailState, "_current", lambda self: lead.id)
+    page = signed_in_tab(LeadDetailState, user.id)
+    page._timeline_length = 1
+    LeadDetailState.load_lead.fn(page)
+    assert (len(page.timeline), page.timeline_has_older, page.timeline_capped) == (1, True, False)
+    LeadDetailState.show_older_entries.fn(page)
+    assert (len(page.timeline), page.timeline_has_older, page.timeline_capped) == (2, False, True)
