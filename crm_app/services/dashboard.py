@@ -59,7 +59,9 @@ class DashboardStats:
     answered_calls: int
     calls_in_progress: int  # in the period and not over yet (neither answered nor not)
     average_call_seconds: float | None  # over answered calls
-    total_call_cost: Decimal
+    # Of the calls whose cost is known; None when calls were made but none reported one
+    # (Twilio's callbacks carry no price): "$0.00" would say they were free.
+    total_call_cost: Decimal | None
     automation_runs: int
     automation_success_rate: float | None
     is_empty: bool  # no leads, calls or automation runs at all
@@ -74,6 +76,12 @@ def _count_where(condition: sa.ColumnElement[bool] | None) -> Any:
 
 def _within(column: Any, start: Any | None, end: Any) -> sa.ColumnElement[bool]:
     return sa.and_(column >= start, column <= end) if start is not None else column <= end
+
+
+def _total_cost(calls: int, cost: Any) -> Decimal | None:
+    if cost is None:
+        return None if calls else Decimal(0).quantize(_COST_PLACES)  # no calls cost nothing
+    return Decimal(str(cost)).quantize(_COST_PLACES)
 
 
 def _ratio(part: int, whole: int) -> float | None:
@@ -132,7 +140,7 @@ def _call_totals(has_period: bool) -> sa.Select[Any]:
         _count_where(answered_in_period),
         _count_where(sa.and_(in_period, _IN_PROGRESS)),
         func.avg(sa.case((answered_in_period, _CALLS.c.duration_seconds))),
-        func.coalesce(func.sum(sa.case((in_period, _CALLS.c.cost))), 0),
+        func.sum(sa.case((in_period, _CALLS.c.cost))),
     ).where(_CALLS.c.user_id == _USER, scanned)
 
 
@@ -217,7 +225,7 @@ def dashboard_stats(
         answered_calls=int(answered_calls),
         calls_in_progress=int(in_progress),
         average_call_seconds=float(average_seconds) if average_seconds is not None else None,
-        total_call_cost=Decimal(str(cost)).quantize(_COST_PLACES),
+        total_call_cost=_total_cost(int(calls), cost),
         automation_runs=int(runs),
         automation_success_rate=_ratio(int(successful_runs), int(runs)),
         is_empty=is_empty,

@@ -132,6 +132,21 @@ def test_dashboard_stats_for_a_short_period(engine, known_user) -> None:
     assert stats.automation_success_rate is None
 
 
+def test_the_cost_of_calls_none_of_which_reported_one_is_unknown_not_free(
+    engine, make_user
+) -> None:
+    # Twilio's callbacks carry no price: 200 such calls read "Call cost $0.00".
+    user = make_user()
+    with tenant_session(user.id, engine) as session:
+        for _ in range(2):
+            add_call_log(session, user_id=user.id, provider="twilio", cost=None, created_at=NOW)
+    assert _stats(engine, user).total_call_cost is None
+    with tenant_session(user.id, engine) as session:
+        priced = {"provider": "vapi", "cost": Decimal("0.25"), "created_at": NOW}
+        add_call_log(session, user_id=user.id, **priced)
+    assert _stats(engine, user).total_call_cost == Decimal("0.2500")  # of those that have one
+
+
 def test_dashboard_stats_of_a_user_with_nothing(engine, make_user) -> None:
     stats = _stats(engine, make_user())
     assert stats.is_empty is True
