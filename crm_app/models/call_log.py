@@ -26,6 +26,14 @@ CUSTOMER_SIDE = (
 )
 
 
+def customer_side(call: CallLog) -> str | None:
+    """CUSTOMER_SIDE of one call: the customer's number, else the number on their side of
+    the call (never the business's own line, the other side of an outbound call)."""
+    return call.customer_number or (
+        call.to_number if call.direction == "outbound" else call.from_number
+    )
+
+
 class CallLog(TenantMixin, TimestampMixin, table=True):
     """One call, unique per provider and the provider's call id."""
 

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from crm_app.core.db import tenant_session
 from crm_app.models import CallLog
+from crm_app.models.call_log import customer_side
 from crm_app.services.call_logs import (
     MAX_FILTER_OPTIONS,
     CallFilterOptions,
@@ -71,7 +72,7 @@ def call_row(call: CallLog, names: Mapping[uuid.UUID, str] | None = None) -> Cal
     known = names.get(call.contact_id) or names.get(call.lead_id)  # type: ignore[arg-type]
     began = call.started_at or call.created_at
     caller = known or call.customer_name or call.customer_number or display.UNKNOWN_CALLER
-    number = call.customer_number or call.from_number or ""
+    number = customer_side(call) or ""
     return CallRow(
         id=str(call.id),
         occurred_at=display.iso(call.created_at),

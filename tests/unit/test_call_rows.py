@@ -42,3 +42,14 @@ def test_a_caller_known_only_by_number_shows_it_once() -> None:
     call.lead_id = lead_id
     row = call_row(call, {lead_id: "+14155550142"})
     assert (row.caller, row.number) == ("(415) 555-0142", "")
+
+
+def test_an_outbound_call_shows_the_number_called_never_the_business_line() -> None:
+    # A Twilio outbound call to a SIP address has no customer number: the row showed
+    # "Unknown caller" over the business's own line.
+    outbound = {"direction": "outbound", "from_number": "+14155559999", "to_number": "sip:a@b.c"}
+    row = call_row(_call(customer_name="", customer_number=None, **outbound))
+    assert (row.caller, row.number) == ("Unknown caller", "sip:a@b.c")
+    inbound = {"direction": "inbound", "from_number": "anonymous", "to_number": "+14155559999"}
+    row = call_row(_call(customer_name="", customer_number=None, **inbound))
+    assert (row.caller, row.number) == ("Unknown caller", "anonymous")
