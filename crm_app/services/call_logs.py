@@ -86,7 +86,8 @@ def list_call_logs(
     if matches is not None:
         statement = statement.where(matches)
     statement = statement.where(*date_filters(CallLog.created_at, created_from, created_to))
-    statement = statement.order_by(*sort_order(SORTABLE_CALLS, sort, descending, CallLog.id))
+    order = sort_order(SORTABLE_CALLS, sort, descending, CallLog.id, newest=CallLog.created_at)
+    statement = statement.order_by(*order)
     return paginate(session, statement, offset=offset, limit=limit)
 
 

@@ -131,7 +131,8 @@ def select_contacts(
     if matches is not None:
         statement = statement.where(matches)
     statement = statement.where(*date_filters(Contact.created_at, created_from, created_to))
-    return statement.order_by(*sort_order(SORTABLE, sort, descending, Contact.id))
+    order = sort_order(SORTABLE, sort, descending, Contact.id, newest=Contact.created_at)
+    return statement.order_by(*order)
 
 
 def clean_contact_fields(values: Mapping[str, Any]) -> dict[str, Any]:

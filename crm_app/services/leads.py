@@ -139,7 +139,8 @@ def select_leads(
     if matches is not None:
         statement = statement.where(matches)
     statement = statement.where(*date_filters(Lead.created_at, created_from, created_to))
-    return statement.order_by(*sort_order(SORTABLE, sort, descending, Lead.id))
+    order = sort_order(SORTABLE, sort, descending, Lead.id, newest=Lead.created_at)
+    return statement.order_by(*order)
 
 
 def get_lead(*, session: Session, user_id: uuid.UUID, lead_id: uuid.UUID) -> Lead | None:

@@ -209,9 +209,18 @@ def _alphabetical_on_postgres(element: alphabetical, compiler: Any, **kw: Any) -
 
 
 def sort_order(
-    sortable: Mapping[str, Any], sort: str, descending: bool, tiebreaker: Any
+    sortable: Mapping[str, Any],
+    sort: str,
+    descending: bool,
+    tiebreaker: Any,
+    newest: Any = None,
 ) -> list[sa.ColumnElement[Any]]:
-    """ORDER BY one whitelisted column (NULLs last), then a unique column for stable pages."""
+    """ORDER BY one whitelisted column (NULLs last), then, among equals, the newest first
+    (`newest`: the creation time), then a unique column for stable pages.
+
+    Without the newest first, calls of equal length or cost (every Twilio call
+    has no cost) came in the order of their random ids.
+    """
     column = sortable.get(sort)
     if column is None:
         raise InvalidInput({"sort": f"sort by one of: {', '.join(sortable)}"})
@@ -220,4 +229,5 @@ def sort_order(
     # Postgres from reading the (user_id, column) index in order.
     if getattr(getattr(column, "expression", column), "nullable", True):
         ordered = ordered.nulls_last()
-    return [ordered, tiebreaker.desc() if descending else tiebreaker.asc()]
+    among_equals = [] if newest is None or column is newest else [newest.desc()]
+    return [ordered, *among_equals, tiebreaker.desc() if descending else tiebreaker.asc()]

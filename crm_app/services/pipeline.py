@@ -79,7 +79,7 @@ def pipeline_board(
     per_status = max(1, min(int(per_status), MAX_CARDS_PER_STATUS))
     if sort == "status":
         sort, descending = "created_at", True
-    order = sort_order(SORTABLE, sort, descending, Lead.id)
+    order = sort_order(SORTABLE, sort, descending, Lead.id, newest=Lead.created_at)
     conditions = [Lead.user_id == user_id, *date_filters(Lead.created_at, created_from, None)]
     matches = search_text_filter(search, Lead.search_text, Lead.phone)
     if matches is not None:

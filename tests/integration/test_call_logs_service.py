@@ -106,6 +106,26 @@ def test_calls_sort_by_time_length_or_cost_unknowns_last(
     assert [call.customer_name for call in page.items] == expected
 
 
+@pytest.mark.parametrize("sort", ["cost", "duration"])
+def test_calls_equal_in_what_they_are_sorted_by_come_newest_first(engine, make_user, sort) -> None:
+    # Every Twilio call has no cost: under "Most expensive first" they came in the order
+    # of their random ids, page after page.
+    user = make_user()
+    with tenant_session(user.id, engine) as session:
+        for n in range(12):
+            add_call_log(
+                session,
+                user_id=user.id,
+                customer_name=f"call {n}",
+                duration_seconds=30,
+                cost=None,
+                created_at=T0 + n * DAY,
+            )
+    with tenant_session(user.id, engine) as session:
+        page = list_call_logs(session=session, user_id=user.id, sort=sort, descending=True)
+    assert [call.customer_name for call in page.items] == [f"call {n}" for n in range(11, -1, -1)]
+
+
 def test_calls_refuse_a_sort_they_do_not_offer(engine, calls) -> None:
     with pytest.raises(InvalidInput):
         _names(engine, calls, sort="transcript")
