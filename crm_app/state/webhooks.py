@@ -65,6 +65,8 @@ def repeats_note(status: str, reason: str) -> str:
 
 
 REPLAY_FAILED = "Could not replay the event. Nothing was changed; try again in a moment."
+DETAIL_FAILED = "Could not open the event. Try again in a moment."
+EVENT_GONE = "That event is no longer stored."
 
 
 @dataclasses.dataclass
@@ -337,10 +339,12 @@ class WebhooksState(ListPageMixin, AuthState):
         try:
             found = parsed is not None and self._load_detail(parsed)
         except sa.exc.SQLAlchemyError:
+            # Said where the click was, not over the list, which loaded and stays right.
             display.log.exception("webhooks: loading an event failed")
-            self.error = display.LOAD_FAILED
-            return
-        self.detail_error, self.detail_open = "", found
+            return rx.toast.error(DETAIL_FAILED)
+        if not found:  # gone since the list loaded (or never the user's): say so, not nothing
+            return rx.toast.error(EVENT_GONE)
+        self.detail_error, self.detail_open = "", True
 
     @rx.event
     def set_detail_open(self, value: bool):

@@ -1,4 +1,5 @@
-"""The webhook audit page's Replay, as the page's state runs it: a double click replays once."""
+"""The webhook audit page's detail and Replay, as the page's state runs them: a double click
+replays once; an event that cannot be opened says so."""
 
 from __future__ import annotations
 
@@ -89,3 +90,21 @@ def test_a_replay_whose_dialog_cannot_reload_still_says_it_was_applied(
     monkeypatch.setattr(WebhooksState, "_load_detail", loaded)
     [row] = audit_rows(engine, user.id)
     assert row.status == "accepted"
+
+
+def test_an_event_that_cannot_be_opened_says_so_where_the_click_was(
+    engine, user, page, monkeypatch
+) -> None:
+    # Gone since the list loaded: the click did nothing. A database error put the page's
+    # own "Could not load" over a list that had loaded, until the list was refreshed.
+    said = str(WebhooksState.open_detail.fn(page, str(uuid.uuid4())))
+    assert webhooks_state.EVENT_GONE in said and not page.detail_open
+    row_id = _failed_clash(engine, user, "msg_open")
+
+    def load_fails(state: WebhooksState, row: object) -> bool:
+        raise sa.exc.OperationalError("SELECT", {}, ConnectionRefusedError())
+
+    monkeypatch.setattr(WebhooksState, "_load_detail", load_fails)
+    said = str(WebhooksState.open_detail.fn(page, str(row_id)))
+    assert webhooks_state.DETAIL_FAILED in said
+    assert (page.error, page.detail_open) == ("", False)
