@@ -488,6 +488,18 @@ def _first_of_several_numbers(value: str) -> str:
     return numbers[0] if len(numbers) > 1 else value
 
 
+_EMAILS_APART = re.compile(r"[\s,;]+")
+
+
+def _first_of_several_emails(value: str) -> str:
+    """The first address of a cell holding several ("lee@ames.com, lee@work.com", as an
+    "E-mails" column does); the cell as it is when it holds one."""
+    if value.count("@") < 2:
+        return value
+    addresses = [part for part in _EMAILS_APART.split(value) if "@" in part]
+    return addresses[0] if len(addresses) > 1 else value
+
+
 def _contact_detail(name: str, value: str) -> str:
     """A cell as the import reads it: in a phone or email, a placeholder is blank, and an
     email copied from a link loses its "mailto:"; another CRM's status is ours."""
@@ -499,8 +511,8 @@ def _contact_detail(name: str, value: str) -> str:
         return value
     # Google Contacts writes a label's several values in one cell: the first is the one.
     value = value.split(" ::: ")[0].strip()
-    if name == "phone":
-        value = _first_of_several_numbers(value)
+    first_of_several = _first_of_several_numbers if name == "phone" else _first_of_several_emails
+    value = first_of_several(value)
     if value.lower() in _PLACEHOLDERS:
         return ""
     if name == "email" and value[:7].lower() == "mailto:":

@@ -201,6 +201,25 @@ def test_a_cell_of_several_numbers_gives_its_first(cell: str, phone: str) -> Non
     assert record_values(parsed.records[0], parsed.headers, parsed.mapping)["phone"] == phone
 
 
+@pytest.mark.parametrize(
+    ("cell", "email"),
+    [
+        ("lee@ames.com, lee@work.com", "lee@ames.com"),
+        ("lee@ames.com;lee@work.com", "lee@ames.com"),
+        ("lee@ames.com\nlee@work.com", "lee@ames.com"),
+        ("lee@ames.com lee@work.com", "lee@ames.com"),
+        ("lee@ames.com", "lee@ames.com"),
+        ("not an email", "not an email"),  # refused later as one, naming the field
+    ],
+)
+def test_a_cell_of_several_emails_gives_its_first(cell: str, email: str) -> None:
+    # Jobber's "E-mails": the whole cell was refused as "not a valid email address",
+    # and the person's name and phone went with it.
+    quoted = cell.replace('"', '""')
+    parsed = _parse(f'name,email\nLee,"{quoted}"\n')
+    assert record_values(parsed.records[0], parsed.headers, parsed.mapping)["email"] == email
+
+
 def test_a_rows_first_middle_and_last_name_are_joined_when_it_has_no_name_of_its_own() -> None:
     parsed = _parse(GOOGLE_CONTACTS, CONTACT_FIELDS)
     ada, prince = (record_values(r, parsed.headers, parsed.mapping) for r in parsed.records)
