@@ -371,6 +371,10 @@ def _read_records(reader: Any) -> list[CsvRecord]:
         rows.append(CsvRecord(number=number, cells=cells))
 
 
+class _NoHeader(CsvFileError):
+    """None of the first rows names a field."""
+
+
 def parse_csv(data: bytes, *, fields: Sequence[str]) -> ParsedCsv:
     """Read an uploaded CSV; CsvFileError with a clear message when the file cannot be used."""
     if not data.strip():
@@ -380,8 +384,24 @@ def parse_csv(data: bytes, *, fields: Sequence[str]) -> ParsedCsv:
             f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB: split it into parts."
         )
     text, encoding_note = _decode(data)
+    guess = _delimiter(text)
+    try:
+        return _parse_text(text, guess, fields, encoding_note)
+    except _NoHeader:
+        # A title line with another separator in it ("Leads export, March 2026" above a
+        # header of semicolons) misled the guess: the separator that finds a header is it.
+        for other in _DELIMITERS:
+            if other != guess:
+                try:
+                    return _parse_text(text, other, fields, encoding_note)
+                except CsvFileError:
+                    pass
+        raise
+
+
+def _parse_text(text: str, delimiter: str, fields: Sequence[str], encoding_note: str) -> ParsedCsv:
     # strict: an unclosed quote is an error, not the rest of the file silently made one cell.
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text), strict=True)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     rows = _read_records(reader)
     filled = [row for row in rows if any(cell.strip() for cell in row.cells)]
     if not filled:
@@ -399,7 +419,7 @@ def parse_csv(data: bytes, *, fields: Sequence[str]) -> ParsedCsv:
         if len(found) > len(mapping):
             header, headers, mapping = row, cells, found
     if not mapping:
-        raise CsvFileError(
+        raise _NoHeader(
             "The first row must be a header naming the columns, for example "
             f"{','.join(fields[:3])}. None of its cells names a field "
             f"({', '.join(fields)})."

@@ -56,7 +56,17 @@ def test_parse_csv_reads_tab_separated_files() -> None:
 
 @pytest.mark.parametrize(
     "above",
-    ["", "\n", "\n\n", "Leads export\n", "Leads export\nMarch 2026\n\n", "\ufeffLeads\n"],
+    [
+        "",
+        "\n",
+        "\n\n",
+        "Leads export\n",
+        "Leads export\nMarch 2026\n\n",
+        "\ufeffLeads\n",
+        # A title with another separator in it than the header's.
+        "Leads export, March 2026\n",
+        "Leads; all of them\n",
+    ],
 )
 @pytest.mark.parametrize("delimiter", [",", ";", "\t"])
 def test_parse_csv_finds_the_header_below_blank_or_title_lines(above: str, delimiter: str) -> None:
