@@ -98,7 +98,9 @@ def search_text_filter(
     if not term:
         return None
     phrase = column.like(_folded_pattern(f"%{_escaped(term)}%"), escape="\\")
-    words = term.split()
+    # "smith, john" as "smith" and "john": a word's punctuation at its ends is the way it
+    # was written, not part of the name ("Smith," was in no "John Smith").
+    words = [word for word in (part.strip(_WORD_EDGES) for part in term.split()) if word]
     if 1 < len(words) <= _MAX_WORDS and not _PHONE_LIKE.match(term):
         return _every_word(column, words, phrase)
     matches = [phrase]
@@ -109,6 +111,9 @@ def search_text_filter(
             for phone_column in phone_columns
         ]
     return sa.or_(*matches)
+
+
+_WORD_EDGES = ",;:.!?()[]\"'"
 
 
 def _every_word(column: Any, words: list[str], phrase: Any) -> sa.ColumnElement[bool]:
