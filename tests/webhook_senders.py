@@ -207,7 +207,7 @@ def vapi_hmac_headers(
 def twilio_sid(label: str) -> str:
     """A Twilio id of Twilio's shape (CA + 32 hex digits) named by a test's label ("CA9");
     an id already of that shape is kept."""
-    if re.fullmatch(r"[A-Z]{2}[0-9a-f]{32}", label):
+    if re.fullmatch(r"[A-Z]{2}[0-9a-fA-F]{32}", label):
         return label
     return label[:2] + hashlib.sha256(label.encode()).hexdigest()[:32]
 

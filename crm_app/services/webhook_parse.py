@@ -42,7 +42,7 @@ MAX_EVENT_ID_LENGTH = 200  # webhook_events.event_id
 MAX_TYPE_LENGTH = 100  # webhook_events.event_type
 MAX_ID_LENGTH = 100  # call and execution ids (call_logs, automation_logs)
 MAX_TOOL_CALLS = 20
-TWILIO_SID = re.compile(r"[A-Z]{2}[0-9a-f]{32}")  # CA… for a call, SM… or MM… for a message
+TWILIO_SID = re.compile(r"[A-Z]{2}[0-9a-fA-F]{32}")  # CA… for a call, SM… or MM… for a message
 JSON_TYPES = ("application/json", "text/json")
 FORM_TYPE = "application/x-www-form-urlencoded"
 # A secret the server stored but cannot open (its master key was removed from the settings).

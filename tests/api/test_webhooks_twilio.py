@@ -411,6 +411,14 @@ def _swallowing(fields: list, name: str, swallowed: str) -> list:
     ]
 
 
+def test_twilio_ids_in_capital_hex_are_twilios_too(client, engine, twilio):
+    # Twilio's own pattern for a CallSid is CA[0-9a-fA-F]{32}.
+    capital = "CA" + "ABCDEF12" * 4
+    assert _post(client, twilio, twilio_status(capital, "ringing", 0)).status_code == 200
+    [call] = owned(engine, twilio.user_id, CallLog)
+    assert call.external_call_id == capital
+
+
 @pytest.mark.parametrize(
     "original, name, swallowed",
     [
