@@ -104,6 +104,8 @@ def search_text_filter(
     if 1 < len(words) <= _MAX_WORDS and not _PHONE_LIKE.match(term):
         return _every_word(column, words, phrase)
     matches = [phrase]
+    if len(words) == 1 and words[0] != term:  # "smith," typed on the way to "smith, john"
+        matches.append(column.like(_folded_pattern(f"%{_escaped(words[0])}%"), escape="\\"))
     if _PHONE_LIKE.match(term):
         matches += [
             phone_column.like(pattern)

@@ -314,6 +314,7 @@ def test_a_partial_local_number_is_not_taken_for_another_number(engine, five_lea
         # Written "Last, First": the comma is how it was written, not part of the name.
         ("miller, hank", ["Hank J. Miller", "Miller, Hank"]),
         ("(Hank) Miller.", ["Hank J. Miller", "Miller, Hank"]),
+        ("mills,", ["Hanna Mills"]),  # on the way to "mills, hanna"
         ("iller hank", []),  # each word begins one: "iller" begins none
         # The phrase as typed still finds what it always did, joined by punctuation too.
         ("jane watson", ["Mary-Jane Watson"]),
