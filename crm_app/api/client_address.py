@@ -38,8 +38,28 @@ def client_address(request: Request, trusted_proxy_hops: int | None = None) -> s
         ]
         if forwarded:
             # Fewer entries than proxies: the nearest proxy's entry is still its own.
-            address = forwarded[-min(hops, len(forwarded))]
+            entry = _without_port(forwarded[-min(hops, len(forwarded))])
+            # Not an address (a proxy writing "unknown"): the peer, not a key per spelling.
+            address = entry if _is_address(entry) else address
     return _counted_as(address)
+
+
+def _without_port(entry: str) -> str:
+    """An address as some proxies write it with its port ("203.0.113.7:50432",
+    "[2001:db8::1]:443"), without the port: a count per port is a count per connection."""
+    if entry.startswith("["):
+        return entry[1:].partition("]")[0]
+    if entry.count(":") == 1:
+        return entry.partition(":")[0]
+    return entry
+
+
+def _is_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _counted_as(address: str) -> str:

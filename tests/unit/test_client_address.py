@@ -32,6 +32,12 @@ def test_without_trusted_proxies_the_header_is_anyones_to_write_and_ignored():
         (2, ["192.0.2.99, 198.51.100.1", "203.0.113.50"], "198.51.100.1"),
         # Fewer entries than proxies: the nearest proxy's own entry.
         (2, ["198.51.100.1"], "198.51.100.1"),
+        # Written with its port, as some proxies do: the address alone (a count per port
+        # is one per connection).
+        (1, ["198.51.100.1:50432"], "198.51.100.1"),
+        (1, ["[2001:db8:1:2::9]:443"], "2001:db8:1:2::/64"),
+        # Not an address at all: the peer's, not a count per spelling.
+        (1, ["unknown"], "10.0.0.2"),
     ],
 )
 def test_behind_proxies_the_entry_the_outermost_appended_counts(hops, forwarded, expected):
