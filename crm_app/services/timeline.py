@@ -108,7 +108,8 @@ def list_timeline(
     """The newest entries of one lead's or contact's timeline (give exactly one of the two)."""
     if (lead_id is None) == (contact_id is None):
         raise InvalidInput({"timeline": "give a lead or a contact"})
-    limit = max(1, min(int(limit), MAX_TIMELINE_ENTRIES))
+    # One past the most a page shows, so that it can tell there are older entries.
+    limit = max(1, min(int(limit), MAX_TIMELINE_ENTRIES + 1))
     call_at = sa.func.coalesce(CallLog.started_at, CallLog.created_at)
     run_at = sa.func.coalesce(AutomationLog.started_at, AutomationLog.created_at)
     calls = (

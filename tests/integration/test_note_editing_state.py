@@ -16,6 +16,7 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import select
 
+import crm_app.services.timeline as timeline_service
 import crm_app.state.lead_detail as lead_detail
 import crm_app.state.record_detail as record_detail
 from crm_app.core.db import tenant_session
@@ -226,6 +227,7 @@ def test_notes_past_the_first_hundred_are_reached_with_show_older(engine, user, 
 
 def test_the_timeline_says_when_it_shows_only_the_newest_it_can(engine, user, lead, monkeypatch):
     monkeypatch.setattr(record_detail, "MAX_TIMELINE_ENTRIES", 2)
+    monkeypatch.setattr(timeline_service, "MAX_TIMELINE_ENTRIES", 2)
     monkeypatch.setattr(record_detail, "TIMELINE_LENGTH", 1)
     with tenant_session(user.id, engine) as session:
         for number in range(3):
