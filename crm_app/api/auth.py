@@ -438,6 +438,12 @@ async def change_password(request: Request) -> Response:
     except users.InvalidSignup as error:  # the new password, checked first
         await change.password_not_checked()
         return refusal(data, "account", 422, str(error), error.code)
+    except DATABASE_DOWN_ERRORS:
+        # No password was checked: not counted (five during an outage locked the account).
+        await change.password_not_checked()
+        if not data.is_form:
+            raise  # JSON clients get the app's 503 with Retry-After
+        return back_to_form("account", "unavailable", **change.echo)
     if changed is None:
         return await change.wrong_password()
     await change.right_password()
@@ -482,6 +488,12 @@ async def change_email(request: Request) -> Response:
     except users.InvalidSignup as error:  # the new address, checked first
         await change.password_not_checked()
         return refusal(data, "account", 422, str(error), error.code, **change.echo)
+    except DATABASE_DOWN_ERRORS:
+        # No password was checked: not counted (five during an outage locked the account).
+        await change.password_not_checked()
+        if not data.is_form:
+            raise  # JSON clients get the app's 503 with Retry-After
+        return back_to_form("account", "unavailable", **change.echo)
     if changed_to is None:
         return await change.wrong_password()
     await change.right_password()

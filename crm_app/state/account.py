@@ -30,6 +30,7 @@ MESSAGES = {
     "broken-password": "The new password holds a broken character: type it again.",
     "invalid-email": "Enter a valid email address.",
     "email-taken": "Another account already uses this email.",
+    "unavailable": "The service is briefly unavailable. Nothing was changed; try again shortly.",
 }
 QUERY_KEYS = ("error", "changed", "email_changed", "form", "new_email", "retry")
 

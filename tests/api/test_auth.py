@@ -796,6 +796,51 @@ def test_a_trusted_browser_on_a_locked_account_hears_that_the_database_is_down(
     assert tries == [401] * 5
 
 
+@pytest.mark.parametrize("form", [False, True])
+@pytest.mark.parametrize("change", ["password", "email"])
+def test_an_account_change_the_database_could_not_check_counts_nothing(
+    client, monkeypatch, change, form
+):
+    # The database went away after the session was read: the attempt, counted before the
+    # password check, stayed counted; five during an outage locked the owner out.
+    import crm_app.api.auth as auth_api
+    import crm_app.core.db as db
+
+    token = _signup(client).cookies[COOKIE_NAME]
+    working = db.get_engine
+    unreachable = db.create_db_engine("postgresql+psycopg://nobody:hunter2@127.0.0.1:1/crm")
+    checked = getattr(auth_api, f"_change_{change}")
+
+    def while_the_database_is_down(*args):
+        monkeypatch.setattr(db, "get_engine", lambda: unreachable)
+        try:
+            return checked(*args)
+        finally:
+            monkeypatch.setattr(db, "get_engine", working)
+
+    monkeypatch.setattr(auth_api, f"_change_{change}", while_the_database_is_down)
+    fields = {"current_password": PASSWORD}
+    fields |= {"new_password": "a brand new password"} if change == "password" else {}
+    fields |= {"new_email": _email()} if change == "email" else {}
+    for _ in range(6):  # one past the per-account limit
+        response = client.post(
+            f"/api/auth/{change}",
+            **({"data": fields} if form else {"json": fields}),
+            headers={"cookie": f"{COOKIE_NAME}={token}", "origin": SITE_ORIGIN},
+            follow_redirects=False,
+        )
+        if form:
+            query = parse_qs(urlsplit(response.headers["location"]).query)
+            assert (response.status_code, query["error"]) == (303, ["unavailable"])
+        else:
+            assert (response.status_code, response.headers["retry-after"]) == (503, "5")
+    monkeypatch.setattr(auth_api, f"_change_{change}", checked)
+    done = client.post(
+        f"/api/auth/{change}", json=fields, headers={"cookie": f"{COOKIE_NAME}={token}"}
+    )
+    assert done.status_code == 200
+
+
 def _change_password_directly(email: str, new_password: str) -> None:
     """What POST /api/auth/password does, from another request of the owner's."""
     from crm_app.core.db import global_session, tenant_session
