@@ -371,10 +371,6 @@ def _read_records(reader: Any) -> list[CsvRecord]:
         rows.append(CsvRecord(number=number, cells=cells))
 
 
-class _NoHeader(CsvFileError):
-    """None of the first rows names a field."""
-
-
 def parse_csv(data: bytes, *, fields: Sequence[str]) -> ParsedCsv:
     """Read an uploaded CSV; CsvFileError with a clear message when the file cannot be used."""
     if not data.strip():
@@ -387,9 +383,11 @@ def parse_csv(data: bytes, *, fields: Sequence[str]) -> ParsedCsv:
     guess = _delimiter(text)
     try:
         return _parse_text(text, guess, fields, encoding_note)
-    except _NoHeader:
+    except CsvFileError:
         # A title line with another separator in it ("Leads export, March 2026" above a
-        # header of semicolons) misled the guess: the separator that finds a header is it.
+        # header of semicolons) misled the guess, which then found no header, or met a
+        # quoted cell ("Lee; Ann") that reads as malformed: the separator that reads the
+        # file and finds a header is it. None does: the guess's complaint stands.
         for other in _DELIMITERS:
             if other != guess:
                 try:
@@ -419,7 +417,7 @@ def _parse_text(text: str, delimiter: str, fields: Sequence[str], encoding_note:
         if len(found) > len(mapping):
             header, headers, mapping = row, cells, found
     if not mapping:
-        raise _NoHeader(
+        raise CsvFileError(
             "The first row must be a header naming the columns, for example "
             f"{','.join(fields[:3])}. None of its cells names a field "
             f"({', '.join(fields)})."

@@ -79,6 +79,20 @@ def test_parse_csv_finds_the_header_below_blank_or_title_lines(above: str, delim
     assert parsed.records[0].number == text.count("\n")  # numbered as the spreadsheet shows it
 
 
+def test_a_title_with_a_comma_above_semicolons_and_quoted_cells_is_read_by_its_header() -> None:
+    # Excel quotes a cell holding the separator: read with commas (the title's), that row
+    # was malformed ("text after its closing quote") before any header was looked for.
+    text = 'Leads export, March 2026\nname;phone;email\n"Lee; Ann";+14155550100;ann@x.com\n'
+    parsed = parse_csv(text.encode(), fields=LEAD_FIELDS)
+    assert parsed.mapping == {0: "name", 1: "phone", 2: "email"}
+    assert parsed.records[0].cells == ["Lee; Ann", "+14155550100", "ann@x.com"]
+
+
+def test_a_malformed_file_is_told_as_its_own_separator_reads_it() -> None:
+    with pytest.raises(CsvFileError, match="unclosed quote"):
+        _parse('name,phone\nAna,+1415\n"Bo,+1416\n')
+
+
 def test_a_header_further_down_than_a_title_is_not_looked_for() -> None:
     with pytest.raises(CsvFileError, match="must be a header"):
         _parse("".join(f"title {n}\n" for n in range(6)) + "name,phone\nAna,+1415\n")
