@@ -15,6 +15,10 @@ import pytest
 from tests.appserver import CHROMIUM, CHROMIUM_ARGS
 from tests.required import unavailable
 
+# Pages are rendered in the browser after the websocket connects: wait for elements,
+# generously, rather than for load events (expect() and each context's actions).
+EXPECT_TIMEOUT_MS = 15_000
+
 
 def browser_missing() -> str | None:
     """Why browser tests cannot run here, if they cannot."""
@@ -43,8 +47,11 @@ def browser() -> Iterator[Any]:
     """
     if reason := browser_missing():
         browser_unavailable(reason)
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # Every browser test's expect() waits as long, e2e or drill, whichever ran first in
+    # this worker: a drill after no e2e file had Playwright's 5 s, too short under load.
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
             executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS

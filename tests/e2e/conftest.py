@@ -31,12 +31,10 @@ from tests.appserver import (
     free_port,
     server_env,
 )
-from tests.browser import browser_missing, browser_unavailable
+from tests.browser import EXPECT_TIMEOUT_MS, browser_missing, browser_unavailable
 
 E2E_DIR = Path(__file__).resolve().parent
-# Pages are rendered in the browser after the websocket connects: wait for
-# elements, generously, rather than for load events.
-DEFAULT_TIMEOUT_MS = 15_000
+DEFAULT_TIMEOUT_MS = EXPECT_TIMEOUT_MS
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -320,7 +320,7 @@ def test_a_page_with_a_live_call_loaded_anew_keeps_working(page, app_server):
     expect(row.get_by_text("ended", exact=True)).to_be_visible(**reload_wait)
 
 
-def _wait_for(page, condition, seconds: float = 10.0) -> None:
+def _wait_for(page, condition, seconds: float = 30.0) -> None:
     # Playwright runs the route handlers while the test waits on the page.
     for _ in range(int(seconds * 10)):
         if condition():

@@ -404,6 +404,7 @@ def test_the_board_keeps_the_lists_sort(page, app_server):
     page.get_by_role("combobox", name="Sort").click()
     page.get_by_role("option", name="Name A–Z").click()
     expect(page.get_by_test_id("lead-row").first).to_contain_text("Abe")
+    expect(page.get_by_test_id("lead-row").nth(1)).to_contain_text("Bea")  # sorted by now
     page.get_by_role("radio", name="Board").click()
     column = page.get_by_test_id("board-column-new")
     expect(column).to_contain_text("Cid")

@@ -101,7 +101,7 @@ def test_the_state_reflex_saves_holds_no_session_token(page, app_server):
     for path in ("/leads", "/calls", "/dashboard"):
         page.goto(f"{app_server.base_url}{path}")
         page.get_by_role("main").wait_for()
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 30  # Reflex writes a changed state to disk ~2 s later
     saved = b""
     while time.monotonic() < deadline:  # saved after the events, not necessarily at once
         saved = _saved_state(app_server)
