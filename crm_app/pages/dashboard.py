@@ -329,7 +329,12 @@ def numbers() -> rx.Component:
             stat_card(
                 "Average call", DashboardState.average_call, "stat-average-call", "answered calls"
             ),
-            stat_card("Call cost", DashboardState.total_cost, "stat-call-cost"),
+            stat_card(
+                "Call cost",
+                DashboardState.total_cost,
+                "stat-call-cost",
+                DashboardState.total_cost_note,
+            ),
             stat_card(
                 "Automation runs",
                 DashboardState.counts_text["automation_runs"],

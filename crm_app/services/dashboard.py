@@ -62,6 +62,7 @@ class DashboardStats:
     # Of the calls whose cost is known; None when calls were made but none reported one
     # (Twilio's callbacks carry no price): "$0.00" would say they were free.
     total_call_cost: Decimal | None
+    priced_calls: int  # the calls in the period whose cost is known (the total's)
     automation_runs: int
     automation_success_rate: float | None
     is_empty: bool  # no leads, calls or automation runs at all
@@ -128,7 +129,7 @@ def _lead_counts(has_period: bool) -> sa.Select[Any]:
 
 def _call_totals(has_period: bool) -> sa.Select[Any]:
     """Calls, calls before, answered calls, calls in progress, the answered calls' average
-    length, and cost, in one scan."""
+    length, and the cost and how many calls it is of, in one scan."""
     created = _CALLS.c.created_at
     in_period = _within(created, _START if has_period else None, _END)
     answered_in_period = sa.and_(in_period, _ANSWERED)
@@ -141,6 +142,7 @@ def _call_totals(has_period: bool) -> sa.Select[Any]:
         _count_where(sa.and_(in_period, _IN_PROGRESS)),
         func.avg(sa.case((answered_in_period, _CALLS.c.duration_seconds))),
         func.sum(sa.case((in_period, _CALLS.c.cost))),
+        func.count(sa.case((in_period, _CALLS.c.cost))),
     ).where(_CALLS.c.user_id == _USER, scanned)
 
 
@@ -202,7 +204,9 @@ def dashboard_stats(
         new_previous += int(before)
     total_leads = sum(by_status.values())
     won, lost = by_status[LeadStatus.WON.value], by_status[LeadStatus.LOST.value]
-    calls, calls_before, answered_calls, in_progress, average_seconds, cost = call_result.one()
+    calls, calls_before, answered_calls, in_progress, average_seconds, cost, priced = (
+        call_result.one()
+    )
     runs, successful_runs = run_result.one()
 
     is_empty = not (total_leads or calls or runs)
@@ -226,6 +230,7 @@ def dashboard_stats(
         calls_in_progress=int(in_progress),
         average_call_seconds=float(average_seconds) if average_seconds is not None else None,
         total_call_cost=_total_cost(int(calls), cost),
+        priced_calls=int(priced),
         automation_runs=int(runs),
         automation_success_rate=_ratio(int(successful_runs), int(runs)),
         is_empty=is_empty,

@@ -124,6 +124,8 @@ class DashboardState(ViewerZoneMixin, AuthState):
     calls_in_progress: int = 0
     average_call: str = "–"
     total_cost: str = "$0.00"
+    # Said when only some calls reported a cost (Twilio's callbacks carry none).
+    total_cost_note: str = ""
     automation_runs: int = 0
     automation_success: str = "–"
     pipeline: list[Bar] = []
@@ -237,6 +239,12 @@ class DashboardState(ViewerZoneMixin, AuthState):
         self.unanswered_calls = stats.calls - stats.answered_calls - stats.calls_in_progress
         self.average_call = display.duration(stats.average_call_seconds)
         self.total_cost = display.money(stats.total_call_cost)
+        unpriced = stats.calls - stats.priced_calls
+        self.total_cost_note = (
+            f"{stats.priced_calls:,} of {stats.calls:,} calls reported one"
+            if stats.priced_calls and unpriced
+            else ""
+        )
         self.automation_runs = stats.automation_runs
         self.automation_success = display.percent(stats.automation_success_rate)
         self.pipeline = _bars(stats.leads_by_status, "/leads?status=")

@@ -97,6 +97,7 @@ def test_dashboard_stats_for_the_last_30_days(engine, known_user) -> None:
         calls_in_progress=0,
         average_call_seconds=90.0,
         total_call_cost=Decimal("0.3600"),
+        priced_calls=3,  # the fourth, not answered, reported no cost
         automation_runs=3,
         automation_success_rate=2 / 3,
         is_empty=False,
@@ -144,7 +145,8 @@ def test_the_cost_of_calls_none_of_which_reported_one_is_unknown_not_free(
     with tenant_session(user.id, engine) as session:
         priced = {"provider": "vapi", "cost": Decimal("0.25"), "created_at": NOW}
         add_call_log(session, user_id=user.id, **priced)
-    assert _stats(engine, user).total_call_cost == Decimal("0.2500")  # of those that have one
+    stats = _stats(engine, user)
+    assert (stats.total_call_cost, stats.priced_calls) == (Decimal("0.2500"), 1)  # of 3 calls
 
 
 def test_dashboard_stats_of_a_user_with_nothing(engine, make_user) -> None:
