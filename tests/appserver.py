@@ -201,8 +201,10 @@ def server_env(
         JWT_SECRET=secrets.token_urlsafe(48),
         ENCRYPTION_KEY=secrets.token_hex(32),
         PUBLIC_BASE_URL=base_url,
-        # Every browser test logs in from 127.0.0.1: only the per-account limit may bite.
+        # Every browser test logs in, and signs up, from 127.0.0.1: only the per-account
+        # limit may bite.
         LOGIN_MAX_FAILURES_PER_ADDRESS="100000",
+        SIGNUPS_PER_ADDRESS_PER_HOUR="100000",
         ALLOWED_ORIGINS=base_url,
         PATH=f"{BUN.parent}{os.pathsep}{env.get('PATH', '')}",
         REFLEX_USE_SYSTEM_BUN="1",

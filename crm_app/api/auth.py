@@ -234,7 +234,7 @@ async def signup(request: Request) -> Response:
         if not data.is_form:
             raise  # JSON clients get the app's 503 with Retry-After
         return back_to_form("signup", "unavailable", **typed)
-    await run_in_threadpool(throttle.signup_told_nothing, address=address)
+    await run_in_threadpool(throttle.signup_succeeded, address=address)
     response: Response = (
         RedirectResponse(next_path, status_code=303)
         if data.is_form

@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     # Higher: one office behind one address should not lock everyone out.
     login_max_failures_per_address: int = Field(default=20, ge=1)
     login_failure_window_seconds: int = Field(default=900, ge=1)
+    # Accounts made per client address an hour: each costs a full argon2id hash, and
+    # unlimited, one address kept both cores busy making accounts.
+    signups_per_address_per_hour: int = Field(default=20, ge=1)
     # Reverse proxies of our own in front of the app (api/client_address.py); 0: none.
     trusted_proxy_hops: int = Field(default=0, ge=0, le=10)
 

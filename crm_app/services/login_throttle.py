@@ -48,6 +48,8 @@ from crm_app.core.config import get_settings
 
 # How often the counts of ended windows are dropped (MemoryCounter).
 SWEEP_SECONDS = 60
+# The window sign-ups per address are counted in (LoginThrottle.begin_signup).
+SIGNUP_WINDOW_SECONDS = 3600
 
 
 def _key(kind: str, value: str, password_hash: str | None = None) -> str:
@@ -148,9 +150,11 @@ class LoginThrottle:
         max_failures: int,
         window: int,
         max_failures_per_address: int | None = None,
+        signups_per_address_per_hour: int | None = None,
     ) -> None:
         self.counter, self.max_failures, self.window = counter, max_failures, window
         self.max_failures_per_address = max_failures_per_address or max_failures
+        self.signups_per_address_per_hour = signups_per_address_per_hour
 
     def _counted_as(self, email: str, device: str | None, password_hash: str | None) -> str:
         """The key a password check counts under: the device's, or else the account's
@@ -205,17 +209,29 @@ class LoginThrottle:
         A sign-up naming an email that has an account says so: it tells a guesser
         what a log-in never does, so it takes the same toll as a wrong password
         (moving one's account to such an email does too: begin_attempt with
-        `address_always`). Counted until signup_told_nothing says otherwise.
+        `address_always`). Counted until signup_told_nothing or signup_succeeded
+        says otherwise. Every sign-up also counts, for an hour, against the
+        address's allowance of accounts made (each costs a password hash).
         """
-        key = _key("address", address)
-        count, wait = self.counter.add(key, self.window)
-        if count <= self.max_failures_per_address:
+        counted = [(_key("address", address), self.window, self.max_failures_per_address)]
+        if self.signups_per_address_per_hour:
+            limit = self.signups_per_address_per_hour
+            counted.append((_key("signups", address), SIGNUP_WINDOW_SECONDS, limit))
+        added = [(key, self.counter.add(key, window), limit) for key, window, limit in counted]
+        waits = [wait for _, (count, wait), limit in added if count > limit]
+        if not waits:
             return None
-        self.counter.take_back(key)
-        return wait
+        for key, _, _ in added:
+            self.counter.take_back(key)
+        return max(waits)
 
     def signup_told_nothing(self, *, address: str) -> None:
-        """The sign-up met no account (it made one, or its input was refused first)."""
+        """The sign-up made no account and met none (its input was refused first)."""
+        self.counter.take_back(_key("address", address))
+        self.counter.take_back(_key("signups", address))
+
+    def signup_succeeded(self, *, address: str) -> None:
+        """The sign-up made an account: it told nothing, and counts as one made."""
         self.counter.take_back(_key("address", address))
 
     def attempt_succeeded(
@@ -281,5 +297,6 @@ def get_login_throttle() -> LoginThrottle:
             settings.login_max_failures,
             settings.login_failure_window_seconds,
             settings.login_max_failures_per_address,
+            settings.signups_per_address_per_hour,
         )
     return _throttle

@@ -388,7 +388,7 @@ def test_signups_meeting_existing_accounts_are_throttled_per_address(client):
     # Each 409 tells a guesser an account exists: 20 per address and window, as wrong passwords.
     taken = _email()
     _signup(client, email=taken)
-    for _ in range(25):  # new accounts and refused input tell nothing: never counted
+    for _ in range(25):  # new accounts and refused input tell nothing: not failures
         assert _signup(client).status_code == 201
         assert _signup(client, password="short").status_code == 422
     assert [_signup(client, email=taken).status_code for _ in range(21)] == [409] * 20 + [429]
@@ -398,6 +398,27 @@ def test_signups_meeting_existing_accounts_are_throttled_per_address(client):
     form = client.post("/api/auth/signup", data={"email": _email(), "password": PASSWORD})
     assert form.status_code == 303
     assert parse_qs(urlsplit(form.headers["location"]).query)["error"] == ["throttled"]
+
+
+def test_accounts_made_from_one_address_are_limited_per_hour(client, monkeypatch):
+    # Each costs a full argon2id hash: unlimited, one address kept both cores busy.
+    from crm_app.services import login_throttle
+
+    throttle = login_throttle.LoginThrottle(
+        login_throttle.MemoryCounter(), 5, 900, 20, signups_per_address_per_hour=3
+    )
+    monkeypatch.setattr(login_throttle, "_throttle", throttle)
+    assert [_signup(client, password="short").status_code for _ in range(5)] == [422] * 5
+    assert [_signup(client).status_code for _ in range(4)] == [201, 201, 201, 429]
+    refused = _signup(client)
+    assert refused.status_code == 429 and int(refused.headers["retry-after"]) > 900
+    # Log-ins from that address go on: accounts made are not failures.
+    email = _email()
+    monkeypatch.setattr(login_throttle, "_throttle", None)
+    assert _signup(client, email=email).status_code == 201
+    monkeypatch.setattr(login_throttle, "_throttle", throttle)
+    login = client.post("/api/auth/login", json={"email": email, "password": PASSWORD})
+    assert login.status_code == 200
 
 
 def test_wrong_passwords_and_signups_meeting_accounts_add_to_one_count(client):

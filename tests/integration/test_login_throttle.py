@@ -115,6 +115,24 @@ def test_answers_saying_an_email_is_taken_cost_the_address_even_from_a_trusted_b
     assert throttle.begin_attempt(email=owner, address=address, device=device) is None
 
 
+def test_accounts_made_count_against_the_address_for_an_hour_and_refused_input_does_not(counter):
+    # Each sign-up costs an argon2id hash: unlimited, one address kept both cores busy.
+    limits = {"max_failures_per_address": 50, "signups_per_address_per_hour": 2}
+    throttle = LoginThrottle(counter, max_failures=3, window=60, **limits)
+    address = _address()
+    for _ in range(5):  # refused before any hashing (a short password): nothing kept
+        assert throttle.begin_signup(address=address) is None
+        throttle.signup_told_nothing(address=address)
+    for _ in range(2):
+        assert throttle.begin_signup(address=address) is None
+        throttle.signup_succeeded(address=address)
+    wait = throttle.begin_signup(address=address)
+    assert wait is not None and wait > 60  # the hour's, not the failures' window
+    # Made accounts are not failures: log-ins from that address go on.
+    assert throttle.begin_attempt(email=_email(), address=address) is None
+    assert throttle.begin_signup(address=_address()) is None
+
+
 def test_attempts_sent_at_once_check_no_more_passwords_than_the_limit(counter):
     throttle = LoginThrottle(counter, max_failures=5, window=60)
     email, address = _email(), _address()
