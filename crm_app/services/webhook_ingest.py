@@ -434,6 +434,7 @@ def replay_webhook_event(
         payload=json.loads(row.payload),
         size=row.payload_size,
         sha256=row.payload_sha256,
+        received_at=row.received_at,
     )
     try:
         with session.begin_nested():

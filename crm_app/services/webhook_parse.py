@@ -89,6 +89,7 @@ def _event(
         size=delivery.size,
         sha256=delivery.sha256,
         id_names_one_body=id_names_one_body,
+        received_at=delivery.received_at,
     )
 
 

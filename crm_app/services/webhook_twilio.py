@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session
@@ -112,7 +112,7 @@ def apply_twilio_event(
     if event.event_type == TWILIO_CALL_STATUS:
         return _call_status(session, user_id, first)
     if event.event_type == TWILIO_SMS_RECEIVED:
-        return _inbound_sms(session, user_id, first)
+        return _inbound_sms(session, user_id, first, event.received_at or utcnow())
     return {"ignored": True}
 
 
@@ -253,7 +253,10 @@ def _keep_details(log: Any, first: Any, status: str) -> None:
         log.started_at = log.ended_at - timedelta(seconds=log.duration_seconds)
 
 
-def _inbound_sms(session: Session, user_id: uuid.UUID, first: Any) -> dict[str, Any]:
+def _inbound_sms(
+    session: Session, user_id: uuid.UUID, first: Any, received_at: datetime
+) -> dict[str, Any]:
+    """The message on its sender's timeline, dated when it arrived (Twilio sends no time)."""
     sender = phone_number(first("From"))
     if sender is None:
         # A short code or a name ("PLUMBCO"): a service's message, no one to be a lead. Kept
@@ -272,7 +275,7 @@ def _inbound_sms(session: Session, user_id: uuid.UUID, first: Any) -> dict[str, 
         kind=SMS_IN,
         body=body,
         external_id=text(first("MessageSid") or first("SmsSid"), 100) or None,
-        occurred_at=utcnow(),
+        occurred_at=received_at,
         **person.links,
     )
     session.add(activity)

@@ -80,6 +80,9 @@ class IncomingEvent:
     # The sender chose the id (Standard Webhooks' webhook-id): a redelivery repeats the
     # body byte for byte, so another body under the id is another event, not a retry.
     id_names_one_body: bool = False
+    # When it first arrived: what dates a record the payload gives no time for (an SMS),
+    # applied now or replayed days later.
+    received_at: datetime | None = None
 
 
 @dataclass(frozen=True)

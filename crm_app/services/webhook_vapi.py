@@ -131,7 +131,7 @@ def apply_vapi_event(
     if event.event_type == VAPI_END_OF_CALL:
         return _end_of_call(session, user_id, message)
     if event.event_type == VAPI_STATUS_UPDATE:
-        return _status_update(session, user_id, message)
+        return _status_update(session, user_id, message, event.received_at or utcnow())
     if event.event_type == VAPI_TOOL_CALLS:
         return {"results": answer_tool_calls(session=session, user_id=user_id, message=message)}
     if event.event_type in UNANSWERED_REQUESTS:
@@ -340,7 +340,9 @@ def _made(log: Any, made: list[str]) -> dict[str, Any]:
     return result
 
 
-def _status_update(session: Session, user_id: uuid.UUID, message: dict[str, Any]) -> dict[str, Any]:
+def _status_update(
+    session: Session, user_id: uuid.UUID, message: dict[str, Any], received_at: datetime
+) -> dict[str, Any]:
     status = text(message.get("status"), 30)
     log, created = _call(session, user_id, message)
     if created or _RANK.get(status, -1) > _RANK.get(log.status, -1):
@@ -348,7 +350,7 @@ def _status_update(session: Session, user_id: uuid.UUID, message: dict[str, Any]
     if status == "ended" and not log.ended_reason:
         log.ended_reason = optional_text(message.get("endedReason"), 100)
     if status == "in-progress" and log.started_at is None:  # how long it has run, while live
-        log.started_at = timestamp(get_path(message, "call", "startedAt")) or utcnow()
+        log.started_at = timestamp(get_path(message, "call", "startedAt")) or received_at
     if status == "ended" and log.ended_at is None:
         # Timed from the update until its report comes (which times it again, as Vapi
         # counts): a report lost (Vapi sends it once) left a call that ran a minute

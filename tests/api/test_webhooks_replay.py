@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, timedelta
+
 import pytest
 
 from crm_app.core.db import tenant_session
-from crm_app.models import Contact, ContactCreate, WebhookEvent
+from crm_app.models import Activity, Contact, ContactCreate, WebhookEvent
 from crm_app.models.base import utcnow
 from crm_app.services.contacts import create_contact, delete_contact
 from crm_app.services.webhook_ingest import (
@@ -218,3 +220,23 @@ def test_a_failed_copy_an_older_version_kept_beside_the_applied_event_is_not_rep
     outcome = _replay(engine, user.id, orphan.id)
     assert (outcome.applied, outcome.reason) == (False, NOT_REPLAYED_TWICE)
     assert record_counts(engine, user.id) == before
+
+
+def test_a_replayed_sms_is_dated_when_it_arrived_not_when_it_was_replayed(engine, make_user):
+    # Twilio sends no time with an SMS: replayed the next day, it landed a day late, out of
+    # order on the timeline.
+    user_id = make_user().id
+    fields = {"MessageSid": "SM" + "5" * 32, "From": "+14155550166", "Body": "Call me"}
+    arrived = utcnow() - timedelta(days=1)
+    with tenant_session(user_id, engine) as session:
+        row_id = record_failed_webhook(
+            session=session,
+            user_id=user_id,
+            event=_event("twilio", fields["MessageSid"], "sms.received", fields),
+            reason="internal error",
+            received_at=arrived,
+        )
+    outcome = _replay(engine, user_id, row_id)
+    assert outcome is not None and outcome.applied, outcome
+    [activity] = owned(engine, user_id, Activity)
+    assert activity.occurred_at.replace(tzinfo=UTC) == arrived
