@@ -26,7 +26,7 @@ from crm_app.services.errors import DuplicateContact
 from crm_app.services.lead_sources import merge_spellings, source_is
 from crm_app.services.leads import SORTABLE, get_lead, update_lead
 from crm_app.services.pagination import date_filters, search_text_filter, sort_order
-from crm_app.services.timeline import CONVERTED, record_activity
+from crm_app.services.timeline import CONVERTED, NOTE, NOTE_MAX_LENGTH, record_activity
 
 MAX_CARDS_PER_STATUS = 100
 MAX_SOURCES = 100
@@ -190,6 +190,29 @@ def _fill_in_from_lead(session: Session, user_id: uuid.UUID, contact: Contact, l
                 raise
 
 
+def _keep_the_leads_notes(
+    session: Session, user_id: uuid.UUID, contact: Contact, lead: Lead
+) -> None:
+    """The lead's notes, which the contact's own kept out, as a note on both timelines.
+
+    Written only where the contact had none (_fill_in_from_lead), they were
+    lost to the contact otherwise ("VIP, call after 5pm"), and with the lead
+    once it was deleted.
+    """
+    notes = (lead.notes or "").strip()
+    if not notes or notes in (contact.notes or ""):
+        return
+    labelled = f"From the lead's notes:\n{notes}"
+    record_activity(
+        session=session,
+        user_id=user_id,
+        kind=NOTE,
+        body=labelled if len(labelled) <= NOTE_MAX_LENGTH else notes,
+        lead_id=lead.id,
+        contact_id=contact.id,
+    )
+
+
 def convert_lead_to_contact(
     *, session: Session, user_id: uuid.UUID, lead_id: uuid.UUID
 ) -> Conversion | None:
@@ -222,6 +245,7 @@ def convert_lead_to_contact(
         )
     else:
         _fill_in_from_lead(session, user_id, contact, lead)
+        _keep_the_leads_notes(session, user_id, contact, lead)
     if contact.lead_id is None:
         contact.lead_id = lead.id
         session.add(contact)

@@ -241,6 +241,28 @@ def test_converting_onto_a_contact_fills_in_what_it_lacked_so_calls_reach_it(eng
         assert (bo.name, bo.phone, bo.email) == ("Office", "+14155550199", "bo@example.com")
 
 
+def test_the_leads_notes_stay_with_a_contact_that_had_notes_of_its_own(engine, user) -> None:
+    # Copied only where the contact had none: "VIP, call after 5pm" was lost to the contact.
+    with tenant_session(user.id, engine) as session:
+        existing = create_contact(
+            session=session,
+            user_id=user.id,
+            contact_in=ContactCreate(email="ana@example.com", notes="Prefers email"),
+        )
+    lead = _lead(engine, user, name="Ana", email="ana@example.com", notes="VIP, call after 5pm")
+    with tenant_session(user.id, engine) as session:
+        contact = convert_lead_to_contact(session=session, user_id=user.id, lead_id=lead.id)
+        assert contact.contact.notes == "Prefers email"
+        entries = list_timeline(session=session, user_id=user.id, contact_id=existing.id)
+    notes = [entry.body for entry in entries if entry.kind == "note"]
+    assert notes == ["From the lead's notes:\nVIP, call after 5pm"]
+    # Converting again adds nothing; notes the contact already holds are not repeated.
+    with tenant_session(user.id, engine) as session:
+        convert_lead_to_contact(session=session, user_id=user.id, lead_id=lead.id)
+        entries = list_timeline(session=session, user_id=user.id, contact_id=existing.id)
+    assert len([entry for entry in entries if entry.kind == "note"]) == 1
+
+
 def test_a_second_lead_with_the_contacts_number_is_converted_once_onto_it(engine, user) -> None:
     first = _lead(engine, user, name="Dana Lead", phone="+14155550111")
     # Stored before a number could have only one lead (create_lead refuses a second now).
