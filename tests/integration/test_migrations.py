@@ -14,7 +14,7 @@ from crm_app.services.schema import (
     head_revision,
     pending_schema_changes,
 )
-from tests.factories import add_call_log, add_webhook_event
+from tests.factories import add_activity, add_call_log, add_contact, add_lead, add_webhook_event
 from tests.pg import create_postgres_database, drop_postgres_database
 
 
@@ -54,6 +54,35 @@ def test_sqlite_migrations_go_back_and_forth(tmp_path, back_to: str) -> None:
     try:
         assert current_revision(engine) == head_revision()
         assert pending_schema_changes(engine) == []
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("back_to", ["0005", "0001"])
+def test_sqlite_migrations_go_back_and_forth_over_linked_rows(tmp_path, back_to: str) -> None:
+    # SQLite alters a table by copying it and dropping the old one (0002 and 0006 do, for
+    # leads and contacts): with foreign keys checked, the drop took the rows pointing at
+    # a lead with it, and a database holding linked rows could never be upgraded.
+    url = f"sqlite:///{tmp_path / 'round-trip.db'}"
+    config = alembic_config(url)
+    command.upgrade(config, "head")
+    engine = create_db_engine(url)
+    try:
+        user = _new_user(engine)
+        with tenant_session(user.id, engine) as session:
+            lead = add_lead(session, user_id=user.id, name="Linked Lee", phone="+14155550100")
+            contact = add_contact(session, user_id=user.id, name="Linked Lee", lead_id=lead.id)
+            add_call_log(session, user_id=user.id, lead_id=lead.id, contact_id=contact.id)
+            add_activity(session, user_id=user.id, lead_id=lead.id, contact_id=contact.id)
+        command.downgrade(config, back_to)
+        command.upgrade(config, "head")
+        assert current_revision(engine) == head_revision()
+        assert pending_schema_changes(engine) == []
+        with tenant_session(user.id, engine) as session:
+            [call] = session.exec(sa.select(CallLog)).scalars().all()
+            assert (call.lead_id, call.contact_id) == (lead.id, contact.id)
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA foreign_key_check").all() == []
     finally:
         engine.dispose()
 
