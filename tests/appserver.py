@@ -205,6 +205,8 @@ def server_env(
         # limit may bite.
         LOGIN_MAX_FAILURES_PER_ADDRESS="100000",
         SIGNUPS_PER_ADDRESS_PER_HOUR="100000",
+        # What is set here, not the developer's .env (its REDIS_URL would start workers).
+        CRM_IGNORE_DOTENV="1",
         ALLOWED_ORIGINS=base_url,
         PATH=f"{BUN.parent}{os.pathsep}{env.get('PATH', '')}",
         REFLEX_USE_SYSTEM_BUN="1",

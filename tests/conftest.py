@@ -28,6 +28,8 @@ os.environ.update(
     DATABASE_URL=f"sqlite:///{_TMP / 'default.db'}",
     # The API tests sign up hundreds of accounts from one address; its own tests set it.
     SIGNUPS_PER_ADDRESS_PER_HOUR="100000",
+    # The developer's .env (a MIGRATION_DATABASE_URL, a REDIS_URL) is not the tests'.
+    CRM_IGNORE_DOTENV="1",
 )
 os.environ.pop("MIGRATION_DATABASE_URL", None)
 os.environ.pop("REDIS_URL", None)

@@ -329,3 +329,19 @@ def test_check_command_with_malformed_encryption_key_prints_one_line_and_exits_2
     assert bad_key not in result.stderr + result.stdout
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "never-created.db").exists()
+
+
+def test_the_test_suite_reads_no_dotenv_of_the_developers(tmp_path, monkeypatch) -> None:
+    # A MIGRATION_DATABASE_URL or a REDIS_URL in the project's .env sent the tests'
+    # migrations to the developer's Postgres, and every test server to their Redis.
+    from crm_app.core import config
+
+    env_file = tmp_path / ".env"
+    env_file.write_text("REDIS_URL=redis://developers-redis:6379/0\n", encoding="utf-8")
+    monkeypatch.setitem(config.Settings.model_config, "env_file", env_file)
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    keys = {"encryption_key": GOOD_KEY, "jwt_secret": GOOD_JWT}
+    monkeypatch.setenv(config.IGNORE_DOTENV, "1")  # as tests/conftest.py sets it
+    assert load_settings(**keys).redis_url is None
+    monkeypatch.delenv(config.IGNORE_DOTENV)
+    assert load_settings(**keys).redis_url == "redis://developers-redis:6379/0"
