@@ -190,18 +190,12 @@ class LoginThrottle:
         has this email). Counted as a failure until attempt_succeeded or
         attempt_not_made says otherwise; an attempt refused here is not counted.
         """
-        keys = [(self._counted_as(email, device, password_hash), self.max_failures)]
-        keys += [
-            (key, self.max_failures_per_address)
+        limits = [(self._counted_as(email, device, password_hash), self.window, self.max_failures)]
+        limits += [
+            (key, self.window, self.max_failures_per_address)
             for key in self._address_keys(address, device, address_always)
         ]
-        counted = [(key, self.counter.add(key, self.window), limit) for key, limit in keys]
-        waits = [wait for _, (count, wait), limit in counted if count > limit]
-        if not waits:
-            return None
-        for key, _, _ in counted:
-            self.counter.take_back(key)
-        return max(waits)
+        return self._count_within(limits)
 
     def begin_signup(self, *, address: str) -> int | None:
         """Count a sign-up about to run against its address: None to go ahead, or seconds to wait.
@@ -213,15 +207,20 @@ class LoginThrottle:
         says otherwise. Every sign-up also counts, for an hour, against the
         address's allowance of accounts made (each costs a password hash).
         """
-        counted = [(_key("address", address), self.window, self.max_failures_per_address)]
+        limits = [(_key("address", address), self.window, self.max_failures_per_address)]
         if self.signups_per_address_per_hour:
             limit = self.signups_per_address_per_hour
-            counted.append((_key("signups", address), SIGNUP_WINDOW_SECONDS, limit))
-        added = [(key, self.counter.add(key, window), limit) for key, window, limit in counted]
-        waits = [wait for _, (count, wait), limit in added if count > limit]
+            limits.append((_key("signups", address), SIGNUP_WINDOW_SECONDS, limit))
+        return self._count_within(limits)
+
+    def _count_within(self, limits: list[tuple[str, int, int]]) -> int | None:
+        """One more under each (key, window, limit): None when every count is within its
+        limit; else none of them keeps it, and the seconds to wait."""
+        counted = [(key, self.counter.add(key, window), limit) for key, window, limit in limits]
+        waits = [wait for _, (count, wait), limit in counted if count > limit]
         if not waits:
             return None
-        for key, _, _ in added:
+        for key, _, _ in counted:
             self.counter.take_back(key)
         return max(waits)
 
