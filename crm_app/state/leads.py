@@ -137,6 +137,8 @@ class LeadsState(RecordListMixin, PeriodFilterMixin, ListPageMixin, AuthState):
         if "status" in params:
             status = str(params.get("status") or "")
             self.status = status if status in LEAD_STATUSES else ALL
+            if self.status != ALL:  # the board shows every status, and no status menu
+                self.view = "table"
         if "source" in params:
             self.source = str(params.get("source") or "")[:50] or ANY_SOURCE
         self.period = self._linked_period() or self.period

@@ -435,6 +435,21 @@ def test_a_link_that_names_filters_shows_exactly_those(page, app_server):
     expect(rows).to_have_count(1)
 
 
+def test_a_status_link_opens_the_table_when_the_tab_was_on_the_board(page, app_server):
+    _owner_of(
+        page,
+        app_server,
+        "boardlink",
+        [{"name": "Won Once", "status": "won"}, {"name": "Still New", "status": "new"}],
+    )
+    page.get_by_role("radio", name="Board").click()
+    expect(page.get_by_test_id("board-column-new")).to_contain_text("Still New")
+    page.goto(f"{app_server.base_url}/leads?status=won")  # as the dashboard's pipeline links
+    expect(page.get_by_test_id("lead-row")).to_have_count(1)
+    expect(_row(page, "Won Once")).to_be_visible()
+    expect(page.get_by_role("combobox", name="Status", exact=True)).to_have_text("Won")
+
+
 def test_a_very_long_email_wraps_inside_the_table(page, app_server):
     long_email = "x" * 250 + "@example.com"
     page.set_viewport_size({"width": 1280, "height": 800})
