@@ -340,6 +340,7 @@ class ActivityItem:
     lead_id: uuid.UUID | None
     contact_id: uuid.UUID | None
     began_at: datetime
+    execution_id: str = ""  # a run's Make execution id, which finds it in the runs list
 
 
 def _feed_branch(
@@ -352,6 +353,7 @@ def _feed_branch(
     lead_id: Any,
     contact_id: Any,
     began: Any = None,
+    execution_id: Any = None,
 ) -> Any:
     columns = [
         sa.cast(kind, sa.String).label("kind"),
@@ -362,6 +364,9 @@ def _feed_branch(
         sa.cast(lead_id, sa.Uuid).label("lead_id"),
         sa.cast(contact_id, sa.Uuid).label("contact_id"),
         sa.type_coerce(at if began is None else began, UTCDateTime).label("began_at"),
+        sa.cast(sa.null() if execution_id is None else execution_id, sa.String).label(
+            "execution_id"
+        ),
     ]
     return select(*columns).where(model.user_id == user_id).order_by(at.desc())
 
@@ -430,6 +435,7 @@ def latest_activity(*, session: Session, user_id: uuid.UUID, limit: int = 10) ->
             AutomationLog.status,
             AutomationLog.lead_id,
             AutomationLog.contact_id,
+            execution_id=AutomationLog.execution_id,
         ).limit(limit),
     ]
     rows = session.exec(newest_first(branches, limit)).all()
@@ -443,6 +449,7 @@ def latest_activity(*, session: Session, user_id: uuid.UUID, limit: int = 10) ->
             lead_id=row.lead_id,
             contact_id=row.contact_id,
             began_at=row.began_at,
+            execution_id=row.execution_id or "",
         )
         for row in rows
     ]

@@ -54,9 +54,14 @@ class TimelineEntry:
     number: int | None
     direction: str = ""
     ended_reason: str = ""
+    execution_id: str = ""  # a run's Make execution id, which finds it in the runs list
+    # The lead and the contact it is linked to: a conversion's are the two sides of it.
+    lead_id: uuid.UUID | None = None
+    contact_id: uuid.UUID | None = None
 
 
 def _branch(
+    model: Any,
     kind: Any,
     row_id: Any,
     at: Any,
@@ -66,6 +71,7 @@ def _branch(
     number: Any,
     direction: Any,
     ended_reason: Any,
+    execution_id: Any = None,
 ) -> list[Any]:
     """The columns every branch of the union shares, typed alike on both databases."""
     return [
@@ -78,6 +84,11 @@ def _branch(
         sa.cast(number, sa.Integer).label("number"),
         sa.cast(direction, sa.String).label("direction"),
         sa.cast(ended_reason, sa.String).label("ended_reason"),
+        sa.cast(sa.null() if execution_id is None else execution_id, sa.String).label(
+            "execution_id"
+        ),
+        model.lead_id.label("lead_id"),
+        model.contact_id.label("contact_id"),
     ]
 
 
@@ -115,6 +126,7 @@ def list_timeline(
     calls = (
         select(
             *_branch(
+                CallLog,
                 sa.literal("call"),
                 CallLog.id,
                 call_at,
@@ -133,6 +145,7 @@ def list_timeline(
     runs = (
         select(
             *_branch(
+                AutomationLog,
                 sa.literal("automation"),
                 AutomationLog.id,
                 run_at,
@@ -142,6 +155,7 @@ def list_timeline(
                 AutomationLog.duration_ms,
                 sa.null(),
                 sa.null(),
+                AutomationLog.execution_id,
             )
         )
         .where(*_person(AutomationLog, user_id, lead_id, contact_id))
@@ -151,6 +165,7 @@ def list_timeline(
     activities = (
         select(
             *_branch(
+                Activity,
                 Activity.kind,
                 Activity.id,
                 Activity.occurred_at,
@@ -178,9 +193,17 @@ def list_timeline(
             number=row.number,
             direction=row.direction or "",
             ended_reason=row.ended_reason or "",
+            execution_id=row.execution_id or "",
+            lead_id=_uuid_or_none(row.lead_id),
+            contact_id=_uuid_or_none(row.contact_id),
         )
         for row in rows
     ]
+
+
+def _uuid_or_none(value: Any) -> uuid.UUID | None:
+    # A union's columns come back as the driver gives them: UUIDs on Postgres, text on SQLite.
+    return None if value is None else uuid.UUID(str(value))
 
 
 def _owns(session: Session, user_id: uuid.UUID, model: Any, row_id: uuid.UUID | None) -> bool:

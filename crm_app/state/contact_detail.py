@@ -57,7 +57,7 @@ class ContactDetailState(RecordDetailMixin, AuthState):
         if contact is not None:
             self.contact, self.notes = contact_row(contact), contact.notes
         self.lead_name = display.linked_name(lead)
-        self._show_timeline(entries, str(contact_uuid))
+        self._show_timeline(entries, "contact")
         self._load_succeeded()
 
     def _reload(self) -> None:

@@ -68,7 +68,7 @@ def _feed_item(item: ActivityItem) -> FeedItem:
     elif item.contact_id:
         href = f"/contacts/{item.contact_id}"
     else:
-        href = "/automations"
+        href = display.run_href(item.execution_id)
     # A call's caller, or a lead, known only by number: written as people write numbers.
     label = display.phone(item.label) if item.kind in ("call", "lead") else item.label
     label = label or {"lead": "(no name)", "call": display.UNKNOWN_CALLER}.get(item.kind, "")

@@ -7,6 +7,7 @@ import uuid
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
+from urllib.parse import quote
 
 from crm_app.services.call_outcomes import is_vapi_error
 from crm_app.services.phones import as_written_here
@@ -28,6 +29,13 @@ def parse_id(value: str | None) -> uuid.UUID | None:
         return uuid.UUID(str(value or "").strip())
     except ValueError:
         return None
+
+
+def run_href(execution_id: str | None) -> str:
+    """Where one automation run is listed: runs have no page of their own, so the runs list
+    searched for its Make execution id (a plain visit keeps the tab's last filters and page,
+    which may hide it)."""
+    return f"/automations?search={quote(execution_id)}" if execution_id else "/automations"
 
 
 def phone(stored: str | None) -> str:

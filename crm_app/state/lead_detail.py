@@ -65,7 +65,7 @@ class LeadDetailState(RecordDetailMixin, AuthState):
             self.lead, self.notes = lead_row(lead), lead.notes
             self.updated_at = display.iso(lead.updated_at)
         self.contact_id = str(contact) if contact else ""
-        self._show_timeline(entries, self.contact_id)
+        self._show_timeline(entries, "lead")
         self._load_succeeded()
 
     def _reload(self) -> None:

@@ -124,9 +124,9 @@ class RecordDetailMixin(rx.State, mixin=True):
         """list_timeline's limit: the entries to show, and one more to tell if there are older."""
         return self._timeline_length + 1
 
-    def _show_timeline(self, entries: list[TimelineEntry], contact_id: str = "") -> None:
+    def _show_timeline(self, entries: list[TimelineEntry], shown_on: str) -> None:
         shown = entries[: self._timeline_length]
-        self.timeline = [timeline_row(entry, contact_id) for entry in shown]
+        self.timeline = [timeline_row(entry, shown_on) for entry in shown]
         older = len(entries) > len(shown)
         self.timeline_capped = older and self._timeline_length >= MAX_TIMELINE_ENTRIES
         self.timeline_has_older = older and not self.timeline_capped

@@ -6,7 +6,7 @@ import dataclasses
 
 from crm_app.models.base import utcnow
 from crm_app.services.call_outcomes import ANSWERED, IN_PROGRESS, outcome_of
-from crm_app.services.timeline import EDITED, NOTE, TimelineEntry, note_version
+from crm_app.services.timeline import CONVERTED, EDITED, NOTE, TimelineEntry, note_version
 from crm_app.state import display
 from crm_app.state.live_reload import shown_call_status
 
@@ -38,8 +38,9 @@ class TimelineRow:
     version: str = ""
 
 
-def timeline_row(entry: TimelineEntry, contact_id: str = "") -> TimelineRow:
-    """The row for one entry; contact_id links a "converted" entry to its contact."""
+def timeline_row(entry: TimelineEntry, shown_on: str = "lead") -> TimelineRow:
+    """The row for one entry on a "lead" or a "contact" page (a conversion links to its
+    other side: the contact from the lead's page, the lead from the contact's)."""
     if entry.kind == "call":
         parts = [
             _CALL_TITLES.get(entry.direction, "Call"),
@@ -65,7 +66,7 @@ def timeline_row(entry: TimelineEntry, contact_id: str = "") -> TimelineRow:
             title=" · ".join(part for part in parts if part),
             body=entry.body,
             occurred_at=display.iso(entry.occurred_at),
-            href="/automations",
+            href=display.run_href(entry.execution_id),
         )
     icon, title = _TITLES.get(entry.kind, ("circle", entry.kind.replace("_", " ").capitalize()))
     return TimelineRow(
@@ -75,9 +76,16 @@ def timeline_row(entry: TimelineEntry, contact_id: str = "") -> TimelineRow:
         title=f"{title} · edited" if entry.status == EDITED else title,
         body=entry.body,
         occurred_at=display.iso(entry.occurred_at),
-        href=f"/contacts/{contact_id}" if entry.kind == "converted" and contact_id else "",
+        href=_other_side(entry, shown_on) if entry.kind == CONVERTED else "",
         version=note_version(entry.body) if entry.kind == NOTE else "",
     )
+
+
+def _other_side(conversion: TimelineEntry, shown_on: str) -> str:
+    """The page of the conversion's contact, or of its lead; "" once that one is deleted."""
+    if shown_on == "lead":
+        return f"/contacts/{conversion.contact_id}" if conversion.contact_id else ""
+    return f"/leads/{conversion.lead_id}" if conversion.lead_id else ""
 
 
 def call_outcome(entry: TimelineEntry) -> str:

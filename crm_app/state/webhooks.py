@@ -10,7 +10,6 @@ import dataclasses
 import json
 import uuid
 from typing import Any
-from urllib.parse import quote
 
 import reflex as rx
 import sqlalchemy as sa
@@ -165,7 +164,7 @@ def created_records(result_text: str, payload_text: str | None = "") -> list[Cre
             continue
         href = page + str(value) if page.endswith("/") else page
         if key == "automation_log_id" and (execution_id := _execution_id(payload_text)):
-            href = f"{page}?search={quote(execution_id)}"
+            href = display.run_href(execution_id)
         made = key.removesuffix("_id") in (result.get("created") or [])
         records.append(CreatedRecord(label=f"{label} (new)" if made else label, href=href))
     return records + _tool_call_records(result)
