@@ -37,7 +37,7 @@ from sqlmodel import Session, select
 
 from crm_app.core.db import is_database_unavailable
 from crm_app.core.prebuilt import run_prebuilt
-from crm_app.models import WebhookEvent
+from crm_app.models import AutomationLog, CallLog, Contact, Lead, WebhookEvent
 from crm_app.models.base import utcnow
 from crm_app.models.webhook import NOISE_STATUSES
 from crm_app.services.errors import InvalidInput, RecordClash
@@ -450,5 +450,35 @@ def replay_webhook_event(
         session.add(row)
         session.flush()
         return ReplayOutcome(False, row.reason, {})
+    _date_as_arrived(session, user_id, result, row.received_at)
     _finish(session, user_id, row.id, result, reason="replayed")
     return ReplayOutcome(True, "replayed", result)
+
+
+# The records an event's result names as created ("created": ["call_log", "lead"]).
+_CREATED_BY_KIND = {
+    "call_log": CallLog,
+    "lead": Lead,
+    "contact": Contact,
+    "automation_log": AutomationLog,
+}
+
+
+def _date_as_arrived(
+    session: Session, user_id: uuid.UUID, result: dict[str, Any], arrived: datetime
+) -> None:
+    """Date what a replay created when its event arrived, as the delivery would have had it
+    gone through: the dashboard and the lists' periods count calls, leads and runs by
+    created_at, and a report replayed a week late was counted as today's."""
+    for kind in result.get("created") or []:
+        model = _CREATED_BY_KIND.get(kind)
+        try:
+            record_id = uuid.UUID(str(result.get(f"{kind}_id")))
+        except ValueError:
+            continue
+        if model is not None:
+            session.exec(
+                sa.update(model)
+                .where(model.user_id == user_id, model.id == record_id)
+                .values(created_at=arrived)
+            )

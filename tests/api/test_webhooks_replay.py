@@ -7,9 +7,18 @@ from datetime import UTC, timedelta
 import pytest
 
 from crm_app.core.db import tenant_session
-from crm_app.models import Activity, Contact, ContactCreate, WebhookEvent
+from crm_app.models import (
+    Activity,
+    AutomationLog,
+    CallLog,
+    Contact,
+    ContactCreate,
+    Lead,
+    WebhookEvent,
+)
 from crm_app.models.base import utcnow
 from crm_app.services.contacts import create_contact, delete_contact
+from crm_app.services.dashboard import dashboard_stats
 from crm_app.services.webhook_ingest import (
     NOT_REPLAYED_TWICE,
     record_failed_webhook,
@@ -19,7 +28,13 @@ from crm_app.services.webhook_ingest import (
 from crm_app.state.webhooks import webhook_detail
 from tests.factories import add_webhook_event
 from tests.isolation.webhooks import _event
-from tests.webhook_senders import connect, encode, make_event, make_headers
+from tests.webhook_senders import (
+    connect,
+    encode,
+    make_event,
+    make_headers,
+    vapi_end_of_call_report,
+)
 from tests.webhook_state import audit_rows, owned, record_counts
 
 CLASH_PHONE = "+14155550199"
@@ -240,3 +255,51 @@ def test_a_replayed_sms_is_dated_when_it_arrived_not_when_it_was_replayed(engine
     assert outcome is not None and outcome.applied, outcome
     [activity] = owned(engine, user_id, Activity)
     assert activity.occurred_at.replace(tzinfo=UTC) == arrived
+
+
+@pytest.mark.parametrize(
+    ("provider", "event_type", "payload", "made"),
+    [
+        (
+            "vapi",
+            "end-of-call-report",
+            vapi_end_of_call_report("call-late", number="+14155550177"),
+            (CallLog, Lead),
+        ),
+        (
+            "make",
+            "automation.run",
+            make_event("automation.run", {"status": "success"}, execution_id="exec-late"),
+            (AutomationLog,),
+        ),
+        (
+            "make",
+            "contact.upsert",
+            make_event("contact.upsert", {"name": "Late Lou", "email": "lou@example.com"}),
+            (Contact,),
+        ),
+    ],
+)
+def test_what_a_replay_creates_is_dated_when_the_event_arrived(
+    engine, make_user, provider, event_type, payload, made
+):
+    # The dashboard counts calls, new leads and runs by when they were logged: a report
+    # replayed ten days after it failed was counted among today's calls and new leads.
+    user_id = make_user().id
+    arrived = utcnow() - timedelta(days=10)
+    with tenant_session(user_id, engine) as session:
+        row_id = record_failed_webhook(
+            session=session,
+            user_id=user_id,
+            event=_event(provider, f"evt-{provider}-{event_type}", event_type, payload),
+            reason="internal error",
+            received_at=arrived,
+        )
+    outcome = _replay(engine, user_id, row_id)
+    assert outcome is not None and outcome.applied, outcome
+    for model in made:
+        [record] = owned(engine, user_id, model)
+        assert record.created_at.replace(tzinfo=UTC) == arrived, model.__name__
+    with tenant_session(user_id, engine) as session:
+        this_week = dashboard_stats(session=session, user_id=user_id, period_days=7)
+    assert (this_week.calls, this_week.new_leads) == (0, 0)
