@@ -254,8 +254,11 @@ def twilio_sms(message_sid: str, *, sender: str = "+14155550166", body: str = "H
     ]
 
 
-def twilio_signature(auth_token: str, url: str, fields: list[tuple[str, str]]) -> str:
-    """X-Twilio-Signature as the twilio package computes it (repeated names kept)."""
+def twilio_signature(
+    auth_token: str, url: str, fields: list[tuple[str, str]], algorithm: str | None = None
+) -> str:
+    """X-Twilio-Signature as the twilio package computes it (repeated names kept); algorithm
+    as a Webhook Setting names it (HMAC_SHA256), else Twilio's default HMAC-SHA1."""
     params: dict[str, list[str]] = {}
     for name, value in fields:
         params.setdefault(name, []).append(value)
@@ -264,7 +267,7 @@ def twilio_signature(auth_token: str, url: str, fields: list[tuple[str, str]]) -
         def getlist(self, key: str) -> list[str]:
             return self[key]
 
-    return RequestValidator(auth_token).compute_signature(url, MultiDict(params))
+    return RequestValidator(auth_token).compute_signature(url, MultiDict(params), algorithm)
 
 
 def twilio_request(

@@ -29,6 +29,9 @@ from crm_app.services.webhook_types import TIMESTAMP_TOLERANCE_SECONDS, WebhookR
 
 MISSING_SIGNATURE = "missing signature"
 BAD_SIGNATURE = "bad signature"
+# Twilio signs with a SharedKey of the account's instead of its auth token where a Webhook
+# Rule (its webhooks configuration API) matches the URL, and says so in a header.
+TWILIO_SHARED_KEY = f"{BAD_SIGNATURE}: signed with a Twilio SharedKey, not the auth token"
 BAD_API_KEY = "wrong API key (x-make-apikey)"
 STALE_TIMESTAMP = "stale timestamp"
 # Which way it was off, not by how much: a reason quoting the sender's value would make
@@ -208,7 +211,8 @@ def verify_twilio(
         raise WebhookRejected(401, MISSING_SIGNATURE)
     if auth_token is None:
         raise WebhookRejected(403, NOT_CONFIGURED)
-    algorithm = get_signature_algorithm(headers.get("x-twilio-webhooks-signature-settings"))
+    settings = headers.get("x-twilio-webhooks-signature-settings")
+    algorithm = get_signature_algorithm(settings)
     validator = RequestValidator(auth_token.reveal())
     parsed = urlparse(public_url)
     try:
@@ -219,7 +223,13 @@ def verify_twilio(
     except ValueError:  # an algorithm the package does not know
         raise WebhookRejected(403, BAD_SIGNATURE) from None
     if not any(_same(signature.strip(), expected) for expected in candidates):
-        raise WebhookRejected(403, BAD_SIGNATURE)
+        raise WebhookRejected(403, TWILIO_SHARED_KEY if _names_a_key(settings) else BAD_SIGNATURE)
+
+
+def _names_a_key(signature_settings: str | None) -> bool:
+    """Whether X-Twilio-Webhooks-Signature-Settings names a SharedKey ("key=...,algorithm=")."""
+    parts = (part.partition("=") for part in (signature_settings or "").split(","))
+    return any(name.strip() == "key" and value.strip() for name, _, value in parts)
 
 
 # --- Make.com

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from crm_app.services.webhook_parse import SENT_TO_ANOTHER_URL, UNREADABLE
 from crm_app.services.webhook_types import MAX_BODY_BYTES
+from crm_app.services.webhook_verify import TWILIO_SHARED_KEY
 
 _INTEGRATIONS = "the Integrations page"
 
@@ -45,6 +46,12 @@ _MISSING_SIGNATURE = {
     ),
 }
 _BY_REASON = {
+    TWILIO_SHARED_KEY: (
+        "A Webhook Rule in your Twilio account matches this URL, so Twilio signs with the "
+        "rule's SharedKey, which the CRM does not hold: it checks Twilio's requests with the "
+        f"auth token saved on {_INTEGRATIONS}. Take this URL out of the rule, and Twilio "
+        "signs with the auth token again."
+    ),
     "wrong API key": (
         "The scenario sent an API key that is not the Make secret saved here: after "
         "Regenerate, the old one stops working. Put the new one in the scenario's HTTP module."
@@ -81,6 +88,8 @@ def what_to_do(provider: str, status: str, reason: str) -> str:
     """Advice for a refused event, or "" when its reason says all there is."""
     if status != "rejected" or SENT_TO_ANOTHER_URL in reason:
         return ""
+    if reason == TWILIO_SHARED_KEY:
+        return _BY_REASON[reason]
     if reason.startswith("bad signature"):
         return _BAD_SIGNATURE.get(provider, "")
     if reason.startswith("missing signature:"):  # names the header to use already

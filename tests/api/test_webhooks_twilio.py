@@ -15,6 +15,7 @@ from crm_app.services.call_outcomes import OUTCOMES
 from crm_app.services.contacts import create_contact
 from crm_app.services.leads import create_lead, delete_lead
 from crm_app.services.webhook_parse import FORM_TYPE
+from crm_app.services.webhook_verify import TWILIO_SHARED_KEY
 from tests.webhook_senders import (
     connect,
     twilio_request,
@@ -492,6 +493,36 @@ def test_a_signature_made_with_another_auth_token_is_refused(client, engine, twi
     body, headers = twilio_request("f" * 32, _public(twilio.path), twilio_sms("SM5"))
     response = client.post(twilio.path, content=body, headers=headers)
     _assert_refused(engine, twilio, response, 403, "bad signature")
+
+
+def test_a_request_signed_with_a_twilio_shared_key_is_refused_saying_so(client, engine, twilio):
+    # Where a Webhook Rule of the account matches the URL, Twilio signs with the rule's
+    # SharedKey: the auth token saved here is right, and "bad signature" alone misled.
+    fields = twilio_sms("SM" + "7" * 32)
+    url = _public(twilio.path)
+    headers = {
+        "content-type": FORM_TYPE,
+        "x-twilio-signature": twilio_signature("a shared key", url, fields, "HMAC_SHA256"),
+        "x-twilio-webhooks-signature-settings": "key=webhooks_sharedkey_01,algorithm=HMAC_SHA256",
+    }
+    response = client.post(twilio.path, content=urlencode(fields).encode(), headers=headers)
+    _assert_refused(engine, twilio, response, 403, TWILIO_SHARED_KEY)
+
+
+def test_a_request_signed_with_the_auth_token_under_sha256_settings_is_taken(
+    client, engine, twilio
+):
+    fields = twilio_sms("SM" + "8" * 32)
+    url = _public(twilio.path)
+    headers = {
+        "content-type": FORM_TYPE,
+        "x-twilio-signature": twilio_signature(twilio.secret, url, fields, "HMAC_SHA256"),
+        "x-twilio-webhooks-signature-settings": "algorithm=HMAC_SHA256",
+    }
+    response = client.post(twilio.path, content=urlencode(fields).encode(), headers=headers)
+    assert response.status_code == 200, response.text
+    [row] = audit_rows(engine, twilio.user_id)
+    assert row.status == "accepted"
 
 
 def test_one_flipped_byte_in_the_body_is_refused(client, engine, twilio):

@@ -12,6 +12,7 @@ from crm_app.services.webhook_verify import (
     NOT_CONFIGURED,
     STALE_AGO,
     STALE_AHEAD,
+    TWILIO_SHARED_KEY,
 )
 from crm_app.state.webhook_advice import what_to_do
 
@@ -21,6 +22,7 @@ from crm_app.state.webhook_advice import what_to_do
     [
         ("vapi", BAD_SIGNATURE, "Copy the server secret"),
         ("twilio", BAD_SIGNATURE, "exactly the Twilio URL"),
+        ("twilio", TWILIO_SHARED_KEY, "Take this URL out of the rule"),
         ("make", BAD_SIGNATURE, "after Regenerate"),
         ("vapi", MISSING_SIGNATURE, "give the server URL a credential"),
         ("twilio", MISSING_SIGNATURE, "did not come from Twilio"),
