@@ -36,13 +36,21 @@ NOON = {"hour": 12, "tzinfo": UTC}
         ("Nov 14, 2026", "US", datetime(2026, 11, 14, **NOON)),
         ("14 November 2026", "GB", datetime(2026, 11, 14, **NOON)),
         ("14-Nov-2026", "US", datetime(2026, 11, 14, **NOON)),
-        ("2026-12-07", "US", datetime(2026, 12, 7, **NOON)),  # a clock a little ahead
+        # Never ahead of now: a clock a little ahead, and today's date before noon UTC.
+        ("2026-12-07", "US", NOW),
+        ("2026-12-07T09:00:00+00:00", "US", NOW),
     ],
 )
 def test_a_created_date_is_read_as_the_file_writes_it(
     text: str, region: str, expected: datetime
 ) -> None:
     assert created_at_from(text, region, NOW) == expected
+
+
+def test_todays_date_read_in_the_morning_is_now_not_noon() -> None:
+    morning = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
+    assert created_at_from("12/07/2026", "US", morning) == morning
+    assert created_at_from("12/06/2026", "US", morning) == datetime(2026, 12, 6, **NOON)
 
 
 @pytest.mark.parametrize("text", ["12/30/1899", "1899-12-30"])
