@@ -122,7 +122,9 @@ def _every_word(column: Any, words: list[str], phrase: Any) -> sa.ColumnElement[
     """Rows with the phrase as typed, or with every word at the start of a word, in any
     order: "hank miller" finds "Hank J. Miller" and "Miller, Hank", where the phrase is in
     neither, and "jane watson" still finds "Mary-Jane Watson". At a word's start, not
-    anywhere, so that "josé n" does not find "Josephine Baker".
+    anywhere, so that "josé n" does not find "Josephine Baker"; an email's domain starts
+    after its "@" ("hank acme"), and digits are found inside a number ("hank 2671"), as a
+    search of the digits alone finds them.
 
     Either way every word is somewhere in the row, which one plain LIKE a word checks
     first, the longest word first: it is the likeliest to fail, and most rows are done
@@ -134,8 +136,15 @@ def _every_word(column: Any, words: list[str], phrase: Any) -> sa.ColumnElement[
     ]
     spaced = sa.literal(" ", type_=sa.Text).concat(column)
     starts = [
-        spaced.like(_folded_pattern(f"% {_escaped(word)}%"), escape="\\") for word in longest_first
+        sa.or_(
+            spaced.like(_folded_pattern(f"% {_escaped(word)}%"), escape="\\"),
+            column.like(_folded_pattern(f"%@{_escaped(word)}%"), escape="\\"),
+        )
+        for word in longest_first
+        if not word.isdigit()
     ]
+    if not starts:
+        return sa.and_(*anywhere)
     return sa.and_(*anywhere, sa.or_(phrase, sa.and_(*starts)))
 
 

@@ -338,6 +338,40 @@ def test_a_search_of_several_words_finds_them_in_any_order(engine, make_user, se
     assert sorted(_names(_list(engine, user, search=search))) == expected
 
 
+@pytest.mark.parametrize(
+    ("search", "expected"),
+    [
+        ("hank 2671", ["Hank J. Miller"]),
+        ("415 miller", ["Hank J. Miller", "Miller, Hank"]),
+        ("hank acme", ["Hank J. Miller"]),
+        ("miller acme.com", ["Hank J. Miller"]),
+        ("hank globex", ["Miller, Hank"]),
+        ("hank cme", []),  # inside the domain, not at its start
+        ("hank 9999", []),
+    ],
+)
+def test_a_word_of_a_search_may_be_digits_of_the_number_or_the_emails_domain(
+    engine, make_user, search, expected
+):
+    user = make_user()
+    with tenant_session(user.id, engine) as session:
+        add_lead(
+            session,
+            user_id=user.id,
+            name="Hank J. Miller",
+            phone="+14155552671",
+            email="hank@acme.com",
+        )
+        add_lead(
+            session,
+            user_id=user.id,
+            name="Miller, Hank",
+            phone="+14155550123",
+            email="h.miller@globex.example",
+        )
+    assert sorted(_names(_list(engine, user, search=search))) == expected
+
+
 @pytest.mark.parametrize(("search", "expected"), [("%", ["Carla 100%"]), ("_", ["dave_x"])])
 def test_list_leads_search_treats_like_wildcards_literally(
     engine, five_leads, search, expected
