@@ -48,8 +48,11 @@ def admin_engine() -> sa.Engine:
     )
 
 
-def create_postgres_database(admin: sa.Engine, prefix: str = "crm_test") -> PostgresDatabase:
-    """Create the roles (once per cluster) and a fresh database owned by the owner, migrated."""
+def create_postgres_database(
+    admin: sa.Engine, prefix: str = "crm_test", options: str = ""
+) -> PostgresDatabase:
+    """Create the roles (once per cluster) and a fresh database owned by the owner, migrated;
+    options are CREATE DATABASE's (a locale)."""
     name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     with admin.connect() as connection:
         for role in (OWNER_ROLE, APP_ROLE):
@@ -59,7 +62,7 @@ def create_postgres_database(admin: sa.Engine, prefix: str = "crm_test") -> Post
                 # (Two xdist workers at once: the loser's insert breaks the unique name.)
                 with contextlib.suppress(sa.exc.ProgrammingError, sa.exc.IntegrityError):
                     connection.execute(sa.text(f"CREATE ROLE {role} {ROLE_OPTIONS}"))
-        connection.execute(sa.text(f"CREATE DATABASE {name} OWNER {OWNER_ROLE}"))
+        connection.execute(sa.text(f"CREATE DATABASE {name} OWNER {OWNER_ROLE} {options}"))
     database = PostgresDatabase(
         name=name,
         admin_url=_url_for(admin, name, admin.url.username or "postgres"),

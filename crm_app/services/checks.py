@@ -48,6 +48,23 @@ def has_sort_collation(engine: sa.Engine) -> bool:
     return found is not None
 
 
+# Created with LC_CTYPE C (initdb without a locale), Postgres lower-cases A-Z alone, and
+# search_fold with it: "Иван" stays as typed, while the search term is lower-cased in
+# Python, so a name outside A-Z is never found, even typed as stored.
+LETTER_CASE = "letter case (search)"
+C_LOCALE = (
+    "the database lower-cases A-Z only (its LC_CTYPE is C), so searches miss names in other "
+    "alphabets and accented capitals: create the database with a UTF-8 locale "
+    "(CREATE DATABASE ... TEMPLATE template0 LC_CTYPE 'C.UTF-8'), then restore a dump into it"
+)
+
+
+def lowers_every_letter(engine: sa.Engine) -> bool:
+    """Whether Postgres's lower() takes capitals outside A-Z to small letters."""
+    with engine.connect() as connection:
+        return bool(connection.execute(sa.text("SELECT lower('ÄÉΣИ') = 'äéσи'")).scalar())
+
+
 def run_checks(settings: Settings) -> list[Check]:
     """Every check in order; later ones are skipped once the database is unreachable."""
     results: list[Check] = [("settings", True, f"environment {settings.environment}")]
@@ -69,6 +86,8 @@ def run_checks(settings: Settings) -> list[Check]:
             found = has_sort_collation(engine)
             detail = "present" if found else "missing: use a PostgreSQL built with ICU"
             results.append((f"collation {SORT_COLLATION} (sorting by name)", found, detail))
+            lowers = lowers_every_letter(engine)
+            results.append((LETTER_CASE, lowers, "every letter" if lowers else C_LOCALE))
     finally:
         engine.dispose()
     return results

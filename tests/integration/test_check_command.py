@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from crm_app.core.config import PROJECT_ROOT, Settings, load_settings
-from crm_app.services.checks import run_checks
+from crm_app.services.checks import LETTER_CASE, run_checks
 from crm_app.services.schema import migrate
+from tests.pg import create_postgres_database, drop_postgres_database
 
 UNREACHABLE_URL = "postgresql+psycopg://nobody:pw-never-shown@127.0.0.1:1/x"
 
@@ -49,8 +50,24 @@ def test_checks_all_pass_on_postgres_as_the_app_role(pg_database) -> None:
         "app role",
         "row-level security",
         "collation und-x-icu (sorting by name)",
+        LETTER_CASE,
     ]
     assert all(ok for _, ok, _ in results), results
+
+
+@pytest.mark.postgres
+def test_a_database_that_lower_cases_only_a_to_z_fails_the_check_saying_what_to_do(
+    pg_admin,
+) -> None:
+    database = create_postgres_database(
+        pg_admin, "crm_c_locale", "TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C'"
+    )
+    try:
+        ok, detail = _by_name(run_checks(database.settings()))[LETTER_CASE]
+    finally:
+        drop_postgres_database(pg_admin, database)
+    assert not ok
+    assert "LC_CTYPE 'C.UTF-8'" in detail
 
 
 @pytest.mark.postgres
