@@ -399,11 +399,18 @@ async def _account_change(
         data = await read_input(request)
     except BadRequest as error:
         return JSONResponse({"detail": error.message}, status_code=error.status)
-    account = await run_in_threadpool(
-        _session_account,
-        request.cookies.get(sessions.COOKIE_NAME),
-        request.cookies.get(DEVICE_COOKIE),
-    )
+    echoed = ({"form": form} if form else {}) | {name: data.get(name) for name in echo}
+    try:
+        account = await run_in_threadpool(
+            _session_account,
+            request.cookies.get(sessions.COOKIE_NAME),
+            request.cookies.get(DEVICE_COOKIE),
+        )
+    except DATABASE_DOWN_ERRORS:
+        # Nothing counted yet: back to the form saying so, as when the change itself fails.
+        if not data.is_form:
+            raise  # JSON clients get the app's 503 with Retry-After
+        return back_to_form("account", "unavailable", **echoed)
     if account is None:
         # A tab whose session ended elsewhere: log in again, then a clean form (no stale verdict).
         if data.is_form:
@@ -411,7 +418,6 @@ async def _account_change(
         return JSONResponse({"detail": "Not logged in."}, status_code=401)
     user_id, email, device, password_hash = account
     address, throttle = client_address(request), get_login_throttle()
-    echoed = ({"form": form} if form else {}) | {name: data.get(name) for name in echo}
     change = AccountChange(
         data, user_id, email, address, throttle, device, password_hash, echoed, tells_taken
     )
@@ -507,14 +513,22 @@ async def logout(request: Request) -> Response:
     if not origin_allowed(request):
         return JSONResponse({"detail": "Origin not allowed."}, status_code=403)
     token = request.cookies.get(sessions.COOKIE_NAME)
-    await run_in_threadpool(sessions.end_session_for_token, token)
+    try:
+        await run_in_threadpool(sessions.end_session_for_token, token)
+        ended = True
+    except DATABASE_DOWN_ERRORS:
+        # The browser lets go of its cookie all the same: on a shared computer, the next
+        # person must not find this account open once the database is back.
+        ended = False
     wants_json = "application/json" in request.headers.get("accept", "") or (
         request.headers.get("content-type", "").startswith("application/json")
     )
-    response: Response = (
-        JSONResponse({"detail": "Logged out."})
-        if wants_json
-        else RedirectResponse("/login", status_code=303)
-    )
+    response: Response
+    if wants_json:
+        detail = "Logged out." if ended else sessions.LOGGED_OUT_HERE_ONLY
+        response = JSONResponse({"detail": detail}, status_code=200 if ended else 503)
+    else:
+        query = "" if ended else f"?{urlencode({'ended': sessions.ENDED_HERE_ONLY})}"
+        response = RedirectResponse(f"/login{query}", status_code=303)
     clear_session_cookie(response, request)
     return response

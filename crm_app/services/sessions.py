@@ -15,6 +15,14 @@ from crm_app.models import UserSession
 from crm_app.models.base import utcnow
 
 COOKIE_NAME = "crm_session"
+# A log-out the database could not record (api/auth.logout): the browser let go of its
+# cookie all the same, and the session lives on, unheld, until it expires. The log-in
+# page it goes to (?ended=here-only) says so.
+ENDED_HERE_ONLY = "here-only"
+LOGGED_OUT_HERE_ONLY = (
+    "You are logged out of this browser. The server could not be reached to end the "
+    "session itself: it ends when it expires, or at once when you change your password."
+)
 
 
 def start_session(*, session: Session, user_id: uuid.UUID, user_agent: str = "") -> str:

@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 import reflex as rx
 
 from crm_app.core.security import safe_next
+from crm_app.services.sessions import ENDED_HERE_ONLY, LOGGED_OUT_HERE_ONLY
 from crm_app.services.users import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from crm_app.state.auth import ENDED_ON_VISIT, SESSION_ENDED, AuthState
 from crm_app.state.focus import focus_on
@@ -83,7 +84,11 @@ class LoginFormState(AuthState):
             if error == "throttled"
             else MESSAGES.get(error, "")
         )
-        notices = {"1": ENDED_LOGGED_OUT, ENDED_ON_VISIT: ENDED_ON_A_VISIT}
+        notices = {
+            "1": ENDED_LOGGED_OUT,
+            ENDED_ON_VISIT: ENDED_ON_A_VISIT,
+            ENDED_HERE_ONLY: LOGGED_OUT_HERE_ONLY,
+        }
         self.notice = "" if self.error else notices.get(ended, "")
         self.email = params.get("email", "")[:320]
         self.name = params.get("name", "")[:200]

@@ -862,6 +862,61 @@ def test_an_account_change_the_database_could_not_check_counts_nothing(
     assert done.status_code == 200
 
 
+def _database_down(monkeypatch) -> None:
+    import crm_app.core.db as db
+
+    unreachable = db.create_db_engine("postgresql+psycopg://nobody:hunter2@127.0.0.1:1/crm")
+    monkeypatch.setattr(db, "get_engine", lambda: unreachable)
+
+
+@pytest.mark.parametrize("change", ["password", "email"])
+def test_an_account_form_sent_while_the_database_is_down_goes_back_saying_so(
+    client, monkeypatch, change
+):
+    # Down before the session could be read: a bare JSON 503 page, with no way back.
+    token = _signup(client).cookies[COOKIE_NAME]
+    _database_down(monkeypatch)
+    fields = {"current_password": PASSWORD, "new_password": "a brand new password"}
+    fields |= {"new_email": "typed@example.com"} if change == "email" else {}
+    response = client.post(
+        f"/api/auth/{change}",
+        data=fields,
+        headers={"cookie": f"{COOKIE_NAME}={token}", "origin": SITE_ORIGIN},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    location = urlsplit(response.headers["location"])
+    assert location.path == "/account"
+    query = parse_qs(location.query)
+    assert query["error"] == ["unavailable"]
+    if change == "email":  # back to its form, with what was typed
+        assert (query["form"], query["new_email"]) == (["email"], ["typed@example.com"])
+    assert PASSWORD not in response.headers["location"]
+
+
+@pytest.mark.parametrize("json_client", [False, True])
+def test_a_logout_while_the_database_is_down_still_drops_the_cookie_and_says_so(
+    client, monkeypatch, json_client
+):
+    # The cookie outlived the click: on a shared computer, the next person found the
+    # account open once the database was back.
+    from crm_app.services.sessions import ENDED_HERE_ONLY, LOGGED_OUT_HERE_ONLY
+
+    token = _signup(client).cookies[COOKIE_NAME]
+    _database_down(monkeypatch)
+    headers = {"cookie": f"{COOKIE_NAME}={token}", "origin": SITE_ORIGIN}
+    if json_client:
+        headers["accept"] = "application/json"
+    response = client.post("/api/auth/logout", headers=headers, follow_redirects=False)
+    set_cookie = response.headers["set-cookie"]
+    assert f'{COOKIE_NAME}=""' in set_cookie or "Max-Age=0" in set_cookie
+    if json_client:
+        assert (response.status_code, response.json()) == (503, {"detail": LOGGED_OUT_HERE_ONLY})
+    else:
+        assert response.status_code == 303
+        assert response.headers["location"] == f"/login?ended={ENDED_HERE_ONLY}"
+
+
 def _change_password_directly(email: str, new_password: str) -> None:
     """What POST /api/auth/password does, from another request of the owner's."""
     from crm_app.core.db import global_session, tenant_session
