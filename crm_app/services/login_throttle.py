@@ -189,13 +189,27 @@ class LoginThrottle:
         carried one; `password_hash` the account's current one (None: no account
         has this email). Counted as a failure until attempt_succeeded or
         attempt_not_made says otherwise; an attempt refused here is not counted.
+
+        An attempt whose answer says whether another account has an email
+        (`address_always`: moving one's account to it) also counts, for an hour,
+        against the address's allowance of sign-ups, whatever it answers: a move
+        that goes through says no account has the email, and a free account could
+        otherwise ask about address after address, its right password clearing
+        its count each time.
         """
         limits = [(self._counted_as(email, device, password_hash), self.window, self.max_failures)]
         limits += [
             (key, self.window, self.max_failures_per_address)
             for key in self._address_keys(address, device, address_always)
         ]
+        if address_always:
+            limits += self._signup_allowance(address)
         return self._count_within(limits)
+
+    def _signup_allowance(self, address: str) -> list[tuple[str, int, int]]:
+        """The address's hourly count of accounts made, or moved to an email (if limited)."""
+        limit = self.signups_per_address_per_hour
+        return [(_key("signups", address), SIGNUP_WINDOW_SECONDS, limit)] if limit else []
 
     def begin_signup(self, *, address: str) -> int | None:
         """Count a sign-up about to run against its address: None to go ahead, or seconds to wait.
@@ -208,10 +222,7 @@ class LoginThrottle:
         address's allowance of accounts made (each costs a password hash).
         """
         limits = [(_key("address", address), self.window, self.max_failures_per_address)]
-        if self.signups_per_address_per_hour:
-            limit = self.signups_per_address_per_hour
-            limits.append((_key("signups", address), SIGNUP_WINDOW_SECONDS, limit))
-        return self._count_within(limits)
+        return self._count_within(limits + self._signup_allowance(address))
 
     def _count_within(self, limits: list[tuple[str, int, int]]) -> int | None:
         """One more under each (key, window, limit): None when every count is within its
@@ -276,6 +287,8 @@ class LoginThrottle:
         """No password was checked after all (an invalid request, an unreachable database)."""
         self.counter.take_back(self._counted_as(email, device, password_hash))
         self._take_back_address(address, device, address_always)
+        if address_always:  # nothing was said about the email either
+            self.counter.take_back(_key("signups", address))
 
     def _take_back_address(self, address: str, device: str | None, always: bool) -> None:
         for key in self._address_keys(address, device, always):

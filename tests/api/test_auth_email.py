@@ -68,11 +68,29 @@ def test_asking_about_taken_addresses_meets_the_per_address_limit(client):
     token = _signup(client, _email())
     taken = _email()
     _signup(client, taken)
-    for _ in range(25):  # moving to a free address tells nothing: never counted
+    for _ in range(25):  # within the sign-up allowance, set high for tests (conftest)
         assert _change(client, token, _email()).status_code == 200
     assert [_change(client, token, taken).status_code for _ in range(21)] == [409] * 20 + [429]
     # The same count as sign-ups meeting an account: those are refused too, for a while.
     signup = client.post("/api/auth/signup", json={"email": taken, "password": PASSWORD})
+    assert signup.status_code == 429
+
+
+def test_moves_to_free_addresses_count_against_the_hourly_sign_up_allowance(client, monkeypatch):
+    # A move that goes through says no account has that email: with only the 409s counted,
+    # a free account asked about address after address, at a password hash each.
+    from crm_app.services import login_throttle
+
+    throttle = login_throttle.LoginThrottle(
+        login_throttle.MemoryCounter(), 5, 900, 20, signups_per_address_per_hour=3
+    )
+    token = _signup(client, _email())
+    monkeypatch.setattr(login_throttle, "_throttle", throttle)
+    for _ in range(5):  # refused before the password was checked: nothing said, not counted
+        assert _change(client, token, "not-an-email").status_code == 422
+    assert [_change(client, token, _email()).status_code for _ in range(4)] == [200] * 3 + [429]
+    # One allowance with the sign-ups made from that address.
+    signup = client.post("/api/auth/signup", json={"email": _email(), "password": PASSWORD})
     assert signup.status_code == 429
 
 
