@@ -32,7 +32,11 @@ def login() -> rx.Component:
         ],
         "Log in",
         rx.vstack(
-            rx.text("No account yet? ", rx.link("Sign up", href="/signup"), size="2"),
+            rx.text(
+                "No account yet? ",
+                rx.link("Sign up", href="/signup" + LoginFormState.next_query),
+                size="2",
+            ),
             # There is no email in this stack: the way back is the operator's command.
             rx.text(
                 "Forgot your password? Whoever runs this CRM for you can set a new one ",
@@ -84,5 +88,9 @@ def signup() -> rx.Component:
             ),
         ],
         "Sign up",
-        rx.text("Already have an account? ", rx.link("Log in", href="/login"), size="2"),
+        rx.text(
+            "Already have an account? ",
+            rx.link("Log in", href="/login" + LoginFormState.next_query),
+            size="2",
+        ),
     )

@@ -68,6 +68,12 @@ class LoginFormState(AuthState):
     # After a sign-up refused for an email that has an account: its log-in page, email filled.
     login_instead: str = ""
 
+    @rx.var
+    def next_query(self) -> str:
+        """ "?next=..." for the link to the other form: a person sent to log in who signs up
+        instead (or back) still arrives where they were going."""
+        return f"?{urlencode({'next': self.next_path})}" if self.next_path else ""
+
     @rx.event
     def load_form(self):
         """on_load: read the outcome of the last submit and skip the form if logged in."""

@@ -74,6 +74,29 @@ def test_a_sign_up_with_an_email_that_has_an_account_offers_its_log_in(page, app
     expect(page).to_have_url(re.compile(r"/calls/?$"))  # where the sign-up was going
 
 
+def test_a_person_sent_to_log_in_who_signs_up_instead_arrives_where_they_were_going(
+    page, app_server
+):
+    page.goto(f"{app_server.base_url}/calls")
+    expect(page).to_have_url(re.compile(r"/login/?\?next=%2Fcalls"))
+    # Each link takes the page's next once the page has read it (its on_load).
+    carries_next = re.compile(r"\?next=%2Fcalls$")
+    sign_up_link = page.get_by_role("link", name="Sign up")
+    expect(sign_up_link).to_have_attribute("href", carries_next)
+    sign_up_link.click()
+    expect(page.get_by_role("heading", name="Create your account")).to_be_visible()
+    log_in_link = page.get_by_role("link", name="Log in")
+    expect(log_in_link).to_have_attribute("href", carries_next)
+    log_in_link.click()  # and back, and forth again
+    expect(page.get_by_role("heading", name="Log in")).to_be_visible()
+    expect(sign_up_link).to_have_attribute("href", carries_next)
+    sign_up_link.click()
+    page.get_by_label("Email").fill(unique_email("went-on"))
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign up").click()
+    expect(page).to_have_url(re.compile(r"/calls/?$"))
+
+
 def test_the_session_cookie_is_http_only_and_invisible_to_scripts(page, app_server):
     frames: list[str] = []
     page.on(
