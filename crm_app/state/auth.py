@@ -34,6 +34,8 @@ PUBLIC_FORMS = ("/login", "/signup")
 # How long after a click the on_load queued behind it may run and still keep what the click
 # opened (_kept_on_arrival): far longer than a page's on_load takes, far shorter than a visit.
 ARRIVAL_SECONDS = 15
+# How a dialog opened on a page that had arrived marks the socket it was opened over.
+_ON_SOCKET = "socket:"
 
 
 class AuthState(rx.State):
@@ -64,28 +66,50 @@ class AuthState(rx.State):
         return uuid.UUID(self._user_id)
 
     def _arrival_mark(self) -> str:
-        """What a dialog opened now remembers for the page's on_load: "" once the page has
-        arrived; while it is still arriving, the page and the time (_kept_on_arrival).
+        """What a dialog opened now remembers for the page's on_load (_kept_on_arrival):
+        the page, and while the page is still arriving the time, once it has arrived the
+        socket the click came over.
 
         Reflex shows a reloaded page from the state the tab had, then runs its
         on_load, then sets is_hydrated. A click in between (a dialog opened as the
         page appeared) is handled before the on_load queued behind it, and that
         on_load must not close what the click opened.
         """
-        return "" if self.is_hydrated else f"{time.time()} {self.router.url.path}"
+        if self.is_hydrated:
+            return self._socket_mark()
+        return f"{time.time()} {self.router.url.path}"
+
+    def _socket_mark(self) -> str:
+        """The mark of a dialog open over this socket, on this page (_arrival_mark)."""
+        return f"{_ON_SOCKET}{self.router.session.session_id} {self.router.url.path}"
 
     def _kept_on_arrival(self, mark: str) -> bool:
-        """Whether a dialog opened with `mark` was opened as this very page arrived.
+        """Whether a dialog opened with `mark` stays open through the on_load running now:
+        opened as this very page arrived, or on this page over a socket that has closed.
 
         The on_load queued behind the click runs moments after it, on the same
         page. Reflex cancels that on_load when the tab navigates on first (Back at
         once): a mark outliving its arrival must not keep the dialog open on a later
         visit, so a mark from another page, or from longer ago, keeps nothing.
+
+        Reflex also runs on_load when a tab's socket reconnects (a network blip, a
+        laptop waking, the server restarting), on a page that never left: closing
+        the dialog then lost what the person was typing in it. Such an on_load
+        comes over another socket than the click did; a visit to the page (a link,
+        Back) over the same one. A reload also comes over another, and shows the
+        dialog as it was opened. The caller marks a dialog it keeps with the
+        current socket (_socket_mark), so that the next visit closes it.
         """
         at, _, path = mark.partition(" ")
         if not at or path != self.router.url.path:
             return False
+        if at.startswith(_ON_SOCKET):
+            return at != _ON_SOCKET + self.router.session.session_id
         return 0 <= time.time() - float(at) < ARRIVAL_SECONDS
+
+    def _mark_if_kept(self, kept: bool) -> str:
+        """The mark of a dialog that stayed open through on_load; "" for one it closed."""
+        return self._socket_mark() if kept else ""
 
     @rx.event
     def require_login(self):

@@ -184,11 +184,12 @@ class CsvImportState(AuthState):
             pass  # its dialog stays open, saying what became of it
         elif self._user_id and self.router.url.query_parameters.get("import") == "1":
             self.open_for(kind)
-            self._opened_while_arriving = ""
+            # Opened by this on_load: a reconnect keeps it, a visit does not (_kept_on_arrival).
+            self._opened_while_arriving = self._socket_mark()
             return forget_parameters("import")  # asked once: Back or a reload does not ask again
         elif self.step != "importing" and not self._kept_on_arrival(self._opened_while_arriving):
             self.open = False
-        self._opened_while_arriving = ""
+        self._opened_while_arriving = self._mark_if_kept(self.open)
 
     @rx.event
     def set_open(self, is_open: bool):

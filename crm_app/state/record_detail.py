@@ -115,7 +115,7 @@ class RecordDetailMixin(rx.State, mixin=True):
         self.confirming_delete = self.confirming_delete and self._kept_on_arrival(
             self._asked_while_arriving
         )
-        self._asked_while_arriving = ""
+        self._asked_while_arriving = self._mark_if_kept(self.confirming_delete)
         if record_id is None:
             self.not_found, self.loading, self.loaded = True, False, True
         return record_id
@@ -208,9 +208,10 @@ class RecordDetailMixin(rx.State, mixin=True):
     def close_notes_on_arrival(self):
         """on_load: a note left open for editing on an earlier visit is closed, unless a
         click opened it as this page arrived (AuthState._arrival_mark)."""
-        if not self._kept_on_arrival(self._note_opened_while_arriving):
+        kept = self._kept_on_arrival(self._note_opened_while_arriving)
+        if not kept:
             self.editing_note = self.deleting_note = self.note_edit_error = ""
-        self._note_opened_while_arriving = ""
+        self._note_opened_while_arriving = self._mark_if_kept(kept)
 
     @rx.event
     def start_editing_note(self, note_id: str):

@@ -76,7 +76,8 @@ class RecordFormMixin(rx.State, mixin=True):
         self.phone_region = get_settings().default_phone_region.upper()
         self.form_key += 1
         self.open = True
-        self._opened_while_arriving = ""
+        # Opened by the page's own on_load (?new=1): a reconnect keeps it, a visit does not.
+        self._opened_while_arriving = self._socket_mark()
 
     def _shown_by_click(self, record_id: str, values: dict[str, str]) -> None:
         self._show(record_id, values)
@@ -116,7 +117,7 @@ class RecordFormMixin(rx.State, mixin=True):
 
     def _close_left_open(self) -> None:
         self.open = self.open and self._kept_on_arrival(self._opened_while_arriving)
-        self._opened_while_arriving = ""
+        self._opened_while_arriving = self._mark_if_kept(self.open)
 
     @rx.event
     def set_open(self, is_open: bool):

@@ -50,9 +50,10 @@ class RecordListMixin(SortMixin, mixin=True):
 
     def _forget_dialogs(self) -> None:
         """On arriving at the page: no confirmation left open from the last visit (Back, reload)."""
-        if not self._kept_on_arrival(self._asked_while_arriving):
+        kept = self._kept_on_arrival(self._asked_while_arriving)
+        if not kept:
             self.delete_id, self.delete_name = "", ""
-        self._asked_while_arriving = ""
+        self._asked_while_arriving = self._mark_if_kept(kept)
 
     @rx.event
     def ask_delete(self, record_id: str, name: str):

@@ -139,3 +139,32 @@ def test_back_to_the_list_returns_to_the_page_the_contact_was_opened_from(page, 
     # A new search starts again at page 1.
     page.get_by_label("Search contacts").fill("Paged")
     expect(pager_label).to_have_text("1–25 of 30")
+
+
+def test_a_reconnect_keeps_the_open_dialog_and_what_was_typed_in_it(page, app_server):
+    # Reflex runs the page's on_load again when the tab's socket reconnects (a network blip,
+    # a laptop waking, a deploy): the dialog closed, and the half-typed contact was lost.
+    sign_up(page, app_server.base_url, email=unique_email("reconnect"), name="Reconnect")
+    sockets = []
+    page.route_web_socket(
+        re.compile(r"/_event"), lambda socket: sockets.append((socket, socket.connect_to_server()))
+    )
+    page.goto(f"{app_server.base_url}/contacts")
+    expect(page.get_by_text("No contacts yet")).to_be_visible()
+    page.get_by_role("button", name="New contact").first.click()
+    dialog = page.get_by_test_id("contact-dialog")
+    dialog.get_by_label("Name").fill("Half Typed")
+    connections = len(sockets)
+    browser_side, server_side = sockets[-1]
+    server_side.close()
+    browser_side.close()
+    for _ in range(300):  # the tab's own reconnect
+        if len(sockets) > connections:
+            break
+        page.wait_for_timeout(100)
+    assert len(sockets) > connections, "the tab did not reconnect"
+    page.wait_for_timeout(1500)  # past the reconnect's on_load
+    expect(dialog).to_be_visible()
+    expect(dialog.get_by_label("Name")).to_have_value("Half Typed")
+    dialog.get_by_role("button", name="Save").click()
+    expect(_row(page, "Half Typed")).to_be_visible()

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from reflex.istate.data import RouterData
 from reflex.state import State
 
 from crm_app.state import auth
@@ -154,4 +155,39 @@ def test_a_mark_made_on_another_page_keeps_nothing(root):
     LeadFormState.open_new.fn(form)
     form._opened_while_arriving = f"{time.time()} /leads/another-lead"  # opened there
     LeadFormState.open_from_query.fn(form)
+    assert not form.open
+
+
+def _over_socket(root: State, sid: str, path: str = "/contacts") -> None:
+    """The tab's events now come over this socket, on this page."""
+    root.router = RouterData.from_router_data(
+        {"sid": sid, "pathname": path, "asPath": path, "headers": {}}
+    )
+
+
+@pytest.mark.parametrize("dialog", DIALOGS)
+def test_a_dialog_stays_open_when_the_tabs_socket_reconnects(root, dialog):
+    # Reflex runs the page's on_load again when a socket reconnects (a network blip, a
+    # laptop waking, the server restarting): closing the dialog lost what was typed in it.
+    click, on_load, shows, state_class = DIALOGS[dialog]
+    state = _substate(root, state_class)
+    _over_socket(root, "socket-1")
+    click(state)
+    _over_socket(root, "socket-2")  # the reconnect
+    _arrive(root, lambda: on_load(state))
+    assert shows(state)
+    _over_socket(root, "socket-3")  # and the next one
+    _arrive(root, lambda: on_load(state))
+    assert shows(state)
+    # A visit to the page over the same socket (a link, Back) closes it, as before.
+    _arrive(root, lambda: on_load(state))
+    assert not shows(state)
+
+
+def test_a_dialog_left_open_on_another_page_closes_whatever_the_socket(root):
+    form = _substate(root, ContactFormState)
+    _over_socket(root, "socket-1", "/contacts/one")
+    ContactFormState.open_new.fn(form)
+    _over_socket(root, "socket-2", "/contacts")
+    _arrive(root, lambda: ContactFormState.close_on_arrival.fn(form))
     assert not form.open
