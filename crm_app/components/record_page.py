@@ -151,4 +151,5 @@ def record_page(state: Any, *, list_title: str, view: rx.Component) -> rx.Compon
         ),
         spacing="4",
         width="100%",
+        on_unmount=state.forget_shown,
     )

@@ -204,4 +204,5 @@ def call_detail() -> rx.Component:
         ),
         spacing="4",
         width="100%",
+        on_unmount=State.forget_shown,
     )

@@ -67,6 +67,12 @@ class CallDetailState(LiveReloadMixin, AuthState):
         self._load(display.parse_id(self.call.id))
 
     @rx.event
+    def forget_shown(self):
+        """on_unmount: the next call's page starts from its loading line, not from this call
+        (the browser keeps this state's last values until the next on_load answers)."""
+        self.loaded, self._shown_id = False, ""
+
+    @rx.event
     def load_call(self):
         """on_load: the call whose id is in the URL."""
         self._load(display.parse_id(self.router.page.params.get("call_id", "")))

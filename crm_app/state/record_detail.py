@@ -147,6 +147,16 @@ class RecordDetailMixin(rx.State, mixin=True):
         self._shown_id = str(self._current())
 
     @rx.event
+    def forget_shown(self):
+        """on_unmount: the page's next visit starts from its loading line.
+
+        The browser keeps this state's last values: the next record's page
+        showed the last one's name, notes and timeline under its own URL until
+        its on_load answered, and an Edit clicked then opened the last one.
+        """
+        self.loaded, self._shown_id = False, ""
+
+    @rx.event
     def save_note(self, form: dict[str, Any]):
         record_id = self._current()
         if not self._user_id or record_id is None:

@@ -168,3 +168,42 @@ def test_a_reconnect_keeps_the_open_dialog_and_what_was_typed_in_it(page, app_se
     expect(dialog.get_by_label("Name")).to_have_value("Half Typed")
     dialog.get_by_role("button", name="Save").click()
     expect(_row(page, "Half Typed")).to_be_visible()
+
+
+def test_a_contacts_page_never_shows_the_contact_before_it_under_its_url(page, app_server):
+    # The browser keeps the page's last values: Bob's page showed Ann under Bob's URL until
+    # its on_load answered, and an Edit clicked then opened Ann.
+    email = unique_email("stale")
+    sign_up(page, app_server.base_url, email=email, name="Stale Pages")
+    owner = user_id_of(app_server, email)
+    ann_id, bob_id = insert_rows(
+        app_server, owner, contacts=[{"name": "Ann Shown First"}, {"name": "Bob Shown Next"}]
+    )
+    held, hold = [], {"on": False}
+
+    def relay(browser_side):
+        server_side = browser_side.connect_to_server()
+
+        def from_server(message):
+            if hold["on"]:
+                held.append((browser_side, message))
+            else:
+                browser_side.send(message)
+
+        server_side.on_message(from_server)
+
+    page.route_web_socket(re.compile(r"/_event"), relay)
+    page.goto(f"{app_server.base_url}/contacts/{ann_id}")
+    expect(page.get_by_role("heading", name="Ann Shown First")).to_be_visible()
+    page.get_by_role("main").get_by_role("link", name="Contacts", exact=True).click()
+    expect(_row(page, "Bob Shown Next")).to_be_visible()
+    page.wait_for_timeout(500)  # the list's events answered, Ann's page's unmount too
+    hold["on"] = True  # from now on the server's answers wait: Bob's on_load has not answered
+    page.get_by_role("link", name="Bob Shown Next").click()
+    expect(page).to_have_url(re.compile(f"/contacts/{bob_id}/?$"))
+    page.wait_for_timeout(500)
+    expect(page.get_by_role("heading", name="Ann Shown First")).to_have_count(0)
+    hold["on"] = False
+    for browser_side, message in held:
+        browser_side.send(message)
+    expect(page.get_by_role("heading", name="Bob Shown Next")).to_be_visible()

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from reflex.istate.data import RouterData
 from reflex.state import State
 from sqlmodel import select
 
@@ -217,3 +218,19 @@ def test_a_contact_with_an_extension_or_nothing_to_know_it_by_is_refused(engine,
     _save(form, name="Ext Phone", phone="+1 (415) 555-0100")
     assert (form.open, form.saving) == (False, False)
     assert _stored(engine, user, Contact) == [("Ext Phone", "+14155550100")]
+
+
+def test_edit_on_a_records_page_opens_the_record_of_its_url(engine, user, signed_in):
+    # Until the page's on_load has answered, its Edit button may still hold the record the
+    # page showed before: the URL's record is the one to edit.
+    with tenant_session(user.id, engine) as session:
+        shown_before, this_page = (
+            add_lead(session, user_id=user.id, name=name) for name in ("Shown Before", "This Page")
+        )
+    path = f"/leads/{this_page.id}"
+    signed_in.router = RouterData.from_router_data(
+        {"pathname": "/leads/[lead_id]", "asPath": path, "query": {"lead_id": str(this_page.id)}}
+    )
+    form = _substate(signed_in, LeadFormState)
+    LeadFormState.open_edit.fn(form, str(shown_before.id))
+    assert (form.editing_id, form.values["name"]) == (str(this_page.id), "This Page")
