@@ -209,8 +209,8 @@ def confirm_delete(
             dialog_title(rx.text.span("Delete ", name, "?"), alert=True),
             rx.alert_dialog.description(
                 consequence
-                or f"The {what} and its notes are deleted. Calls and automation runs stay, "
-                f"unlinked. This cannot be undone.",
+                or f"The {what}, its notes and its text messages are deleted. Calls and "
+                f"automation runs stay, unlinked. This cannot be undone.",
                 size="2",
             ),
             rx.hstack(

@@ -71,6 +71,10 @@ def test_contacts_are_unique_by_phone_and_email_and_can_be_managed(page, app_ser
     expect(page.get_by_test_id("timeline-note")).to_contain_text("Met at the expo.")
 
     page.get_by_role("button", name="Delete", exact=True).click()
+    # What goes with it: its own timeline (notes, text messages); calls and runs stay.
+    expect(page.get_by_role("alertdialog")).to_contain_text(
+        "its notes and its text messages are deleted. Calls and automation runs stay"
+    )
     page.get_by_role("alertdialog").get_by_role("button", name="Delete").click()
     expect(page).to_have_url(re.compile(r"/contacts/?$"))
     expect(page.get_by_test_id("contact-row")).to_have_count(1)

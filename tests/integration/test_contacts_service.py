@@ -199,6 +199,7 @@ def test_delete_contact_unlinks_calls_and_runs_and_drops_its_own_notes(engine, u
         call = add_call_log(session, **links)
         run = add_automation_log(session, **links)
         note = add_activity(session, **links)
+        sms = add_activity(session, kind="sms_in", body="Running late", **links)
     with tenant_session(user.id, engine) as session:
         assert delete_contact(session=session, user_id=user.id, contact_id=contact.id) is True
     with tenant_session(user.id, engine) as session:
@@ -207,8 +208,10 @@ def test_delete_contact_unlinks_calls_and_runs_and_drops_its_own_notes(engine, u
             session.get(CallLog, (user.id, call.id)),
             session.get(AutomationLog, (user.id, run.id)),
         ]
-        # A note on this contact alone would be unreachable, so it goes with it.
+        # A note or a text message on this contact alone would be unreachable, so it goes
+        # with it, as the dialog that asks says (components/dialogs.confirm_delete).
         assert session.get(Activity, (user.id, note.id)) is None
+        assert session.get(Activity, (user.id, sms.id)) is None
     assert [row.contact_id for row in rows] == [None, None]
     # The phone number is free again.
     assert _create(engine, user, phone="4155552671").phone == "+14155552671"
