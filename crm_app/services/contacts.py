@@ -170,7 +170,10 @@ def update_contact(
     if any(field in values for field in IDENTITY_FIELDS):
         require_identity({field: getattr(contact, field) for field in IDENTITY_FIELDS} | values)
     _check_duplicates(session, user_id, values, exclude_id=contact_id)
-    for field, value in values.items():
+    changed = {field: value for field, value in values.items() if getattr(contact, field) != value}
+    if not changed:  # saved as it was: it stays where "Recently changed" lists it
+        return contact
+    for field, value in changed.items():
         setattr(contact, field, value)
     contact.updated_at = utcnow()
     _flush_unique(session, contact)

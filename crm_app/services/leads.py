@@ -209,7 +209,9 @@ def update_lead(
     _lock_unique_values(session, user_id, changed)
     _refuse_taken(session, user_id, changed, this_lead=lead_id)
     previous_status = lead.status
-    for field, value in values.items():
+    if not changed:  # saved as it was: it stays where "Recently changed" lists it
+        return lead
+    for field, value in changed.items():
         setattr(lead, field, value)
     lead.updated_at = utcnow()
     session.add(lead)

@@ -126,6 +126,17 @@ def test_update_contact_keeping_its_own_phone_and_email_is_fine(engine, user) ->
     assert updated.updated_at > contact.updated_at
 
 
+def test_update_contact_that_changes_nothing_keeps_its_place_in_recently_changed(
+    engine, user
+) -> None:
+    contact = _create(engine, user, name="Ana", phone="4155552671", email="ana@acme.com")
+    # As the dialog saves it opened and closed again, or typed the way it was.
+    same = _update(
+        engine, user, contact.id, name="Ana", phone="(415) 555-2671", email="ANA@acme.com"
+    )
+    assert same.updated_at == contact.updated_at
+
+
 @pytest.mark.parametrize("fields", [{}, {"name": "  ", "company": "Acme", "notes": "hi"}])
 def test_create_contact_without_name_phone_or_email_is_refused(engine, user, fields) -> None:
     with pytest.raises(InvalidInput) as raised:

@@ -107,6 +107,20 @@ def test_update_lead_changes_only_given_fields_and_sets_updated_at(engine, user)
     assert (stored.status, stored.email) == ("qualified", "new@example.com")
 
 
+def test_update_lead_that_changes_nothing_keeps_its_place_and_its_timeline(engine, user) -> None:
+    lead = _create(engine, user, name="Ana", phone="4155552671", status="new")
+    with tenant_session(user.id, engine) as session:
+        same = update_lead(
+            session=session,
+            user_id=user.id,
+            lead_id=lead.id,
+            lead_in=LeadUpdate(name="Ana", phone="(415) 555-2671", status="new"),
+        )
+        entries = session.exec(sa.select(Activity).where(Activity.lead_id == lead.id)).all()
+    assert same.updated_at == lead.updated_at
+    assert entries == []
+
+
 def test_update_lead_with_blank_phone_clears_it(engine, user) -> None:
     lead = _create(engine, user, name="Ana", phone="4155552671")
     with tenant_session(user.id, engine) as session:
