@@ -67,7 +67,7 @@ def _ran_apart(run: AutomationLog) -> bool:
 
 
 def run_row(run: AutomationLog, names: Mapping[uuid.UUID, str] | None = None) -> RunRow:
-    seconds = f"{run.duration_ms / 1000:.1f} s" if run.duration_ms is not None else "–"
+    seconds = display.run_duration(run.duration_ms)
     names = names or {}
     scenario = run.scenario_name or run.scenario_id or "(unnamed scenario)"
 

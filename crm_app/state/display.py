@@ -57,6 +57,16 @@ def period_days(period: str) -> int | None:
     return int(period) if period in ("7", "30", "90") else None
 
 
+def run_duration(milliseconds: int | None) -> str:
+    """How long an automation ran: "1.2 s" under a minute, then as calls are ("40:00");
+    an en dash when unknown."""
+    if milliseconds is None:
+        return "–"
+    if milliseconds < 59_950:  # what rounds to 60.0 s reads as 1:00
+        return f"{milliseconds / 1000:.1f} s"
+    return duration(milliseconds / 1000)
+
+
 def iso(value: datetime | None) -> str:
     """A timestamp for the browser (which shows it in the viewer's time zone), or ""."""
     return value.isoformat() if value else ""

@@ -57,7 +57,7 @@ def timeline_row(entry: TimelineEntry, shown_on: str = "lead") -> TimelineRow:
             href=f"/calls/{entry.id}",
         )
     if entry.kind == "automation":
-        seconds = f"{entry.number / 1000:.1f} s" if entry.number is not None else ""
+        seconds = display.run_duration(entry.number) if entry.number is not None else ""
         parts = [f"Automation: {entry.label or 'scenario'}", entry.status, seconds]
         return TimelineRow(
             kind="automation",

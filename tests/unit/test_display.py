@@ -23,6 +23,25 @@ def test_duration(seconds, shown) -> None:
 
 
 @pytest.mark.parametrize(
+    ("milliseconds", "shown"),
+    [
+        (None, "–"),
+        (0, "0.0 s"),
+        (1234, "1.2 s"),
+        (59_949, "59.9 s"),
+        (59_950, "1:00"),  # not "60.0 s"
+        (2_400_000, "40:00"),  # a long Make run reads as a call of its length does
+    ],
+)
+def test_a_runs_duration_reads_in_seconds_under_a_minute_then_as_a_calls(
+    milliseconds, shown
+) -> None:
+    assert display.run_duration(milliseconds) == shown
+    run = AutomationLog(user_id=uuid.uuid4(), execution_id="x", duration_ms=milliseconds)
+    assert run_row(run).duration == shown
+
+
+@pytest.mark.parametrize(
     ("value", "shown"),
     [
         (None, "–"),
