@@ -149,7 +149,7 @@ class Settings(BaseSettings):
     @property
     def allowed_origin_list(self) -> list[str]:
         if self.allowed_origins.strip():
-            return [o.strip().rstrip("/") for o in self.allowed_origins.split(",") if o.strip()]
+            return [origin_of(o) for o in self.allowed_origins.split(",") if o.strip()]
         return [origin_of(self.public_base_url)]
 
     @property
@@ -164,17 +164,37 @@ class Settings(BaseSettings):
 
     def accepts_origin(self, origin: str) -> bool:
         """Whether a browser at `origin` may open the websocket and post to the auth endpoints."""
-        return origin.rstrip("/") in self.accepted_origin_list
+        return origin_of(origin) in self.accepted_origin_list
 
     @property
     def previous_encryption_keys(self) -> list[str]:
         return [k for k in self.encryption_keys_previous.split(",") if k]
 
 
+# The ports a browser leaves out of an Origin header, by scheme.
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
 def origin_of(url: str) -> str:
-    """The scheme://host[:port] part of a URL."""
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
+    """The scheme://host[:port] part of a URL, written as a browser sends it in Origin:
+    lower case, without the scheme's default port ("*" as it is).
+
+    PUBLIC_BASE_URL=https://crm.example.com:443 named the site's origin, yet every
+    browser, which sends https://crm.example.com, was refused.
+    """
+    text = url.strip()
+    if text == "*":
+        return text
+    parts = urlsplit(text)
+    scheme, host = parts.scheme.lower(), (parts.hostname or "")
+    if ":" in host:  # an IPv6 address, which urlsplit gives without its brackets
+        host = f"[{host}]"
+    try:
+        port = parts.port
+    except ValueError:  # not a port: kept as written, so it matches nothing a browser sends
+        return f"{scheme}://{parts.netloc.lower()}"
+    written = f":{port}" if port is not None and port != _DEFAULT_PORTS.get(scheme) else ""
+    return f"{scheme}://{host}{written}"
 
 
 def loopback_twin(origin: str) -> str | None:

@@ -177,6 +177,28 @@ def test_allowed_origins_are_split_and_trimmed() -> None:
     assert settings.allowed_origin_list == ["https://a.example", "https://b.example"]
 
 
+@pytest.mark.parametrize(
+    "configured",
+    [
+        {"public_base_url": "https://CRM.Example.com:443/"},
+        {"allowed_origins": "HTTPS://crm.example.COM:443, http://other.example:80"},
+    ],
+)
+def test_an_origin_is_compared_as_a_browser_writes_it(configured) -> None:
+    # Browsers send Origin in lower case without the scheme's default port: written with
+    # ":443", the site's own origin refused every browser.
+    settings = _load(environment="production", **configured)
+    assert settings.accepts_origin("https://crm.example.com")
+    assert not settings.accepts_origin("http://crm.example.com")
+    assert not settings.accepts_origin("https://crm.example.com:8443")
+
+
+def test_an_ipv6_origin_keeps_its_brackets() -> None:
+    settings = _load(environment="production", public_base_url="http://[::1]:3000")
+    assert settings.allowed_origin_list == ["http://[::1]:3000"]
+    assert settings.accepts_origin("http://[::1]:3000")
+
+
 @pytest.mark.parametrize("environment", ["local", "test"])
 def test_a_localhost_origin_also_accepts_its_loopback_twin_outside_production(environment) -> None:
     settings = _load(environment=environment, public_base_url="http://localhost:3300")
