@@ -77,6 +77,23 @@ def decode_session_token(token: str) -> tuple[uuid.UUID, uuid.UUID] | None:
         return None
 
 
+def session_token_expired(token: str) -> bool:
+    """Whether a genuine session token is refused for its age alone (its exp has passed)."""
+    try:
+        jwt.decode(
+            token,
+            _signing_key(),
+            algorithms=[ALGORITHM],
+            options={"require": REQUIRED_CLAIMS},
+            leeway=timedelta(seconds=5),
+        )
+    except jwt.ExpiredSignatureError:
+        return True
+    except (jwt.PyJWTError, ValueError, TypeError):
+        return False
+    return False
+
+
 # How long a browser counts as one an account logged in from (OWASP's "device cookies").
 DEVICE_TOKEN_LIFETIME = timedelta(days=180)
 

@@ -10,7 +10,11 @@ from sqlmodel import Session, select
 
 from crm_app.core.config import get_settings
 from crm_app.core.db import tenant_session
-from crm_app.core.security import create_session_token, decode_session_token
+from crm_app.core.security import (
+    create_session_token,
+    decode_session_token,
+    session_token_expired,
+)
 from crm_app.models import UserSession
 from crm_app.models.base import utcnow
 
@@ -94,6 +98,13 @@ def user_id_from_token(token: str | None) -> uuid.UUID | None:
 def get_current_user_id(*, cookie_header: str | None) -> uuid.UUID | None:
     """The logged-in user behind a request's raw Cookie header (HTTP or websocket handshake)."""
     return user_id_from_token(token_from_cookie_header(cookie_header))
+
+
+def session_expired(*, cookie_header: str | None) -> bool:
+    """Whether the request's session token is genuine and refused only for having expired
+    (not revoked, not forged): what a tab whose session ended under it is told."""
+    token = token_from_cookie_header(cookie_header)
+    return bool(token) and session_token_expired(token)
 
 
 def end_session_for_token(token: str | None) -> None:

@@ -24,9 +24,11 @@ from crm_app.state.storage import saved_without_credentials
 
 logger = logging.getLogger(__name__)
 # The query parameter that tells /login a tab's session ended under it: on an action,
-# which was not carried out ("1"), or on opening a page, which lost nothing (ENDED_ON_VISIT).
+# which was not carried out ("1"), or on opening a page, which lost nothing (ENDED_ON_VISIT);
+# and when its token says it expired rather than was ended, the same with EXPIRED first.
 SESSION_ENDED = "ended"
 ENDED_ON_VISIT = "visit"
+EXPIRED = "expired"
 # The pages a tab without a session is sent to, or logs out to.
 PUBLIC_FORMS = ("/login", "/signup")
 
@@ -47,6 +49,8 @@ class AuthState(rx.State):
     # replaced by a password change, in another tab): the event that found out
     # was not carried out, and /login says so once the tab has been sent there.
     _session_ended: bool = False
+    # ...because the session's time was up (its token says so), not ended by anyone.
+    _session_expired: bool = False
     # Where this tab was sent to log in, until it arrives: a page's on_load and its
     # on_mount may both find the session gone, and a second redirect, worked out
     # anew, lacked the reason the first one carried and replaced it (Redis, 2 workers).
@@ -158,8 +162,10 @@ class AuthState(rx.State):
         target = f"{path}?{query}" if query else path
         url = f"/login?next={quote(target, safe='')}"
         if self._session_ended:
-            self._session_ended = False
-            url += f"&{SESSION_ENDED}={'1' if lost_an_action else ENDED_ON_VISIT}"
+            how = "1" if lost_an_action else ENDED_ON_VISIT
+            reason = f"{EXPIRED}-{how}" if self._session_expired else how
+            self._session_ended = self._session_expired = False
+            url += f"&{SESSION_ENDED}={reason}"
         self._login_trip = url
         return rx.call_script(f"window.location.replace({json.dumps(url)})")
 
@@ -221,9 +227,12 @@ class SessionMiddleware(Middleware):
             # Found over by the login or sign-up page itself, the tab logged out there (or
             # was sent there): nothing to tell it later about a session ended elsewhere.
             ended = bool(auth._user_id) and not user_id and not _on_public_form(event)
+            expired = (
+                ended and not unavailable and sessions.session_expired(cookie_header=cookie_header)
+            )
             if auth._user_id:
                 await _forget_user(state)
-            auth._user_id, auth._session_ended = user_id, ended
+            auth._user_id, auth._session_ended, auth._session_expired = user_id, ended, expired
         if unavailable:
             auth.database_unavailable = True
         return None

@@ -10,7 +10,7 @@ import reflex as rx
 from crm_app.core.security import safe_next
 from crm_app.services.sessions import ENDED_HERE_ONLY, LOGGED_OUT_HERE_ONLY
 from crm_app.services.users import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
-from crm_app.state.auth import ENDED_ON_VISIT, SESSION_ENDED, AuthState
+from crm_app.state.auth import ENDED_ON_VISIT, EXPIRED, SESSION_ENDED, AuthState
 from crm_app.state.focus import focus_on
 
 MESSAGES = {
@@ -32,8 +32,12 @@ ENDED_LOGGED_IN = (
     "what you last did here was not carried out. Please do it again."
 )
 ENDED_ON_A_VISIT = (
-    "Your session ended: you logged out or changed your password in another tab or browser. "
-    "Log in to continue."
+    "Your session ended: it expired, or you logged out or changed your password in another "
+    "tab or browser. Log in to continue."
+)
+EXPIRED_ON_A_VISIT = "Your session expired. Log in to continue."
+EXPIRED_LOST = (
+    "Your session expired, so what you last did here was not carried out. Log in to continue."
 )
 ENDED_LOGGED_OUT = (
     "You were logged out in another tab, so what you last did here was not carried out. "
@@ -93,6 +97,8 @@ class LoginFormState(AuthState):
         notices = {
             "1": ENDED_LOGGED_OUT,
             ENDED_ON_VISIT: ENDED_ON_A_VISIT,
+            f"{EXPIRED}-1": EXPIRED_LOST,
+            f"{EXPIRED}-{ENDED_ON_VISIT}": EXPIRED_ON_A_VISIT,
             ENDED_HERE_ONLY: LOGGED_OUT_HERE_ONLY,
         }
         self.notice = "" if self.error else notices.get(ended, "")

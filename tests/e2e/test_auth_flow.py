@@ -401,3 +401,26 @@ def test_someone_locking_an_account_out_leaves_its_owners_browser_able_to_log_in
     log_in(page, app_server.base_url, email=email)
     expect(page).to_have_url(re.compile(r"/dashboard/?$"))
     expect(page.get_by_role("main").get_by_text("Owner")).to_be_visible()
+
+
+def test_a_tab_whose_session_expired_is_told_so_not_that_it_was_logged_out(new_context, app_server):
+    # After its hours were up, /login said "you logged out or changed your password".
+    import jwt
+
+    from crm_app.core.crypto import session_signing_key
+
+    context = new_context()
+    page = context.new_page()
+    sign_up(page, app_server.base_url, email=unique_email("expired"), name="Expired")
+    cookie = session_cookie(context)
+    claims = jwt.decode(cookie["value"], options={"verify_signature": False})
+    ended = int(time.time()) - 60
+    expired = jwt.encode(
+        {**claims, "iat": ended - 3600, "exp": ended},
+        session_signing_key(app_server.env["JWT_SECRET"]),
+        algorithm="HS256",
+    )
+    context.add_cookies([{**cookie, "value": expired}])
+    page.goto(f"{app_server.base_url}/leads")
+    expect(page).to_have_url(re.compile(r"/login/?\?next=%2Fleads"))
+    expect(page.get_by_text("Your session expired. Log in to continue.")).to_be_visible()

@@ -19,6 +19,7 @@ from crm_app.core.security import (
     hash_password,
     password_context,
     read_device_token,
+    session_token_expired,
     verify_password,
 )
 from crm_app.models.base import utcnow
@@ -43,6 +44,19 @@ def test_a_genuine_token_decodes_to_user_and_session():
         user_id=USER, session_id=SESSION, issued_at=now, expires_at=now + timedelta(hours=1)
     )
     assert decode_session_token(token) == (USER, SESSION)
+
+
+def test_only_a_genuine_token_past_its_time_counts_as_expired():
+    # What /login then tells the tab: its session expired, not that someone ended it.
+    an_hour_ago = utcnow() - timedelta(hours=1)
+    expired = jwt.encode(_claims(iat=an_hour_ago, exp=an_hour_ago), _key(), algorithm="HS256")
+    assert decode_session_token(expired) is None
+    assert session_token_expired(expired)
+    assert not session_token_expired(jwt.encode(_claims(), _key(), algorithm="HS256"))
+    forged = jwt.encode(_claims(exp=an_hour_ago), b"another key" * 4, algorithm="HS256")
+    assert not session_token_expired(forged)
+    assert not session_token_expired(jwt.encode(_claims(exp=an_hour_ago, jti=None), _key()))
+    assert not session_token_expired("not.a.token")
 
 
 def test_token_signed_with_the_raw_jwt_secret_is_refused():
