@@ -51,6 +51,9 @@ class AuthState(rx.State):
     _session_ended: bool = False
     # ...because the session's time was up (its token says so), not ended by anyone.
     _session_expired: bool = False
+    # Whether the tab's latest socket came with a page loaded anew (a reload, a link from
+    # outside), not with a page that stayed in the browser while its socket reconnected.
+    _page_loaded_anew: bool = True
     # Where this tab was sent to log in, until it arrives: a page's on_load and its
     # on_mount may both find the session gone, and a second redirect, worked out
     # anew, lacked the reason the first one carried and replaced it (Redis, 2 workers).
@@ -100,15 +103,16 @@ class AuthState(rx.State):
         laptop waking, the server restarting), on a page that never left: closing
         the dialog then lost what the person was typing in it. Such an on_load
         comes over another socket than the click did; a visit to the page (a link,
-        Back) over the same one. A reload also comes over another, and shows the
-        dialog as it was opened. The caller marks a dialog it keeps with the
-        current socket (_socket_mark), so that the next visit closes it.
+        Back) over the same one; a reload over another, but with a page loaded anew
+        (SessionMiddleware), whose dialogs close. The caller marks a dialog it keeps
+        with the current socket (_socket_mark), so that the next visit closes it.
         """
         at, _, path = mark.partition(" ")
         if not at or path != self.router.url.path:
             return False
         if at.startswith(_ON_SOCKET):
-            return at != _ON_SOCKET + self.router.session.session_id
+            reconnected = at != _ON_SOCKET + self.router.session.session_id
+            return reconnected and not self._page_loaded_anew
         return 0 <= time.time() - float(at) < ARRIVAL_SECONDS
 
     def _mark_if_kept(self, kept: bool) -> str:
@@ -235,6 +239,11 @@ class SessionMiddleware(Middleware):
             auth._user_id, auth._session_ended, auth._session_expired = user_id, ended, expired
         if unavailable:
             auth.database_unavailable = True
+        if event.name.endswith(f".{constants.CompileVars.HYDRATE_AND_LOAD}"):
+            # A page's first socket sends the hashes of the state it was built with; a
+            # socket reconnecting under a page that stayed sends none (Reflex's state.js).
+            hashes = (event.payload or {}).get(constants.CompileVars.PAYLOAD_HASHES)
+            auth._page_loaded_anew = bool(hashes)
         return None
 
 

@@ -158,11 +158,15 @@ def test_a_mark_made_on_another_page_keeps_nothing(root):
     assert not form.open
 
 
-def _over_socket(root: State, sid: str, path: str = "/contacts") -> None:
-    """The tab's events now come over this socket, on this page."""
+def _over_socket(
+    root: State, sid: str, path: str = "/contacts", *, page_loaded_anew: bool = False
+) -> None:
+    """The tab's events now come over this socket, on this page: one that reconnected under
+    the page, or (page_loaded_anew) the first socket of the page reloaded."""
     root.router = RouterData.from_router_data(
         {"sid": sid, "pathname": path, "asPath": path, "headers": {}}
     )
+    _substate(root, AuthState)._page_loaded_anew = page_loaded_anew
 
 
 @pytest.mark.parametrize("dialog", DIALOGS)
@@ -180,6 +184,17 @@ def test_a_dialog_stays_open_when_the_tabs_socket_reconnects(root, dialog):
     _arrive(root, lambda: on_load(state))
     assert shows(state)
     # A visit to the page over the same socket (a link, Back) closes it, as before.
+    _arrive(root, lambda: on_load(state))
+    assert not shows(state)
+
+
+@pytest.mark.parametrize("dialog", DIALOGS)
+def test_a_dialog_left_open_closes_when_the_page_is_reloaded(root, dialog):
+    click, on_load, shows, state_class = DIALOGS[dialog]
+    state = _substate(root, state_class)
+    _over_socket(root, "socket-1")
+    click(state)
+    _over_socket(root, "socket-2", page_loaded_anew=True)  # F5: another socket, a new page
     _arrive(root, lambda: on_load(state))
     assert not shows(state)
 
