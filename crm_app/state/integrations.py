@@ -129,6 +129,10 @@ class IntegrationsState(AuthState):
     make_secret_open: bool = False
     # Whether the open dialog's secret replaces the one in use (confirmed by Regenerate).
     _make_secret_replaces: bool = False
+    # Whether the open dialog has its secret: its field's mount asks once. In development,
+    # React mounts it twice; the second ask found the first's secret stored, and closed
+    # the dialog saying one was made in another tab, before it could be copied.
+    _make_secret_served: bool = False
 
     @rx.var
     def provider_connected(self) -> dict[str, bool]:
@@ -270,6 +274,7 @@ class IntegrationsState(AuthState):
         """Open the dialog; its field, once on the page, asks for the secret (`replacing`: the
         person confirmed that it replaces the one in use)."""
         self.make_secret_open, self._make_secret_replaces = True, bool(replacing)
+        self._make_secret_served = False
 
     @rx.event
     def generate_make_secret(self):
@@ -279,7 +284,7 @@ class IntegrationsState(AuthState):
         the browser sets it, and the secret lives only in this handler's local
         variable on the way (no var, so no saved state, ever holds it).
         """
-        if not self._user_id or not self.make_secret_open:
+        if not self._user_id or not self.make_secret_open or self._make_secret_served:
             return None
         try:
             secret = self._run(
@@ -294,6 +299,7 @@ class IntegrationsState(AuthState):
             self.make_secret_open = False
             return [rx.toast.info(MAKE_KEY_KEPT), *self._refresh_after_change()]
         # Shown whatever the reload does: stored, it has replaced the previous secret.
+        self._make_secret_served = True
         return [rx.set_value(MAKE_SECRET_FIELD, secret.reveal()), *self._refresh_after_change()]
 
     @rx.event

@@ -373,7 +373,9 @@ def test_changing_the_password_ends_other_sessions_at_once(new_context, app_serv
     # The other browser's next page finds its session gone, and says why.
     elsewhere.get_by_role("link", name="Leads").first.click()
     expect(elsewhere).to_have_url(re.compile(r"/login/?\?next=%2Fleads&ended=visit$"))
-    expect(elsewhere.get_by_text("Your session ended: it expired, or you logged out or changed")).to_be_visible()
+    expect(
+        elsewhere.get_by_text("Your session ended: it expired, or you logged out or changed")
+    ).to_be_visible()
     # A visit by someone who was never logged in here is told nothing of the kind.
     stranger = new_context().new_page()
     stranger.goto(f"{app_server.base_url}/leads")

@@ -112,6 +112,19 @@ def test_a_removal_and_a_new_url_are_not_reported_as_lost_when_the_reload_fails(
     assert page.webhook_urls["vapi"] != url
 
 
+@pytest.mark.parametrize("replacing", [False, True])
+def test_a_dialog_whose_field_mounts_twice_gets_one_secret_and_stays_open(
+    engine, user, page, replacing
+) -> None:
+    # React mounts the field twice in development: the second ask closed the dialog
+    # ("made in another tab?"), or, regenerating, replaced the secret just shown.
+    IntegrationsState.open_make_secret.fn(page, replacing)
+    shown = _value_set(IntegrationsState.generate_make_secret.fn(page), MAKE_SECRET_FIELD)
+    assert IntegrationsState.generate_make_secret.fn(page) is None
+    assert page.make_secret_open
+    assert shown is not None and _stored(engine, user, "make") == shown
+
+
 def test_generate_on_a_page_that_missed_a_secret_made_elsewhere_keeps_it(
     engine, user, page
 ) -> None:
