@@ -40,7 +40,9 @@ LOGIN_FAILED = "Email or password is incorrect."
 # Says this browser logged in to an account before (login_throttle: counted apart from others).
 # Sent only to these endpoints; never read by a page.
 DEVICE_COOKIE = "crm_device"
-THROTTLED = "Too many failed attempts. Try again later."
+# Said for every limit (failed passwords, accounts made or moved from one address): the
+# person may have failed nothing.
+THROTTLED = "Too many attempts. Try again later."
 
 
 @dataclass

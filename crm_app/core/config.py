@@ -187,6 +187,8 @@ def origin_of(url: str) -> str:
         return text
     parts = urlsplit(text)
     scheme, host = parts.scheme.lower(), (parts.hostname or "")
+    if not scheme or not host:  # "null" (an opaque origin), or no URL: as written, never
+        return text  # "://", which one such value configured would match for the other
     if ":" in host:  # an IPv6 address, which urlsplit gives without its brackets
         host = f"[{host}]"
     try:

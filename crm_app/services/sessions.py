@@ -24,8 +24,9 @@ COOKIE_NAME = "crm_session"
 # page it goes to (?ended=here-only) says so.
 ENDED_HERE_ONLY = "here-only"
 LOGGED_OUT_HERE_ONLY = (
-    "You are logged out of this browser. The server could not be reached to end the "
-    "session itself: it ends when it expires, or at once when you change your password."
+    "You are logged out in this tab, but the server could not be reached to end the "
+    "session: other tabs still open may stay logged in until it expires. To end it "
+    "everywhere, change your password once the service is back."
 )
 
 

@@ -51,9 +51,9 @@ class AuthState(rx.State):
     _session_ended: bool = False
     # ...because the session's time was up (its token says so), not ended by anyone.
     _session_expired: bool = False
-    # Whether the tab's latest socket came with a page loaded anew (a reload, a link from
-    # outside), not with a page that stayed in the browser while its socket reconnected.
-    _page_loaded_anew: bool = True
+    # The page under which the tab's socket last reconnected without the page being loaded
+    # anew (a network blip, a laptop waking); "" once a page is loaded anew (a reload).
+    _reconnected_on: str = ""
     # Where this tab was sent to log in, until it arrives: a page's on_load and its
     # on_mount may both find the session gone, and a second redirect, worked out
     # anew, lacked the reason the first one carried and replaced it (Redis, 2 workers).
@@ -102,17 +102,19 @@ class AuthState(rx.State):
         Reflex also runs on_load when a tab's socket reconnects (a network blip, a
         laptop waking, the server restarting), on a page that never left: closing
         the dialog then lost what the person was typing in it. Such an on_load
-        comes over another socket than the click did; a visit to the page (a link,
-        Back) over the same one; a reload over another, but with a page loaded anew
-        (SessionMiddleware), whose dialogs close. The caller marks a dialog it keeps
-        with the current socket (_socket_mark), so that the next visit closes it.
+        comes over another socket than the click did, under the page the socket
+        reconnected under (SessionMiddleware); a visit to the page (a link, Back)
+        over the same socket, or after a reconnect under another page; a reload
+        over another socket, but with the page loaded anew, whose dialogs close.
+        The caller marks a dialog it keeps with the current socket (_socket_mark),
+        so that the next visit closes it.
         """
         at, _, path = mark.partition(" ")
         if not at or path != self.router.url.path:
             return False
         if at.startswith(_ON_SOCKET):
-            reconnected = at != _ON_SOCKET + self.router.session.session_id
-            return reconnected and not self._page_loaded_anew
+            other_socket = at != _ON_SOCKET + self.router.session.session_id
+            return other_socket and self._reconnected_on == path
         return 0 <= time.time() - float(at) < ARRIVAL_SECONDS
 
     def _mark_if_kept(self, kept: bool) -> str:
@@ -243,7 +245,7 @@ class SessionMiddleware(Middleware):
             # A page's first socket sends the hashes of the state it was built with; a
             # socket reconnecting under a page that stayed sends none (Reflex's state.js).
             hashes = (event.payload or {}).get(constants.CompileVars.PAYLOAD_HASHES)
-            auth._page_loaded_anew = bool(hashes)
+            auth._reconnected_on = "" if hashes else state.router.url.path
         return None
 
 

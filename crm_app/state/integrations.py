@@ -133,6 +133,8 @@ class IntegrationsState(AuthState):
     # React mounts it twice; the second ask found the first's secret stored, and closed
     # the dialog saying one was made in another tab, before it could be copied.
     _make_secret_served: bool = False
+    # When and where it was opened (AuthState._arrival_mark): a reconnect keeps it open.
+    _make_secret_opened: str = ""
 
     @rx.var
     def provider_connected(self) -> dict[str, bool]:
@@ -197,8 +199,10 @@ class IntegrationsState(AuthState):
 
     @rx.event
     def load(self):
-        """on_load: statuses and URLs for this user."""
-        self.make_secret_open = False
+        """on_load: statuses and URLs for this user; the secret dialog closed, unless the
+        tab's socket reconnected under it (the secret shown once is in its field)."""
+        kept = self.make_secret_open and self._kept_on_arrival(self._make_secret_opened)
+        self.make_secret_open, self._make_secret_opened = kept, self._mark_if_kept(kept)
         self.key_errors = {}
         if not self._user_id:
             return None
@@ -274,7 +278,7 @@ class IntegrationsState(AuthState):
         """Open the dialog; its field, once on the page, asks for the secret (`replacing`: the
         person confirmed that it replaces the one in use)."""
         self.make_secret_open, self._make_secret_replaces = True, bool(replacing)
-        self._make_secret_served = False
+        self._make_secret_served, self._make_secret_opened = False, self._arrival_mark()
 
     @rx.event
     def generate_make_secret(self):

@@ -49,12 +49,9 @@ def throttled_message(retry: str) -> str:
     """What a throttled form says, from the endpoint's Retry-After seconds."""
     seconds = int(retry) if retry.isdigit() and len(retry) < 7 else 0
     if seconds <= 0:
-        return "Too many failed attempts. Wait a few minutes and try again."
+        return "Too many attempts. Wait a few minutes and try again."
     minutes = math.ceil(seconds / 60)
-    return (
-        f"Too many failed attempts. Wait {minutes} minute{'s' if minutes != 1 else ''} "
-        "and try again."
-    )
+    return f"Too many attempts. Wait {minutes} minute{'s' if minutes != 1 else ''} and try again."
 
 
 # The log-in and sign-up forms' message (components/auth_form).
@@ -86,7 +83,7 @@ class LoginFormState(AuthState):
         self._login_trip = ""  # arrived
         if self._user_id:  # to where the link was going (a tab sent here, then reloaded)
             destination = rx.redirect(safe_next(params.get("next")), replace=True)
-            lost = ended == "1"
+            lost = ended in ("1", f"{EXPIRED}-1")
             return [destination, rx.toast.warning(ENDED_LOGGED_IN)] if lost else destination
         error = params.get("error", "")
         self.error = (

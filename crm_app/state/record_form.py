@@ -92,7 +92,8 @@ class RecordFormMixin(rx.State, mixin=True):
     def open_edit(self, record_id: str):
         # On the record's own page, the record is the URL's: until the page's on_load has
         # answered, the button may still hold the record shown before (forget_shown).
-        record_id = self.router.page.params.get(f"{self.NOUN}_id") or record_id
+        if f"[{self.NOUN}_id]" in self.router.page.path:  # the route's, not a query's
+            record_id = self.router.page.params.get(f"{self.NOUN}_id") or record_id
         record_uuid = display.parse_id(record_id)
         if not self._user_id or record_uuid is None:
             return None

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import reflex as rx
 import sqlalchemy as sa
+from reflex.istate.data import RouterData
 
 import crm_app.state.integrations as integrations
 from crm_app.core.db import tenant_session
@@ -156,3 +157,28 @@ def test_a_change_the_database_refused_says_so_and_shows_no_secret(engine, user,
 
 def _raise_operational(**_: Any) -> None:
     raise sa.exc.OperationalError("SELECT", {}, ConnectionRefusedError())
+
+
+def _over_socket(page: IntegrationsState, sid: str, *, reconnected: bool) -> None:
+    """The tab's events now come over this socket on /integrations: one that reconnected
+    under the page, or the one already in use (a visit)."""
+    root = page
+    while root.parent_state is not None:
+        root = root.parent_state
+    root.router = RouterData.from_router_data(
+        {"sid": sid, "pathname": "/integrations", "asPath": "/integrations", "headers": {}}
+    )
+    page._reconnected_on = "/integrations" if reconnected else ""
+
+
+def test_the_secret_dialog_stays_open_when_the_socket_reconnects(page) -> None:
+    # Its secret is shown once, in its field: closed by the reconnect's on_load, it was lost.
+    _over_socket(page, "socket-1", reconnected=False)
+    IntegrationsState.open_make_secret.fn(page, False)
+    IntegrationsState.generate_make_secret.fn(page)
+    _over_socket(page, "socket-2", reconnected=True)
+    IntegrationsState.load.fn(page)
+    assert page.make_secret_open
+    assert IntegrationsState.generate_make_secret.fn(page) is None  # still the one shown
+    IntegrationsState.load.fn(page)  # a visit over the same socket closes it, as before
+    assert not page.make_secret_open

@@ -220,6 +220,21 @@ def test_a_contact_with_an_extension_or_nothing_to_know_it_by_is_refused(engine,
     assert _stored(engine, user, Contact) == [("Ext Phone", "+14155550100")]
 
 
+def test_edit_on_a_list_opens_its_row_whatever_the_query_string_says(engine, user, signed_in):
+    with tenant_session(user.id, engine) as session:
+        row, named = (add_lead(session, user_id=user.id, name=n) for n in ("Row", "Named"))
+    signed_in.router = RouterData.from_router_data(
+        {
+            "pathname": "/leads",
+            "asPath": f"/leads?lead_id={named.id}",
+            "query": {"lead_id": str(named.id)},
+        }
+    )
+    form = _substate(signed_in, LeadFormState)
+    LeadFormState.open_edit.fn(form, str(row.id))
+    assert form.editing_id == str(row.id)
+
+
 def test_edit_on_a_records_page_opens_the_record_of_its_url(engine, user, signed_in):
     # Until the page's on_load has answered, its Edit button may still hold the record the
     # page showed before: the URL's record is the one to edit.

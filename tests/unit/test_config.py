@@ -193,6 +193,13 @@ def test_an_origin_is_compared_as_a_browser_writes_it(configured) -> None:
     assert not settings.accepts_origin("https://crm.example.com:8443")
 
 
+def test_an_opaque_origin_is_refused_even_beside_an_origin_written_without_its_scheme() -> None:
+    # Both read as "://" once normalised: a sandboxed page (Origin: null) could post.
+    settings = _load(allowed_origins="https://crm.example.com,crm-staging.example.com")
+    assert not settings.accepts_origin("null")
+    assert settings.accepts_origin("https://crm.example.com")
+
+
 def test_an_ipv6_origin_keeps_its_brackets() -> None:
     settings = _load(environment="production", public_base_url="http://[::1]:3000")
     assert settings.allowed_origin_list == ["http://[::1]:3000"]

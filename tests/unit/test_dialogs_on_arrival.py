@@ -166,7 +166,7 @@ def _over_socket(
     root.router = RouterData.from_router_data(
         {"sid": sid, "pathname": path, "asPath": path, "headers": {}}
     )
-    _substate(root, AuthState)._page_loaded_anew = page_loaded_anew
+    _substate(root, AuthState)._reconnected_on = "" if page_loaded_anew else path
 
 
 @pytest.mark.parametrize("dialog", DIALOGS)
@@ -197,6 +197,19 @@ def test_a_dialog_left_open_closes_when_the_page_is_reloaded(root, dialog):
     _over_socket(root, "socket-2", page_loaded_anew=True)  # F5: another socket, a new page
     _arrive(root, lambda: on_load(state))
     assert not shows(state)
+
+
+def test_a_dialog_left_open_closes_on_a_visit_after_a_reconnect_under_another_page(root):
+    # Edit left open on a lead, Back to the dashboard, a reconnect there: the next visit
+    # to the lead must not bring the old dialog back.
+    form = _substate(root, ContactFormState)
+    _over_socket(root, "socket-1", "/contacts/one")
+    ContactFormState.open_new.fn(form)
+    _over_socket(root, "socket-2", "/dashboard")  # reconnected while on the dashboard
+    _over_socket(root, "socket-2", "/contacts/one")
+    _substate(root, AuthState)._reconnected_on = "/dashboard"
+    _arrive(root, lambda: ContactFormState.close_on_arrival.fn(form))
+    assert not form.open
 
 
 def test_a_dialog_left_open_on_another_page_closes_whatever_the_socket(root):
