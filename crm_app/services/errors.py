@@ -56,6 +56,17 @@ class DuplicateContact(RecordClash):
         super().__init__({field: f"{who} already has this {what}"})
 
 
+class StatusMovedOn(InvalidInput):
+    """A status change asked from a page that showed another status than the lead has now:
+    another tab, an import or an automation moved it meanwhile."""
+
+    def __init__(self, current: str) -> None:
+        self.current = current
+        super().__init__(
+            {"status": f"it was moved to {current} meanwhile; move it again if you still mean to"}
+        )
+
+
 def clean_fields(
     values: Mapping[str, Any], cleaners: Mapping[str, Callable[[Any], Any]]
 ) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from crm_app.models import (
     LeadUpdate,
 )
 from crm_app.services.contacts import create_contact, update_contact
-from crm_app.services.errors import DuplicateContact
+from crm_app.services.errors import DuplicateContact, StatusMovedOn
 from crm_app.services.lead_sources import merge_spellings, source_is
 from crm_app.services.leads import SORTABLE, get_lead, update_lead
 from crm_app.services.pagination import date_filters, search_text_filter, sort_order
@@ -52,9 +52,27 @@ class Conversion:
 
 
 def change_lead_status(
-    *, session: Session, user_id: uuid.UUID, lead_id: uuid.UUID, status: str
+    *,
+    session: Session,
+    user_id: uuid.UUID,
+    lead_id: uuid.UUID,
+    status: str,
+    shown: str | None = None,
 ) -> Lead | None:
-    """Move the user's lead to another status (recorded on its timeline); None if not found."""
+    """Move the user's lead to another status (recorded on its timeline); None if not found.
+
+    `shown`: the status the page showed it in. StatusMovedOn when the lead has another by
+    now: a board card loaded before an automation marked the deal won would otherwise
+    move it back without a word.
+    """
+    if shown is not None:
+        current = session.exec(
+            select(Lead.status).where(Lead.user_id == user_id, Lead.id == lead_id).with_for_update()
+        ).first()
+        if current is None:
+            return None
+        if current != shown:
+            raise StatusMovedOn(current)
     return update_lead(
         session=session, user_id=user_id, lead_id=lead_id, lead_in=LeadUpdate(status=status)
     )

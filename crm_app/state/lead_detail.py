@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from crm_app.core.db import tenant_session
-from crm_app.services.errors import InvalidInput
+from crm_app.services.errors import InvalidInput, StatusMovedOn
 from crm_app.services.leads import delete_lead, get_lead
 from crm_app.services.pipeline import (
     change_lead_status,
@@ -82,11 +82,20 @@ class LeadDetailState(RecordDetailMixin, AuthState):
         lead_uuid = self._current()
         if not self._user_id or lead_uuid is None:
             return None
+        # From the status the page shows, when it shows this lead (not one still loading).
+        shown = self.lead.status if self.lead.id == str(lead_uuid) else None
         try:
             with tenant_session(self.user_uuid) as session:
                 lead = change_lead_status(
-                    session=session, user_id=self.user_uuid, lead_id=lead_uuid, status=status
+                    session=session,
+                    user_id=self.user_uuid,
+                    lead_id=lead_uuid,
+                    status=status,
+                    shown=shown,
                 )
+        except StatusMovedOn as moved:
+            self.load_lead()
+            return rx.toast.warning(f"Status not changed: {moved}")
         except InvalidInput as error:
             return rx.toast.error(f"Status not changed: {error}")
         except sa.exc.SQLAlchemyError:

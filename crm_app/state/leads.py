@@ -13,7 +13,7 @@ from sqlmodel import Session
 from crm_app.core.db import tenant_session
 from crm_app.models import LEAD_STATUSES, Lead
 from crm_app.services.csv_io import export_leads_csv
-from crm_app.services.errors import InvalidInput
+from crm_app.services.errors import InvalidInput, StatusMovedOn
 from crm_app.services.leads import delete_lead, list_leads
 from crm_app.services.pipeline import (
     MAX_SOURCES,
@@ -254,16 +254,24 @@ class LeadsState(RecordListMixin, PeriodFilterMixin, ListPageMixin, AuthState):
     # --- changes
 
     @rx.event
-    def change_status(self, lead_id: str, status: str):
-        """Move a lead to another status from the list or the board."""
+    def change_status(self, lead_id: str, status: str, shown: str):
+        """Move a lead to another status from the list or the board, from the status its row
+        or card showed."""
         lead_uuid = display.parse_id(lead_id)
         if not self._user_id or lead_uuid is None:
             return None
         try:
             with tenant_session(self.user_uuid) as session:
                 lead = change_lead_status(
-                    session=session, user_id=self.user_uuid, lead_id=lead_uuid, status=status
+                    session=session,
+                    user_id=self.user_uuid,
+                    lead_id=lead_uuid,
+                    status=status,
+                    shown=shown,
                 )
+        except StatusMovedOn as moved:
+            self._refresh()  # the row or card shows where it is now
+            return rx.toast.warning(f"Status not changed: {moved}")
         except InvalidInput as error:
             return rx.toast.error(f"Status not changed: {error}")
         except sa.exc.SQLAlchemyError:

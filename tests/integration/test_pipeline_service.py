@@ -11,7 +11,7 @@ import pytest
 from crm_app.core.db import tenant_session
 from crm_app.models import Activity, AutomationLog, CallLog, ContactCreate, LeadCreate, User
 from crm_app.services.contacts import create_contact, delete_contact, list_contacts
-from crm_app.services.errors import InvalidInput
+from crm_app.services.errors import InvalidInput, StatusMovedOn
 from crm_app.services.leads import create_lead, get_lead
 from crm_app.services.pipeline import (
     change_lead_status,
@@ -57,6 +57,28 @@ def test_change_lead_status_refuses_an_unknown_status(engine, user) -> None:
     with pytest.raises(InvalidInput) as raised, tenant_session(user.id, engine) as session:
         change_lead_status(session=session, user_id=user.id, lead_id=lead.id, status="archived")
     assert set(raised.value.errors) == {"status"}
+
+
+def test_a_status_change_from_a_stale_page_never_undoes_a_newer_one(engine, user) -> None:
+    # A board card loaded while the lead was "contacted"; an automation marked it won since.
+    lead = _lead(engine, user, name="Ada", status="contacted")
+    with tenant_session(user.id, engine) as session:
+        change_lead_status(session=session, user_id=user.id, lead_id=lead.id, status="won")
+    with pytest.raises(StatusMovedOn) as raised, tenant_session(user.id, engine) as session:
+        change_lead_status(
+            session=session, user_id=user.id, lead_id=lead.id, status="qualified", shown="contacted"
+        )
+    assert raised.value.current == "won" and "moved to won meanwhile" in str(raised.value)
+    with tenant_session(user.id, engine) as session:
+        assert get_lead(session=session, user_id=user.id, lead_id=lead.id).status == "won"
+        moved = change_lead_status(
+            session=session, user_id=user.id, lead_id=lead.id, status="qualified", shown="won"
+        )
+        assert moved.status == "qualified"
+        gone = change_lead_status(
+            session=session, user_id=user.id, lead_id=uuid.uuid4(), status="won", shown="new"
+        )
+        assert gone is None
 
 
 def test_change_status_of_a_missing_lead_returns_none(engine, user) -> None:
