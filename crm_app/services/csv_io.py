@@ -353,11 +353,21 @@ def _malformed(error: csv.Error, number: int, first_line: int, reader: Any) -> C
     return CsvFileError(f"{row} is not valid CSV ({message}).")
 
 
+TOO_MANY_ROWS = f"The file has more than {MAX_ROWS:,} rows: split it into parts."
+
+
 def _read_records(reader: Any) -> list[CsvRecord]:
-    """Every row of the file, numbered as a spreadsheet shows them; CsvFileError if malformed."""
+    """Every row of the file that holds something, numbered as a spreadsheet shows them;
+    CsvFileError if malformed.
+
+    Blank rows count for nothing (a spreadsheet saves thousands of empty formatted
+    ones), and the limit leaves room for the header and the lines above it: a title
+    and 50,000 rows under their header is a file of 50,000 rows.
+    """
     rows: list[CsvRecord] = []
+    number = 0
     while True:
-        number, first_line = len(rows) + 1, reader.line_num + 1
+        number, first_line = number + 1, reader.line_num + 1
         try:
             cells = next(reader)
         except StopIteration:
@@ -366,8 +376,10 @@ def _read_records(reader: Any) -> list[CsvRecord]:
             raise _malformed(error, number, first_line, reader) from None
         if len(cells) > MAX_COLUMNS:
             raise CsvFileError(f"Row {number} has more than {MAX_COLUMNS} columns.")
-        if number > MAX_ROWS + 1:
-            raise CsvFileError(f"The file has more than {MAX_ROWS:,} rows: split it into parts.")
+        if not any(cell.strip() for cell in cells):
+            continue
+        if len(rows) >= MAX_ROWS + 1 + LINES_BEFORE_HEADER:
+            raise CsvFileError(TOO_MANY_ROWS)
         rows.append(CsvRecord(number=number, cells=cells))
 
 
@@ -427,6 +439,8 @@ def _parse_text(text: str, delimiter: str, fields: Sequence[str], encoding_note:
     ]
     if not records:
         raise CsvFileError("The file has a header but no rows.")
+    if len(records) > MAX_ROWS:
+        raise CsvFileError(TOO_MANY_ROWS)
     return ParsedCsv(headers=headers, records=records, mapping=mapping, encoding_note=encoding_note)
 
 

@@ -442,6 +442,17 @@ def test_parse_csv_refuses_more_rows_than_the_limit() -> None:
     assert len(_parse("name\n" + "a\n" * MAX_ROWS).records) == MAX_ROWS
 
 
+def test_the_row_limit_counts_rows_of_data_not_the_title_or_blank_lines() -> None:
+    # "Up to 50,000 rows": a title above the header, or a spreadsheet's thousands of empty
+    # formatted rows below the data, made a file of 50,000 rows "more than 50,000".
+    titled = "Leads export\n\nname,phone\n" + "a,\n" * MAX_ROWS + ",\n" * 100_000
+    parsed = _parse(titled)
+    assert len(parsed.records) == MAX_ROWS
+    assert parsed.records[-1].number == MAX_ROWS + 3  # numbered as the spreadsheet shows it
+    with pytest.raises(CsvFileError, match="more than 50,000 rows"):
+        _parse("Leads export\nname,phone\n" + "a,\n" * (MAX_ROWS + 1))
+
+
 def test_parse_csv_reports_a_huge_cell_with_its_row() -> None:
     with pytest.raises(CsvFileError, match="Row 3 has a cell longer than"):
         _parse("name,notes\nAna,short\nBob," + "x" * 200_000 + "\n")
