@@ -7,6 +7,7 @@ the import instead, the whole list counted as new on the dashboard, and
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime, time, timedelta
 
 from crm_app.services.errors import InvalidInput
@@ -71,6 +72,38 @@ def created_at_from(text: str, region: str, now: datetime) -> datetime | None:
     # Nothing is created ahead of now: today's date read at noon UTC was, all morning, and
     # the dashboard (which counts up to now) then disagreed with the list it links to.
     return min(moment, now)
+
+
+# Any moment read is before this: the check below asks only whether a cell reads, not when.
+_NO_LIMIT = datetime(9000, 1, 1, tzinfo=UTC)
+
+
+def read_the_other_way(texts: Iterable[tuple[int, str]], region: str) -> tuple[int, str] | None:
+    """The first (row, cell) of a date column that reads only with day and month the other
+    way round from the region's order, which proves the column written that way; None.
+
+    Rows are read one by one in the region's order: in a day-first file read month
+    first, "03/04/2025" went in as 4 March, silently, and "25/04/2025" was refused,
+    too late for the rows before it. The import asks this of the whole column first.
+    """
+    other = "GB" if region.upper() in _MONTH_FIRST else "US"
+    for row, text in texts:
+        try:
+            created_at_from(text, region, _NO_LIMIT)
+            continue
+        except InvalidInput:
+            pass
+        try:
+            created_at_from(text, other, _NO_LIMIT)
+        except InvalidInput:
+            continue
+        return row, text.strip()
+    return None
+
+
+def date_order(region: str) -> str:
+    """How the region writes numeric dates: "month/day/year" or "day/month/year"."""
+    return "month/day/year" if region.upper() in _MONTH_FIRST else "day/month/year"
 
 
 def _day_first(date_format: str) -> str:

@@ -11,7 +11,9 @@ from collections.abc import Sequence
 import reflex as rx
 import sqlalchemy as sa
 
+from crm_app.core.config import get_settings
 from crm_app.core.db import tenant_session
+from crm_app.services.csv_dates import date_order, read_the_other_way
 from crm_app.services.csv_import import (
     EarlierRows,
     ImportResult,
@@ -263,9 +265,34 @@ class CsvImportState(AuthState):
         if not chosen & {"name", *NAME_PARTS, "phone", "email"}:
             self.error = "Match at least one column to name, phone or email."
             return None
+        if "created_at" in chosen and (refused := self._dates_the_other_way()):
+            self.error = refused
+            return None
         self.error, self.step, self._import_beat = "", "importing", time.time()
         self._import_run += 1
         return CsvImportState.run_import
+
+    def _dates_the_other_way(self) -> str:
+        """Why the date column cannot be read, when one of its cells proves it written with
+        day and month the other way round from this CRM's region; "" otherwise."""
+        column = self.mapping.index("created_at")
+        region = get_settings().default_phone_region
+        cells = (
+            (record.number, record.cells[column])
+            for record in self._records
+            if column < len(record.cells)
+        )
+        proof = read_the_other_way(cells, region)
+        if proof is None:
+            return ""
+        row, text = proof
+        here = date_order(region)
+        written = "day/month/year" if here == "month/day/year" else "month/day/year"
+        return (
+            f"The dates are written {written} (row {row}: {text}), but this CRM reads them "
+            f"{here}, so some would be read wrong. Nothing was imported: write the dates "
+            f'year first (2026-11-14), or set the date column to "{IGNORE}".'
+        )
 
     @rx.event(background=True)
     async def run_import(self):

@@ -10,13 +10,14 @@ import pytest
 from sqlmodel import select
 
 import crm_app.state.csv_import as csv_import_state
+from crm_app.core.config import load_settings
 from crm_app.core.db import tenant_session
 from crm_app.models import Contact, ContactCreate, User
 from crm_app.services import contacts
 from crm_app.services.contacts import create_contact
 from crm_app.services.csv_import import EarlierRows
-from crm_app.services.csv_io import CONTACT_FIELDS, parse_csv
-from crm_app.state.csv_import import IMPORT_STALLED_SECONDS, CsvImportState
+from crm_app.services.csv_io import CONTACT_FIELDS, LEAD_FIELDS, parse_csv
+from crm_app.state.csv_import import IGNORE, IMPORT_STALLED_SECONDS, CsvImportState
 from tests.state_tabs import on_engine, signed_in_tab
 
 
@@ -107,3 +108,31 @@ def test_a_batch_whose_update_races_another_writer_goes_again_and_imports_the_re
     with tenant_session(user.id, engine) as session:
         names = sorted(c.name for c in session.exec(select(Contact)).all())
     assert names == ["From Make", "P", "Q"]
+
+
+@pytest.mark.parametrize(
+    ("region", "proof", "said"),
+    [
+        ("US", "25/04/2025", "written day/month/year (row 4: 25/04/2025)"),
+        ("GB", "04/25/2025", "written month/day/year (row 4: 04/25/2025)"),
+    ],
+)
+def test_a_date_column_written_the_other_way_round_is_refused_before_any_row(
+    make_user, monkeypatch, region, proof, said
+) -> None:
+    # Read row by row in the region's order, 03/04/2025 went in as the wrong month,
+    # silently, and only the row with 25 in it was refused: too late for the rows before.
+    monkeypatch.setenv("DEFAULT_PHONE_REGION", region)
+    monkeypatch.setattr(csv_import_state, "get_settings", lambda: load_settings())
+    text = f"Name,Phone,Date Added\nAna,+14155550101,03/04/2025\n,,\nBo,+14155550102,{proof}\n"
+    parsed = parse_csv(text.encode(), fields=LEAD_FIELDS)
+    state = signed_in_tab(CsvImportState, make_user().id)
+    state.open, state.step, state.kind = True, "map", "leads"
+    state.headers, state._records = parsed.headers, parsed.records
+    state.mapping = [parsed.mapping.get(index, IGNORE) for index in range(len(parsed.headers))]
+    assert "created_at" in state.mapping
+    assert CsvImportState.start.fn(state) is None
+    assert state.step == "map" and said in state.error and "Nothing was imported" in state.error
+    # Without the date column, the rows go in.
+    CsvImportState.set_column.fn(state, state.mapping.index("created_at"), IGNORE)
+    assert CsvImportState.start.fn(state) is not None and state.step == "importing"

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from crm_app.services.csv_dates import created_at_from
+from crm_app.services.csv_dates import created_at_from, read_the_other_way
 from crm_app.services.errors import InvalidInput
 
 NOW = datetime(2026, 12, 6, 18, 0, tzinfo=UTC)
@@ -84,3 +84,11 @@ def test_a_date_that_cannot_be_right_is_refused_saying_why(
     with pytest.raises(InvalidInput) as refused:
         created_at_from(text, region, NOW)
     assert message in refused.value.errors["created_at"]
+
+
+def test_a_column_is_proven_written_the_other_way_by_its_first_cell_that_reads_only_so() -> None:
+    cells = [(2, "03/04/2025"), (3, ""), (4, "2025-04-07"), (5, "25/04/2025"), (6, "26/04/2025")]
+    assert read_the_other_way(cells, "US") == (5, "25/04/2025")
+    assert read_the_other_way(cells, "GB") is None  # day first: every cell reads so
+    assert read_the_other_way([(2, "04/25/2025")], "DE") == (2, "04/25/2025")
+    assert read_the_other_way([(2, "not a date"), (3, "13/13/2025")], "US") is None
