@@ -19,11 +19,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel, select
 
 from crm_app.core.prebuilt import run_prebuilt
-from crm_app.models import AutomationLog, CallLog, Contact, Lead, LeadCreate, LeadStatus, LeadUpdate
+from crm_app.models import AutomationLog, CallLog, Contact, Lead, LeadCreate, LeadUpdate
 from crm_app.models.base import utcnow
 from crm_app.services.errors import InvalidInput
 from crm_app.services.leads import create_lead, update_lead
-from crm_app.services.pipeline import converted_contact_id
 from crm_app.services.record_locks import lock_contact_details, lock_keys
 
 Row = TypeVar("Row", bound=SQLModel)
@@ -238,34 +237,10 @@ def _person_by_phone_query() -> sa.Select:
 _PERSON_BY_PHONE = _person_by_phone_query()
 
 
-# A lead's statuses once it is converted (pipeline.convert_lead_to_contact): won, or lost
-# if it was lost already.
-_CLOSED_STATUSES = (LeadStatus.WON.value, LeadStatus.LOST.value)
-
-
 def find_person_by_phone(*, session: Session, user_id: uuid.UUID, phone: str) -> Person | None:
-    """The user's contact with this E.164 number, else their newest lead with it (or the
-    contact it was converted to), else None."""
+    """The user's contact with this E.164 number, else their newest lead with it, else None."""
     row = run_prebuilt(session, _PERSON_BY_PHONE, {"user_id": user_id, "phone": phone}).first()
-    if row is None:
-        return None
-    person = Person(row.kind, row.id, row.name, row.status)
-    if person.kind == "lead" and person.status in _CLOSED_STATUSES:
-        # Converted onto a contact with another number (found by the lead's email), the
-        # person's later calls from this one went to the lead alone, never to the contact's
-        # timeline. Only a closed lead can have been converted: the rest pay nothing.
-        return _converted_to(session, user_id, person.id) or person
-    return person
-
-
-def _converted_to(session: Session, user_id: uuid.UUID, lead_id: uuid.UUID) -> Person | None:
-    contact_id = converted_contact_id(session=session, user_id=user_id, lead_id=lead_id)
-    if contact_id is None:
-        return None
-    name = session.exec(
-        select(Contact.name).where(Contact.user_id == user_id, Contact.id == contact_id)
-    ).one()
-    return Person("contact", contact_id, name, "customer")
+    return Person(row.kind, row.id, row.name, row.status) if row is not None else None
 
 
 def person_for_number(

@@ -18,7 +18,6 @@ from crm_app.services import vault
 from crm_app.services.call_logs import list_call_logs
 from crm_app.services.contacts import create_contact, delete_contact
 from crm_app.services.leads import create_lead, delete_lead, update_lead
-from crm_app.services.pipeline import convert_lead_to_contact
 from crm_app.services.webhook_parse import MAX_TOOL_CALLS
 from tests.webhook_senders import (
     LEAKED_TWILIO_API_SECRET,
@@ -123,49 +122,6 @@ def test_end_of_call_report_links_to_an_existing_contact_with_that_number(client
     [call] = owned(engine, vapi.user_id, CallLog)
     assert (call.contact_id, call.lead_id) == (contact.id, None)
     assert owned(engine, vapi.user_id, Lead) == []
-
-
-@pytest.mark.parametrize("status", ["new", "lost"])
-def test_a_call_from_a_converted_leads_number_goes_to_the_contact_it_became(
-    client, engine, vapi, status
-):
-    # Converted onto a contact found by its email, which has another number: the person's
-    # next call from the lead's number went to the lead alone, never to the contact.
-    with tenant_session(vapi.user_id, engine) as session:
-        contact = create_contact(
-            session=session,
-            user_id=vapi.user_id,
-            contact_in=ContactCreate(name="Pat", phone="+14155550177", email="pat@example.com"),
-        )
-        lead = create_lead(
-            session=session,
-            user_id=vapi.user_id,
-            lead_in=LeadCreate(
-                name="Pat", phone="+14155550123", email="pat@example.com", status=status
-            ),
-        )
-        assert (
-            convert_lead_to_contact(
-                session=session, user_id=vapi.user_id, lead_id=lead.id
-            ).contact.id
-            == contact.id
-        )
-    assert _post(client, vapi, vapi_end_of_call_report(number="+14155550123")).status_code == 200
-    [call] = owned(engine, vapi.user_id, CallLog)
-    assert (call.contact_id, call.lead_id) == (contact.id, None)
-    assert [lead.id for lead in owned(engine, vapi.user_id, Lead)] == [lead.id]  # no new one
-
-
-def test_a_call_from_a_won_lead_never_converted_stays_the_leads(client, engine, vapi):
-    with tenant_session(vapi.user_id, engine) as session:
-        lead = create_lead(
-            session=session,
-            user_id=vapi.user_id,
-            lead_in=LeadCreate(name="Won Only", phone="+14155550123", status="won"),
-        )
-    assert _post(client, vapi, vapi_end_of_call_report()).status_code == 200
-    [call] = owned(engine, vapi.user_id, CallLog)
-    assert (call.contact_id, call.lead_id) == (None, lead.id)
 
 
 def test_bearer_and_hmac_credentials_are_accepted_too(client, engine, vapi):
