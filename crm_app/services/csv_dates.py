@@ -7,6 +7,7 @@ the import instead, the whole list counted as new on the dashboard, and
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import UTC, datetime, time, timedelta
 
@@ -78,27 +79,39 @@ def created_at_from(text: str, region: str, now: datetime) -> datetime | None:
 _NO_LIMIT = datetime(9000, 1, 1, tzinfo=UTC)
 
 
+# Day and month as numbers, either way round: the only cells that can read two ways.
+_DAY_AND_MONTH = re.compile(r"\s*\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b")
+
+
 def read_the_other_way(texts: Iterable[tuple[int, str]], region: str) -> tuple[int, str] | None:
     """The first (row, cell) of a date column that reads only with day and month the other
-    way round from the region's order, which proves the column written that way; None.
+    way round from the region's order, when no cell reads only the region's way: the
+    column is written the other way. None otherwise.
 
     Rows are read one by one in the region's order: in a day-first file read month
     first, "03/04/2025" went in as 4 March, silently, and "25/04/2025" was refused,
     too late for the rows before it. The import asks this of the whole column first.
+    A column with cells proving each order is left to its rows, refused one by one.
     """
     other = "GB" if region.upper() in _MONTH_FIRST else "US"
+    proof = None
     for row, text in texts:
-        try:
-            created_at_from(text, region, _NO_LIMIT)
+        if not _DAY_AND_MONTH.match(text):  # blank, year first, words: read one way only
             continue
-        except InvalidInput:
-            pass
-        try:
-            created_at_from(text, other, _NO_LIMIT)
-        except InvalidInput:
-            continue
-        return row, text.strip()
-    return None
+        reads_here, reads_there = _reads(text, region), _reads(text, other)
+        if reads_here and not reads_there:
+            return None
+        if reads_there and not reads_here and proof is None:
+            proof = (row, text.strip())
+    return proof
+
+
+def _reads(text: str, region: str) -> bool:
+    try:
+        created_at_from(text, region, _NO_LIMIT)
+    except InvalidInput:
+        return False
+    return True
 
 
 def date_order(region: str) -> str:

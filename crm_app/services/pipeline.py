@@ -71,7 +71,7 @@ def change_lead_status(
         ).first()
         if current is None:
             return None
-        if current != shown:
+        if current not in (shown, status):  # already there: the move is done, by whoever
             raise StatusMovedOn(current)
     return update_lead(
         session=session, user_id=user_id, lead_id=lead_id, lead_in=LeadUpdate(status=status)

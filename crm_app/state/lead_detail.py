@@ -95,7 +95,7 @@ class LeadDetailState(RecordDetailMixin, AuthState):
                 )
         except StatusMovedOn as moved:
             self.load_lead()
-            return rx.toast.warning(f"Status not changed: {moved}")
+            return rx.toast.warning(f"Status not changed: {moved.errors['status']}")
         except InvalidInput as error:
             return rx.toast.error(f"Status not changed: {error}")
         except sa.exc.SQLAlchemyError:

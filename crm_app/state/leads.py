@@ -271,7 +271,7 @@ class LeadsState(RecordListMixin, PeriodFilterMixin, ListPageMixin, AuthState):
                 )
         except StatusMovedOn as moved:
             self._refresh()  # the row or card shows where it is now
-            return rx.toast.warning(f"Status not changed: {moved}")
+            return rx.toast.warning(f"Status not changed: {moved.errors['status']}")
         except InvalidInput as error:
             return rx.toast.error(f"Status not changed: {error}")
         except sa.exc.SQLAlchemyError:

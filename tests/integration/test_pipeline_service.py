@@ -75,6 +75,11 @@ def test_a_status_change_from_a_stale_page_never_undoes_a_newer_one(engine, user
             session=session, user_id=user.id, lead_id=lead.id, status="qualified", shown="won"
         )
         assert moved.status == "qualified"
+        # Moved where this page asks, by another tab or a second pick: done, not refused.
+        again = change_lead_status(
+            session=session, user_id=user.id, lead_id=lead.id, status="qualified", shown="won"
+        )
+        assert again.status == "qualified"
         gone = change_lead_status(
             session=session, user_id=user.id, lead_id=uuid.uuid4(), status="won", shown="new"
         )

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from crm_app.services import csv_dates
 from crm_app.services.csv_dates import created_at_from, read_the_other_way
 from crm_app.services.errors import InvalidInput
 
@@ -92,3 +93,22 @@ def test_a_column_is_proven_written_the_other_way_by_its_first_cell_that_reads_o
     assert read_the_other_way(cells, "GB") is None  # day first: every cell reads so
     assert read_the_other_way([(2, "04/25/2025")], "DE") == (2, "04/25/2025")
     assert read_the_other_way([(2, "not a date"), (3, "13/13/2025")], "US") is None
+    # Cells proving each order: a stray cell, not a column written the other way.
+    assert read_the_other_way([(2, "25/04/2025"), (3, "04/26/2025")], "GB") is None
+    assert read_the_other_way([(2, "04/26/2025"), (3, "25/04/2025")], "GB") is None
+
+
+def test_checking_a_long_column_reads_only_the_cells_that_could_read_two_ways(
+    monkeypatch,
+) -> None:
+    # Blank and worded cells took milliseconds each to fail every format, twice.
+    read = []
+
+    def counted(text, region, now):
+        read.append(text)
+        return created_at_from(text, region, now)
+
+    monkeypatch.setattr(csv_dates, "created_at_from", counted)
+    column = [(n, "") for n in range(1000)] + [(1001, "Nov 14, 2026"), (1002, "2026-11-14")]
+    assert read_the_other_way([*column, (1003, "25/04/2025")], "US") == (1003, "25/04/2025")
+    assert read == ["25/04/2025", "25/04/2025"]  # once each way, for the one cell
