@@ -3,7 +3,6 @@ that raced another writer goes again."""
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable
 
@@ -19,6 +18,7 @@ from crm_app.services.contacts import create_contact
 from crm_app.services.csv_import import EarlierRows
 from crm_app.services.csv_io import CONTACT_FIELDS, LEAD_FIELDS, parse_csv
 from crm_app.state.csv_import import IGNORE, IMPORT_STALLED_SECONDS, CsvImportState
+from tests.loadgen import run_to_completion
 from tests.state_tabs import on_engine, signed_in_tab
 
 
@@ -132,9 +132,9 @@ def test_a_date_column_written_the_other_way_round_is_refused_before_any_row(
     state.headers, state._records = parsed.headers, parsed.records
     state.mapping = [parsed.mapping.get(index, IGNORE) for index in range(len(parsed.headers))]
     assert "created_at" in state.mapping
-    assert asyncio.run(CsvImportState.start.fn(state)) is None
+    assert run_to_completion(CsvImportState.start.fn(state)) is None
     assert state.step == "map" and said in state.error and "Nothing was imported" in state.error
     # Without the date column, the rows go in.
     CsvImportState.set_column.fn(state, state.mapping.index("created_at"), IGNORE)
-    assert asyncio.run(CsvImportState.start.fn(state)) is not None
+    assert run_to_completion(CsvImportState.start.fn(state)) is not None
     assert state.step == "importing"
